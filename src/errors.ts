@@ -1,0 +1,83 @@
+/** Every `code` a {@link FlipCacheError} can carry. */
+export const ErrorCode = {
+  /** The cache was closed; no call is accepted after `close()`. */
+  closed: 'E_CLOSED',
+  /** Redis could not be reached, or answered with an error. */
+  redis: 'E_REDIS',
+  /** Redis did not answer within the `timeout` option. */
+  timeout: 'E_TIMEOUT',
+  /** A value (or key) read from Redis could not be decoded with the configured type. */
+  decode: 'E_DECODE',
+  /** A custom value encoder threw. */
+  encode: 'E_ENCODE',
+} as const
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+/** The base class of every error flipcache raises or reports, other than `TypeError`s for bad input. */
+export class FlipCacheError extends Error {
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+    this.name = new.target.name
+  }
+}
+
+/** A call was made after `close()`. */
+export class CacheClosedError extends FlipCacheError {
+  constructor(cacheName: string) {
+    super(ErrorCode.closed, `FlipCache \`${cacheName}\` is closed`)
+  }
+}
+
+/** Redis was unreachable, closed, or replied with an error. `cause` holds the underlying error. */
+export class RedisUnavailableError extends FlipCacheError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.redis, message, options)
+  }
+}
+
+/** Redis did not answer within `timeoutMs`. The command may still be applied when Redis catches up. */
+export class RedisTimeoutError extends FlipCacheError {
+  readonly timeoutMs: number
+
+  constructor(timeoutMs: number, commands: string) {
+    super(ErrorCode.timeout, `Redis did not answer ${commands} within ${timeoutMs} ms`)
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** A stored value (or a scanned key) did not decode with the configured type; `cause` says why. */
+export class DecodeError extends FlipCacheError {
+  /** The Redis key that held the undecodable data. */
+  readonly key: string
+
+  constructor(key: string, what: string, options?: ErrorOptions) {
+    super(ErrorCode.decode, `Could not decode ${what} at Redis key \`${key}\``, options)
+    this.key = key
+  }
+}
+
+/** A custom `valueEncoder` threw; `cause` holds what it threw. */
+export class EncodeError extends FlipCacheError {
+  readonly key: string
+
+  constructor(key: string, options?: ErrorOptions) {
+    super(ErrorCode.encode, `The value encoder failed for Redis key \`${key}\``, options)
+    this.key = key
+  }
+}
+
+/** Describes a bad value for an error message: the value itself, quoted, and its type. */
+export function describe(value: unknown): string {
+  let shown: string
+  try {
+    shown = typeof value === 'bigint' ? `${value}n` : typeof value === 'string' ? `'${value}'` : String(value)
+  } catch {
+    shown = Object.prototype.toString.call(value)
+  }
+  if (shown.length > 60) shown = `${shown.slice(0, 57)}...`
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
+  return `\`${shown}\` (${type})`
+}

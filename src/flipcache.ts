@@ -1,0 +1,421 @@
+import { EventEmitter } from 'node:events'
+import {
+  CacheClosedError,
+  DecodeError,
+  describe,
+  EncodeError,
+  FlipCacheError,
+  RedisUnavailableError,
+} from './errors.js'
+import { LocalTier } from './local/local-tier.js'
+import { type Lookup, Lookups } from './lookups.js'
+import {
+  checkName,
+  type ExpireTime,
+  type FlipCacheOptions,
+  parseExpireTime,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js'
+import { type Connection, connect, disconnect } from './remote/connection.js'
+import { PipelineBatcher } from './remote/pipeline-batcher.js'
+import { StringStore } from './remote/string-store.js'
+import { type TouchOutcome, TouchQueue } from './remote/touch-queue.js'
+import { type CacheStats, StatsCounter } from './stats.js'
+import type { KeyCodec } from './types/key-type.js'
+import type { RedisValue } from './types/value-codec.js'
+
+/** Per-call options of `set` and `setMany`. */
+export interface SetOptions {
+  /** Overrides the cache's `expireTime` for these entries: ms, a duration, a preset, or `null` for none. */
+  expireTime?: ExpireTime
+}
+
+/** The events a cache emits. */
+export interface FlipCacheEvents {
+  /** A failure no caller was waiting for: a sliding-expiry touch that failed, a value or key that no longer decodes. */
+  error: [error: FlipCacheError]
+}
+
+/** How often one key's sliding expiry may be touched, at most. */
+const maxTouchIntervalMs = 1000
+
+/**
+ * A two-tier key-value store: a bounded in-process LRU of decoded values (L1) in front of the
+ * namespaced Redis keys `name:key` (L2). One instance per data set; instances may share a client.
+ */
+export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEvents> {
+  /** The namespace: entry `k` lives at the Redis key `${name}:${encoded k}`. */
+  readonly name: string
+  readonly #options: ResolvedOptions<K, V>
+  readonly #keys: KeyCodec<K>
+  readonly #connection: Connection
+  readonly #store: StringStore
+  readonly #local: LocalTier<V>
+  readonly #lookups: Lookups<V>
+  readonly #touches: TouchQueue | undefined
+  readonly #touchIntervalMs: number
+  readonly #stats = new StatsCounter()
+  readonly #warnedCodes = new Set<string>()
+  #closing: Promise<void> | undefined
+
+  constructor(name: string, options?: FlipCacheOptions<K, V>) {
+    super()
+    checkName(name)
+    this.name = name
+    this.#options = resolveOptions(options)
+    const { localMax, localTtlMs, expireMs, sliding, timeoutMs, valueCodec } = this.#options
+    this.#keys = this.#options.keyCodec
+    this.#connection = connect(this.#options.redis)
+    this.#store = new StringStore(
+      new PipelineBatcher(this.#connection.client, timeoutMs),
+      name,
+      valueCodec.reply,
+    )
+    this.#local = new LocalTier(localMax, localTtlMs)
+    this.#lookups = new Lookups({
+      store: this.#store,
+      local: this.#local,
+      codec: valueCodec,
+      slidingMs: sliding ? expireMs : null,
+      report: (error) => this.#report(error),
+    })
+    this.#touchIntervalMs = Math.min(maxTouchIntervalMs, Math.floor((expireMs ?? 0) / 2))
+    this.#touches =
+      sliding && expireMs !== null && this.#local.enabled
+        ? new TouchQueue(
+            this.#store,
+            expireMs,
+            Math.max(1, Math.min(10, Math.floor(this.#touchIntervalMs / 4))),
+            (outcome) => this.#afterTouch(outcome),
+          )
+        : undefined
+    if (this.#connection.owned) this.#watchOwnedClient()
+  }
+
+  /** The value of `key`: from L1 when it holds a live copy, else from Redis; `valueDefault` on a miss. */
+  async get(key: K): Promise<V | undefined> {
+    this.#checkOpen()
+    const encoded = this.#keys.encode(key)
+    const now = Date.now()
+    const entry = this.#local.get(encoded, now)
+    if (entry !== undefined) {
+      this.#stats.localHits++
+      if (this.#touches !== undefined && now - entry.touchedAt >= this.#touchIntervalMs) {
+        this.#scheduleTouch(encoded, entry, now)
+      }
+      return entry.value
+    }
+    const [lookup] = await this.#lookup([encoded])
+    return this.#count(lookup)
+  }
+
+  /** Values of `keys` in the same order: L1 hits locally, every miss in one Redis round trip. */
+  async getMany(keys: Iterable<K>): Promise<(V | undefined)[]> {
+    this.#checkOpen()
+    const encoded = Array.from(keys, (key) => this.#keys.encode(key))
+    const values = new Array<V | undefined>(encoded.length)
+    const now = Date.now()
+    const missing = new Map<string, number[]>()
+    encoded.forEach((key, position) => {
+      const entry = this.#local.get(key, now)
+      if (entry === undefined) {
+        const positions = missing.get(key)
+        if (positions === undefined) missing.set(key, [position])
+        else positions.push(position)
+        return
+      }
+      this.#stats.localHits++
+      if (this.#touches !== undefined && now - entry.touchedAt >= this.#touchIntervalMs) {
+        this.#scheduleTouch(key, entry, now)
+      }
+      values[position] = entry.value
+    })
+    if (missing.size === 0) return values
+    const lookups = await this.#lookup([...missing.keys()])
+    let index = 0
+    for (const positions of missing.values()) {
+      const lookup = lookups[index++]
+      for (const position of positions) values[position] = this.#count(lookup)
+    }
+    return values
+  }
+
+  /** Whether `key` exists: true at once for a live L1 copy, else one `EXISTS`. Does not refresh expiry. */
+  async has(key: K): Promise<boolean> {
+    this.#checkOpen()
+    const encoded = this.#keys.encode(key)
+    if (this.#local.peek(encoded, Date.now()) !== undefined) return true
+    return this.#remote(this.#store.exists(encoded))
+  }
+
+  /** The L1 copy of `key`, or `undefined`; never asks Redis and never changes recency or expiry. */
+  peek(key: K): V | undefined {
+    this.#checkOpen()
+    return this.#local.peek(this.#keys.encode(key), Date.now())?.value
+  }
+
+  /** Writes `key` to Redis (`SET ... PX`), then to L1. Throws before writing if the value does not fit `valueType`. */
+  async set(key: K, value: V, options?: SetOptions): Promise<void> {
+    this.#checkOpen()
+    const encoded = this.#keys.encode(key)
+    const ttlMs = this.#ttlFor(options)
+    await this.#write([[encoded, this.#encodeValue(encoded, value)]], ttlMs)
+  }
+
+  /** Writes every `[key, value]` in one round trip; nothing is written if any key or value is invalid. */
+  async setMany(entries: Iterable<readonly [K, V]>, options?: SetOptions): Promise<void> {
+    this.#checkOpen()
+    const ttlMs = this.#ttlFor(options)
+    const encoded = Array.from(entries, (entry): [string, RedisValue] => {
+      if (!Array.isArray(entry) || entry.length !== 2) {
+        throw new TypeError(
+          `Expected each entry of setMany to be a [key, value] pair, got ${describe(entry)}`,
+        )
+      }
+      const key = this.#keys.encode(entry[0])
+      return [key, this.#encodeValue(key, entry[1])]
+    })
+    if (encoded.length > 0) await this.#write(encoded, ttlMs)
+  }
+
+  /** Removes `key` from Redis and L1; resolves to whether Redis had it. */
+  async delete(key: K): Promise<boolean> {
+    this.#checkOpen()
+    return (await this.#remove([this.#keys.encode(key)])) > 0
+  }
+
+  /** Removes every key in one `UNLINK`; resolves to how many Redis had. */
+  async deleteMany(keys: Iterable<K>): Promise<number> {
+    this.#checkOpen()
+    const encoded = [...new Set(Array.from(keys, (key) => this.#keys.encode(key)))]
+    return encoded.length === 0 ? 0 : this.#remove(encoded)
+  }
+
+  /** Remaining life of `key` in Redis in ms; `null` when it never expires, `undefined` when it does not exist. */
+  async ttl(key: K): Promise<number | null | undefined> {
+    this.#checkOpen()
+    const pttl = await this.#remote(this.#store.pttl(this.#keys.encode(key)))
+    return pttl === -2 ? undefined : pttl === -1 ? null : pttl
+  }
+
+  /** Removes this namespace's keys only (SCAN + UNLINK in batches, never KEYS), and empties L1. */
+  async clear(): Promise<void> {
+    this.#checkOpen()
+    this.#lookups.invalidateAll()
+    this.#local.clear()
+    try {
+      await this.#remote(this.#store.removeAll())
+    } finally {
+      // Reads that ran during the scan may have filled L1 with keys the scan then removed.
+      this.#lookups.invalidateAll()
+      this.#local.clear()
+    }
+  }
+
+  /** Every key of the namespace, decoded to its type, once each (SCAN, never KEYS). */
+  async *keys(): AsyncGenerator<K, void, undefined> {
+    for await (const batch of this.#scanDistinct()) {
+      for (const key of batch) {
+        const decoded = this.#decodeKey(key)
+        if (decoded.found) yield decoded.value
+      }
+    }
+  }
+
+  /** Every `[key, value]` of the namespace, read from Redis one SCAN batch (one MGET) at a time. */
+  async *entries(): AsyncGenerator<[K, V], void, undefined> {
+    for await (const batch of this.#scanDistinct()) {
+      const { values } = await this.#remote(this.#store.read(batch, false))
+      for (const [index, key] of batch.entries()) {
+        const raw = values[index]
+        if (raw === null || raw === undefined) continue
+        const decodedKey = this.#decodeKey(key)
+        if (!decodedKey.found) continue
+        try {
+          yield [decodedKey.value, this.#options.valueCodec.decode(raw)]
+        } catch (error) {
+          this.#report(new DecodeError(this.#store.redisKey(key), 'the value', { cause: error }))
+        }
+      }
+    }
+  }
+
+  /** Counters since creation, and the L1 size now. */
+  stats(): CacheStats {
+    return this.#stats.snapshot(this.#local.size)
+  }
+
+  /**
+   * Stops the cache: pending sliding-expiry touches are sent, L1 is emptied, and a client that
+   * flipcache opened is closed (a client you passed in is left open). Idempotent; every later call
+   * rejects with `E_CLOSED`.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown()
+    return this.#closing
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  async #shutdown(): Promise<void> {
+    await this.#touches?.flush()
+    this.#local.clear()
+    if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)
+  }
+
+  #checkOpen(): void {
+    if (this.#closing !== undefined) throw new CacheClosedError(this.name)
+  }
+
+  #count(lookup: Lookup<V> | undefined): V | undefined {
+    if (lookup?.found) {
+      this.#stats.remoteHits++
+      return lookup.value
+    }
+    this.#stats.misses++
+    return this.#options.valueDefault
+  }
+
+  #lookup(keys: string[]): Promise<Lookup<V>[]> {
+    return this.#remote(this.#lookups.lookup(keys))
+  }
+
+  /** Awaits a Redis operation, counting its failure once. */
+  async #remote<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await operation
+    } catch (error) {
+      this.#stats.errors++
+      throw error
+    }
+  }
+
+  #ttlFor(options: SetOptions | undefined): number | null {
+    if (options === undefined) return this.#options.expireMs
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`Expected set options to be an object, got ${describe(options)}`)
+    }
+    for (const option of Object.keys(options)) {
+      if (option !== 'expireTime')
+        throw new TypeError(`Unknown set option \`${option}\`; known options: expireTime`)
+    }
+    return options.expireTime === undefined ? this.#options.expireMs : parseExpireTime(options.expireTime)
+  }
+
+  #encodeValue(key: string, value: V): RedisValue {
+    try {
+      return this.#options.valueCodec.encode(value)
+    } catch (error) {
+      if (error instanceof TypeError) throw error
+      throw new EncodeError(this.#store.redisKey(key), { cause: error })
+    }
+  }
+
+  async #write(entries: [string, RedisValue][], ttlMs: number | null): Promise<void> {
+    for (const [key] of entries) this.#lookups.invalidate(key)
+    const startedAt = Date.now()
+    try {
+      await this.#remote(this.#store.write(entries, ttlMs))
+    } catch (error) {
+      // Whether Redis applied the write is unknown, so no copy of the key may be trusted.
+      for (const [key] of entries) this.#local.delete(key)
+      throw error
+    }
+    this.#stats.sets += entries.length
+    if (!this.#local.enabled) return
+    const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : startedAt + ttlMs
+    for (const [key, raw] of entries) {
+      // L1 keeps what a read from Redis would return, not the caller's object (which the caller may change).
+      try {
+        this.#local.set(key, this.#options.valueCodec.decode(raw), startedAt, redisUntil)
+      } catch (error) {
+        this.#local.delete(key)
+        this.#report(new DecodeError(this.#store.redisKey(key), 'the value just written', { cause: error }))
+      }
+    }
+  }
+
+  async #remove(keys: string[]): Promise<number> {
+    for (const key of keys) {
+      this.#lookups.invalidate(key)
+      this.#local.delete(key)
+    }
+    const removed = await this.#remote(this.#store.remove(keys))
+    this.#stats.deletes += removed
+    return removed
+  }
+
+  async *#scanDistinct(): AsyncGenerator<string[], void, undefined> {
+    this.#checkOpen()
+    const seen = new Set<string>()
+    for await (const batch of this.#store.scan()) {
+      const fresh = batch.filter((key) => !seen.has(key))
+      for (const key of fresh) seen.add(key)
+      if (fresh.length > 0) yield fresh
+    }
+  }
+
+  #decodeKey(key: string): Lookup<K> {
+    try {
+      return { found: true, value: this.#keys.decode(key) }
+    } catch (error) {
+      this.#report(new DecodeError(this.#store.redisKey(key), 'the key', { cause: error }))
+      return { found: false }
+    }
+  }
+
+  #scheduleTouch(key: string, entry: { touchedAt: number; redisUntil: number }, now: number): void {
+    entry.touchedAt = now
+    entry.redisUntil = now + (this.#options.expireMs ?? 0)
+    this.#touches?.add(key)
+  }
+
+  #afterTouch(outcome: TouchOutcome): void {
+    if ('gone' in outcome) {
+      for (const key of outcome.gone) this.#local.delete(key)
+      return
+    }
+    // The expiry was not pushed back, so the L1 copies may now outlive their Redis keys.
+    for (const key of outcome.failed) this.#local.delete(key)
+    this.#report(
+      outcome.error instanceof FlipCacheError
+        ? outcome.error
+        : new RedisUnavailableError(`Sliding expiry touch failed: ${outcome.error.message}`, {
+            cause: outcome.error,
+          }),
+    )
+  }
+
+  /** Reports a failure no caller is waiting for, on 'error'; without a listener, as a process warning once per code. */
+  #report(error: FlipCacheError): void {
+    this.#stats.errors++
+    if (this.listenerCount('error') > 0) {
+      this.emit('error', error)
+      return
+    }
+    if (this.#warnedCodes.has(error.code)) return
+    this.#warnedCodes.add(error.code)
+    process.emitWarning(error.message, {
+      type: 'FlipCacheWarning',
+      code: error.code,
+      detail: `Listen to the 'error' event of FlipCache \`${this.name}\` to see every such failure.`,
+    })
+  }
+
+  /** A client flipcache opened reports its connection errors here, once per outage. */
+  #watchOwnedClient(): void {
+    const client = this.#connection.client
+    let reported = false
+    client.on('error', (error: Error) => {
+      if (reported || this.#closing !== undefined) return
+      reported = true
+      this.#report(new RedisUnavailableError(`Redis connection error: ${error.message}`, { cause: error }))
+    })
+    client.on('ready', () => {
+      reported = false
+    })
+  }
+}

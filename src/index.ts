@@ -1,0 +1,17 @@
+export {
+  CacheClosedError,
+  DecodeError,
+  EncodeError,
+  ErrorCode,
+  FlipCacheError,
+  RedisTimeoutError,
+  RedisUnavailableError,
+} from './errors.js'
+export { type Duration, type ExpirePreset, expire, parseDuration } from './expire/index.js'
+export { FlipCache, type FlipCacheEvents, type SetOptions } from './flipcache.js'
+export type { ExpireTime, FlipCacheOptions } from './options.js'
+export type { RedisInput } from './remote/connection.js'
+export type { CacheStats } from './stats.js'
+export { type KeyCodec, type KeyType, KeyTypeName } from './types/key-type.js'
+export type { RedisValue } from './types/value-codec.js'
+export { ValueTypeName } from './types/value-type.js'

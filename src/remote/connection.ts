@@ -1,0 +1,64 @@
+import { type Cluster, Redis, type RedisOptions } from 'ioredis'
+import { describe } from '../errors.js'
+import type { RedisClient } from './pipeline-batcher.js'
+
+/** The `redis` option: a client you own and share, or what flipcache needs to open (and later close) its own. */
+export type RedisInput = Redis | Cluster | string | RedisOptions
+
+/** The client a cache talks to, and whether the cache opened it (and so must close it). */
+export interface Connection {
+  client: RedisClient
+  owned: boolean
+}
+
+/** Duck-typed, so that a client from another copy of ioredis is accepted too. */
+export function isRedisClient(value: unknown): value is RedisClient {
+  if (typeof value !== 'object' || value === null) return false
+  const candidate = value as Partial<Record<'pipeline' | 'call' | 'status', unknown>>
+  return (
+    typeof candidate.pipeline === 'function' &&
+    typeof candidate.call === 'function' &&
+    typeof candidate.status === 'string'
+  )
+}
+
+const redisUrl = /^rediss?:\/\//
+
+/** Throws a `TypeError` for a `redis` option that is neither a client, a redis:// URL, nor ioredis options. */
+export function checkRedisInput(input: unknown): asserts input is RedisInput | undefined {
+  if (input === undefined || isRedisClient(input)) return
+  if (typeof input === 'string' && redisUrl.test(input)) return
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) return
+  throw new TypeError(
+    `Expected \`redis\` to be an ioredis Redis or Cluster, a redis:// or rediss:// URL, or ioredis options, got ${describe(input)}`,
+  )
+}
+
+/** Uses the client given, or opens one for a URL / options / `REDIS_URL` / `redis://127.0.0.1:6379`. */
+export function connect(input: RedisInput | undefined): Connection {
+  if (isRedisClient(input)) return { client: input, owned: false }
+  // flipcache pipelines every tick itself, so ioredis's own auto-pipelining would only add a hop.
+  if (typeof input === 'object')
+    return { client: new Redis({ ...input, enableAutoPipelining: false }), owned: true }
+  const url = input ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+  return { client: new Redis(url, { enableAutoPipelining: false }), owned: true }
+}
+
+/** Closes a client flipcache opened: QUIT, or a hard disconnect when Redis does not answer in time. */
+export async function disconnect(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (client.status === 'end') return
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs)
+  })
+  const quit =
+    client.status === 'ready'
+      ? client.quit().then(
+          () => 'quit' as const,
+          () => 'failed' as const,
+        )
+      : 'not-ready'
+  const outcome = await Promise.race([quit, timedOut])
+  clearTimeout(timer)
+  if (outcome !== 'quit') client.disconnect()
+}

@@ -1,0 +1,273 @@
+import type { Cluster, Redis } from 'ioredis'
+import { FlipCacheError, RedisTimeoutError, RedisUnavailableError } from '../errors.js'
+import type { RedisValue } from '../types/value-codec.js'
+
+/** The client flipcache talks to: a single ioredis connection or a Cluster. */
+export type RedisClient = Redis | Cluster
+export type ReplyMode = 'string' | 'buffer'
+type Arg = string | Buffer | number
+
+/** The values of a read, in key order (`null` for a missing key), and their PTTLs when asked for. */
+export interface ReadReply {
+  values: (RedisValue | null)[]
+  ttls: number[] | undefined
+}
+
+interface Pending<T> {
+  resolve(value: T): void
+  reject(error: Error): void
+}
+interface QueuedCommand extends Pending<unknown> {
+  kind: 'command'
+  name: string
+  args: Arg[]
+  reply: ReplyMode
+}
+interface QueuedRead extends Pending<ReadReply> {
+  kind: 'read'
+  keys: string[]
+  reply: ReplyMode
+  withTtl: boolean
+}
+type Queued = QueuedCommand | QueuedRead
+
+/** One command of the pipeline, and how to hand its reply to the callers waiting on it. */
+interface Step {
+  name: string
+  args: Arg[]
+  reply: ReplyMode
+  settle(result: unknown): void
+  fail(error: Error): void
+}
+
+/**
+ * Sends every command issued in one tick as one pipeline (one round trip), whatever the client's
+ * own `enableAutoPipelining`, and merges adjacent reads into one `MGET`. Each pipeline gets one
+ * timer: past `timeoutMs` its callers get a `RedisTimeoutError`. While the client is not ready
+ * (connecting, reconnecting), commands wait in this queue, not in ioredis's offline queue, and are
+ * dropped with a `RedisUnavailableError` when it is not ready in time: a write that failed that way
+ * is never applied later.
+ */
+export class PipelineBatcher {
+  readonly #client: RedisClient
+  readonly #timeoutMs: number
+  #queue: Queued[] = []
+  #scheduled = false
+  #readiness: Promise<void> | undefined
+
+  constructor(client: RedisClient, timeoutMs: number) {
+    this.#client = client
+    this.#timeoutMs = timeoutMs
+  }
+
+  command<T>(name: string, args: Arg[], reply: ReplyMode = 'string'): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#enqueue({
+        kind: 'command',
+        name,
+        args,
+        reply,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      })
+    })
+  }
+
+  /** Reads `keys` (merged with the other reads of this tick into one `MGET`), with their PTTLs when `withTtl`. */
+  read(keys: string[], reply: ReplyMode, withTtl: boolean): Promise<ReadReply> {
+    return new Promise<ReadReply>((resolve, reject) => {
+      this.#enqueue({ kind: 'read', keys, reply, withTtl, resolve, reject })
+    })
+  }
+
+  #enqueue(item: Queued): void {
+    this.#queue.push(item)
+    if (!this.#scheduled) {
+      this.#scheduled = true
+      process.nextTick(() => this.#flush())
+    }
+  }
+
+  #flush(): void {
+    this.#scheduled = false
+    const batch = this.#queue
+    this.#queue = []
+    const status = this.#client.status
+    if (status === 'ready') {
+      this.#send(toSteps(batch), this.#timeoutMs)
+    } else if (status === 'end') {
+      failAll(batch, new RedisUnavailableError('The Redis connection is closed (client status `end`)'))
+    } else {
+      this.#sendWhenReady(batch, status)
+    }
+  }
+
+  #sendWhenReady(batch: Queued[], status: string): void {
+    const startedAt = Date.now()
+    let waiting = true
+    const timer = setTimeout(() => {
+      waiting = false
+      failAll(
+        batch,
+        new RedisUnavailableError(
+          `Redis is unreachable: the connection was not ready within ${this.#timeoutMs} ms (client status \`${status}\`)`,
+        ),
+      )
+    }, this.#timeoutMs)
+    this.#whenReady().then(() => {
+      if (!waiting) return
+      clearTimeout(timer)
+      this.#send(toSteps(batch), Math.max(1, this.#timeoutMs - (Date.now() - startedAt)))
+    })
+  }
+
+  /** One promise, and one `ready` listener, shared by every batch waiting for the connection. */
+  #whenReady(): Promise<void> {
+    if (this.#readiness === undefined) {
+      this.#readiness = new Promise<void>((resolve) => {
+        this.#client.once('ready', () => {
+          this.#readiness = undefined
+          resolve()
+        })
+      })
+      if (this.#client.status === 'wait') this.#client.connect().catch(() => {})
+    }
+    return this.#readiness
+  }
+
+  #send(steps: Step[], timeoutMs: number): void {
+    let open = true
+    const timer = setTimeout(() => {
+      open = false
+      const error = new RedisTimeoutError(timeoutMs, describeSteps(steps))
+      for (const step of steps) step.fail(error)
+    }, timeoutMs)
+    const finish = (settleAll: () => void): void => {
+      if (!open) return
+      open = false
+      clearTimeout(timer)
+      settleAll()
+    }
+    const failure = (error: unknown): void => finish(() => failSteps(steps, error))
+
+    const only = steps.length === 1 ? steps[0] : undefined
+    if (only !== undefined) {
+      const sent =
+        only.reply === 'buffer'
+          ? this.#client.callBuffer(only.name, only.args)
+          : this.#client.call(only.name, only.args)
+      sent.then((result) => finish(() => only.settle(result)), failure)
+      return
+    }
+    const pipeline = this.#client.pipeline()
+    for (const step of steps) {
+      if (step.reply === 'buffer') pipeline.callBuffer(step.name, step.args)
+      else pipeline.call(step.name, step.args)
+    }
+    pipeline.exec().then(
+      (results) =>
+        finish(() => {
+          steps.forEach((step, index) => {
+            const [error, result] = results?.[index] ?? [new Error('Redis sent no reply'), undefined]
+            if (error) step.fail(wrapRedisError(error, step.name))
+            else step.settle(result)
+          })
+        }),
+      failure,
+    )
+  }
+}
+
+/** Turns the queue into pipeline steps, merging each run of adjacent reads into one MGET (plus PTTLs). */
+function toSteps(batch: Queued[]): Step[] {
+  const steps: Step[] = []
+  let run: QueuedRead[] = []
+  const closeRun = (): void => {
+    if (run.length > 0) steps.push(...readSteps(run))
+    run = []
+  }
+  for (const item of batch) {
+    if (item.kind === 'read') {
+      if (run.length > 0 && run[0]?.reply !== item.reply) closeRun()
+      run.push(item)
+      continue
+    }
+    closeRun()
+    steps.push({
+      name: item.name,
+      args: item.args,
+      reply: item.reply,
+      settle: item.resolve,
+      fail: (error) => item.reject(wrapRedisError(error, item.name)),
+    })
+  }
+  closeRun()
+  return steps
+}
+
+function readSteps(reads: QueuedRead[]): Step[] {
+  const keys = reads.flatMap((read) => read.keys)
+  const reply = reads[0]?.reply ?? 'string'
+  const fail = (error: Error): void => {
+    for (const read of reads) read.reject(wrapRedisError(error, 'MGET'))
+  }
+  let values: (RedisValue | null)[] = []
+  const ttlKeys = reads.flatMap((read) => (read.withTtl ? read.keys : []))
+  const ttls = new Map<string, number>()
+  const deliver = (): void => {
+    let offset = 0
+    for (const read of reads) {
+      const slice = values.slice(offset, offset + read.keys.length)
+      offset += read.keys.length
+      read.resolve({
+        values: slice,
+        ttls: read.withTtl ? read.keys.map((key) => ttls.get(key) ?? -2) : undefined,
+      })
+    }
+  }
+  const single = keys.length === 1
+  const steps: Step[] = [
+    {
+      name: single ? 'GET' : 'MGET',
+      args: keys,
+      reply,
+      settle(result) {
+        values = single ? [result as RedisValue | null] : (result as (RedisValue | null)[])
+        if (ttlKeys.length === 0) deliver()
+      },
+      fail,
+    },
+  ]
+  ttlKeys.forEach((key, index) => {
+    steps.push({
+      name: 'PTTL',
+      args: [key],
+      reply: 'string',
+      settle(result) {
+        ttls.set(key, result as number)
+        if (index === ttlKeys.length - 1) deliver()
+      },
+      fail,
+    })
+  })
+  return steps
+}
+
+function failAll(batch: Queued[], error: Error): void {
+  for (const item of batch) item.reject(error)
+}
+
+function failSteps(steps: Step[], error: unknown): void {
+  for (const step of steps) step.fail(error as Error)
+}
+
+function wrapRedisError(error: Error, command: string): Error {
+  if (error instanceof FlipCacheError) return error
+  return new RedisUnavailableError(`Redis failed on ${command}: ${error.message}`, { cause: error })
+}
+
+function describeSteps(steps: Step[]): string {
+  const names = steps.slice(0, 3).map((step) => step.name)
+  const more = steps.length > 3 ? ` and ${steps.length - 3} more` : ''
+  return `${names.join(', ')}${more}`
+}

@@ -1,0 +1,107 @@
+import type { RedisValue } from '../types/value-codec.js'
+import { escapeGlob } from './glob.js'
+import type { PipelineBatcher, ReadReply, ReplyMode } from './pipeline-batcher.js'
+
+/** How many keys one SCAN step asks for, and how many keys one UNLINK removes. */
+const scanCount = 500
+
+/**
+ * L2's layout: entry `key` of cache `name` is the Redis string `name:key`, holding the encoded value
+ * alone. Methods take encoded keys (without the prefix) and go through the batcher, so calls made
+ * in the same tick share one round trip.
+ */
+export class StringStore {
+  readonly #batcher: PipelineBatcher
+  readonly #prefix: string
+  readonly #reply: ReplyMode
+
+  constructor(batcher: PipelineBatcher, name: string, reply: ReplyMode) {
+    this.#batcher = batcher
+    this.#prefix = `${name}:`
+    this.#reply = reply
+  }
+
+  redisKey(key: string): string {
+    return this.#prefix + key
+  }
+
+  /** Values of `keys` (one MGET with the other reads of this tick), and their PTTLs when `withTtl`. */
+  read(keys: string[], withTtl: boolean): Promise<ReadReply> {
+    return this.#batcher.read(this.#redisKeys(keys), this.#reply, withTtl)
+  }
+
+  /** Values of `keys`, each read with `GETEX ... PX ttlMs` so that reading pushes its expiry back. */
+  readSliding(keys: string[], ttlMs: number): Promise<(RedisValue | null)[]> {
+    return Promise.all(
+      keys.map((key) =>
+        this.#batcher.command<RedisValue | null>('GETEX', [this.#prefix + key, 'PX', ttlMs], this.#reply),
+      ),
+    )
+  }
+
+  /** Writes every entry (`SET ... PX`, or one `MSET` when nothing expires); one round trip. */
+  async write(entries: [key: string, value: RedisValue][], ttlMs: number | null): Promise<void> {
+    if (ttlMs === null && entries.length > 1) {
+      await this.#batcher.command(
+        'MSET',
+        entries.flatMap(([key, value]) => [this.#prefix + key, value]),
+      )
+      return
+    }
+    const px = ttlMs === null ? [] : ['PX', ttlMs]
+    await Promise.all(
+      entries.map(([key, value]) => this.#batcher.command('SET', [this.#prefix + key, value, ...px])),
+    )
+  }
+
+  /** Removes `keys` with one UNLINK; resolves to how many existed. */
+  remove(keys: string[]): Promise<number> {
+    return this.#batcher.command<number>('UNLINK', this.#redisKeys(keys))
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.#batcher.command<number>('EXISTS', [this.#prefix + key])) > 0
+  }
+
+  /** Remaining life in ms; -1 for no expiry, -2 for a missing key (Redis's own PTTL answers). */
+  pttl(key: string): Promise<number> {
+    return this.#batcher.command<number>('PTTL', [this.#prefix + key])
+  }
+
+  /** Pushes the expiry of each key to `ttlMs` from now; resolves to whether each key still existed. */
+  touch(keys: string[], ttlMs: number): Promise<boolean[]> {
+    return Promise.all(
+      keys.map(
+        async (key) => (await this.#batcher.command<number>('PEXPIRE', [this.#prefix + key, ttlMs])) === 1,
+      ),
+    )
+  }
+
+  /** Encoded keys of this namespace, a SCAN batch at a time (SCAN may repeat a key; callers dedupe). */
+  async *scan(): AsyncGenerator<string[]> {
+    const pattern = `${escapeGlob(this.#prefix)}*`
+    let cursor = '0'
+    do {
+      const [next, found] = await this.#batcher.command<[string, string[]]>('SCAN', [
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        scanCount,
+      ])
+      cursor = next
+      if (found.length > 0) yield found.map((redisKey) => redisKey.slice(this.#prefix.length))
+    } while (cursor !== '0')
+  }
+
+  /** Removes every key of the namespace: SCAN, then UNLINK each batch; resolves to how many were removed. */
+  async removeAll(): Promise<number> {
+    let removed = 0
+    for await (const keys of this.scan()) removed += await this.remove(keys)
+    return removed
+  }
+
+  #redisKeys(keys: string[]): string[] {
+    return keys.map((key) => this.#prefix + key)
+  }
+}

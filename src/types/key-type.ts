@@ -1,0 +1,159 @@
+import { describe } from '../errors.js'
+import { canonicalJson } from './canonical-json.js'
+
+/** Turns a key into the string after `name:` in Redis, and back. `encode` throws a `TypeError` for a key of the wrong type. */
+export interface KeyCodec<K> {
+  encode(key: K): string
+  decode(encoded: string): K
+}
+
+/** The key types flipcache knows by name. */
+export const KeyTypeName = {
+  string: 'string',
+  int: 'int',
+  float: 'float',
+  bigint: 'bigint',
+  json: 'json',
+} as const
+export type KeyTypeName = (typeof KeyTypeName)[keyof typeof KeyTypeName]
+
+/** `keyType` option: a name, or your own codec (`encode` must return a non-empty string). */
+export type KeyType<K> = KeyTypeName | KeyCodec<K>
+
+const integerText = /^[+-]?\d+$/
+const decimalText = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i
+
+function refuse(key: unknown, type: string, accepted: string): never {
+  throw new TypeError(`Expected a key of keyType \`${type}\` (${accepted}), got ${describe(key)}`)
+}
+
+/** Strings whose UTF-16 is not well formed would be mangled to U+FFFD on their way to Redis, and collide. */
+function checkText(key: unknown, type: string, encoded: string): string {
+  if (encoded.length === 0) refuse(key, type, 'it must not be empty')
+  if (!encoded.isWellFormed()) refuse(key, type, 'well-formed Unicode, without lone surrogates')
+  return encoded
+}
+
+const stringKey: KeyCodec<string> = {
+  encode(key) {
+    if (typeof key !== 'string') refuse(key, 'string', 'a non-empty string')
+    return checkText(key, 'string', key)
+  },
+  decode: (encoded) => encoded,
+}
+
+function toInteger(key: unknown): number | undefined {
+  if (typeof key === 'number') return Number.isSafeInteger(key) ? key : undefined
+  if (typeof key === 'string' && integerText.test(key)) {
+    const parsed = Number(key)
+    return Number.isSafeInteger(parsed) ? parsed : undefined
+  }
+  return undefined
+}
+
+const intKey: KeyCodec<number> = {
+  encode(key) {
+    const integer = toInteger(key)
+    if (integer === undefined) refuse(key, 'int', 'a safe integer, or a string of one')
+    return String(integer)
+  },
+  decode(encoded) {
+    const integer = toInteger(encoded)
+    if (integer === undefined) refuse(encoded, 'int', 'a safe integer')
+    return integer
+  },
+}
+
+function toFloat(key: unknown): number | undefined {
+  if (typeof key === 'number') return Number.isFinite(key) ? key : undefined
+  if (typeof key === 'string' && decimalText.test(key)) {
+    const parsed = Number(key)
+    return Number.isFinite(parsed) ? parsed : undefined
+  }
+  return undefined
+}
+
+const floatKey: KeyCodec<number> = {
+  encode(key) {
+    const float = toFloat(key)
+    if (float === undefined) refuse(key, 'float', 'a finite number, or a string of one')
+    return String(float)
+  },
+  decode(encoded) {
+    const float = toFloat(encoded)
+    if (float === undefined) refuse(encoded, 'float', 'a finite number')
+    return float
+  },
+}
+
+function toBigInt(key: unknown): bigint | undefined {
+  if (typeof key === 'bigint') return key
+  if (typeof key === 'number') return Number.isSafeInteger(key) ? BigInt(key) : undefined
+  if (typeof key === 'string' && integerText.test(key)) return BigInt(key)
+  return undefined
+}
+
+const bigintKey: KeyCodec<bigint> = {
+  encode(key) {
+    const big = toBigInt(key)
+    if (big === undefined) refuse(key, 'bigint', 'a bigint, a safe integer, or a string of digits')
+    return String(big)
+  },
+  decode(encoded) {
+    const big = toBigInt(encoded)
+    if (big === undefined) refuse(encoded, 'bigint', 'digits')
+    return big
+  },
+}
+
+const jsonKey: KeyCodec<unknown> = {
+  encode(key) {
+    if (key === undefined) refuse(key, 'json', 'any JSON value but undefined')
+    return canonicalJson(key)
+  },
+  decode: (encoded) => JSON.parse(encoded),
+}
+
+function customKey<K>(codec: KeyCodec<K>): KeyCodec<K> {
+  return {
+    encode(key) {
+      const encoded: unknown = codec.encode(key)
+      if (typeof encoded !== 'string') {
+        throw new TypeError(`Expected \`keyType.encode\` to return a string, got ${describe(encoded)}`)
+      }
+      return checkText(key, 'custom', encoded)
+    },
+    decode: (encoded) => codec.decode(encoded),
+  }
+}
+
+const namedKeyCodecs: Record<
+  KeyTypeName,
+  KeyCodec<string> | KeyCodec<number> | KeyCodec<bigint> | KeyCodec<unknown>
+> = {
+  string: stringKey,
+  int: intKey,
+  float: floatKey,
+  bigint: bigintKey,
+  json: jsonKey,
+}
+
+/** The codec for a `keyType` option; throws a `TypeError` for anything that is not one. */
+export function keyCodecFor<K>(keyType: KeyType<K>): KeyCodec<K> {
+  if (typeof keyType === 'string' && Object.hasOwn(namedKeyCodecs, keyType)) {
+    return namedKeyCodecs[keyType] as unknown as KeyCodec<K>
+  }
+  if (
+    typeof keyType === 'object' &&
+    keyType !== null &&
+    typeof keyType.encode === 'function' &&
+    typeof keyType.decode === 'function'
+  ) {
+    return customKey(keyType)
+  }
+  throw new TypeError(
+    `Expected \`keyType\` to be one of ${Object.keys(namedKeyCodecs)
+      .map((name) => `'${name}'`)
+      .join(', ')} or { encode(key): string, decode(s): key }, got ${describe(keyType)}`,
+  )
+}

@@ -1,0 +1,14 @@
+/** What a value is written to Redis as, and how its reply is read back. */
+export type RedisValue = string | Buffer
+
+/**
+ * Turns a value into what Redis stores, and back. `encode` throws a `TypeError` for a value that
+ * does not fit the type (before anything is written); `decode` throws on data it cannot read.
+ */
+export interface ValueCodec<V> {
+  /** How this codec wants replies: `'string'` (UTF-8 decoded by the client) or `'buffer'` (raw bytes). */
+  readonly reply: 'string' | 'buffer'
+  encode(value: V): RedisValue
+  /** Receives a `string` when `reply` is `'string'`, a `Buffer` when it is `'buffer'`. */
+  decode(raw: RedisValue): V
+}

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { afterEach, inject } from 'vitest'
+import { FlipCache, type FlipCacheOptions } from '../../src/index.js'
+
+/** A namespace no other test uses, so tests share one server without FLUSHALL. */
+export function uniqueName(label = 't'): string {
+  return `${label}-${randomBytes(5).toString('hex')}`
+}
+
+/**
+ * Builds clients and caches on the run's redis-server (or on `url`), and closes every one of them
+ * after each test.
+ */
+export function useCaches(url: () => string = () => inject('redisUrl')) {
+  const clients: Redis[] = []
+  const caches: FlipCache<never, never>[] = []
+
+  afterEach(async () => {
+    await Promise.all(caches.splice(0).map((cache) => cache.close()))
+    for (const client of clients.splice(0)) client.disconnect()
+  })
+
+  const client = (): Redis => {
+    const created = new Redis(url(), { lazyConnect: false })
+    clients.push(created)
+    return created
+  }
+  let shared: Redis | undefined
+  afterEach(() => {
+    shared = undefined
+  })
+
+  return {
+    /** A new ioredis client of the test's own (disconnected after the test). */
+    client,
+    /** The client the test's caches share unless told otherwise. */
+    sharedClient(): Redis {
+      shared ??= client()
+      return shared
+    },
+    /** A cache on its own namespace (or `name`), sharing the test's client unless `redis` is given. */
+    cache<K = string, V = unknown>(
+      options: FlipCacheOptions<K, V> = {},
+      name = uniqueName(),
+    ): FlipCache<K, V> {
+      shared ??= client()
+      const cache = new FlipCache<K, V>(name, { redis: shared, ...options })
+      caches.push(cache as unknown as FlipCache<never, never>)
+      return cache
+    },
+  }
+}

@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** A private redis-server on 127.0.0.1, started for tests or benchmarks and stopped by them. */
+export interface RedisServer {
+  readonly port: number
+  readonly url: string
+  /** Stops the server (SIGTERM, then SIGKILL) and waits for it to exit. */
+  stop(): Promise<void>
+  /** Starts it again on the same port (after `stop`). */
+  restart(): Promise<void>
+  /** The redis-server version, such as '7.0.15'. */
+  readonly version: string
+}
+
+const installHint =
+  'redis-server was not found on PATH. Install it (Debian/Ubuntu: `apt-get install redis-server`, ' +
+  'macOS: `brew install redis`) or set REDIS_URL to a server flipcache may write to.'
+
+/** Asks the OS for a free TCP port (`--port 0` would turn TCP off in Redis). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.unref()
+    probe.on('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      probe.close(() => {
+        if (typeof address === 'object' && address !== null) resolve(address.port)
+        else reject(new Error('Could not get a free port'))
+      })
+    })
+  })
+}
+
+function launch(
+  port: number,
+  dir: string,
+  extraArgs: string[],
+): Promise<{ child: ChildProcess; version: string }> {
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ]
+  const child = spawn('redis-server', [...args, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
+  return new Promise((resolve, reject) => {
+    let output = ''
+    const timer = setTimeout(
+      () => fail(new Error(`redis-server did not start within 10 s:\n${output}`)),
+      10_000,
+    )
+    const fail = (error: Error): void => {
+      clearTimeout(timer)
+      child.kill('SIGKILL')
+      reject(error)
+    }
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      fail(error.code === 'ENOENT' ? new Error(installHint) : error)
+    })
+    child.on('exit', (code) =>
+      fail(new Error(`redis-server exited with code ${code} before it was ready:\n${output}`)),
+    )
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer)
+        child.removeAllListeners('exit')
+        const version =
+          /v=(\d+\.\d+\.\d+)/.exec(output)?.[1] ?? /Redis version=(\d+\.\d+\.\d+)/.exec(output)?.[1]
+        resolve({ child, version: version ?? 'unknown' })
+      }
+    })
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+  })
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    child.kill('SIGTERM')
+  })
+}
+
+/** Starts a redis-server on a free port of 127.0.0.1 with persistence off. */
+export async function startRedisServer(extraArgs: string[] = []): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'flipcache-redis-'))
+  let attempt = 0
+  for (;;) {
+    const port = await freePort()
+    try {
+      let { child, version } = await launch(port, dir, extraArgs)
+      let stopped = false
+      return {
+        port,
+        url: `redis://127.0.0.1:${port}`,
+        version,
+        async stop() {
+          stopped = true
+          await exited(child)
+          rmSync(dir, { recursive: true, force: true })
+        },
+        async restart() {
+          if (!stopped) await exited(child)
+          mkdirSync(dir, { recursive: true })
+          ;({ child, version } = await launch(port, dir, extraArgs))
+          stopped = false
+        },
+      }
+    } catch (error) {
+      // Another process may have taken the port between the probe and the launch: try another.
+      if (++attempt >= 3 || (error as Error).message === installHint) {
+        rmSync(dir, { recursive: true, force: true })
+        throw error
+      }
+    }
+  }
+}
