@@ -68,12 +68,15 @@ export const boolCodec: ValueCodec<boolean> = {
   },
 }
 
-/** Binary data, stored byte for byte; read back as a `Buffer`. */
+/**
+ * Binary data, stored byte for byte; read back as a `Buffer`. `encode` copies, so that changing the
+ * caller's buffer while the write waits for its pipeline changes neither Redis nor L1.
+ */
 export const bytesCodec: ValueCodec<Uint8Array> = {
   reply: 'buffer',
   encode(value) {
     if (!(value instanceof Uint8Array)) refuse(value, 'bytes', 'a Buffer or Uint8Array')
-    return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    return Buffer.from(value)
   },
   decode: (raw) => raw as Buffer,
 }
