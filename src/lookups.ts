@@ -59,14 +59,20 @@ export class Lookups<V> {
     )
   }
 
-  /** Reads on their way for `key` will not fill L1 (the key was just written or deleted). */
+  /**
+   * The key is being written or deleted: a read already on its way will not fill L1, and later
+   * readers start a read of their own (sent after the write) instead of joining it.
+   */
   invalidate(key: string): void {
     const flight = this.#inFlight.get(key)
-    if (flight !== undefined) flight.stale = true
+    if (flight === undefined) return
+    flight.stale = true
+    this.#inFlight.delete(key)
   }
 
   invalidateAll(): void {
     for (const flight of this.#inFlight.values()) flight.stale = true
+    this.#inFlight.clear()
   }
 
   #read(keys: string[]): Promise<Lookup<V>[]> {

@@ -71,9 +71,12 @@ function launch(
     child.on('exit', (code) =>
       fail(new Error(`redis-server exited with code ${code} before it was ready:\n${output}`)),
     )
+    let ready = false
     child.stdout?.on('data', (chunk: Buffer) => {
+      if (ready) return
       output += chunk.toString()
       if (output.includes('Ready to accept connections')) {
+        ready = true
         clearTimeout(timer)
         child.removeAllListeners('exit')
         const version =
@@ -82,7 +85,7 @@ function launch(
       }
     })
     child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
+      if (!ready) output += chunk.toString()
     })
   })
 }

@@ -1,0 +1,75 @@
+import { describe, expect, it, vi } from 'vitest'
+import { DecodeError, type FlipCacheError } from '../../src/index.js'
+import { useCaches } from '../support/cache-builder.js'
+
+describe('FlipCache undecodable data', () => {
+  const { cache, sharedClient } = useCaches()
+
+  it('get() treats a stored value that does not decode as a miss, counts it and reports E_DECODE', async () => {
+    const counts = cache<string, number>({ valueType: 'int', valueDefault: -1 })
+    const errors: FlipCacheError[] = []
+    counts.on('error', (error) => errors.push(error))
+    await sharedClient().set(`${counts.name}:a`, 'not a number')
+    expect(await counts.get('a')).toBe(-1)
+    expect(counts.peek('a')).toBeUndefined()
+    expect(counts.stats()).toMatchObject({ misses: 1, errors: 1, remoteHits: 0 })
+    expect(errors).toHaveLength(1)
+    const [error] = errors
+    expect(error).toBeInstanceOf(DecodeError)
+    expect(error).toMatchObject({ code: 'E_DECODE', key: `${counts.name}:a` })
+    expect(error?.cause).toBeInstanceOf(Error)
+    // The data belongs to whoever wrote it: flipcache does not delete it.
+    expect(await sharedClient().get(`${counts.name}:a`)).toBe('not a number')
+  })
+
+  it('getMany() and entries() skip undecodable values and report each', async () => {
+    const docs = cache<string, unknown>({ valueType: 'json' })
+    const errors: FlipCacheError[] = []
+    docs.on('error', (error) => errors.push(error))
+    await sharedClient().mset(`${docs.name}:good`, '{"ok":true}', `${docs.name}:bad`, '{oops')
+    expect(await docs.getMany(['good', 'bad'])).toEqual([{ ok: true }, undefined])
+    const entries: [string, unknown][] = []
+    for await (const entry of docs.entries()) entries.push(entry)
+    expect(entries).toEqual([['good', { ok: true }]])
+    expect(errors.map((error) => error.code)).toEqual(['E_DECODE', 'E_DECODE'])
+  })
+
+  it('corrupt msgpack and superjson data are misses, never crashes', async () => {
+    const packed = cache<string, unknown>({ valueType: 'msgpack' })
+    const rich = cache<string, unknown>({ valueType: 'superjson' })
+    const errors: FlipCacheError[] = []
+    packed.on('error', (error) => errors.push(error))
+    rich.on('error', (error) => errors.push(error))
+    await sharedClient().set(`${packed.name}:x`, Buffer.from([0x92, 0x01]))
+    await sharedClient().set(`${rich.name}:x`, '{"json":1,"meta":{"values":["nonsense"]}}')
+    expect(await packed.get('x')).toBeUndefined()
+    expect(await rich.get('x')).toBeUndefined()
+    expect(errors).toHaveLength(2)
+  })
+
+  it('keys() skips keys that do not decode with the keyType and reports them', async () => {
+    const ids = cache<number, string>({ keyType: 'int', valueType: 'string' })
+    const errors: FlipCacheError[] = []
+    ids.on('error', (error) => errors.push(error))
+    await sharedClient().mset(`${ids.name}:1`, 'a', `${ids.name}:abc`, 'b')
+    const keys: number[] = []
+    for await (const key of ids.keys()) keys.push(key)
+    expect(keys).toEqual([1])
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ code: 'E_DECODE', key: `${ids.name}:abc` })
+  })
+
+  it('without an error listener, a background failure becomes one process warning per code, not a crash', async () => {
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    try {
+      const counts = cache<string, number>({ valueType: 'int' })
+      await sharedClient().mset(`${counts.name}:a`, 'x', `${counts.name}:b`, 'y')
+      expect(await counts.getMany(['a', 'b'])).toEqual([undefined, undefined])
+      expect(counts.stats().errors).toBe(2)
+      expect(warnings).toHaveBeenCalledTimes(1)
+      expect(warnings.mock.calls[0]?.[1]).toMatchObject({ type: 'FlipCacheWarning', code: 'E_DECODE' })
+    } finally {
+      warnings.mockRestore()
+    }
+  })
+})
