@@ -351,10 +351,15 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async *#scanDistinct(): AsyncGenerator<string[], void, undefined> {
     this.#checkOpen()
     const seen = new Set<string>()
-    for await (const batch of this.#store.scan()) {
-      const fresh = batch.filter((key) => !seen.has(key))
-      for (const key of fresh) seen.add(key)
-      if (fresh.length > 0) yield fresh
+    try {
+      for await (const batch of this.#store.scan()) {
+        const fresh = batch.filter((key) => !seen.has(key))
+        for (const key of fresh) seen.add(key)
+        if (fresh.length > 0) yield fresh
+      }
+    } catch (error) {
+      this.#stats.errors++
+      throw error
     }
   }
 

@@ -1,0 +1,138 @@
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FlipCache, FlipCacheError } from '../../src/index.js'
+import { useCaches } from '../support/cache-builder.js'
+import { freePort, type RedisServer, startRedisServer } from '../support/redis-server.js'
+
+// These tests stop, pause and restart Redis, so they run on a server of their own.
+let server: RedisServer
+beforeAll(async () => {
+  server = await startRedisServer()
+})
+afterAll(() => server.stop())
+
+const timeout = 200
+
+/** Runs `call`, expecting a FlipCacheError with one of `codes` within about `timeout`. */
+async function expectFastFailure(call: () => Promise<unknown>, codes: string[]): Promise<FlipCacheError> {
+  const startedAt = performance.now()
+  const error = await call().then(
+    () => undefined,
+    (caught: unknown) => caught,
+  )
+  const elapsed = performance.now() - startedAt
+  expect(error).toBeInstanceOf(FlipCacheError)
+  expect(codes).toContain((error as FlipCacheError).code)
+  expect(elapsed).toBeLessThan(timeout + 150)
+  return error as FlipCacheError
+}
+
+async function eventually<T>(attempt: () => Promise<T>, withinMs = 5_000): Promise<T> {
+  const deadline = Date.now() + withinMs
+  for (;;) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}
+
+describe('FlipCache with Redis down', () => {
+  const { cache, client } = useCaches(() => server.url)
+
+  it('every call settles within about `timeout` while Redis is stopped, and works again once it is back', async () => {
+    const items = cache<string, string>({ redis: client(), valueType: 'string', timeout, localMax: 0 })
+    await items.set('kept', 'v')
+    await server.stop()
+    try {
+      const calls: (() => Promise<unknown>)[] = [
+        () => items.get('kept'),
+        () => items.getMany(['kept', 'other']),
+        () => items.has('kept'),
+        () => items.set('lost', 'v'),
+        () => items.setMany([['lost', 'v']]),
+        () => items.delete('kept'),
+        () => items.deleteMany(['kept']),
+        () => items.ttl('kept'),
+        () => items.clear(),
+        async () => {
+          for await (const key of items.keys()) expect(key).toBeUndefined()
+        },
+      ]
+      const errors = await Promise.all(calls.map((call) => expectFastFailure(call, ['E_REDIS', 'E_TIMEOUT'])))
+      expect(errors).toHaveLength(calls.length)
+      expect(items.stats().errors).toBe(calls.length)
+    } finally {
+      await server.restart()
+    }
+    expect(await eventually(() => items.get('kept'))).toBeUndefined()
+    // The writes that failed during the outage were never sent, so they are not applied late either.
+    expect(await items.has('lost')).toBe(false)
+    await items.set('after', 'ok')
+    expect(await items.get('after')).toBe('ok')
+  })
+
+  it('an L1 hit keeps answering while Redis is down; a miss fails fast', async () => {
+    const items = cache<string, string>({ redis: client(), valueType: 'string', timeout })
+    await items.set('warm', 'v')
+    await server.stop()
+    try {
+      expect(await items.get('warm')).toBe('v')
+      await expectFastFailure(() => items.get('cold'), ['E_REDIS'])
+    } finally {
+      await server.restart()
+    }
+    await eventually(() => items.get('cold'))
+  })
+
+  it('a Redis that stops answering (CLIENT PAUSE) gives E_TIMEOUT after `timeout`', async () => {
+    const admin = client()
+    const items = cache<string, string>({ redis: client(), valueType: 'string', timeout, localMax: 0 })
+    await items.set('k', 'v')
+    await admin.call('CLIENT', 'PAUSE', String(timeout * 3), 'ALL')
+    const error = await expectFastFailure(() => items.get('k'), ['E_TIMEOUT'])
+    expect(error.message).toMatch(/within 200 ms/)
+    await expectFastFailure(() => items.set('k', 'w'), ['E_TIMEOUT'])
+    await admin.call('CLIENT', 'UNPAUSE')
+    expect(await eventually(() => items.get('k'))).toMatch(/^[vw]$/)
+  })
+
+  it('a set() that times out drops the L1 copy, since Redis may or may not apply it', async () => {
+    const admin = client()
+    const items = cache<string, string>({ redis: client(), valueType: 'string', timeout })
+    await items.set('k', 'v')
+    expect(items.peek('k')).toBe('v')
+    await admin.call('CLIENT', 'PAUSE', String(timeout * 3), 'WRITE')
+    await expectFastFailure(() => items.set('k', 'w'), ['E_TIMEOUT'])
+    expect(items.peek('k')).toBeUndefined()
+    await admin.call('CLIENT', 'UNPAUSE')
+  })
+
+  it('a cache whose own client cannot connect reports it on error once and fails calls with E_REDIS', async () => {
+    const deadPort = await freePort()
+    const items = new FlipCache<string, string>('dead', { redis: `redis://127.0.0.1:${deadPort}`, timeout })
+    const reported: FlipCacheError[] = []
+    items.on('error', (error) => reported.push(error))
+    try {
+      const error = await expectFastFailure(() => items.get('k'), ['E_REDIS'])
+      expect(error.message).toMatch(/not ready/)
+      await expectFastFailure(() => items.get('k'), ['E_REDIS'])
+      expect(reported).toHaveLength(1)
+      expect(reported[0]?.code).toBe('E_REDIS')
+      expect(reported[0]?.cause).toBeInstanceOf(Error)
+    } finally {
+      await items.close()
+    }
+  })
+
+  it('a shared client the user has closed makes calls fail at once with E_REDIS', async () => {
+    const redis = new Redis(server.url)
+    const items = cache<string, string>({ redis, valueType: 'string', timeout, localMax: 0 })
+    await items.set('k', 'v')
+    await redis.quit()
+    const error = await expectFastFailure(() => items.get('k'), ['E_REDIS'])
+    expect(error.message).toMatch(/closed/)
+  })
+})

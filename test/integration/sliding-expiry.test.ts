@@ -1,0 +1,128 @@
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { FlipCacheError } from '../../src/index.js'
+import { useCaches } from '../support/cache-builder.js'
+import { countCommands } from '../support/command-stats.js'
+import { type RedisServer, startRedisServer } from '../support/redis-server.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// Command counts are server-wide, so these tests run on a server of their own.
+let server: RedisServer
+let observer: Redis
+beforeAll(async () => {
+  server = await startRedisServer()
+  observer = new Redis(server.url)
+})
+afterAll(async () => {
+  observer.disconnect()
+  await server.stop()
+})
+
+describe('FlipCache refreshExpireTimeOnGet', () => {
+  const { cache } = useCaches(() => server.url)
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('get() from Redis uses GETEX ... PX, pushing the TTL back to expireTime', async () => {
+    const items = cache<string, string>({
+      valueType: 'string',
+      expireTime: '1h',
+      refreshExpireTimeOnGet: true,
+      localMax: 0,
+    })
+    await observer.set(`${items.name}:k`, 'v', 'PX', 5_000)
+    const commands = await countCommands(observer, async () => {
+      expect(await items.get('k')).toBe('v')
+    })
+    expect(commands).toEqual({ getex: 1 })
+    expect(await observer.pttl(`${items.name}:k`)).toBeGreaterThan(3_500_000)
+  })
+
+  it('a key served only from L1 never expires in Redis while it is read', async () => {
+    const items = cache<string, string>({
+      valueType: 'string',
+      expireTime: 150,
+      localTtl: '10s',
+      refreshExpireTimeOnGet: true,
+    })
+    await items.set('hot', 'v')
+    await items.set('cold', 'v')
+    // Read for 3x the TTL: every read after the set is an L1 hit.
+    for (let elapsed = 0; elapsed < 450; elapsed += 25) {
+      expect(await items.get('hot')).toBe('v')
+      await sleep(25)
+    }
+    expect(items.stats().remoteHits).toBe(0)
+    expect(await observer.get(`${items.name}:hot`)).toBe('v')
+    expect(await observer.exists(`${items.name}:cold`)).toBe(0)
+  })
+
+  it('L1 hits are coalesced: at most one touch per key per interval, many keys in one pipeline', async () => {
+    const items = cache<number, number>({
+      keyType: 'int',
+      valueType: 'int',
+      expireTime: '10s',
+      refreshExpireTimeOnGet: true,
+    })
+    await items.setMany(Array.from({ length: 20 }, (_, i): [number, number] => [i, i]))
+    // Only Date is faked: timers and sockets keep real time, so the touch queue still flushes.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(Date.now() + 1_001)
+    const commands = await countCommands(observer, async () => {
+      for (let round = 0; round < 5; round++) {
+        for (let key = 0; key < 20; key++) expect(await items.get(key)).toBe(key)
+      }
+      await sleep(30)
+    })
+    vi.useRealTimers()
+    expect(commands).toEqual({ pexpire: 20 })
+  })
+
+  it('an L1 copy whose Redis key was deleted behind its back is dropped when its touch finds nothing', async () => {
+    const items = cache<string, string>({
+      valueType: 'string',
+      expireTime: 100,
+      refreshExpireTimeOnGet: true,
+    })
+    await items.set('k', 'v')
+    await observer.del(`${items.name}:k`)
+    await sleep(60)
+    expect(await items.get('k')).toBe('v')
+    await sleep(20)
+    expect(items.peek('k')).toBeUndefined()
+  })
+
+  it('a touch that fails is reported on error and drops the L1 copy', async () => {
+    const redis = new Redis(server.url)
+    const items = cache<string, string>({
+      redis,
+      valueType: 'string',
+      expireTime: 100,
+      refreshExpireTimeOnGet: true,
+    })
+    const errors: FlipCacheError[] = []
+    items.on('error', (error) => errors.push(error))
+    await items.set('k', 'v')
+    await sleep(60)
+    redis.disconnect()
+    expect(await items.get('k')).toBe('v')
+    await sleep(30)
+    expect(items.peek('k')).toBeUndefined()
+    expect(errors.map((error) => error.code)).toEqual(['E_REDIS'])
+  })
+
+  it('close() sends the touches still waiting', async () => {
+    const items = cache<string, string>({
+      valueType: 'string',
+      expireTime: 100,
+      refreshExpireTimeOnGet: true,
+    })
+    await items.set('k', 'v')
+    await sleep(60)
+    expect(await items.get('k')).toBe('v')
+    await items.close()
+    expect(await observer.pttl(`${items.name}:k`)).toBeGreaterThan(60)
+  })
+})
