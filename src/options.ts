@@ -74,9 +74,9 @@ const knownOptions = new Set<string>([
 
 /** Validates a cache name: a non-empty string without whitespace. */
 export function checkName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0 || /\s/.test(name)) {
+  if (typeof name !== 'string' || name.length === 0 || /\s/.test(name) || !name.isWellFormed()) {
     throw new TypeError(
-      `Expected the cache name to be a non-empty string without whitespace, got ${describe(name)}`,
+      `Expected the cache name to be a non-empty string without whitespace or lone surrogates, got ${describe(name)}`,
     )
   }
 }
@@ -112,7 +112,7 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
   }
   checkRedisInput(options.redis)
 
-  const localMax = options.localMax ?? 1000
+  const localMax = options.localMax === undefined ? 1000 : options.localMax
   if (!Number.isSafeInteger(localMax) || localMax < 0) {
     throw new TypeError(`Expected \`localMax\` to be a non-negative integer, got ${describe(localMax)}`)
   }
@@ -121,7 +121,7 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     options.localTtl === undefined ? (expireMs ?? 60_000) : positiveDuration('localTtl', options.localTtl)
   const timeoutMs = options.timeout === undefined ? 1000 : positiveDuration('timeout', options.timeout)
 
-  const sliding = options.refreshExpireTimeOnGet ?? false
+  const sliding = options.refreshExpireTimeOnGet === undefined ? false : options.refreshExpireTimeOnGet
   if (typeof sliding !== 'boolean') {
     throw new TypeError(`Expected \`refreshExpireTimeOnGet\` to be a boolean, got ${describe(sliding)}`)
   }
@@ -134,7 +134,7 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     localMax,
     localTtlMs,
     expireMs,
-    keyCodec: keyCodecFor(options.keyType ?? 'string'),
+    keyCodec: keyCodecFor(options.keyType === undefined ? 'string' : options.keyType),
     valueCodec: resolveValueCodec(options),
     valueDefault: options.valueDefault,
     sliding,
@@ -143,7 +143,7 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
 }
 
 function resolveValueCodec<K, V>(options: FlipCacheOptions<K, V>): ValueCodec<V> {
-  const valueType = options.valueType ?? 'superjson'
+  const valueType = options.valueType === undefined ? 'superjson' : options.valueType
   if (!isValueTypeName(valueType)) {
     throw new TypeError(
       `Expected \`valueType\` to be one of ${Object.keys(valueTypeNames)

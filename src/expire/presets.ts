@@ -4,7 +4,7 @@ const hour = 60 * minute
 const day = 24 * hour
 
 /** Expiry presets in milliseconds, for `expireTime`, `localTtl` and `set(k, v, { expireTime })`. */
-export const expire = {
+export const expire = Object.freeze({
   ONE_SECOND: second,
   FIVE_SECONDS: 5 * second,
   TEN_SECONDS: 10 * second,
@@ -27,5 +27,5 @@ export const expire = {
   ONE_MONTH: 30 * day,
   /** 365 days. */
   ONE_YEAR: 365 * day,
-} as const
+} as const)
 export type ExpirePreset = (typeof expire)[keyof typeof expire]

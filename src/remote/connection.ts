@@ -1,6 +1,8 @@
 import { type Cluster, Redis, type RedisOptions } from 'ioredis'
 import { describe } from '../errors.js'
-import type { RedisClient } from './pipeline-batcher.js'
+
+/** The client flipcache talks to: a single ioredis connection or a Cluster. */
+export type RedisClient = Redis | Cluster
 
 /** The `redis` option: a client you own and share, or what flipcache needs to open (and later close) its own. */
 export type RedisInput = Redis | Cluster | string | RedisOptions
@@ -42,6 +44,27 @@ export function connect(input: RedisInput | undefined): Connection {
     return { client: new Redis({ ...input, enableAutoPipelining: false }), owned: true }
   const url = input ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
   return { client: new Redis(url, { enableAutoPipelining: false }), owned: true }
+}
+
+const readiness = new WeakMap<RedisClient, Promise<void>>()
+
+/**
+ * Resolves when `client` is next ready; one promise and one listener per client, however many
+ * caches share it and wait. Starts the connection of a `lazyConnect` client that never connected.
+ */
+export function whenReady(client: RedisClient): Promise<void> {
+  let ready = readiness.get(client)
+  if (ready === undefined) {
+    ready = new Promise<void>((resolve) => {
+      client.once('ready', () => {
+        readiness.delete(client)
+        resolve()
+      })
+    })
+    readiness.set(client, ready)
+    if (client.status === 'wait') client.connect().catch(() => {})
+  }
+  return ready
 }
 
 /** Closes a client flipcache opened: QUIT, or a hard disconnect when Redis does not answer in time. */

@@ -1,9 +1,7 @@
-import type { Cluster, Redis } from 'ioredis'
 import { FlipCacheError, RedisTimeoutError, RedisUnavailableError } from '../errors.js'
 import type { RedisValue } from '../types/value-codec.js'
+import { type RedisClient, whenReady } from './connection.js'
 
-/** The client flipcache talks to: a single ioredis connection or a Cluster. */
-export type RedisClient = Redis | Cluster
 export type ReplyMode = 'string' | 'buffer'
 type Arg = string | Buffer | number
 
@@ -53,7 +51,6 @@ export class PipelineBatcher {
   readonly #timeoutMs: number
   #queue: Queued[] = []
   #scheduled = false
-  #readiness: Promise<void> | undefined
 
   constructor(client: RedisClient, timeoutMs: number) {
     this.#client = client
@@ -114,25 +111,11 @@ export class PipelineBatcher {
         ),
       )
     }, this.#timeoutMs)
-    this.#whenReady().then(() => {
+    whenReady(this.#client).then(() => {
       if (!waiting) return
       clearTimeout(timer)
       this.#send(toSteps(batch), Math.max(1, this.#timeoutMs - (Date.now() - startedAt)))
     })
-  }
-
-  /** One promise, and one `ready` listener, shared by every batch waiting for the connection. */
-  #whenReady(): Promise<void> {
-    if (this.#readiness === undefined) {
-      this.#readiness = new Promise<void>((resolve) => {
-        this.#client.once('ready', () => {
-          this.#readiness = undefined
-          resolve()
-        })
-      })
-      if (this.#client.status === 'wait') this.#client.connect().catch(() => {})
-    }
-    return this.#readiness
   }
 
   #send(steps: Step[], timeoutMs: number): void {

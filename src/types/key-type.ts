@@ -118,8 +118,10 @@ function customKey<K>(codec: KeyCodec<K>): KeyCodec<K> {
   return {
     encode(key) {
       const encoded: unknown = codec.encode(key)
-      if (typeof encoded !== 'string') {
-        throw new TypeError(`Expected \`keyType.encode\` to return a string, got ${describe(encoded)}`)
+      if (typeof encoded !== 'string' || encoded.length === 0) {
+        throw new TypeError(
+          `Expected \`keyType.encode\` to return a non-empty string for key ${describe(key)}, got ${describe(encoded)}`,
+        )
       }
       return checkText(key, 'custom', encoded)
     },

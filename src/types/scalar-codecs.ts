@@ -33,9 +33,13 @@ export const intCodec: ValueCodec<number> = {
   },
 }
 
-const floatText = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$|^[+-]?Infinity$|^NaN$/i
+const decimalText = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+const infinityText = /^([+-]?)inf(?:inity)?$/i
 
-/** Any number, NaN, infinities and -0 included; written as JavaScript prints it ('1.5', '-0', 'Infinity'). */
+/**
+ * Any number, NaN, infinities and -0 included; written as JavaScript prints it ('1.5', '-0',
+ * 'Infinity', 'NaN'). Reads 'inf', '-inf' and 'nan' in any case too, as Python and others write them.
+ */
 export const floatCodec: ValueCodec<number> = {
   reply: 'string',
   encode(value) {
@@ -43,8 +47,12 @@ export const floatCodec: ValueCodec<number> = {
     return Object.is(value, -0) ? '-0' : String(value)
   },
   decode(raw) {
-    if (!floatText.test(raw as string)) corrupt(raw, 'float')
-    return (raw as string).toLowerCase() === 'nan' ? Number.NaN : Number(raw)
+    const text = raw as string
+    if (decimalText.test(text)) return Number(text)
+    const infinity = infinityText.exec(text)
+    if (infinity !== null) return infinity[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY
+    if (text.toLowerCase() === 'nan') return Number.NaN
+    return corrupt(raw, 'float')
   },
 }
 

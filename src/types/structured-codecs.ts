@@ -1,4 +1,4 @@
-import { Packr } from 'msgpackr'
+import { C1, Packr } from 'msgpackr'
 import superjson from 'superjson'
 import { describe } from '../errors.js'
 import type { ValueCodec } from './value-codec.js'
@@ -48,6 +48,9 @@ function isEnvelope(parsed: unknown): parsed is { json: never; meta?: never } {
 export const superjsonCodec: ValueCodec<unknown> = {
   reply: 'string',
   encode(value) {
+    if (typeof value === 'function' || typeof value === 'symbol') {
+      throw new TypeError(`Expected a value of valueType \`superjson\`, got ${describe(value)}`)
+    }
     let serialized: ReturnType<typeof superjson.serialize>
     try {
       serialized = superjson.serialize(value)
@@ -90,5 +93,10 @@ export const msgpackCodec: ValueCodec<unknown> = {
       )
     }
   },
-  decode: (raw) => packr.unpack(raw as Buffer),
+  decode(raw) {
+    const value: unknown = packr.unpack(raw as Buffer)
+    // 0xc1 is the one byte MessagePack never uses; msgpackr reads it as a marker instead of failing.
+    if (value === C1) throw new TypeError('Stored data is not MessagePack (byte 0xc1)')
+    return value
+  },
 }

@@ -43,9 +43,13 @@ describe('FlipCache with Redis down', () => {
   const { cache, client } = useCaches(() => server.url)
 
   it('every call settles within about `timeout` while Redis is stopped, and works again once it is back', async () => {
-    const items = cache<string, string>({ redis: client(), valueType: 'string', timeout, localMax: 0 })
+    const redis = client()
+    const items = cache<string, string>({ redis, valueType: 'string', timeout, localMax: 0 })
     await items.set('kept', 'v')
     await server.stop()
+    // Once ioredis has seen the connection drop, flipcache holds calls back instead of sending them.
+    // (A command already on the wire when Redis died has an unknown outcome: that is E_TIMEOUT's case.)
+    await eventually(async () => expect(redis.status).not.toBe('ready'))
     try {
       const calls: (() => Promise<unknown>)[] = [
         () => items.get('kept'),
@@ -61,8 +65,8 @@ describe('FlipCache with Redis down', () => {
           for await (const key of items.keys()) expect(key).toBeUndefined()
         },
       ]
-      const errors = await Promise.all(calls.map((call) => expectFastFailure(call, ['E_REDIS', 'E_TIMEOUT'])))
-      expect(errors).toHaveLength(calls.length)
+      const errors = await Promise.all(calls.map((call) => expectFastFailure(call, ['E_REDIS'])))
+      for (const error of errors) expect(error.message).toMatch(/not ready within 200 ms/)
       expect(items.stats().errors).toBe(calls.length)
     } finally {
       await server.restart()
@@ -75,9 +79,11 @@ describe('FlipCache with Redis down', () => {
   })
 
   it('an L1 hit keeps answering while Redis is down; a miss fails fast', async () => {
-    const items = cache<string, string>({ redis: client(), valueType: 'string', timeout })
+    const redis = client()
+    const items = cache<string, string>({ redis, valueType: 'string', timeout })
     await items.set('warm', 'v')
     await server.stop()
+    await eventually(async () => expect(redis.status).not.toBe('ready'))
     try {
       expect(await items.get('warm')).toBe('v')
       await expectFastFailure(() => items.get('cold'), ['E_REDIS'])
