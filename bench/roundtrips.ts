@@ -1,0 +1,158 @@
+import type { FlipCache } from '../src/index.js'
+import { type User, users } from './support/data.js'
+import { formatCount } from './support/format.js'
+import { commandsProcessed } from './support/redis-info.js'
+import { countTraffic } from './support/round-trips.js'
+import type { Scenario } from './support/scenario.js'
+import { printTable } from './support/table.js'
+
+const BATCH = 100
+
+interface Case {
+  label: string
+  /** Values asked for. */
+  gets: number
+  /** Commands and round trips the whole case should cost. */
+  expected: { commands: number; roundTrips: number }
+  /** Runs the gets; resolves to how many values were found. */
+  run(): Promise<number>
+}
+
+const found = (values: (User | undefined)[]): number => values.filter((value) => value !== undefined).length
+
+async function sequential(cache: FlipCache<string, User>, keys: string[]): Promise<number> {
+  let hits = 0
+  for (const key of keys) if ((await cache.get(key)) !== undefined) hits++
+  return hits
+}
+
+/** Commands (server side, INFO stats) and round trips (client side) that flipcache's reads cost. */
+export const roundtrips: Scenario = {
+  name: 'roundtrips',
+  summary: 'Redis commands and round trips per get: single, concurrent, L1 on and off',
+  async run(context) {
+    const count = context.quick ? 100 : 1000
+    const observer = await context.client()
+    const counted = await context.client()
+    const traffic = countTraffic(counted)
+    const off = context.cache<string, User>('roundtrips-off', { redis: counted, localMax: 0 })
+    const on = context.cache<string, User>('roundtrips-on', { redis: counted, localMax: 10 * count })
+
+    const entries = users(count + BATCH)
+    const keys = entries.map(([key]) => key)
+    const head = keys.slice(0, count)
+    const tail = keys.slice(count)
+    // Written straight to Redis, so that no L1 holds them yet.
+    await observer.mset(
+      entries.flatMap(([key, value]) =>
+        [off, on].flatMap((cache) => [`${cache.name}:${key}`, JSON.stringify(value)]),
+      ),
+    )
+
+    const cases: Case[] = [
+      {
+        label: 'get, L1 off, one at a time',
+        gets: count,
+        expected: { commands: count, roundTrips: count },
+        run: () => sequential(off, head),
+      },
+      {
+        label: `Promise.all of ${BATCH} gets, L1 off`,
+        gets: BATCH,
+        expected: { commands: 1, roundTrips: 1 },
+        run: async () => found(await Promise.all(tail.map((key) => off.get(key)))),
+      },
+      {
+        label: `Promise.all of ${BATCH} gets of one key, L1 off`,
+        gets: BATCH,
+        expected: { commands: 1, roundTrips: 1 },
+        run: async () => found(await Promise.all(tail.map(() => off.get(head[0] ?? '')))),
+      },
+      {
+        label: `getMany of ${BATCH} keys, L1 off`,
+        gets: BATCH,
+        expected: { commands: 1, roundTrips: 1 },
+        run: async () => found(await off.getMany(tail)),
+      },
+      {
+        label: 'get, L1 on, L1 miss, one at a time',
+        gets: count,
+        expected: { commands: 2 * count, roundTrips: count },
+        run: () => sequential(on, head),
+      },
+      {
+        label: `Promise.all of ${BATCH} gets, L1 on, L1 misses`,
+        gets: BATCH,
+        expected: { commands: BATCH + 1, roundTrips: 1 },
+        run: async () => found(await Promise.all(tail.map((key) => on.get(key)))),
+      },
+      {
+        label: 'get, L1 on, L1 hit, one at a time',
+        gets: count,
+        expected: { commands: 0, roundTrips: 0 },
+        run: () => sequential(on, head),
+      },
+    ]
+
+    // What reading the counter costs by itself (the INFO call that reads "before" is counted by "after").
+    let infoCost = Number.POSITIVE_INFINITY
+    for (let i = 0; i < 3; i++) {
+      const before = await commandsProcessed(observer)
+      infoCost = Math.min(infoCost, (await commandsProcessed(observer)) - before)
+    }
+
+    const rows: string[][] = []
+    let misses = 0
+    for (const item of cases) {
+      traffic.reset()
+      const before = await commandsProcessed(observer)
+      const hits = await item.run()
+      const after = await commandsProcessed(observer)
+      const client = traffic.read()
+      if (hits !== item.gets)
+        throw new Error(`roundtrips: '${item.label}' found ${hits} of ${item.gets} values`)
+      const commands = after - before - infoCost
+      const pass = commands === item.expected.commands && client.roundTrips === item.expected.roundTrips
+      if (!pass) misses++
+      rows.push([
+        item.label,
+        formatCount(item.gets),
+        formatCount(commands),
+        perGet(commands, item.gets),
+        formatCount(client.commands),
+        formatCount(client.roundTrips),
+        perGet(client.roundTrips, item.gets),
+        `${perGet(item.expected.commands, item.gets)} cmd, ${perGet(item.expected.roundTrips, item.gets)} RT`,
+        pass ? 'PASS' : 'MISS',
+      ])
+    }
+    printTable(
+      'roundtrips: Redis commands and round trips per get (superjson values)',
+      [
+        { header: 'case' },
+        { header: 'gets', align: 'right' },
+        { header: 'server cmds', align: 'right' },
+        { header: 'cmds/get', align: 'right' },
+        { header: 'client cmds', align: 'right' },
+        { header: 'round trips', align: 'right' },
+        { header: 'RT/get', align: 'right' },
+        { header: 'expected/get', align: 'right' },
+        { header: 'result' },
+      ],
+      rows,
+      [
+        `server cmds: INFO stats total_commands_processed after - before, minus ${infoCost} for the INFO call itself;`,
+        'it counts every client of the server. client cmds / round trips: calls, callBuffers and pipeline execs',
+        "of the cache's ioredis client (one pipeline = one round trip).",
+        ...(misses > 0 && process.env.REDIS_URL !== undefined
+          ? ['A MISS on server cmds alone may be other clients of the shared REDIS_URL server.']
+          : []),
+      ],
+    )
+  },
+}
+
+function perGet(total: number, gets: number): string {
+  const value = total / gets
+  return Number.isInteger(value) ? String(value) : value.toFixed(2)
+}

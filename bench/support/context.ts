@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto'
+import { Redis, type RedisOptions } from 'ioredis'
+import { FlipCache, type FlipCacheOptions } from '../../src/index.js'
+import { redactUrl } from './format.js'
+import type { Timing } from './measure.js'
+
+interface Closable {
+  close(): Promise<void>
+}
+
+/** What every scenario gets: the server, the run's key prefix, timings, and clients and caches closed at the end. */
+export class BenchContext {
+  /** Every key the run writes starts with `${prefix}:`. */
+  readonly prefix = `bench-${randomBytes(5).toString('hex')}`
+  readonly url: string
+  readonly quick: boolean
+  /** The tinybench budget of a timed task. */
+  readonly timing: Timing
+  readonly #clients: Redis[] = []
+  readonly #caches: Closable[] = []
+
+  constructor(url: string, quick: boolean) {
+    this.url = url
+    this.quick = quick
+    this.timing = quick
+      ? { time: 150, warmupTime: 50, rounds: 1 }
+      : { time: 1000, warmupTime: 200, rounds: 2 }
+  }
+
+  /** A Redis key of this run: `${prefix}:part:part`. */
+  key(...parts: (string | number)[]): string {
+    return [this.prefix, ...parts].join(':')
+  }
+
+  /** A connected ioredis client of its own (closed at the end of the run). */
+  async client(options: RedisOptions = {}): Promise<Redis> {
+    const client = new Redis(this.url, { ...options, lazyConnect: true })
+    this.#clients.push(client)
+    // Failed commands reject on their own; the listener only keeps ioredis from printing each error.
+    let lastError: Error | undefined
+    client.on('error', (error: Error) => {
+      lastError = error
+    })
+    try {
+      await client.connect()
+    } catch (error) {
+      const reason = lastError?.message ?? (error as Error).message
+      throw new Error(`Cannot connect to Redis at ${redactUrl(this.url)}: ${reason}`, { cause: error })
+    }
+    return client
+  }
+
+  /** A cache named `${prefix}:label` (closed at the end of the run). */
+  cache<K, V>(label: string, options: FlipCacheOptions<K, V>): FlipCache<K, V> {
+    const cache = new FlipCache<K, V>(this.key(label), options)
+    this.#caches.push(cache)
+    return cache
+  }
+
+  /** Closes every cache, then every client. */
+  async close(): Promise<void> {
+    const caches = this.#caches.splice(0)
+    await Promise.allSettled(caches.map((cache) => cache.close()))
+    const clients = this.#clients.splice(0)
+    await Promise.allSettled(
+      clients.map((client) => (client.status === 'ready' ? client.quit() : client.disconnect())),
+    )
+  }
+}
