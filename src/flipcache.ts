@@ -8,7 +8,7 @@ import {
   RedisUnavailableError,
 } from './errors.js'
 import { LocalTier } from './local/local-tier.js'
-import { type Lookup, Lookups } from './lookups.js'
+import { type Found, Lookups, MISSING } from './lookups.js'
 import {
   checkName,
   type ExpireTime,
@@ -106,8 +106,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       }
       return entry.value
     }
-    const [lookup] = await this.#lookup([encoded])
-    return this.#count(lookup)
+    const [found] = await this.#lookup([encoded])
+    return this.#count(found as Found<V>)
   }
 
   /** Values of `keys` in the same order: L1 hits locally, every miss in one Redis round trip. */
@@ -116,27 +116,33 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const encoded = Array.from(keys, (key) => this.#keys.encode(key))
     const values = new Array<V | undefined>(encoded.length)
     const now = Date.now()
-    const missing = new Map<string, number[]>()
-    encoded.forEach((key, position) => {
+    // Each distinct missing key is read once; `slots[position]` says where its answer will be.
+    const missing: string[] = []
+    const slotOf = new Map<string, number>()
+    const slots = new Array<number>(encoded.length).fill(-1)
+    for (let position = 0; position < encoded.length; position++) {
+      const key = encoded[position] as string
       const entry = this.#local.get(key, now)
-      if (entry === undefined) {
-        const positions = missing.get(key)
-        if (positions === undefined) missing.set(key, [position])
-        else positions.push(position)
-        return
+      if (entry !== undefined) {
+        this.#stats.localHits++
+        if (this.#touches !== undefined && now - entry.touchedAt >= this.#touchIntervalMs) {
+          this.#scheduleTouch(key, entry, now)
+        }
+        values[position] = entry.value
+        continue
       }
-      this.#stats.localHits++
-      if (this.#touches !== undefined && now - entry.touchedAt >= this.#touchIntervalMs) {
-        this.#scheduleTouch(key, entry, now)
+      let slot = slotOf.get(key)
+      if (slot === undefined) {
+        slot = missing.push(key) - 1
+        slotOf.set(key, slot)
       }
-      values[position] = entry.value
-    })
-    if (missing.size === 0) return values
-    const lookups = await this.#lookup([...missing.keys()])
-    let index = 0
-    for (const positions of missing.values()) {
-      const lookup = lookups[index++]
-      for (const position of positions) values[position] = this.#count(lookup)
+      slots[position] = slot
+    }
+    if (missing.length === 0) return values
+    const found = await this.#lookup(missing)
+    for (let position = 0; position < encoded.length; position++) {
+      const slot = slots[position] as number
+      if (slot >= 0) values[position] = this.#count(found[slot] as Found<V>)
     }
     return values
   }
@@ -218,7 +224,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     for await (const batch of this.#scanDistinct()) {
       for (const key of batch) {
         const decoded = this.#decodeKey(key)
-        if (decoded.found) yield decoded.value
+        if (decoded !== MISSING) yield decoded
       }
     }
   }
@@ -231,12 +237,15 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         const raw = values[index]
         if (raw === null || raw === undefined) continue
         const decodedKey = this.#decodeKey(key)
-        if (!decodedKey.found) continue
+        if (decodedKey === MISSING) continue
+        let value: V
         try {
-          yield [decodedKey.value, this.#options.valueCodec.decode(raw)]
+          value = this.#options.valueCodec.decode(raw)
         } catch (error) {
           this.#report(new DecodeError(this.#store.redisKey(key), 'the value', { cause: error }))
+          continue
         }
+        yield [decodedKey, value]
       }
     }
   }
@@ -270,16 +279,16 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     if (this.#closing !== undefined) throw new CacheClosedError(this.name)
   }
 
-  #count(lookup: Lookup<V> | undefined): V | undefined {
-    if (lookup?.found) {
+  #count(found: Found<V>): V | undefined {
+    if (found !== MISSING) {
       this.#stats.remoteHits++
-      return lookup.value
+      return found
     }
     this.#stats.misses++
     return this.#options.valueDefault
   }
 
-  #lookup(keys: string[]): Promise<Lookup<V>[]> {
+  #lookup(keys: string[]): Promise<Found<V>[]> {
     return this.#remote(this.#lookups.lookup(keys))
   }
 
@@ -363,12 +372,12 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     }
   }
 
-  #decodeKey(key: string): Lookup<K> {
+  #decodeKey(key: string): Found<K> {
     try {
-      return { found: true, value: this.#keys.decode(key) }
+      return this.#keys.decode(key)
     } catch (error) {
       this.#report(new DecodeError(this.#store.redisKey(key), 'the key', { cause: error }))
-      return { found: false }
+      return MISSING
     }
   }
 

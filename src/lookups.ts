@@ -3,15 +3,16 @@ import type { LocalTier } from './local/local-tier.js'
 import type { StringStore } from './remote/string-store.js'
 import type { RedisValue, ValueCodec } from './types/value-codec.js'
 
-/** The outcome of reading one key from Redis. */
-export type Lookup<V> = { found: true; value: V } | { found: false }
+/** What a lookup yields for a key Redis does not have (or holds undecodable data under). */
+export const MISSING: unique symbol = Symbol('flipcache.missing')
+export type Found<V> = V | typeof MISSING
 
-/** A read of one key that is on its way; later readers of the key join it instead of asking Redis again. */
+/** One read of some keys on its way; later readers of those keys join it instead of asking Redis again. */
 interface Flight<V> {
-  readonly batch: Promise<Lookup<V>[]>
-  readonly index: number
-  /** Set when the key was written, deleted or cleared while the read was out: its answer must not fill L1. */
-  stale: boolean
+  readonly keys: string[]
+  readonly values: Promise<Found<V>[]>
+  /** Keys written, deleted or cleared while the read was out: their answers must not fill L1. */
+  stale: Set<string> | undefined
 }
 
 export interface LookupsConfig<V> {
@@ -24,8 +25,6 @@ export interface LookupsConfig<V> {
   report: (error: DecodeError) => void
 }
 
-const missing: Lookup<never> = { found: false }
-
 /**
  * Reads keys from Redis for L1 misses: one round trip for all the keys asked for in a tick, one
  * read per key however many callers want it, decoded once, and put into L1 unless the key changed
@@ -33,28 +32,34 @@ const missing: Lookup<never> = { found: false }
  */
 export class Lookups<V> {
   readonly #config: LookupsConfig<V>
-  readonly #inFlight = new Map<string, Flight<V>>()
+  #inFlight = new Map<string, Flight<V>>()
 
   constructor(config: LookupsConfig<V>) {
     this.#config = config
   }
 
-  /** Lookups of distinct `keys`, in order, joining reads already on their way. */
-  lookup(keys: string[]): Promise<Lookup<V>[]> {
-    const toRead: string[] = []
-    const joined = keys.map((key) => {
-      const flight = this.#inFlight.get(key)
-      if (flight === undefined) toRead.push(key)
-      return flight
-    })
-    const batch = toRead.length > 0 ? this.#read(toRead) : undefined
-    if (batch !== undefined && toRead.length === keys.length) return batch
-    let readIndex = 0
+  /** Values of distinct `keys`, in order (`MISSING` for a miss), joining reads already on their way. */
+  lookup(keys: string[]): Promise<Found<V>[]> {
+    if (this.#inFlight.size === 0) return this.#read(keys)
+    let joined: (Flight<V> | undefined)[] | undefined
+    for (let index = 0; index < keys.length; index++) {
+      const flight = this.#inFlight.get(keys[index] as string)
+      if (flight === undefined) continue
+      joined ??= []
+      joined[index] = flight
+    }
+    if (joined === undefined) return this.#read(keys)
+    const flights = joined
+    const toRead = keys.filter((_, index) => flights[index] === undefined)
+    const own = toRead.length > 0 ? this.#read(toRead) : undefined
+    let ownIndex = 0
     return Promise.all(
-      joined.map((flight) => {
-        if (flight !== undefined) return flight.batch.then((lookups) => lookups[flight.index] ?? missing)
-        const index = readIndex++
-        return (batch as Promise<Lookup<V>[]>).then((lookups) => lookups[index] ?? missing)
+      keys.map((key, index) => {
+        const flight = flights[index]
+        if (flight !== undefined)
+          return flight.values.then((values) => values[flight.keys.indexOf(key)] ?? MISSING)
+        const position = ownIndex++
+        return (own as Promise<Found<V>[]>).then((values) => values[position] ?? MISSING)
       }),
     )
   }
@@ -66,69 +71,90 @@ export class Lookups<V> {
   invalidate(key: string): void {
     const flight = this.#inFlight.get(key)
     if (flight === undefined) return
-    flight.stale = true
+    flight.stale ??= new Set()
+    flight.stale.add(key)
     this.#inFlight.delete(key)
   }
 
   invalidateAll(): void {
-    for (const flight of this.#inFlight.values()) flight.stale = true
-    this.#inFlight.clear()
+    for (const [key, flight] of this.#inFlight) {
+      flight.stale ??= new Set()
+      flight.stale.add(key)
+    }
+    this.#inFlight = new Map()
   }
 
-  #read(keys: string[]): Promise<Lookup<V>[]> {
-    const flights: Flight<V>[] = []
+  #read(keys: string[]): Promise<Found<V>[]> {
     const startedAt = Date.now()
-    const batch = this.#fetch(keys, startedAt).then(
-      ({ values, redisUntil }) => {
-        const lookups = values.map((raw, index) => this.#settle(keys[index] as string, raw))
-        keys.forEach((key, index) => {
-          const flight = flights[index] as Flight<V>
-          if (this.#inFlight.get(key) === flight) this.#inFlight.delete(key)
-          const lookup = lookups[index]
-          if (lookup?.found && !flight.stale) {
-            this.#config.local.set(key, lookup.value, startedAt, redisUntil[index] ?? startedAt)
-          }
-        })
-        return lookups
-      },
-      (error: unknown) => {
-        keys.forEach((key, index) => {
-          if (this.#inFlight.get(key) === flights[index]) this.#inFlight.delete(key)
-        })
-        throw error
-      },
-    )
-    keys.forEach((key, index) => {
-      const flight: Flight<V> = { batch, index, stale: false }
-      flights.push(flight)
-      this.#inFlight.set(key, flight)
-    })
-    return batch
+    const flight: Flight<V> = {
+      keys,
+      stale: undefined,
+      values: this.#fetch(keys, startedAt).then(
+        (reply) => {
+          this.#land(flight)
+          return this.#settle(flight, reply, startedAt)
+        },
+        (error: unknown) => {
+          this.#land(flight)
+          throw error
+        },
+      ),
+    }
+    for (const key of keys) this.#inFlight.set(key, flight)
+    return flight.values
+  }
+
+  /** The read is over: later readers of its keys start reads of their own. */
+  #land(flight: Flight<V>): void {
+    for (const key of flight.keys) {
+      if (this.#inFlight.get(key) === flight) this.#inFlight.delete(key)
+    }
+    // A long-lived Map that is filled and emptied over and over keeps reallocating its tables in
+    // V8's old generation, which costs full GCs; a fresh Map once it is empty avoids that churn.
+    if (this.#inFlight.size === 0) this.#inFlight = new Map()
   }
 
   /** Raw values, and until when Redis keeps each (`Infinity`: no expiry; `startedAt` or before: gone). */
-  async #fetch(
+  #fetch(
     keys: string[],
     startedAt: number,
-  ): Promise<{ values: (RedisValue | null)[]; redisUntil: number[] }> {
+  ): Promise<{ values: (RedisValue | null)[]; ttls: number[] | undefined }> {
     const { store, local, slidingMs } = this.#config
-    if (slidingMs !== null) {
-      const values = await store.readSliding(keys, slidingMs)
-      return { values, redisUntil: keys.map(() => startedAt + slidingMs) }
-    }
+    if (slidingMs !== null)
+      return store.readSliding(keys, slidingMs).then((values) => ({ values, ttls: undefined }))
     // PTTL rides in the same round trip only when the answer will fill L1, which must not outlive Redis.
-    const { values, ttls } = await store.read(keys, local.enabled)
-    const redisUntil = (ttls ?? []).map((ttl) => (ttl === -1 ? Number.POSITIVE_INFINITY : startedAt + ttl))
-    return { values, redisUntil }
+    return store.read(keys, local.enabled)
   }
 
-  #settle(key: string, raw: RedisValue | null): Lookup<V> {
-    if (raw === null) return missing
-    try {
-      return { found: true, value: this.#config.codec.decode(raw) }
-    } catch (error) {
-      this.#config.report(new DecodeError(this.#config.store.redisKey(key), 'the value', { cause: error }))
-      return missing
+  /** Decodes each value once and keeps it in L1, unless its key changed while the read was out. */
+  #settle(
+    flight: Flight<V>,
+    reply: { values: (RedisValue | null)[]; ttls: number[] | undefined },
+    startedAt: number,
+  ): Found<V>[] {
+    const { local, codec, slidingMs } = this.#config
+    const { keys, stale } = flight
+    const found = new Array<Found<V>>(keys.length)
+    for (let index = 0; index < keys.length; index++) {
+      const raw = reply.values[index]
+      if (raw === null || raw === undefined) {
+        found[index] = MISSING
+        continue
+      }
+      const key = keys[index] as string
+      let value: V
+      try {
+        value = codec.decode(raw)
+      } catch (error) {
+        this.#config.report(new DecodeError(this.#config.store.redisKey(key), 'the value', { cause: error }))
+        found[index] = MISSING
+        continue
+      }
+      found[index] = value
+      if (!local.enabled || stale?.has(key)) continue
+      const ttl = slidingMs ?? reply.ttls?.[index] ?? -2
+      local.set(key, value, startedAt, ttl === -1 ? Number.POSITIVE_INFINITY : startedAt + ttl)
     }
+    return found
   }
 }

@@ -1,6 +1,7 @@
 import { FlipCacheError, RedisTimeoutError, RedisUnavailableError } from '../errors.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { type RedisClient, whenReady } from './connection.js'
+import { type Deadline, DeadlineQueue, standaloneDeadline } from './deadlines.js'
 
 export type ReplyMode = 'string' | 'buffer'
 type Arg = string | Buffer | number
@@ -49,12 +50,14 @@ interface Step {
 export class PipelineBatcher {
   readonly #client: RedisClient
   readonly #timeoutMs: number
+  readonly #deadlines: DeadlineQueue
   #queue: Queued[] = []
   #scheduled = false
 
   constructor(client: RedisClient, timeoutMs: number) {
     this.#client = client
     this.#timeoutMs = timeoutMs
+    this.#deadlines = new DeadlineQueue(timeoutMs)
   }
 
   command<T>(name: string, args: Arg[], reply: ReplyMode = 'string'): Promise<T> {
@@ -91,7 +94,11 @@ export class PipelineBatcher {
     this.#queue = []
     const status = this.#client.status
     if (status === 'ready') {
-      this.#send(toSteps(batch), this.#timeoutMs)
+      const steps = toSteps(batch)
+      this.#send(
+        steps,
+        this.#deadlines.add(() => expire(steps, this.#timeoutMs)),
+      )
     } else if (status === 'end') {
       failAll(batch, new RedisUnavailableError('The Redis connection is closed (client status `end`)'))
     } else {
@@ -114,32 +121,28 @@ export class PipelineBatcher {
     whenReady(this.#client).then(() => {
       if (!waiting) return
       clearTimeout(timer)
-      this.#send(toSteps(batch), Math.max(1, this.#timeoutMs - (Date.now() - startedAt)))
+      const steps = toSteps(batch)
+      const remainingMs = Math.max(1, this.#timeoutMs - (Date.now() - startedAt))
+      this.#send(
+        steps,
+        standaloneDeadline(remainingMs, () => expire(steps, remainingMs)),
+      )
     })
   }
 
-  #send(steps: Step[], timeoutMs: number): void {
-    let open = true
-    const timer = setTimeout(() => {
-      open = false
-      const error = new RedisTimeoutError(timeoutMs, describeSteps(steps))
-      for (const step of steps) step.fail(error)
-    }, timeoutMs)
-    const finish = (settleAll: () => void): void => {
-      if (!open) return
-      open = false
-      clearTimeout(timer)
-      settleAll()
+  #send(steps: Step[], deadline: Deadline): void {
+    const failure = (error: unknown): void => {
+      if (deadline.settle()) failSteps(steps, error)
     }
-    const failure = (error: unknown): void => finish(() => failSteps(steps, error))
-
     const only = steps.length === 1 ? steps[0] : undefined
     if (only !== undefined) {
       const sent =
         only.reply === 'buffer'
           ? this.#client.callBuffer(only.name, only.args)
           : this.#client.call(only.name, only.args)
-      sent.then((result) => finish(() => only.settle(result)), failure)
+      sent.then((result) => {
+        if (deadline.settle()) only.settle(result)
+      }, failure)
       return
     }
     const pipeline = this.#client.pipeline()
@@ -147,17 +150,14 @@ export class PipelineBatcher {
       if (step.reply === 'buffer') pipeline.callBuffer(step.name, step.args)
       else pipeline.call(step.name, step.args)
     }
-    pipeline.exec().then(
-      (results) =>
-        finish(() => {
-          steps.forEach((step, index) => {
-            const [error, result] = results?.[index] ?? [new Error('Redis sent no reply'), undefined]
-            if (error) step.fail(wrapRedisError(error, step.name))
-            else step.settle(result)
-          })
-        }),
-      failure,
-    )
+    pipeline.exec().then((results) => {
+      if (!deadline.settle()) return
+      steps.forEach((step, index) => {
+        const [error, result] = results?.[index] ?? [new Error('Redis sent no reply'), undefined]
+        if (error) step.fail(wrapRedisError(error, step.name))
+        else step.settle(result)
+      })
+    }, failure)
   }
 }
 
@@ -189,6 +189,8 @@ function toSteps(batch: Queued[]): Step[] {
 }
 
 function readSteps(reads: QueuedRead[]): Step[] {
+  const only = reads.length === 1 ? reads[0] : undefined
+  if (only !== undefined && !only.withTtl) return [singleReadStep(only)]
   const keys = reads.flatMap((read) => read.keys)
   const reply = reads[0]?.reply ?? 'string'
   const fail = (error: Error): void => {
@@ -234,6 +236,26 @@ function readSteps(reads: QueuedRead[]): Step[] {
     })
   })
   return steps
+}
+
+function expire(steps: Step[], timeoutMs: number): void {
+  failSteps(steps, new RedisTimeoutError(timeoutMs, describeSteps(steps)))
+}
+
+/** The common case, one read without PTTLs: its reply goes straight to its caller. */
+function singleReadStep(read: QueuedRead): Step {
+  const single = read.keys.length === 1
+  return {
+    name: single ? 'GET' : 'MGET',
+    args: read.keys,
+    reply: read.reply,
+    settle: (result) =>
+      read.resolve({
+        values: single ? [result as RedisValue | null] : (result as (RedisValue | null)[]),
+        ttls: undefined,
+      }),
+    fail: (error) => read.reject(wrapRedisError(error, single ? 'GET' : 'MGET')),
+  }
 }
 
 function failAll(batch: Queued[], error: Error): void {
