@@ -7,7 +7,7 @@ import {
   FlipCacheError,
   RedisUnavailableError,
 } from './errors.js'
-import { LocalTier } from './local/local-tier.js'
+import { type LocalEntry, LocalTier } from './local/local-tier.js'
 import { type Found, Lookups, MISSING } from './lookups.js'
 import {
   checkName,
@@ -49,6 +49,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly name: string
   readonly #options: ResolvedOptions<K, V>
   readonly #keys: KeyCodec<K>
+  readonly #keysAreStrings: boolean
   readonly #connection: Connection
   readonly #store: StringStore
   readonly #local: LocalTier<V>
@@ -66,6 +67,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#options = resolveOptions(options)
     const { localMax, localTtlMs, expireMs, sliding, timeoutMs, valueCodec } = this.#options
     this.#keys = this.#options.keyCodec
+    this.#keysAreStrings = options?.keyType === undefined || options.keyType === 'string'
     this.#connection = connect(this.#options.redis)
     this.#store = new StringStore(
       new PipelineBatcher(this.#connection.client, timeoutMs),
@@ -96,7 +98,10 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   /** The value of `key`: from L1 when it holds a live copy, else from Redis; `valueDefault` on a miss. */
   async get(key: K): Promise<V | undefined> {
     this.#checkOpen()
-    const encoded = this.#keys.encode(key)
+    // A string key is its own encoding, and one that would fail validation cannot be in L1: so an L1
+    // hit skips validation, and a miss validates before going to Redis.
+    const unchecked = this.#keysAreStrings && typeof key === 'string'
+    const encoded = unchecked ? (key as string) : this.#keys.encode(key)
     const now = Date.now()
     const entry = this.#local.get(encoded, now)
     if (entry !== undefined) {
@@ -106,6 +111,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       }
       return entry.value
     }
+    if (unchecked) this.#keys.encode(key)
     const [found] = await this.#lookup([encoded])
     return this.#count(found as Found<V>)
   }
@@ -113,36 +119,38 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   /** Values of `keys` in the same order: L1 hits locally, every miss in one Redis round trip. */
   async getMany(keys: Iterable<K>): Promise<(V | undefined)[]> {
     this.#checkOpen()
-    const encoded = Array.from(keys, (key) => this.#keys.encode(key))
+    const encoded: string[] = []
+    for (const key of keys) encoded.push(this.#keys.encode(key))
     const values = new Array<V | undefined>(encoded.length)
+    if (!this.#local.enabled) {
+      const found = encoded.length === 0 ? [] : await this.#lookup(encoded)
+      for (let position = 0; position < found.length; position++) {
+        values[position] = this.#count(found[position] as Found<V>)
+      }
+      return values
+    }
     const now = Date.now()
-    // Each distinct missing key is read once; `slots[position]` says where its answer will be.
+    // A key asked for twice is read twice: cheaper than deduplicating every call.
     const missing: string[] = []
-    const slotOf = new Map<string, number>()
-    const slots = new Array<number>(encoded.length).fill(-1)
+    const positions: number[] = []
     for (let position = 0; position < encoded.length; position++) {
       const key = encoded[position] as string
       const entry = this.#local.get(key, now)
-      if (entry !== undefined) {
-        this.#stats.localHits++
-        if (this.#touches !== undefined && now - entry.touchedAt >= this.#touchIntervalMs) {
-          this.#scheduleTouch(key, entry, now)
-        }
-        values[position] = entry.value
+      if (entry === undefined) {
+        missing.push(key)
+        positions.push(position)
         continue
       }
-      let slot = slotOf.get(key)
-      if (slot === undefined) {
-        slot = missing.push(key) - 1
-        slotOf.set(key, slot)
+      this.#stats.localHits++
+      if (this.#touches !== undefined && now - entry.touchedAt >= this.#touchIntervalMs) {
+        this.#scheduleTouch(key, entry, now)
       }
-      slots[position] = slot
+      values[position] = entry.value
     }
     if (missing.length === 0) return values
     const found = await this.#lookup(missing)
-    for (let position = 0; position < encoded.length; position++) {
-      const slot = slots[position] as number
-      if (slot >= 0) values[position] = this.#count(found[slot] as Found<V>)
+    for (let index = 0; index < positions.length; index++) {
+      values[positions[index] as number] = this.#count(found[index] as Found<V>)
     }
     return values
   }
@@ -381,9 +389,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     }
   }
 
-  #scheduleTouch(key: string, entry: { touchedAt: number; redisUntil: number }, now: number): void {
-    entry.touchedAt = now
-    entry.redisUntil = now + (this.#options.expireMs ?? 0)
+  #scheduleTouch(key: string, entry: LocalEntry<V>, now: number): void {
+    this.#local.touched(entry, now, now + (this.#options.expireMs ?? 0))
     this.#touches?.add(key)
   }
 

@@ -89,7 +89,7 @@ export class Lookups<V> {
     const flight: Flight<V> = {
       keys,
       stale: undefined,
-      values: this.#fetch(keys, startedAt).then(
+      values: this.#fetch(keys).then(
         (reply) => {
           this.#land(flight)
           return this.#settle(flight, reply, startedAt)
@@ -106,19 +106,20 @@ export class Lookups<V> {
 
   /** The read is over: later readers of its keys start reads of their own. */
   #land(flight: Flight<V>): void {
-    for (const key of flight.keys) {
-      if (this.#inFlight.get(key) === flight) this.#inFlight.delete(key)
+    // A key leaves the map only here or in invalidate() (which marks it stale), so an entry not
+    // marked stale still belongs to this flight, and one that is may belong to a newer read.
+    const { keys, stale } = flight
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as string
+      if (stale === undefined || !stale.has(key)) this.#inFlight.delete(key)
     }
     // A long-lived Map that is filled and emptied over and over keeps reallocating its tables in
     // V8's old generation, which costs full GCs; a fresh Map once it is empty avoids that churn.
     if (this.#inFlight.size === 0) this.#inFlight = new Map()
   }
 
-  /** Raw values, and until when Redis keeps each (`Infinity`: no expiry; `startedAt` or before: gone). */
-  #fetch(
-    keys: string[],
-    startedAt: number,
-  ): Promise<{ values: (RedisValue | null)[]; ttls: number[] | undefined }> {
+  /** Raw values, and their PTTLs when the answers will fill L1. */
+  #fetch(keys: string[]): Promise<{ values: (RedisValue | null)[]; ttls: number[] | undefined }> {
     const { store, local, slidingMs } = this.#config
     if (slidingMs !== null)
       return store.readSliding(keys, slidingMs).then((values) => ({ values, ttls: undefined }))

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
-import { FlipCache, type FlipCacheOptions } from '../../src/index.js'
+import type { FlipCacheOptions, FlipCache as FlipCacheType } from '../../src/index.js'
+import { FlipCache } from './flipcache.js'
 import { redactUrl } from './format.js'
 import type { Timing } from './measure.js'
 
@@ -51,7 +52,7 @@ export class BenchContext {
   }
 
   /** A cache named `${prefix}:label` (closed at the end of the run). */
-  cache<K, V>(label: string, options: FlipCacheOptions<K, V>): FlipCache<K, V> {
+  cache<K, V>(label: string, options: FlipCacheOptions<K, V>): FlipCacheType<K, V> {
     const cache = new FlipCache<K, V>(this.key(label), options)
     this.#caches.push(cache)
     return cache

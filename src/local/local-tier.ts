@@ -1,12 +1,12 @@
 import QuickLRU from 'quick-lru'
 
-/** A decoded value held in process memory, with the two deadlines that bound how long it may be served. */
+/** A decoded value held in process memory, and until when it may be served. */
 export interface LocalEntry<V> {
-  value: V
+  readonly value: V
   /** When this copy stops being served without going back to Redis (fill time + `localTtl`). */
   readonly localUntil: number
-  /** When the Redis key expires, as far as this instance knows (`Infinity` for no expiry). */
-  redisUntil: number
+  /** The earlier of `localUntil` and the Redis expiry this instance knows of: the copy is served before it. */
+  until: number
   /** When a sliding-expiry touch was last scheduled for this key. */
   touchedAt: number
 }
@@ -39,7 +39,7 @@ export class LocalTier<V> {
   get(key: string, now: number): LocalEntry<V> | undefined {
     const entry = this.#lru?.get(key)
     if (entry === undefined) return undefined
-    if (now < entry.localUntil && now < entry.redisUntil) return entry
+    if (now < entry.until) return entry
     this.#lru?.delete(key)
     return undefined
   }
@@ -47,7 +47,7 @@ export class LocalTier<V> {
   /** Like `get`, without changing the LRU order. */
   peek(key: string, now: number): LocalEntry<V> | undefined {
     const entry = this.#lru?.peek(key)
-    if (entry === undefined || now >= entry.localUntil || now >= entry.redisUntil) return undefined
+    if (entry === undefined || now >= entry.until) return undefined
     return entry
   }
 
@@ -58,7 +58,14 @@ export class LocalTier<V> {
       this.#lru.delete(key)
       return
     }
-    this.#lru.set(key, { value, localUntil: now + this.#ttlMs, redisUntil, touchedAt: now })
+    const localUntil = now + this.#ttlMs
+    this.#lru.set(key, { value, localUntil, until: Math.min(localUntil, redisUntil), touchedAt: now })
+  }
+
+  /** The Redis expiry of `entry` was pushed back to `redisUntil` (a sliding-expiry touch at `now`). */
+  touched(entry: LocalEntry<V>, now: number, redisUntil: number): void {
+    entry.touchedAt = now
+    entry.until = Math.min(entry.localUntil, redisUntil)
   }
 
   delete(key: string): void {
