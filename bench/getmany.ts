@@ -1,8 +1,15 @@
 import type { Redis } from 'ioredis'
 import type { FlipCache } from '../src/index.js'
 import { type User, users } from './support/data.js'
-import { formatCount, formatDuration, formatRatio, formatRme, verdict } from './support/format.js'
-import { measure, resultOf, type TaskSpec } from './support/measure.js'
+import {
+  formatCount,
+  formatDuration,
+  formatRatio,
+  formatRme,
+  formatSpread,
+  verdict,
+} from './support/format.js'
+import { measure, ratio, ratioSpread, resultOf, type TaskSpec } from './support/measure.js'
 import type { Scenario } from './support/scenario.js'
 import { printTable } from './support/table.js'
 
@@ -76,7 +83,7 @@ export const getmany: Scenario = {
     for (const { label, baseline, target } of cases) {
       const base = resultOf(results, baseline)
       const result = resultOf(results, label)
-      const ratio = result.opsPerSec / base.opsPerSec
+      const measuredRatio = ratio(result, base)
       for (const measured of [base, result]) {
         rows.push([
           measured.name,
@@ -84,8 +91,9 @@ export const getmany: Scenario = {
           formatCount(measured.opsPerSec * KEYS),
           formatDuration(measured.iterationMs),
           formatRme(measured.rme),
-          measured === base ? '' : formatRatio(ratio),
-          measured === base || target === undefined ? '' : verdict(ratio, target),
+          measured === base ? '' : formatRatio(measuredRatio),
+          measured === base ? '' : formatSpread(ratioSpread(result, base)),
+          measured === base || target === undefined ? '' : verdict(measuredRatio, target),
         ])
       }
     }
@@ -98,6 +106,7 @@ export const getmany: Scenario = {
         { header: 'mean/call', align: 'right' },
         { header: '', align: 'right' },
         { header: 'vs raw', align: 'right' },
+        { header: 'rounds', align: 'right' },
         { header: 'target' },
       ],
       rows,

@@ -1,8 +1,15 @@
 import QuickLRU from 'quick-lru'
 import type { FlipCache } from '../src/index.js'
 import { type User, users } from './support/data.js'
-import { formatCount, formatDuration, formatRatio, formatRme, verdict } from './support/format.js'
-import { type Measured, measure, resultOf } from './support/measure.js'
+import {
+  formatCount,
+  formatDuration,
+  formatRatio,
+  formatRme,
+  formatSpread,
+  verdict,
+} from './support/format.js'
+import { type Measured, measure, ratio, ratioSpread, resultOf } from './support/measure.js'
 import type { Scenario } from './support/scenario.js'
 import { printTable } from './support/table.js'
 
@@ -78,9 +85,10 @@ export const l1: Scenario = {
       formatCount(result.opsPerSec),
       formatDuration(result.opMs),
       formatRme(result.rme),
-      formatRatio(result.opsPerSec / mapResult.opsPerSec),
-      lru === undefined ? '' : formatRatio(result.opsPerSec / lru.opsPerSec),
-      lru === undefined ? '' : verdict(result.opsPerSec / lru.opsPerSec, TARGET),
+      formatRatio(ratio(result, mapResult)),
+      lru === undefined ? '' : formatRatio(ratio(result, lru)),
+      lru === undefined ? '' : formatSpread(ratioSpread(result, lru)),
+      lru === undefined ? '' : verdict(ratio(result, lru), TARGET),
     ]
     const rows = [row(mapResult, undefined)]
     for (const size of SIZES) {
@@ -96,6 +104,7 @@ export const l1: Scenario = {
         { header: '', align: 'right' },
         { header: 'vs Map', align: 'right' },
         { header: 'vs quick-lru', align: 'right' },
+        { header: 'rounds', align: 'right' },
         { header: 'target' },
       ],
       rows,

@@ -1,5 +1,5 @@
 import { formatCount, formatDuration, formatRatio, formatRme } from './support/format.js'
-import { measure, resultOf } from './support/measure.js'
+import { measure, ratio, resultOf } from './support/measure.js'
 import type { Scenario } from './support/scenario.js'
 import { printTable } from './support/table.js'
 
@@ -91,7 +91,7 @@ export const published: Scenario = {
           formatRme(result.rme),
           formatDuration(result.opMs),
           formatCount(result.opsPerSec),
-          formatRatio(result.opsPerSec / raw.opsPerSec),
+          formatRatio(ratio(result, raw)),
         ])
       }
     }

@@ -123,7 +123,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     for (const key of keys) encoded.push(this.#keys.encode(key))
     const values = new Array<V | undefined>(encoded.length)
     if (!this.#local.enabled) {
-      const found = encoded.length === 0 ? [] : await this.#lookup(encoded)
+      const found = encoded.length === 0 ? [] : await this.#lookup(encoded, encoded.length === 1)
       for (let position = 0; position < found.length; position++) {
         values[position] = this.#count(found[position] as Found<V>)
       }
@@ -296,8 +296,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     return this.#options.valueDefault
   }
 
-  #lookup(keys: string[]): Promise<Found<V>[]> {
-    return this.#remote(this.#lookups.lookup(keys))
+  #lookup(keys: string[], share = true): Promise<Found<V>[]> {
+    return this.#remote(this.#lookups.lookup(keys, share))
   }
 
   /** Awaits a Redis operation, counting its failure once. */

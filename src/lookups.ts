@@ -10,6 +10,8 @@ export type Found<V> = V | typeof MISSING
 /** One read of some keys on its way; later readers of those keys join it instead of asking Redis again. */
 interface Flight<V> {
   readonly keys: string[]
+  /** Whether later readers of these keys may join this read (its keys are in the in-flight map). */
+  readonly shared: boolean
   readonly values: Promise<Found<V>[]>
   /** Keys written, deleted or cleared while the read was out: their answers must not fill L1. */
   stale: Set<string> | undefined
@@ -38,9 +40,16 @@ export class Lookups<V> {
     this.#config = config
   }
 
-  /** Values of distinct `keys`, in order (`MISSING` for a miss), joining reads already on their way. */
-  lookup(keys: string[]): Promise<Found<V>[]> {
-    if (this.#inFlight.size === 0) return this.#read(keys)
+  /**
+   * Values of `keys`, in order (`MISSING` for a miss), joining reads already on their way. With
+   * `share: false` the new read is not offered to later readers: for a multi-key read with L1 off,
+   * indexing every key costs about as much as the rare duplicate read it would save, and with L1
+   * off there is no fill to protect from a concurrent write.
+   */
+  lookup(keys: string[], share = true): Promise<Found<V>[]> {
+    // With L1 on, every read must be findable, so that a write can keep its answer out of L1.
+    if (this.#config.local.enabled) share = true
+    if (this.#inFlight.size === 0) return this.#read(keys, share)
     let joined: (Flight<V> | undefined)[] | undefined
     for (let index = 0; index < keys.length; index++) {
       const flight = this.#inFlight.get(keys[index] as string)
@@ -48,10 +57,10 @@ export class Lookups<V> {
       joined ??= []
       joined[index] = flight
     }
-    if (joined === undefined) return this.#read(keys)
+    if (joined === undefined) return this.#read(keys, share)
     const flights = joined
     const toRead = keys.filter((_, index) => flights[index] === undefined)
-    const own = toRead.length > 0 ? this.#read(toRead) : undefined
+    const own = toRead.length > 0 ? this.#read(toRead, share) : undefined
     let ownIndex = 0
     return Promise.all(
       keys.map((key, index) => {
@@ -84,10 +93,11 @@ export class Lookups<V> {
     this.#inFlight = new Map()
   }
 
-  #read(keys: string[]): Promise<Found<V>[]> {
+  #read(keys: string[], share: boolean): Promise<Found<V>[]> {
     const startedAt = Date.now()
     const flight: Flight<V> = {
       keys,
+      shared: share,
       stale: undefined,
       values: this.#fetch(keys).then(
         (reply) => {
@@ -100,12 +110,13 @@ export class Lookups<V> {
         },
       ),
     }
-    for (const key of keys) this.#inFlight.set(key, flight)
+    if (share) for (const key of keys) this.#inFlight.set(key, flight)
     return flight.values
   }
 
   /** The read is over: later readers of its keys start reads of their own. */
   #land(flight: Flight<V>): void {
+    if (!flight.shared) return
     // A key leaves the map only here or in invalidate() (which marks it stale), so an entry not
     // marked stale still belongs to this flight, and one that is may belong to a newer read.
     const { keys, stale } = flight

@@ -23,9 +23,7 @@ export class BenchContext {
   constructor(url: string, quick: boolean) {
     this.url = url
     this.quick = quick
-    this.timing = quick
-      ? { time: 150, warmupTime: 50, rounds: 1 }
-      : { time: 1000, warmupTime: 200, rounds: 2 }
+    this.timing = quick ? { time: 150, warmupTime: 50, rounds: 1 } : { time: 400, warmupTime: 100, rounds: 5 }
   }
 
   /** A Redis key of this run: `${prefix}:part:part`. */
@@ -51,9 +49,9 @@ export class BenchContext {
     return client
   }
 
-  /** A cache named `${prefix}:label` (closed at the end of the run). */
-  cache<K, V>(label: string, options: FlipCacheOptions<K, V>): FlipCacheType<K, V> {
-    const cache = new FlipCache<K, V>(this.key(label), options)
+  /** A cache named `${prefix}:label`, or `name` (closed at the end of the run). */
+  cache<K, V>(label: string, options: FlipCacheOptions<K, V>, name = this.key(label)): FlipCacheType<K, V> {
+    const cache = new FlipCache<K, V>(name, options)
     this.#caches.push(cache)
     return cache
   }

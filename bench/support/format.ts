@@ -42,3 +42,8 @@ export function redactUrl(url: string): string {
     return '(a URL that does not parse)'
   }
 }
+
+/** The lowest and highest per-round ratio, as `0.88–0.95`. */
+export function formatSpread([low, high]: [number, number]): string {
+  return `${low.toFixed(2)}–${high.toFixed(2)}`
+}

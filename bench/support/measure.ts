@@ -4,7 +4,7 @@ export interface Timing {
   /** Time budget of each task, in ms (0: run exactly `iterations`). */
   time: number
   warmupTime: number
-  /** Rounds of the whole task list; each task keeps its fastest round, which damps noise from other processes. */
+  /** Rounds of the whole task list; tasks report their median round, and ratios pair rounds. */
   rounds: number
   /** Runs of each task per round, at least. */
   iterations?: number
@@ -21,20 +21,28 @@ export interface TaskSpec {
 export interface Measured {
   name: string
   ops: number
-  /** Mean time of one run of `fn`, in ms. */
+  /** Mean time of one run of `fn`, in ms (the round with the median throughput). */
   iterationMs: number
   /** Mean time of one operation, in ms. */
   opMs: number
+  /** The median over rounds. */
   opsPerSec: number
+  /** Throughput of each round, in round order, for ratios paired round by round. */
+  roundOpsPerSec: number[]
   /** Relative margin of error of the mean, in percent. */
   rme: number
   samples: number
 }
 
-/** Times `tasks` with tinybench (in order, `timing.rounds` times) and returns each task's best round, by name. */
+/**
+ * Times `tasks` with tinybench, `timing.rounds` times, rotating the order of the tasks each round
+ * so that no task always runs first (or last, on a warmer or busier machine). Each task reports its
+ * median round; compare tasks with {@link ratio}, which pairs rounds.
+ */
 export async function measure(tasks: TaskSpec[], timing: Timing): Promise<Map<string, Measured>> {
-  const best = new Map<string, Measured>()
-  for (let round = 0; round < Math.max(1, timing.rounds); round++) {
+  const rounds = new Map<string, Measured[]>()
+  const count = Math.max(1, timing.rounds)
+  for (let round = 0; round < count; round++) {
     const bench = new Bench({
       time: timing.time,
       warmupTime: timing.warmupTime,
@@ -43,7 +51,8 @@ export async function measure(tasks: TaskSpec[], timing: Timing): Promise<Map<st
       warmupIterations: 8,
       throws: true,
     })
-    for (const task of tasks) bench.add(task.name, task.fn, { async: true })
+    const order = [...tasks.slice(round % tasks.length), ...tasks.slice(0, round % tasks.length)]
+    for (const task of order) bench.add(task.name, task.fn, { async: true })
     await bench.run()
     for (const spec of tasks) {
       const result = bench.getTask(spec.name)?.result
@@ -58,14 +67,40 @@ export async function measure(tasks: TaskSpec[], timing: Timing): Promise<Map<st
         iterationMs,
         opMs: iterationMs / spec.ops,
         opsPerSec: (spec.ops * 1000) / iterationMs,
+        roundOpsPerSec: [],
         rme: result.latency.rme,
         samples: result.latency.samplesCount,
       }
-      const previous = best.get(spec.name)
-      if (previous === undefined || measured.opsPerSec > previous.opsPerSec) best.set(spec.name, measured)
+      rounds.set(spec.name, [...(rounds.get(spec.name) ?? []), measured])
     }
   }
-  return best
+  const medians = new Map<string, Measured>()
+  for (const [name, measured] of rounds) {
+    const sorted = [...measured].sort((a, b) => a.opsPerSec - b.opsPerSec)
+    const median = sorted[Math.floor(sorted.length / 2)] as Measured
+    medians.set(name, { ...median, roundOpsPerSec: measured.map((each) => each.opsPerSec) })
+  }
+  return medians
+}
+
+/** How fast `task` is against `baseline`: the median of their per-round ratios (rounds are paired). */
+export function ratio(task: Measured, baseline: Measured): number {
+  const ratios = task.roundOpsPerSec.map(
+    (opsPerSec, round) => opsPerSec / (baseline.roundOpsPerSec[round] ?? Number.NaN),
+  )
+  ratios.sort((a, b) => a - b)
+  const middle = Math.floor(ratios.length / 2)
+  return ratios.length % 2 === 1
+    ? (ratios[middle] as number)
+    : ((ratios[middle - 1] as number) + (ratios[middle] as number)) / 2
+}
+
+/** The lowest and highest per-round ratio, to show the noise. */
+export function ratioSpread(task: Measured, baseline: Measured): [number, number] {
+  const ratios = task.roundOpsPerSec.map(
+    (opsPerSec, round) => opsPerSec / (baseline.roundOpsPerSec[round] ?? Number.NaN),
+  )
+  return [Math.min(...ratios), Math.max(...ratios)]
 }
 
 /** The result of task `name`; throws when it was not measured. */
