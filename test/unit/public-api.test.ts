@@ -1,0 +1,66 @@
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import * as flipcache from '../../src/index.js'
+import {
+  type CacheStats,
+  ErrorCode,
+  expire,
+  FlipCache,
+  FlipCacheError,
+  type FlipCacheOptions,
+  parseDuration,
+} from '../../src/index.js'
+
+describe('public API', () => {
+  it('index exports the contract names and nothing internal', () => {
+    expect(Object.keys(flipcache).sort()).toEqual([
+      'CacheClosedError',
+      'DecodeError',
+      'EncodeError',
+      'ErrorCode',
+      'FlipCache',
+      'FlipCacheError',
+      'KeyTypeName',
+      'RedisTimeoutError',
+      'RedisUnavailableError',
+      'ValueTypeName',
+      'expire',
+      'parseDuration',
+    ])
+  })
+
+  it('error codes are the documented strings', () => {
+    expect(ErrorCode).toEqual({
+      closed: 'E_CLOSED',
+      redis: 'E_REDIS',
+      timeout: 'E_TIMEOUT',
+      decode: 'E_DECODE',
+      encode: 'E_ENCODE',
+    })
+    const error = new FlipCacheError('E_REDIS', 'down', { cause: new Error('socket') })
+    expect(error).toBeInstanceOf(Error)
+    expect(error.name).toBe('FlipCacheError')
+    expect(error.cause).toEqual(new Error('socket'))
+  })
+
+  it('FlipCache methods carry the key and value types (checked by tsc)', () => {
+    interface User {
+      name: string
+    }
+    type Users = FlipCache<number, User>
+    expectTypeOf<Users['get']>().parameters.toEqualTypeOf<[number]>()
+    expectTypeOf<Users['get']>().returns.resolves.toEqualTypeOf<User | undefined>()
+    expectTypeOf<Users['getMany']>().returns.resolves.toEqualTypeOf<(User | undefined)[]>()
+    expectTypeOf<Users['set']>().parameter(1).toEqualTypeOf<User>()
+    expectTypeOf<Users['peek']>().returns.toEqualTypeOf<User | undefined>()
+    expectTypeOf<Users['delete']>().returns.resolves.toEqualTypeOf<boolean>()
+    expectTypeOf<Users['deleteMany']>().returns.resolves.toEqualTypeOf<number>()
+    expectTypeOf<Users['ttl']>().returns.resolves.toEqualTypeOf<number | null | undefined>()
+    expectTypeOf<Users['keys']>().returns.toEqualTypeOf<AsyncGenerator<number, void, undefined>>()
+    expectTypeOf<Users['entries']>().returns.toEqualTypeOf<AsyncGenerator<[number, User], void, undefined>>()
+    expectTypeOf<Users['stats']>().returns.toEqualTypeOf<CacheStats>()
+    expectTypeOf<FlipCacheOptions<number, User>['valueDefault']>().toEqualTypeOf<User | undefined>()
+    expectTypeOf(expire.ONE_DAY).toEqualTypeOf<86_400_000>()
+    expectTypeOf(parseDuration).returns.toEqualTypeOf<number>()
+    expect(typeof FlipCache).toBe('function')
+  })
+})
