@@ -7,6 +7,25 @@ import { type RedisServer, startRedisServer } from '../support/redis-server.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Moves `Date.now()` only: timers and sockets keep real time, so the touch queue still flushes. */
+function fakeDate(): { advance(ms: number): void } {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  return { advance: (ms) => vi.setSystemTime(Date.now() + ms) }
+}
+
+/** Retries `check` until it passes, for at most a second of real time. */
+async function eventually(check: () => void): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      check()
+      return
+    } catch (error) {
+      if (attempt >= 100) throw error
+      await sleep(10)
+    }
+  }
+}
+
 // Command counts are server-wide, so these tests run on a server of their own.
 let server: RedisServer
 let observer: Redis
@@ -43,14 +62,15 @@ describe('FlipCache refreshExpireTimeOnGet', () => {
   it('a key served only from L1 never expires in Redis while it is read', async () => {
     const items = cache<string, string>({
       valueType: 'string',
-      expireTime: 150,
+      expireTime: 300,
       localTtl: '10s',
       refreshExpireTimeOnGet: true,
     })
     await items.set('hot', 'v')
     await items.set('cold', 'v')
-    // Read for 3x the TTL: every read after the set is an L1 hit.
-    for (let elapsed = 0; elapsed < 450; elapsed += 25) {
+    // Read for more than twice the TTL: every read after the set is an L1 hit.
+    const until = Date.now() + 700
+    while (Date.now() < until) {
       expect(await items.get('hot')).toBe('v')
       await sleep(25)
     }
@@ -67,9 +87,7 @@ describe('FlipCache refreshExpireTimeOnGet', () => {
       refreshExpireTimeOnGet: true,
     })
     await items.setMany(Array.from({ length: 20 }, (_, i): [number, number] => [i, i]))
-    // Only Date is faked: timers and sockets keep real time, so the touch queue still flushes.
-    vi.useFakeTimers({ toFake: ['Date'] })
-    vi.setSystemTime(Date.now() + 1_001)
+    fakeDate().advance(1_001)
     const commands = await countCommands(observer, async () => {
       for (let round = 0; round < 5; round++) {
         for (let key = 0; key < 20; key++) expect(await items.get(key)).toBe(key)
@@ -83,15 +101,14 @@ describe('FlipCache refreshExpireTimeOnGet', () => {
   it('an L1 copy whose Redis key was deleted behind its back is dropped when its touch finds nothing', async () => {
     const items = cache<string, string>({
       valueType: 'string',
-      expireTime: 100,
+      expireTime: '10s',
       refreshExpireTimeOnGet: true,
     })
     await items.set('k', 'v')
     await observer.del(`${items.name}:k`)
-    await sleep(60)
+    fakeDate().advance(1_001)
     expect(await items.get('k')).toBe('v')
-    await sleep(20)
-    expect(items.peek('k')).toBeUndefined()
+    await eventually(() => expect(items.peek('k')).toBeUndefined())
   })
 
   it('a touch that fails is reported on error and drops the L1 copy', async () => {
@@ -99,30 +116,30 @@ describe('FlipCache refreshExpireTimeOnGet', () => {
     const items = cache<string, string>({
       redis,
       valueType: 'string',
-      expireTime: 100,
+      expireTime: '10s',
       refreshExpireTimeOnGet: true,
     })
     const errors: FlipCacheError[] = []
     items.on('error', (error) => errors.push(error))
     await items.set('k', 'v')
-    await sleep(60)
+    fakeDate().advance(1_001)
     redis.disconnect()
     expect(await items.get('k')).toBe('v')
-    await sleep(30)
-    expect(items.peek('k')).toBeUndefined()
+    await eventually(() => expect(items.peek('k')).toBeUndefined())
     expect(errors.map((error) => error.code)).toEqual(['E_REDIS'])
   })
 
   it('close() sends the touches still waiting', async () => {
     const items = cache<string, string>({
       valueType: 'string',
-      expireTime: 100,
+      expireTime: '10s',
       refreshExpireTimeOnGet: true,
     })
     await items.set('k', 'v')
-    await sleep(60)
+    await observer.pexpire(`${items.name}:k`, 3_000)
+    fakeDate().advance(1_001)
     expect(await items.get('k')).toBe('v')
     await items.close()
-    expect(await observer.pttl(`${items.name}:k`)).toBeGreaterThan(60)
+    expect(await observer.pttl(`${items.name}:k`)).toBeGreaterThan(5_000)
   })
 })
