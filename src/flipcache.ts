@@ -4,7 +4,7 @@ import {
   DecodeError,
   describe,
   EncodeError,
-  FlipCacheError,
+  type FlipCacheError,
   RedisUnavailableError,
 } from './errors.js'
 import { type LocalEntry, LocalTier } from './local/local-tier.js'
@@ -20,7 +20,7 @@ import {
 import { type Connection, connect, disconnect } from './remote/connection.js'
 import { PipelineBatcher } from './remote/pipeline-batcher.js'
 import { StringStore } from './remote/string-store.js'
-import { type TouchOutcome, TouchQueue } from './remote/touch-queue.js'
+import { SlidingExpiry } from './sliding-expiry.js'
 import { type CacheStats, StatsCounter } from './stats.js'
 import type { KeyCodec } from './types/key-type.js'
 import type { RedisValue } from './types/value-codec.js'
@@ -37,9 +37,6 @@ export interface FlipCacheEvents {
   error: [error: FlipCacheError]
 }
 
-/** How often one key's sliding expiry may be touched, at most. */
-const maxTouchIntervalMs = 1000
-
 /**
  * A two-tier key-value store: a bounded in-process LRU of decoded values (L1) in front of the
  * namespaced Redis keys `name:key` (L2). One instance per data set; instances may share a client.
@@ -54,8 +51,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #store: StringStore
   readonly #local: LocalTier<V>
   readonly #lookups: Lookups<V>
-  readonly #touches: TouchQueue | undefined
-  readonly #touchIntervalMs: number
+  readonly #sliding: SlidingExpiry<V> | undefined
   readonly #stats = new StatsCounter()
   readonly #warnedCodes = new Set<string>()
   #closing: Promise<void> | undefined
@@ -82,15 +78,9 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       slidingMs: sliding ? expireMs : null,
       report: (error) => this.#report(error),
     })
-    this.#touchIntervalMs = Math.min(maxTouchIntervalMs, Math.floor((expireMs ?? 0) / 2))
-    this.#touches =
+    this.#sliding =
       sliding && expireMs !== null && this.#local.enabled
-        ? new TouchQueue(
-            this.#store,
-            expireMs,
-            Math.max(1, Math.min(10, Math.floor(this.#touchIntervalMs / 4))),
-            (outcome) => this.#afterTouch(outcome),
-          )
+        ? new SlidingExpiry(this.#store, this.#local, expireMs, (error) => this.#report(error))
         : undefined
     if (this.#connection.owned) this.#watchOwnedClient()
   }
@@ -104,13 +94,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const encoded = unchecked ? (key as string) : this.#keys.encode(key)
     const now = Date.now()
     const entry = this.#local.get(encoded, now)
-    if (entry !== undefined) {
-      this.#stats.localHits++
-      if (this.#touches !== undefined && now - entry.touchedAt >= this.#touchIntervalMs) {
-        this.#scheduleTouch(encoded, entry, now)
-      }
-      return entry.value
-    }
+    if (entry !== undefined) return this.#hit(encoded, entry, now)
     if (unchecked) this.#keys.encode(key)
     const [found] = await this.#lookup([encoded])
     return this.#count(found as Found<V>)
@@ -141,11 +125,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         positions.push(position)
         continue
       }
-      this.#stats.localHits++
-      if (this.#touches !== undefined && now - entry.touchedAt >= this.#touchIntervalMs) {
-        this.#scheduleTouch(key, entry, now)
-      }
-      values[position] = entry.value
+      values[position] = this.#hit(key, entry, now)
     }
     if (missing.length === 0) return values
     const found = await this.#lookup(missing)
@@ -278,7 +258,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   }
 
   async #shutdown(): Promise<void> {
-    await this.#touches?.flush()
+    await this.#sliding?.flush()
     this.#local.clear()
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)
   }
@@ -389,25 +369,11 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     }
   }
 
-  #scheduleTouch(key: string, entry: LocalEntry<V>, now: number): void {
-    this.#local.touched(entry, now, now + (this.#options.expireMs ?? 0))
-    this.#touches?.add(key)
-  }
-
-  #afterTouch(outcome: TouchOutcome): void {
-    if ('gone' in outcome) {
-      for (const key of outcome.gone) this.#local.delete(key)
-      return
-    }
-    // The expiry was not pushed back, so the L1 copies may now outlive their Redis keys.
-    for (const key of outcome.failed) this.#local.delete(key)
-    this.#report(
-      outcome.error instanceof FlipCacheError
-        ? outcome.error
-        : new RedisUnavailableError(`Sliding expiry touch failed: ${outcome.error.message}`, {
-            cause: outcome.error,
-          }),
-    )
+  /** An L1 hit: counted, and (with sliding expiry) its Redis expiry pushed back. */
+  #hit(key: string, entry: LocalEntry<V>, now: number): V {
+    this.#stats.localHits++
+    this.#sliding?.hit(key, entry, now)
+    return entry.value
   }
 
   /** Reports a failure no caller is waiting for, on 'error'; without a listener, as a process warning once per code. */

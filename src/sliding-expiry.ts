@@ -1,0 +1,61 @@
+import { FlipCacheError, RedisUnavailableError } from './errors.js'
+import type { LocalEntry, LocalTier } from './local/local-tier.js'
+import type { StringStore } from './remote/string-store.js'
+import { type TouchOutcome, TouchQueue } from './remote/touch-queue.js'
+
+/** How often one key's sliding expiry may be touched, at most. */
+const maxTouchIntervalMs = 1000
+
+/**
+ * `refreshExpireTimeOnGet` for L1 hits: a hit pushes the key's Redis expiry back with a `PEXPIRE`,
+ * at most once per key per `min(1 s, expireTime / 2)`, collected for a few ms and sent in one
+ * pipeline. (Reads that reach Redis use `GETEX ... PX`, which needs no touch.) A touch that finds
+ * the key gone, or fails, drops the L1 copy, which would otherwise outlive its Redis key.
+ */
+export class SlidingExpiry<V> {
+  readonly #local: LocalTier<V>
+  readonly #expireMs: number
+  readonly #intervalMs: number
+  readonly #queue: TouchQueue
+  readonly #report: (error: FlipCacheError) => void
+
+  constructor(
+    store: StringStore,
+    local: LocalTier<V>,
+    expireMs: number,
+    report: (error: FlipCacheError) => void,
+  ) {
+    this.#local = local
+    this.#expireMs = expireMs
+    this.#intervalMs = Math.min(maxTouchIntervalMs, Math.floor(expireMs / 2))
+    this.#report = report
+    const delayMs = Math.max(1, Math.min(10, Math.floor(this.#intervalMs / 4)))
+    this.#queue = new TouchQueue(store, expireMs, delayMs, (outcome) => this.#afterTouch(outcome))
+  }
+
+  /** An L1 hit on `key` at `now`: schedules a touch unless one was scheduled within the interval. */
+  hit(key: string, entry: LocalEntry<V>, now: number): void {
+    if (now - entry.touchedAt < this.#intervalMs) return
+    this.#local.touched(entry, now, now + this.#expireMs)
+    this.#queue.add(key)
+  }
+
+  /** Sends the touches still waiting; never rejects. */
+  flush(): Promise<void> {
+    return this.#queue.flush()
+  }
+
+  #afterTouch(outcome: TouchOutcome): void {
+    if ('gone' in outcome) {
+      for (const key of outcome.gone) this.#local.delete(key)
+      return
+    }
+    for (const key of outcome.failed) this.#local.delete(key)
+    const { error } = outcome
+    this.#report(
+      error instanceof FlipCacheError
+        ? error
+        : new RedisUnavailableError(`Sliding expiry touch failed: ${error.message}`, { cause: error }),
+    )
+  }
+}
