@@ -23,7 +23,9 @@ export class BenchContext {
   constructor(url: string, quick: boolean) {
     this.url = url
     this.quick = quick
-    this.timing = quick ? { time: 150, warmupTime: 50, rounds: 1 } : { time: 400, warmupTime: 100, rounds: 5 }
+    // Many short rounds, rather than a few long ones: the tasks compared in one round run close
+    // together in time, so a burst of noise on a shared machine hits both sides of a ratio.
+    this.timing = quick ? { time: 50, warmupTime: 20, rounds: 3 } : { time: 60, warmupTime: 20, rounds: 25 }
   }
 
   /** A Redis key of this run: `${prefix}:part:part`. */

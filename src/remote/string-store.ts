@@ -1,6 +1,7 @@
 import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
 import type { PipelineBatcher, ReadReply, ReplyMode } from './pipeline-batcher.js'
+import { PrefixedKeys } from './prefixed-keys.js'
 
 /** How many keys one SCAN step asks for, and how many keys one UNLINK removes. */
 const scanCount = 500
@@ -12,29 +13,29 @@ const scanCount = 500
  */
 export class StringStore {
   readonly #batcher: PipelineBatcher
-  readonly #prefix: string
+  readonly #keys: PrefixedKeys
   readonly #reply: ReplyMode
 
   constructor(batcher: PipelineBatcher, name: string, reply: ReplyMode) {
     this.#batcher = batcher
-    this.#prefix = `${name}:`
+    this.#keys = new PrefixedKeys(name)
     this.#reply = reply
   }
 
   redisKey(key: string): string {
-    return this.#prefix + key
+    return this.#keys.of(key)
   }
 
   /** Values of `keys` (one MGET with the other reads of this tick), and their PTTLs when `withTtl`. */
   read(keys: string[], withTtl: boolean): Promise<ReadReply> {
-    return this.#batcher.read(this.#redisKeys(keys), this.#reply, withTtl)
+    return this.#batcher.read(this.#keys.all(keys), this.#reply, withTtl)
   }
 
   /** Values of `keys`, each read with `GETEX ... PX ttlMs` so that reading pushes its expiry back. */
   readSliding(keys: string[], ttlMs: number): Promise<(RedisValue | null)[]> {
     return Promise.all(
       keys.map((key) =>
-        this.#batcher.command<RedisValue | null>('GETEX', [this.#prefix + key, 'PX', ttlMs], this.#reply),
+        this.#batcher.command<RedisValue | null>('GETEX', [this.#keys.of(key), 'PX', ttlMs], this.#reply),
       ),
     )
   }
@@ -44,42 +45,42 @@ export class StringStore {
     if (ttlMs === null && entries.length > 1) {
       await this.#batcher.command(
         'MSET',
-        entries.flatMap(([key, value]) => [this.#prefix + key, value]),
+        entries.flatMap(([key, value]) => [this.#keys.of(key), value]),
       )
       return
     }
     const px = ttlMs === null ? [] : ['PX', ttlMs]
     await Promise.all(
-      entries.map(([key, value]) => this.#batcher.command('SET', [this.#prefix + key, value, ...px])),
+      entries.map(([key, value]) => this.#batcher.command('SET', [this.#keys.of(key), value, ...px])),
     )
   }
 
   /** Removes `keys` with one UNLINK; resolves to how many existed. */
   remove(keys: string[]): Promise<number> {
-    return this.#batcher.command<number>('UNLINK', this.#redisKeys(keys))
+    return this.#batcher.command<number>('UNLINK', this.#keys.all(keys))
   }
 
   async exists(key: string): Promise<boolean> {
-    return (await this.#batcher.command<number>('EXISTS', [this.#prefix + key])) > 0
+    return (await this.#batcher.command<number>('EXISTS', [this.#keys.of(key)])) > 0
   }
 
   /** Remaining life in ms; -1 for no expiry, -2 for a missing key (Redis's own PTTL answers). */
   pttl(key: string): Promise<number> {
-    return this.#batcher.command<number>('PTTL', [this.#prefix + key])
+    return this.#batcher.command<number>('PTTL', [this.#keys.of(key)])
   }
 
   /** Pushes the expiry of each key to `ttlMs` from now; resolves to whether each key still existed. */
   touch(keys: string[], ttlMs: number): Promise<boolean[]> {
     return Promise.all(
       keys.map(
-        async (key) => (await this.#batcher.command<number>('PEXPIRE', [this.#prefix + key, ttlMs])) === 1,
+        async (key) => (await this.#batcher.command<number>('PEXPIRE', [this.#keys.of(key), ttlMs])) === 1,
       ),
     )
   }
 
   /** Encoded keys of this namespace, a SCAN batch at a time (SCAN may repeat a key; callers dedupe). */
   async *scan(): AsyncGenerator<string[]> {
-    const pattern = `${escapeGlob(this.#prefix)}*`
+    const pattern = `${escapeGlob(this.#keys.prefix)}*`
     let cursor = '0'
     do {
       const [next, found] = await this.#batcher.command<[string, string[]]>('SCAN', [
@@ -90,7 +91,7 @@ export class StringStore {
         scanCount,
       ])
       cursor = next
-      if (found.length > 0) yield found.map((redisKey) => redisKey.slice(this.#prefix.length))
+      if (found.length > 0) yield found.map((redisKey) => redisKey.slice(this.#keys.prefix.length))
     } while (cursor !== '0')
   }
 
@@ -102,6 +103,6 @@ export class StringStore {
   }
 
   #redisKeys(keys: string[]): string[] {
-    return keys.map((key) => this.#prefix + key)
+    return keys.map((key) => this.#keys.of(key))
   }
 }
