@@ -101,8 +101,4 @@ export class StringStore {
     for await (const keys of this.scan()) removed += await this.remove(keys)
     return removed
   }
-
-  #redisKeys(keys: string[]): string[] {
-    return keys.map((key) => this.#keys.of(key))
-  }
 }
