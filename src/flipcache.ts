@@ -8,7 +8,7 @@ import {
   RedisUnavailableError,
 } from './errors.js'
 import { type LocalEntry, LocalTier } from './local/local-tier.js'
-import { type Found, Lookups, MISSING } from './lookups.js'
+import { type Found, freshValue, type Looked, Lookups, MISSING } from './lookups.js'
 import {
   checkName,
   type ExpireTime,
@@ -22,8 +22,9 @@ import { PipelineBatcher } from './remote/pipeline-batcher.js'
 import { StringStore } from './remote/string-store.js'
 import { SlidingExpiry } from './sliding-expiry.js'
 import { type CacheStats, StatsCounter } from './stats.js'
+import { decodeStored, withHeader } from './types/entry-header.js'
 import type { KeyCodec } from './types/key-type.js'
-import type { RedisValue } from './types/value-codec.js'
+import { asReply, type RedisValue } from './types/value-codec.js'
 
 /** Per-call options of `set` and `setMany`. */
 export interface SetOptions {
@@ -96,8 +97,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const entry = this.#local.get(encoded, now)
     if (entry !== undefined) return this.#hit(encoded, entry, now)
     if (unchecked) this.#keys.encode(key)
-    const [found] = await this.#lookup([encoded])
-    return this.#count(found as Found<V>)
+    const looked = await this.#lookup([encoded])
+    return this.#count(freshValue(looked, 0, Date.now()))
   }
 
   /** Values of `keys` in the same order: L1 hits locally, every miss in one Redis round trip. */
@@ -107,9 +108,11 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     for (const key of keys) encoded.push(this.#keys.encode(key))
     const values = new Array<V | undefined>(encoded.length)
     if (!this.#local.enabled) {
-      const found = encoded.length === 0 ? [] : await this.#lookup(encoded, encoded.length === 1)
-      for (let position = 0; position < found.length; position++) {
-        values[position] = this.#count(found[position] as Found<V>)
+      if (encoded.length === 0) return values
+      const looked = await this.#lookup(encoded, encoded.length === 1)
+      const readAt = Date.now()
+      for (let position = 0; position < encoded.length; position++) {
+        values[position] = this.#count(freshValue(looked, position, readAt))
       }
       return values
     }
@@ -128,9 +131,10 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       values[position] = this.#hit(key, entry, now)
     }
     if (missing.length === 0) return values
-    const found = await this.#lookup(missing)
+    const looked = await this.#lookup(missing)
+    const readAt = Date.now()
     for (let index = 0; index < positions.length; index++) {
-      values[positions[index] as number] = this.#count(found[index] as Found<V>)
+      values[positions[index] as number] = this.#count(freshValue(looked, index, readAt))
     }
     return values
   }
@@ -226,14 +230,15 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         if (raw === null || raw === undefined) continue
         const decodedKey = this.#decodeKey(key)
         if (decodedKey === MISSING) continue
-        let value: V
+        let stored: { value: V; freshUntil: number }
         try {
-          value = this.#options.valueCodec.decode(raw)
+          stored = decodeStored((data) => this.#options.valueCodec.decode(data), raw)
         } catch (error) {
           this.#report(new DecodeError(this.#store.redisKey(key), 'the value', { cause: error }))
           continue
         }
-        yield [decodedKey, value]
+        // A stale value (past its getOrSet expireTime, kept for grace) is a miss here as for get().
+        if (stored.freshUntil > Date.now()) yield [decodedKey, stored.value]
       }
     }
   }
@@ -276,7 +281,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     return this.#options.valueDefault
   }
 
-  #lookup(keys: string[], share = true): Promise<Found<V>[]> {
+  #lookup(keys: string[], share = true): Promise<Looked<V>> {
     return this.#remote(this.#lookups.lookup(keys, share))
   }
 
@@ -311,11 +316,24 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     }
   }
 
-  async #write(entries: [string, RedisValue][], ttlMs: number | null): Promise<void> {
+  /**
+   * Writes encoded values (framed with a header when they need one), then keeps what a read would
+   * return in L1. `freshUntil` is the logical expiry of getOrSet values written with grace or
+   * refresh-ahead; plain writes have none and stay raw.
+   */
+  async #write(
+    entries: [key: string, encoded: RedisValue][],
+    ttlMs: number | null,
+    freshUntil = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
     for (const [key] of entries) this.#lookups.invalidate(key)
     const startedAt = Date.now()
+    const stored = entries.map(([key, encoded]): [string, RedisValue] => [
+      key,
+      withHeader(encoded, freshUntil),
+    ])
     try {
-      await this.#remote(this.#store.write(entries, ttlMs))
+      await this.#remote(this.#store.write(stored, ttlMs))
     } catch (error) {
       // Whether Redis applied the write is unknown, so no copy of the key may be trusted.
       for (const [key] of entries) this.#local.delete(key)
@@ -324,10 +342,17 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#stats.sets += entries.length
     if (!this.#local.enabled) return
     const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : startedAt + ttlMs
-    for (const [key, raw] of entries) {
+    const { valueCodec } = this.#options
+    for (const [key, encoded] of entries) {
       // L1 keeps what a read from Redis would return, not the caller's object (which the caller may change).
       try {
-        this.#local.set(key, this.#options.valueCodec.decode(raw), startedAt, redisUntil)
+        this.#local.set(
+          key,
+          valueCodec.decode(asReply(encoded, valueCodec.reply)),
+          startedAt,
+          redisUntil,
+          freshUntil,
+        )
       } catch (error) {
         this.#local.delete(key)
         this.#report(new DecodeError(this.#store.redisKey(key), 'the value just written', { cause: error }))

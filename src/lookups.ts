@@ -1,18 +1,33 @@
 import { DecodeError } from './errors.js'
 import type { LocalTier } from './local/local-tier.js'
 import type { StringStore } from './remote/string-store.js'
+import { afterHeader, hasHeader, readHeader } from './types/entry-header.js'
 import type { RedisValue, ValueCodec } from './types/value-codec.js'
 
 /** What a lookup yields for a key Redis does not have (or holds undecodable data under). */
 export const MISSING: unique symbol = Symbol('flipcache.missing')
 export type Found<V> = V | typeof MISSING
 
+/** The values of a read, in key order, and (when any value carried one) their fresh-until times. */
+export interface Looked<V> {
+  values: Found<V>[]
+  /** `freshUntil[i]` is when value `i` turns stale; `undefined` (the whole array, or an item): never. */
+  freshUntil: number[] | undefined
+}
+
+/** Value `index` of a read if it is still fresh at `now`, else `MISSING`. */
+export function freshValue<V>(looked: Looked<V>, index: number, now: number): Found<V> {
+  const value = looked.values[index] as Found<V>
+  const freshUntil = looked.freshUntil?.[index]
+  return freshUntil !== undefined && freshUntil <= now ? MISSING : value
+}
+
 /** One read of some keys on its way; later readers of those keys join it instead of asking Redis again. */
 interface Flight<V> {
   readonly keys: string[]
   /** Whether later readers of these keys may join this read (its keys are in the in-flight map). */
   readonly shared: boolean
-  readonly values: Promise<Found<V>[]>
+  readonly looked: Promise<Looked<V>>
   /** Keys written, deleted or cleared while the read was out: their answers must not fill L1. */
   stale: Set<string> | undefined
 }
@@ -46,7 +61,7 @@ export class Lookups<V> {
    * indexing every key costs about as much as the rare duplicate read it would save, and with L1
    * off there is no fill to protect from a concurrent write.
    */
-  lookup(keys: string[], share = true): Promise<Found<V>[]> {
+  lookup(keys: string[], share = true): Promise<Looked<V>> {
     // With L1 on, every read must be findable, so that a write can keep its answer out of L1.
     if (this.#config.local.enabled) share = true
     if (this.#inFlight.size === 0) return this.#read(keys, share)
@@ -62,15 +77,18 @@ export class Lookups<V> {
     const toRead = keys.filter((_, index) => flights[index] === undefined)
     const own = toRead.length > 0 ? this.#read(toRead, share) : undefined
     let ownIndex = 0
-    return Promise.all(
-      keys.map((key, index) => {
-        const flight = flights[index]
-        if (flight !== undefined)
-          return flight.values.then((values) => values[flight.keys.indexOf(key)] ?? MISSING)
-        const position = ownIndex++
-        return (own as Promise<Found<V>[]>).then((values) => values[position] ?? MISSING)
-      }),
-    )
+    const parts = keys.map((key, index) => {
+      const flight = flights[index]
+      if (flight !== undefined) return flight.looked.then((looked) => pick(looked, flight.keys.indexOf(key)))
+      const position = ownIndex++
+      return (own as Promise<Looked<V>>).then((looked) => pick(looked, position))
+    })
+    return Promise.all(parts).then((picked) => ({
+      values: picked.map(([value]) => value),
+      freshUntil: picked.some(([, freshUntil]) => freshUntil !== undefined)
+        ? picked.map(([, freshUntil]) => freshUntil ?? Number.POSITIVE_INFINITY)
+        : undefined,
+    }))
   }
 
   /**
@@ -93,13 +111,13 @@ export class Lookups<V> {
     this.#inFlight = new Map()
   }
 
-  #read(keys: string[], share: boolean): Promise<Found<V>[]> {
+  #read(keys: string[], share: boolean): Promise<Looked<V>> {
     const startedAt = Date.now()
     const flight: Flight<V> = {
       keys,
       shared: share,
       stale: undefined,
-      values: this.#fetch(keys).then(
+      looked: this.#fetch(keys).then(
         (reply) => {
           this.#land(flight)
           return this.#settle(flight, reply, startedAt)
@@ -111,7 +129,7 @@ export class Lookups<V> {
       ),
     }
     if (share) for (const key of keys) this.#inFlight.set(key, flight)
-    return flight.values
+    return flight.looked
   }
 
   /** The read is over: later readers of its keys start reads of their own. */
@@ -143,30 +161,46 @@ export class Lookups<V> {
     flight: Flight<V>,
     reply: { values: (RedisValue | null)[]; ttls: number[] | undefined },
     startedAt: number,
-  ): Found<V>[] {
+  ): Looked<V> {
     const { local, codec, slidingMs } = this.#config
     const { keys, stale } = flight
-    const found = new Array<Found<V>>(keys.length)
+    const values = new Array<Found<V>>(keys.length)
+    let freshUntil: number[] | undefined
     for (let index = 0; index < keys.length; index++) {
-      const raw = reply.values[index]
+      let raw = reply.values[index]
       if (raw === null || raw === undefined) {
-        found[index] = MISSING
+        values[index] = MISSING
         continue
       }
       const key = keys[index] as string
       let value: V
+      let fresh = Number.POSITIVE_INFINITY
       try {
+        if (hasHeader(raw)) {
+          const header = readHeader(raw)
+          fresh = header.freshUntil
+          raw = afterHeader(raw, header.start)
+        }
         value = codec.decode(raw)
       } catch (error) {
         this.#config.report(new DecodeError(this.#config.store.redisKey(key), 'the value', { cause: error }))
-        found[index] = MISSING
+        values[index] = MISSING
         continue
       }
-      found[index] = value
+      values[index] = value
+      if (fresh !== Number.POSITIVE_INFINITY) {
+        freshUntil ??= new Array<number>(keys.length).fill(Number.POSITIVE_INFINITY)
+        freshUntil[index] = fresh
+      }
       if (!local.enabled || stale?.has(key)) continue
       const ttl = slidingMs ?? reply.ttls?.[index] ?? -2
-      local.set(key, value, startedAt, ttl === -1 ? Number.POSITIVE_INFINITY : startedAt + ttl)
+      local.set(key, value, startedAt, ttl === -1 ? Number.POSITIVE_INFINITY : startedAt + ttl, fresh)
     }
-    return found
+    return { values, freshUntil }
   }
+}
+
+/** Value `index` of a read, with its fresh-until time when it has one. */
+function pick<V>(looked: Looked<V>, index: number): [Found<V>, number | undefined] {
+  return [looked.values[index] ?? MISSING, looked.freshUntil?.[index]]
 }

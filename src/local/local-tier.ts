@@ -5,15 +5,20 @@ export interface LocalEntry<V> {
   readonly value: V
   /** When this copy stops being served without going back to Redis (fill time + `localTtl`). */
   readonly localUntil: number
-  /** The earlier of `localUntil` and the Redis expiry this instance knows of: the copy is served before it. */
+  /** When the Redis key expires, as far as this instance knows (`Infinity`: never). */
+  redisUntil: number
+  /** When the value turns stale (its logical expiry, from getOrSet's `expireTime`; `Infinity`: never). */
+  readonly freshUntil: number
+  /** The earliest of the three: before it, the copy is served as a hit. */
   until: number
   /** When a sliding-expiry touch was last scheduled for this key. */
   touchedAt: number
 }
 
 /**
- * L1: a bounded LRU (quick-lru) of decoded values keyed by their Redis key. An entry is served only
- * before both of its deadlines; an expired one is dropped when it is next looked at.
+ * L1: a bounded LRU (quick-lru) of decoded values keyed by their encoded key. An entry is a hit
+ * before its `until`; after that, until the Redis key itself expires, it is kept as a stale copy that
+ * read-through may fall back on (stale-while-revalidate, fail-safe) but a plain read never returns.
  *
  * quick-lru keeps two generations of up to `maxEntries` each, so memory holds at most
  * `2 * maxEntries` entries while `size` reports at most `maxEntries`.
@@ -35,12 +40,12 @@ export class LocalTier<V> {
     return this.#lru?.size ?? 0
   }
 
-  /** The live entry for `key`, or `undefined`; marks it recently used. */
+  /** The entry for `key` if it is a hit at `now`, or `undefined`; marks it recently used. */
   get(key: string, now: number): LocalEntry<V> | undefined {
     const entry = this.#lru?.get(key)
     if (entry === undefined) return undefined
     if (now < entry.until) return entry
-    this.#lru?.delete(key)
+    if (now >= entry.redisUntil) this.#lru?.delete(key)
     return undefined
   }
 
@@ -51,21 +56,30 @@ export class LocalTier<V> {
     return entry
   }
 
+  /** The entry for `key`, hit or stale, as long as its Redis key has not expired. */
+  peekStale(key: string, now: number): LocalEntry<V> | undefined {
+    const entry = this.#lru?.peek(key)
+    if (entry === undefined || now >= entry.redisUntil) return undefined
+    return entry
+  }
+
   /** Keeps `value`, unless Redis has already expired it (`redisUntil <= now`). */
-  set(key: string, value: V, now: number, redisUntil: number): void {
+  set(key: string, value: V, now: number, redisUntil: number, freshUntil = Number.POSITIVE_INFINITY): void {
     if (this.#lru === undefined) return
     if (redisUntil <= now) {
       this.#lru.delete(key)
       return
     }
     const localUntil = now + this.#ttlMs
-    this.#lru.set(key, { value, localUntil, until: Math.min(localUntil, redisUntil), touchedAt: now })
+    const until = Math.min(localUntil, redisUntil, freshUntil)
+    this.#lru.set(key, { value, localUntil, redisUntil, freshUntil, until, touchedAt: now })
   }
 
   /** The Redis expiry of `entry` was pushed back to `redisUntil` (a sliding-expiry touch at `now`). */
   touched(entry: LocalEntry<V>, now: number, redisUntil: number): void {
     entry.touchedAt = now
-    entry.until = Math.min(entry.localUntil, redisUntil)
+    entry.redisUntil = redisUntil
+    entry.until = Math.min(entry.localUntil, redisUntil, entry.freshUntil)
   }
 
   delete(key: string): void {

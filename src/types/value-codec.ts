@@ -12,3 +12,9 @@ export interface ValueCodec<V> {
   /** Receives a `string` when `reply` is `'string'`, a `Buffer` when it is `'buffer'`. */
   decode(raw: RedisValue): V
 }
+
+/** `encoded` as a reply of `mode` would carry it: what `decode` of a codec with that `reply` expects. */
+export function asReply(encoded: RedisValue, mode: 'string' | 'buffer'): RedisValue {
+  if (mode === 'buffer') return typeof encoded === 'string' ? Buffer.from(encoded) : encoded
+  return typeof encoded === 'string' ? encoded : encoded.toString()
+}

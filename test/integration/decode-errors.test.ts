@@ -73,3 +73,28 @@ describe('FlipCache undecodable data', () => {
     }
   })
 })
+
+describe('FlipCache values that start with NUL', () => {
+  const { cache, sharedClient } = useCaches()
+
+  it('set() stores a value whose first byte is NUL behind a two-byte header, and get() reads it back', async () => {
+    const blobs = cache<string, Buffer>({ valueType: 'bytes', localMax: 0 })
+    await blobs.set('zero', Buffer.from([0, 1, 2]))
+    expect([...((await sharedClient().getBuffer(`${blobs.name}:zero`)) as Buffer)]).toEqual([
+      0, 0x40, 0, 1, 2,
+    ])
+    expect([...((await blobs.get('zero')) as Buffer)]).toEqual([0, 1, 2])
+    const texts = cache<string, string>({ valueType: 'string', localMax: 0 })
+    await texts.set('nul', '\0text')
+    expect(await texts.get('nul')).toBe('\0text')
+  })
+
+  it('get() reports E_DECODE for NUL-led data another program wrote without a valid header', async () => {
+    const texts = cache<string, string>({ valueType: 'string' })
+    const errors: FlipCacheError[] = []
+    texts.on('error', (error) => errors.push(error))
+    await sharedClient().set(`${texts.name}:foreign`, '\0\x07binary')
+    expect(await texts.get('foreign')).toBeUndefined()
+    expect(errors.map((error) => error.code)).toEqual(['E_DECODE'])
+  })
+})
