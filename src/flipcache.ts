@@ -17,6 +17,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
+import { CircuitBreaker } from './remote/circuit-breaker.js'
 import { type Connection, connect, disconnect } from './remote/connection.js'
 import { PipelineBatcher } from './remote/pipeline-batcher.js'
 import { StringStore } from './remote/string-store.js'
@@ -36,7 +37,12 @@ export interface SetOptions {
 export interface FlipCacheEvents {
   /** A failure no caller was waiting for: a sliding-expiry touch that failed, a value or key that no longer decodes. */
   error: [error: FlipCacheError]
+  /** The circuit breaker marked Redis down (calls fail at once) or up again. */
+  redis: [change: RedisStatusChange]
 }
+
+/** A `'redis'` event: Redis marked down after repeated failures (with the last one), or up again. */
+export type RedisStatusChange = { status: 'down'; error: Error } | { status: 'up' }
 
 /**
  * A two-tier key-value store: a bounded in-process LRU of decoded values (L1) in front of the
@@ -66,8 +72,12 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#keys = this.#options.keyCodec
     this.#keysAreStrings = options?.keyType === undefined || options.keyType === 'string'
     this.#connection = connect(this.#options.redis)
+    const breaker =
+      this.#options.breaker === undefined
+        ? undefined
+        : new CircuitBreaker(this.#options.breaker, (change) => this.emit('redis', change))
     this.#store = new StringStore(
-      new PipelineBatcher(this.#connection.client, timeoutMs),
+      new PipelineBatcher(this.#connection.client, timeoutMs, breaker),
       name,
       valueCodec.reply,
     )

@@ -8,7 +8,7 @@ export {
   RedisUnavailableError,
 } from './errors.js'
 export { type Duration, type ExpirePreset, expire, parseDuration } from './expire/index.js'
-export { FlipCache, type FlipCacheEvents, type SetOptions } from './flipcache.js'
+export { FlipCache, type FlipCacheEvents, type RedisStatusChange, type SetOptions } from './flipcache.js'
 export type { ExpireTime, FlipCacheOptions } from './options.js'
 export type { RedisInput } from './remote/connection.js'
 export type { CacheStats } from './stats.js'

@@ -1,5 +1,6 @@
 import { describe } from './errors.js'
 import { type Duration, parseDuration } from './expire/duration.js'
+import type { BreakerSettings } from './remote/circuit-breaker.js'
 import { checkRedisInput, type RedisInput } from './remote/connection.js'
 import { type KeyCodec, type KeyType, keyCodecFor } from './types/key-type.js'
 import type { RedisValue, ValueCodec } from './types/value-codec.js'
@@ -42,6 +43,13 @@ export interface FlipCacheOptions<K, V> {
   refreshExpireTimeOnGet?: boolean
   /** Longest any single Redis operation may take before it rejects: ms or a duration. @default 1000 */
   timeout?: number | Duration
+  /**
+   * Stops sending commands to a Redis that keeps failing: after `failures` consecutive failed round
+   * trips, calls fail at once with `E_REDIS` until a probe after `cooldown` (or a reconnection)
+   * succeeds; changes are emitted as `'redis'` events. `false` turns it off.
+   * @default { failures: 5, cooldown: '1s' }
+   */
+  circuitBreaker?: { failures?: number; cooldown?: number | Duration } | false
 }
 
 /** The options after validation, with every default filled in and durations in milliseconds. */
@@ -55,6 +63,7 @@ export interface ResolvedOptions<K, V> {
   valueDefault: V | undefined
   sliding: boolean
   timeoutMs: number
+  breaker: BreakerSettings | undefined
 }
 
 const knownOptions = new Set<string>([
@@ -70,6 +79,7 @@ const knownOptions = new Set<string>([
   'valueDefault',
   'refreshExpireTimeOnGet',
   'timeout',
+  'circuitBreaker',
 ])
 
 /** Validates a cache name: a non-empty string without whitespace. */
@@ -139,7 +149,34 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     valueDefault: options.valueDefault,
     sliding,
     timeoutMs,
+    breaker: resolveBreaker(options.circuitBreaker),
   }
+}
+
+function resolveBreaker(
+  option: FlipCacheOptions<unknown, unknown>['circuitBreaker'],
+): BreakerSettings | undefined {
+  if (option === false) return undefined
+  if (option === undefined) return { failures: 5, cooldownMs: 1000 }
+  if (typeof option !== 'object' || option === null) {
+    throw new TypeError(
+      `Expected \`circuitBreaker\` to be false or { failures, cooldown }, got ${describe(option)}`,
+    )
+  }
+  for (const field of Object.keys(option)) {
+    if (field !== 'failures' && field !== 'cooldown') {
+      throw new TypeError(`Unknown \`circuitBreaker\` field \`${field}\`; known fields: failures, cooldown`)
+    }
+  }
+  const failures = option.failures === undefined ? 5 : option.failures
+  if (!Number.isSafeInteger(failures) || failures < 1) {
+    throw new TypeError(
+      `Expected \`circuitBreaker.failures\` to be a positive integer, got ${describe(failures)}`,
+    )
+  }
+  const cooldownMs =
+    option.cooldown === undefined ? 1000 : positiveDuration('circuitBreaker.cooldown', option.cooldown)
+  return { failures, cooldownMs }
 }
 
 function resolveValueCodec<K, V>(options: FlipCacheOptions<K, V>): ValueCodec<V> {

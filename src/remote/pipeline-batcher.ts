@@ -1,5 +1,6 @@
 import { FlipCacheError, RedisTimeoutError, RedisUnavailableError } from '../errors.js'
 import type { RedisValue } from '../types/value-codec.js'
+import type { CircuitBreaker } from './circuit-breaker.js'
 import { type RedisClient, whenReady } from './connection.js'
 import { type Deadline, DeadlineQueue, standaloneDeadline } from './deadlines.js'
 
@@ -51,13 +52,16 @@ export class PipelineBatcher {
   readonly #client: RedisClient
   readonly #timeoutMs: number
   readonly #deadlines: DeadlineQueue
+  readonly #breaker: CircuitBreaker | undefined
   #queue: Queued[] = []
   #scheduled = false
+  #watchingReconnect = false
 
-  constructor(client: RedisClient, timeoutMs: number) {
+  constructor(client: RedisClient, timeoutMs: number, breaker?: CircuitBreaker) {
     this.#client = client
     this.#timeoutMs = timeoutMs
     this.#deadlines = new DeadlineQueue(timeoutMs)
+    this.#breaker = breaker
   }
 
   command<T>(name: string, args: Arg[], reply: ReplyMode = 'string'): Promise<T> {
@@ -92,15 +96,26 @@ export class PipelineBatcher {
     this.#scheduled = false
     const batch = this.#queue
     this.#queue = []
+    const now = Date.now()
+    if (this.#breaker !== undefined && !this.#breaker.allows(now)) {
+      const probeIn = this.#breaker.probeIn(now)
+      failAll(
+        batch,
+        new RedisUnavailableError(
+          `Redis is marked down after repeated failures; the next probe is in ${probeIn} ms`,
+        ),
+      )
+      return
+    }
     const status = this.#client.status
     if (status === 'ready') {
       const steps = toSteps(batch)
       this.#send(
         steps,
-        this.#deadlines.add(() => expire(steps, this.#timeoutMs)),
+        this.#deadlines.add(() => this.#expire(steps, this.#timeoutMs)),
       )
     } else if (status === 'end') {
-      failAll(batch, new RedisUnavailableError('The Redis connection is closed (client status `end`)'))
+      this.#fail(batch, new RedisUnavailableError('The Redis connection is closed (client status `end`)'))
     } else {
       this.#sendWhenReady(batch, status)
     }
@@ -111,7 +126,7 @@ export class PipelineBatcher {
     let waiting = true
     const timer = setTimeout(() => {
       waiting = false
-      failAll(
+      this.#fail(
         batch,
         new RedisUnavailableError(
           `Redis is unreachable: the connection was not ready within ${this.#timeoutMs} ms (client status \`${status}\`)`,
@@ -125,14 +140,16 @@ export class PipelineBatcher {
       const remainingMs = Math.max(1, this.#timeoutMs - (Date.now() - startedAt))
       this.#send(
         steps,
-        standaloneDeadline(remainingMs, () => expire(steps, remainingMs)),
+        standaloneDeadline(remainingMs, () => this.#expire(steps, remainingMs)),
       )
     })
   }
 
   #send(steps: Step[], deadline: Deadline): void {
     const failure = (error: unknown): void => {
-      if (deadline.settle()) failSteps(steps, error)
+      if (!deadline.settle()) return
+      this.#breaker?.failed(error as Error, Date.now())
+      failSteps(steps, error)
     }
     const only = steps.length === 1 ? steps[0] : undefined
     if (only !== undefined) {
@@ -141,7 +158,9 @@ export class PipelineBatcher {
           ? this.#client.callBuffer(only.name, only.args)
           : this.#client.call(only.name, only.args)
       sent.then((result) => {
-        if (deadline.settle()) only.settle(result)
+        if (!deadline.settle()) return
+        this.#breaker?.succeeded()
+        only.settle(result)
       }, failure)
       return
     }
@@ -152,12 +171,33 @@ export class PipelineBatcher {
     }
     pipeline.exec().then((results) => {
       if (!deadline.settle()) return
+      // Redis answered, even if some commands were refused (WRONGTYPE...): it is up.
+      this.#breaker?.succeeded()
       steps.forEach((step, index) => {
         const [error, result] = results?.[index] ?? [new Error('Redis sent no reply'), undefined]
         if (error) step.fail(wrapRedisError(error, step.name))
         else step.settle(result)
       })
     }, failure)
+  }
+
+  #expire(steps: Step[], timeoutMs: number): void {
+    const error = new RedisTimeoutError(timeoutMs, describeSteps(steps))
+    this.#breaker?.failed(error, Date.now())
+    failSteps(steps, error)
+  }
+
+  #fail(batch: Queued[], error: Error): void {
+    this.#breaker?.failed(error, Date.now())
+    if (this.#breaker?.down && !this.#watchingReconnect) {
+      // A reconnection lets the next round trip probe at once instead of waiting out the cooldown.
+      this.#watchingReconnect = true
+      whenReady(this.#client).then(() => {
+        this.#watchingReconnect = false
+        this.#breaker?.reconnected()
+      })
+    }
+    failAll(batch, error)
   }
 }
 
@@ -236,10 +276,6 @@ function readSteps(reads: QueuedRead[]): Step[] {
     })
   })
   return steps
-}
-
-function expire(steps: Step[], timeoutMs: number): void {
-  failSteps(steps, new RedisTimeoutError(timeoutMs, describeSteps(steps)))
 }
 
 /** The common case, one read without PTTLs: its reply goes straight to its caller. */

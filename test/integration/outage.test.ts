@@ -141,4 +141,56 @@ describe('FlipCache with Redis down', () => {
     const error = await expectFastFailure(() => items.get('k'), ['E_REDIS'])
     expect(error.message).toMatch(/closed/)
   })
+
+  it('the circuit breaker marks Redis down after repeated failures, fails calls at once, and probes it back up', async () => {
+    const admin = client()
+    const items = cache<string, string>({
+      redis: client(),
+      valueType: 'string',
+      timeout: 100,
+      localMax: 0,
+      circuitBreaker: { failures: 3, cooldown: 150 },
+    })
+    const changes: string[] = []
+    items.on('redis', (change) => changes.push(change.status))
+    await items.set('k', 'v')
+    await admin.call('CLIENT', 'PAUSE', '5000', 'ALL')
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await expect(items.get('k')).rejects.toMatchObject({ code: 'E_TIMEOUT' })
+      }
+      expect(changes).toEqual(['down'])
+      const startedAt = performance.now()
+      const error = await items.get('k').catch((caught: unknown) => caught)
+      expect(performance.now() - startedAt).toBeLessThan(50)
+      expect(error).toMatchObject({ code: 'E_REDIS' })
+      expect((error as Error).message).toMatch(/marked down/)
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE')
+    }
+    expect(await eventually(() => items.get('k'))).toBe('v')
+    expect(changes).toEqual(['down', 'up'])
+  })
+
+  it('circuitBreaker: false keeps sending every call, each failing after `timeout`', async () => {
+    const admin = client()
+    const items = cache<string, string>({
+      redis: client(),
+      valueType: 'string',
+      timeout: 60,
+      localMax: 0,
+      circuitBreaker: false,
+    })
+    const changes: string[] = []
+    items.on('redis', (change) => changes.push(change.status))
+    await admin.call('CLIENT', 'PAUSE', '2000', 'ALL')
+    try {
+      for (let attempt = 0; attempt < 7; attempt++) {
+        await expect(items.get('k')).rejects.toMatchObject({ code: 'E_TIMEOUT' })
+      }
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE')
+    }
+    expect(changes).toEqual([])
+  })
 })

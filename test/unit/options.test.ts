@@ -408,3 +408,24 @@ describe('resolveOptions with null', () => {
     },
   )
 })
+
+describe('resolveOptions circuitBreaker', () => {
+  it('resolveOptions() turns the circuit breaker on by default, off with false, and reads its fields', () => {
+    expect(resolveOptions({}).breaker).toEqual({ failures: 5, cooldownMs: 1000 })
+    expect(resolveOptions({ circuitBreaker: false }).breaker).toBeUndefined()
+    expect(resolveOptions({ circuitBreaker: { failures: 2, cooldown: '5s' } }).breaker).toEqual({
+      failures: 2,
+      cooldownMs: 5000,
+    })
+  })
+
+  it.each([
+    [{ failures: 0 }, '`0`'],
+    [{ failures: 1.5 }, '`1.5`'],
+    [{ cooldown: 0 }, 'circuitBreaker.cooldown'],
+    [{ retries: 3 }, 'retries'],
+    [true, '`true`'],
+  ])('resolveOptions() refuses circuitBreaker %j with a TypeError', (circuitBreaker, quoted) => {
+    expectTypeError(() => resolveAnything({ circuitBreaker }), quoted)
+  })
+})
