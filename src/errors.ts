@@ -10,6 +10,12 @@ export const ErrorCode = {
   decode: 'E_DECODE',
   /** A custom value encoder threw. */
   encode: 'E_ENCODE',
+  /** A getOrSet loader threw (or returned a value the cache cannot store); `cause` holds why. */
+  loader: 'E_LOADER',
+  /** A getOrSet loader ran past `hardTimeout`. */
+  loaderTimeout: 'E_LOADER_TIMEOUT',
+  /** A getOrSet lock expired or was deleted (FLUSHALL, eviction) before its holder released it. */
+  lockLost: 'E_LOCK_LOST',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -65,6 +71,44 @@ export class EncodeError extends FlipCacheError {
 
   constructor(key: string, options?: ErrorOptions) {
     super(ErrorCode.encode, `The value encoder failed for Redis key \`${key}\``, options)
+    this.key = key
+  }
+}
+
+/** A getOrSet loader failed; `cause` holds what it threw. */
+export class LoaderError extends FlipCacheError {
+  readonly key: string
+
+  constructor(key: string, options?: ErrorOptions) {
+    const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : ''
+    super(ErrorCode.loader, `The loader for Redis key \`${key}\` failed${reason}`, options)
+    this.key = key
+  }
+}
+
+/** A getOrSet loader ran past `hardTimeout`; its AbortSignal fired with this error. */
+export class LoaderTimeoutError extends FlipCacheError {
+  readonly key: string
+  readonly timeoutMs: number
+
+  constructor(key: string, timeoutMs: number) {
+    super(
+      ErrorCode.loaderTimeout,
+      `The loader for Redis key \`${key}\` ran past its hardTimeout of ${timeoutMs} ms`,
+    )
+    this.key = key
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** A getOrSet lock vanished before its holder released it; the loaded value was still returned and stored. */
+export class LockLostError extends FlipCacheError {
+  /** The lock's Redis key. */
+  readonly key: string
+
+  constructor(key: string, when: 'extend' | 'release') {
+    const moment = when === 'extend' ? 'while its loader ran' : 'before its holder released it'
+    super(ErrorCode.lockLost, `The lock \`${key}\` expired or was deleted ${moment}`)
     this.key = key
   }
 }

@@ -7,13 +7,16 @@ import {
   type FlipCacheError,
   RedisUnavailableError,
 } from './errors.js'
+import { parseExpireTime } from './expire/option-values.js'
+import { LoadNotices } from './loading/load-notices.js'
+import { type GetOrSetOptions, resolveLoad } from './loading/load-options.js'
+import { instanceId, type Loader, ReadThrough, type ReadThroughHost } from './loading/read-through.js'
 import { type LocalEntry, LocalTier } from './local/local-tier.js'
 import { type Found, freshValue, type Looked, Lookups, MISSING } from './lookups.js'
 import {
   checkName,
   type ExpireTime,
   type FlipCacheOptions,
-  parseExpireTime,
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
@@ -23,6 +26,7 @@ import { PipelineBatcher } from './remote/pipeline-batcher.js'
 import { StringStore } from './remote/string-store.js'
 import { SlidingExpiry } from './sliding-expiry.js'
 import { type CacheStats, StatsCounter } from './stats.js'
+import { subscriberHub } from './sync/subscriber-hub.js'
 import { decodeStored, withHeader } from './types/entry-header.js'
 import type { KeyCodec } from './types/key-type.js'
 import { asReply, type RedisValue } from './types/value-codec.js'
@@ -31,6 +35,12 @@ import { asReply, type RedisValue } from './types/value-codec.js'
 export interface SetOptions {
   /** Overrides the cache's `expireTime` for these entries: ms, a duration, a preset, or `null` for none. */
   expireTime?: ExpireTime
+}
+
+/** Options of `wrap`: getOrSet's, and how to make a key of the wrapped function's arguments. */
+export interface WrapOptions<K, A extends unknown[]> extends GetOrSetOptions {
+  /** The cache key for a call's arguments. @default the first argument */
+  key?: (...args: A) => K
 }
 
 /** The events a cache emits. */
@@ -59,6 +69,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #local: LocalTier<V>
   readonly #lookups: Lookups<V>
   readonly #sliding: SlidingExpiry<V> | undefined
+  readonly #notices: LoadNotices
+  readonly #readThrough: ReadThrough<K, V>
   readonly #stats = new StatsCounter()
   readonly #warnedCodes = new Set<string>()
   #closing: Promise<void> | undefined
@@ -76,11 +88,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       this.#options.breaker === undefined
         ? undefined
         : new CircuitBreaker(this.#options.breaker, (change) => this.emit('redis', change))
-    this.#store = new StringStore(
-      new PipelineBatcher(this.#connection.client, timeoutMs, breaker),
-      name,
-      valueCodec.reply,
-    )
+    const batcher = new PipelineBatcher(this.#connection.client, timeoutMs, breaker)
+    this.#store = new StringStore(batcher, name, valueCodec.reply)
     this.#local = new LocalTier(localMax, localTtlMs)
     this.#lookups = new Lookups({
       store: this.#store,
@@ -93,7 +102,45 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       sliding && expireMs !== null && this.#local.enabled
         ? new SlidingExpiry(this.#store, this.#local, expireMs, (error) => this.#report(error))
         : undefined
+    const hub = subscriberHub(this.#connection.client)
+    this.#notices = new LoadNotices(name, instanceId(), batcher, hub, timeoutMs)
+    this.#readThrough = new ReadThrough<K, V>(this.#readThroughHost(batcher))
     if (this.#connection.owned) this.#watchOwnedClient()
+  }
+
+  /**
+   * The value of `key` from L1 or Redis while it is fresh; otherwise `loader`'s, loaded once across
+   * every process and stored. Within `grace` a stale value is served while it refreshes; if the
+   * loader fails, the stale value is the fallback. See docs/read-through.md.
+   */
+  async getOrSet(key: K, loader: Loader<K, V>, options?: GetOrSetOptions): Promise<V> {
+    this.#checkOpen()
+    if (typeof loader !== 'function')
+      throw new TypeError(`Expected the loader to be a function, got ${describe(loader)}`)
+    const encoded = this.#keys.encode(key)
+    return this.#readThrough.getOrSet(key, encoded, loader, resolveLoad(options, this.#options.load))
+  }
+
+  /**
+   * `fn` memoized through getOrSet: its result for the key `options.key(...args)` (by default the
+   * first argument, under the cache's keyType) is loaded once and served from the cache after.
+   */
+  wrap<A extends unknown[]>(
+    fn: (...args: A) => Promise<V> | V,
+    options: WrapOptions<K, A> = {},
+  ): (...args: A) => Promise<V> {
+    if (typeof fn !== 'function')
+      throw new TypeError(`Expected wrap() to get a function, got ${describe(fn)}`)
+    const { key: keyOf = (...args: A): K => args[0] as K, ...loadOptions } = options
+    if (typeof keyOf !== 'function') {
+      throw new TypeError(`Expected the \`key\` option of wrap() to be a function, got ${describe(keyOf)}`)
+    }
+    const load = resolveLoad(loadOptions, this.#options.load)
+    return async (...args: A): Promise<V> => {
+      this.#checkOpen()
+      const key = keyOf(...args)
+      return this.#readThrough.getOrSet(key, this.#keys.encode(key), () => fn(...args), load)
+    }
   }
 
   /** The value of `key`: from L1 when it holds a live copy, else from Redis; `valueDefault` on a miss. */
@@ -273,7 +320,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   }
 
   async #shutdown(): Promise<void> {
-    await this.#sliding?.flush()
+    await Promise.all([this.#sliding?.flush(), this.#notices.close()])
     this.#local.clear()
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)
   }
@@ -401,6 +448,51 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     } catch (error) {
       this.#report(new DecodeError(this.#store.redisKey(key), 'the key', { cause: error }))
       return MISSING
+    }
+  }
+
+  /** What read-through may use of this cache. */
+  #readThroughHost(batcher: PipelineBatcher): ReadThroughHost<V> {
+    const { valueCodec } = this.#options
+    return {
+      name: this.name,
+      lockPrefix: this.#options.lockPrefix,
+      local: this.#local,
+      lookups: this.#lookups,
+      batcher,
+      notices: this.#notices,
+      redisKey: (key) => this.#store.redisKey(key),
+      encode: (key, value) => this.#encodeValue(key, value),
+      store: (key, encoded, ttlMs, freshUntil) => this.#write([[key, encoded]], ttlMs, freshUntil),
+      keepLocally: (key, encoded, ttlMs, freshUntil) => {
+        const now = Date.now()
+        const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : now + ttlMs
+        this.#local.set(
+          key,
+          valueCodec.decode(asReply(encoded, valueCodec.reply)),
+          now,
+          redisUntil,
+          freshUntil,
+        )
+      },
+      hit: (key, entry, now) => this.#hit(key, entry, now),
+      count: (kind) => {
+        this.#stats[kind]++
+      },
+      report: (error) => this.#report(error),
+      lockLost: (error) => {
+        const hook = this.#options.lockRelease
+        if (hook === undefined) {
+          this.#report(error)
+          return
+        }
+        try {
+          hook(error)
+        } catch {
+          // A hook that throws must not lose the news it was given.
+          this.#report(error)
+        }
+      },
     }
   }
 

@@ -4,11 +4,22 @@ export {
   EncodeError,
   ErrorCode,
   FlipCacheError,
+  LoaderError,
+  LoaderTimeoutError,
+  LockLostError,
   RedisTimeoutError,
   RedisUnavailableError,
 } from './errors.js'
 export { type Duration, type ExpirePreset, expire, parseDuration } from './expire/index.js'
-export { FlipCache, type FlipCacheEvents, type RedisStatusChange, type SetOptions } from './flipcache.js'
+export {
+  FlipCache,
+  type FlipCacheEvents,
+  type RedisStatusChange,
+  type SetOptions,
+  type WrapOptions,
+} from './flipcache.js'
+export type { GetOrSetOptions, LockOptions } from './loading/load-options.js'
+export type { Loader, LoaderContext } from './loading/read-through.js'
 export type { ExpireTime, FlipCacheOptions } from './options.js'
 export type { RedisInput } from './remote/connection.js'
 export type { CacheStats } from './stats.js'

@@ -1,5 +1,13 @@
+import type { LockLostError } from './errors.js'
 import { describe } from './errors.js'
-import { type Duration, parseDuration } from './expire/duration.js'
+import type { Duration } from './expire/duration.js'
+import { type ExpireTime, parseExpireTime, positiveDuration } from './expire/option-values.js'
+import {
+  checkLoad,
+  type LockOptions,
+  type ResolvedLoad,
+  resolveLoadDefaults,
+} from './loading/load-options.js'
 import type { BreakerSettings } from './remote/circuit-breaker.js'
 import { checkRedisInput, type RedisInput } from './remote/connection.js'
 import { type KeyCodec, type KeyType, keyCodecFor } from './types/key-type.js'
@@ -11,8 +19,7 @@ import {
   ValueTypeName as valueTypeNames,
 } from './types/value-type.js'
 
-/** An expiry: milliseconds, a duration such as `'3d'` or an `expire.*` preset; `null` for none. */
-export type ExpireTime = number | Duration | null
+export type { ExpireTime } from './expire/option-values.js'
 
 export interface FlipCacheOptions<K, V> {
   /**
@@ -50,6 +57,23 @@ export interface FlipCacheOptions<K, V> {
    * @default { failures: 5, cooldown: '1s' }
    */
   circuitBreaker?: { failures?: number; cooldown?: number | Duration } | false
+  /** getOrSet default: how long past freshness a stale value may still be served. @default 0 */
+  grace?: number | Duration
+  /** getOrSet default: the fraction of `expireTime` after which a read refreshes in the background. @default off */
+  refreshAhead?: number | false
+  /** getOrSet default for its soft `timeout` (named apart from `timeout`, which bounds Redis operations). @default 0 */
+  loaderTimeout?: number | Duration
+  /** getOrSet default: past it, the call rejects with `E_LOADER_TIMEOUT`. @default none */
+  hardTimeout?: number | Duration
+  /** getOrSet default: the distributed lock, or `false` for the in-process single-flight only. @default { ttl: '10s', wait: ttl } */
+  lock?: LockOptions | false
+  /** Prefix of getOrSet's lock keys, so that `redis-cli --scan --pattern '_lock:*'` lists them. @default '_lock:' */
+  lockPrefix?: string
+  /**
+   * Called when a getOrSet lock expired or was deleted (FLUSHALL, eviction) before its holder
+   * released it; the loaded value is still returned and stored. @default reports it on 'error' (`E_LOCK_LOST`)
+   */
+  lockRelease?: (error: LockLostError) => void
 }
 
 /** The options after validation, with every default filled in and durations in milliseconds. */
@@ -64,6 +88,10 @@ export interface ResolvedOptions<K, V> {
   sliding: boolean
   timeoutMs: number
   breaker: BreakerSettings | undefined
+  /** getOrSet's defaults, with the cache's expireTime. */
+  load: ResolvedLoad
+  lockPrefix: string
+  lockRelease: ((error: LockLostError) => void) | undefined
 }
 
 const knownOptions = new Set<string>([
@@ -80,6 +108,13 @@ const knownOptions = new Set<string>([
   'refreshExpireTimeOnGet',
   'timeout',
   'circuitBreaker',
+  'grace',
+  'refreshAhead',
+  'loaderTimeout',
+  'hardTimeout',
+  'lock',
+  'lockPrefix',
+  'lockRelease',
 ])
 
 /** Validates a cache name: a non-empty string without whitespace. */
@@ -89,25 +124,6 @@ export function checkName(name: unknown): asserts name is string {
       `Expected the cache name to be a non-empty string without whitespace or lone surrogates, got ${describe(name)}`,
     )
   }
-}
-
-/** A positive duration in ms, for an option called `option`. */
-function positiveDuration(option: string, value: unknown, hint = ''): number {
-  let ms: number
-  try {
-    ms = parseDuration(value as number | string)
-  } catch (error) {
-    throw new TypeError(`Invalid \`${option}\`: ${(error as Error).message}`)
-  }
-  if (ms <= 0)
-    throw new TypeError(`Expected \`${option}\` to be more than 0 ms${hint}, got ${describe(value)}`)
-  return ms
-}
-
-/** Parses an `expireTime` (option or per call): `null` for no expiry, else positive ms. */
-export function parseExpireTime(value: unknown, option = 'expireTime'): number | null {
-  if (value === null) return null
-  return positiveDuration(option, value, ' (null means no expiry)')
 }
 
 /** Validates every option once, quoting the bad value in a `TypeError`, and fills in the defaults. */
@@ -150,7 +166,33 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     sliding,
     timeoutMs,
     breaker: resolveBreaker(options.circuitBreaker),
+    load: resolveCacheLoad(options, expireMs),
+    lockPrefix: resolveLockPrefix(options.lockPrefix),
+    lockRelease: resolveLockRelease(options.lockRelease),
   }
+}
+
+function resolveCacheLoad<K, V>(options: FlipCacheOptions<K, V>, expireMs: number | null): ResolvedLoad {
+  const load: ResolvedLoad = { expireMs, ...resolveLoadDefaults(options) }
+  checkLoad(load)
+  return load
+}
+
+function resolveLockPrefix(prefix: unknown): string {
+  if (prefix === undefined) return '_lock:'
+  if (typeof prefix !== 'string' || prefix.length === 0 || /\s/.test(prefix)) {
+    throw new TypeError(
+      `Expected \`lockPrefix\` to be a non-empty string without whitespace, got ${describe(prefix)}`,
+    )
+  }
+  return prefix
+}
+
+function resolveLockRelease(hook: unknown): ((error: LockLostError) => void) | undefined {
+  if (hook === undefined) return undefined
+  if (typeof hook !== 'function')
+    throw new TypeError(`Expected \`lockRelease\` to be a function, got ${describe(hook)}`)
+  return hook as (error: LockLostError) => void
 }
 
 function resolveBreaker(

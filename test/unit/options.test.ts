@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { parseExpireTime } from '../../src/expire/option-values.js'
 import { expire, type FlipCacheOptions } from '../../src/index.js'
-import { checkName, parseExpireTime, resolveOptions } from '../../src/options.js'
+import { checkName, resolveOptions } from '../../src/options.js'
 import { expectTypeError } from './expect-type-error.js'
 
 /** Options of any shape, to check what resolveOptions() refuses without fighting the types. */

@@ -1,0 +1,325 @@
+import { randomBytes } from 'node:crypto'
+import { FlipCacheError, LoaderError, LoaderTimeoutError, LockLostError } from '../errors.js'
+import type { LocalEntry, LocalTier } from '../local/local-tier.js'
+import { freshValue, type Lookups, MISSING } from '../lookups.js'
+import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import { FailureBackoff } from './failure-backoff.js'
+import type { LoadNotices } from './load-notices.js'
+import type { ResolvedLoad, ResolvedLock } from './load-options.js'
+import { RedisLock } from './redis-lock.js'
+
+/** What a loader is given. */
+export interface LoaderContext<K, V> {
+  /** The key being loaded. */
+  key: K
+  /** The stale value the cache still holds within its grace period, if any. */
+  stale: V | undefined
+  /** Fires (with an `E_LOADER_TIMEOUT` error) when the call passes its `hardTimeout`. */
+  signal: AbortSignal
+}
+
+export type Loader<K, V> = (context: LoaderContext<K, V>) => Promise<V> | V
+
+/** What read-through needs from the cache it serves. */
+export interface ReadThroughHost<V> {
+  name: string
+  lockPrefix: string
+  local: LocalTier<V>
+  lookups: Lookups<V>
+  batcher: PipelineBatcher
+  notices: LoadNotices
+  /** The Redis key of an encoded key (for error messages). */
+  redisKey(key: string): string
+  /** Encodes a loaded value; throws when it does not fit the value type. */
+  encode(key: string, value: V): Parameters<ReadThroughHost<V>['store']>[1]
+  /** Writes an encoded value to Redis and L1. */
+  store(key: string, encoded: string | Buffer, ttlMs: number | null, freshUntil: number): Promise<void>
+  /** Keeps a loaded value in L1 only (when Redis could not take it). */
+  keepLocally(key: string, encoded: string | Buffer, ttlMs: number | null, freshUntil: number): void
+  /** An L1 hit (counted; sliding expiry). */
+  hit(key: string, entry: LocalEntry<V>, now: number): V
+  count(kind: 'remoteHits' | 'misses'): void
+  report(error: FlipCacheError): void
+  /** Where a lock that vanished under its holder is reported (the `lockRelease` option, or 'error'). */
+  lockLost(error: LockLostError): void
+}
+
+type LockOutcome<V> =
+  | { kind: 'locked'; lock: RedisLock }
+  | { kind: 'found'; value: V }
+  | { kind: 'busy' }
+  | { kind: 'unlocked' }
+
+/** Polls for a holder's value at this pace at most (the notice normally comes first). */
+const maxPollMs = 1000
+
+/**
+ * getOrSet: the value from L1 or Redis while it is fresh; otherwise one loader call across every
+ * process (an in-process single-flight, then a Redis lock whose holder loads while the others wait
+ * for its notice), with stale-while-revalidate and refresh-ahead inside `grace`, soft and hard
+ * loader timeouts, fail-safe to the stale value, and back-off after repeated failures.
+ */
+export class ReadThrough<K, V> {
+  readonly #host: ReadThroughHost<V>
+  readonly #loads = new Map<string, Promise<V>>()
+  readonly #backoff = new FailureBackoff()
+
+  constructor(host: ReadThroughHost<V>) {
+    this.#host = host
+  }
+
+  async getOrSet(key: K, encoded: string, loader: Loader<K, V>, load: ResolvedLoad): Promise<V> {
+    const { local, lookups } = this.#host
+    const now = Date.now()
+    const entry = local.get(encoded, now)
+    if (entry !== undefined) {
+      this.#refreshAheadIfDue(key, encoded, loader, load, entry.freshUntil, entry.value)
+      return this.#host.hit(encoded, entry, now)
+    }
+    // An L1 copy past localTtl or freshness, still within its Redis life: the fallback if all else fails.
+    const kept = local.peekStale(encoded, now)
+    let stale: { value: V } | undefined
+    try {
+      const looked = await lookups.lookup([encoded])
+      const readAt = Date.now()
+      const fresh = freshValue(looked, 0, readAt)
+      if (fresh !== MISSING) {
+        this.#host.count('remoteHits')
+        this.#refreshAheadIfDue(key, encoded, loader, load, looked.freshUntil?.[0], fresh)
+        return fresh
+      }
+      const value = looked.values[0]
+      if (value !== undefined && value !== MISSING) stale = { value }
+    } catch (error) {
+      // Redis is failing: L1 and the loader answer. The failure is not the caller's, so report it.
+      if (error instanceof FlipCacheError) this.#host.report(error)
+      if (kept !== undefined && kept.freshUntil > Date.now()) return this.#host.hit(encoded, kept, now)
+    }
+    stale ??= kept === undefined ? undefined : { value: kept.value }
+    this.#host.count('misses')
+    if (stale === undefined) return this.#load(key, encoded, loader, load, undefined, 'wait')
+    const staleValue = stale.value
+    // Stale within grace: the soft timeout says how long a fresh value is worth waiting for (0: not at all).
+    const loading = this.#load(
+      key,
+      encoded,
+      loader,
+      load,
+      staleValue,
+      load.softTimeoutMs > 0 ? 'wait' : 'try',
+    )
+    return preferFresh(loading, staleValue, load.softTimeoutMs)
+  }
+
+  /** A fresh value read past its refresh-ahead point: refreshed in the background, once across processes. */
+  #refreshAheadIfDue(
+    key: K,
+    encoded: string,
+    loader: Loader<K, V>,
+    load: ResolvedLoad,
+    freshUntil: number | undefined,
+    value: V,
+  ): void {
+    if (load.refreshAhead === undefined || load.expireMs === null) return
+    if (freshUntil === undefined || freshUntil === Number.POSITIVE_INFINITY || this.#loads.has(encoded))
+      return
+    const refreshAt = freshUntil - (1 - load.refreshAhead) * load.expireMs
+    if (Date.now() < refreshAt) return
+    this.#load(key, encoded, loader, load, value, 'try').catch(() => {})
+  }
+
+  /**
+   * One load of `encoded` at a time in this process. With `lockMode` 'wait' a caller that finds the
+   * lock taken waits for the holder's value; with 'try' (background refreshes) it leaves the work to
+   * the holder and resolves to `stale`.
+   */
+  #load(
+    key: K,
+    encoded: string,
+    loader: Loader<K, V>,
+    load: ResolvedLoad,
+    stale: V | undefined,
+    lockMode: 'wait' | 'try',
+  ): Promise<V> {
+    const running = this.#loads.get(encoded)
+    if (running !== undefined) return running
+    const loading = this.#runLoad(key, encoded, loader, load, stale, lockMode)
+    this.#loads.set(encoded, loading)
+    const forget = (): void => {
+      if (this.#loads.get(encoded) === loading) this.#loads.delete(encoded)
+    }
+    loading.then(forget, forget)
+    return loading
+  }
+
+  async #runLoad(
+    key: K,
+    encoded: string,
+    loader: Loader<K, V>,
+    load: ResolvedLoad,
+    stale: V | undefined,
+    lockMode: 'wait' | 'try',
+  ): Promise<V> {
+    this.#backoff.check(encoded)
+    let lock: RedisLock | undefined
+    if (load.lock !== undefined) {
+      const outcome = await this.#lockOrWait(encoded, load.lock, lockMode)
+      if (outcome.kind === 'found') return outcome.value
+      // Another process holds the lock for a background refresh: it refreshes, this one keeps serving.
+      if (outcome.kind === 'busy') return stale as V
+      if (outcome.kind === 'locked') lock = outcome.lock
+    }
+    let loaded = false
+    try {
+      const value = await this.#callLoader(key, encoded, loader, load, stale)
+      await this.#keep(encoded, value, load)
+      loaded = true
+      this.#backoff.succeeded(encoded)
+      return value
+    } catch (error) {
+      const failure =
+        error instanceof FlipCacheError
+          ? error
+          : new LoaderError(this.#host.redisKey(encoded), { cause: error })
+      this.#backoff.failed(encoded, failure)
+      // With a stale value to fall back on, the caller is served; the failure must still be seen.
+      if (stale !== undefined) this.#host.report(failure)
+      throw failure
+    } finally {
+      if (lock !== undefined) {
+        const outcome = loaded ? 'loaded' : 'released'
+        // Waiters read the value on the notice; releasing needs no one to wait for it.
+        lock.release().then(
+          () => this.#host.notices.announce(encoded, outcome),
+          () => this.#host.notices.announce(encoded, outcome),
+        )
+      }
+    }
+  }
+
+  /**
+   * Takes the lock; or, while another process holds it, waits for its notice (polling slowly in
+   * case one is missed) and takes its value. With `lockMode` 'try' it does not wait. Past the lock's
+   * `wait`, or when Redis cannot lock, it loads without the lock rather than hang.
+   */
+  async #lockOrWait(
+    encoded: string,
+    settings: ResolvedLock,
+    lockMode: 'wait' | 'try',
+  ): Promise<LockOutcome<V>> {
+    const { batcher, notices } = this.#host
+    const lockKey = `${this.#host.lockPrefix}${this.#host.name}:${encoded}`
+    const deadline = Date.now() + settings.waitMs
+    const pollMs = Math.max(25, Math.min(maxPollMs, Math.floor(settings.ttlMs / 4)))
+    // Listen before the first attempt, so that a holder's notice cannot slip between attempt and wait.
+    const watch = lockMode === 'wait' ? await notices.watch(encoded) : undefined
+    try {
+      for (;;) {
+        const lock = new RedisLock(batcher, lockKey, settings.ttlMs, (loss) =>
+          this.#host.lockLost(new LockLostError(lockKey, loss)),
+        )
+        let acquired: boolean
+        try {
+          acquired = await lock.acquire()
+        } catch {
+          // Redis cannot lock: load without it (the in-process single-flight still holds).
+          return { kind: 'unlocked' }
+        }
+        if (acquired) {
+          // Another process may have stored the value between our read and the lock.
+          const found = await this.#readFresh(encoded).catch((): typeof MISSING => MISSING)
+          if (found === MISSING) return { kind: 'locked', lock }
+          lock.release().catch(() => {})
+          return { kind: 'found', value: found }
+        }
+        if (watch === undefined) return { kind: 'busy' }
+        const remaining = deadline - Date.now()
+        if (remaining <= 0) return { kind: 'unlocked' }
+        await watch.next(Math.min(remaining, pollMs))
+        const found = await this.#readFresh(encoded).catch((): typeof MISSING => MISSING)
+        if (found !== MISSING) return { kind: 'found', value: found }
+      }
+    } finally {
+      watch?.stop()
+    }
+  }
+
+  /** The fresh value of `encoded` in Redis, or `MISSING`. */
+  async #readFresh(encoded: string): Promise<V | typeof MISSING> {
+    const looked = await this.#host.lookups.lookup([encoded])
+    return freshValue(looked, 0, Date.now())
+  }
+
+  #callLoader(
+    key: K,
+    encoded: string,
+    loader: Loader<K, V>,
+    load: ResolvedLoad,
+    stale: V | undefined,
+  ): Promise<V> {
+    const controller = new AbortController()
+    const loading = Promise.resolve().then(() => loader({ key, stale, signal: controller.signal }))
+    const hardTimeoutMs = load.hardTimeoutMs
+    if (hardTimeoutMs === undefined) return loading
+    return new Promise<V>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const error = new LoaderTimeoutError(this.#host.redisKey(encoded), hardTimeoutMs)
+        controller.abort(error)
+        reject(error)
+        // A loader that finishes anyway still refreshes the cache for the next callers.
+        loading.then((value) => this.#keep(encoded, value, load)).catch(() => {})
+      }, hardTimeoutMs)
+      loading.then(
+        (value) => {
+          clearTimeout(timer)
+          resolve(value)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      )
+    })
+  }
+
+  /** Stores a loaded value: in Redis (TTL `expireTime + grace`) and L1; in L1 alone when Redis fails. */
+  async #keep(encoded: string, value: V, load: ResolvedLoad): Promise<void> {
+    const encodedValue = this.#host.encode(encoded, value)
+    const { expireMs, graceMs } = load
+    const ttlMs = expireMs === null ? null : expireMs + graceMs
+    const needsFreshness = expireMs !== null && (graceMs > 0 || load.refreshAhead !== undefined)
+    const freshUntil = needsFreshness ? Date.now() + expireMs : Number.POSITIVE_INFINITY
+    try {
+      await this.#host.store(encoded, encodedValue, ttlMs, freshUntil)
+    } catch (error) {
+      if (error instanceof FlipCacheError) this.#host.report(error)
+      this.#host.keepLocally(encoded, encodedValue, ttlMs, freshUntil)
+    }
+  }
+}
+
+/** The fresh value if it comes within `softTimeoutMs`, else (or if loading fails) the stale one. */
+function preferFresh<V>(loading: Promise<V>, stale: V, softTimeoutMs: number): Promise<V> {
+  if (softTimeoutMs === 0) {
+    loading.catch(() => {})
+    return Promise.resolve(stale)
+  }
+  return new Promise<V>((resolve) => {
+    const timer = setTimeout(() => resolve(stale), softTimeoutMs)
+    loading.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      () => {
+        clearTimeout(timer)
+        resolve(stale)
+      },
+    )
+  })
+}
+
+/** A random id for this process's instances, carried by their notices. */
+export function instanceId(): string {
+  return randomBytes(6).toString('base64url')
+}

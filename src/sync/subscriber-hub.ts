@@ -1,0 +1,98 @@
+import type { RedisClient } from '../remote/connection.js'
+
+type Listener = (message: string) => void
+
+/**
+ * One subscriber connection per Redis client, shared by every cache that listens on it: the first
+ * listener opens it (a `duplicate()` of the client, owned and closed by flipcache), the last one to
+ * leave closes it. Channels are subscribed while they have listeners.
+ */
+export class SubscriberHub {
+  readonly #client: RedisClient
+  readonly #listeners = new Map<string, Set<Listener>>()
+  #connection: RedisClient | undefined
+
+  constructor(client: RedisClient) {
+    this.#client = client
+  }
+
+  /**
+   * Calls `listener` with every message on `channel`; resolves (to the function that stops
+   * listening) once the subscription is in place, or rejects after `timeoutMs`.
+   */
+  async listen(channel: string, listener: Listener, timeoutMs: number): Promise<() => void> {
+    const connection = this.#open()
+    let listeners = this.#listeners.get(channel)
+    const first = listeners === undefined
+    if (listeners === undefined) {
+      listeners = new Set()
+      this.#listeners.set(channel, listeners)
+    }
+    listeners.add(listener)
+    const stop = (): void => this.#leave(channel, listener)
+    if (first) {
+      try {
+        await withTimeout(connection.subscribe(channel), timeoutMs, `SUBSCRIBE ${channel}`)
+      } catch (error) {
+        stop()
+        throw error
+      }
+    }
+    return stop
+  }
+
+  #open(): RedisClient {
+    if (this.#connection !== undefined) return this.#connection
+    // Redis and Cluster both have duplicate(); their signatures differ only in optional overrides.
+    const connection = (this.#client as { duplicate(): RedisClient }).duplicate()
+    // Its failures are not news to anyone: listeners fall back on polling, and it reconnects.
+    connection.on('error', () => {})
+    connection.on('message', (channel: string, message: string) => {
+      for (const listener of this.#listeners.get(channel) ?? []) listener(message)
+    })
+    this.#connection = connection
+    return connection
+  }
+
+  #leave(channel: string, listener: Listener): void {
+    const listeners = this.#listeners.get(channel)
+    if (listeners === undefined || !listeners.delete(listener) || listeners.size > 0) return
+    this.#listeners.delete(channel)
+    const connection = this.#connection
+    if (connection === undefined) return
+    if (this.#listeners.size === 0) {
+      this.#connection = undefined
+      connection.disconnect()
+      return
+    }
+    connection.unsubscribe(channel).catch(() => {})
+  }
+}
+
+const hubs = new WeakMap<RedisClient, SubscriberHub>()
+
+/** The hub of `client`, shared by every cache that uses the client. */
+export function subscriberHub(client: RedisClient): SubscriberHub {
+  let hub = hubs.get(client)
+  if (hub === undefined) {
+    hub = new SubscriberHub(client)
+    hubs.set(client, hub)
+  }
+  return hub
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not complete within ${ms} ms`)), ms)
+    promise.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
+  })
+}
