@@ -20,6 +20,9 @@ describe('public API', () => {
       'FlipCache',
       'FlipCacheError',
       'KeyTypeName',
+      'LoaderError',
+      'LoaderTimeoutError',
+      'LockLostError',
       'RedisTimeoutError',
       'RedisUnavailableError',
       'ValueTypeName',
@@ -35,6 +38,9 @@ describe('public API', () => {
       timeout: 'E_TIMEOUT',
       decode: 'E_DECODE',
       encode: 'E_ENCODE',
+      loader: 'E_LOADER',
+      loaderTimeout: 'E_LOADER_TIMEOUT',
+      lockLost: 'E_LOCK_LOST',
     })
     const error = new FlipCacheError('E_REDIS', 'down', { cause: new Error('socket') })
     expect(error).toBeInstanceOf(Error)
