@@ -50,6 +50,18 @@ type LockOutcome<V> =
   | { kind: 'busy' }
   | { kind: 'unlocked' }
 
+/**
+ * How a load treats the lock: whether to wait for another holder's value (else leave the work to
+ * it), and how fresh a value found in Redis must be to make the load needless.
+ */
+interface LoadMode {
+  waitForHolder: boolean
+  /** A value fresh until after this instant (and now) ends the load. */
+  newerThan: number
+}
+const foreground: LoadMode = { waitForHolder: true, newerThan: 0 }
+const background: LoadMode = { waitForHolder: false, newerThan: 0 }
+
 /** Polls for a holder's value at this pace at most (the notice normally comes first). */
 const maxPollMs = 1000
 
@@ -97,7 +109,7 @@ export class ReadThrough<K, V> {
     }
     stale ??= kept === undefined ? undefined : { value: kept.value }
     this.#host.count('misses')
-    if (stale === undefined) return this.#load(key, encoded, loader, load, undefined, 'wait')
+    if (stale === undefined) return this.#load(key, encoded, loader, load, undefined, foreground)
     const staleValue = stale.value
     // Stale within grace: the soft timeout says how long a fresh value is worth waiting for (0: not at all).
     const loading = this.#load(
@@ -106,7 +118,7 @@ export class ReadThrough<K, V> {
       loader,
       load,
       staleValue,
-      load.softTimeoutMs > 0 ? 'wait' : 'try',
+      load.softTimeoutMs > 0 ? foreground : background,
     )
     return preferFresh(loading, staleValue, load.softTimeoutMs)
   }
@@ -125,13 +137,17 @@ export class ReadThrough<K, V> {
       return
     const refreshAt = freshUntil - (1 - load.refreshAhead) * load.expireMs
     if (Date.now() < refreshAt) return
-    this.#load(key, encoded, loader, load, value, 'try').catch(() => {})
+    // Leave it to a process that holds the lock already; once locked, refresh unless the value in
+    // Redis is newer than the one seen here (another process refreshed it meanwhile).
+    this.#load(key, encoded, loader, load, value, { waitForHolder: false, newerThan: freshUntil }).catch(
+      () => {},
+    )
   }
 
   /**
-   * One load of `encoded` at a time in this process. With `lockMode` 'wait' a caller that finds the
-   * lock taken waits for the holder's value; with 'try' (background refreshes) it leaves the work to
-   * the holder and resolves to `stale`.
+   * One load of `encoded` at a time in this process. A foreground load that finds the lock taken
+   * waits for the holder's value; a background one (refreshes) leaves the work to the holder and
+   * resolves to `stale`.
    */
   #load(
     key: K,
@@ -139,11 +155,11 @@ export class ReadThrough<K, V> {
     loader: Loader<K, V>,
     load: ResolvedLoad,
     stale: V | undefined,
-    lockMode: 'wait' | 'try',
+    mode: LoadMode,
   ): Promise<V> {
     const running = this.#loads.get(encoded)
     if (running !== undefined) return running
-    const loading = this.#runLoad(key, encoded, loader, load, stale, lockMode)
+    const loading = this.#runLoad(key, encoded, loader, load, stale, mode)
     this.#loads.set(encoded, loading)
     const forget = (): void => {
       if (this.#loads.get(encoded) === loading) this.#loads.delete(encoded)
@@ -158,12 +174,12 @@ export class ReadThrough<K, V> {
     loader: Loader<K, V>,
     load: ResolvedLoad,
     stale: V | undefined,
-    lockMode: 'wait' | 'try',
+    mode: LoadMode,
   ): Promise<V> {
     this.#backoff.check(encoded)
     let lock: RedisLock | undefined
     if (load.lock !== undefined) {
-      const outcome = await this.#lockOrWait(encoded, load.lock, lockMode)
+      const outcome = await this.#lockOrWait(encoded, load.lock, mode)
       if (outcome.kind === 'found') return outcome.value
       // Another process holds the lock for a background refresh: it refreshes, this one keeps serving.
       if (outcome.kind === 'busy') return stale as V
@@ -199,20 +215,16 @@ export class ReadThrough<K, V> {
 
   /**
    * Takes the lock; or, while another process holds it, waits for its notice (polling slowly in
-   * case one is missed) and takes its value. With `lockMode` 'try' it does not wait. Past the lock's
+   * case one is missed) and takes its value; a background load does not wait. Past the lock's
    * `wait`, or when Redis cannot lock, it loads without the lock rather than hang.
    */
-  async #lockOrWait(
-    encoded: string,
-    settings: ResolvedLock,
-    lockMode: 'wait' | 'try',
-  ): Promise<LockOutcome<V>> {
+  async #lockOrWait(encoded: string, settings: ResolvedLock, mode: LoadMode): Promise<LockOutcome<V>> {
     const { batcher, notices } = this.#host
     const lockKey = `${this.#host.lockPrefix}${this.#host.name}:${encoded}`
     const deadline = Date.now() + settings.waitMs
     const pollMs = Math.max(25, Math.min(maxPollMs, Math.floor(settings.ttlMs / 4)))
     // Listen before the first attempt, so that a holder's notice cannot slip between attempt and wait.
-    const watch = lockMode === 'wait' ? await notices.watch(encoded) : undefined
+    const watch = mode.waitForHolder ? await notices.watch(encoded) : undefined
     try {
       for (;;) {
         const lock = new RedisLock(batcher, lockKey, settings.ttlMs, (loss) =>
@@ -227,7 +239,7 @@ export class ReadThrough<K, V> {
         }
         if (acquired) {
           // Another process may have stored the value between our read and the lock.
-          const found = await this.#readFresh(encoded).catch((): typeof MISSING => MISSING)
+          const found = await this.#readFresh(encoded, mode.newerThan).catch((): typeof MISSING => MISSING)
           if (found === MISSING) return { kind: 'locked', lock }
           lock.release().catch(() => {})
           return { kind: 'found', value: found }
@@ -236,7 +248,7 @@ export class ReadThrough<K, V> {
         const remaining = deadline - Date.now()
         if (remaining <= 0) return { kind: 'unlocked' }
         await watch.next(Math.min(remaining, pollMs))
-        const found = await this.#readFresh(encoded).catch((): typeof MISSING => MISSING)
+        const found = await this.#readFresh(encoded, mode.newerThan).catch((): typeof MISSING => MISSING)
         if (found !== MISSING) return { kind: 'found', value: found }
       }
     } finally {
@@ -244,10 +256,10 @@ export class ReadThrough<K, V> {
     }
   }
 
-  /** The fresh value of `encoded` in Redis, or `MISSING`. */
-  async #readFresh(encoded: string): Promise<V | typeof MISSING> {
+  /** The value of `encoded` in Redis if it is fresh until after `newerThan` (and now), else `MISSING`. */
+  async #readFresh(encoded: string, newerThan: number): Promise<V | typeof MISSING> {
     const looked = await this.#host.lookups.lookup([encoded])
-    return freshValue(looked, 0, Date.now())
+    return freshValue(looked, 0, Math.max(Date.now(), newerThan))
   }
 
   #callLoader(
