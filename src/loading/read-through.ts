@@ -58,9 +58,12 @@ interface LoadMode {
   waitForHolder: boolean
   /** A value fresh until after this instant (and now) ends the load. */
   newerThan: number
+  /** The read just failed: no lock (Redis cannot take one), and the store goes on in the background. */
+  redisDown?: boolean
 }
 const foreground: LoadMode = { waitForHolder: true, newerThan: 0 }
 const background: LoadMode = { waitForHolder: false, newerThan: 0 }
+const withoutRedis: LoadMode = { waitForHolder: false, newerThan: 0, redisDown: true }
 
 /** Polls for a holder's value at this pace at most (the notice normally comes first). */
 const maxPollMs = 1000
@@ -91,6 +94,7 @@ export class ReadThrough<K, V> {
     // An L1 copy past localTtl or freshness, still within its Redis life: the fallback if all else fails.
     const kept = local.peekStale(encoded, now)
     let stale: { value: V } | undefined
+    let redisDown = false
     try {
       const looked = await lookups.lookup([encoded])
       const readAt = Date.now()
@@ -105,21 +109,18 @@ export class ReadThrough<K, V> {
     } catch (error) {
       // Redis is failing: L1 and the loader answer. The failure is not the caller's, so report it.
       if (error instanceof FlipCacheError) this.#host.report(error)
+      redisDown = true
       if (kept !== undefined && kept.freshUntil > Date.now()) return this.#host.hit(encoded, kept, now)
     }
     stale ??= kept === undefined ? undefined : { value: kept.value }
     this.#host.count('misses')
-    if (stale === undefined) return this.#load(key, encoded, loader, load, undefined, foreground)
+    if (stale === undefined) {
+      return this.#load(key, encoded, loader, load, undefined, redisDown ? withoutRedis : foreground)
+    }
     const staleValue = stale.value
     // Stale within grace: the soft timeout says how long a fresh value is worth waiting for (0: not at all).
-    const loading = this.#load(
-      key,
-      encoded,
-      loader,
-      load,
-      staleValue,
-      load.softTimeoutMs > 0 ? foreground : background,
-    )
+    const mode = redisDown ? withoutRedis : load.softTimeoutMs > 0 ? foreground : background
+    const loading = this.#load(key, encoded, loader, load, staleValue, mode)
     return preferFresh(loading, staleValue, load.softTimeoutMs)
   }
 
@@ -178,7 +179,7 @@ export class ReadThrough<K, V> {
   ): Promise<V> {
     this.#backoff.check(encoded)
     let lock: RedisLock | undefined
-    if (load.lock !== undefined) {
+    if (load.lock !== undefined && !mode.redisDown) {
       const outcome = await this.#lockOrWait(encoded, load.lock, mode)
       if (outcome.kind === 'found') return outcome.value
       // Another process holds the lock for a background refresh: it refreshes, this one keeps serving.
@@ -188,7 +189,14 @@ export class ReadThrough<K, V> {
     let loaded = false
     try {
       const value = await this.#callLoader(key, encoded, loader, load, stale)
-      await this.#keep(encoded, value, load)
+      // With Redis failing, the caller does not wait for a store that would only fail after `timeout`.
+      if (mode.redisDown) {
+        // Checked here, so that a value the cache cannot store fails the call, as it would otherwise.
+        this.#host.encode(encoded, value)
+        this.#keep(encoded, value, load, true).catch(() => {})
+      } else {
+        await this.#keep(encoded, value, load)
+      }
       loaded = true
       this.#backoff.succeeded(encoded)
       return value
@@ -294,13 +302,17 @@ export class ReadThrough<K, V> {
     })
   }
 
-  /** Stores a loaded value: in Redis (TTL `expireTime + grace`) and L1; in L1 alone when Redis fails. */
-  async #keep(encoded: string, value: V, load: ResolvedLoad): Promise<void> {
+  /**
+   * Stores a loaded value in Redis (TTL `expireTime + grace`) and L1, or in L1 alone when Redis
+   * fails. With `localFirst` (Redis is failing) L1 has it before the store is even tried.
+   */
+  async #keep(encoded: string, value: V, load: ResolvedLoad, localFirst = false): Promise<void> {
     const encodedValue = this.#host.encode(encoded, value)
     const { expireMs, graceMs } = load
     const ttlMs = expireMs === null ? null : expireMs + graceMs
     const needsFreshness = expireMs !== null && (graceMs > 0 || load.refreshAhead !== undefined)
     const freshUntil = needsFreshness ? Date.now() + expireMs : Number.POSITIVE_INFINITY
+    if (localFirst) this.#host.keepLocally(encoded, encodedValue, ttlMs, freshUntil)
     try {
       await this.#host.store(encoded, encodedValue, ttlMs, freshUntil)
     } catch (error) {

@@ -194,3 +194,31 @@ describe('FlipCache with Redis down', () => {
     expect(changes).toEqual([])
   })
 })
+
+describe('getOrSet() with Redis down', () => {
+  const { cache, client } = useCaches(() => server.url)
+
+  it('answers from L1, or from the loader within `timeout` plus the loader’s time, and stores again once Redis is back', async () => {
+    const redis = client()
+    const items = cache<string, string>({ redis, valueType: 'string', timeout, expireTime: '1m' })
+    const errors: FlipCacheError[] = []
+    items.on('error', (error) => errors.push(error))
+    expect(await items.getOrSet('warm', async () => 'cached')).toBe('cached')
+    await server.stop()
+    await eventually(async () => expect(redis.status).not.toBe('ready'))
+    try {
+      expect(await items.getOrSet('warm', async () => 'unused')).toBe('cached')
+      const startedAt = performance.now()
+      expect(await items.getOrSet('cold', async () => 'loaded')).toBe('loaded')
+      expect(performance.now() - startedAt).toBeLessThan(timeout + 150)
+      // The loaded value could not be stored in Redis, so L1 keeps it meanwhile.
+      expect(await items.getOrSet('cold', async () => 'again')).toBe('loaded')
+      expect(errors.length).toBeGreaterThan(0)
+      expect(errors.every((error) => error.code === 'E_REDIS' || error.code === 'E_TIMEOUT')).toBe(true)
+    } finally {
+      await server.restart()
+    }
+    await eventually(async () => expect(await items.getOrSet('later', async () => 'stored')).toBe('stored'))
+    expect(await client().get(`${items.name}:later`)).toBe('stored')
+  })
+})

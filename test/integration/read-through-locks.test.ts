@@ -1,0 +1,161 @@
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { FlipCacheError, LockLostError } from '../../src/index.js'
+import { useCaches } from '../support/cache-builder.js'
+import { spawnChild } from '../support/child-process.js'
+import { countCommands } from '../support/command-stats.js'
+import { type RedisServer, startRedisServer } from '../support/redis-server.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// These tests FLUSHALL, kill lock holders and count commands: they run on a server of their own.
+let server: RedisServer
+let admin: Redis
+beforeAll(async () => {
+  server = await startRedisServer()
+  admin = new Redis(server.url)
+})
+afterAll(async () => {
+  admin.disconnect()
+  await server.stop()
+})
+
+describe('getOrSet() locks', () => {
+  const { cache, client } = useCaches(() => server.url)
+
+  it('a long loader keeps its lock alive past the lock ttl, and others wait instead of loading', async () => {
+    const holder = cache<string, string>({
+      redis: client(),
+      valueType: 'string',
+      lock: { ttl: 100, wait: 2_000 },
+    })
+    const waiter = cache<string, string>(
+      { redis: client(), valueType: 'string', lock: { ttl: 100, wait: 2_000 } },
+      holder.name,
+    )
+    const loader = vi.fn(async () => {
+      await sleep(350)
+      return 'slow'
+    })
+    const first = holder.getOrSet('k', loader)
+    await sleep(30)
+    const second = waiter.getOrSet('k', loader)
+    await sleep(200)
+    // Twice the ttl later, the lock still stands, extended by its holder.
+    expect(await admin.exists(`_lock:${holder.name}:k`)).toBe(1)
+    expect(await Promise.all([first, second])).toEqual(['slow', 'slow'])
+    expect(loader).toHaveBeenCalledTimes(1)
+  })
+
+  it('waiters learn of the value from the holder’s notice, without polling Redis in a tight loop', async () => {
+    const holder = cache<string, string>({ redis: client(), valueType: 'string', lock: { ttl: 2_000 } })
+    const waiters = Array.from({ length: 5 }, () =>
+      cache<string, string>({ redis: client(), valueType: 'string', lock: { ttl: 2_000 } }, holder.name),
+    )
+    const holding = holder.getOrSet('k', async () => {
+      await sleep(400)
+      return 'v'
+    })
+    await sleep(30)
+    let results: string[] = []
+    const commands = await countCommands(admin, async () => {
+      const startedAt = performance.now()
+      results = await Promise.all(waiters.map((waiter) => waiter.getOrSet('k', async () => 'other')))
+      // The notice wakes them within a few ms of the holder's store, long before a 500 ms poll.
+      expect(performance.now() - startedAt).toBeLessThan(600)
+    })
+    expect(await holding).toBe('v')
+    expect(results).toEqual(Array(5).fill('v'))
+    // Per waiter: a read, a lock attempt, and a read after the notice (the safety poll is every 500 ms).
+    const reads = (commands.get ?? 0) + (commands.mget ?? 0)
+    expect(reads).toBeLessThanOrEqual(5 * 3)
+    expect(commands.set ?? 0).toBeLessThanOrEqual(5 + 1)
+  })
+
+  it('a waiter that outlives lock.wait loads for itself rather than hang', async () => {
+    const holder = cache<string, string>({ redis: client(), valueType: 'string', lock: { ttl: 5_000 } })
+    const waiter = cache<string, string>(
+      { redis: client(), valueType: 'string', lock: { ttl: 5_000, wait: 150 } },
+      holder.name,
+    )
+    const hung = holder
+      .getOrSet('k', () => new Promise<string>(() => {}), { hardTimeout: 400 })
+      .catch(() => 'gave up')
+    await sleep(30)
+    const startedAt = performance.now()
+    expect(await waiter.getOrSet('k', async () => 'own')).toBe('own')
+    expect(performance.now() - startedAt).toBeLessThan(1_000)
+    await hung
+  })
+
+  it('a lock deleted under its holder (FLUSHALL) does not fail the caller: the value is returned, stored, and E_LOCK_LOST reported', async () => {
+    const items = cache<string, string>({ redis: client(), valueType: 'string' })
+    const errors: FlipCacheError[] = []
+    items.on('error', (error) => errors.push(error))
+    const value = await items.getOrSet('k', async () => {
+      await admin.flushall()
+      return 'v'
+    })
+    expect(value).toBe('v')
+    expect(await admin.get(`${items.name}:k`)).toBe('v')
+    await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['E_LOCK_LOST']))
+    expect(errors[0]?.message).toMatch(new RegExp(`_lock:${items.name}:k`))
+  })
+
+  it('lockRelease receives a lock lost while its loader ran (the renewal found it gone)', async () => {
+    const lost: LockLostError[] = []
+    const items = cache<string, string>({
+      redis: client(),
+      valueType: 'string',
+      lock: { ttl: 80 },
+      lockRelease: (error) => lost.push(error),
+    })
+    const errors: FlipCacheError[] = []
+    items.on('error', (error) => errors.push(error))
+    const value = await items.getOrSet('k', async () => {
+      await admin.del(`_lock:${items.name}:k`)
+      await sleep(120)
+      return 'v'
+    })
+    expect(value).toBe('v')
+    await vi.waitFor(() => expect(lost).toHaveLength(1))
+    expect(lost[0]).toMatchObject({ code: 'E_LOCK_LOST', key: `_lock:${items.name}:k` })
+    expect(errors).toEqual([])
+  })
+
+  it('getOrSet() calls the loader once across 4 processes', async () => {
+    const name = `procs-${Date.now()}`
+    const children = Array.from({ length: 4 }, () => spawnChild([server.url, name, 'k', '200']))
+    try {
+      await Promise.all(children.map((child) => child.line('ready')))
+      for (const child of children) child.go()
+      const results = await Promise.all(children.map((child) => child.line('result')))
+      expect(new Set(results).size).toBe(1)
+      expect(await admin.get(`${name}:loader-calls`)).toBe('1')
+    } finally {
+      for (const child of children) child.process.kill('SIGKILL')
+    }
+  }, 30_000)
+
+  it('a lock whose holder process died expires after its ttl, and a waiter then loads', async () => {
+    const name = `dead-${Date.now()}`
+    const holder = spawnChild([server.url, name, 'k', '0', 'hang'])
+    try {
+      await holder.line('ready')
+      holder.go()
+      await holder.line('loading')
+      holder.process.kill('SIGKILL')
+      const waiter = cache<string, string>(
+        { redis: client(), valueType: 'string', lock: { ttl: 400, wait: 5_000 } },
+        name,
+      )
+      expect(await admin.exists(`_lock:${name}:k`)).toBe(1)
+      const startedAt = performance.now()
+      expect(await waiter.getOrSet('k', async () => 'survivor')).toBe('survivor')
+      // The child's lock had a 400 ms ttl: the waiter took over once it expired, not after `wait`.
+      expect(performance.now() - startedAt).toBeLessThan(2_000)
+    } finally {
+      holder.process.kill('SIGKILL')
+    }
+  }, 30_000)
+})
