@@ -1,5 +1,6 @@
 import { startRedisServer } from '../test/support/redis-server.js'
 import { concurrent } from './concurrent.js'
+import { getOrSet } from './get-or-set.js'
 import { getmany } from './getmany.js'
 import { l1 } from './l1.js'
 import { published } from './published.js'
@@ -11,7 +12,7 @@ import { redactUrl } from './support/format.js'
 import { serverVersion } from './support/redis-info.js'
 import type { Scenario } from './support/scenario.js'
 
-const scenarios: Scenario[] = [published, l1, getmany, roundtrips, concurrent]
+const scenarios: Scenario[] = [published, l1, getmany, roundtrips, concurrent, getOrSet]
 
 async function main(): Promise<number> {
   let args: ReturnType<typeof parseBenchArgs>

@@ -9,7 +9,7 @@ import {
 } from './errors.js'
 import { parseExpireTime } from './expire/option-values.js'
 import { LoadNotices } from './loading/load-notices.js'
-import { type GetOrSetOptions, resolveLoad } from './loading/load-options.js'
+import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
 import { instanceId, type Loader, ReadThrough, type ReadThroughHost } from './loading/read-through.js'
 import { type LocalEntry, LocalTier } from './local/local-tier.js'
 import { type Found, freshValue, type Looked, Lookups, MISSING } from './lookups.js'
@@ -115,10 +115,11 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
    */
   async getOrSet(key: K, loader: Loader<K, V>, options?: GetOrSetOptions): Promise<V> {
     this.#checkOpen()
-    if (typeof loader !== 'function')
+    if (typeof loader !== 'function') {
       throw new TypeError(`Expected the loader to be a function, got ${describe(loader)}`)
-    const encoded = this.#keys.encode(key)
-    return this.#readThrough.getOrSet(key, encoded, loader, resolveLoad(options, this.#options.load))
+    }
+    const load = options === undefined ? this.#options.load : resolveLoad(options, this.#options.load)
+    return this.#getOrSet(key, loader, load)
   }
 
   /**
@@ -138,9 +139,23 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const load = resolveLoad(loadOptions, this.#options.load)
     return async (...args: A): Promise<V> => {
       this.#checkOpen()
-      const key = keyOf(...args)
-      return this.#readThrough.getOrSet(key, this.#keys.encode(key), () => fn(...args), load)
+      return this.#getOrSet(keyOf(...args), () => fn(...args), load)
     }
+  }
+
+  /** getOrSet's L1 hit, as in get() (no validation of a string key, no read-through machinery), or read-through. */
+  #getOrSet(key: K, loader: Loader<K, V>, load: ResolvedLoad): Promise<V> | V {
+    const unchecked = this.#keysAreStrings && typeof key === 'string'
+    const encoded = unchecked ? (key as string) : this.#keys.encode(key)
+    const now = Date.now()
+    const entry = this.#local.get(encoded, now)
+    if (entry !== undefined) {
+      if (load.refreshAhead !== undefined)
+        this.#readThrough.refreshAheadIfDue(key, encoded, loader, load, entry)
+      return this.#hit(encoded, entry, now)
+    }
+    if (unchecked) this.#keys.encode(key)
+    return this.#readThrough.getOrSet(key, encoded, loader, load)
   }
 
   /** The value of `key`: from L1 when it holds a live copy, else from Redis; `valueDefault` on a miss. */

@@ -83,14 +83,10 @@ export class ReadThrough<K, V> {
     this.#host = host
   }
 
+  /** getOrSet after an L1 miss (the cache answers L1 hits itself). */
   async getOrSet(key: K, encoded: string, loader: Loader<K, V>, load: ResolvedLoad): Promise<V> {
     const { local, lookups } = this.#host
     const now = Date.now()
-    const entry = local.get(encoded, now)
-    if (entry !== undefined) {
-      this.#refreshAheadIfDue(key, encoded, loader, load, entry.freshUntil, entry.value)
-      return this.#host.hit(encoded, entry, now)
-    }
     // An L1 copy past localTtl or freshness, still within its Redis life: the fallback if all else fails.
     const kept = local.peekStale(encoded, now)
     let stale: { value: V } | undefined
@@ -101,7 +97,10 @@ export class ReadThrough<K, V> {
       const fresh = freshValue(looked, 0, readAt)
       if (fresh !== MISSING) {
         this.#host.count('remoteHits')
-        this.#refreshAheadIfDue(key, encoded, loader, load, looked.freshUntil?.[0], fresh)
+        this.refreshAheadIfDue(key, encoded, loader, load, {
+          freshUntil: looked.freshUntil?.[0],
+          value: fresh,
+        })
         return fresh
       }
       const value = looked.values[0]
@@ -125,14 +124,14 @@ export class ReadThrough<K, V> {
   }
 
   /** A fresh value read past its refresh-ahead point: refreshed in the background, once across processes. */
-  #refreshAheadIfDue(
+  refreshAheadIfDue(
     key: K,
     encoded: string,
     loader: Loader<K, V>,
     load: ResolvedLoad,
-    freshUntil: number | undefined,
-    value: V,
+    read: { freshUntil: number | undefined; value: V },
   ): void {
+    const { freshUntil, value } = read
     if (load.refreshAhead === undefined || load.expireMs === null) return
     if (freshUntil === undefined || freshUntil === Number.POSITIVE_INFINITY || this.#loads.has(encoded))
       return
