@@ -1,18 +1,13 @@
 import { EventEmitter } from 'node:events'
-import {
-  CacheClosedError,
-  DecodeError,
-  describe,
-  EncodeError,
-  type FlipCacheError,
-  RedisUnavailableError,
-} from './errors.js'
+import { ErrorReporter } from './error-reporter.js'
+import { CacheClosedError, DecodeError, describe, EncodeError, type FlipCacheError } from './errors.js'
 import { parseExpireTime } from './expire/option-values.js'
 import { LoadNotices } from './loading/load-notices.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
 import { instanceId, type Loader, ReadThrough, type ReadThroughHost } from './loading/read-through.js'
 import { type LocalEntry, LocalTier } from './local/local-tier.js'
 import { type Found, freshValue, type Looked, Lookups, MISSING } from './lookups.js'
+import { NamespaceScan } from './namespace-scan.js'
 import {
   checkName,
   type ExpireTime,
@@ -27,7 +22,7 @@ import { StringStore } from './remote/string-store.js'
 import { SlidingExpiry } from './sliding-expiry.js'
 import { type CacheStats, StatsCounter } from './stats.js'
 import { subscriberHub } from './sync/subscriber-hub.js'
-import { decodeStored, withHeader } from './types/entry-header.js'
+import { withHeader } from './types/entry-header.js'
 import type { KeyCodec } from './types/key-type.js'
 import { asReply, type RedisValue } from './types/value-codec.js'
 
@@ -72,7 +67,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #notices: LoadNotices
   readonly #readThrough: ReadThrough<K, V>
   readonly #stats = new StatsCounter()
-  readonly #warnedCodes = new Set<string>()
+  readonly #reporter: ErrorReporter
+  readonly #scan: NamespaceScan<K, V>
   #closing: Promise<void> | undefined
 
   constructor(name: string, options?: FlipCacheOptions<K, V>) {
@@ -80,6 +76,9 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     checkName(name)
     this.name = name
     this.#options = resolveOptions(options)
+    this.#reporter = new ErrorReporter(this, name, () => {
+      this.#stats.errors++
+    })
     const { localMax, localTtlMs, expireMs, sliding, timeoutMs, valueCodec } = this.#options
     this.#keys = this.#options.keyCodec
     this.#keysAreStrings = options?.keyType === undefined || options.keyType === 'string'
@@ -105,7 +104,18 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const hub = subscriberHub(this.#connection.client)
     this.#notices = new LoadNotices(name, instanceId(), batcher, hub, timeoutMs)
     this.#readThrough = new ReadThrough<K, V>(this.#readThroughHost(batcher))
-    if (this.#connection.owned) this.#watchOwnedClient()
+    this.#scan = new NamespaceScan({
+      store: this.#store,
+      keys: this.#keys,
+      values: valueCodec,
+      report: (error) => this.#report(error),
+      failed: () => {
+        this.#stats.errors++
+      },
+    })
+    if (this.#connection.owned) {
+      this.#reporter.watchOwnedClient(this.#connection.client, () => this.#closing !== undefined)
+    }
   }
 
   /**
@@ -284,35 +294,13 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   }
 
   /** Every key of the namespace, decoded to its type, once each (SCAN, never KEYS). */
-  async *keys(): AsyncGenerator<K, void, undefined> {
-    for await (const batch of this.#scanDistinct()) {
-      for (const key of batch) {
-        const decoded = this.#decodeKey(key)
-        if (decoded !== MISSING) yield decoded
-      }
-    }
+  keys(): AsyncGenerator<K, void, undefined> {
+    return this.#openThen(() => this.#scan.keys())
   }
 
-  /** Every `[key, value]` of the namespace, read from Redis one SCAN batch (one MGET) at a time. */
-  async *entries(): AsyncGenerator<[K, V], void, undefined> {
-    for await (const batch of this.#scanDistinct()) {
-      const { values } = await this.#remote(this.#store.read(batch, false))
-      for (const [index, key] of batch.entries()) {
-        const raw = values[index]
-        if (raw === null || raw === undefined) continue
-        const decodedKey = this.#decodeKey(key)
-        if (decodedKey === MISSING) continue
-        let stored: { value: V; freshUntil: number }
-        try {
-          stored = decodeStored((data) => this.#options.valueCodec.decode(data), raw)
-        } catch (error) {
-          this.#report(new DecodeError(this.#store.redisKey(key), 'the value', { cause: error }))
-          continue
-        }
-        // A stale value (past its getOrSet expireTime, kept for grace) is a miss here as for get().
-        if (stored.freshUntil > Date.now()) yield [decodedKey, stored.value]
-      }
-    }
+  /** Every fresh `[key, value]` of the namespace, read one SCAN batch (one MGET) at a time. */
+  entries(): AsyncGenerator<[K, V], void, undefined> {
+    return this.#openThen(() => this.#scan.entries())
   }
 
   /** Counters since creation, and the L1 size now. */
@@ -442,28 +430,10 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     return removed
   }
 
-  async *#scanDistinct(): AsyncGenerator<string[], void, undefined> {
+  /** A generator that checks the cache is open when it is first pulled, then yields `inner`'s items. */
+  async *#openThen<T>(inner: () => AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
     this.#checkOpen()
-    const seen = new Set<string>()
-    try {
-      for await (const batch of this.#store.scan()) {
-        const fresh = batch.filter((key) => !seen.has(key))
-        for (const key of fresh) seen.add(key)
-        if (fresh.length > 0) yield fresh
-      }
-    } catch (error) {
-      this.#stats.errors++
-      throw error
-    }
-  }
-
-  #decodeKey(key: string): Found<K> {
-    try {
-      return this.#keys.decode(key)
-    } catch (error) {
-      this.#report(new DecodeError(this.#store.redisKey(key), 'the key', { cause: error }))
-      return MISSING
-    }
+    yield* inner()
   }
 
   /** What read-through may use of this cache. */
@@ -518,33 +488,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     return entry.value
   }
 
-  /** Reports a failure no caller is waiting for, on 'error'; without a listener, as a process warning once per code. */
   #report(error: FlipCacheError): void {
-    this.#stats.errors++
-    if (this.listenerCount('error') > 0) {
-      this.emit('error', error)
-      return
-    }
-    if (this.#warnedCodes.has(error.code)) return
-    this.#warnedCodes.add(error.code)
-    process.emitWarning(error.message, {
-      type: 'FlipCacheWarning',
-      code: error.code,
-      detail: `Listen to the 'error' event of FlipCache \`${this.name}\` to see every such failure.`,
-    })
-  }
-
-  /** A client flipcache opened reports its connection errors here, once per outage. */
-  #watchOwnedClient(): void {
-    const client = this.#connection.client
-    let reported = false
-    client.on('error', (error: Error) => {
-      if (reported || this.#closing !== undefined) return
-      reported = true
-      this.#report(new RedisUnavailableError(`Redis connection error: ${error.message}`, { cause: error }))
-    })
-    client.on('ready', () => {
-      reported = false
-    })
+    this.#reporter.report(error)
   }
 }

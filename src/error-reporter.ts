@@ -1,0 +1,48 @@
+import type { EventEmitter } from 'node:events'
+import { type FlipCacheError, RedisUnavailableError } from './errors.js'
+import type { RedisClient } from './remote/connection.js'
+
+/**
+ * Where failures that no caller awaits go: the cache's 'error' event; with no listener, one process
+ * warning per code (never an unhandled 'error' event, which would crash the process).
+ */
+export class ErrorReporter {
+  readonly #emitter: EventEmitter
+  readonly #cacheName: string
+  readonly #counted: () => void
+  readonly #warnedCodes = new Set<string>()
+
+  constructor(emitter: EventEmitter, cacheName: string, counted: () => void) {
+    this.#emitter = emitter
+    this.#cacheName = cacheName
+    this.#counted = counted
+  }
+
+  report(error: FlipCacheError): void {
+    this.#counted()
+    if (this.#emitter.listenerCount('error') > 0) {
+      this.#emitter.emit('error', error)
+      return
+    }
+    if (this.#warnedCodes.has(error.code)) return
+    this.#warnedCodes.add(error.code)
+    process.emitWarning(error.message, {
+      type: 'FlipCacheWarning',
+      code: error.code,
+      detail: `Listen to the 'error' event of FlipCache \`${this.#cacheName}\` to see every such failure.`,
+    })
+  }
+
+  /** A client flipcache opened reports its connection errors here, once per outage, until `closed()`. */
+  watchOwnedClient(client: RedisClient, closed: () => boolean): void {
+    let reported = false
+    client.on('error', (error: Error) => {
+      if (reported || closed()) return
+      reported = true
+      this.report(new RedisUnavailableError(`Redis connection error: ${error.message}`, { cause: error }))
+    })
+    client.on('ready', () => {
+      reported = false
+    })
+  }
+}

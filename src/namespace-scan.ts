@@ -1,0 +1,88 @@
+import { DecodeError, type FlipCacheError } from './errors.js'
+import { MISSING } from './lookups.js'
+import type { StringStore } from './remote/string-store.js'
+import { decodeStored } from './types/entry-header.js'
+import type { KeyCodec } from './types/key-type.js'
+import type { ValueCodec } from './types/value-codec.js'
+
+export interface NamespaceScanConfig<K, V> {
+  store: StringStore
+  keys: KeyCodec<K>
+  values: ValueCodec<V>
+  /** Reports a key or value that does not decode (it is skipped). */
+  report: (error: FlipCacheError) => void
+  /** Counts a failed Redis operation. */
+  failed: () => void
+}
+
+/**
+ * `keys()` and `entries()`: the namespace walked with SCAN (never KEYS), each key once although
+ * SCAN may repeat one, decoded to its type; what does not decode is reported and skipped.
+ */
+export class NamespaceScan<K, V> {
+  readonly #config: NamespaceScanConfig<K, V>
+
+  constructor(config: NamespaceScanConfig<K, V>) {
+    this.#config = config
+  }
+
+  async *keys(): AsyncGenerator<K, void, undefined> {
+    for await (const batch of this.#distinctBatches()) {
+      for (const key of batch) {
+        const decoded = this.#decodeKey(key)
+        if (decoded !== MISSING) yield decoded
+      }
+    }
+  }
+
+  /** One MGET per SCAN batch; stale values (kept only for getOrSet's grace) are left out, as get() would. */
+  async *entries(): AsyncGenerator<[K, V], void, undefined> {
+    const { store, values: codec, report, failed } = this.#config
+    for await (const batch of this.#distinctBatches()) {
+      let values: (string | Buffer | null)[]
+      try {
+        ;({ values } = await store.read(batch, false))
+      } catch (error) {
+        failed()
+        throw error
+      }
+      for (const [index, key] of batch.entries()) {
+        const raw = values[index]
+        if (raw === null || raw === undefined) continue
+        const decodedKey = this.#decodeKey(key)
+        if (decodedKey === MISSING) continue
+        let stored: { value: V; freshUntil: number }
+        try {
+          stored = decodeStored((data) => codec.decode(data), raw)
+        } catch (error) {
+          report(new DecodeError(store.redisKey(key), 'the value', { cause: error }))
+          continue
+        }
+        if (stored.freshUntil > Date.now()) yield [decodedKey, stored.value]
+      }
+    }
+  }
+
+  async *#distinctBatches(): AsyncGenerator<string[], void, undefined> {
+    const seen = new Set<string>()
+    try {
+      for await (const batch of this.#config.store.scan()) {
+        const fresh = batch.filter((key) => !seen.has(key))
+        for (const key of fresh) seen.add(key)
+        if (fresh.length > 0) yield fresh
+      }
+    } catch (error) {
+      this.#config.failed()
+      throw error
+    }
+  }
+
+  #decodeKey(key: string): K | typeof MISSING {
+    try {
+      return this.#config.keys.decode(key)
+    } catch (error) {
+      this.#config.report(new DecodeError(this.#config.store.redisKey(key), 'the key', { cause: error }))
+      return MISSING
+    }
+  }
+}
