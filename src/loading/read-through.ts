@@ -3,6 +3,7 @@ import { FlipCacheError, LoaderError, LoaderTimeoutError, LockLostError } from '
 import type { LocalEntry, LocalTier } from '../local/local-tier.js'
 import { freshValue, type Lookups, MISSING } from '../lookups.js'
 import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import { within } from '../within.js'
 import { FailureBackoff } from './failure-backoff.js'
 import type { LoadNotices } from './load-notices.js'
 import type { ResolvedLoad, ResolvedLock } from './load-options.js'
@@ -49,6 +50,17 @@ type LockOutcome<V> =
   | { kind: 'found'; value: V }
   | { kind: 'busy' }
   | { kind: 'unlocked' }
+
+/** One load: what it loads, with what, and how. */
+interface LoadJob<K, V> {
+  key: K
+  encoded: string
+  loader: Loader<K, V>
+  load: ResolvedLoad
+  /** The stale value in hand, if any: the loader's `ctx.stale`, and the fallback of a failed load. */
+  stale: V | undefined
+  mode: LoadMode
+}
 
 /**
  * How a load treats the lock: whether to wait for another holder's value (else leave the work to
@@ -114,12 +126,19 @@ export class ReadThrough<K, V> {
     stale ??= kept === undefined ? undefined : { value: kept.value }
     this.#host.count('misses')
     if (stale === undefined) {
-      return this.#load(key, encoded, loader, load, undefined, redisDown ? withoutRedis : foreground)
+      return this.#load({
+        key,
+        encoded,
+        loader,
+        load,
+        stale: undefined,
+        mode: redisDown ? withoutRedis : foreground,
+      })
     }
     const staleValue = stale.value
     // Stale within grace: the soft timeout says how long a fresh value is worth waiting for (0: not at all).
     const mode = redisDown ? withoutRedis : load.softTimeoutMs > 0 ? foreground : background
-    const loading = this.#load(key, encoded, loader, load, staleValue, mode)
+    const loading = this.#load({ key, encoded, loader, load, stale: staleValue, mode })
     return preferFresh(loading, staleValue, load.softTimeoutMs)
   }
 
@@ -139,9 +158,8 @@ export class ReadThrough<K, V> {
     if (Date.now() < refreshAt) return
     // Leave it to a process that holds the lock already; once locked, refresh unless the value in
     // Redis is newer than the one seen here (another process refreshed it meanwhile).
-    this.#load(key, encoded, loader, load, value, { waitForHolder: false, newerThan: freshUntil }).catch(
-      () => {},
-    )
+    const mode = { waitForHolder: false, newerThan: freshUntil }
+    this.#load({ key, encoded, loader, load, stale: value, mode }).catch(() => {})
   }
 
   /**
@@ -149,17 +167,11 @@ export class ReadThrough<K, V> {
    * waits for the holder's value; a background one (refreshes) leaves the work to the holder and
    * resolves to `stale`.
    */
-  #load(
-    key: K,
-    encoded: string,
-    loader: Loader<K, V>,
-    load: ResolvedLoad,
-    stale: V | undefined,
-    mode: LoadMode,
-  ): Promise<V> {
+  #load(job: LoadJob<K, V>): Promise<V> {
+    const { encoded } = job
     const running = this.#loads.get(encoded)
     if (running !== undefined) return running
-    const loading = this.#runLoad(key, encoded, loader, load, stale, mode)
+    const loading = this.#runLoad(job)
     this.#loads.set(encoded, loading)
     const forget = (): void => {
       if (this.#loads.get(encoded) === loading) this.#loads.delete(encoded)
@@ -168,14 +180,8 @@ export class ReadThrough<K, V> {
     return loading
   }
 
-  async #runLoad(
-    key: K,
-    encoded: string,
-    loader: Loader<K, V>,
-    load: ResolvedLoad,
-    stale: V | undefined,
-    mode: LoadMode,
-  ): Promise<V> {
+  async #runLoad(job: LoadJob<K, V>): Promise<V> {
+    const { encoded, load, stale, mode } = job
     this.#backoff.check(encoded)
     let lock: RedisLock | undefined
     if (load.lock !== undefined && !mode.redisDown) {
@@ -187,7 +193,7 @@ export class ReadThrough<K, V> {
     }
     let loaded = false
     try {
-      const value = await this.#callLoader(key, encoded, loader, load, stale)
+      const value = await this.#callLoader(job)
       // With Redis failing, the caller does not wait for a store that would only fail after `timeout`.
       if (mode.redisDown) {
         // Checked here, so that a value the cache cannot store fails the call, as it would otherwise.
@@ -269,35 +275,17 @@ export class ReadThrough<K, V> {
     return freshValue(looked, 0, Math.max(Date.now(), newerThan))
   }
 
-  #callLoader(
-    key: K,
-    encoded: string,
-    loader: Loader<K, V>,
-    load: ResolvedLoad,
-    stale: V | undefined,
-  ): Promise<V> {
+  #callLoader({ key, encoded, loader, load, stale }: LoadJob<K, V>): Promise<V> {
     const controller = new AbortController()
     const loading = Promise.resolve().then(() => loader({ key, stale, signal: controller.signal }))
     const hardTimeoutMs = load.hardTimeoutMs
     if (hardTimeoutMs === undefined) return loading
-    return new Promise<V>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const error = new LoaderTimeoutError(this.#host.redisKey(encoded), hardTimeoutMs)
-        controller.abort(error)
-        reject(error)
-        // A loader that finishes anyway still refreshes the cache for the next callers.
-        loading.then((value) => this.#keep(encoded, value, load)).catch(() => {})
-      }, hardTimeoutMs)
-      loading.then(
-        (value) => {
-          clearTimeout(timer)
-          resolve(value)
-        },
-        (error: unknown) => {
-          clearTimeout(timer)
-          reject(error)
-        },
-      )
+    return within(loading, hardTimeoutMs, () => {
+      const error = new LoaderTimeoutError(this.#host.redisKey(encoded), hardTimeoutMs)
+      controller.abort(error)
+      // A loader that finishes anyway still refreshes the cache for the next callers.
+      loading.then((value) => this.#keep(encoded, value, load)).catch(() => {})
+      throw error
     })
   }
 
@@ -323,23 +311,8 @@ export class ReadThrough<K, V> {
 
 /** The fresh value if it comes within `softTimeoutMs`, else (or if loading fails) the stale one. */
 function preferFresh<V>(loading: Promise<V>, stale: V, softTimeoutMs: number): Promise<V> {
-  if (softTimeoutMs === 0) {
-    loading.catch(() => {})
-    return Promise.resolve(stale)
-  }
-  return new Promise<V>((resolve) => {
-    const timer = setTimeout(() => resolve(stale), softTimeoutMs)
-    loading.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      () => {
-        clearTimeout(timer)
-        resolve(stale)
-      },
-    )
-  })
+  const settled = loading.catch(() => stale)
+  return softTimeoutMs === 0 ? Promise.resolve(stale) : within(settled, softTimeoutMs, () => stale)
 }
 
 /** A random id for this process's instances, carried by their notices. */

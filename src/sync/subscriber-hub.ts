@@ -1,4 +1,5 @@
 import type { RedisClient } from '../remote/connection.js'
+import { within } from '../within.js'
 
 type Listener = (message: string) => void
 
@@ -32,7 +33,9 @@ export class SubscriberHub {
     const stop = (): void => this.#leave(channel, listener)
     if (first) {
       try {
-        await withTimeout(connection.subscribe(channel), timeoutMs, `SUBSCRIBE ${channel}`)
+        await within(connection.subscribe(channel), timeoutMs, () => {
+          throw new Error(`SUBSCRIBE ${channel} did not complete within ${timeoutMs} ms`)
+        })
       } catch (error) {
         stop()
         throw error
@@ -79,20 +82,4 @@ export function subscriberHub(client: RedisClient): SubscriberHub {
     hubs.set(client, hub)
   }
   return hub
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not complete within ${ms} ms`)), ms)
-    promise.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
 }
