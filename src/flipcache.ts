@@ -309,7 +309,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   }
 
   /**
-   * Stops the cache: pending sliding-expiry touches are sent, L1 is emptied, and a client that
+   * Stops the cache: running loads are given up to `timeout` to finish, pending sliding-expiry
+   * touches are sent, L1 is emptied, and a client that
    * flipcache opened is closed (a client you passed in is left open). Idempotent; every later call
    * rejects with `E_CLOSED`.
    */
@@ -323,6 +324,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   }
 
   async #shutdown(): Promise<void> {
+    // Background loads (refreshes) finish first, for at most `timeout`: they still write.
+    await this.#readThrough.settle(this.#options.timeoutMs)
     await Promise.all([this.#sliding?.flush(), this.#notices.close()])
     this.#local.clear()
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)

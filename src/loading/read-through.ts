@@ -95,6 +95,12 @@ export class ReadThrough<K, V> {
     this.#host = host
   }
 
+  /** Resolves when the loads running now have settled, or after `ms`, whichever comes first. */
+  settle(ms: number): Promise<void> {
+    const running = Promise.allSettled(this.#loads.values()).then(() => undefined)
+    return within(running, ms, () => undefined)
+  }
+
   /** getOrSet after an L1 miss (the cache answers L1 hits itself). */
   async getOrSet(key: K, encoded: string, loader: Loader<K, V>, load: ResolvedLoad): Promise<V> {
     const { local, lookups } = this.#host

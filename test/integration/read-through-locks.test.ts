@@ -66,10 +66,11 @@ describe('getOrSet() locks', () => {
     })
     expect(await holding).toBe('v')
     expect(results).toEqual(Array(5).fill('v'))
-    // Per waiter: a read, a lock attempt, and a read after the notice (the safety poll is every 500 ms).
+    // Per waiter: a read, a lock attempt, and a read after the notice; at most one more round if a
+    // slow machine lets the 500 ms safety poll fire first. A loop would send hundreds.
     const reads = (commands.get ?? 0) + (commands.mget ?? 0)
-    expect(reads).toBeLessThanOrEqual(5 * 3)
-    expect(commands.set ?? 0).toBeLessThanOrEqual(5 + 1)
+    expect(reads).toBeLessThanOrEqual(5 * 4)
+    expect(commands.set ?? 0).toBeLessThanOrEqual(5 * 2 + 1)
   })
 
   it('a waiter that outlives lock.wait loads for itself rather than hang', async () => {
