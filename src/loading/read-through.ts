@@ -105,7 +105,7 @@ export class ReadThrough<K, V> {
   async getOrSet(key: K, encoded: string, loader: Loader<K, V>, load: ResolvedLoad): Promise<V> {
     const { local, lookups } = this.#host
     const now = Date.now()
-    // An L1 copy past localTtl or freshness, still within its Redis life: the fallback if all else fails.
+    // An L1 copy past localTtl or freshness, still within its Redis life: the fallback if Redis fails.
     const kept = local.peekStale(encoded, now)
     let stale: { value: V } | undefined
     let redisDown = false
@@ -129,7 +129,9 @@ export class ReadThrough<K, V> {
       redisDown = true
       if (kept !== undefined && kept.freshUntil > Date.now()) return this.#host.hit(encoded, kept, now)
     }
-    stale ??= kept === undefined ? undefined : { value: kept.value }
+    // Redis answered: it is the authority (a key it no longer has was deleted, not lost). Redis
+    // failed: the L1 copy is the best stale value there is.
+    if (redisDown && kept !== undefined) stale ??= { value: kept.value }
     this.#host.count('misses')
     if (stale === undefined) {
       return this.#load({

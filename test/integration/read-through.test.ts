@@ -286,3 +286,17 @@ describe('wrap()', () => {
     expect(() => sums.wrap(add, { grace: 5 })).toThrow(/grace/)
   })
 })
+
+describe('getOrSet() and deletes', () => {
+  const { cache } = useCaches()
+
+  it('getOrSet() does not fall back on an L1 copy of a key that Redis says was deleted', async () => {
+    const writer = cache<string, string>({ valueType: 'string', expireTime: 50, grace: '10s' })
+    const reader = cache<string, string>({ valueType: 'string', expireTime: 50, grace: '10s' }, writer.name)
+    await reader.getOrSet('k', async () => 'old')
+    await writer.delete('k')
+    await sleep(70)
+    // The reader's L1 copy is stale but within grace; Redis no longer has the key, so the reader loads.
+    expect(await reader.getOrSet('k', async () => 'reloaded')).toBe('reloaded')
+  })
+})
