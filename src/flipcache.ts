@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events'
 import { ErrorReporter } from './error-reporter.js'
 import { CacheClosedError, DecodeError, describe, EncodeError, type FlipCacheError } from './errors.js'
 import { parseExpireTime } from './expire/option-values.js'
-import { LoadNotices } from './loading/load-notices.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
 import { instanceId, type Loader, ReadThrough, type ReadThroughHost } from './loading/read-through.js'
 import { type LocalEntry, LocalTier } from './local/local-tier.js'
@@ -22,6 +21,7 @@ import { StringStore } from './remote/string-store.js'
 import { SlidingExpiry } from './sliding-expiry.js'
 import { type CacheStats, StatsCounter } from './stats.js'
 import { subscriberHub } from './sync/subscriber-hub.js'
+import { type InvalidationOrigin, SyncBus } from './sync/sync-bus.js'
 import { withHeader } from './types/entry-header.js'
 import type { KeyCodec } from './types/key-type.js'
 import { asReply, type RedisValue } from './types/value-codec.js'
@@ -39,11 +39,19 @@ export interface WrapOptions<K, A extends unknown[]> extends GetOrSetOptions {
 }
 
 /** The events a cache emits. */
-export interface FlipCacheEvents {
+export interface FlipCacheEvents<K = unknown> {
   /** A failure no caller was waiting for: a sliding-expiry touch that failed, a value or key that no longer decodes. */
   error: [error: FlipCacheError]
   /** The circuit breaker marked Redis down (calls fail at once) or up again. */
   redis: [change: RedisStatusChange]
+  /** L1 copies were dropped because another instance, Redis, or a lost connection said they may be stale. */
+  invalidate: [invalidation: Invalidation<K>]
+}
+
+/** An `'invalidate'` event: which keys (or `'all'`) and why. */
+export interface Invalidation<K> {
+  keys: K[] | 'all'
+  origin: InvalidationOrigin
 }
 
 /** A `'redis'` event: Redis marked down after repeated failures (with the last one), or up again. */
@@ -53,7 +61,7 @@ export type RedisStatusChange = { status: 'down'; error: Error } | { status: 'up
  * A two-tier key-value store: a bounded in-process LRU of decoded values (L1) in front of the
  * namespaced Redis keys `name:key` (L2). One instance per data set; instances may share a client.
  */
-export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEvents> {
+export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEvents<K>> {
   /** The namespace: entry `k` lives at the Redis key `${name}:${encoded k}`. */
   readonly name: string
   readonly #options: ResolvedOptions<K, V>
@@ -64,7 +72,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #local: LocalTier<V>
   readonly #lookups: Lookups<V>
   readonly #sliding: SlidingExpiry<V> | undefined
-  readonly #notices: LoadNotices
+  readonly #bus: SyncBus
+  readonly #subscribed: Promise<void>
   readonly #readThrough: ReadThrough<K, V>
   readonly #stats = new StatsCounter()
   readonly #reporter: ErrorReporter
@@ -102,7 +111,18 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         ? new SlidingExpiry(this.#store, this.#local, expireMs, (error) => this.#report(error))
         : undefined
     const hub = subscriberHub(this.#connection.client)
-    this.#notices = new LoadNotices(name, instanceId(), batcher, hub, timeoutMs)
+    this.#bus = new SyncBus({
+      name,
+      origin: instanceId(),
+      batcher,
+      hub,
+      timeoutMs,
+      invalidate: this.#options.sync !== 'none',
+      onInvalidate: (keys, origin) => this.#invalidate(keys, origin),
+    })
+    // Subscribed from the start, so that no write of another instance goes unheard; L1 filled
+    // before the subscription took hold is dropped once it does.
+    this.#subscribed = this.#options.sync === 'none' ? Promise.resolve() : this.#subscribe()
     this.#readThrough = new ReadThrough<K, V>(this.#readThroughHost(batcher))
     this.#scan = new NamespaceScan({
       store: this.#store,
@@ -116,6 +136,16 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     if (this.#connection.owned) {
       this.#reporter.watchOwnedClient(this.#connection.client, () => this.#closing !== undefined)
     }
+  }
+
+  /**
+   * Resolves once the cache listens to the other instances (its sync subscription is in place), at
+   * once with `sync: 'none'`. L1 copies made before that are dropped when it happens, since a write
+   * meanwhile could have gone unheard: await it before serving traffic to keep those copies.
+   */
+  ready(): Promise<void> {
+    this.#checkOpen()
+    return this.#subscribed
   }
 
   /**
@@ -287,9 +317,12 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     try {
       await this.#remote(this.#store.removeAll())
     } finally {
-      // Reads that ran during the scan may have filled L1 with keys the scan then removed.
+      // Reads that ran during the scan may have filled L1 with keys the scan then removed; other
+      // instances hear one message once the keys are gone, so they cannot refill from them either.
       this.#lookups.invalidateAll()
       this.#local.clear()
+      this.#bus.cleared()
+      this.#announceInvalidation('all', 'local')
     }
   }
 
@@ -305,7 +338,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
 
   /** Counters since creation, and the L1 size now. */
   stats(): CacheStats {
-    return this.#stats.snapshot(this.#local.size)
+    return this.#stats.snapshot(this.#local.size, { received: this.#bus.received, sent: this.#bus.sent })
   }
 
   /**
@@ -326,7 +359,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async #shutdown(): Promise<void> {
     // Background loads (refreshes) finish first, for at most `timeout`: they still write.
     await this.#readThrough.settle(this.#options.timeoutMs)
-    await Promise.all([this.#sliding?.flush(), this.#notices.close()])
+    await Promise.all([this.#sliding?.flush(), this.#bus.close()])
     this.#local.clear()
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)
   }
@@ -390,6 +423,9 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     freshUntil = Number.POSITIVE_INFINITY,
   ): Promise<void> {
     for (const [key] of entries) this.#lookups.invalidate(key)
+    const keys = entries.map(([key]) => key)
+    this.#bus.written(keys)
+    this.#announceInvalidation(keys, 'local')
     const startedAt = Date.now()
     const stored = entries.map(([key, encoded]): [string, RedisValue] => [
       key,
@@ -428,6 +464,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       this.#lookups.invalidate(key)
       this.#local.delete(key)
     }
+    this.#bus.written(keys)
+    this.#announceInvalidation(keys, 'local')
     const removed = await this.#remote(this.#store.remove(keys))
     this.#stats.deletes += removed
     return removed
@@ -448,7 +486,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       local: this.#local,
       lookups: this.#lookups,
       batcher,
-      notices: this.#notices,
+      bus: this.#bus,
       redisKey: (key) => this.#store.redisKey(key),
       encode: (key, value) => this.#encodeValue(key, value),
       store: (key, encoded, ttlMs, freshUntil) => this.#write([[key, encoded]], ttlMs, freshUntil),
@@ -482,6 +520,50 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         }
       },
     }
+  }
+
+  /**
+   * Subscribes to the sync channel, retrying (every `timeout`, at most 1 s) until it holds or the
+   * cache closes; then drops what L1 took in before, since a write meanwhile may have gone unheard.
+   */
+  async #subscribe(): Promise<void> {
+    while (this.#closing === undefined) {
+      if (await this.#bus.start()) {
+        if (this.#local.size > 0) this.#invalidate('all', 'reconnect')
+        return
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.#options.timeoutMs, 1000)).unref())
+    }
+  }
+
+  /** Another instance (or Redis, or a lost connection) says these keys changed: L1 lets them go. */
+  #invalidate(keys: string[] | 'all', origin: InvalidationOrigin): void {
+    if (keys === 'all') {
+      this.#lookups.invalidateAll()
+      this.#local.clear()
+    } else {
+      for (const key of keys) {
+        this.#lookups.invalidate(key)
+        this.#local.delete(key)
+      }
+    }
+    this.#announceInvalidation(keys, origin)
+  }
+
+  /** Emits 'invalidate' (only when someone listens: decoding keys costs). */
+  #announceInvalidation(keys: string[] | 'all', origin: InvalidationOrigin): void {
+    if (this.listenerCount('invalidate') === 0) return
+    const decoded: K[] = []
+    if (keys !== 'all') {
+      for (const key of keys) {
+        try {
+          decoded.push(this.#keys.decode(key))
+        } catch {
+          // A key another program named outside this keyType: nothing of it can be in L1.
+        }
+      }
+    }
+    this.emit('invalidate', { keys: keys === 'all' ? 'all' : decoded, origin })
   }
 
   /** An L1 hit: counted, and (with sliding expiry) its Redis expiry pushed back. */

@@ -14,6 +14,7 @@ export { type Duration, type ExpirePreset, expire, parseDuration } from './expir
 export {
   FlipCache,
   type FlipCacheEvents,
+  type Invalidation,
   type RedisStatusChange,
   type SetOptions,
   type WrapOptions,
@@ -23,6 +24,7 @@ export type { Loader, LoaderContext } from './loading/read-through.js'
 export type { ExpireTime, FlipCacheOptions } from './options.js'
 export type { RedisInput } from './remote/connection.js'
 export type { CacheStats } from './stats.js'
+export { type InvalidationOrigin, SyncMode } from './sync/sync-bus.js'
 export { type KeyCodec, type KeyType, KeyTypeName } from './types/key-type.js'
 export type { RedisValue } from './types/value-codec.js'
 export { ValueTypeName } from './types/value-type.js'

@@ -10,6 +10,7 @@ import {
 } from './loading/load-options.js'
 import type { BreakerSettings } from './remote/circuit-breaker.js'
 import { checkRedisInput, type RedisInput } from './remote/connection.js'
+import { SyncMode } from './sync/sync-bus.js'
 import { type KeyCodec, type KeyType, keyCodecFor } from './types/key-type.js'
 import type { RedisValue, ValueCodec } from './types/value-codec.js'
 import {
@@ -74,6 +75,12 @@ export interface FlipCacheOptions<K, V> {
    * released it; the loaded value is still returned and stored. @default reports it on 'error' (`E_LOCK_LOST`)
    */
   lockRelease?: (error: LockLostError) => void
+  /**
+   * How instances keep their L1 coherent: `'pubsub'` broadcasts every write on `${name}:__sync`;
+   * `'tracking'` adds Redis's own invalidations (writes by any client, expiries, evictions);
+   * `'none'` sends nothing (L1 copies live at most `localTtl`). @default 'pubsub' with L1 on, else 'none'
+   */
+  sync?: SyncMode
 }
 
 /** The options after validation, with every default filled in and durations in milliseconds. */
@@ -92,6 +99,7 @@ export interface ResolvedOptions<K, V> {
   load: ResolvedLoad
   lockPrefix: string
   lockRelease: ((error: LockLostError) => void) | undefined
+  sync: SyncMode
 }
 
 const knownOptions = new Set<string>([
@@ -115,6 +123,7 @@ const knownOptions = new Set<string>([
   'lock',
   'lockPrefix',
   'lockRelease',
+  'sync',
 ])
 
 /** Validates a cache name: a non-empty string without whitespace. */
@@ -169,7 +178,16 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     load: resolveCacheLoad(options, expireMs),
     lockPrefix: resolveLockPrefix(options.lockPrefix),
     lockRelease: resolveLockRelease(options.lockRelease),
+    sync: resolveSync(options.sync, localMax),
   }
+}
+
+function resolveSync(sync: unknown, localMax: number): SyncMode {
+  if (sync === undefined) return localMax > 0 ? 'pubsub' : 'none'
+  if (typeof sync !== 'string' || !Object.hasOwn(SyncMode, sync)) {
+    throw new TypeError(`Expected \`sync\` to be 'pubsub', 'tracking' or 'none', got ${describe(sync)}`)
+  }
+  return sync as SyncMode
 }
 
 function resolveCacheLoad<K, V>(options: FlipCacheOptions<K, V>, expireMs: number | null): ResolvedLoad {

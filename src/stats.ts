@@ -16,9 +16,11 @@ export interface CacheStats {
   hitRate: number
   /** Entries in L1 now. */
   localSize: number
+  /** Sync messages from other instances that invalidated this L1 (or would have, with L1 off). */
+  invalidationsReceived: number
+  /** Sync messages this instance published (writes of a tick travel as one). */
+  invalidationsSent: number
 }
-
-export type Counter = Exclude<keyof CacheStats, 'hitRate' | 'localSize'>
 
 export class StatsCounter {
   localHits = 0
@@ -28,7 +30,7 @@ export class StatsCounter {
   deletes = 0
   errors = 0
 
-  snapshot(localSize: number): CacheStats {
+  snapshot(localSize: number, sync: { received: number; sent: number }): CacheStats {
     const reads = this.localHits + this.remoteHits + this.misses
     return {
       localHits: this.localHits,
@@ -39,6 +41,8 @@ export class StatsCounter {
       errors: this.errors,
       hitRate: reads === 0 ? 0 : (this.localHits + this.remoteHits) / reads,
       localSize,
+      invalidationsReceived: sync.received,
+      invalidationsSent: sync.sent,
     }
   }
 }

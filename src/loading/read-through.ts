@@ -3,9 +3,9 @@ import { FlipCacheError, LoaderError, LoaderTimeoutError, LockLostError } from '
 import type { LocalEntry, LocalTier } from '../local/local-tier.js'
 import { freshValue, type Lookups, MISSING } from '../lookups.js'
 import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import type { SyncBus } from '../sync/sync-bus.js'
 import { within } from '../within.js'
 import { FailureBackoff } from './failure-backoff.js'
-import type { LoadNotices } from './load-notices.js'
 import type { ResolvedLoad, ResolvedLock } from './load-options.js'
 import { RedisLock } from './redis-lock.js'
 
@@ -28,7 +28,7 @@ export interface ReadThroughHost<V> {
   local: LocalTier<V>
   lookups: Lookups<V>
   batcher: PipelineBatcher
-  notices: LoadNotices
+  bus: SyncBus
   /** The Redis key of an encoded key (for error messages). */
   redisKey(key: string): string
   /** Encodes a loaded value; throws when it does not fit the value type. */
@@ -227,8 +227,8 @@ export class ReadThrough<K, V> {
         const outcome = loaded ? 'loaded' : 'released'
         // Waiters read the value on the notice; releasing needs no one to wait for it.
         lock.release().then(
-          () => this.#host.notices.announce(encoded, outcome),
-          () => this.#host.notices.announce(encoded, outcome),
+          () => this.#announce(encoded, outcome),
+          () => this.#announce(encoded, outcome),
         )
       }
     }
@@ -240,12 +240,12 @@ export class ReadThrough<K, V> {
    * `wait`, or when Redis cannot lock, it loads without the lock rather than hang.
    */
   async #lockOrWait(encoded: string, settings: ResolvedLock, mode: LoadMode): Promise<LockOutcome<V>> {
-    const { batcher, notices } = this.#host
+    const { batcher, bus } = this.#host
     const lockKey = `${this.#host.lockPrefix}${this.#host.name}:${encoded}`
     const deadline = Date.now() + settings.waitMs
     const pollMs = Math.max(25, Math.min(maxPollMs, Math.floor(settings.ttlMs / 4)))
     // Listen before the first attempt, so that a holder's notice cannot slip between attempt and wait.
-    const watch = mode.waitForHolder ? await notices.watch(encoded) : undefined
+    const watch = mode.waitForHolder ? await bus.watch(encoded) : undefined
     try {
       for (;;) {
         const lock = new RedisLock(batcher, lockKey, settings.ttlMs, (loss) =>
@@ -275,6 +275,12 @@ export class ReadThrough<K, V> {
     } finally {
       watch?.stop()
     }
+  }
+
+  /** Tells waiting processes that the holder is done: the value is in Redis, or it gave up. */
+  #announce(encoded: string, outcome: 'loaded' | 'released'): void {
+    if (outcome === 'loaded') this.#host.bus.loaded(encoded)
+    else this.#host.bus.released(encoded)
   }
 
   /** The value of `encoded` in Redis if it is fresh until after `newerThan` (and now), else `MISSING`. */
@@ -323,7 +329,7 @@ function preferFresh<V>(loading: Promise<V>, stale: V, softTimeoutMs: number): P
   return softTimeoutMs === 0 ? Promise.resolve(stale) : within(settled, softTimeoutMs, () => stale)
 }
 
-/** A random id for this process's instances, carried by their notices. */
+/** A random id for a cache instance, carried by its sync messages. */
 export function instanceId(): string {
   return randomBytes(6).toString('base64url')
 }

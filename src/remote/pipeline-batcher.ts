@@ -56,6 +56,7 @@ export class PipelineBatcher {
   #queue: Queued[] = []
   #scheduled = false
   #watchingReconnect = false
+  readonly #beforeFlush: (() => void)[] = []
 
   constructor(client: RedisClient, timeoutMs: number, breaker?: CircuitBreaker) {
     this.#client = client
@@ -84,6 +85,14 @@ export class PipelineBatcher {
     })
   }
 
+  /**
+   * Runs `hook` as each pipeline is about to leave; commands it queues travel in that pipeline,
+   * after the tick's own (the sync bus sends one PUBLISH for all the keys written in the tick).
+   */
+  beforeFlush(hook: () => void): void {
+    this.#beforeFlush.push(hook)
+  }
+
   #enqueue(item: Queued): void {
     this.#queue.push(item)
     if (!this.#scheduled) {
@@ -93,6 +102,7 @@ export class PipelineBatcher {
   }
 
   #flush(): void {
+    for (const hook of this.#beforeFlush) hook()
     this.#scheduled = false
     const batch = this.#queue
     this.#queue = []

@@ -3,6 +3,13 @@ import { within } from '../within.js'
 
 type Listener = (message: string) => void
 
+/** What a listener hears: messages, and reconnections (after which it may have missed some). */
+export interface ChannelListener {
+  message: Listener
+  /** The subscriber connection came back after a drop: messages sent meanwhile were lost. */
+  reconnected?: () => void
+}
+
 /**
  * One subscriber connection per Redis client, shared by every cache that listens on it: the first
  * listener opens it (a `duplicate()` of the client, owned and closed by flipcache), the last one to
@@ -10,7 +17,7 @@ type Listener = (message: string) => void
  */
 export class SubscriberHub {
   readonly #client: RedisClient
-  readonly #listeners = new Map<string, Set<Listener>>()
+  readonly #listeners = new Map<string, Set<ChannelListener>>()
   #connection: RedisClient | undefined
 
   constructor(client: RedisClient) {
@@ -21,7 +28,7 @@ export class SubscriberHub {
    * Calls `listener` with every message on `channel`; resolves (to the function that stops
    * listening) once the subscription is in place, or rejects after `timeoutMs`.
    */
-  async listen(channel: string, listener: Listener, timeoutMs: number): Promise<() => void> {
+  async listen(channel: string, listener: ChannelListener, timeoutMs: number): Promise<() => void> {
     const connection = this.#open()
     let listeners = this.#listeners.get(channel)
     const first = listeners === undefined
@@ -51,13 +58,25 @@ export class SubscriberHub {
     // Its failures are not news to anyone: listeners fall back on polling, and it reconnects.
     connection.on('error', () => {})
     connection.on('message', (channel: string, message: string) => {
-      for (const listener of this.#listeners.get(channel) ?? []) listener(message)
+      for (const listener of this.#listeners.get(channel) ?? []) listener.message(message)
+    })
+    // ioredis resubscribes by itself after a reconnection; what was published meanwhile is lost.
+    let dropped = false
+    connection.on('close', () => {
+      dropped = true
+    })
+    connection.on('ready', () => {
+      if (!dropped) return
+      dropped = false
+      for (const listeners of this.#listeners.values()) {
+        for (const listener of listeners) listener.reconnected?.()
+      }
     })
     this.#connection = connection
     return connection
   }
 
-  #leave(channel: string, listener: Listener): void {
+  #leave(channel: string, listener: ChannelListener): void {
     const listeners = this.#listeners.get(channel)
     if (listeners === undefined || !listeners.delete(listener) || listeners.size > 0) return
     this.#listeners.delete(channel)

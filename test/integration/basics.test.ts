@@ -174,10 +174,20 @@ describe('FlipCache basics', () => {
       errors: 0,
       hitRate: 0,
       localSize: 0,
+      invalidationsReceived: 0,
+      invalidationsSent: 0,
     })
+    await items.ready()
     await items.set('a', 'x')
     await items.get('a')
     await items.get('b')
-    expect(items.stats()).toMatchObject({ localHits: 1, misses: 1, sets: 1, hitRate: 0.5, localSize: 1 })
+    expect(items.stats()).toMatchObject({
+      localHits: 1,
+      misses: 1,
+      sets: 1,
+      hitRate: 0.5,
+      localSize: 1,
+      invalidationsSent: 1,
+    })
   })
 })

@@ -81,6 +81,7 @@ describe('FlipCache with Redis down', () => {
   it('an L1 hit keeps answering while Redis is down; a miss fails fast', async () => {
     const redis = client()
     const items = cache<string, string>({ redis, valueType: 'string', timeout })
+    await items.ready()
     await items.set('warm', 'v')
     await server.stop()
     await eventually(async () => expect(redis.status).not.toBe('ready'))
@@ -201,6 +202,7 @@ describe('getOrSet() with Redis down', () => {
   it('answers from L1, or from the loader within `timeout` plus the loader’s time, and stores again once Redis is back', async () => {
     const redis = client()
     const items = cache<string, string>({ redis, valueType: 'string', timeout, expireTime: '1m' })
+    await items.ready()
     const errors: FlipCacheError[] = []
     items.on('error', (error) => errors.push(error))
     expect(await items.getOrSet('warm', async () => 'cached')).toBe('cached')

@@ -56,6 +56,7 @@ describe('FlipCache round trips', () => {
 
   it('concurrent get()s of one missing key share one Redis call', async () => {
     const items = cache<string, string>({ valueType: 'string' })
+    await items.ready()
     const results = await (async () => {
       let values: (string | undefined)[] = []
       const commands = await countCommands(observer, async () => {
@@ -95,6 +96,7 @@ describe('FlipCache round trips', () => {
   it('getMany() serves L1 hits locally and fetches every miss in one MGET', async () => {
     const redis = client()
     const items = cache<number, number>({ redis, keyType: 'int', valueType: 'int' })
+    await items.ready()
     await items.setMany(Array.from({ length: 10 }, (_, i): [number, number] => [i, i]))
     await redis.mset(`${items.name}:10`, '10', `${items.name}:11`, '11')
     const trips = countRoundTrips(redis)
@@ -108,20 +110,23 @@ describe('FlipCache round trips', () => {
     expect(items.stats()).toMatchObject({ localHits: 3, remoteHits: 2, misses: 1 })
   })
 
-  it('setMany() is one round trip: SET PX per entry with an expiry, one MSET without', async () => {
+  it('setMany() is one round trip: SET PX per entry with an expiry, one MSET without, and one sync message', async () => {
     const redis = client()
     const items = cache<number, number>({ redis, keyType: 'int', valueType: 'int' })
     const trips = countRoundTrips(redis)
     const entries = Array.from({ length: 50 }, (_, i): [number, number] => [i, i])
     expect(await countCommands(observer, () => items.setMany(entries, { expireTime: '1m' }))).toEqual({
       set: 50,
+      publish: 1,
     })
     expect(trips.count).toBe(1)
-    expect(await countCommands(observer, () => items.setMany(entries))).toEqual({ mset: 1 })
+    expect(await countCommands(observer, () => items.setMany(entries))).toEqual({ mset: 1, publish: 1 })
     expect(trips.count).toBe(2)
+    const quiet = cache<number, number>({ redis, keyType: 'int', valueType: 'int', sync: 'none' }, items.name)
+    expect(await countCommands(observer, () => quiet.setMany(entries))).toEqual({ mset: 1 })
   })
 
-  it('deleteMany() is one UNLINK', async () => {
+  it('deleteMany() is one UNLINK (and one sync message)', async () => {
     const items = cache<number, number>({ keyType: 'int', valueType: 'int' })
     await items.setMany(Array.from({ length: 20 }, (_, i): [number, number] => [i, i]))
     let removed = 0
@@ -129,7 +134,7 @@ describe('FlipCache round trips', () => {
       removed = await items.deleteMany(Array.from({ length: 30 }, (_, i) => i))
     })
     expect(removed).toBe(20)
-    expect(commands).toEqual({ unlink: 1 })
+    expect(commands).toEqual({ unlink: 1, publish: 1 })
   })
 
   it('calls made in one tick travel in one pipeline, in the order they were made', async () => {

@@ -66,6 +66,7 @@ describe('FlipCache refreshExpireTimeOnGet', () => {
       localTtl: '10s',
       refreshExpireTimeOnGet: true,
     })
+    await items.ready()
     await items.set('hot', 'v')
     await items.set('cold', 'v')
     // Read for more than twice the TTL: every read after the set is an L1 hit.
@@ -86,6 +87,7 @@ describe('FlipCache refreshExpireTimeOnGet', () => {
       expireTime: '10s',
       refreshExpireTimeOnGet: true,
     })
+    await items.ready()
     await items.setMany(Array.from({ length: 20 }, (_, i): [number, number] => [i, i]))
     fakeDate().advance(1_001)
     const commands = await countCommands(observer, async () => {
@@ -104,6 +106,7 @@ describe('FlipCache refreshExpireTimeOnGet', () => {
       expireTime: '10s',
       refreshExpireTimeOnGet: true,
     })
+    await items.ready()
     await items.set('k', 'v')
     await observer.del(`${items.name}:k`)
     fakeDate().advance(1_001)

@@ -25,6 +25,7 @@ describe('public API', () => {
       'LockLostError',
       'RedisTimeoutError',
       'RedisUnavailableError',
+      'SyncMode',
       'ValueTypeName',
       'expire',
       'parseDuration',

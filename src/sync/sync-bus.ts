@@ -1,0 +1,195 @@
+import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import type { SubscriberHub } from './subscriber-hub.js'
+
+/** How instances keep their L1 coherent. */
+export const SyncMode = { none: 'none', pubsub: 'pubsub', tracking: 'tracking' } as const
+export type SyncMode = (typeof SyncMode)[keyof typeof SyncMode]
+
+/** Where an invalidation came from. */
+export type InvalidationOrigin = 'local' | 'remote' | 'tracking' | 'reconnect'
+
+/** Waits for the messages about one key. */
+export interface KeyWatch {
+  /** Resolves at the next message about the key, or after `ms` (a slow poll, in case one was missed). */
+  next(ms: number): Promise<void>
+  stop(): void
+}
+
+/** A message on `${name}:__sync`: keys only, never values. */
+interface SyncMessage {
+  /** The instance that sent it. */
+  o: string
+  /** 'w': these keys were written or deleted; 'c': the namespace was cleared; 'r': a lock holder gave up. */
+  e: 'w' | 'c' | 'r'
+  /** The encoded keys ('w', 'r'). */
+  k?: string[]
+}
+
+export interface SyncBusConfig {
+  name: string
+  /** This instance's id, carried by its messages so that it can skip its own. */
+  origin: string
+  batcher: PipelineBatcher
+  hub: SubscriberHub
+  timeoutMs: number
+  /** Whether writes are broadcast and received ('pubsub'); otherwise only lock notices travel. */
+  invalidate: boolean
+  /** Another instance changed these keys (or, with 'all', anything), or messages may have been lost. */
+  onInvalidate: (keys: string[] | 'all', origin: InvalidationOrigin) => void
+}
+
+/**
+ * The cache's channel `${name}:__sync`, on its client's shared subscriber connection. Keys written
+ * or deleted in one tick travel as one message, in the same pipeline as the writes (so a reader
+ * never hears of a write before Redis has it); `clear()` is one message; lock holders' notices
+ * ride on it too. An instance skips its own messages. When the subscriber connection drops, every
+ * L1 that relied on it is emptied on reconnection, since messages may have been lost.
+ */
+export class SyncBus {
+  readonly #config: SyncBusConfig
+  readonly #channel: string
+  readonly #waiters = new Map<string, Set<() => void>>()
+  #written = new Set<string>()
+  #listening: Promise<(() => void) | undefined> | undefined
+  #closed = false
+  sent = 0
+  received = 0
+
+  constructor(config: SyncBusConfig) {
+    this.#config = config
+    this.#channel = `${config.name}:__sync`
+    config.batcher.beforeFlush(() => this.#flushWritten())
+  }
+
+  get channel(): string {
+    return this.#channel
+  }
+
+  /** Subscribes now (pubsub mode subscribes at construction, so that no message is missed). */
+  start(): Promise<boolean> {
+    return this.#listen().then((stop) => stop !== undefined)
+  }
+
+  /** `keys` are being written or deleted: other instances hear of it in this tick's pipeline. */
+  written(keys: Iterable<string>): void {
+    if (!this.#config.invalidate) return
+    for (const key of keys) this.#written.add(key)
+  }
+
+  /** A lock holder stored `key`: waiters wake (sent even when writes are not broadcast). */
+  loaded(key: string): void {
+    if (this.#config.invalidate) return this.written([key])
+    this.#publish({ o: this.#config.origin, e: 'w', k: [key] })
+  }
+
+  /** A lock holder gave up on `key` without a value: waiters try the lock themselves. */
+  released(key: string): void {
+    this.#publish({ o: this.#config.origin, e: 'r', k: [key] })
+  }
+
+  cleared(): void {
+    if (this.#config.invalidate) this.#publish({ o: this.#config.origin, e: 'c' })
+  }
+
+  /** Starts waiting for messages about `key`; subscribes the cache first if it is not yet. */
+  async watch(key: string): Promise<KeyWatch> {
+    await this.#listen()
+    let wake: (() => void) | undefined
+    let pending = false
+    const waiter = (): void => {
+      if (wake === undefined) pending = true
+      else wake()
+    }
+    let waiters = this.#waiters.get(key)
+    if (waiters === undefined) {
+      waiters = new Set()
+      this.#waiters.set(key, waiters)
+    }
+    waiters.add(waiter)
+    return {
+      next: (ms) =>
+        new Promise<void>((resolve) => {
+          if (pending) {
+            pending = false
+            resolve()
+            return
+          }
+          const timer = setTimeout(done, ms)
+          function done(): void {
+            clearTimeout(timer)
+            wake = undefined
+            resolve()
+          }
+          wake = done
+        }),
+      stop: () => {
+        waiters.delete(waiter)
+        if (waiters.size === 0 && this.#waiters.get(key) === waiters) this.#waiters.delete(key)
+      },
+    }
+  }
+
+  /** Unsubscribes (the shared connection closes when its last cache leaves). */
+  async close(): Promise<void> {
+    this.#closed = true
+    const stop = await this.#listening
+    stop?.()
+  }
+
+  #flushWritten(): void {
+    if (this.#written.size === 0) return
+    const keys = [...this.#written]
+    this.#written = new Set()
+    this.#publish({ o: this.#config.origin, e: 'w', k: keys })
+  }
+
+  #publish(message: SyncMessage): void {
+    this.sent++
+    // A lost message costs other instances freshness until their localTtl, not correctness of Redis.
+    this.#config.batcher.command('PUBLISH', [this.#channel, JSON.stringify(message)]).catch(() => {})
+  }
+
+  #listen(): Promise<(() => void) | undefined> {
+    this.#listening ??= this.#config.hub
+      .listen(
+        this.#channel,
+        {
+          message: (message) => this.#receive(message),
+          reconnected: () => {
+            if (this.#config.invalidate) this.#config.onInvalidate('all', 'reconnect')
+          },
+        },
+        this.#config.timeoutMs,
+      )
+      .then(
+        (stop) => {
+          if (this.#closed) stop()
+          return stop
+        },
+        // Without a subscription, waiters still poll; the next wait tries to subscribe again.
+        () => {
+          this.#listening = undefined
+          return undefined
+        },
+      )
+    return this.#listening
+  }
+
+  #receive(text: string): void {
+    let message: Partial<SyncMessage>
+    try {
+      message = JSON.parse(text) as Partial<SyncMessage>
+    } catch {
+      return
+    }
+    if (message.o === this.#config.origin) return
+    const keys = Array.isArray(message.k) ? message.k.filter((key) => typeof key === 'string') : []
+    for (const key of keys) {
+      for (const waiter of this.#waiters.get(key) ?? []) waiter()
+    }
+    if (!this.#config.invalidate || message.e === 'r') return
+    this.received++
+    if (message.e === 'c') this.#config.onInvalidate('all', 'remote')
+    else if (message.e === 'w' && keys.length > 0) this.#config.onInvalidate(keys, 'remote')
+  }
+}
