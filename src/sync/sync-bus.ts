@@ -76,9 +76,9 @@ export class SyncBus {
     for (const key of keys) this.#written.add(key)
   }
 
-  /** A lock holder stored `key`: waiters wake (sent even when writes are not broadcast). */
+  /** A lock holder stored `key`: waiters wake. (When writes are broadcast, the store's own message did it.) */
   loaded(key: string): void {
-    if (this.#config.invalidate) return this.written([key])
+    if (this.#config.invalidate) return
     this.#publish({ o: this.#config.origin, e: 'w', k: [key] })
   }
 
