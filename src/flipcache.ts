@@ -321,8 +321,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       // instances hear one message once the keys are gone, so they cannot refill from them either.
       this.#lookups.invalidateAll()
       this.#local.clear()
-      this.#bus.cleared()
       this.#announceInvalidation('all', 'local')
+      await this.#bus.cleared()
     }
   }
 

@@ -87,8 +87,10 @@ export class SyncBus {
     this.#publish({ o: this.#config.origin, e: 'r', k: [key] })
   }
 
-  cleared(): void {
-    if (this.#config.invalidate) this.#publish({ o: this.#config.origin, e: 'c' })
+  /** The namespace was emptied: one message tells every instance; resolves once Redis has it (never rejects). */
+  cleared(): Promise<void> {
+    if (!this.#config.invalidate) return Promise.resolve()
+    return this.#publish({ o: this.#config.origin, e: 'c' })
   }
 
   /** Starts waiting for messages about `key`; subscribes the cache first if it is not yet. */
@@ -143,10 +145,13 @@ export class SyncBus {
     this.#publish({ o: this.#config.origin, e: 'w', k: keys })
   }
 
-  #publish(message: SyncMessage): void {
+  #publish(message: SyncMessage): Promise<void> {
     this.sent++
     // A lost message costs other instances freshness until their localTtl, not correctness of Redis.
-    this.#config.batcher.command('PUBLISH', [this.#channel, JSON.stringify(message)]).catch(() => {})
+    return this.#config.batcher.command('PUBLISH', [this.#channel, JSON.stringify(message)]).then(
+      () => undefined,
+      () => undefined,
+    )
   }
 
   #listen(): Promise<(() => void) | undefined> {

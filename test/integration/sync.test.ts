@@ -1,0 +1,218 @@
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { FlipCache, Invalidation } from '../../src/index.js'
+import { useCaches } from '../support/cache-builder.js'
+import { countCommands } from '../support/command-stats.js'
+import { type RedisServer, startRedisServer } from '../support/redis-server.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// These tests kill connections, restart Redis and count commands: they run on a server of their own.
+let server: RedisServer
+let admin: Redis
+beforeAll(async () => {
+  server = await startRedisServer()
+  admin = new Redis(server.url)
+  admin.on('error', () => {})
+})
+afterAll(async () => {
+  admin.disconnect()
+  await server.stop()
+})
+
+/** Kills every connection that holds channel subscriptions (CLIENT KILL by id). */
+async function killSubscribers(): Promise<number> {
+  const ids = String(await admin.call('CLIENT', 'LIST'))
+    .split('\n')
+    .filter((line) => /\bsub=[1-9]/.test(line))
+    .map((line) => /\bid=(\d+)/.exec(line)?.[1])
+  for (const id of ids) if (id !== undefined) await admin.call('CLIENT', 'KILL', 'ID', id)
+  return ids.length
+}
+
+/** Resolves at the next 'invalidate' event of `cache` that matches `origin`. */
+function nextInvalidation<K, V>(cache: FlipCache<K, V>, origin?: string): Promise<Invalidation<K>> {
+  return new Promise((resolve) => {
+    const listener = (invalidation: Invalidation<K>): void => {
+      if (origin !== undefined && invalidation.origin !== origin) return
+      cache.off('invalidate', listener)
+      resolve(invalidation)
+    }
+    cache.on('invalidate', listener)
+  })
+}
+
+describe("sync: 'pubsub'", () => {
+  const { cache, client } = useCaches(() => server.url)
+
+  /** `count` instances of one namespace, each on a client of its own, subscribed. */
+  async function instances<K = string, V = string>(count: number, options = {}): Promise<FlipCache<K, V>[]> {
+    const first = cache<K, V>({ redis: client(), valueType: 'string', ...options } as never)
+    const rest = Array.from({ length: count - 1 }, () =>
+      cache<K, V>({ redis: client(), valueType: 'string', ...options } as never, first.name),
+    )
+    const all = [first, ...rest]
+    await Promise.all(all.map((each) => each.ready()))
+    return all
+  }
+
+  it('after a.set() resolves, b.get() returns the new value once the invalidation has arrived', async () => {
+    const [a, b] = (await instances(2)) as [FlipCache<string, string>, FlipCache<string, string>]
+    await a.set('k', 'v1')
+    expect(await b.get('k')).toBe('v1')
+    expect(b.peek('k')).toBe('v1')
+    const heard = nextInvalidation(b)
+    await a.set('k', 'v2')
+    expect(await heard).toEqual({ keys: ['k'], origin: 'remote' })
+    expect(b.peek('k')).toBeUndefined()
+    expect(await b.get('k')).toBe('v2')
+    expect(b.stats().invalidationsReceived).toBe(2)
+    expect(a.stats()).toMatchObject({ invalidationsSent: 2, invalidationsReceived: 0 })
+  })
+
+  it('delete(), deleteMany() and clear() reach every instance', async () => {
+    const caches = (await instances(4)) as FlipCache<string, string>[]
+    const [writer, ...readers] = caches as [FlipCache<string, string>, ...FlipCache<string, string>[]]
+    await writer.setMany([
+      ['a', '1'],
+      ['b', '2'],
+      ['c', '3'],
+    ])
+    for (const reader of readers) expect(await reader.getMany(['a', 'b', 'c'])).toEqual(['1', '2', '3'])
+    let heard = Promise.all(readers.map((reader) => nextInvalidation(reader)))
+    await writer.delete('a')
+    expect((await heard).map((each) => each.keys)).toEqual([['a'], ['a'], ['a']])
+    heard = Promise.all(readers.map((reader) => nextInvalidation(reader)))
+    await writer.deleteMany(['b'])
+    await heard
+    heard = Promise.all(readers.map((reader) => nextInvalidation(reader)))
+    await writer.clear()
+    expect((await heard).map((each) => each.keys)).toEqual(['all', 'all', 'all'])
+    for (const reader of readers) {
+      expect(reader.stats().localSize).toBe(0)
+      expect(await reader.getMany(['a', 'b', 'c'])).toEqual([undefined, undefined, undefined])
+    }
+  })
+
+  it('clear() reaches every instance with one message, and writes of one tick travel as one', async () => {
+    const [a, b] = (await instances(2)) as [FlipCache<string, string>, FlipCache<string, string>]
+    await a.setMany(Array.from({ length: 300 }, (_, index): [string, string] => [`k${index}`, 'v']))
+    expect(await countCommands(admin, () => a.clear())).toMatchObject({ publish: 1 })
+    const heard = nextInvalidation(b)
+    const commands = await countCommands(admin, () =>
+      Promise.all(Array.from({ length: 50 }, (_, index) => a.set(`k${index}`, 'w'))),
+    )
+    expect(commands).toEqual({ set: 50, publish: 1 })
+    expect((await heard).keys).toHaveLength(50)
+  })
+
+  it('messages carry keys only, never values, and an instance skips its own', async () => {
+    const [a, b] = (await instances(2)) as [FlipCache<string, string>, FlipCache<string, string>]
+    const subscriber = new Redis(server.url)
+    const messages: string[] = []
+    await subscriber.subscribe(`${a.name}:__sync`)
+    subscriber.on('message', (_channel: string, message: string) => messages.push(message))
+    const own = vi.fn()
+    a.on('invalidate', (invalidation) => {
+      if (invalidation.origin !== 'local') own()
+    })
+    await a.set('secret-key', 'secret value')
+    await vi.waitFor(() => expect(messages).toHaveLength(1))
+    expect(messages[0]).toContain('secret-key')
+    expect(messages[0]).not.toContain('secret value')
+    await sleep(20)
+    expect(own).not.toHaveBeenCalled()
+    expect(a.stats().invalidationsReceived).toBe(0)
+    expect(b.stats().invalidationsReceived).toBe(1)
+    subscriber.disconnect()
+  })
+
+  it('all the caches that share a client share one subscriber connection', async () => {
+    const shared = client()
+    const caches = Array.from({ length: 6 }, (_, index) =>
+      cache<string, string>({ redis: shared, valueType: 'string' }, `shared-${index}-${Date.now()}`),
+    )
+    await Promise.all(caches.map((each) => each.ready()))
+    // Every connection this test's server has that holds channel subscriptions.
+    const subscribers = String(await admin.call('CLIENT', 'LIST'))
+      .split('\n')
+      .filter((line) => /\bsub=[1-9]/.test(line))
+    expect(subscribers).toHaveLength(1)
+    expect(subscribers[0]).toMatch(/\bsub=6\b/)
+  })
+
+  it('a read on its way when an invalidation arrives does not put the old value into L1', async () => {
+    const [a, b] = (await instances(2, { localTtl: '1h' })) as [
+      FlipCache<string, string>,
+      FlipCache<string, string>,
+    ]
+    // A 16 MiB value takes b's client a while to receive and parse: the invalidation, sent after it
+    // on another connection, lands while b's read is still on its way.
+    await a.set('k', 'x'.repeat(16 * 1024 * 1024))
+    const reading = b.get('k')
+    await sleep(2)
+    await a.set('k', 'small')
+    expect((await reading)?.length).toBeGreaterThan(0)
+    await vi.waitFor(() => expect(b.stats().invalidationsReceived).toBeGreaterThan(1))
+    expect([undefined, 'small']).toContain(b.peek('k'))
+    expect(await b.get('k')).toBe('small')
+  })
+
+  it('a killed subscriber connection empties L1 on reconnection (origin reconnect)', async () => {
+    const [a, b] = (await instances(2)) as [FlipCache<string, string>, FlipCache<string, string>]
+    await a.set('k', 'v')
+    expect(await b.get('k')).toBe('v')
+    const reconnect = nextInvalidation(b, 'reconnect')
+    const killed = await killSubscribers()
+    expect(killed).toBeGreaterThan(0)
+    expect(await reconnect).toEqual({ keys: 'all', origin: 'reconnect' })
+    expect(b.peek('k')).toBeUndefined()
+    // And it listens again: a later write reaches it.
+    expect(await b.get('k')).toBe('v')
+    const heard = nextInvalidation(b, 'remote')
+    await a.set('k', 'w')
+    await heard
+    expect(await b.get('k')).toBe('w')
+  })
+
+  it("sync: 'none' sends and hears nothing: L1 copies live until localTtl", async () => {
+    const [a, b] = (await instances(2, { sync: 'none' })) as [
+      FlipCache<string, string>,
+      FlipCache<string, string>,
+    ]
+    await a.set('k', 'v1')
+    expect(await b.get('k')).toBe('v1')
+    const commands = await countCommands(admin, () => a.set('k', 'v2'))
+    expect(commands).toEqual({ set: 1 })
+    await sleep(20)
+    expect(b.peek('k')).toBe('v1')
+    expect(b.stats().invalidationsReceived).toBe(0)
+  })
+
+  it('the sync option is validated', () => {
+    expect(() => cache({ sync: 'gossip' as never })).toThrow(/sync.*'gossip'/)
+  })
+})
+
+describe('sync across a Redis restart', () => {
+  const { cache, client } = useCaches(() => server.url)
+
+  it('a Redis restart empties every L1 on reconnection, and instances hear each other again', async () => {
+    const a = cache<string, string>({ redis: client(), valueType: 'string' })
+    const b = cache<string, string>({ redis: client(), valueType: 'string' }, a.name)
+    await Promise.all([a.ready(), b.ready()])
+    await a.set('k', 'v')
+    expect(await b.get('k')).toBe('v')
+    const reconnect = nextInvalidation(b, 'reconnect')
+    await server.stop()
+    await server.restart()
+    await reconnect
+    expect(b.stats().localSize).toBe(0)
+    await vi.waitFor(() => a.set('k', 'after'), { timeout: 5_000, interval: 50 })
+    await vi.waitFor(async () => expect(await b.get('k')).toBe('after'), { timeout: 5_000, interval: 50 })
+    const heard = nextInvalidation(b, 'remote')
+    await a.set('k', 'later')
+    await heard
+    expect(await b.get('k')).toBe('later')
+  })
+})
