@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { ErrorReporter } from './error-reporter.js'
-import { CacheClosedError, DecodeError, describe, EncodeError, type FlipCacheError } from './errors.js'
+import { CacheClosedError, describe, type FlipCacheError } from './errors.js'
 import { parseExpireTime } from './expire/option-values.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
 import { instanceId, type Loader, ReadThrough, type ReadThroughHost } from './loading/read-through.js'
@@ -20,11 +20,11 @@ import { PipelineBatcher } from './remote/pipeline-batcher.js'
 import { StringStore } from './remote/string-store.js'
 import { SlidingExpiry } from './sliding-expiry.js'
 import { type CacheStats, StatsCounter } from './stats.js'
-import { subscriberHub } from './sync/subscriber-hub.js'
-import { type InvalidationOrigin, SyncBus } from './sync/sync-bus.js'
-import { withHeader } from './types/entry-header.js'
+import { Coherence } from './sync/coherence.js'
+import type { InvalidationOrigin } from './sync/sync-bus.js'
 import type { KeyCodec } from './types/key-type.js'
 import { asReply, type RedisValue } from './types/value-codec.js'
+import { Writes } from './writes.js'
 
 /** Per-call options of `set` and `setMany`. */
 export interface SetOptions {
@@ -72,8 +72,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #local: LocalTier<V>
   readonly #lookups: Lookups<V>
   readonly #sliding: SlidingExpiry<V> | undefined
-  readonly #bus: SyncBus
-  readonly #subscribed: Promise<void>
+  readonly #coherence: Coherence<K, V>
+  readonly #writes: Writes<K, V>
   readonly #readThrough: ReadThrough<K, V>
   readonly #stats = new StatsCounter()
   readonly #reporter: ErrorReporter
@@ -110,19 +110,28 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       sliding && expireMs !== null && this.#local.enabled
         ? new SlidingExpiry(this.#store, this.#local, expireMs, (error) => this.#report(error))
         : undefined
-    const hub = subscriberHub(this.#connection.client)
-    this.#bus = new SyncBus({
+    this.#coherence = new Coherence({
       name,
-      origin: instanceId(),
+      sync: this.#options.sync,
+      client: this.#connection.client,
       batcher,
-      hub,
       timeoutMs,
-      invalidate: this.#options.sync !== 'none',
-      onInvalidate: (keys, origin) => this.#invalidate(keys, origin),
+      origin: instanceId(),
+      local: this.#local,
+      lookups: this.#lookups,
+      keys: this.#keys,
+      emitter: this,
+      closed: () => this.#closing !== undefined,
     })
-    // Subscribed from the start, so that no write of another instance goes unheard; L1 filled
-    // before the subscription took hold is dropped once it does.
-    this.#subscribed = this.#options.sync === 'none' ? Promise.resolve() : this.#subscribe()
+    this.#writes = new Writes({
+      store: this.#store,
+      local: this.#local,
+      lookups: this.#lookups,
+      coherence: this.#coherence,
+      codec: valueCodec,
+      stats: this.#stats,
+      report: (error) => this.#report(error),
+    })
     this.#readThrough = new ReadThrough<K, V>(this.#readThroughHost(batcher))
     this.#scan = new NamespaceScan({
       store: this.#store,
@@ -145,7 +154,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
    */
   ready(): Promise<void> {
     this.#checkOpen()
-    return this.#subscribed
+    return this.#coherence.ready
   }
 
   /**
@@ -270,7 +279,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
     const ttlMs = this.#ttlFor(options)
-    await this.#write([[encoded, this.#encodeValue(encoded, value)]], ttlMs)
+    await this.#writes.write([[encoded, this.#writes.encode(encoded, value)]], ttlMs)
   }
 
   /** Writes every `[key, value]` in one round trip; nothing is written if any key or value is invalid. */
@@ -284,22 +293,22 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         )
       }
       const key = this.#keys.encode(entry[0])
-      return [key, this.#encodeValue(key, entry[1])]
+      return [key, this.#writes.encode(key, entry[1])]
     })
-    if (encoded.length > 0) await this.#write(encoded, ttlMs)
+    if (encoded.length > 0) await this.#writes.write(encoded, ttlMs)
   }
 
   /** Removes `key` from Redis and L1; resolves to whether Redis had it. */
   async delete(key: K): Promise<boolean> {
     this.#checkOpen()
-    return (await this.#remove([this.#keys.encode(key)])) > 0
+    return (await this.#writes.remove([this.#keys.encode(key)])) > 0
   }
 
   /** Removes every key in one `UNLINK`; resolves to how many Redis had. */
   async deleteMany(keys: Iterable<K>): Promise<number> {
     this.#checkOpen()
     const encoded = [...new Set(Array.from(keys, (key) => this.#keys.encode(key)))]
-    return encoded.length === 0 ? 0 : this.#remove(encoded)
+    return encoded.length === 0 ? 0 : this.#writes.remove(encoded)
   }
 
   /** Remaining life of `key` in Redis in ms; `null` when it never expires, `undefined` when it does not exist. */
@@ -321,8 +330,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       // instances hear one message once the keys are gone, so they cannot refill from them either.
       this.#lookups.invalidateAll()
       this.#local.clear()
-      this.#announceInvalidation('all', 'local')
-      await this.#bus.cleared()
+      await this.#coherence.cleared()
     }
   }
 
@@ -338,7 +346,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
 
   /** Counters since creation, and the L1 size now. */
   stats(): CacheStats {
-    return this.#stats.snapshot(this.#local.size, { received: this.#bus.received, sent: this.#bus.sent })
+    const { received, sent } = this.#coherence.bus
+    return this.#stats.snapshot(this.#local.size, { received, sent })
   }
 
   /**
@@ -359,7 +368,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async #shutdown(): Promise<void> {
     // Background loads (refreshes) finish first, for at most `timeout`: they still write.
     await this.#readThrough.settle(this.#options.timeoutMs)
-    await Promise.all([this.#sliding?.flush(), this.#bus.close()])
+    await Promise.all([this.#sliding?.flush(), this.#coherence.close()])
     this.#local.clear()
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)
   }
@@ -403,74 +412,6 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     return options.expireTime === undefined ? this.#options.expireMs : parseExpireTime(options.expireTime)
   }
 
-  #encodeValue(key: string, value: V): RedisValue {
-    try {
-      return this.#options.valueCodec.encode(value)
-    } catch (error) {
-      if (error instanceof TypeError) throw error
-      throw new EncodeError(this.#store.redisKey(key), { cause: error })
-    }
-  }
-
-  /**
-   * Writes encoded values (framed with a header when they need one), then keeps what a read would
-   * return in L1. `freshUntil` is the logical expiry of getOrSet values written with grace or
-   * refresh-ahead; plain writes have none and stay raw.
-   */
-  async #write(
-    entries: [key: string, encoded: RedisValue][],
-    ttlMs: number | null,
-    freshUntil = Number.POSITIVE_INFINITY,
-  ): Promise<void> {
-    for (const [key] of entries) this.#lookups.invalidate(key)
-    const keys = entries.map(([key]) => key)
-    this.#bus.written(keys)
-    this.#announceInvalidation(keys, 'local')
-    const startedAt = Date.now()
-    const stored = entries.map(([key, encoded]): [string, RedisValue] => [
-      key,
-      withHeader(encoded, freshUntil),
-    ])
-    try {
-      await this.#remote(this.#store.write(stored, ttlMs))
-    } catch (error) {
-      // Whether Redis applied the write is unknown, so no copy of the key may be trusted.
-      for (const [key] of entries) this.#local.delete(key)
-      throw error
-    }
-    this.#stats.sets += entries.length
-    if (!this.#local.enabled) return
-    const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : startedAt + ttlMs
-    const { valueCodec } = this.#options
-    for (const [key, encoded] of entries) {
-      // L1 keeps what a read from Redis would return, not the caller's object (which the caller may change).
-      try {
-        this.#local.set(
-          key,
-          valueCodec.decode(asReply(encoded, valueCodec.reply)),
-          startedAt,
-          redisUntil,
-          freshUntil,
-        )
-      } catch (error) {
-        this.#local.delete(key)
-        this.#report(new DecodeError(this.#store.redisKey(key), 'the value just written', { cause: error }))
-      }
-    }
-  }
-
-  async #remove(keys: string[]): Promise<number> {
-    for (const key of keys) {
-      this.#lookups.invalidate(key)
-      this.#local.delete(key)
-    }
-    this.#bus.written(keys)
-    this.#announceInvalidation(keys, 'local')
-    const removed = await this.#remote(this.#store.remove(keys))
-    this.#stats.deletes += removed
-    return removed
-  }
-
   /** A generator that checks the cache is open when it is first pulled, then yields `inner`'s items. */
   async *#openThen<T>(inner: () => AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
     this.#checkOpen()
@@ -486,10 +427,10 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       local: this.#local,
       lookups: this.#lookups,
       batcher,
-      bus: this.#bus,
+      bus: this.#coherence.bus,
       redisKey: (key) => this.#store.redisKey(key),
-      encode: (key, value) => this.#encodeValue(key, value),
-      store: (key, encoded, ttlMs, freshUntil) => this.#write([[key, encoded]], ttlMs, freshUntil),
+      encode: (key, value) => this.#writes.encode(key, value),
+      store: (key, encoded, ttlMs, freshUntil) => this.#writes.write([[key, encoded]], ttlMs, freshUntil),
       keepLocally: (key, encoded, ttlMs, freshUntil) => {
         const now = Date.now()
         const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : now + ttlMs
@@ -520,50 +461,6 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         }
       },
     }
-  }
-
-  /**
-   * Subscribes to the sync channel, retrying (every `timeout`, at most 1 s) until it holds or the
-   * cache closes; then drops what L1 took in before, since a write meanwhile may have gone unheard.
-   */
-  async #subscribe(): Promise<void> {
-    while (this.#closing === undefined) {
-      if (await this.#bus.start()) {
-        if (this.#local.size > 0) this.#invalidate('all', 'reconnect')
-        return
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(this.#options.timeoutMs, 1000)).unref())
-    }
-  }
-
-  /** Another instance (or Redis, or a lost connection) says these keys changed: L1 lets them go. */
-  #invalidate(keys: string[] | 'all', origin: InvalidationOrigin): void {
-    if (keys === 'all') {
-      this.#lookups.invalidateAll()
-      this.#local.clear()
-    } else {
-      for (const key of keys) {
-        this.#lookups.invalidate(key)
-        this.#local.delete(key)
-      }
-    }
-    this.#announceInvalidation(keys, origin)
-  }
-
-  /** Emits 'invalidate' (only when someone listens: decoding keys costs). */
-  #announceInvalidation(keys: string[] | 'all', origin: InvalidationOrigin): void {
-    if (this.listenerCount('invalidate') === 0) return
-    const decoded: K[] = []
-    if (keys !== 'all') {
-      for (const key of keys) {
-        try {
-          decoded.push(this.#keys.decode(key))
-        } catch {
-          // A key another program named outside this keyType: nothing of it can be in L1.
-        }
-      }
-    }
-    this.emit('invalidate', { keys: keys === 'all' ? 'all' : decoded, origin })
   }
 
   /** An L1 hit: counted, and (with sliding expiry) its Redis expiry pushed back. */

@@ -1,0 +1,140 @@
+import type { EventEmitter } from 'node:events'
+import type { LocalTier } from '../local/local-tier.js'
+import type { Lookups } from '../lookups.js'
+import type { RedisClient } from '../remote/connection.js'
+import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import type { KeyCodec } from '../types/key-type.js'
+import { subscriberHub } from './subscriber-hub.js'
+import { type InvalidationOrigin, SyncBus, type SyncMode } from './sync-bus.js'
+import { TrackingRefusedError, trackingHub } from './tracking-hub.js'
+
+export interface CoherenceConfig<K, V> {
+  name: string
+  sync: SyncMode
+  client: RedisClient
+  batcher: PipelineBatcher
+  timeoutMs: number
+  /** This instance's id, carried by its sync messages. */
+  origin: string
+  local: LocalTier<V>
+  lookups: Lookups<V>
+  keys: KeyCodec<K>
+  /** The cache, which emits 'invalidate'. */
+  emitter: EventEmitter
+  closed: () => boolean
+}
+
+/**
+ * Keeps one cache's L1 coherent with the other instances and with Redis: its writes go out on the
+ * sync bus, what others say (or Redis's tracking, or a lost connection) drops L1 copies and keeps
+ * reads in flight from filling them, and each drop is an 'invalidate' event.
+ */
+export class Coherence<K, V> {
+  readonly bus: SyncBus
+  /** Resolves once the cache listens (its subscription, and tracking, are in place). */
+  readonly ready: Promise<void>
+  readonly #config: CoherenceConfig<K, V>
+  #stopTracking: (() => void) | undefined
+
+  constructor(config: CoherenceConfig<K, V>) {
+    this.#config = config
+    this.bus = new SyncBus({
+      name: config.name,
+      origin: config.origin,
+      batcher: config.batcher,
+      hub: subscriberHub(config.client),
+      timeoutMs: config.timeoutMs,
+      invalidate: config.sync !== 'none',
+      onInvalidate: (keys, origin) => this.#invalidate(keys, origin),
+    })
+    this.ready = config.sync === 'none' ? Promise.resolve() : this.#listen()
+  }
+
+  /** This instance is writing or deleting `keys`: the other instances hear of it in the same round trip. */
+  written(keys: string[]): void {
+    this.bus.written(keys)
+    this.#announce(keys, 'local')
+  }
+
+  /** This instance emptied the namespace: one message tells the others; resolves once Redis has it. */
+  cleared(): Promise<void> {
+    this.#announce('all', 'local')
+    return this.bus.cleared()
+  }
+
+  async close(): Promise<void> {
+    this.#stopTracking?.()
+    await this.bus.close()
+  }
+
+  /**
+   * Subscribes to the sync channel (and, with `sync: 'tracking'`, arms Redis's client tracking for
+   * this namespace), retrying every `timeout` (at most 1 s) until it holds or the cache closes; then
+   * drops what L1 took in before, since a write meanwhile may have gone unheard.
+   */
+  async #listen(): Promise<void> {
+    const { closed, sync, timeoutMs, local } = this.#config
+    const retry = (): Promise<unknown> =>
+      new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 1000)).unref())
+    while (!closed() && !(await this.bus.start())) await retry()
+    while (!closed() && sync === 'tracking' && !(await this.#track())) await retry()
+    if (local.size > 0) this.#invalidate('all', 'reconnect')
+  }
+
+  /** Arms client tracking; false to try again later. A server that refuses it leaves pubsub alone. */
+  async #track(): Promise<boolean> {
+    const { client, name, timeoutMs, closed } = this.#config
+    try {
+      this.#stopTracking = await trackingHub(client).register(
+        `${name}:`,
+        {
+          invalidated: (keys) => this.#invalidate(keys, 'tracking'),
+          reconnected: () => this.#invalidate('all', 'reconnect'),
+        },
+        timeoutMs,
+      )
+      if (closed()) this.#stopTracking()
+      return true
+    } catch (error) {
+      if (!(error instanceof TrackingRefusedError)) return false
+      process.emitWarning(`${error.message}; FlipCache \`${name}\` falls back to sync 'pubsub'`, {
+        type: 'FlipCacheWarning',
+        code: 'E_TRACKING_REFUSED',
+        detail: 'Writes through flipcache still reach every instance; writes by other clients do not.',
+      })
+      return true
+    }
+  }
+
+  /** Another instance (or Redis, or a lost connection) says these keys changed: L1 lets them go. */
+  #invalidate(keys: string[] | 'all', origin: InvalidationOrigin): void {
+    const { lookups, local } = this.#config
+    if (keys === 'all') {
+      lookups.invalidateAll()
+      local.clear()
+    } else {
+      for (const key of keys) {
+        lookups.invalidate(key)
+        local.delete(key)
+      }
+    }
+    this.#announce(keys, origin)
+  }
+
+  /** Emits 'invalidate' (only when someone listens: decoding keys costs). */
+  #announce(keys: string[] | 'all', origin: InvalidationOrigin): void {
+    const { emitter, keys: codec } = this.#config
+    if (emitter.listenerCount('invalidate') === 0) return
+    const decoded: K[] = []
+    if (keys !== 'all') {
+      for (const key of keys) {
+        try {
+          decoded.push(codec.decode(key))
+        } catch {
+          // A key another program named outside this keyType: nothing of it can be in L1.
+        }
+      }
+    }
+    emitter.emit('invalidate', { keys: keys === 'all' ? 'all' : decoded, origin })
+  }
+}
