@@ -68,7 +68,13 @@ export class TrackingHub {
   }
 
   async #track(prefix: string): Promise<void> {
-    const { control, subscriberId } = await this.#open()
+    const { control, subscriberId } = await this.#open().catch((error: unknown) => {
+      // Redis answered, with an error (no permission for CLIENT, say): it will not track for us.
+      if (error instanceof Error && error.name === 'ReplyError') {
+        throw new TrackingRefusedError(`Redis refused client tracking: ${error.message}`, { cause: error })
+      }
+      throw error
+    })
     if (this.#tracked.some((tracked) => prefix.startsWith(tracked))) return
     const covered = this.#tracked.filter((tracked) => tracked.startsWith(prefix))
     if (covered.length === 0) {

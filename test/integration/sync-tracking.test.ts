@@ -1,0 +1,136 @@
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { FlipCache, Invalidation } from '../../src/index.js'
+import { useCaches } from '../support/cache-builder.js'
+import { type RedisServer, startRedisServer } from '../support/redis-server.js'
+
+// Eviction needs a small maxmemory, and the ACL test adds a user: a server of their own.
+let server: RedisServer
+let admin: Redis
+beforeAll(async () => {
+  server = await startRedisServer(['--maxmemory', '8mb', '--maxmemory-policy', 'allkeys-lru'])
+  admin = new Redis(server.url)
+})
+afterAll(async () => {
+  admin.disconnect()
+  await server.stop()
+})
+
+function nextInvalidation<K, V>(cache: FlipCache<K, V>, origin: string): Promise<Invalidation<K>> {
+  return new Promise((resolve) => {
+    const listener = (invalidation: Invalidation<K>): void => {
+      if (invalidation.origin !== origin) return
+      cache.off('invalidate', listener)
+      resolve(invalidation)
+    }
+    cache.on('invalidate', listener)
+  })
+}
+
+describe("sync: 'tracking'", () => {
+  const { cache, client } = useCaches(() => server.url)
+
+  async function trackedCache(options = {}): Promise<FlipCache<number, string>> {
+    const users = cache<number, string>({
+      redis: client(),
+      keyType: 'int',
+      valueType: 'string',
+      sync: 'tracking',
+      localTtl: '1h',
+      ...options,
+    })
+    await users.ready()
+    return users
+  }
+
+  it('a write by another client (redis-cli SET users:15 x) invalidates L1', async () => {
+    const users = await trackedCache()
+    await admin.set(`${users.name}:15`, 'Ada')
+    expect(await users.get(15)).toBe('Ada')
+    const heard = nextInvalidation(users, 'tracking')
+    await admin.set(`${users.name}:15`, 'x')
+    expect(await heard).toEqual({ keys: [15], origin: 'tracking' })
+    expect(users.peek(15)).toBeUndefined()
+    expect(await users.get(15)).toBe('x')
+  })
+
+  it('a DEL by another client invalidates L1', async () => {
+    const users = await trackedCache()
+    await admin.set(`${users.name}:16`, 'Grace')
+    expect(await users.get(16)).toBe('Grace')
+    const heard = nextInvalidation(users, 'tracking')
+    await admin.del(`${users.name}:16`)
+    await heard
+    expect(await users.get(16)).toBeUndefined()
+  })
+
+  it('an expiry in Redis invalidates L1', async () => {
+    const users = await trackedCache()
+    await admin.set(`${users.name}:17`, 'brief')
+    expect(await users.get(17)).toBe('brief')
+    // PERSIST-less expiry set by someone else: L1 learned no deadline when it read the key.
+    const expiring = nextInvalidation(users, 'tracking')
+    await admin.pexpire(`${users.name}:17`, 60)
+    await expiring
+    expect(await users.get(17)).toBe('brief')
+    const expired = nextInvalidation(users, 'tracking')
+    await expired
+    expect(users.peek(17)).toBeUndefined()
+    expect(await users.get(17)).toBeUndefined()
+  })
+
+  it('an eviction under maxmemory invalidates L1', async () => {
+    const users = await trackedCache()
+    await admin.set(`${users.name}:18`, 'evict me')
+    expect(await users.get(18)).toBe('evict me')
+    const evicted = new Promise<void>((resolve) => {
+      users.on('invalidate', ({ keys, origin }) => {
+        if (origin === 'tracking' && (keys === 'all' || keys.includes(18))) resolve()
+      })
+    })
+    const filler = 'x'.repeat(256 * 1024)
+    for (let index = 0; index < 80; index++) await admin.set(`filler:${index}`, filler)
+    await evicted
+    expect(await admin.exists(`${users.name}:18`)).toBe(0)
+    expect(users.peek(18)).toBeUndefined()
+    await admin.del(...Array.from({ length: 80 }, (_, index) => `filler:${index}`))
+  })
+
+  it('works with read-through: a value another client rewrites is reloaded from Redis', async () => {
+    const users = await trackedCache({ expireTime: '1h' })
+    expect(await users.getOrSet(20, async () => 'loaded')).toBe('loaded')
+    const heard = nextInvalidation(users, 'tracking')
+    await admin.set(`${users.name}:20`, 'rewritten')
+    await heard
+    expect(await users.getOrSet(20, async () => 'unused')).toBe('rewritten')
+  })
+
+  it('falls back to pubsub, with a warning, on a server that refuses tracking', async () => {
+    await admin.call('ACL', 'SETUSER', 'no-client', 'on', '>secret', '~*', '&*', '+@all', '-client')
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    const url = server.url.replace('redis://', 'redis://no-client:secret@')
+    const clients = [new Redis(url), new Redis(url)]
+    try {
+      const first = cache<string, string>({ redis: clients[0], valueType: 'string', sync: 'tracking' })
+      const second = cache<string, string>(
+        { redis: clients[1], valueType: 'string', sync: 'tracking' },
+        first.name,
+      )
+      await Promise.all([first.ready(), second.ready()])
+      expect(warnings).toHaveBeenCalled()
+      expect(String(warnings.mock.calls[0]?.[0])).toMatch(/falls back to sync 'pubsub'/)
+      // pubsub still carries flipcache's own writes.
+      await first.set('k', 'v1')
+      expect(await second.get('k')).toBe('v1')
+      const heard = nextInvalidation(second, 'remote')
+      await first.set('k', 'v2')
+      await heard
+      expect(await second.get('k')).toBe('v2')
+      await Promise.all([first.close(), second.close()])
+    } finally {
+      for (const each of clients) each.disconnect()
+      warnings.mockRestore()
+      await admin.call('ACL', 'DELUSER', 'no-client')
+    }
+  })
+})
