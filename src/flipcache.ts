@@ -15,7 +15,7 @@ import {
   resolveOptions,
 } from './options.js'
 import { CircuitBreaker } from './remote/circuit-breaker.js'
-import { type Connection, connect, disconnect } from './remote/connection.js'
+import { type Connection, connect, disconnect, whenUnreachable } from './remote/connection.js'
 import { PipelineBatcher } from './remote/pipeline-batcher.js'
 import { StringStore } from './remote/string-store.js'
 import { SlidingExpiry } from './sliding-expiry.js'
@@ -24,6 +24,7 @@ import { Coherence } from './sync/coherence.js'
 import type { InvalidationOrigin } from './sync/sync-bus.js'
 import type { KeyCodec } from './types/key-type.js'
 import { asReply, type RedisValue } from './types/value-codec.js'
+import { within } from './within.js'
 import { Writes } from './writes.js'
 
 /** Per-call options of `set` and `setMany`. */
@@ -74,6 +75,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #sliding: SlidingExpiry<V> | undefined
   readonly #coherence: Coherence<K, V>
   readonly #writes: Writes<K, V>
+  #starting: Promise<void> | undefined
   readonly #readThrough: ReadThrough<K, V>
   readonly #stats = new StatsCounter()
   readonly #reporter: ErrorReporter
@@ -123,6 +125,15 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       emitter: this,
       closed: () => this.#closing !== undefined,
     })
+    // The first calls wait until the cache hears the other instances, so that L1 is in use from the
+    // start; not past `timeout`, nor once the client is seen to fail: then they go on, without L1
+    // until it does.
+    if (this.#options.sync !== 'none') {
+      const listening = Promise.race([this.#coherence.ready, whenUnreachable(this.#connection.client)])
+      this.#starting = within(listening, timeoutMs, () => undefined).then(() => {
+        this.#starting = undefined
+      })
+    }
     this.#writes = new Writes({
       store: this.#store,
       local: this.#local,
@@ -148,9 +159,9 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   }
 
   /**
-   * Resolves once the cache listens to the other instances (its sync subscription is in place), at
-   * once with `sync: 'none'`. L1 copies made before that are dropped when it happens, since a write
-   * meanwhile could have gone unheard: await it before serving traffic to keep those copies.
+   * Resolves once the cache hears the other instances (its sync subscription, and tracking, are in
+   * place); at once with `sync: 'none'`. The first calls wait for it themselves, for at most
+   * `timeout`; until it holds, L1 keeps no copies, since a write meanwhile could go unheard.
    */
   ready(): Promise<void> {
     this.#checkOpen()
@@ -168,6 +179,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       throw new TypeError(`Expected the loader to be a function, got ${describe(loader)}`)
     }
     const load = options === undefined ? this.#options.load : resolveLoad(options, this.#options.load)
+    if (this.#starting !== undefined) await this.#starting
     return this.#getOrSet(key, loader, load)
   }
 
@@ -188,6 +200,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const load = resolveLoad(loadOptions, this.#options.load)
     return async (...args: A): Promise<V> => {
       this.#checkOpen()
+      if (this.#starting !== undefined) await this.#starting
       return this.#getOrSet(keyOf(...args), () => fn(...args), load)
     }
   }
@@ -214,6 +227,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     // hit skips validation, and a miss validates before going to Redis.
     const unchecked = this.#keysAreStrings && typeof key === 'string'
     const encoded = unchecked ? (key as string) : this.#keys.encode(key)
+    if (this.#starting !== undefined) await this.#starting
     const now = Date.now()
     const entry = this.#local.get(encoded, now)
     if (entry !== undefined) return this.#hit(encoded, entry, now)
@@ -227,6 +241,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#checkOpen()
     const encoded: string[] = []
     for (const key of keys) encoded.push(this.#keys.encode(key))
+    if (this.#starting !== undefined) await this.#starting
     const values = new Array<V | undefined>(encoded.length)
     if (!this.#local.enabled) {
       if (encoded.length === 0) return values
@@ -264,6 +279,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async has(key: K): Promise<boolean> {
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
+    if (this.#starting !== undefined) await this.#starting
     if (this.#local.peek(encoded, Date.now()) !== undefined) return true
     return this.#remote(this.#store.exists(encoded))
   }
@@ -279,7 +295,9 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
     const ttlMs = this.#ttlFor(options)
-    await this.#writes.write([[encoded, this.#writes.encode(encoded, value)]], ttlMs)
+    const encodedValue = this.#writes.encode(encoded, value)
+    if (this.#starting !== undefined) await this.#starting
+    await this.#writes.write([[encoded, encodedValue]], ttlMs)
   }
 
   /** Writes every `[key, value]` in one round trip; nothing is written if any key or value is invalid. */
@@ -295,19 +313,24 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       const key = this.#keys.encode(entry[0])
       return [key, this.#writes.encode(key, entry[1])]
     })
-    if (encoded.length > 0) await this.#writes.write(encoded, ttlMs)
+    if (encoded.length === 0) return
+    if (this.#starting !== undefined) await this.#starting
+    await this.#writes.write(encoded, ttlMs)
   }
 
   /** Removes `key` from Redis and L1; resolves to whether Redis had it. */
   async delete(key: K): Promise<boolean> {
     this.#checkOpen()
-    return (await this.#writes.remove([this.#keys.encode(key)])) > 0
+    const encoded = this.#keys.encode(key)
+    if (this.#starting !== undefined) await this.#starting
+    return (await this.#writes.remove([encoded])) > 0
   }
 
   /** Removes every key in one `UNLINK`; resolves to how many Redis had. */
   async deleteMany(keys: Iterable<K>): Promise<number> {
     this.#checkOpen()
     const encoded = [...new Set(Array.from(keys, (key) => this.#keys.encode(key)))]
+    if (this.#starting !== undefined) await this.#starting
     return encoded.length === 0 ? 0 : this.#writes.remove(encoded)
   }
 
@@ -321,6 +344,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   /** Removes this namespace's keys only (SCAN + UNLINK in batches, never KEYS), and empties L1. */
   async clear(): Promise<void> {
     this.#checkOpen()
+    if (this.#starting !== undefined) await this.#starting
     this.#lookups.invalidateAll()
     this.#local.clear()
     try {

@@ -26,6 +26,7 @@ export interface LocalEntry<V> {
 export class LocalTier<V> {
   readonly #lru: QuickLRU<string, LocalEntry<V>> | undefined
   readonly #ttlMs: number
+  #paused = false
 
   constructor(maxEntries: number, ttlMs: number) {
     this.#lru = maxEntries > 0 ? new QuickLRU({ maxSize: maxEntries }) : undefined
@@ -63,10 +64,18 @@ export class LocalTier<V> {
     return entry
   }
 
-  /** Keeps `value`, unless Redis has already expired it (`redisUntil <= now`). */
+  /**
+   * Stops (or resumes) keeping new copies: while the cache cannot hear the other instances yet, a
+   * copy could miss the news of a write and go stale unnoticed.
+   */
+  pauseFills(paused: boolean): void {
+    this.#paused = paused
+  }
+
+  /** Keeps `value`, unless Redis has already expired it (`redisUntil <= now`) or fills are paused. */
   set(key: string, value: V, now: number, redisUntil: number, freshUntil = Number.POSITIVE_INFINITY): void {
     if (this.#lru === undefined) return
-    if (redisUntil <= now) {
+    if (redisUntil <= now || this.#paused) {
       this.#lru.delete(key)
       return
     }

@@ -67,6 +67,29 @@ export function whenReady(client: RedisClient): Promise<void> {
   return ready
 }
 
+const failures = new WeakMap<RedisClient, Promise<void>>()
+
+/**
+ * Resolves as soon as `client` is known not to reach Redis: now, if a connection attempt already
+ * failed, else at its next 'close'. One promise and one listener per client.
+ */
+export function whenUnreachable(client: RedisClient): Promise<void> {
+  if (client.status === 'reconnecting' || client.status === 'end' || client.status === 'close') {
+    return Promise.resolve()
+  }
+  let failed = failures.get(client)
+  if (failed === undefined) {
+    failed = new Promise<void>((resolve) => {
+      client.once('close', () => {
+        failures.delete(client)
+        resolve()
+      })
+    })
+    failures.set(client, failed)
+  }
+  return failed
+}
+
 /** Closes a client flipcache opened: QUIT, or a hard disconnect when Redis does not answer in time. */
 export async function disconnect(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'end') return

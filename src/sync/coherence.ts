@@ -47,6 +47,7 @@ export class Coherence<K, V> {
       invalidate: config.sync !== 'none',
       onInvalidate: (keys, origin) => this.#invalidate(keys, origin),
     })
+    if (config.sync !== 'none') config.local.pauseFills(true)
     this.ready = config.sync === 'none' ? Promise.resolve() : this.#listen()
   }
 
@@ -69,8 +70,8 @@ export class Coherence<K, V> {
 
   /**
    * Subscribes to the sync channel (and, with `sync: 'tracking'`, arms Redis's client tracking for
-   * this namespace), retrying every `timeout` (at most 1 s) until it holds or the cache closes; then
-   * drops what L1 took in before, since a write meanwhile may have gone unheard.
+   * this namespace), retrying every `timeout` (at most 1 s) until it holds or the cache closes. Until
+   * then L1 keeps no copies, since a write meanwhile could go unheard.
    */
   async #listen(): Promise<void> {
     const { closed, sync, timeoutMs, local } = this.#config
@@ -78,7 +79,7 @@ export class Coherence<K, V> {
       new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 1000)).unref())
     while (!closed() && !(await this.bus.start())) await retry()
     while (!closed() && sync === 'tracking' && !(await this.#track())) await retry()
-    if (local.size > 0) this.#invalidate('all', 'reconnect')
+    local.pauseFills(false)
   }
 
   /** Arms client tracking; false to try again later. A server that refuses it leaves pubsub alone. */
