@@ -8,6 +8,14 @@ import { type RedisServer, startRedisServer } from '../support/redis-server.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Waits until a lock holder has taken the lock of `key` in cache `name`. */
+async function lockTaken(name: string, key: string): Promise<void> {
+  await vi.waitFor(async () => expect(await admin.exists(`_lock:${name}:${key}`)).toBe(1), {
+    timeout: 5_000,
+    interval: 5,
+  })
+}
+
 // These tests FLUSHALL, kill lock holders and count commands: they run on a server of their own.
 let server: RedisServer
 let admin: Redis
@@ -38,7 +46,7 @@ describe('getOrSet() locks', () => {
       return 'slow'
     })
     const first = holder.getOrSet('k', loader)
-    await sleep(30)
+    await lockTaken(holder.name, 'k')
     const second = waiter.getOrSet('k', loader)
     await sleep(200)
     // Twice the ttl later, the lock still stands, extended by its holder.
@@ -56,7 +64,8 @@ describe('getOrSet() locks', () => {
       await sleep(400)
       return 'v'
     })
-    await sleep(30)
+    await lockTaken(holder.name, 'k')
+    await Promise.all(waiters.map((waiter) => waiter.ready()))
     let results: string[] = []
     const commands = await countCommands(admin, async () => {
       const startedAt = performance.now()
@@ -82,7 +91,8 @@ describe('getOrSet() locks', () => {
     const hung = holder
       .getOrSet('k', () => new Promise<string>(() => {}), { hardTimeout: 400 })
       .catch(() => 'gave up')
-    await sleep(30)
+    await lockTaken(holder.name, 'k')
+    await waiter.ready()
     const startedAt = performance.now()
     expect(await waiter.getOrSet('k', async () => 'own')).toBe('own')
     expect(performance.now() - startedAt).toBeLessThan(1_000)
