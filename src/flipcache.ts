@@ -115,6 +115,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#coherence = new Coherence({
       name,
       sync: this.#options.sync,
+      pubsubDict: this.#options.pubsubDictChannels,
       client: this.#connection.client,
       batcher,
       timeoutMs,

@@ -81,6 +81,11 @@ export interface FlipCacheOptions<K, V> {
    * `'none'` sends nothing (L1 copies live at most `localTtl`). @default 'pubsub' with L1 on, else 'none'
    */
   sync?: SyncMode
+  /**
+   * Also publish each written key on `${name}/update` or `${name}/delete`, and listen there, as
+   * Python's redis_pubsub_dict does, for fleets that mix both. @default false
+   */
+  pubsubDictChannels?: boolean
 }
 
 /** The options after validation, with every default filled in and durations in milliseconds. */
@@ -100,6 +105,7 @@ export interface ResolvedOptions<K, V> {
   lockPrefix: string
   lockRelease: ((error: LockLostError) => void) | undefined
   sync: SyncMode
+  pubsubDictChannels: boolean
 }
 
 const knownOptions = new Set<string>([
@@ -124,6 +130,7 @@ const knownOptions = new Set<string>([
   'lockPrefix',
   'lockRelease',
   'sync',
+  'pubsubDictChannels',
 ])
 
 /** Validates a cache name: a non-empty string without whitespace. */
@@ -179,7 +186,16 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     lockPrefix: resolveLockPrefix(options.lockPrefix),
     lockRelease: resolveLockRelease(options.lockRelease),
     sync: resolveSync(options.sync, localMax),
+    pubsubDictChannels: resolvePubsubDict(options.pubsubDictChannels),
   }
+}
+
+function resolvePubsubDict(option: unknown): boolean {
+  if (option === undefined) return false
+  if (typeof option !== 'boolean') {
+    throw new TypeError(`Expected \`pubsubDictChannels\` to be a boolean, got ${describe(option)}`)
+  }
+  return option
 }
 
 function resolveSync(sync: unknown, localMax: number): SyncMode {

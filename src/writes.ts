@@ -86,7 +86,7 @@ export class Writes<K, V> {
       lookups.invalidate(key)
       local.delete(key)
     }
-    coherence.written(keys)
+    coherence.written(keys, true)
     try {
       const removed = await store.remove(keys)
       stats.deletes += removed

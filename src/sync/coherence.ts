@@ -11,6 +11,8 @@ import { TrackingRefusedError, trackingHub } from './tracking-hub.js'
 export interface CoherenceConfig<K, V> {
   name: string
   sync: SyncMode
+  /** Also speak redis_pubsub_dict's `<name>/update` and `<name>/delete` channels. */
+  pubsubDict: boolean
   client: RedisClient
   batcher: PipelineBatcher
   timeoutMs: number
@@ -45,6 +47,7 @@ export class Coherence<K, V> {
       hub: subscriberHub(config.client),
       timeoutMs: config.timeoutMs,
       invalidate: config.sync !== 'none',
+      pubsubDict: config.pubsubDict,
       onInvalidate: (keys, origin) => this.#invalidate(keys, origin),
     })
     if (config.sync !== 'none') config.local.pauseFills(true)
@@ -52,8 +55,8 @@ export class Coherence<K, V> {
   }
 
   /** This instance is writing or deleting `keys`: the other instances hear of it in the same round trip. */
-  written(keys: string[]): void {
-    this.bus.written(keys)
+  written(keys: string[], deleted = false): void {
+    this.bus.written(keys, deleted)
     this.#announce(keys, 'local')
   }
 

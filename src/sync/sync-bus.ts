@@ -34,6 +34,11 @@ export interface SyncBusConfig {
   timeoutMs: number
   /** Whether writes are broadcast and received ('pubsub'); otherwise only lock notices travel. */
   invalidate: boolean
+  /**
+   * Also publish each written key on `${name}/update` or `${name}/delete` and listen there, as
+   * Python's redis_pubsub_dict (PubSubRedisDict, PubSubCacheManager) does, for mixed fleets.
+   */
+  pubsubDict: boolean
   /** Another instance changed these keys (or, with 'all', anything), or messages may have been lost. */
   onInvalidate: (keys: string[] | 'all', origin: InvalidationOrigin) => void
 }
@@ -50,6 +55,8 @@ export class SyncBus {
   readonly #channel: string
   readonly #waiters = new Map<string, Set<() => void>>()
   #written = new Set<string>()
+  /** Keys of this tick that were deleted (for redis_pubsub_dict's delete channel). */
+  #deleted = new Set<string>()
   #listening: Promise<(() => void) | undefined> | undefined
   #closed = false
   sent = 0
@@ -70,10 +77,14 @@ export class SyncBus {
     return this.#listen().then((stop) => stop !== undefined)
   }
 
-  /** `keys` are being written or deleted: other instances hear of it in this tick's pipeline. */
-  written(keys: Iterable<string>): void {
+  /** `keys` are being written (or deleted): other instances hear of it in this tick's pipeline. */
+  written(keys: Iterable<string>, deleted = false): void {
     if (!this.#config.invalidate) return
-    for (const key of keys) this.#written.add(key)
+    for (const key of keys) {
+      this.#written.add(key)
+      if (deleted) this.#deleted.add(key)
+      else this.#deleted.delete(key)
+    }
   }
 
   /** A lock holder stored `key`: waiters wake. (When writes are broadcast, the store's own message did it.) */
@@ -141,8 +152,17 @@ export class SyncBus {
   #flushWritten(): void {
     if (this.#written.size === 0) return
     const keys = [...this.#written]
+    const deleted = this.#deleted
     this.#written = new Set()
+    this.#deleted = new Set()
     this.#publish({ o: this.#config.origin, e: 'w', k: keys })
+    if (!this.#config.pubsubDict) return
+    // redis_pubsub_dict speaks one key per message, on a channel per kind of change.
+    const { batcher, name } = this.#config
+    for (const key of keys) {
+      const channel = `${name}/${deleted.has(key) ? 'delete' : 'update'}`
+      batcher.command('PUBLISH', [channel, key]).catch(() => {})
+    }
   }
 
   #publish(message: SyncMessage): Promise<void> {
@@ -155,29 +175,53 @@ export class SyncBus {
   }
 
   #listen(): Promise<(() => void) | undefined> {
-    this.#listening ??= this.#config.hub
-      .listen(
-        this.#channel,
-        {
-          message: (message) => this.#receive(message),
-          reconnected: () => {
-            if (this.#config.invalidate) this.#config.onInvalidate('all', 'reconnect')
-          },
-        },
-        this.#config.timeoutMs,
-      )
-      .then(
-        (stop) => {
-          if (this.#closed) stop()
-          return stop
-        },
-        // Without a subscription, waiters still poll; the next wait tries to subscribe again.
-        () => {
-          this.#listening = undefined
-          return undefined
-        },
-      )
+    this.#listening ??= this.#subscribeAll().then(
+      (stop) => {
+        if (this.#closed) stop()
+        return stop
+      },
+      // Without a subscription, waiters still poll; the next wait tries to subscribe again.
+      () => {
+        this.#listening = undefined
+        return undefined
+      },
+    )
     return this.#listening
+  }
+
+  /** The cache's channel (and redis_pubsub_dict's, when asked); all or none. */
+  async #subscribeAll(): Promise<() => void> {
+    const { hub, timeoutMs, name, pubsubDict, invalidate } = this.#config
+    const reconnected = (): void => {
+      if (invalidate) this.#config.onInvalidate('all', 'reconnect')
+    }
+    const subscriptions = [
+      hub.listen(this.#channel, { message: (text) => this.#receive(text), reconnected }, timeoutMs),
+    ]
+    if (pubsubDict && invalidate) {
+      for (const kind of ['update', 'delete']) {
+        subscriptions.push(
+          hub.listen(`${name}/${kind}`, { message: (key) => this.#receiveKey(key) }, timeoutMs),
+        )
+      }
+    }
+    const settled = await Promise.allSettled(subscriptions)
+    const stops = settled.flatMap((each) => (each.status === 'fulfilled' ? [each.value] : []))
+    const stopAll = (): void => {
+      for (const stop of stops) stop()
+    }
+    const failed = settled.find((each) => each.status === 'rejected')
+    if (failed !== undefined) {
+      stopAll()
+      throw (failed as PromiseRejectedResult).reason
+    }
+    return stopAll
+  }
+
+  /** A key from redis_pubsub_dict's channels (its own messages carry no origin: ours come back too). */
+  #receiveKey(key: string): void {
+    this.received++
+    this.#config.onInvalidate([key], 'remote')
   }
 
   #receive(text: string): void {

@@ -191,6 +191,33 @@ describe("sync: 'pubsub'", () => {
 
   it('the sync option is validated', () => {
     expect(() => cache({ sync: 'gossip' as never })).toThrow(/sync.*'gossip'/)
+    expect(() => cache({ pubsubDictChannels: 'yes' as never })).toThrow(/pubsubDictChannels.*'yes'/)
+  })
+
+  it("pubsubDictChannels speaks redis_pubsub_dict's <name>/update and <name>/delete channels both ways", async () => {
+    const [a] = (await instances(1, { pubsubDictChannels: true })) as [FlipCache<string, string>]
+    const python = new Redis(server.url)
+    const heard: [string, string][] = []
+    await python.subscribe(`${a.name}/update`, `${a.name}/delete`)
+    python.on('message', (channel: string, message: string) => heard.push([channel, message]))
+    await a.set('k', 'v')
+    await a.delete('gone')
+    await vi.waitFor(() =>
+      expect(heard).toEqual([
+        [`${a.name}/update`, 'k'],
+        [`${a.name}/delete`, 'gone'],
+      ]),
+    )
+    // Its own messages come back on those channels (they carry no origin): wait for both echoes.
+    await vi.waitFor(() => expect(a.stats().invalidationsReceived).toBe(2))
+    // A PubSubRedisDict in Python updates key k: this instance drops its copy.
+    expect(await a.get('k')).toBe('v')
+    expect(a.peek('k')).toBe('v')
+    const invalidated = nextInvalidation(a, 'remote')
+    await admin.publish(`${a.name}/update`, 'k')
+    expect(await invalidated).toEqual({ keys: ['k'], origin: 'remote' })
+    expect(a.peek('k')).toBeUndefined()
+    python.disconnect()
   })
 })
 
