@@ -11,8 +11,9 @@ import { BenchContext } from './support/context.js'
 import { redactUrl } from './support/format.js'
 import { serverVersion } from './support/redis-info.js'
 import type { Scenario } from './support/scenario.js'
+import { sync } from './sync.js'
 
-const scenarios: Scenario[] = [published, l1, getmany, roundtrips, concurrent, getOrSet]
+const scenarios: Scenario[] = [published, l1, getmany, roundtrips, concurrent, getOrSet, sync]
 
 async function main(): Promise<number> {
   let args: ReturnType<typeof parseBenchArgs>

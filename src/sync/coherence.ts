@@ -47,6 +47,7 @@ export class Coherence<K, V> {
       hub: subscriberHub(config.client),
       timeoutMs: config.timeoutMs,
       invalidate: config.sync !== 'none',
+      publishWrites: config.sync === 'pubsub',
       pubsubDict: config.pubsubDict,
       onInvalidate: (keys, origin) => this.#invalidate(keys, origin),
     })
@@ -101,6 +102,7 @@ export class Coherence<K, V> {
       return true
     } catch (error) {
       if (!(error instanceof TrackingRefusedError)) return false
+      this.bus.publishWrites()
       process.emitWarning(`${error.message}; FlipCache \`${name}\` falls back to sync 'pubsub'`, {
         type: 'FlipCacheWarning',
         code: 'E_TRACKING_REFUSED',

@@ -32,8 +32,13 @@ export interface SyncBusConfig {
   batcher: PipelineBatcher
   hub: SubscriberHub
   timeoutMs: number
-  /** Whether writes are broadcast and received ('pubsub'); otherwise only lock notices travel. */
+  /** Whether other instances' messages invalidate L1 ('pubsub', 'tracking'); otherwise only lock notices count. */
   invalidate: boolean
+  /**
+   * Whether this instance's writes are broadcast ('pubsub'). With 'tracking' Redis tells the others
+   * itself, and a message would only cost the writer a round of its own echo.
+   */
+  publishWrites: boolean
   /**
    * Also publish each written key on `${name}/update` or `${name}/delete` and listen there, as
    * Python's redis_pubsub_dict (PubSubRedisDict, PubSubCacheManager) does, for mixed fleets.
@@ -59,12 +64,17 @@ export class SyncBus {
   #deleted = new Set<string>()
   #listening: Promise<(() => void) | undefined> | undefined
   #closed = false
+  #publishWrites: boolean
+  readonly #ownPrefix: string
   sent = 0
   received = 0
 
   constructor(config: SyncBusConfig) {
     this.#config = config
     this.#channel = `${config.name}:__sync`
+    this.#publishWrites = config.publishWrites
+    // Messages are serialized with the origin first, so an instance spots its own without parsing.
+    this.#ownPrefix = `{"o":${JSON.stringify(config.origin)},`
     config.batcher.beforeFlush(() => this.#flushWritten())
   }
 
@@ -79,7 +89,7 @@ export class SyncBus {
 
   /** `keys` are being written (or deleted): other instances hear of it in this tick's pipeline. */
   written(keys: Iterable<string>, deleted = false): void {
-    if (!this.#config.invalidate) return
+    if (!this.#publishWrites) return
     for (const key of keys) {
       this.#written.add(key)
       if (deleted) this.#deleted.add(key)
@@ -89,8 +99,13 @@ export class SyncBus {
 
   /** A lock holder stored `key`: waiters wake. (When writes are broadcast, the store's own message did it.) */
   loaded(key: string): void {
-    if (this.#config.invalidate) return
+    if (this.#publishWrites) return
     this.#publish({ o: this.#config.origin, e: 'w', k: [key] })
+  }
+
+  /** Starts broadcasting writes (tracking was refused: the other instances need the messages). */
+  publishWrites(): void {
+    this.#publishWrites = true
   }
 
   /** A lock holder gave up on `key` without a value: waiters try the lock themselves. */
@@ -225,6 +240,7 @@ export class SyncBus {
   }
 
   #receive(text: string): void {
+    if (text.startsWith(this.#ownPrefix)) return
     let message: Partial<SyncMessage>
     try {
       message = JSON.parse(text) as Partial<SyncMessage>

@@ -1,0 +1,155 @@
+import type { FlipCache, SyncMode } from '../src/index.js'
+import type { BenchContext } from './support/context.js'
+import { formatCount, formatDuration, formatRatio, formatRme, formatSpread } from './support/format.js'
+import { measure, ratio, ratioSpread, resultOf } from './support/measure.js'
+import type { Scenario } from './support/scenario.js'
+import { printTable } from './support/table.js'
+
+const KEYS = 100
+/** The writer's pace: one write per millisecond, 1,000 writes/s. */
+const WRITE_INTERVAL_MS = 1
+
+/** How fast a write reaches another instance's L1, and what keeping L1 coherent costs a writer. */
+export const sync: Scenario = {
+  name: 'sync',
+  summary: 'invalidation delay between two instances (pubsub, tracking) and the write cost of sync',
+  async run(context) {
+    const writes = context.quick ? 300 : 2000
+    const rows: string[][] = []
+    for (const mode of ['pubsub', 'tracking'] as const) {
+      const delays = await propagation(context, mode, writes)
+      delays.sort((a, b) => a - b)
+      rows.push([
+        mode,
+        formatCount(delays.length),
+        formatDuration(percentile(delays, 0.5)),
+        formatDuration(percentile(delays, 0.99)),
+        formatDuration(delays.at(-1) ?? 0),
+      ])
+    }
+    printTable(
+      `sync: a writes at ~1,000 writes/s, b holds every key in L1; delay from a's set() resolving to b's invalidation`,
+      [
+        { header: 'sync' },
+        { header: 'writes', align: 'right' },
+        { header: 'p50', align: 'right' },
+        { header: 'p99', align: 'right' },
+        { header: 'max', align: 'right' },
+      ],
+      rows,
+      [
+        'A negative delay (b heard before a’s set() resolved) counts as 0. Target: p99 under 5 ms on loopback.',
+      ],
+    )
+    await writeCost(context)
+  },
+}
+
+/** Delays (ms) from each of `writes` writes by one instance to another instance's invalidation. */
+async function propagation(context: BenchContext, mode: SyncMode, writes: number): Promise<number[]> {
+  const writer = context.cache<string, string>(`sync-${mode}`, {
+    redis: await context.client(),
+    valueType: 'string',
+    sync: mode,
+  })
+  const reader = context.cache<string, string>(
+    `sync-${mode}`,
+    { redis: await context.client(), valueType: 'string', sync: mode, localTtl: '1h' },
+    writer.name,
+  )
+  await Promise.all([writer.ready(), reader.ready()])
+  const keys = Array.from({ length: KEYS }, (_, index) => `key:${index}`)
+  await writer.setMany(keys.map((key) => [key, 'v0']))
+  await reader.getMany(keys)
+  // The latest write of each key: when its set() resolved, and when the reader heard of it.
+  const latest = new Map<string, { resolvedAt?: number; heardAt?: number }>()
+  const records: { resolvedAt?: number; heardAt?: number }[] = []
+  reader.on('invalidate', ({ keys: changed, origin }) => {
+    if (origin !== 'remote' && origin !== 'tracking') return
+    const heardAt = performance.now()
+    for (const key of changed === 'all' ? [] : changed) {
+      const record = latest.get(key)
+      if (record !== undefined && record.heardAt === undefined) record.heardAt = heardAt
+    }
+  })
+  const startedAt = performance.now()
+  for (let index = 0; index < writes; index++) {
+    const key = keys[index % KEYS] as string
+    // Pace the writer: write `index` is due at startedAt + index ms.
+    const wait = startedAt + index * WRITE_INTERVAL_MS - performance.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    const record: { resolvedAt?: number; heardAt?: number } = {}
+    latest.set(key, record)
+    records.push(record)
+    await writer.set(key, `v${index + 1}`)
+    record.resolvedAt = performance.now()
+  }
+  // Let the last invalidations arrive.
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const unheard = records.filter((record) => record.heardAt === undefined).length
+  if (unheard > 0) console.log(`  sync ${mode}: ${unheard} of ${writes} writes were not heard by the reader`)
+  return records.flatMap(({ resolvedAt, heardAt }) =>
+    resolvedAt === undefined || heardAt === undefined ? [] : [Math.max(0, heardAt - resolvedAt)],
+  )
+}
+
+/** Sequential sets and 100-key setMany with sync off, pubsub and tracking. */
+async function writeCost(context: BenchContext): Promise<void> {
+  const caches = new Map<SyncMode, FlipCache<string, string>>()
+  for (const mode of ['none', 'pubsub', 'tracking'] as const) {
+    const cache = context.cache<string, string>(`cost-${mode}`, {
+      redis: await context.client(),
+      valueType: 'string',
+      sync: mode,
+    })
+    await cache.ready()
+    caches.set(mode, cache)
+  }
+  const keys = Array.from({ length: KEYS }, (_, index) => `key:${index}`)
+  const tasks = [...caches].flatMap(([mode, cache]) => [
+    {
+      name: `set, sync ${mode}`,
+      ops: KEYS,
+      fn: async () => {
+        for (const key of keys) await cache.set(key, 'value')
+      },
+    },
+    {
+      name: `setMany of ${KEYS}, sync ${mode}`,
+      ops: KEYS,
+      fn: () => cache.setMany(keys.map((key) => [key, 'value'])),
+    },
+  ])
+  const results = await measure(tasks, context.timing)
+  const rows = tasks.map(({ name }) => {
+    const result = resultOf(results, name)
+    const baseline = resultOf(results, name.replace(/sync \w+$/, 'sync none'))
+    return [
+      name,
+      formatCount(result.opsPerSec),
+      formatDuration(result.opMs),
+      formatRme(result.rme),
+      formatRatio(ratio(result, baseline)),
+      result === baseline ? '' : formatSpread(ratioSpread(result, baseline)),
+    ]
+  })
+  printTable(
+    `sync: what coherence costs a writer (entries written per second)`,
+    [
+      { header: 'task' },
+      { header: 'entries/s', align: 'right' },
+      { header: 'mean/entry', align: 'right' },
+      { header: '', align: 'right' },
+      { header: 'vs sync none', align: 'right' },
+      { header: 'rounds', align: 'right' },
+    ],
+    rows,
+    [
+      'pubsub adds one PUBLISH per tick of writes, in the same round trip; tracking adds it too (for pubsub peers).',
+    ],
+  )
+}
+
+function percentile(sorted: number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0
+}
