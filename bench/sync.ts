@@ -42,7 +42,57 @@ export const sync: Scenario = {
       ],
     )
     await writeCost(context)
+    await clearCost(context, context.quick ? 10_000 : 100_000)
   },
+}
+
+/** clear() of a large namespace: how long it takes, and whether Redis keeps answering meanwhile. */
+async function clearCost(context: BenchContext, entries: number): Promise<void> {
+  const cache = context.cache<string, string>('clear', { redis: await context.client(), valueType: 'string' })
+  const prober = await context.client()
+  for (let start = 0; start < entries; start += 10_000) {
+    const count = Math.min(10_000, entries - start)
+    await cache.setMany(
+      Array.from({ length: count }, (_, index): [string, string] => [`key:${start + index}`, 'v']),
+    )
+  }
+  // A PING every millisecond while the namespace is cleared: its worst round trip shows any stall.
+  const pings: number[] = []
+  let clearing = true
+  const probing = (async () => {
+    while (clearing) {
+      const sentAt = performance.now()
+      await prober.ping()
+      pings.push(performance.now() - sentAt)
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+  })()
+  const startedAt = performance.now()
+  await cache.clear()
+  const took = performance.now() - startedAt
+  clearing = false
+  await probing
+  pings.sort((a, b) => a - b)
+  printTable(
+    `sync: clear() of ${formatCount(entries)} keys (SCAN + UNLINK in batches of 500), with a PING every ms meanwhile`,
+    [
+      { header: 'keys', align: 'right' },
+      { header: 'clear()', align: 'right' },
+      { header: 'PINGs', align: 'right' },
+      { header: 'PING p50', align: 'right' },
+      { header: 'PING max', align: 'right' },
+    ],
+    [
+      [
+        formatCount(entries),
+        formatDuration(took),
+        formatCount(pings.length),
+        formatDuration(percentile(pings, 0.5)),
+        formatDuration(pings.at(-1) ?? 0),
+      ],
+    ],
+    ['Other instances hear of the clear in one message, once the keys are gone.'],
+  )
 }
 
 /** Delays (ms) from each of `writes` writes by one instance to another instance's invalidation. */
