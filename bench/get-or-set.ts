@@ -7,7 +7,7 @@ import {
   formatSpread,
   verdict,
 } from './support/format.js'
-import { measure, ratio, ratioSpread, resultOf } from './support/measure.js'
+import { measure, percentile, ratio, ratioSpread, resultOf } from './support/measure.js'
 import type { Scenario } from './support/scenario.js'
 import { printTable } from './support/table.js'
 
@@ -160,8 +160,4 @@ async function hotKeyHits(context: BenchContext): Promise<void> {
     ],
     ['Target: the read-through path costs no more than 20% over a plain get on an L1 hit.'],
   )
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0
 }

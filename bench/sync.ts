@@ -1,7 +1,7 @@
 import type { FlipCache, SyncMode } from '../src/index.js'
 import type { BenchContext } from './support/context.js'
 import { formatCount, formatDuration, formatRatio, formatRme, formatSpread } from './support/format.js'
-import { measure, ratio, ratioSpread, resultOf } from './support/measure.js'
+import { measure, percentile, ratio, ratioSpread, resultOf } from './support/measure.js'
 import type { Scenario } from './support/scenario.js'
 import { printTable } from './support/table.js'
 
@@ -198,8 +198,4 @@ async function writeCost(context: BenchContext): Promise<void> {
       'pubsub adds one PUBLISH per tick of writes, in the same round trip; tracking adds it too (for pubsub peers).',
     ],
   )
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0
 }

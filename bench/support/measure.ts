@@ -109,3 +109,8 @@ export function resultOf(results: Map<string, Measured>, name: string): Measured
   if (result === undefined) throw new Error(`No result for benchmark task '${name}'`)
   return result
 }
+
+/** The value at `fraction` (0.5: median, 0.99: p99) of numbers sorted in ascending order. */
+export function percentile(sorted: number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0
+}

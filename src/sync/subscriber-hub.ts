@@ -1,4 +1,5 @@
 import type { RedisClient } from '../remote/connection.js'
+import { duplicateOf, perClient, watchReconnections } from '../remote/per-client.js'
 import { within } from '../within.js'
 
 type Listener = (message: string) => void
@@ -53,21 +54,12 @@ export class SubscriberHub {
 
   #open(): RedisClient {
     if (this.#connection !== undefined) return this.#connection
-    // Redis and Cluster both have duplicate(); their signatures differ only in optional overrides.
-    const connection = (this.#client as { duplicate(): RedisClient }).duplicate()
-    // Its failures are not news to anyone: listeners fall back on polling, and it reconnects.
-    connection.on('error', () => {})
+    const connection = duplicateOf(this.#client)
     connection.on('message', (channel: string, message: string) => {
       for (const listener of this.#listeners.get(channel) ?? []) listener.message(message)
     })
     // ioredis resubscribes by itself after a reconnection; what was published meanwhile is lost.
-    let dropped = false
-    connection.on('close', () => {
-      dropped = true
-    })
-    connection.on('ready', () => {
-      if (!dropped) return
-      dropped = false
+    watchReconnections(connection, () => {
       for (const listeners of this.#listeners.values()) {
         for (const listener of listeners) listener.reconnected?.()
       }
@@ -91,14 +83,5 @@ export class SubscriberHub {
   }
 }
 
-const hubs = new WeakMap<RedisClient, SubscriberHub>()
-
 /** The hub of `client`, shared by every cache that uses the client. */
-export function subscriberHub(client: RedisClient): SubscriberHub {
-  let hub = hubs.get(client)
-  if (hub === undefined) {
-    hub = new SubscriberHub(client)
-    hubs.set(client, hub)
-  }
-  return hub
-}
+export const subscriberHub = perClient((client) => new SubscriberHub(client))

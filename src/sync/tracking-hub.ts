@@ -1,4 +1,5 @@
 import type { RedisClient } from '../remote/connection.js'
+import { duplicateOf, perClient, watchReconnections } from '../remote/per-client.js'
 import { within } from '../within.js'
 
 /** What a cache hears from Redis's own invalidations. */
@@ -112,21 +113,13 @@ export class TrackingHub {
   /** The two connections, opened on first use; after either reconnects, tracking is armed anew. */
   async #open(): Promise<{ control: RedisClient; subscriberId: string }> {
     if (this.#subscriber === undefined || this.#control === undefined) {
-      const duplicate = this.#client as { duplicate(override?: object): RedisClient }
       // A name to find the subscriber by in CLIENT LIST: in subscriber mode it cannot run CLIENT ID,
       // and ioredis gives it the name again (and a new id) whenever it reconnects.
       this.#subscriberName = `flipcache-tracking-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
-      const subscriber = duplicate.duplicate({ protocol: 2, connectionName: this.#subscriberName })
-      const control = duplicate.duplicate()
+      const subscriber = duplicateOf(this.#client, { protocol: 2, connectionName: this.#subscriberName })
+      const control = duplicateOf(this.#client)
       for (const connection of [subscriber, control]) {
-        connection.on('error', () => {})
-        let dropped = false
-        connection.on('close', () => {
-          dropped = true
-        })
-        connection.on('ready', () => {
-          if (!dropped) return
-          dropped = false
+        watchReconnections(connection, () => {
           this.#serialize(() => this.#rearm()).catch(() => {})
         })
       }
@@ -191,14 +184,5 @@ export class TrackingHub {
   }
 }
 
-const hubs = new WeakMap<RedisClient, TrackingHub>()
-
 /** The tracking hub of `client`, shared by every cache that uses the client. */
-export function trackingHub(client: RedisClient): TrackingHub {
-  let hub = hubs.get(client)
-  if (hub === undefined) {
-    hub = new TrackingHub(client)
-    hubs.set(client, hub)
-  }
-  return hub
-}
+export const trackingHub = perClient((client) => new TrackingHub(client))

@@ -1,0 +1,36 @@
+import type { RedisClient } from './connection.js'
+
+/** `create(client)` made once per client and shared by every cache that uses the client. */
+export function perClient<T>(create: (client: RedisClient) => T): (client: RedisClient) => T {
+  const made = new WeakMap<RedisClient, T>()
+  return (client) => {
+    let value = made.get(client)
+    if (value === undefined) {
+      value = create(client)
+      made.set(client, value)
+    }
+    return value
+  }
+}
+
+/** A connection flipcache opened with `duplicate()` (Redis and Cluster differ only in optional overrides). */
+export function duplicateOf(client: RedisClient, override?: object): RedisClient {
+  return (client as { duplicate(override?: object): RedisClient }).duplicate(override)
+}
+
+/**
+ * Calls `reconnected` each time `connection` is ready again after a drop. Its own errors are not
+ * news to anyone (it reconnects by itself), so they are listened to, and left there.
+ */
+export function watchReconnections(connection: RedisClient, reconnected: () => void): void {
+  connection.on('error', () => {})
+  let dropped = false
+  connection.on('close', () => {
+    dropped = true
+  })
+  connection.on('ready', () => {
+    if (!dropped) return
+    dropped = false
+    reconnected()
+  })
+}
