@@ -99,7 +99,12 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         ? undefined
         : new CircuitBreaker(this.#options.breaker, (change) => this.emit('redis', change))
     const batcher = new PipelineBatcher(this.#connection.client, timeoutMs, breaker)
-    this.#store = new StringStore(batcher, name, valueCodec.reply)
+    // Compressed values are bytes: with compression on, replies are read as bytes for every codec.
+    this.#store = new StringStore(
+      batcher,
+      name,
+      this.#options.compression === undefined ? valueCodec.reply : 'buffer',
+    )
     this.#local = new LocalTier(localMax, localTtlMs)
     this.#lookups = new Lookups({
       store: this.#store,
@@ -141,6 +146,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       lookups: this.#lookups,
       coherence: this.#coherence,
       codec: valueCodec,
+      compression: this.#options.compression,
       stats: this.#stats,
       report: (error) => this.#report(error),
     })

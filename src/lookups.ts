@@ -1,8 +1,8 @@
 import { DecodeError } from './errors.js'
 import type { LocalTier } from './local/local-tier.js'
 import type { StringStore } from './remote/string-store.js'
-import { afterHeader, hasHeader, readHeader } from './types/entry-header.js'
-import type { RedisValue, ValueCodec } from './types/value-codec.js'
+import { hasHeader, readHeader } from './types/entry-header.js'
+import { asReply, type RedisValue, type ValueCodec } from './types/value-codec.js'
 
 /** What a lookup yields for a key Redis does not have (or holds undecodable data under). */
 export const MISSING: unique symbol = Symbol('flipcache.missing')
@@ -177,11 +177,12 @@ export class Lookups<V> {
       let fresh = Number.POSITIVE_INFINITY
       try {
         if (hasHeader(raw)) {
-          const header = readHeader(raw)
-          fresh = header.freshUntil
-          raw = afterHeader(raw, header.start)
+          const stored = readHeader(raw)
+          fresh = stored.freshUntil
+          raw = stored.payload
         }
-        value = codec.decode(raw)
+        // With compression the store reads bytes; a codec that reads strings gets one.
+        value = codec.decode(asReply(raw, codec.reply))
       } catch (error) {
         this.#config.report(new DecodeError(this.#config.store.redisKey(key), 'the value', { cause: error }))
         values[index] = MISSING

@@ -53,7 +53,7 @@ export class NamespaceScan<K, V> {
         if (decodedKey === MISSING) continue
         let stored: { value: V; freshUntil: number }
         try {
-          stored = decodeStored((data) => codec.decode(data), raw)
+          stored = decodeStored(codec, raw)
         } catch (error) {
           report(new DecodeError(store.redisKey(key), 'the value', { cause: error }))
           continue

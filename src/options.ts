@@ -11,6 +11,7 @@ import {
 import type { BreakerSettings } from './remote/circuit-breaker.js'
 import { checkRedisInput, type RedisInput } from './remote/connection.js'
 import { SyncMode } from './sync/sync-bus.js'
+import { type Compression, CompressionAlgorithm } from './types/entry-header.js'
 import { type KeyCodec, type KeyType, keyCodecFor } from './types/key-type.js'
 import type { RedisValue, ValueCodec } from './types/value-codec.js'
 import {
@@ -86,6 +87,12 @@ export interface FlipCacheOptions<K, V> {
    * Python's redis_pubsub_dict does, for fleets that mix both. @default false
    */
   pubsubDictChannels?: boolean
+  /**
+   * Compresses values whose encoding is longer than `threshold` bytes with `algorithm` (node:zlib),
+   * marked in a header so that reads expand them; smaller values stay raw. Every instance of the
+   * namespace must set it to read what it writes. @default false
+   */
+  compress?: { threshold?: number; algorithm?: CompressionAlgorithm } | false
 }
 
 /** The options after validation, with every default filled in and durations in milliseconds. */
@@ -106,6 +113,7 @@ export interface ResolvedOptions<K, V> {
   lockRelease: ((error: LockLostError) => void) | undefined
   sync: SyncMode
   pubsubDictChannels: boolean
+  compression: Compression | undefined
 }
 
 const knownOptions = new Set<string>([
@@ -131,6 +139,7 @@ const knownOptions = new Set<string>([
   'lockRelease',
   'sync',
   'pubsubDictChannels',
+  'compress',
 ])
 
 /** Validates a cache name: a non-empty string without whitespace. */
@@ -187,7 +196,34 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     lockRelease: resolveLockRelease(options.lockRelease),
     sync: resolveSync(options.sync, localMax),
     pubsubDictChannels: resolvePubsubDict(options.pubsubDictChannels),
+    compression: resolveCompression(options.compress),
   }
+}
+
+function resolveCompression(option: unknown): Compression | undefined {
+  if (option === undefined || option === false) return undefined
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
+    throw new TypeError(
+      `Expected \`compress\` to be false or { threshold, algorithm }, got ${describe(option)}`,
+    )
+  }
+  for (const field of Object.keys(option)) {
+    if (field !== 'threshold' && field !== 'algorithm') {
+      throw new TypeError(`Unknown \`compress\` field \`${field}\`; known fields: threshold, algorithm`)
+    }
+  }
+  const { threshold = 1024, algorithm = 'gzip' } = option as { threshold?: unknown; algorithm?: unknown }
+  if (!Number.isSafeInteger(threshold) || (threshold as number) < 0) {
+    throw new TypeError(
+      `Expected \`compress.threshold\` to be a non-negative integer of bytes, got ${describe(threshold)}`,
+    )
+  }
+  if (typeof algorithm !== 'string' || !Object.hasOwn(CompressionAlgorithm, algorithm)) {
+    throw new TypeError(
+      `Expected \`compress.algorithm\` to be 'gzip', 'deflate' or 'brotli', got ${describe(algorithm)}`,
+    )
+  }
+  return { thresholdBytes: threshold as number, algorithm: algorithm as CompressionAlgorithm }
 }
 
 function resolvePubsubDict(option: unknown): boolean {

@@ -4,7 +4,7 @@ import type { Lookups } from './lookups.js'
 import type { StringStore } from './remote/string-store.js'
 import type { StatsCounter } from './stats.js'
 import type { Coherence } from './sync/coherence.js'
-import { withHeader } from './types/entry-header.js'
+import { type Compression, withHeader } from './types/entry-header.js'
 import { asReply, type RedisValue, type ValueCodec } from './types/value-codec.js'
 
 export interface WritesConfig<K, V> {
@@ -13,6 +13,7 @@ export interface WritesConfig<K, V> {
   lookups: Lookups<V>
   coherence: Coherence<K, V>
   codec: ValueCodec<V>
+  compression: Compression | undefined
   stats: StatsCounter
   report: (error: FlipCacheError) => void
 }
@@ -48,14 +49,14 @@ export class Writes<K, V> {
     ttlMs: number | null,
     freshUntil = Number.POSITIVE_INFINITY,
   ): Promise<void> {
-    const { store, local, lookups, coherence, codec, stats, report } = this.#config
+    const { store, local, lookups, coherence, codec, compression, stats, report } = this.#config
     const keys = entries.map(([key]) => key)
     for (const key of keys) lookups.invalidate(key)
     coherence.written(keys)
     const startedAt = Date.now()
     const stored = entries.map(([key, encoded]): [string, RedisValue] => [
       key,
-      withHeader(encoded, freshUntil),
+      withHeader(encoded, freshUntil, compression),
     ])
     try {
       await store.write(stored, ttlMs)

@@ -1,28 +1,63 @@
-import type { RedisValue } from './value-codec.js'
+import {
+  brotliCompressSync,
+  brotliDecompressSync,
+  deflateSync,
+  gunzipSync,
+  gzipSync,
+  inflateSync,
+} from 'node:zlib'
+import { asReply, type RedisValue, type ValueCodec } from './value-codec.js'
 
 /**
  * The optional header of a stored value. Most values are stored raw; a value carries a header only
- * when it needs metadata (a logical expiry, written by getOrSet with `grace` or `refreshAhead`), or
- * when its own first byte is NUL and would otherwise look like a header. The header is ASCII, so it
- * survives a client that reads replies as UTF-8 strings:
+ * when it needs metadata (a logical expiry, written by getOrSet with `grace` or `refreshAhead`), when
+ * it is compressed, or when its own first byte is NUL and would otherwise look like a header. The
+ * header is ASCII, so it survives a client that reads replies as UTF-8 strings:
  *
- *   byte 0      0x00 (NUL): a value never starts with it otherwise
- *   byte 1      flags, 0x40 ('@') + bits: 0x01 = a fresh-until time follows; other bits must be 0
- *   bytes 2-10  with 0x01: the fresh-until time, epoch milliseconds in base 36 ([0-9a-z]), 9 digits
- *   the rest    the encoded value
+ *   byte 0   0x00 (NUL): a value never starts with it otherwise
+ *   byte 1   flags, 0x40 ('@') + bits: 0x01 = a fresh-until time follows; 0x02 = the value is
+ *            compressed; other bits must be 0
+ *   9 bytes  with 0x01: the fresh-until time, epoch milliseconds in base 36 ([0-9a-z])
+ *   1 byte   with 0x02: the algorithm: 'g' gzip, 'd' deflate, 'b' brotli
+ *   the rest the encoded value (compressed, with 0x02)
  */
 const marker = 0x00
 const flagsBase = 0x40
 const hasFreshUntil = 0x01
-const knownFlags = hasFreshUntil
+const isCompressed = 0x02
+const knownFlags = hasFreshUntil | isCompressed
 const freshUntilDigits = 9
 
-/** What a header says, and where the encoded value starts. */
-export interface Header {
+/** The compression algorithms of the `compress` option. */
+export const CompressionAlgorithm = { gzip: 'gzip', deflate: 'deflate', brotli: 'brotli' } as const
+export type CompressionAlgorithm = (typeof CompressionAlgorithm)[keyof typeof CompressionAlgorithm]
+
+/** When to compress: encodings longer than `thresholdBytes`, with `algorithm`. */
+export interface Compression {
+  thresholdBytes: number
+  algorithm: CompressionAlgorithm
+}
+
+const algorithms: Record<
+  string,
+  { id: string; compress(data: Buffer): Buffer; expand(data: Buffer): Buffer }
+> = {
+  gzip: { id: 'g', compress: (data) => gzipSync(data), expand: (data) => gunzipSync(data) },
+  deflate: { id: 'd', compress: (data) => deflateSync(data), expand: (data) => inflateSync(data) },
+  brotli: {
+    id: 'b',
+    compress: (data) => brotliCompressSync(data),
+    expand: (data) => brotliDecompressSync(data),
+  },
+}
+const byId = new Map(Object.values(algorithms).map((algorithm) => [algorithm.id, algorithm]))
+
+/** What stored data holds once its header is read: the encoded value, and when it turns stale. */
+export interface Stored {
+  /** The encoded value, decompressed (a Buffer when it was compressed). */
+  payload: RedisValue
   /** Epoch ms after which the value is stale (`Infinity`: never). */
   freshUntil: number
-  /** Offset of the encoded value in the stored data. */
-  start: number
 }
 
 /** Whether stored data starts with a header (a cheap check for the common, raw case). */
@@ -30,45 +65,79 @@ export function hasHeader(raw: RedisValue): boolean {
   return typeof raw === 'string' ? raw.charCodeAt(0) === marker : raw.length > 0 && raw[0] === marker
 }
 
-/** Adds a header when the value needs one: when it has a fresh-until time, or starts with NUL. */
-export function withHeader(encoded: RedisValue, freshUntil = Number.POSITIVE_INFINITY): RedisValue {
-  const timed = Number.isFinite(freshUntil)
-  if (!timed && !hasHeader(encoded)) return encoded
-  const header =
-    String.fromCharCode(marker, flagsBase | (timed ? hasFreshUntil : 0)) +
-    (timed ? Math.max(0, Math.round(freshUntil)).toString(36).padStart(freshUntilDigits, '0') : '')
-  return typeof encoded === 'string'
-    ? header + encoded
-    : Buffer.concat([Buffer.from(header, 'latin1'), encoded])
+function byteLength(encoded: RedisValue): number {
+  return typeof encoded === 'string' ? Buffer.byteLength(encoded) : encoded.length
 }
 
-/** Reads the header of data for which `hasHeader` is true; throws on a malformed one. */
-export function readHeader(raw: RedisValue): Header {
-  const text = typeof raw === 'string' ? raw : raw.toString('latin1', 0, 2 + freshUntilDigits)
+/**
+ * What to store for an encoded value: the value alone, unless it has a fresh-until time, is longer
+ * than the compression threshold (and shrinks when compressed), or starts with NUL.
+ */
+export function withHeader(
+  encoded: RedisValue,
+  freshUntil = Number.POSITIVE_INFINITY,
+  compression?: Compression,
+): RedisValue {
+  const timed = Number.isFinite(freshUntil)
+  let body = encoded
+  let algorithmId = ''
+  if (compression !== undefined && byteLength(encoded) > compression.thresholdBytes) {
+    const algorithm = algorithms[compression.algorithm] as (typeof algorithms)[string]
+    const compressed = algorithm.compress(typeof encoded === 'string' ? Buffer.from(encoded) : encoded)
+    // A value that does not shrink is stored as it is.
+    if (compressed.length < byteLength(encoded)) {
+      body = compressed
+      algorithmId = algorithm.id
+    }
+  }
+  if (!timed && algorithmId === '' && !hasHeader(encoded)) return encoded
+  const flags = flagsBase | (timed ? hasFreshUntil : 0) | (algorithmId === '' ? 0 : isCompressed)
+  const header =
+    String.fromCharCode(marker, flags) +
+    (timed ? Math.max(0, Math.round(freshUntil)).toString(36).padStart(freshUntilDigits, '0') : '') +
+    algorithmId
+  return typeof body === 'string' ? header + body : Buffer.concat([Buffer.from(header, 'latin1'), body])
+}
+
+/** Reads stored data that starts with a header; throws on a malformed header or corrupt compressed data. */
+export function readHeader(raw: RedisValue): Stored {
+  const text =
+    typeof raw === 'string'
+      ? raw.slice(0, 3 + freshUntilDigits)
+      : raw.toString('latin1', 0, 3 + freshUntilDigits)
   const flags = text.charCodeAt(1) - flagsBase
   if (Number.isNaN(flags) || flags < 0 || (flags & ~knownFlags) !== 0) {
     throw new TypeError(
       `Stored data starts with NUL but has no valid header (flags byte ${text.charCodeAt(1)})`,
     )
   }
-  if ((flags & hasFreshUntil) === 0) return { freshUntil: Number.POSITIVE_INFINITY, start: 2 }
-  const digits = text.slice(2, 2 + freshUntilDigits)
-  if (!/^[0-9a-z]{9}$/.test(digits))
-    throw new TypeError(`Stored header has a malformed fresh-until time '${digits}'`)
-  return { freshUntil: Number.parseInt(digits, 36), start: 2 + freshUntilDigits }
-}
-
-/** The encoded value after a header of `start` bytes. */
-export function afterHeader(raw: RedisValue, start: number): RedisValue {
-  return typeof raw === 'string' ? raw.slice(start) : raw.subarray(start)
+  let start = 2
+  let freshUntil = Number.POSITIVE_INFINITY
+  if ((flags & hasFreshUntil) !== 0) {
+    const digits = text.slice(start, start + freshUntilDigits)
+    if (!/^[0-9a-z]{9}$/.test(digits))
+      throw new TypeError(`Stored header has a malformed fresh-until time '${digits}'`)
+    freshUntil = Number.parseInt(digits, 36)
+    start += freshUntilDigits
+  }
+  if ((flags & isCompressed) === 0) {
+    return { payload: typeof raw === 'string' ? raw.slice(start) : raw.subarray(start), freshUntil }
+  }
+  const algorithm = byId.get(text.charAt(start))
+  if (algorithm === undefined)
+    throw new TypeError(`Stored header names an unknown compression '${text.charAt(start)}'`)
+  if (typeof raw === 'string') {
+    throw new TypeError(
+      'A compressed value was read as a string: read it with a cache whose `compress` is set',
+    )
+  }
+  return { payload: algorithm.expand(raw.subarray(start + 1)), freshUntil }
 }
 
 /** Decodes stored data, header or not: the value and its fresh-until time (`Infinity`: never stale). */
-export function decodeStored<V>(
-  decode: (raw: RedisValue) => V,
-  raw: RedisValue,
-): { value: V; freshUntil: number } {
-  if (!hasHeader(raw)) return { value: decode(raw), freshUntil: Number.POSITIVE_INFINITY }
-  const { freshUntil, start } = readHeader(raw)
-  return { value: decode(afterHeader(raw, start)), freshUntil }
+export function decodeStored<V>(codec: ValueCodec<V>, raw: RedisValue): { value: V; freshUntil: number } {
+  const { payload, freshUntil } = hasHeader(raw)
+    ? readHeader(raw)
+    : { payload: raw, freshUntil: Number.POSITIVE_INFINITY }
+  return { value: codec.decode(asReply(payload, codec.reply)), freshUntil }
 }

@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { afterHeader, decodeStored, hasHeader, readHeader, withHeader } from '../../src/types/entry-header.js'
+import { decodeStored, hasHeader, readHeader, withHeader } from '../../src/types/entry-header.js'
+import { jsonCodec, msgpackCodec } from '../../src/types/structured-codecs.js'
+
+const big = JSON.stringify({ text: 'flipcache '.repeat(200) })
 
 describe('entry header', () => {
   it('withHeader() leaves a value without metadata raw, as a string or as bytes', () => {
@@ -14,9 +18,7 @@ describe('entry header', () => {
   it('withHeader() escapes a value whose first byte is NUL with the two-byte header NUL @', () => {
     expect(withHeader('\0abc')).toBe('\0@\0abc')
     expect([...(withHeader(Buffer.from([0, 9])) as Buffer)]).toEqual([0, 0x40, 0, 9])
-    const header = readHeader('\0@\0abc')
-    expect(header).toEqual({ freshUntil: Number.POSITIVE_INFINITY, start: 2 })
-    expect(afterHeader('\0@\0abc', header.start)).toBe('\0abc')
+    expect(readHeader('\0@\0abc')).toEqual({ payload: '\0abc', freshUntil: Number.POSITIVE_INFINITY })
   })
 
   it('withHeader() writes a fresh-until time as 9 base-36 digits after the flags byte A', () => {
@@ -24,27 +26,68 @@ describe('entry header', () => {
     const framed = withHeader('"v"', freshUntil) as string
     expect(framed).toBe(`\0A${freshUntil.toString(36).padStart(9, '0')}"v"`)
     expect(framed).toHaveLength(2 + 9 + 3)
-    expect(readHeader(framed)).toEqual({ freshUntil, start: 11 })
+    expect(readHeader(framed)).toEqual({ payload: '"v"', freshUntil })
   })
 
   it('readHeader() reads the same header from a Buffer as from a string', () => {
     const freshUntil = 1_800_000_000_000
     const framed = withHeader(Buffer.from([0xff, 0x00]), freshUntil) as Buffer
-    const header = readHeader(framed)
-    expect(header.freshUntil).toBe(freshUntil)
-    expect([...(afterHeader(framed, header.start) as Buffer)]).toEqual([0xff, 0x00])
+    const stored = readHeader(framed)
+    expect(stored.freshUntil).toBe(freshUntil)
+    expect([...(stored.payload as Buffer)]).toEqual([0xff, 0x00])
   })
 
-  it('readHeader() refuses unknown flags and malformed times, so foreign NUL-led data is a decode error', () => {
-    expect(() => readHeader('\0Bxyz')).toThrow(TypeError)
+  it.each(['gzip', 'deflate', 'brotli'] as const)(
+    'withHeader() compresses with %s past the threshold, flags it, and readHeader() expands it',
+    (algorithm) => {
+      const framed = withHeader(big, Number.POSITIVE_INFINITY, { thresholdBytes: 100, algorithm }) as Buffer
+      expect(Buffer.isBuffer(framed)).toBe(true)
+      expect(framed.length).toBeLessThan(big.length / 4)
+      expect(framed[1]).toBe(0x40 | 0x02)
+      expect(String.fromCharCode(framed[2] as number)).toBe(algorithm.charAt(0))
+      expect((readHeader(framed).payload as Buffer).toString()).toBe(big)
+    },
+  )
+
+  it('withHeader() leaves values at or under the threshold, and values that do not shrink, uncompressed', () => {
+    const compression = { thresholdBytes: 1024, algorithm: 'gzip' } as const
+    expect(withHeader('{"small":true}', Number.POSITIVE_INFINITY, compression)).toBe('{"small":true}')
+    const random = randomBytes(4096)
+    random[0] = 1
+    expect(withHeader(random, Number.POSITIVE_INFINITY, compression)).toBe(random)
+  })
+
+  it('withHeader() puts the fresh-until time before the algorithm when a value has both', () => {
+    const framed = withHeader(big, 1234, { thresholdBytes: 10, algorithm: 'deflate' }) as Buffer
+    expect(framed[1]).toBe(0x40 | 0x01 | 0x02)
+    expect(readHeader(framed).freshUntil).toBe(1234)
+    expect((readHeader(framed).payload as Buffer).toString()).toBe(big)
+  })
+
+  it('readHeader() refuses unknown flags, malformed times and corrupt compressed data', () => {
+    expect(() => readHeader('\0Hxyz')).toThrow(TypeError)
     expect(() => readHeader('\0\x01abc')).toThrow(TypeError)
     expect(() => readHeader('\0A12')).toThrow(/fresh-until/)
     expect(() => readHeader('\0AZZZZZZZZZpayload')).toThrow(/fresh-until/)
+    expect(() => readHeader(Buffer.from('\0Bxdata'))).toThrow(/unknown compression/)
+    expect(() => readHeader(Buffer.from('\0Bgnot gzip at all'))).toThrow()
   })
 
-  it('decodeStored() decodes raw and headed data alike and says when the value turns stale', () => {
-    const decode = (raw: string | Buffer) => JSON.parse(String(raw)) as unknown
-    expect(decodeStored(decode, '{"a":1}')).toEqual({ value: { a: 1 }, freshUntil: Number.POSITIVE_INFINITY })
-    expect(decodeStored(decode, withHeader('{"a":1}', 1234))).toEqual({ value: { a: 1 }, freshUntil: 1234 })
+  it('decodeStored() decodes raw, headed and compressed data alike, for string and byte codecs', () => {
+    expect(decodeStored(jsonCodec, '{"a":1}')).toEqual({
+      value: { a: 1 },
+      freshUntil: Number.POSITIVE_INFINITY,
+    })
+    expect(decodeStored(jsonCodec, withHeader('{"a":1}', 1234))).toEqual({
+      value: { a: 1 },
+      freshUntil: 1234,
+    })
+    const compressed = withHeader(big, Number.POSITIVE_INFINITY, { thresholdBytes: 10, algorithm: 'gzip' })
+    expect(decodeStored(jsonCodec, compressed).value).toEqual(JSON.parse(big))
+    const packed = msgpackCodec.encode({ list: Array.from({ length: 500 }, () => 'same') })
+    const framed = withHeader(packed, Number.POSITIVE_INFINITY, { thresholdBytes: 10, algorithm: 'brotli' })
+    expect(decodeStored(msgpackCodec, framed).value).toEqual({
+      list: Array.from({ length: 500 }, () => 'same'),
+    })
   })
 })

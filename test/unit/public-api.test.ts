@@ -14,6 +14,7 @@ describe('public API', () => {
   it('index exports the contract names and nothing internal', () => {
     expect(Object.keys(flipcache).sort()).toEqual([
       'CacheClosedError',
+      'CompressionAlgorithm',
       'DecodeError',
       'EncodeError',
       'ErrorCode',
