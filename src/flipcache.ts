@@ -16,7 +16,9 @@ import {
 } from './options.js'
 import { CircuitBreaker } from './remote/circuit-breaker.js'
 import { type Connection, connect, disconnect, whenUnreachable } from './remote/connection.js'
+import { HashStore } from './remote/hash-store.js'
 import { PipelineBatcher } from './remote/pipeline-batcher.js'
+import type { Store } from './remote/store.js'
 import { StringStore } from './remote/string-store.js'
 import { SlidingExpiry } from './sliding-expiry.js'
 import { type CacheStats, StatsCounter } from './stats.js'
@@ -69,7 +71,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #keys: KeyCodec<K>
   readonly #keysAreStrings: boolean
   readonly #connection: Connection
-  readonly #store: StringStore
+  readonly #store: Store
   readonly #local: LocalTier<V>
   readonly #lookups: Lookups<V>
   readonly #sliding: SlidingExpiry<V> | undefined
@@ -100,11 +102,17 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         : new CircuitBreaker(this.#options.breaker, (change) => this.emit('redis', change))
     const batcher = new PipelineBatcher(this.#connection.client, timeoutMs, breaker)
     // Compressed values are bytes: with compression on, replies are read as bytes for every codec.
-    this.#store = new StringStore(
-      batcher,
-      name,
-      this.#options.compression === undefined ? valueCodec.reply : 'buffer',
-    )
+    const reply = this.#options.compression === undefined ? valueCodec.reply : 'buffer'
+    const { buckets } = this.#options
+    this.#store =
+      buckets === undefined
+        ? new StringStore(batcher, name, reply)
+        : new HashStore(batcher, name, reply, buckets.layout, buckets.expire, (message) =>
+            process.emitWarning(`FlipCache \`${name}\`: ${message}`, {
+              type: 'FlipCacheWarning',
+              code: 'E_LISTPACK',
+            }),
+          )
     this.#local = new LocalTier(localMax, localTtlMs)
     this.#lookups = new Lookups({
       store: this.#store,
@@ -128,6 +136,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       local: this.#local,
       lookups: this.#lookups,
       keys: this.#keys,
+      holds: (suffix) => this.#store.holds(suffix),
       emitter: this,
       closed: () => this.#closing !== undefined,
     })

@@ -1,6 +1,6 @@
 import { DecodeError } from './errors.js'
 import type { LocalTier } from './local/local-tier.js'
-import type { StringStore } from './remote/string-store.js'
+import type { Store } from './remote/store.js'
 import { hasHeader, readHeader } from './types/entry-header.js'
 import { asReply, type RedisValue, type ValueCodec } from './types/value-codec.js'
 
@@ -33,7 +33,7 @@ interface Flight<V> {
 }
 
 export interface LookupsConfig<V> {
-  store: StringStore
+  store: Store
   local: LocalTier<V>
   codec: ValueCodec<V>
   /** Sliding expiry: reads use GETEX and reset the TTL to this many ms. */
@@ -175,16 +175,24 @@ export class Lookups<V> {
       const key = keys[index] as string
       let value: V
       let fresh = Number.POSITIVE_INFINITY
+      let expiresAt = Number.POSITIVE_INFINITY
       try {
         if (hasHeader(raw)) {
           const stored = readHeader(raw)
           fresh = stored.freshUntil
+          expiresAt = stored.expiresAt
           raw = stored.payload
         }
         // With compression the store reads bytes; a codec that reads strings gets one.
         value = codec.decode(asReply(raw, codec.reply))
       } catch (error) {
         this.#config.report(new DecodeError(this.#config.store.redisKey(key), 'the value', { cause: error }))
+        values[index] = MISSING
+        continue
+      }
+      if (expiresAt <= startedAt) {
+        // A hash field read past the expiry in its header: gone, as far as anyone can tell.
+        this.#config.store.expired(key)
         values[index] = MISSING
         continue
       }
@@ -195,7 +203,8 @@ export class Lookups<V> {
       }
       if (!local.enabled || stale?.has(key)) continue
       const ttl = slidingMs ?? reply.ttls?.[index] ?? -2
-      local.set(key, value, startedAt, ttl === -1 ? Number.POSITIVE_INFINITY : startedAt + ttl, fresh)
+      const redisUntil = Math.min(ttl === -1 ? Number.POSITIVE_INFINITY : startedAt + ttl, expiresAt)
+      local.set(key, value, startedAt, redisUntil, fresh)
     }
     return { values, freshUntil }
   }

@@ -1,12 +1,12 @@
 import { DecodeError, type FlipCacheError } from './errors.js'
 import { MISSING } from './lookups.js'
-import type { StringStore } from './remote/string-store.js'
+import type { Store } from './remote/store.js'
 import { decodeStored } from './types/entry-header.js'
 import type { KeyCodec } from './types/key-type.js'
 import type { ValueCodec } from './types/value-codec.js'
 
 export interface NamespaceScanConfig<K, V> {
-  store: StringStore
+  store: Store
   keys: KeyCodec<K>
   values: ValueCodec<V>
   /** Reports a key or value that does not decode (it is skipped). */
@@ -51,14 +51,15 @@ export class NamespaceScan<K, V> {
         if (raw === null || raw === undefined) continue
         const decodedKey = this.#decodeKey(key)
         if (decodedKey === MISSING) continue
-        let stored: { value: V; freshUntil: number }
+        let stored: { value: V; freshUntil: number; expiresAt: number }
         try {
           stored = decodeStored(codec, raw)
         } catch (error) {
           report(new DecodeError(store.redisKey(key), 'the value', { cause: error }))
           continue
         }
-        if (stored.freshUntil > Date.now()) yield [decodedKey, stored.value]
+        const now = Date.now()
+        if (stored.freshUntil > now && stored.expiresAt > now) yield [decodedKey, stored.value]
       }
     }
   }

@@ -10,6 +10,7 @@ import {
 } from './loading/load-options.js'
 import type { BreakerSettings } from './remote/circuit-breaker.js'
 import { checkRedisInput, type RedisInput } from './remote/connection.js'
+import { type BucketExpire, type HashLayout, sizedLayout } from './remote/hash-store.js'
 import { SyncMode } from './sync/sync-bus.js'
 import { type Compression, CompressionAlgorithm } from './types/entry-header.js'
 import { type KeyCodec, type KeyType, keyCodecFor } from './types/key-type.js'
@@ -93,7 +94,26 @@ export interface FlipCacheOptions<K, V> {
    * namespace must set it to read what it writes. @default false
    */
   compress?: { threshold?: number; algorithm?: CompressionAlgorithm } | false
+  /**
+   * Where entries live in Redis: `'string'`, one Redis string per entry (`name:key`); or packed into
+   * hash buckets `name:b:<bucket>`, by `bucketSize` (with `keyType: 'int'`: key k is field k mod
+   * size of bucket floor(k / size)) or by a `bucket(key) => [bucket, field]` function (give
+   * `key(bucket, field)` too, for keys() and entries()). See docs/memory.md. @default 'string'
+   */
+  storage?: StorageOption<K>
+  /** With hash buckets: when a bucket's own Redis TTL is set: 'never', 'on-create' or 'always' (every write). @default 'on-create' */
+  bucketExpire?: BucketExpire
 }
+
+/** The `storage` option. */
+export type StorageOption<K> =
+  | 'string'
+  | { kind: 'hash'; bucketSize: number }
+  | {
+      kind: 'hash'
+      bucket: (key: K) => readonly [bucket: string | number, field: string | number]
+      key?: (bucket: string, field: string) => K
+    }
 
 /** The options after validation, with every default filled in and durations in milliseconds. */
 export interface ResolvedOptions<K, V> {
@@ -114,6 +134,8 @@ export interface ResolvedOptions<K, V> {
   sync: SyncMode
   pubsubDictChannels: boolean
   compression: Compression | undefined
+  /** The hash-bucket layout, or `undefined` for one string per entry. */
+  buckets: { layout: HashLayout; expire: BucketExpire } | undefined
 }
 
 const knownOptions = new Set<string>([
@@ -140,6 +162,8 @@ const knownOptions = new Set<string>([
   'sync',
   'pubsubDictChannels',
   'compress',
+  'storage',
+  'bucketExpire',
 ])
 
 /** Validates a cache name: a non-empty string without whitespace. */
@@ -172,6 +196,7 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     options.localTtl === undefined ? (expireMs ?? 60_000) : positiveDuration('localTtl', options.localTtl)
   const timeoutMs = options.timeout === undefined ? 1000 : positiveDuration('timeout', options.timeout)
 
+  const keyCodec = keyCodecFor(options.keyType === undefined ? 'string' : options.keyType)
   const sliding = options.refreshExpireTimeOnGet === undefined ? false : options.refreshExpireTimeOnGet
   if (typeof sliding !== 'boolean') {
     throw new TypeError(`Expected \`refreshExpireTimeOnGet\` to be a boolean, got ${describe(sliding)}`)
@@ -185,7 +210,7 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     localMax,
     localTtlMs,
     expireMs,
-    keyCodec: keyCodecFor(options.keyType === undefined ? 'string' : options.keyType),
+    keyCodec,
     valueCodec: resolveValueCodec(options),
     valueDefault: options.valueDefault,
     sliding,
@@ -197,6 +222,94 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     sync: resolveSync(options.sync, localMax),
     pubsubDictChannels: resolvePubsubDict(options.pubsubDictChannels),
     compression: resolveCompression(options.compress),
+    buckets: resolveStorage(options, keyCodec),
+  }
+}
+
+function resolveStorage<K, V>(
+  options: FlipCacheOptions<K, V>,
+  keys: KeyCodec<K>,
+): { layout: HashLayout; expire: BucketExpire } | undefined {
+  const { storage = 'string', bucketExpire } = options
+  if (bucketExpire !== undefined && !['never', 'on-create', 'always'].includes(bucketExpire)) {
+    throw new TypeError(
+      `Expected \`bucketExpire\` to be 'never', 'on-create' or 'always', got ${describe(bucketExpire)}`,
+    )
+  }
+  if (storage === 'string') {
+    if (bucketExpire !== undefined)
+      throw new TypeError("`bucketExpire` needs `storage: { kind: 'hash', ... }`")
+    return undefined
+  }
+  if (typeof storage !== 'object' || storage === null || storage.kind !== 'hash') {
+    throw new TypeError(
+      `Expected \`storage\` to be 'string', { kind: 'hash', bucketSize } or { kind: 'hash', bucket }, got ${describe(storage)}`,
+    )
+  }
+  if (options.refreshExpireTimeOnGet === true) {
+    throw new TypeError(
+      '`refreshExpireTimeOnGet` is not available with hash buckets: their fields have no TTL of their own',
+    )
+  }
+  const expire = bucketExpire ?? 'on-create'
+  if ('bucketSize' in storage) {
+    const { bucketSize } = storage
+    if (!Number.isSafeInteger(bucketSize) || bucketSize < 1) {
+      throw new TypeError(
+        `Expected \`storage.bucketSize\` to be a positive integer, got ${describe(bucketSize)}`,
+      )
+    }
+    if (options.keyType !== 'int') {
+      throw new TypeError(
+        "`storage.bucketSize` needs `keyType: 'int'`; for other keys give `storage.bucket(key)`",
+      )
+    }
+    return { layout: sizedLayout(bucketSize), expire }
+  }
+  const { bucket, key } = storage as { bucket?: unknown; key?: unknown }
+  if (typeof bucket !== 'function') {
+    throw new TypeError(
+      `Expected \`storage.bucket\` to be a function (key) => [bucket, field], got ${describe(bucket)}`,
+    )
+  }
+  if (key !== undefined && typeof key !== 'function') {
+    throw new TypeError(
+      `Expected \`storage.key\` to be a function (bucket, field) => key, got ${describe(key)}`,
+    )
+  }
+  return {
+    layout: customLayout(
+      keys,
+      bucket as (key: K) => readonly [unknown, unknown],
+      key as ((b: string, f: string) => K) | undefined,
+    ),
+    expire,
+  }
+}
+
+/** A layout from the user's `bucket(key)` (and `key(bucket, field)`), over decoded keys. */
+function customLayout<K>(
+  keys: KeyCodec<K>,
+  bucketOf: (key: K) => readonly [unknown, unknown],
+  keyOf: ((bucket: string, field: string) => K) | undefined,
+): HashLayout {
+  return {
+    place(encoded) {
+      const placement: unknown = bucketOf(keys.decode(encoded))
+      if (!Array.isArray(placement) || placement.length !== 2) {
+        throw new TypeError(
+          `Expected \`storage.bucket\` to return [bucket, field], got ${describe(placement)}`,
+        )
+      }
+      const [bucket, field] = placement.map((part) => String(part))
+      if (!bucket || !field) {
+        throw new TypeError(
+          `Expected \`storage.bucket\` to return a non-empty bucket and field, got ${describe(placement)}`,
+        )
+      }
+      return [bucket, field]
+    },
+    keyOf: (bucket, field) => (keyOf === undefined ? undefined : keys.encode(keyOf(bucket, field))),
   }
 }
 

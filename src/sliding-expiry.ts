@@ -1,6 +1,6 @@
 import { FlipCacheError, RedisUnavailableError } from './errors.js'
 import type { LocalEntry, LocalTier } from './local/local-tier.js'
-import type { StringStore } from './remote/string-store.js'
+import type { Store } from './remote/store.js'
 import { type TouchOutcome, TouchQueue } from './remote/touch-queue.js'
 
 /** How often one key's sliding expiry may be touched, at most. */
@@ -19,12 +19,7 @@ export class SlidingExpiry<V> {
   readonly #queue: TouchQueue
   readonly #report: (error: FlipCacheError) => void
 
-  constructor(
-    store: StringStore,
-    local: LocalTier<V>,
-    expireMs: number,
-    report: (error: FlipCacheError) => void,
-  ) {
+  constructor(store: Store, local: LocalTier<V>, expireMs: number, report: (error: FlipCacheError) => void) {
     this.#local = local
     this.#expireMs = expireMs
     this.#intervalMs = Math.min(maxTouchIntervalMs, Math.floor(expireMs / 2))

@@ -1,14 +1,14 @@
 import { DecodeError, EncodeError, type FlipCacheError } from './errors.js'
 import type { LocalTier } from './local/local-tier.js'
 import type { Lookups } from './lookups.js'
-import type { StringStore } from './remote/string-store.js'
+import type { Store } from './remote/store.js'
 import type { StatsCounter } from './stats.js'
 import type { Coherence } from './sync/coherence.js'
 import { type Compression, withHeader } from './types/entry-header.js'
 import { asReply, type RedisValue, type ValueCodec } from './types/value-codec.js'
 
 export interface WritesConfig<K, V> {
-  store: StringStore
+  store: Store
   local: LocalTier<V>
   lookups: Lookups<V>
   coherence: Coherence<K, V>
@@ -54,9 +54,11 @@ export class Writes<K, V> {
     for (const key of keys) lookups.invalidate(key)
     coherence.written(keys)
     const startedAt = Date.now()
+    // Hash fields have no TTL of their own: their expiry travels in their header.
+    const expiresAt = store.expiryInValue && ttlMs !== null ? startedAt + ttlMs : Number.POSITIVE_INFINITY
     const stored = entries.map(([key, encoded]): [string, RedisValue] => [
       key,
-      withHeader(encoded, freshUntil, compression),
+      withHeader(encoded, freshUntil, compression, expiresAt),
     ])
     try {
       await store.write(stored, ttlMs)

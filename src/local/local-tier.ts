@@ -95,6 +95,11 @@ export class LocalTier<V> {
     this.#lru?.delete(key)
   }
 
+  /** The keys held now (hit or stale), for invalidations that name a group of keys. */
+  keys(): string[] {
+    return this.#lru === undefined ? [] : [...this.#lru.keys()]
+  }
+
   clear(): void {
     this.#lru?.clear()
   }

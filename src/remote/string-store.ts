@@ -2,6 +2,7 @@ import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
 import type { PipelineBatcher, ReadReply, ReplyMode } from './pipeline-batcher.js'
 import { PrefixedKeys } from './prefixed-keys.js'
+import type { Store } from './store.js'
 
 /** How many keys one SCAN step asks for, and how many keys one UNLINK removes. */
 const scanCount = 500
@@ -11,7 +12,8 @@ const scanCount = 500
  * alone. Methods take encoded keys (without the prefix) and go through the batcher, so calls made
  * in the same tick share one round trip.
  */
-export class StringStore {
+export class StringStore implements Store {
+  readonly expiryInValue = false
   readonly #batcher: PipelineBatcher
   readonly #keys: PrefixedKeys
   readonly #reply: ReplyMode
@@ -58,6 +60,13 @@ export class StringStore {
   /** Removes `keys` with one UNLINK; resolves to how many existed. */
   remove(keys: string[]): Promise<number> {
     return this.#batcher.command<number>('UNLINK', this.#keys.all(keys))
+  }
+
+  /** Redis expires strings itself. */
+  expired(): void {}
+
+  holds(suffix: string): string {
+    return suffix
   }
 
   async exists(key: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { StringStore } from './string-store.js'
+import type { Store } from './store.js'
 
 /** What became of a flush of touches: keys Redis no longer had, or the keys of a flush that failed. */
 export type TouchOutcome = { gone: string[] } | { failed: string[]; error: Error }
@@ -8,7 +8,7 @@ export type TouchOutcome = { gone: string[] } | { failed: string[]; error: Error
  * is pushed back with one pipeline of `PEXPIRE`. The caller decides how often a key is touched.
  */
 export class TouchQueue {
-  readonly #store: StringStore
+  readonly #store: Store
   readonly #ttlMs: number
   readonly #delayMs: number
   readonly #onOutcome: (outcome: TouchOutcome) => void
@@ -16,12 +16,7 @@ export class TouchQueue {
   #timer: NodeJS.Timeout | undefined
   #flushing: Promise<void> = Promise.resolve()
 
-  constructor(
-    store: StringStore,
-    ttlMs: number,
-    delayMs: number,
-    onOutcome: (outcome: TouchOutcome) => void,
-  ) {
+  constructor(store: Store, ttlMs: number, delayMs: number, onOutcome: (outcome: TouchOutcome) => void) {
     this.#store = store
     this.#ttlMs = ttlMs
     this.#delayMs = delayMs

@@ -21,6 +21,8 @@ export interface CoherenceConfig<K, V> {
   local: LocalTier<V>
   lookups: Lookups<V>
   keys: KeyCodec<K>
+  /** Which encoded keys a Redis key holds (for tracking, whose invalidations name Redis keys). */
+  holds: (suffix: string) => string | ((key: string) => boolean)
   /** The cache, which emits 'invalidate'. */
   emitter: EventEmitter
   closed: () => boolean
@@ -93,7 +95,7 @@ export class Coherence<K, V> {
       this.#stopTracking = await trackingHub(client).register(
         `${name}:`,
         {
-          invalidated: (keys) => this.#invalidate(keys, 'tracking'),
+          invalidated: (redisKeys) => this.#invalidate(this.#keysHeldBy(redisKeys), 'tracking'),
           reconnected: () => this.#invalidate('all', 'reconnect'),
         },
         timeoutMs,
@@ -110,6 +112,23 @@ export class Coherence<K, V> {
       })
       return true
     }
+  }
+
+  /** The encoded keys that the named Redis keys hold (a hash bucket holds many). */
+  #keysHeldBy(redisKeys: string[] | 'all'): string[] | 'all' {
+    if (redisKeys === 'all') return 'all'
+    const keys: string[] = []
+    let held: string[] | undefined
+    for (const redisKey of redisKeys) {
+      const holding = this.#config.holds(redisKey)
+      if (typeof holding === 'string') {
+        keys.push(holding)
+        continue
+      }
+      held ??= this.#config.local.keys()
+      for (const key of held) if (holding(key)) keys.push(key)
+    }
+    return keys
   }
 
   /** Another instance (or Redis, or a lost connection) says these keys changed: L1 lets them go. */

@@ -16,8 +16,9 @@ import { asReply, type RedisValue, type ValueCodec } from './value-codec.js'
  *
  *   byte 0   0x00 (NUL): a value never starts with it otherwise
  *   byte 1   flags, 0x40 ('@') + bits: 0x01 = a fresh-until time follows; 0x02 = the value is
- *            compressed; other bits must be 0
+ *            compressed; 0x04 = an expires-at time follows (hash buckets); other bits must be 0
  *   9 bytes  with 0x01: the fresh-until time, epoch milliseconds in base 36 ([0-9a-z])
+ *   9 bytes  with 0x04: the expires-at time, the same way
  *   1 byte   with 0x02: the algorithm: 'g' gzip, 'd' deflate, 'b' brotli
  *   the rest the encoded value (compressed, with 0x02)
  */
@@ -25,8 +26,9 @@ const marker = 0x00
 const flagsBase = 0x40
 const hasFreshUntil = 0x01
 const isCompressed = 0x02
-const knownFlags = hasFreshUntil | isCompressed
-const freshUntilDigits = 9
+const hasExpiresAt = 0x04
+const knownFlags = hasFreshUntil | isCompressed | hasExpiresAt
+const timeDigits = 9
 
 /** The compression algorithms of the `compress` option. */
 export const CompressionAlgorithm = { gzip: 'gzip', deflate: 'deflate', brotli: 'brotli' } as const
@@ -58,6 +60,8 @@ export interface Stored {
   payload: RedisValue
   /** Epoch ms after which the value is stale (`Infinity`: never). */
   freshUntil: number
+  /** Epoch ms after which the entry is gone (hash-bucket fields, which have no TTL of their own; `Infinity`: never). */
+  expiresAt: number
 }
 
 /** Whether stored data starts with a header (a cheap check for the common, raw case). */
@@ -77,8 +81,10 @@ export function withHeader(
   encoded: RedisValue,
   freshUntil = Number.POSITIVE_INFINITY,
   compression?: Compression,
+  expiresAt = Number.POSITIVE_INFINITY,
 ): RedisValue {
   const timed = Number.isFinite(freshUntil)
+  const expiring = Number.isFinite(expiresAt)
   let body = encoded
   let algorithmId = ''
   if (compression !== undefined && byteLength(encoded) > compression.thresholdBytes) {
@@ -90,21 +96,35 @@ export function withHeader(
       algorithmId = algorithm.id
     }
   }
-  if (!timed && algorithmId === '' && !hasHeader(encoded)) return encoded
-  const flags = flagsBase | (timed ? hasFreshUntil : 0) | (algorithmId === '' ? 0 : isCompressed)
+  if (!timed && !expiring && algorithmId === '' && !hasHeader(encoded)) return encoded
+  const flags =
+    flagsBase |
+    (timed ? hasFreshUntil : 0) |
+    (expiring ? hasExpiresAt : 0) |
+    (algorithmId === '' ? 0 : isCompressed)
   const header =
     String.fromCharCode(marker, flags) +
-    (timed ? Math.max(0, Math.round(freshUntil)).toString(36).padStart(freshUntilDigits, '0') : '') +
+    (timed ? time(freshUntil) : '') +
+    (expiring ? time(expiresAt) : '') +
     algorithmId
   return typeof body === 'string' ? header + body : Buffer.concat([Buffer.from(header, 'latin1'), body])
 }
 
+function time(epochMs: number): string {
+  return Math.max(0, Math.round(epochMs)).toString(36).padStart(timeDigits, '0')
+}
+
+function readTime(text: string, start: number, what: string): number {
+  const digits = text.slice(start, start + timeDigits)
+  if (!/^[0-9a-z]{9}$/.test(digits))
+    throw new TypeError(`Stored header has a malformed ${what} time '${digits}'`)
+  return Number.parseInt(digits, 36)
+}
+
 /** Reads stored data that starts with a header; throws on a malformed header or corrupt compressed data. */
 export function readHeader(raw: RedisValue): Stored {
-  const text =
-    typeof raw === 'string'
-      ? raw.slice(0, 3 + freshUntilDigits)
-      : raw.toString('latin1', 0, 3 + freshUntilDigits)
+  const headerLength = 3 + 2 * timeDigits
+  const text = typeof raw === 'string' ? raw.slice(0, headerLength) : raw.toString('latin1', 0, headerLength)
   const flags = text.charCodeAt(1) - flagsBase
   if (Number.isNaN(flags) || flags < 0 || (flags & ~knownFlags) !== 0) {
     throw new TypeError(
@@ -113,15 +133,21 @@ export function readHeader(raw: RedisValue): Stored {
   }
   let start = 2
   let freshUntil = Number.POSITIVE_INFINITY
+  let expiresAt = Number.POSITIVE_INFINITY
   if ((flags & hasFreshUntil) !== 0) {
-    const digits = text.slice(start, start + freshUntilDigits)
-    if (!/^[0-9a-z]{9}$/.test(digits))
-      throw new TypeError(`Stored header has a malformed fresh-until time '${digits}'`)
-    freshUntil = Number.parseInt(digits, 36)
-    start += freshUntilDigits
+    freshUntil = readTime(text, start, 'fresh-until')
+    start += timeDigits
+  }
+  if ((flags & hasExpiresAt) !== 0) {
+    expiresAt = readTime(text, start, 'expires-at')
+    start += timeDigits
   }
   if ((flags & isCompressed) === 0) {
-    return { payload: typeof raw === 'string' ? raw.slice(start) : raw.subarray(start), freshUntil }
+    return {
+      payload: typeof raw === 'string' ? raw.slice(start) : raw.subarray(start),
+      freshUntil,
+      expiresAt,
+    }
   }
   const algorithm = byId.get(text.charAt(start))
   if (algorithm === undefined)
@@ -131,13 +157,36 @@ export function readHeader(raw: RedisValue): Stored {
       'A compressed value was read as a string: read it with a cache whose `compress` is set',
     )
   }
-  return { payload: algorithm.expand(raw.subarray(start + 1)), freshUntil }
+  return { payload: algorithm.expand(raw.subarray(start + 1)), freshUntil, expiresAt }
+}
+
+/** The times in stored data's header, without expanding a compressed value (`Infinity`: none, or no header). */
+export function headerTimes(raw: RedisValue): { freshUntil: number; expiresAt: number } {
+  const none = { freshUntil: Number.POSITIVE_INFINITY, expiresAt: Number.POSITIVE_INFINITY }
+  if (!hasHeader(raw)) return none
+  const headerLength = 2 + 2 * timeDigits
+  const text = typeof raw === 'string' ? raw.slice(0, headerLength) : raw.toString('latin1', 0, headerLength)
+  const flags = text.charCodeAt(1) - flagsBase
+  if (Number.isNaN(flags) || flags < 0 || (flags & ~knownFlags) !== 0) return none
+  let start = 2
+  const times = { ...none }
+  if ((flags & hasFreshUntil) !== 0) {
+    times.freshUntil = readTime(text, start, 'fresh-until')
+    start += timeDigits
+  }
+  if ((flags & hasExpiresAt) !== 0) times.expiresAt = readTime(text, start, 'expires-at')
+  return times
 }
 
 /** Decodes stored data, header or not: the value and its fresh-until time (`Infinity`: never stale). */
-export function decodeStored<V>(codec: ValueCodec<V>, raw: RedisValue): { value: V; freshUntil: number } {
-  const { payload, freshUntil } = hasHeader(raw)
-    ? readHeader(raw)
-    : { payload: raw, freshUntil: Number.POSITIVE_INFINITY }
-  return { value: codec.decode(asReply(payload, codec.reply)), freshUntil }
+export function decodeStored<V>(
+  codec: ValueCodec<V>,
+  raw: RedisValue,
+): { value: V; freshUntil: number; expiresAt: number } {
+  if (!hasHeader(raw)) {
+    const never = Number.POSITIVE_INFINITY
+    return { value: codec.decode(asReply(raw, codec.reply)), freshUntil: never, expiresAt: never }
+  }
+  const { payload, freshUntil, expiresAt } = readHeader(raw)
+  return { value: codec.decode(asReply(payload, codec.reply)), freshUntil, expiresAt }
 }

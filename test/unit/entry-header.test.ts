@@ -18,7 +18,11 @@ describe('entry header', () => {
   it('withHeader() escapes a value whose first byte is NUL with the two-byte header NUL @', () => {
     expect(withHeader('\0abc')).toBe('\0@\0abc')
     expect([...(withHeader(Buffer.from([0, 9])) as Buffer)]).toEqual([0, 0x40, 0, 9])
-    expect(readHeader('\0@\0abc')).toEqual({ payload: '\0abc', freshUntil: Number.POSITIVE_INFINITY })
+    expect(readHeader('\0@\0abc')).toEqual({
+      payload: '\0abc',
+      freshUntil: Number.POSITIVE_INFINITY,
+      expiresAt: Number.POSITIVE_INFINITY,
+    })
   })
 
   it('withHeader() writes a fresh-until time as 9 base-36 digits after the flags byte A', () => {
@@ -26,7 +30,7 @@ describe('entry header', () => {
     const framed = withHeader('"v"', freshUntil) as string
     expect(framed).toBe(`\0A${freshUntil.toString(36).padStart(9, '0')}"v"`)
     expect(framed).toHaveLength(2 + 9 + 3)
-    expect(readHeader(framed)).toEqual({ payload: '"v"', freshUntil })
+    expect(readHeader(framed)).toEqual({ payload: '"v"', freshUntil, expiresAt: Number.POSITIVE_INFINITY })
   })
 
   it('readHeader() reads the same header from a Buffer as from a string', () => {
@@ -64,8 +68,21 @@ describe('entry header', () => {
     expect((readHeader(framed).payload as Buffer).toString()).toBe(big)
   })
 
+  it('withHeader() writes an expires-at time after the fresh-until time, with flag 0x04', () => {
+    const framed = withHeader(big, 1000, { thresholdBytes: 10, algorithm: 'gzip' }, 2000) as Buffer
+    expect(framed[1]).toBe(0x40 | 0x01 | 0x02 | 0x04)
+    const stored = readHeader(framed)
+    expect([stored.freshUntil, stored.expiresAt]).toEqual([1000, 2000])
+    expect((stored.payload as Buffer).toString()).toBe(big)
+    expect(readHeader(withHeader('v', Number.POSITIVE_INFINITY, undefined, 5000))).toEqual({
+      payload: 'v',
+      freshUntil: Number.POSITIVE_INFINITY,
+      expiresAt: 5000,
+    })
+  })
+
   it('readHeader() refuses unknown flags, malformed times and corrupt compressed data', () => {
-    expect(() => readHeader('\0Hxyz')).toThrow(TypeError)
+    expect(() => readHeader('\0Pxyz')).toThrow(TypeError)
     expect(() => readHeader('\0\x01abc')).toThrow(TypeError)
     expect(() => readHeader('\0A12')).toThrow(/fresh-until/)
     expect(() => readHeader('\0AZZZZZZZZZpayload')).toThrow(/fresh-until/)
@@ -74,13 +91,16 @@ describe('entry header', () => {
   })
 
   it('decodeStored() decodes raw, headed and compressed data alike, for string and byte codecs', () => {
+    const never = Number.POSITIVE_INFINITY
     expect(decodeStored(jsonCodec, '{"a":1}')).toEqual({
       value: { a: 1 },
-      freshUntil: Number.POSITIVE_INFINITY,
+      freshUntil: never,
+      expiresAt: never,
     })
     expect(decodeStored(jsonCodec, withHeader('{"a":1}', 1234))).toEqual({
       value: { a: 1 },
       freshUntil: 1234,
+      expiresAt: never,
     })
     const compressed = withHeader(big, Number.POSITIVE_INFINITY, { thresholdBytes: 10, algorithm: 'gzip' })
     expect(decodeStored(jsonCodec, compressed).value).toEqual(JSON.parse(big))

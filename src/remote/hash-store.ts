@@ -1,0 +1,302 @@
+import { headerTimes } from '../types/entry-header.js'
+import type { RedisValue } from '../types/value-codec.js'
+import { escapeGlob } from './glob.js'
+import type { PipelineBatcher, ReadReply, ReplyMode } from './pipeline-batcher.js'
+import type { Store } from './store.js'
+
+/** When a bucket's own Redis TTL is set: never, when the bucket is created, or at every write. */
+export type BucketExpire = 'never' | 'on-create' | 'always'
+
+/** Where an encoded key lives: its bucket (the part after `name:b:`) and its field. */
+export type Placement = [bucket: string, field: string]
+
+export interface HashLayout {
+  /** The most fields a bucket holds, when the layout knows it. */
+  bucketSize?: number
+  /** The bucket and field of an encoded key. */
+  place(key: string): Placement
+  /** The encoded key of a bucket's field; `undefined` when the layout cannot tell (no inverse given). */
+  keyOf(bucket: string, field: string): string | undefined
+}
+
+/** `keyType: 'int'` with `bucketSize`: key k lives in bucket floor(k / size), field k mod size. */
+export function sizedLayout(size: number): HashLayout {
+  return {
+    bucketSize: size,
+    place(key) {
+      const k = Number(key)
+      const bucket = Math.floor(k / size)
+      return [String(bucket), String(k - bucket * size)]
+    },
+    keyOf(bucket, field) {
+      return String(Number(bucket) * size + Number(field))
+    },
+  }
+}
+
+const scanCount = 200
+
+/**
+ * L2 packed: entry `key` of cache `name` is field `f` of the Redis hash `name:b:<bucket>`, so that
+ * many small entries share one key's overhead (and, under the listpack limits, a compact encoding).
+ * Fields have no TTL of their own (before Redis 7.4), so an entry's expiry travels in its header:
+ * read past it, an entry is a miss and is removed with HDEL. The bucket's own TTL follows
+ * `bucketExpire`.
+ */
+export class HashStore implements Store {
+  readonly expiryInValue = true
+  readonly #batcher: PipelineBatcher
+  readonly #prefix: string
+  readonly #reply: ReplyMode
+  readonly #layout: HashLayout
+  readonly #bucketExpire: BucketExpire
+  readonly #listpack: ListpackWatch
+
+  constructor(
+    batcher: PipelineBatcher,
+    name: string,
+    reply: ReplyMode,
+    layout: HashLayout,
+    bucketExpire: BucketExpire,
+    warn: (message: string) => void,
+  ) {
+    this.#batcher = batcher
+    this.#prefix = `${name}:b:`
+    this.#reply = reply
+    this.#layout = layout
+    this.#bucketExpire = bucketExpire
+    this.#listpack = new ListpackWatch(batcher, layout.bucketSize, warn)
+  }
+
+  redisKey(key: string): string {
+    const [bucket, field] = this.#layout.place(key)
+    return `${this.#prefix}${bucket}[${field}]`
+  }
+
+  /** One HMGET per bucket, all in one round trip; with `withTtl`, each bucket's PTTL in it too. */
+  async read(keys: string[], withTtl: boolean): Promise<ReadReply> {
+    const groups = this.#group(keys)
+    const reads = [...groups].map(([bucket, members]) =>
+      Promise.all([
+        this.#batcher.command<(RedisValue | null)[]>(
+          'HMGET',
+          [this.#prefix + bucket, ...members.map(([, field]) => field)],
+          this.#reply,
+        ),
+        withTtl ? this.#batcher.command<number>('PTTL', [this.#prefix + bucket]) : Promise.resolve(-1),
+      ]),
+    )
+    const replies = await Promise.all(reads)
+    const values = new Array<RedisValue | null>(keys.length).fill(null)
+    const ttls = withTtl ? new Array<number>(keys.length).fill(-2) : undefined
+    ;[...groups.values()].forEach((members, group) => {
+      const [found, bucketTtl] = replies[group] as [(RedisValue | null)[], number]
+      members.forEach(([index], member) => {
+        values[index] = found[member] ?? null
+        if (ttls !== undefined) ttls[index] = bucketTtl
+      })
+    })
+    return { values, ttls }
+  }
+
+  readSliding(): Promise<(RedisValue | null)[]> {
+    return Promise.reject(new TypeError('Sliding expiry is not available with hash buckets'))
+  }
+
+  /** One HSET per bucket (and its TTL, as bucketExpire says), all in one round trip. */
+  async write(entries: [key: string, value: RedisValue][], ttlMs: number | null): Promise<void> {
+    this.#listpack.check(entries)
+    const byBucket = new Map<string, RedisValue[]>()
+    for (const [key, value] of entries) {
+      const [bucket, field] = this.#layout.place(key)
+      let args = byBucket.get(bucket)
+      if (args === undefined) {
+        args = []
+        byBucket.set(bucket, args)
+      }
+      args.push(field, value)
+    }
+    const writes: Promise<unknown>[] = []
+    for (const [bucket, args] of byBucket) {
+      const bucketKey = this.#prefix + bucket
+      writes.push(this.#batcher.command('HSET', [bucketKey, ...args]))
+      if (ttlMs === null || this.#bucketExpire === 'never') continue
+      const onlyNew = this.#bucketExpire === 'on-create' ? ['NX'] : []
+      writes.push(this.#batcher.command('PEXPIRE', [bucketKey, ttlMs, ...onlyNew]))
+    }
+    await Promise.all(writes)
+  }
+
+  /** One HDEL per bucket; resolves to how many fields existed. */
+  async remove(keys: string[]): Promise<number> {
+    const removed = await Promise.all(
+      [...this.#group(keys)].map(([bucket, members]) =>
+        this.#batcher.command<number>('HDEL', [this.#prefix + bucket, ...members.map(([, field]) => field)]),
+      ),
+    )
+    return removed.reduce((sum, count) => sum + count, 0)
+  }
+
+  expired(key: string): void {
+    const [bucket, field] = this.#layout.place(key)
+    this.#batcher.command('HDEL', [this.#prefix + bucket, field]).catch(() => {})
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const { values } = await this.read([key], false)
+    const raw = values[0]
+    return raw !== null && raw !== undefined && expiresAt(raw) > Date.now()
+  }
+
+  /** The earlier of the entry's own expiry and its bucket's TTL. */
+  async pttl(key: string): Promise<number> {
+    const { values, ttls } = await this.read([key], true)
+    const raw = values[0]
+    if (raw === null || raw === undefined) return -2
+    const own = expiresAt(raw)
+    if (own <= Date.now()) return -2
+    const bucketTtl = ttls?.[0] ?? -1
+    if (own === Number.POSITIVE_INFINITY) return bucketTtl
+    const remaining = Math.max(0, Math.round(own - Date.now()))
+    return bucketTtl < 0 ? remaining : Math.min(bucketTtl, remaining)
+  }
+
+  touch(): Promise<boolean[]> {
+    return Promise.reject(new TypeError('Sliding expiry is not available with hash buckets'))
+  }
+
+  /** Keys of the namespace, one bucket at a time (HGETALL, skipping fields past their expiry). */
+  async *scan(): AsyncGenerator<string[]> {
+    for await (const buckets of this.#scanBuckets()) {
+      const now = Date.now()
+      for (const bucketKey of buckets) {
+        const bucket = bucketKey.slice(this.#prefix.length)
+        const pairs = await this.#batcher.command<RedisValue[]>('HGETALL', [bucketKey], this.#reply)
+        const keys: string[] = []
+        for (let index = 0; index + 1 < pairs.length; index += 2) {
+          const field = String(pairs[index])
+          if (expiresAt(pairs[index + 1] as RedisValue) <= now) continue
+          const key = this.#layout.keyOf(bucket, field)
+          if (key === undefined) {
+            throw new TypeError(
+              'keys() and entries() need `storage.key(bucket, field)` to tell the keys of a custom bucket layout',
+            )
+          }
+          keys.push(key)
+        }
+        if (keys.length > 0) yield keys
+      }
+    }
+  }
+
+  async removeAll(): Promise<number> {
+    let removed = 0
+    for await (const buckets of this.#scanBuckets()) {
+      removed += await this.#batcher.command<number>('UNLINK', buckets)
+    }
+    return removed
+  }
+
+  holds(suffix: string): (key: string) => boolean {
+    const bucket = suffix.startsWith('b:') ? suffix.slice(2) : undefined
+    return (key) => bucket !== undefined && this.#layout.place(key)[0] === bucket
+  }
+
+  async *#scanBuckets(): AsyncGenerator<string[]> {
+    const pattern = `${escapeGlob(this.#prefix)}*`
+    let cursor = '0'
+    do {
+      const [next, found] = await this.#batcher.command<[string, string[]]>('SCAN', [
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        scanCount,
+      ])
+      cursor = next
+      if (found.length > 0) yield found
+    } while (cursor !== '0')
+  }
+
+  /** Keys grouped by bucket, each with its index in `keys` and its field. */
+  #group(keys: string[]): Map<string, [index: number, field: string][]> {
+    const groups = new Map<string, [number, string][]>()
+    keys.forEach((key, index) => {
+      const [bucket, field] = this.#layout.place(key)
+      let members = groups.get(bucket)
+      if (members === undefined) {
+        members = []
+        groups.set(bucket, members)
+      }
+      members.push([index, field])
+    })
+    return groups
+  }
+}
+
+/** The expiry in a stored field's header (`Infinity` when it has none, or no header). */
+function expiresAt(raw: RedisValue): number {
+  try {
+    return headerTimes(raw).expiresAt
+  } catch {
+    return Number.POSITIVE_INFINITY
+  }
+}
+
+/**
+ * Warns (once each) when buckets are likely to leave Redis's compact listpack encoding, which is
+ * where their memory saving comes from: a bucket with more fields than `hash-max-listpack-entries`,
+ * or a value longer than `hash-max-listpack-value`.
+ */
+class ListpackWatch {
+  readonly #batcher: PipelineBatcher
+  readonly #bucketSize: number | undefined
+  readonly #warn: (message: string) => void
+  #limits: Promise<{ entries: number; value: number } | undefined> | undefined
+  #warned = new Set<string>()
+
+  constructor(batcher: PipelineBatcher, bucketSize: number | undefined, warn: (message: string) => void) {
+    this.#batcher = batcher
+    this.#bucketSize = bucketSize
+    this.#warn = warn
+  }
+
+  check(entries: [key: string, value: RedisValue][]): void {
+    if (this.#warned.size === 2) return
+    const longest = entries.reduce((most, [, value]) => Math.max(most, value.length), 0)
+    this.#limits ??= this.#batcher.command<string[]>('CONFIG', ['GET', 'hash-max-listpack-*']).then(
+      (pairs) => {
+        const config = new Map<string, number>()
+        for (let index = 0; index + 1 < pairs.length; index += 2)
+          config.set(String(pairs[index]), Number(pairs[index + 1]))
+        const entriesLimit = config.get('hash-max-listpack-entries')
+        const valueLimit = config.get('hash-max-listpack-value')
+        return entriesLimit === undefined || valueLimit === undefined
+          ? undefined
+          : { entries: entriesLimit, value: valueLimit }
+      },
+      // CONFIG may be forbidden (managed Redis, ACLs): then there is nothing to compare with.
+      () => undefined,
+    )
+    this.#limits.then((limits) => {
+      if (limits === undefined) return
+      if (this.#bucketSize !== undefined && this.#bucketSize > limits.entries) {
+        this.#once(
+          'entries',
+          `buckets of ${this.#bucketSize} fields exceed hash-max-listpack-entries (${limits.entries})`,
+        )
+      }
+      if (longest > limits.value) {
+        this.#once('value', `a value of ${longest} bytes exceeds hash-max-listpack-value (${limits.value})`)
+      }
+    })
+  }
+
+  #once(kind: string, what: string): void {
+    if (this.#warned.has(kind)) return
+    this.#warned.add(kind)
+    this.#warn(
+      `${what}: those buckets leave the compact listpack encoding and cost far more memory; see docs/memory.md`,
+    )
+  }
+}

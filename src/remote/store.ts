@@ -1,0 +1,38 @@
+import type { RedisValue } from '../types/value-codec.js'
+import type { ReadReply } from './pipeline-batcher.js'
+
+/**
+ * L2's layout, as the rest of the cache sees it: methods take encoded keys and go through the
+ * pipeline batcher, so calls made in the same tick share one round trip. Two layouts implement it:
+ * one Redis string per entry (string-store.ts) and entries packed into hash buckets (hash-store.ts).
+ */
+export interface Store {
+  /** Whether an entry's expiry must travel in its header (hash fields have no TTL of their own). */
+  readonly expiryInValue: boolean
+  /** Where `key` lives, for messages: `name:key`, or `name:b:bucket[field]`. */
+  redisKey(key: string): string
+  /** Values of `keys`, and with `withTtl` until when Redis keeps each (PTTLs: -1 none, -2 missing). */
+  read(keys: string[], withTtl: boolean): Promise<ReadReply>
+  /** Values of `keys`, each read in a way that pushes its expiry back to `ttlMs`. */
+  readSliding(keys: string[], ttlMs: number): Promise<(RedisValue | null)[]>
+  /** Writes every entry, with Redis's TTL `ttlMs` (or none); one round trip. */
+  write(entries: [key: string, value: RedisValue][], ttlMs: number | null): Promise<void>
+  /** Removes `keys`; resolves to how many existed. */
+  remove(keys: string[]): Promise<number>
+  /** An entry read past the expiry in its header: removed in the background. */
+  expired(key: string): void
+  exists(key: string): Promise<boolean>
+  /** Remaining life in ms; -1 for no expiry, -2 for a missing key. */
+  pttl(key: string): Promise<number>
+  /** Pushes the expiry of each key to `ttlMs` from now; resolves to whether each key still existed. */
+  touch(keys: string[], ttlMs: number): Promise<boolean[]>
+  /** Encoded keys of the namespace, a batch at a time (a key may repeat; callers dedupe). */
+  scan(): AsyncGenerator<string[]>
+  /** Removes every key of the namespace; resolves to how many Redis keys were removed. */
+  removeAll(): Promise<number>
+  /**
+   * The encoded keys that Redis key `suffix` (the part after `name:`) holds, for Redis's tracking
+   * invalidations: the entry itself for a string; for a bucket, a test for the keys it holds.
+   */
+  holds(suffix: string): string | ((key: string) => boolean)
+}
