@@ -101,7 +101,12 @@ export interface FlipCacheOptions<K, V> {
    * `key(bucket, field)` too, for keys() and entries()). See docs/memory.md. @default 'string'
    */
   storage?: StorageOption<K>
-  /** With hash buckets: when a bucket's own Redis TTL is set: 'never', 'on-create' or 'always' (every write). @default 'on-create' */
+  /**
+   * With hash buckets: when a bucket's own Redis TTL is set: 'always' (every write pushes it to that
+   * write's TTL), 'on-create' (once, when the bucket is created: cheaper, but the bucket then dies with
+   * every entry in it at creation + TTL), or 'never' (expired entries are only removed when read).
+   * @default 'always'
+   */
   bucketExpire?: BucketExpire
 }
 
@@ -251,7 +256,9 @@ function resolveStorage<K, V>(
       '`refreshExpireTimeOnGet` is not available with hash buckets: their fields have no TTL of their own',
     )
   }
-  const expire = bucketExpire ?? 'on-create'
+  // 'always' by default: with 'on-create' a bucket dies at its creation + TTL, taking with it entries
+  // written later that should have outlived it.
+  const expire = bucketExpire ?? 'always'
   if ('bucketSize' in storage) {
     const { bucketSize } = storage
     if (!Number.isSafeInteger(bucketSize) || bucketSize < 1) {

@@ -1,0 +1,157 @@
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { useCaches } from '../support/cache-builder.js'
+import { countCommands } from '../support/command-stats.js'
+import { type RedisServer, startRedisServer } from '../support/redis-server.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// Command counts and CONFIG are server-wide: these tests run on a server of their own.
+let server: RedisServer
+let admin: Redis
+beforeAll(async () => {
+  server = await startRedisServer()
+  admin = new Redis(server.url)
+})
+afterAll(async () => {
+  admin.disconnect()
+  await server.stop()
+})
+
+describe('storage: hash buckets', () => {
+  const { cache } = useCaches(() => server.url)
+  const sized = (extra = {}) =>
+    cache<number, string>({
+      keyType: 'int',
+      valueType: 'string',
+      storage: { kind: 'hash', bucketSize: 100 },
+      ...extra,
+    })
+
+  it('entry k lives in field k mod size of the hash name:b:floor(k / size), raw when it has no expiry', async () => {
+    const items = sized()
+    await items.setMany([
+      [15, 'fifteen'],
+      [215, 'two hundred fifteen'],
+      [-1, 'minus one'],
+    ])
+    expect(await admin.hget(`${items.name}:b:0`, '15')).toBe('fifteen')
+    expect(await admin.hget(`${items.name}:b:2`, '15')).toBe('two hundred fifteen')
+    expect(await admin.hget(`${items.name}:b:-1`, '99')).toBe('minus one')
+    expect(await admin.type(`${items.name}:b:0`)).toBe('hash')
+    expect(await admin.call('OBJECT', 'ENCODING', `${items.name}:b:0`)).toBe('listpack')
+  })
+
+  it('getMany() costs one round trip: one HMGET per bucket, pipelined', async () => {
+    const items = sized({ localMax: 0 })
+    const keys = Array.from({ length: 300 }, (_, index) => index)
+    await items.setMany(keys.map((key) => [key, `v${key}`]))
+    let values: (string | undefined)[] = []
+    const commands = await countCommands(admin, async () => {
+      values = await items.getMany(keys)
+    })
+    expect(values).toEqual(keys.map((key) => `v${key}`))
+    expect(commands).toEqual({ hmget: 3 })
+  })
+
+  it('an entry read past its own expiry is a miss and is removed from its bucket with HDEL', async () => {
+    const items = sized({ localMax: 0 })
+    await items.set(1, 'brief', { expireTime: 40 })
+    await items.set(2, 'lasting', { expireTime: '1h' })
+    const raw = (await admin.hget(`${items.name}:b:0`, '1')) as string
+    expect(raw.charCodeAt(0)).toBe(0)
+    expect(raw.endsWith('brief')).toBe(true)
+    await sleep(60)
+    expect(await items.get(1)).toBeUndefined()
+    await vi.waitFor(async () => expect(await admin.hexists(`${items.name}:b:0`, '1')).toBe(0))
+    expect(await items.get(2)).toBe('lasting')
+  })
+
+  it("bucketExpire: 'on-create' sets the bucket's TTL once, 'always' (the default) at every write, 'never' not at all", async () => {
+    const onCreate = sized({ expireTime: '1h', bucketExpire: 'on-create' })
+    await onCreate.set(1, 'a', { expireTime: '1m' })
+    await onCreate.set(2, 'b', { expireTime: '2h' })
+    expect(await admin.pttl(`${onCreate.name}:b:0`)).toBeLessThanOrEqual(60_000)
+    const always = sized({ expireTime: '1h' })
+    await always.set(1, 'a', { expireTime: '1m' })
+    await always.set(2, 'b', { expireTime: '2h' })
+    expect(await admin.pttl(`${always.name}:b:0`)).toBeGreaterThan(7_000_000)
+    const never = sized({ expireTime: '1h', bucketExpire: 'never' })
+    await never.set(1, 'a')
+    expect(await admin.pttl(`${never.name}:b:0`)).toBe(-1)
+  })
+
+  it('clear() removes every bucket of the namespace with SCAN + UNLINK', async () => {
+    const items = sized()
+    await items.setMany(Array.from({ length: 1000 }, (_, index): [number, string] => [index, 'v']))
+    expect(await admin.exists(`${items.name}:b:0`, `${items.name}:b:9`)).toBe(2)
+    await items.clear()
+    expect(await admin.exists(`${items.name}:b:0`, `${items.name}:b:9`)).toBe(0)
+  })
+
+  it('warns once when buckets would leave the listpack encoding', async () => {
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    try {
+      const roomy = cache<number, string>({
+        keyType: 'int',
+        valueType: 'string',
+        storage: { kind: 'hash', bucketSize: 5000 },
+      })
+      await roomy.set(1, 'x'.repeat(100))
+      await roomy.set(2, 'x'.repeat(100))
+      await vi.waitFor(() => expect(warnings).toHaveBeenCalledTimes(2))
+      const messages = warnings.mock.calls.map(([message]) => String(message))
+      expect(messages.some((message) => /hash-max-listpack-entries \(\d+\)/.test(message))).toBe(true)
+      expect(messages.some((message) => /hash-max-listpack-value \(\d+\)/.test(message))).toBe(true)
+    } finally {
+      warnings.mockRestore()
+    }
+  })
+
+  it('keys() of a custom bucket layout without storage.key says what it needs', async () => {
+    const items = cache<string, string>({
+      valueType: 'string',
+      storage: { kind: 'hash', bucket: (key) => [key.slice(0, 1), key.slice(1)] },
+    })
+    await items.set('ab', 'v')
+    expect(await items.get('ab')).toBe('v')
+    await expect(items.keys().next()).rejects.toThrow(/storage\.key\(bucket, field\)/)
+  })
+
+  it("sync: 'tracking' drops the L1 copies of a bucket that another client changed", async () => {
+    const items = sized({ sync: 'tracking', localTtl: '1h' })
+    await items.ready()
+    await items.setMany([
+      [1, 'a'],
+      [2, 'b'],
+      [150, 'c'],
+    ])
+    expect(await items.getMany([1, 2, 150])).toEqual(['a', 'b', 'c'])
+    const heard = new Promise<unknown>((resolve) =>
+      items.on('invalidate', (event) => {
+        if (event.origin === 'tracking' && event.keys !== 'all' && event.keys.includes(1)) resolve(event.keys)
+      }),
+    )
+    await admin.hset(`${items.name}:b:0`, '1', 'changed')
+    expect(await heard).toEqual(expect.arrayContaining([1, 2]))
+    expect(items.peek(150)).toBe('c')
+    expect(await items.get(1)).toBe('changed')
+  })
+
+  it('the storage and bucketExpire options are validated', () => {
+    expect(() => cache({ storage: { kind: 'hash', bucketSize: 10 } })).toThrow(/keyType: 'int'/)
+    expect(() => cache({ keyType: 'int', storage: { kind: 'hash', bucketSize: 0 } })).toThrow(/bucketSize/)
+    expect(() => cache({ storage: { kind: 'list' } as never })).toThrow(/storage/)
+    expect(() => cache({ storage: { kind: 'hash', bucket: 'b' } as never })).toThrow(/storage\.bucket/)
+    expect(() => cache({ bucketExpire: 'sometimes' as never })).toThrow(/bucketExpire/)
+    expect(() => cache({ bucketExpire: 'always' })).toThrow(/bucketExpire.*storage/)
+    expect(() =>
+      cache({
+        keyType: 'int',
+        storage: { kind: 'hash', bucketSize: 10 },
+        expireTime: '1m',
+        refreshExpireTimeOnGet: true,
+      }),
+    ).toThrow(/refreshExpireTimeOnGet/)
+  })
+})
