@@ -102,9 +102,10 @@ export interface FlipCacheOptions<K, V> {
    */
   storage?: StorageOption<K>
   /**
-   * With hash buckets: when a bucket's own Redis TTL is set: 'always' (every write pushes it to that
-   * write's TTL), 'on-create' (once, when the bucket is created: cheaper, but the bucket then dies with
-   * every entry in it at creation + TTL), or 'never' (expired entries are only removed when read).
+   * With hash buckets: when a bucket's own Redis TTL is set: 'always' (every write extends it to cover
+   * the entry written, never shortening it; an entry without expiry makes the bucket persist),
+   * 'on-create' (once, when the bucket is created: cheaper, but the bucket then dies with every entry
+   * in it at creation + TTL), or 'never' (expired entries are only removed when read).
    * @default 'always'
    */
   bucketExpire?: BucketExpire

@@ -120,9 +120,19 @@ export class HashStore implements Store {
     for (const [bucket, args] of byBucket) {
       const bucketKey = this.#prefix + bucket
       writes.push(this.#batcher.command('HSET', [bucketKey, ...args]))
-      if (ttlMs === null || this.#bucketExpire === 'never') continue
-      const onlyNew = this.#bucketExpire === 'on-create' ? ['NX'] : []
-      writes.push(this.#batcher.command('PEXPIRE', [bucketKey, ttlMs, ...onlyNew]))
+      if (this.#bucketExpire === 'never') continue
+      if (this.#bucketExpire === 'on-create') {
+        if (ttlMs !== null) writes.push(this.#batcher.command('PEXPIRE', [bucketKey, ttlMs, 'NX']))
+        continue
+      }
+      // 'always': the bucket lives at least as long as the entry just written, and never shorter
+      // than before (NX sets a first TTL, GT only extends): an entry with no expiry makes it persist.
+      if (ttlMs === null) {
+        writes.push(this.#batcher.command('PERSIST', [bucketKey]))
+        continue
+      }
+      writes.push(this.#batcher.command('PEXPIRE', [bucketKey, ttlMs, 'NX']))
+      writes.push(this.#batcher.command('PEXPIRE', [bucketKey, ttlMs, 'GT']))
     }
     await Promise.all(writes)
   }

@@ -76,6 +76,11 @@ describe('storage: hash buckets', () => {
     await always.set(1, 'a', { expireTime: '1m' })
     await always.set(2, 'b', { expireTime: '2h' })
     expect(await admin.pttl(`${always.name}:b:0`)).toBeGreaterThan(7_000_000)
+    // A shorter TTL never shortens the bucket; an entry without expiry makes it persist.
+    await always.set(3, 'c', { expireTime: '1m' })
+    expect(await admin.pttl(`${always.name}:b:0`)).toBeGreaterThan(7_000_000)
+    await always.set(4, 'd', { expireTime: null })
+    expect(await admin.pttl(`${always.name}:b:0`)).toBe(-1)
     const never = sized({ expireTime: '1h', bucketExpire: 'never' })
     await never.set(1, 'a')
     expect(await admin.pttl(`${never.name}:b:0`)).toBe(-1)
