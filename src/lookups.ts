@@ -32,6 +32,11 @@ interface Flight<V> {
   stale: Set<string> | undefined
 }
 
+/** A write on its way; `stale` holds its keys that changed again before it landed. */
+export interface WriteTicket {
+  stale: Set<string> | undefined
+}
+
 export interface LookupsConfig<V> {
   store: Store
   local: LocalTier<V>
@@ -50,6 +55,7 @@ export interface LookupsConfig<V> {
 export class Lookups<V> {
   readonly #config: LookupsConfig<V>
   #inFlight = new Map<string, Flight<V>>()
+  #writing = new Map<string, WriteTicket>()
 
   constructor(config: LookupsConfig<V>) {
     this.#config = config
@@ -97,10 +103,17 @@ export class Lookups<V> {
    */
   invalidate(key: string): void {
     const flight = this.#inFlight.get(key)
-    if (flight === undefined) return
-    flight.stale ??= new Set()
-    flight.stale.add(key)
-    this.#inFlight.delete(key)
+    if (flight !== undefined) {
+      flight.stale ??= new Set()
+      flight.stale.add(key)
+      this.#inFlight.delete(key)
+    }
+    const write = this.#writing.get(key)
+    if (write !== undefined) {
+      write.stale ??= new Set()
+      write.stale.add(key)
+      this.#writing.delete(key)
+    }
   }
 
   invalidateAll(): void {
@@ -109,6 +122,27 @@ export class Lookups<V> {
       flight.stale.add(key)
     }
     this.#inFlight = new Map()
+    for (const [key, write] of this.#writing) {
+      write.stale ??= new Set()
+      write.stale.add(key)
+    }
+    this.#writing = new Map()
+  }
+
+  /**
+   * A write of `keys` is on its way: a delete, a later write or an invalidation of one of them before
+   * it lands marks it in the ticket, and the write must then not put its value into L1.
+   */
+  beginWrite(keys: string[]): WriteTicket {
+    const ticket: WriteTicket = { stale: undefined }
+    for (const key of keys) this.#writing.set(key, ticket)
+    return ticket
+  }
+
+  endWrite(keys: string[], ticket: WriteTicket): void {
+    for (const key of keys) {
+      if (this.#writing.get(key) === ticket) this.#writing.delete(key)
+    }
   }
 
   #read(keys: string[], share: boolean): Promise<Looked<V>> {
@@ -212,5 +246,7 @@ export class Lookups<V> {
 
 /** Value `index` of a read, with its fresh-until time when it has one. */
 function pick<V>(looked: Looked<V>, index: number): [Found<V>, number | undefined] {
-  return [looked.values[index] ?? MISSING, looked.freshUntil?.[index]]
+  // `null` and `undefined` are values a cache may hold: only an index out of range is a miss.
+  const value = index >= 0 && index < looked.values.length ? (looked.values[index] as Found<V>) : MISSING
+  return [value, looked.freshUntil?.[index]]
 }

@@ -51,7 +51,10 @@ export class Writes<K, V> {
   ): Promise<void> {
     const { store, local, lookups, coherence, codec, compression, stats, report } = this.#config
     const keys = entries.map(([key]) => key)
+    // Reads and writes of these keys already on their way must not fill L1 after this one...
     for (const key of keys) lookups.invalidate(key)
+    // ...and this one must not, if the keys change again before it lands.
+    const ticket = lookups.beginWrite(keys)
     coherence.written(keys)
     const startedAt = Date.now()
     // Hash fields have no TTL of their own: their expiry travels in their header.
@@ -67,11 +70,14 @@ export class Writes<K, V> {
       for (const key of keys) local.delete(key)
       stats.errors++
       throw error
+    } finally {
+      lookups.endWrite(keys, ticket)
     }
     stats.sets += entries.length
     if (!local.enabled) return
     const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : startedAt + ttlMs
     for (const [key, encoded] of entries) {
+      if (ticket.stale?.has(key)) continue
       // L1 keeps what a read from Redis would return, not the caller's object (which the caller may change).
       try {
         local.set(key, codec.decode(asReply(encoded, codec.reply)), startedAt, redisUntil, freshUntil)

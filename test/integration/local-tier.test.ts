@@ -130,3 +130,45 @@ describe('FlipCache L1', () => {
     expect(await items.get('k')).toBeUndefined()
   })
 })
+
+describe('FlipCache reads that join a read on its way', () => {
+  const { cache } = useCaches()
+
+  it('a caller that joins a read of a null or undefined value gets that value, not a miss', async () => {
+    const json = cache<string, unknown>({ valueType: 'json', valueDefault: 'default' })
+    await json.set('k', null)
+    const other = cache<string, unknown>(
+      { valueType: 'json', valueDefault: 'default', localMax: 0 },
+      json.name,
+    )
+    expect(await Promise.all([other.get('k'), other.get('k')])).toEqual([null, null])
+    expect(await Promise.all([other.get('k'), other.getMany(['k'])])).toEqual([null, [null]])
+    const rich = cache<string, unknown>({ valueDefault: 'default', localMax: 0 })
+    await rich.set('u', undefined)
+    expect(await Promise.all([rich.get('u'), rich.get('u')])).toEqual([undefined, undefined])
+    expect(rich.stats().misses).toBe(0)
+  })
+})
+
+describe('FlipCache writes that are overtaken', () => {
+  const { cache, sharedClient } = useCaches()
+
+  it('a set() whose key is deleted before it lands does not put its value into L1', async () => {
+    const items = cache<string, string>({ valueType: 'string' })
+    await items.ready()
+    const setting = items.set('k', 'v1')
+    await items.delete('k')
+    await setting
+    expect(await sharedClient().get(`${items.name}:k`)).toBeNull()
+    expect(items.peek('k')).toBeUndefined()
+    expect(await items.get('k')).toBeUndefined()
+  })
+
+  it('of two set()s of one key on their way, only the later one fills L1', async () => {
+    const items = cache<string, string>({ valueType: 'string' })
+    await items.ready()
+    await Promise.all([items.set('k', 'first'), items.set('k', 'second')])
+    expect(items.peek('k')).toBe('second')
+    expect(await sharedClient().get(`${items.name}:k`)).toBe('second')
+  })
+})
