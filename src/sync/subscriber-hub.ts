@@ -19,6 +19,8 @@ export interface ChannelListener {
 export class SubscriberHub {
   readonly #client: RedisClient
   readonly #listeners = new Map<string, Set<ChannelListener>>()
+  /** The SUBSCRIBE of each channel, in flight or done. */
+  readonly #subscriptions = new Map<string, Promise<void>>()
   #connection: RedisClient | undefined
 
   constructor(client: RedisClient) {
@@ -32,29 +34,37 @@ export class SubscriberHub {
   async listen(channel: string, listener: ChannelListener, timeoutMs: number): Promise<() => void> {
     const connection = this.#open()
     let listeners = this.#listeners.get(channel)
-    const first = listeners === undefined
     if (listeners === undefined) {
       listeners = new Set()
       this.#listeners.set(channel, listeners)
     }
     listeners.add(listener)
     const stop = (): void => this.#leave(channel, listener)
-    if (first) {
-      try {
-        await within(connection.subscribe(channel), timeoutMs, () => {
-          throw new Error(`SUBSCRIBE ${channel} did not complete within ${timeoutMs} ms`)
-        })
-      } catch (error) {
-        stop()
-        throw error
-      }
+    // Every listener of a channel waits for the same SUBSCRIBE; one that failed is tried again.
+    let subscribed = this.#subscriptions.get(channel)
+    if (subscribed === undefined) {
+      subscribed = connection.subscribe(channel).then(() => undefined)
+      this.#subscriptions.set(channel, subscribed)
+      subscribed.catch(() => {
+        if (this.#subscriptions.get(channel) === subscribed) this.#subscriptions.delete(channel)
+      })
+    }
+    try {
+      await within(subscribed, timeoutMs, () => {
+        throw new Error(`SUBSCRIBE ${channel} did not complete within ${timeoutMs} ms`)
+      })
+    } catch (error) {
+      if (this.#subscriptions.get(channel) === subscribed) this.#subscriptions.delete(channel)
+      stop()
+      throw error
     }
     return stop
   }
 
   #open(): RedisClient {
     if (this.#connection !== undefined) return this.#connection
-    const connection = duplicateOf(this.#client)
+    // Its own offline queue on, whatever the client's: a SUBSCRIBE sent while it connects must wait.
+    const connection = duplicateOf(this.#client, { enableOfflineQueue: true })
     connection.on('message', (channel: string, message: string) => {
       for (const listener of this.#listeners.get(channel) ?? []) listener.message(message)
     })
@@ -72,10 +82,12 @@ export class SubscriberHub {
     const listeners = this.#listeners.get(channel)
     if (listeners === undefined || !listeners.delete(listener) || listeners.size > 0) return
     this.#listeners.delete(channel)
+    this.#subscriptions.delete(channel)
     const connection = this.#connection
     if (connection === undefined) return
     if (this.#listeners.size === 0) {
       this.#connection = undefined
+      this.#subscriptions.clear()
       connection.disconnect()
       return
     }

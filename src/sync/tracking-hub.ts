@@ -114,21 +114,35 @@ export class TrackingHub {
   async #open(): Promise<{ control: RedisClient; subscriberId: string }> {
     if (this.#subscriber === undefined || this.#control === undefined) {
       // A name to find the subscriber by in CLIENT LIST: in subscriber mode it cannot run CLIENT ID,
-      // and ioredis gives it the name again (and a new id) whenever it reconnects.
-      this.#subscriberName = `flipcache-tracking-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
-      const subscriber = duplicateOf(this.#client, { protocol: 2, connectionName: this.#subscriberName })
-      const control = duplicateOf(this.#client)
+      // and ioredis gives it the name again (and a new id) whenever it reconnects. Both keep an
+      // offline queue whatever the client's setting: commands sent while they connect must wait.
+      const name = `flipcache-tracking-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
+      const subscriber = duplicateOf(this.#client, {
+        protocol: 2,
+        connectionName: name,
+        enableOfflineQueue: true,
+      })
+      const control = duplicateOf(this.#client, { enableOfflineQueue: true })
+      subscriber.on('error', () => {})
+      control.on('error', () => {})
+      subscriber.on('messageBuffer', (channel: Buffer, keys: unknown) => {
+        if (channel.toString() === invalidationChannel) this.#dispatch(keys)
+      })
+      try {
+        await subscriber.subscribe(invalidationChannel)
+      } catch (error) {
+        subscriber.disconnect()
+        control.disconnect()
+        throw error
+      }
       for (const connection of [subscriber, control]) {
         watchReconnections(connection, () => {
           this.#serialize(() => this.#rearm()).catch(() => {})
         })
       }
-      subscriber.on('messageBuffer', (channel: Buffer, keys: unknown) => {
-        if (channel.toString() === invalidationChannel) this.#dispatch(keys)
-      })
+      this.#subscriberName = name
       this.#subscriber = subscriber
       this.#control = control
-      await subscriber.subscribe(invalidationChannel)
     }
     this.#subscriberId ??= await this.#idOfSubscriber()
     return { control: this.#control, subscriberId: this.#subscriberId }

@@ -189,6 +189,24 @@ describe("sync: 'pubsub'", () => {
     expect(b.stats().invalidationsReceived).toBe(0)
   })
 
+  it.each(['pubsub', 'tracking'] as const)(
+    "becomes ready (and keeps L1) with a client whose offline queue is off (sync: '%s')",
+    async (sync) => {
+      const redis = new Redis(server.url, { enableOfflineQueue: false })
+      try {
+        await new Promise((resolve) => redis.once('ready', resolve))
+        const items = cache<string, string>({ redis, valueType: 'string', sync })
+        await items.ready()
+        await items.set('k', 'v')
+        expect(await items.get('k')).toBe('v')
+        // (With tracking, the cache's own write comes back as an invalidation, so L1 may have let go.)
+        if (sync === 'pubsub') expect(items.peek('k')).toBe('v')
+      } finally {
+        redis.disconnect()
+      }
+    },
+  )
+
   it('the sync option is validated', () => {
     expect(() => cache({ sync: 'gossip' as never })).toThrow(/sync.*'gossip'/)
     expect(() => cache({ pubsubDictChannels: 'yes' as never })).toThrow(/pubsubDictChannels.*'yes'/)
