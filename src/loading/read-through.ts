@@ -90,15 +90,22 @@ export class ReadThrough<K, V> {
   readonly #host: ReadThroughHost<V>
   readonly #loads = new Map<string, Promise<V>>()
   readonly #backoff = new FailureBackoff()
+  /** Locks this instance holds now. */
+  readonly #held = new Set<RedisLock>()
 
   constructor(host: ReadThroughHost<V>) {
     this.#host = host
   }
 
-  /** Resolves when the loads running now have settled, or after `ms`, whichever comes first. */
-  settle(ms: number): Promise<void> {
+  /**
+   * For close(): resolves when the loads running now have settled, or after `ms`; then lets go of
+   * the locks still held, so that other processes need not wait for them to expire.
+   */
+  async settle(ms: number): Promise<void> {
     const running = Promise.allSettled(this.#loads.values()).then(() => undefined)
-    return within(running, ms, () => undefined)
+    await within(running, ms, () => undefined)
+    await within(Promise.allSettled([...this.#held].map((lock) => lock.release())), ms, () => [])
+    this.#held.clear()
   }
 
   /** getOrSet after an L1 miss (the cache answers L1 hits itself). */
@@ -197,7 +204,10 @@ export class ReadThrough<K, V> {
       if (outcome.kind === 'found') return outcome.value
       // Another process holds the lock for a background refresh: it refreshes, this one keeps serving.
       if (outcome.kind === 'busy') return stale as V
-      if (outcome.kind === 'locked') lock = outcome.lock
+      if (outcome.kind === 'locked') {
+        lock = outcome.lock
+        this.#held.add(lock)
+      }
     }
     let loaded = false
     try {
@@ -225,6 +235,7 @@ export class ReadThrough<K, V> {
     } finally {
       if (lock !== undefined) {
         const outcome = loaded ? 'loaded' : 'released'
+        this.#held.delete(lock)
         // Waiters read the value on the notice; releasing needs no one to wait for it.
         lock.release().then(
           () => this.#announce(encoded, outcome),
@@ -297,8 +308,9 @@ export class ReadThrough<K, V> {
     return within(loading, hardTimeoutMs, () => {
       const error = new LoaderTimeoutError(this.#host.redisKey(encoded), hardTimeoutMs)
       controller.abort(error)
-      // A loader that finishes anyway still refreshes the cache for the next callers.
-      loading.then((value) => this.#keep(encoded, value, load)).catch(() => {})
+      // A loader that finishes anyway is not stored: by then a newer value may have been written
+      // (another load may even have started meanwhile), and a late store would overwrite it.
+      loading.catch(() => {})
       throw error
     })
   }

@@ -169,4 +169,13 @@ describe('getOrSet() locks', () => {
       holder.process.kill('SIGKILL')
     }
   }, 30_000)
+
+  it('close() lets go of the locks this instance still holds', async () => {
+    const items = cache<string, string>({ redis: client(), valueType: 'string', timeout: 100 })
+    const hung = items.getOrSet('k', () => new Promise<string>(() => {})).catch(() => 'closed')
+    await lockTaken(items.name, 'k')
+    await items.close()
+    expect(await admin.exists(`_lock:${items.name}:k`)).toBe(0)
+    void hung
+  })
 })

@@ -105,7 +105,7 @@ describe('getOrSet()', () => {
     expect(await items.getOrSet('k', async () => 'fixed')).toBe('fixed')
   })
 
-  it('getOrSet() rejects with E_LOADER_TIMEOUT past hardTimeout and aborts the loader’s signal', async () => {
+  it('getOrSet() rejects with E_LOADER_TIMEOUT past hardTimeout, aborts the loader’s signal, and does not store a late value', async () => {
     const items = cache<string, string>({ valueType: 'string' })
     let signal: AbortSignal | undefined
     const startedAt = performance.now()
@@ -124,9 +124,10 @@ describe('getOrSet()', () => {
     expect(error).toMatchObject({ code: 'E_LOADER_TIMEOUT' })
     expect(signal?.aborted).toBe(true)
     expect(signal?.reason).toBe(error)
-    // The loader finished anyway: its value is stored for the next callers.
+    // The loader finishes anyway: its late value is not stored over what was written meanwhile.
+    await items.set('k', 'written meanwhile')
     await sleep(300)
-    expect(await sharedClient().get(`${items.name}:k`)).toBe('late')
+    expect(await sharedClient().get(`${items.name}:k`)).toBe('written meanwhile')
   })
 
   it('getOrSet() stores values written with grace behind a header and Redis TTL expireTime + grace', async () => {
