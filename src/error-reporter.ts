@@ -21,7 +21,7 @@ export class ErrorReporter {
   report(error: FlipCacheError): void {
     this.#counted()
     if (this.#emitter.listenerCount('error') > 0) {
-      this.#emitter.emit('error', error)
+      emitApart(this.#emitter, 'error', error)
       return
     }
     if (this.#warnedCodes.has(error.code)) return
@@ -45,4 +45,12 @@ export class ErrorReporter {
       reported = false
     })
   }
+}
+
+/**
+ * Emits on a microtask of its own: a listener that throws then fails like any throwing listener,
+ * instead of breaking the flipcache code that was reporting (a read left unsettled, say).
+ */
+export function emitApart(emitter: EventEmitter, event: string, payload: unknown): void {
+  queueMicrotask(() => emitter.emit(event, payload))
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { ErrorReporter } from './error-reporter.js'
+import { ErrorReporter, emitApart } from './error-reporter.js'
 import { CacheClosedError, describe, type FlipCacheError } from './errors.js'
 import { parseExpireTime } from './expire/option-values.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
@@ -99,7 +99,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const breaker =
       this.#options.breaker === undefined
         ? undefined
-        : new CircuitBreaker(this.#options.breaker, (change) => this.emit('redis', change))
+        : new CircuitBreaker(this.#options.breaker, (change) => emitApart(this, 'redis', change))
     const batcher = new PipelineBatcher(this.#connection.client, timeoutMs, breaker)
     // Compressed values are bytes: with compression on, replies are read as bytes for every codec.
     const reply = this.#options.compression === undefined ? valueCodec.reply : 'buffer'

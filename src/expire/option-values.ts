@@ -17,10 +17,19 @@ export function positiveDuration(option: string, value: unknown, hint = ''): num
   return ms
 }
 
-/** Parses an `expireTime` (option or per call): `null` for no expiry, else positive ms. */
+/** The longest expiry accepted: 100 years (use `null` for none). */
+export const longestExpireMs = 100 * 365 * 86_400_000
+
+/** Parses an `expireTime` (option or per call): `null` for no expiry, else positive ms, at most 100 years. */
 export function parseExpireTime(value: unknown, option = 'expireTime'): number | null {
   if (value === null) return null
-  return positiveDuration(option, value, ' (null means no expiry)')
+  const ms = positiveDuration(option, value, ' (null means no expiry)')
+  if (ms > longestExpireMs) {
+    throw new TypeError(
+      `Expected \`${option}\` to be at most 100 years (null means no expiry), got ${describe(value)}`,
+    )
+  }
+  return ms
 }
 
 /** A duration in ms that may be 0, for an option called `option`. */

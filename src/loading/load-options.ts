@@ -2,6 +2,7 @@ import { describe } from '../errors.js'
 import type { Duration } from '../expire/duration.js'
 import {
   type ExpireTime,
+  longestExpireMs,
   nonNegativeDuration,
   parseExpireTime,
   positiveDuration,
@@ -53,6 +54,13 @@ export interface ResolvedLoad extends LoadDefaults {
 const defaultLock: ResolvedLock = { ttlMs: 10_000, waitMs: 10_000 }
 const loadOptionNames = ['expireTime', 'grace', 'refreshAhead', 'timeout', 'hardTimeout', 'lock']
 
+function grace(value: unknown): number {
+  const ms = nonNegativeDuration('grace', value)
+  if (ms > longestExpireMs)
+    throw new TypeError(`Expected \`grace\` to be at most 100 years, got ${describe(value)}`)
+  return ms
+}
+
 function resolveRefreshAhead(option: string, value: unknown): number | undefined {
   if (value === false) return undefined
   if (typeof value !== 'number' || !(value > 0 && value < 1)) {
@@ -88,7 +96,7 @@ export function resolveLoadDefaults(options: {
   lock?: unknown
 }): LoadDefaults {
   return {
-    graceMs: options.grace === undefined ? 0 : nonNegativeDuration('grace', options.grace),
+    graceMs: options.grace === undefined ? 0 : grace(options.grace),
     refreshAhead:
       options.refreshAhead === undefined
         ? undefined
@@ -116,7 +124,7 @@ export function resolveLoad(options: GetOrSetOptions | undefined, defaults: Reso
   }
   const resolved: ResolvedLoad = {
     expireMs: options.expireTime === undefined ? defaults.expireMs : parseExpireTime(options.expireTime),
-    graceMs: options.grace === undefined ? defaults.graceMs : nonNegativeDuration('grace', options.grace),
+    graceMs: options.grace === undefined ? defaults.graceMs : grace(options.grace),
     refreshAhead:
       options.refreshAhead === undefined
         ? defaults.refreshAhead

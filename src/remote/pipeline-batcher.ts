@@ -31,6 +31,13 @@ interface QueuedRead extends Pending<ReadReply> {
 }
 type Queued = QueuedCommand | QueuedRead
 
+/** A batch held until the connection is ready. */
+interface Waiting {
+  batch: Queued[]
+  startedAt: number
+  timer: NodeJS.Timeout | undefined
+}
+
 /** One command of the pipeline, and how to hand its reply to the callers waiting on it. */
 interface Step {
   name: string
@@ -57,6 +64,8 @@ export class PipelineBatcher {
   #scheduled = false
   #watchingReconnect = false
   readonly #beforeFlush: (() => void)[] = []
+  /** Batches held until the connection is ready, oldest first. */
+  #waiting: Waiting[] = []
 
   constructor(client: RedisClient, timeoutMs: number, breaker?: CircuitBreaker) {
     this.#client = client
@@ -118,7 +127,9 @@ export class PipelineBatcher {
       return
     }
     const status = this.#client.status
-    if (status === 'ready') {
+    // While earlier batches wait for the connection, later ones queue behind them, even if the
+    // client says ready already: calls leave in the order they were made.
+    if (status === 'ready' && this.#waiting.length === 0) {
       const steps = toSteps(batch)
       this.#send(
         steps,
@@ -127,15 +138,17 @@ export class PipelineBatcher {
     } else if (status === 'end') {
       this.#fail(batch, new RedisUnavailableError('The Redis connection is closed (client status `end`)'))
     } else {
-      this.#sendWhenReady(batch, status)
+      this.#wait(batch, status)
     }
   }
 
-  #sendWhenReady(batch: Queued[], status: string): void {
-    const startedAt = Date.now()
-    let waiting = true
-    const timer = setTimeout(() => {
-      waiting = false
+  /** Holds `batch` until the connection is ready, for at most `timeout`; then it fails, never sent. */
+  #wait(batch: Queued[], status: string): void {
+    const waiting: Waiting = { batch, startedAt: Date.now(), timer: undefined }
+    waiting.timer = setTimeout(() => {
+      // Dropped from the list, values and all: an outage does not pile batches up in memory.
+      const index = this.#waiting.indexOf(waiting)
+      if (index >= 0) this.#waiting.splice(index, 1)
       this.#fail(
         batch,
         new RedisUnavailableError(
@@ -143,23 +156,31 @@ export class PipelineBatcher {
         ),
       )
     }, this.#timeoutMs)
-    whenReady(this.#client).then(() => {
-      if (!waiting) return
+    this.#waiting.push(waiting)
+    if (this.#waiting.length === 1) whenReady(this.#client).then(() => this.#release())
+  }
+
+  /** The connection is ready: the waiting batches leave, in order, each with what is left of its time. */
+  #release(): void {
+    const released = this.#waiting
+    this.#waiting = []
+    const now = Date.now()
+    for (const { batch, startedAt, timer } of released) {
       clearTimeout(timer)
       const steps = toSteps(batch)
-      const remainingMs = Math.max(1, this.#timeoutMs - (Date.now() - startedAt))
+      const remainingMs = Math.max(1, this.#timeoutMs - (now - startedAt))
       this.#send(
         steps,
         standaloneDeadline(remainingMs, () => this.#expire(steps, remainingMs)),
       )
-    })
+    }
   }
 
   #send(steps: Step[], deadline: Deadline): void {
     const failure = (error: unknown): void => {
       if (!deadline.settle()) return
-      this.#breaker?.failed(error as Error, Date.now())
       failSteps(steps, error)
+      this.#breaker?.failed(error as Error, Date.now())
     }
     const only = steps.length === 1 ? steps[0] : undefined
     if (only !== undefined) {
@@ -169,8 +190,8 @@ export class PipelineBatcher {
           : this.#client.call(only.name, only.args)
       sent.then((result) => {
         if (!deadline.settle()) return
-        this.#breaker?.succeeded()
         only.settle(result)
+        this.#breaker?.succeeded()
       }, failure)
       return
     }
@@ -181,23 +202,24 @@ export class PipelineBatcher {
     }
     pipeline.exec().then((results) => {
       if (!deadline.settle()) return
-      // Redis answered, even if some commands were refused (WRONGTYPE...): it is up.
-      this.#breaker?.succeeded()
       steps.forEach((step, index) => {
         const [error, result] = results?.[index] ?? [new Error('Redis sent no reply'), undefined]
         if (error) step.fail(wrapRedisError(error, step.name))
         else step.settle(result)
       })
+      // Redis answered, even if some commands were refused (WRONGTYPE...): it is up.
+      this.#breaker?.succeeded()
     }, failure)
   }
 
   #expire(steps: Step[], timeoutMs: number): void {
     const error = new RedisTimeoutError(timeoutMs, describeSteps(steps))
-    this.#breaker?.failed(error, Date.now())
     failSteps(steps, error)
+    this.#breaker?.failed(error, Date.now())
   }
 
   #fail(batch: Queued[], error: Error): void {
+    failAll(batch, error)
     this.#breaker?.failed(error, Date.now())
     if (this.#breaker?.down && !this.#watchingReconnect) {
       // A reconnection lets the next round trip probe at once instead of waiting out the cooldown.
@@ -207,7 +229,6 @@ export class PipelineBatcher {
         this.#breaker?.reconnected()
       })
     }
-    failAll(batch, error)
   }
 }
 

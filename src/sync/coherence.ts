@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events'
+import { emitApart } from '../error-reporter.js'
 import type { LocalTier } from '../local/local-tier.js'
 import type { Lookups } from '../lookups.js'
 import type { RedisClient } from '../remote/connection.js'
@@ -160,6 +161,6 @@ export class Coherence<K, V> {
         }
       }
     }
-    emitter.emit('invalidate', { keys: keys === 'all' ? 'all' : decoded, origin })
+    emitApart(emitter, 'invalidate', { keys: keys === 'all' ? 'all' : decoded, origin })
   }
 }

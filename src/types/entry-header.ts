@@ -110,8 +110,13 @@ export function withHeader(
   return typeof body === 'string' ? header + body : Buffer.concat([Buffer.from(header, 'latin1'), body])
 }
 
+/** The latest time 9 base-36 digits hold (the year 5138): later times are written as it. */
+const latestTime = 36 ** timeDigits - 1
+
 function time(epochMs: number): string {
-  return Math.max(0, Math.round(epochMs)).toString(36).padStart(timeDigits, '0')
+  return Math.min(latestTime, Math.max(0, Math.round(epochMs)))
+    .toString(36)
+    .padStart(timeDigits, '0')
 }
 
 function readTime(text: string, start: number, what: string): number {

@@ -182,6 +182,7 @@ describe('FlipCache with Redis down', () => {
       localMax: 0,
       circuitBreaker: false,
     })
+    await items.ready() // connected before the pause, so each call times out rather than finding Redis unreachable
     const changes: string[] = []
     items.on('redis', (change) => changes.push(change.status))
     await admin.call('CLIENT', 'PAUSE', '2000', 'ALL')
@@ -224,5 +225,33 @@ describe('getOrSet() with Redis down', () => {
     await eventually(() => items.set('probe', 'up'))
     expect(await items.getOrSet('later', async () => 'stored')).toBe('stored')
     expect(await client().get(`${items.name}:later`)).toBe('stored')
+  })
+})
+
+describe('calls made while Redis is down', () => {
+  const { cache, client } = useCaches(() => server.url)
+
+  it("leave in the order they were made, even one made in the client's own 'ready' listener", async () => {
+    const redis = client()
+    const items = cache<string, string>({
+      redis,
+      valueType: 'string',
+      timeout: 3_000,
+      localMax: 0,
+      sync: 'none',
+    })
+    await items.set('k', 'before')
+    await server.stop()
+    await eventually(async () => expect(redis.status).not.toBe('ready'))
+    let second: Promise<void> | undefined
+    redis.once('ready', () => {
+      second = items.set('k', 'issued second')
+    })
+    const first = items.set('k', 'issued first')
+    await server.restart()
+    await first
+    await eventually(async () => expect(second).toBeDefined())
+    await second
+    expect(await items.get('k')).toBe('issued second')
   })
 })

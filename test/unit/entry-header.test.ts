@@ -111,3 +111,11 @@ describe('entry header', () => {
     })
   })
 })
+
+describe('entry header times', () => {
+  it('withHeader() writes a time past the year 5138 as the latest it can hold, never 10 digits', () => {
+    const framed = withHeader('hello', 1.2e14) as string
+    expect(framed).toBe(`\0A${(36 ** 9 - 1).toString(36)}hello`)
+    expect(readHeader(framed).payload).toBe('hello')
+  })
+})

@@ -430,3 +430,11 @@ describe('resolveOptions circuitBreaker', () => {
     expectTypeError(() => resolveAnything({ circuitBreaker }), quoted)
   })
 })
+
+describe('resolveOptions with very long expiries', () => {
+  it('resolveOptions() refuses an expireTime or grace past 100 years (null means no expiry)', () => {
+    expectTypeError(() => resolveOptions({ expireTime: 1.2e14 }), 'at most 100 years')
+    expect(resolveOptions({ expireTime: '100w' }).expireMs).toBe(100 * 604_800_000)
+    expectTypeError(() => resolveOptions({ expireTime: '1m', grace: 1.2e14 }), 'at most 100 years')
+  })
+})
