@@ -3,6 +3,7 @@ import { concurrent } from './concurrent.js'
 import { getOrSet } from './get-or-set.js'
 import { getmany } from './getmany.js'
 import { l1 } from './l1.js'
+import { memory } from './memory.js'
 import { published } from './published.js'
 import { roundtrips } from './roundtrips.js'
 import { parseBenchArgs, usage } from './support/args.js'
@@ -13,7 +14,7 @@ import { serverVersion } from './support/redis-info.js'
 import type { Scenario } from './support/scenario.js'
 import { sync } from './sync.js'
 
-const scenarios: Scenario[] = [published, l1, getmany, roundtrips, concurrent, getOrSet, sync]
+const scenarios: Scenario[] = [published, l1, getmany, roundtrips, concurrent, getOrSet, sync, memory]
 
 async function main(): Promise<number> {
   let args: ReturnType<typeof parseBenchArgs>

@@ -273,7 +273,11 @@ class ListpackWatch {
 
   check(entries: [key: string, value: RedisValue][]): void {
     if (this.#warned.size === 2) return
-    const longest = entries.reduce((most, [, value]) => Math.max(most, value.length), 0)
+    const longest = entries.reduce(
+      (most, [, value]) =>
+        Math.max(most, typeof value === 'string' ? Buffer.byteLength(value) : value.length),
+      0,
+    )
     this.#limits ??= this.#batcher.command<string[]>('CONFIG', ['GET', 'hash-max-listpack-*']).then(
       (pairs) => {
         const config = new Map<string, number>()

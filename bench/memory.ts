@@ -1,0 +1,78 @@
+import { Redis } from 'ioredis'
+import { startRedisServer } from '../test/support/redis-server.js'
+import { writeMemoryPage } from './memory/docs-page.js'
+import { currentConfig, type MemoryRow, measureSubject } from './memory/measure-memory.js'
+import { describeTarget, ratioToBaseline, type ShapeResult, targets } from './memory/report.js'
+import { documents, smallEntries } from './memory/shapes.js'
+import { baseline, subjects } from './memory/subjects.js'
+import { serverVersion } from './support/redis-info.js'
+import type { Scenario } from './support/scenario.js'
+import { printTable } from './support/table.js'
+
+const listpackSettings = ['hash-max-listpack-entries', 'hash-max-listpack-value']
+
+/**
+ * Bytes per entry on Redis's own accounting (`INFO memory` `used_memory`), written by every way of
+ * storing the same entries: raw JSON strings, flipcache's storage options, and other Node caches.
+ * It empties the server between rows, so it always runs on a private redis-server of its own.
+ */
+export const memory: Scenario = {
+  name: 'memory',
+  summary:
+    'Redis bytes per entry: raw JSON vs flipcache strings, hashes, codecs, compression, and peer caches',
+  async run(context) {
+    const server = await startRedisServer()
+    const admin = new Redis(server.url)
+    try {
+      const defaults = await currentConfig(admin, listpackSettings)
+      const results: ShapeResult[] = []
+      for (const shape of [smallEntries, documents]) {
+        const count = context.quick ? shape.count.quick : shape.count.full
+        // A first write into a fresh server pays for allocator warm-up: run the baseline once, unrecorded.
+        await measureSubject(admin, server.url, baseline, shape, count, defaults)
+        const rows: MemoryRow[] = []
+        for (const subject of subjects) {
+          rows.push(await measureSubject(admin, server.url, subject, shape, count, defaults))
+        }
+        const result = { shape, rows }
+        results.push(result)
+        printTable(
+          `Memory: ${count.toLocaleString('en-US')} entries of ${shape.summary}, 1-hour TTL (private redis-server)`,
+          [
+            { header: 'storage' },
+            { header: 'bytes/entry', align: 'right' },
+            { header: '× raw JSON', align: 'right' },
+            { header: 'keys', align: 'right' },
+            { header: 'encoding' },
+          ],
+          rows.map((row) => [
+            row.subject.label,
+            row.bytesPerEntry.toFixed(1),
+            `${ratioToBaseline(result, row).toFixed(3)}×`,
+            row.keys.toLocaleString('en-US'),
+            row.encoding,
+          ]),
+        )
+      }
+      const [small] = results
+      if (small === undefined) return
+      const goals = targets(small)
+      console.log(
+        `\nTargets (small entries):\n${goals.map((goal) => `  ${describeTarget(goal)}`).join('\n')}`,
+      )
+      if (context.quick) {
+        console.log('  (--quick: docs/memory.md is rewritten only by a full run)')
+        return
+      }
+      const written = writeMemoryPage(results, goals, {
+        node: process.version,
+        redis: await serverVersion(admin),
+        settings: defaults,
+      })
+      console.log(`  Wrote ${written.join(', ')}`)
+    } finally {
+      await admin.quit()
+      await server.stop()
+    }
+  },
+}
