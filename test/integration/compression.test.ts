@@ -62,6 +62,29 @@ describe('compress', () => {
     expect(await graced.get('g')).toBe('x'.repeat(2000))
   })
 
+  it('with hash storage, a bucket field holds the expiry and the compressed value, and reads back', async () => {
+    const options = {
+      keyType: 'int',
+      valueType: 'msgpack',
+      expireTime: '1h',
+      compress: { threshold: 256 },
+      storage: { kind: 'hash', bucketSize: 100 },
+    } as const
+    const writer = cache<number, typeof document>(options)
+    const reader = cache<number, typeof document>({ ...options, localMax: 0 }, writer.name)
+    await writer.setMany([
+      [7, document],
+      [8, { ...document, body: 'short' }],
+    ])
+    const field = (await sharedClient().hgetBuffer(`${writer.name}:b:0`, '7')) as Buffer
+    expect([field[0], field[1], field[11]]).toEqual([0, 0x40 | 0x02 | 0x04, 'g'.charCodeAt(0)])
+    expect(field.length).toBeLessThan(JSON.stringify(document).length / 4)
+    const small = (await sharedClient().hgetBuffer(`${writer.name}:b:0`, '8')) as Buffer
+    expect(small[1]).toBe(0x40 | 0x04)
+    expect(await reader.getMany([7, 8])).toEqual([document, { ...document, body: 'short' }])
+    expect(await reader.ttl(7)).toBeGreaterThan(3_500_000)
+  })
+
   it('a corrupt compressed value is a miss with an E_DECODE error event, never a crash', async () => {
     const items = cache<string, string>({
       valueType: 'string',
