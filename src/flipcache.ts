@@ -16,10 +16,9 @@ import {
 } from './options.js'
 import { CircuitBreaker } from './remote/circuit-breaker.js'
 import { type Connection, connect, disconnect, whenUnreachable } from './remote/connection.js'
-import { HashStore } from './remote/hash-store.js'
+import { openStore } from './remote/open-store.js'
 import { PipelineBatcher } from './remote/pipeline-batcher.js'
 import type { Store } from './remote/store.js'
-import { StringStore } from './remote/string-store.js'
 import { SlidingExpiry } from './sliding-expiry.js'
 import { type CacheStats, StatsCounter } from './stats.js'
 import { Coherence } from './sync/coherence.js'
@@ -101,18 +100,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         ? undefined
         : new CircuitBreaker(this.#options.breaker, (change) => emitApart(this, 'redis', change))
     const batcher = new PipelineBatcher(this.#connection.client, timeoutMs, breaker)
-    // Compressed values are bytes: with compression on, replies are read as bytes for every codec.
-    const reply = this.#options.compression === undefined ? valueCodec.reply : 'buffer'
-    const { buckets } = this.#options
-    this.#store =
-      buckets === undefined
-        ? new StringStore(batcher, name, reply)
-        : new HashStore(batcher, name, reply, buckets.layout, buckets.expire, (message) =>
-            process.emitWarning(`FlipCache \`${name}\`: ${message}`, {
-              type: 'FlipCacheWarning',
-              code: 'E_LISTPACK',
-            }),
-          )
+    this.#store = openStore(batcher, name, this.#options)
     this.#local = new LocalTier(localMax, localTtlMs)
     this.#lookups = new Lookups({
       store: this.#store,
@@ -487,19 +475,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         this.#stats[kind]++
       },
       report: (error) => this.#report(error),
-      lockLost: (error) => {
-        const hook = this.#options.lockRelease
-        if (hook === undefined) {
-          this.#report(error)
-          return
-        }
-        try {
-          hook(error)
-        } catch {
-          // A hook that throws must not lose the news it was given.
-          this.#report(error)
-        }
-      },
+      lockRelease: this.#options.lockRelease,
     }
   }
 

@@ -41,8 +41,8 @@ export interface ReadThroughHost<V> {
   hit(key: string, entry: LocalEntry<V>, now: number): V
   count(kind: 'remoteHits' | 'misses'): void
   report(error: FlipCacheError): void
-  /** Where a lock that vanished under its holder is reported (the `lockRelease` option, or 'error'). */
-  lockLost(error: LockLostError): void
+  /** The `lockRelease` option: told of a lock that vanished under its holder (else it goes to `report`). */
+  lockRelease: ((error: LockLostError) => void) | undefined
 }
 
 type LockOutcome<V> =
@@ -260,7 +260,7 @@ export class ReadThrough<K, V> {
     try {
       for (;;) {
         const lock = new RedisLock(batcher, lockKey, settings.ttlMs, (loss) =>
-          this.#host.lockLost(new LockLostError(lockKey, loss)),
+          this.#lockLost(new LockLostError(lockKey, loss)),
         )
         let acquired: boolean
         try {
@@ -332,6 +332,17 @@ export class ReadThrough<K, V> {
       if (error instanceof FlipCacheError) this.#host.report(error)
       this.#host.keepLocally(encoded, encodedValue, ttlMs, freshUntil)
     }
+  }
+
+  /** A lock vanished under its holder: to the `lockRelease` hook, else (or if the hook throws) reported. */
+  #lockLost(error: LockLostError): void {
+    const hook = this.#host.lockRelease
+    try {
+      if (hook !== undefined) return hook(error)
+    } catch {
+      // A hook that throws must not lose the news it was given.
+    }
+    this.#host.report(error)
   }
 }
 

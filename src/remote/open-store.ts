@@ -1,0 +1,23 @@
+import type { ResolvedOptions } from '../options.js'
+import { HashStore } from './hash-store.js'
+import type { PipelineBatcher } from './pipeline-batcher.js'
+import type { Store } from './store.js'
+import { StringStore } from './string-store.js'
+
+/** The Redis layout the `storage` option asks for: one string per entry, or hash buckets. */
+export function openStore<K, V>(
+  batcher: PipelineBatcher,
+  name: string,
+  options: ResolvedOptions<K, V>,
+): Store {
+  // Compressed values are bytes: with compression on, replies are read as bytes for every codec.
+  const reply = options.compression === undefined ? options.valueCodec.reply : 'buffer'
+  const { buckets } = options
+  if (buckets === undefined) return new StringStore(batcher, name, reply)
+  return new HashStore(batcher, name, reply, buckets.layout, buckets.expire, (message) =>
+    process.emitWarning(`FlipCache \`${name}\`: ${message}`, {
+      type: 'FlipCacheWarning',
+      code: 'E_LISTPACK',
+    }),
+  )
+}
