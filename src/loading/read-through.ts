@@ -337,10 +337,13 @@ export class ReadThrough<K, V> {
   /** A lock vanished under its holder: to the `lockRelease` hook, else (or if the hook throws) reported. */
   #lockLost(error: LockLostError): void {
     const hook = this.#host.lockRelease
-    try {
-      if (hook !== undefined) return hook(error)
-    } catch {
-      // A hook that throws must not lose the news it was given.
+    if (hook !== undefined) {
+      try {
+        hook(error)
+        return
+      } catch {
+        // A hook that throws must not lose the news it was given.
+      }
     }
     this.#host.report(error)
   }

@@ -134,6 +134,24 @@ describe('getOrSet() locks', () => {
     expect(errors).toEqual([])
   })
 
+  it('a lockRelease hook that throws does not lose the news: E_LOCK_LOST is reported on error', async () => {
+    const items = cache<string, string>({
+      redis: client(),
+      valueType: 'string',
+      lockRelease: () => {
+        throw new Error('hook failed')
+      },
+    })
+    const errors: FlipCacheError[] = []
+    items.on('error', (error) => errors.push(error))
+    const value = await items.getOrSet('k', async () => {
+      await admin.del(`_lock:${items.name}:k`)
+      return 'v'
+    })
+    expect(value).toBe('v')
+    await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['E_LOCK_LOST']))
+  })
+
   it('getOrSet() calls the loader once across 4 processes', async () => {
     const name = `procs-${Date.now()}`
     const children = Array.from({ length: 4 }, () => spawnChild([server.url, name, 'k', '200']))
