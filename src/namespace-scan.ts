@@ -1,9 +1,9 @@
 import { DecodeError, type FlipCacheError } from './errors.js'
 import { MISSING } from './lookups.js'
-import type { Store } from './remote/store.js'
+import type { ScanBatch, Store } from './remote/store.js'
 import { decodeStored } from './types/entry-header.js'
 import type { KeyCodec } from './types/key-type.js'
-import type { ValueCodec } from './types/value-codec.js'
+import type { RedisValue, ValueCodec } from './types/value-codec.js'
 
 export interface NamespaceScanConfig<K, V> {
   store: Store
@@ -27,26 +27,29 @@ export class NamespaceScan<K, V> {
   }
 
   async *keys(): AsyncGenerator<K, void, undefined> {
-    for await (const batch of this.#distinctBatches()) {
-      for (const key of batch) {
+    for await (const { keys } of this.#distinctBatches()) {
+      for (const key of keys) {
         const decoded = this.#decodeKey(key)
         if (decoded !== MISSING) yield decoded
       }
     }
   }
 
-  /** One MGET per SCAN batch; stale values (kept only for getOrSet's grace) are left out, as get() would. */
+  /**
+   * One MGET per SCAN batch (none when the scan read the values already, as for hash buckets); stale
+   * values (kept only for getOrSet's grace) are left out, as get() would.
+   */
   async *entries(): AsyncGenerator<[K, V], void, undefined> {
     const { store, values: codec, report, failed } = this.#config
     for await (const batch of this.#distinctBatches()) {
       let values: (string | Buffer | null)[]
       try {
-        ;({ values } = await store.read(batch, false))
+        values = batch.values ?? (await store.read(batch.keys, false)).values
       } catch (error) {
         failed()
         throw error
       }
-      for (const [index, key] of batch.entries()) {
+      for (const [index, key] of batch.keys.entries()) {
         const raw = values[index]
         if (raw === null || raw === undefined) continue
         const decodedKey = this.#decodeKey(key)
@@ -64,13 +67,22 @@ export class NamespaceScan<K, V> {
     }
   }
 
-  async *#distinctBatches(): AsyncGenerator<string[], void, undefined> {
+  /** The store's scan batches, each key in only the first batch that has it. */
+  async *#distinctBatches(): AsyncGenerator<ScanBatch, void, undefined> {
     const seen = new Set<string>()
     try {
-      for await (const batch of this.#config.store.scan()) {
-        const fresh = batch.filter((key) => !seen.has(key))
-        for (const key of fresh) seen.add(key)
-        if (fresh.length > 0) yield fresh
+      for await (const { keys, values } of this.#config.store.scan()) {
+        const firsts: number[] = []
+        keys.forEach((key, index) => {
+          if (seen.has(key)) return
+          seen.add(key)
+          firsts.push(index)
+        })
+        if (firsts.length === 0) continue
+        yield {
+          keys: firsts.map((index) => keys[index] as string),
+          ...(values === undefined ? {} : { values: firsts.map((index) => values[index] as RedisValue) }),
+        }
       }
     } catch (error) {
       this.#config.failed()

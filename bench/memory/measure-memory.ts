@@ -98,14 +98,15 @@ async function census(admin: Redis): Promise<{ keys: number; entries: number; en
     const pipeline = admin.pipeline()
     for (const key of found) pipeline.type(key)
     const types = (await pipeline.exec()) ?? []
+    // A string key is one entry; a hash holds as many as it has fields.
     const lengths = admin.pipeline()
     found.forEach((key, index) => {
       const type = types[index]?.[1]
       if (type === 'hash') lengths.hlen(key)
-      else if (type === 'string') lengths.exists(key)
+      else if (type === 'string') entries++
       else throw new Error(`Unexpected ${String(type)} key ${key}`)
     })
-    for (const [, length] of (await lengths.exec()) ?? []) entries += Number(length)
+    if (lengths.length > 0) for (const [, length] of (await lengths.exec()) ?? []) entries += Number(length)
     keys += found.length
     sample ??= found[0]
   } while (cursor !== '0')

@@ -2,7 +2,7 @@ import { headerTimes } from '../types/entry-header.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
 import type { PipelineBatcher, ReadReply, ReplyMode } from './pipeline-batcher.js'
-import type { Store } from './store.js'
+import type { ScanBatch, Store } from './store.js'
 
 /** When a bucket's own Redis TTL is set: never, when the bucket is created, or at every write. */
 export type BucketExpire = 'never' | 'on-create' | 'always'
@@ -106,19 +106,10 @@ export class HashStore implements Store {
   /** One HSET per bucket (and its TTL, as bucketExpire says), all in one round trip. */
   async write(entries: [key: string, value: RedisValue][], ttlMs: number | null): Promise<void> {
     this.#listpack.check(entries)
-    const byBucket = new Map<string, RedisValue[]>()
-    for (const [key, value] of entries) {
-      const [bucket, field] = this.#layout.place(key)
-      let args = byBucket.get(bucket)
-      if (args === undefined) {
-        args = []
-        byBucket.set(bucket, args)
-      }
-      args.push(field, value)
-    }
     const writes: Promise<unknown>[] = []
-    for (const [bucket, args] of byBucket) {
+    for (const [bucket, members] of this.#group(entries.map(([key]) => key))) {
       const bucketKey = this.#prefix + bucket
+      const args = members.flatMap(([index, field]) => [field, (entries[index] as [string, RedisValue])[1]])
       writes.push(this.#batcher.command('HSET', [bucketKey, ...args]))
       if (this.#bucketExpire === 'never') continue
       if (this.#bucketExpire === 'on-create') {
@@ -175,17 +166,24 @@ export class HashStore implements Store {
     return Promise.reject(new TypeError('Sliding expiry is not available with hash buckets'))
   }
 
-  /** Keys of the namespace, one bucket at a time (HGETALL, skipping fields past their expiry). */
-  async *scan(): AsyncGenerator<string[]> {
+  /**
+   * Keys of the namespace and their values, one SCAN batch of buckets at a time: their HGETALLs
+   * share one round trip; fields past their expiry are skipped.
+   */
+  async *scan(): AsyncGenerator<ScanBatch> {
     for await (const buckets of this.#scanBuckets()) {
+      const contents = await Promise.all(
+        buckets.map((bucketKey) => this.#batcher.command<RedisValue[]>('HGETALL', [bucketKey], this.#reply)),
+      )
       const now = Date.now()
-      for (const bucketKey of buckets) {
-        const bucket = bucketKey.slice(this.#prefix.length)
-        const pairs = await this.#batcher.command<RedisValue[]>('HGETALL', [bucketKey], this.#reply)
-        const keys: string[] = []
+      const keys: string[] = []
+      const values: RedisValue[] = []
+      for (const [position, pairs] of contents.entries()) {
+        const bucket = (buckets[position] as string).slice(this.#prefix.length)
         for (let index = 0; index + 1 < pairs.length; index += 2) {
           const field = String(pairs[index])
-          if (expiresAt(pairs[index + 1] as RedisValue) <= now) continue
+          const value = pairs[index + 1] as RedisValue
+          if (expiresAt(value) <= now) continue
           const key = this.#layout.keyOf(bucket, field)
           if (key === undefined) {
             throw new TypeError(
@@ -193,9 +191,10 @@ export class HashStore implements Store {
             )
           }
           keys.push(key)
+          values.push(value)
         }
-        if (keys.length > 0) yield keys
       }
+      if (keys.length > 0) yield { keys, values }
     }
   }
 
@@ -262,8 +261,12 @@ class ListpackWatch {
   readonly #batcher: PipelineBatcher
   readonly #bucketSize: number | undefined
   readonly #warn: (message: string) => void
-  #limits: Promise<{ entries: number; value: number } | undefined> | undefined
-  #warned = new Set<string>()
+  /** The server's limits: `undefined` until known, `null` when it will not tell (CONFIG refused). */
+  #limits: ListpackLimits | null | undefined
+  #asked = false
+  /** The longest value written while the limits were being asked for. */
+  #longestMeanwhile = 0
+  readonly #warned = new Set<'entries' | 'value'>()
 
   constructor(batcher: PipelineBatcher, bucketSize: number | undefined, warn: (message: string) => void) {
     this.#batcher = batcher
@@ -271,46 +274,63 @@ class ListpackWatch {
     this.#warn = warn
   }
 
+  /** Compares a write with the limits: at once once they are known; the first write asks for them. */
   check(entries: [key: string, value: RedisValue][]): void {
-    if (this.#warned.size === 2) return
+    if (this.#limits === null || this.#warned.has('value')) return
     const longest = entries.reduce(
       (most, [, value]) =>
         Math.max(most, typeof value === 'string' ? Buffer.byteLength(value) : value.length),
       0,
     )
-    this.#limits ??= this.#batcher.command<string[]>('CONFIG', ['GET', 'hash-max-listpack-*']).then(
-      (pairs) => {
-        const config = new Map<string, number>()
-        for (let index = 0; index + 1 < pairs.length; index += 2)
-          config.set(String(pairs[index]), Number(pairs[index + 1]))
-        const entriesLimit = config.get('hash-max-listpack-entries')
-        const valueLimit = config.get('hash-max-listpack-value')
-        return entriesLimit === undefined || valueLimit === undefined
-          ? undefined
-          : { entries: entriesLimit, value: valueLimit }
-      },
+    if (this.#limits !== undefined) {
+      this.#compare(this.#limits, longest)
+      return
+    }
+    this.#longestMeanwhile = Math.max(this.#longestMeanwhile, longest)
+    if (this.#asked) return
+    this.#asked = true
+    this.#batcher
+      .command<string[]>('CONFIG', ['GET', 'hash-max-listpack-*'])
       // CONFIG may be forbidden (managed Redis, ACLs): then there is nothing to compare with.
-      () => undefined,
-    )
-    this.#limits.then((limits) => {
-      if (limits === undefined) return
-      if (this.#bucketSize !== undefined && this.#bucketSize > limits.entries) {
-        this.#once(
-          'entries',
-          `buckets of ${this.#bucketSize} fields exceed hash-max-listpack-entries (${limits.entries})`,
-        )
-      }
-      if (longest > limits.value) {
-        this.#once('value', `a value of ${longest} bytes exceeds hash-max-listpack-value (${limits.value})`)
-      }
-    })
+      .then(parseLimits, () => null)
+      .then((limits) => {
+        this.#limits = limits
+        if (limits !== null) this.#compare(limits, this.#longestMeanwhile)
+      })
   }
 
-  #once(kind: string, what: string): void {
+  #compare(limits: ListpackLimits, longest: number): void {
+    if (this.#bucketSize !== undefined && this.#bucketSize > limits.entries) {
+      this.#once(
+        'entries',
+        `buckets of ${this.#bucketSize} fields exceed hash-max-listpack-entries (${limits.entries})`,
+      )
+    }
+    if (longest > limits.value) {
+      this.#once('value', `a value of ${longest} bytes exceeds hash-max-listpack-value (${limits.value})`)
+    }
+  }
+
+  #once(kind: 'entries' | 'value', what: string): void {
     if (this.#warned.has(kind)) return
     this.#warned.add(kind)
     this.#warn(
       `${what}: those buckets leave the compact listpack encoding and cost far more memory; see docs/memory.md`,
     )
   }
+}
+
+interface ListpackLimits {
+  entries: number
+  value: number
+}
+
+/** `CONFIG GET hash-max-listpack-*` as limits, or `null` when the reply lacks them. */
+function parseLimits(pairs: string[]): ListpackLimits | null {
+  const config = new Map<string, number>()
+  for (let index = 0; index + 1 < pairs.length; index += 2)
+    config.set(String(pairs[index]), Number(pairs[index + 1]))
+  const entries = config.get('hash-max-listpack-entries')
+  const value = config.get('hash-max-listpack-value')
+  return entries === undefined || value === undefined ? null : { entries, value }
 }

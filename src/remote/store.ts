@@ -27,7 +27,7 @@ export interface Store {
   /** Pushes the expiry of each key to `ttlMs` from now; resolves to whether each key still existed. */
   touch(keys: string[], ttlMs: number): Promise<boolean[]>
   /** Encoded keys of the namespace, a batch at a time (a key may repeat; callers dedupe). */
-  scan(): AsyncGenerator<string[]>
+  scan(): AsyncGenerator<ScanBatch>
   /** Removes every key of the namespace; resolves to how many Redis keys were removed. */
   removeAll(): Promise<number>
   /**
@@ -35,4 +35,11 @@ export interface Store {
    * invalidations: the entry itself for a string; for a bucket, a test for the keys it holds.
    */
   holds(suffix: string): string | ((key: string) => boolean)
+}
+
+/** One batch of a namespace scan: encoded keys, and their stored values when the layout read them anyway. */
+export interface ScanBatch {
+  keys: string[]
+  /** `values[i]` is what `keys[i]` holds (hash buckets, read whole); absent when only keys were listed. */
+  values?: RedisValue[]
 }

@@ -2,7 +2,7 @@ import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
 import type { PipelineBatcher, ReadReply, ReplyMode } from './pipeline-batcher.js'
 import { PrefixedKeys } from './prefixed-keys.js'
-import type { Store } from './store.js'
+import type { ScanBatch, Store } from './store.js'
 
 /** How many keys one SCAN step asks for, and how many keys one UNLINK removes. */
 const scanCount = 500
@@ -88,7 +88,7 @@ export class StringStore implements Store {
   }
 
   /** Encoded keys of this namespace, a SCAN batch at a time (SCAN may repeat a key; callers dedupe). */
-  async *scan(): AsyncGenerator<string[]> {
+  async *scan(): AsyncGenerator<ScanBatch> {
     const pattern = `${escapeGlob(this.#keys.prefix)}*`
     let cursor = '0'
     do {
@@ -100,14 +100,14 @@ export class StringStore implements Store {
         scanCount,
       ])
       cursor = next
-      if (found.length > 0) yield found.map((redisKey) => redisKey.slice(this.#keys.prefix.length))
+      if (found.length > 0) yield { keys: found.map((redisKey) => redisKey.slice(this.#keys.prefix.length)) }
     } while (cursor !== '0')
   }
 
   /** Removes every key of the namespace: SCAN, then UNLINK each batch; resolves to how many were removed. */
   async removeAll(): Promise<number> {
     let removed = 0
-    for await (const keys of this.scan()) removed += await this.remove(keys)
+    for await (const { keys } of this.scan()) removed += await this.remove(keys)
     return removed
   }
 }

@@ -54,6 +54,18 @@ describe('storage: hash buckets', () => {
     expect(commands).toEqual({ hmget: 3 })
   })
 
+  it('entries() reads each bucket once: SCAN and one HGETALL per bucket, no HMGET after them', async () => {
+    const items = sized({ localMax: 0 })
+    const keys = Array.from({ length: 300 }, (_, index) => index)
+    await items.setMany(keys.map((key) => [key, `v${key}`]))
+    const entries: [number, string][] = []
+    const commands = await countCommands(admin, async () => {
+      for await (const entry of items.entries()) entries.push(entry)
+    })
+    expect(entries.sort(([a], [b]) => a - b)).toEqual(keys.map((key) => [key, `v${key}`]))
+    expect(commands).toEqual({ scan: 1, hgetall: 3 })
+  })
+
   it('an entry read past its own expiry is a miss and is removed from its bucket with HDEL', async () => {
     const items = sized({ localMax: 0 })
     await items.set(1, 'brief', { expireTime: 40 })
@@ -110,6 +122,47 @@ describe('storage: hash buckets', () => {
       expect(messages.some((message) => /hash-max-listpack-value \(\d+\)/.test(message))).toBe(true)
     } finally {
       warnings.mockRestore()
+    }
+  })
+
+  it('a long value written after the limits are known warns too, once', async () => {
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    try {
+      const items = sized()
+      await items.set(1, 'short')
+      await items.get(1) // a later round trip: the CONFIG GET of the first write has been answered
+      expect(warnings).not.toHaveBeenCalled()
+      await items.set(2, 'x'.repeat(100))
+      await items.set(3, 'x'.repeat(200))
+      await vi.waitFor(() => expect(warnings).toHaveBeenCalledTimes(1))
+      expect(String(warnings.mock.calls[0]?.[0])).toMatch(
+        /a value of 100 bytes exceeds hash-max-listpack-value/,
+      )
+    } finally {
+      warnings.mockRestore()
+    }
+  })
+
+  it('a server that refuses CONFIG gets no listpack check, and the writes go on', async () => {
+    await admin.call('ACL', 'SETUSER', 'no-config', 'on', '>secret', '~*', '&*', '+@all', '-config')
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    try {
+      const url = new URL(server.url)
+      url.username = 'no-config'
+      url.password = 'secret'
+      const items = cache<number, string>({
+        redis: url.toString(),
+        keyType: 'int',
+        valueType: 'string',
+        storage: { kind: 'hash', bucketSize: 5000 },
+      })
+      await items.set(1, 'x'.repeat(100))
+      await items.set(2, 'x'.repeat(100))
+      expect(await items.getMany([1, 2])).toEqual(['x'.repeat(100), 'x'.repeat(100)])
+      expect(warnings).not.toHaveBeenCalled()
+    } finally {
+      warnings.mockRestore()
+      await admin.call('ACL', 'DELUSER', 'no-config')
     }
   })
 
