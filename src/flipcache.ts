@@ -11,6 +11,7 @@ import {
   checkName,
   type ExpireTime,
   type FlipCacheOptions,
+  keyPrefixOf,
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
@@ -100,7 +101,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         ? undefined
         : new CircuitBreaker(this.#options.breaker, (change) => emitApart(this, 'redis', change))
     const batcher = new PipelineBatcher(this.#connection.client, timeoutMs, breaker)
-    this.#store = openStore(batcher, name, this.#options)
+    const keyPrefix = keyPrefixOf(name, this.#options.hashTag)
+    this.#store = openStore(batcher, name, keyPrefix, this.#options)
     this.#local = new LocalTier(localMax, localTtlMs)
     this.#lookups = new Lookups({
       store: this.#store,
@@ -115,6 +117,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         : undefined
     this.#coherence = new Coherence({
       name,
+      keyPrefix,
       sync: this.#options.sync,
       pubsubDict: this.#options.pubsubDictChannels,
       client: this.#connection.client,
@@ -147,7 +150,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       stats: this.#stats,
       report: (error) => this.#report(error),
     })
-    this.#readThrough = new ReadThrough<K, V>(this.#readThroughHost(batcher))
+    this.#readThrough = new ReadThrough<K, V>(this.#readThroughHost(batcher, keyPrefix))
     this.#scan = new NamespaceScan({
       store: this.#store,
       keys: this.#keys,
@@ -447,11 +450,12 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   }
 
   /** What read-through may use of this cache. */
-  #readThroughHost(batcher: PipelineBatcher): ReadThroughHost<V> {
+  #readThroughHost(batcher: PipelineBatcher, keyPrefix: string): ReadThroughHost<V> {
     const { valueCodec } = this.#options
     return {
       name: this.name,
       lockPrefix: this.#options.lockPrefix,
+      keyPrefix,
       local: this.#local,
       lookups: this.#lookups,
       batcher,

@@ -109,6 +109,12 @@ export interface FlipCacheOptions<K, V> {
    * @default 'always'
    */
   bucketExpire?: BucketExpire
+  /**
+   * Wraps the name in a Redis Cluster hash tag (`{name}:key`), so that every key of the cache lives
+   * in one slot, on one shard: multi-key commands then stay whole (one MGET for a getMany), at the
+   * cost of one shard holding (and serving) the whole cache. See docs/cluster.md. @default false
+   */
+  hashTag?: boolean
 }
 
 /** The `storage` option. */
@@ -142,6 +148,7 @@ export interface ResolvedOptions<K, V> {
   compression: Compression | undefined
   /** The hash-bucket layout, or `undefined` for one string per entry. */
   buckets: { layout: HashLayout; expire: BucketExpire } | undefined
+  hashTag: boolean
 }
 
 const knownOptions = new Set<string>([
@@ -170,6 +177,7 @@ const knownOptions = new Set<string>([
   'compress',
   'storage',
   'bucketExpire',
+  'hashTag',
 ])
 
 /** Validates a cache name: a non-empty string without whitespace. */
@@ -229,7 +237,30 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     pubsubDictChannels: resolvePubsubDict(options.pubsubDictChannels),
     compression: resolveCompression(options.compress),
     buckets: resolveStorage(options, keyCodec),
+    hashTag: resolveHashTag(options.hashTag),
   }
+}
+
+function resolveHashTag(hashTag: unknown): boolean {
+  if (hashTag === undefined) return false
+  if (typeof hashTag !== 'boolean') {
+    throw new TypeError(`Expected \`hashTag\` to be a boolean, got ${describe(hashTag)}`)
+  }
+  return hashTag
+}
+
+/**
+ * What every Redis key of cache `name` starts with: `name:`, or `{name}:` with `hashTag` (a name
+ * with braces of its own would cut the tag short, so it is refused there).
+ */
+export function keyPrefixOf(name: string, hashTag: boolean): string {
+  if (!hashTag) return `${name}:`
+  if (/[{}]/.test(name)) {
+    throw new TypeError(
+      `Expected a cache name without \`{\` or \`}\` with \`hashTag: true\`, got ${describe(name)}`,
+    )
+  }
+  return `{${name}}:`
 }
 
 function resolveStorage<K, V>(

@@ -25,6 +25,8 @@ export type Loader<K, V> = (context: LoaderContext<K, V>) => Promise<V> | V
 export interface ReadThroughHost<V> {
   name: string
   lockPrefix: string
+  /** What the cache's Redis keys start with (`name:`, or `{name}:`): a lock key shares its entry's slot. */
+  keyPrefix: string
   local: LocalTier<V>
   lookups: Lookups<V>
   batcher: PipelineBatcher
@@ -252,7 +254,7 @@ export class ReadThrough<K, V> {
    */
   async #lockOrWait(encoded: string, settings: ResolvedLock, mode: LoadMode): Promise<LockOutcome<V>> {
     const { batcher, bus } = this.#host
-    const lockKey = `${this.#host.lockPrefix}${this.#host.name}:${encoded}`
+    const lockKey = `${this.#host.lockPrefix}${this.#host.keyPrefix}${encoded}`
     const deadline = Date.now() + settings.waitMs
     const pollMs = Math.max(25, Math.min(maxPollMs, Math.floor(settings.ttlMs / 4)))
     // Listen before the first attempt, so that a holder's notice cannot slip between attempt and wait.

@@ -1,11 +1,16 @@
-import { type Cluster, Redis, type RedisOptions } from 'ioredis'
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { describe } from '../errors.js'
 
 /** The client flipcache talks to: a single ioredis connection or a Cluster. */
 export type RedisClient = Redis | Cluster
 
+/** What flipcache needs to open a Redis Cluster client of its own: the startup nodes, and ioredis's Cluster options. */
+export interface ClusterInput extends ClusterOptions {
+  cluster: ClusterNode[]
+}
+
 /** The `redis` option: a client you own and share, or what flipcache needs to open (and later close) its own. */
-export type RedisInput = Redis | Cluster | string | RedisOptions
+export type RedisInput = Redis | Cluster | string | RedisOptions | ClusterInput
 
 /** The client a cache talks to, and whether the cache opened it (and so must close it). */
 export interface Connection {
@@ -30,9 +35,16 @@ const redisUrl = /^rediss?:\/\//
 export function checkRedisInput(input: unknown): asserts input is RedisInput | undefined {
   if (input === undefined || isRedisClient(input)) return
   if (typeof input === 'string' && redisUrl.test(input)) return
-  if (typeof input === 'object' && input !== null && !Array.isArray(input)) return
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+    if (!('cluster' in input)) return
+    const nodes = (input as { cluster: unknown }).cluster
+    if (Array.isArray(nodes) && nodes.length > 0) return
+    throw new TypeError(
+      `Expected \`redis.cluster\` to be a non-empty array of startup nodes ({ host, port }, a port or a URL), got ${describe(nodes)}`,
+    )
+  }
   throw new TypeError(
-    `Expected \`redis\` to be an ioredis Redis or Cluster, a redis:// or rediss:// URL, or ioredis options, got ${describe(input)}`,
+    `Expected \`redis\` to be an ioredis Redis or Cluster, a redis:// or rediss:// URL, ioredis options, or { cluster: [nodes] }, got ${describe(input)}`,
   )
 }
 
@@ -40,6 +52,10 @@ export function checkRedisInput(input: unknown): asserts input is RedisInput | u
 export function connect(input: RedisInput | undefined): Connection {
   if (isRedisClient(input)) return { client: input, owned: false }
   // flipcache pipelines every tick itself, so ioredis's own auto-pipelining would only add a hop.
+  if (typeof input === 'object' && 'cluster' in input) {
+    const { cluster: nodes, ...options } = input
+    return { client: new Cluster(nodes, { ...options, enableAutoPipelining: false }), owned: true }
+  }
   if (typeof input === 'object')
     return { client: new Redis({ ...input, enableAutoPipelining: false }), owned: true }
   const url = input ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'

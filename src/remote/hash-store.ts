@@ -2,6 +2,7 @@ import { headerTimes } from '../types/entry-header.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
 import type { PipelineBatcher, ReadReply, ReplyMode } from './pipeline-batcher.js'
+import { scanKeys } from './scan-keys.js'
 import type { ScanBatch, Store } from './store.js'
 
 /** When a bucket's own Redis TTL is set: never, when the bucket is created, or at every write. */
@@ -54,14 +55,14 @@ export class HashStore implements Store {
 
   constructor(
     batcher: PipelineBatcher,
-    name: string,
+    keyPrefix: string,
     reply: ReplyMode,
     layout: HashLayout,
     bucketExpire: BucketExpire,
     warn: (message: string) => void,
   ) {
     this.#batcher = batcher
-    this.#prefix = `${name}:b:`
+    this.#prefix = `${keyPrefix}b:`
     this.#reply = reply
     this.#layout = layout
     this.#bucketExpire = bucketExpire
@@ -211,20 +212,8 @@ export class HashStore implements Store {
     return (key) => bucket !== undefined && this.#layout.place(key)[0] === bucket
   }
 
-  async *#scanBuckets(): AsyncGenerator<string[]> {
-    const pattern = `${escapeGlob(this.#prefix)}*`
-    let cursor = '0'
-    do {
-      const [next, found] = await this.#batcher.command<[string, string[]]>('SCAN', [
-        cursor,
-        'MATCH',
-        pattern,
-        'COUNT',
-        scanCount,
-      ])
-      cursor = next
-      if (found.length > 0) yield found
-    } while (cursor !== '0')
+  #scanBuckets(): AsyncGenerator<string[]> {
+    return scanKeys(this.#batcher, `${escapeGlob(this.#prefix)}*`, scanCount)
   }
 
   /** Keys grouped by bucket, each with its index in `keys` and its field. */

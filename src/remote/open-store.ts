@@ -8,13 +8,14 @@ import { StringStore } from './string-store.js'
 export function openStore<K, V>(
   batcher: PipelineBatcher,
   name: string,
+  keyPrefix: string,
   options: ResolvedOptions<K, V>,
 ): Store {
   // Compressed values are bytes: with compression on, replies are read as bytes for every codec.
   const reply = options.compression === undefined ? options.valueCodec.reply : 'buffer'
   const { buckets } = options
-  if (buckets === undefined) return new StringStore(batcher, name, reply)
-  return new HashStore(batcher, name, reply, buckets.layout, buckets.expire, (message) =>
+  if (buckets === undefined) return new StringStore(batcher, keyPrefix, reply)
+  return new HashStore(batcher, keyPrefix, reply, buckets.layout, buckets.expire, (message) =>
     process.emitWarning(`FlipCache \`${name}\`: ${message}`, {
       type: 'FlipCacheWarning',
       code: 'E_LISTPACK',

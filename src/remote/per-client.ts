@@ -1,4 +1,6 @@
+import type { Redis } from 'ioredis'
 import type { RedisClient } from './connection.js'
+import { isCluster } from './slot-router.js'
 
 /** `create(client)` made once per client and shared by every cache that uses the client. */
 export function perClient<T>(create: (client: RedisClient) => T): (client: RedisClient) => T {
@@ -13,9 +15,10 @@ export function perClient<T>(create: (client: RedisClient) => T): (client: Redis
   }
 }
 
-/** A connection flipcache opened with `duplicate()` (Redis and Cluster differ only in optional overrides). */
+/** A connection flipcache opened with `duplicate()`: a Cluster takes startup nodes first, then its overrides. */
 export function duplicateOf(client: RedisClient, override?: object): RedisClient {
-  return (client as { duplicate(override?: object): RedisClient }).duplicate(override)
+  if (isCluster(client)) return client.duplicate([], override)
+  return (client as Redis).duplicate(override)
 }
 
 /**

@@ -1,35 +1,24 @@
-import { FlipCacheError, RedisTimeoutError, RedisUnavailableError } from '../errors.js'
-import type { RedisValue } from '../types/value-codec.js'
+import type { Redis } from 'ioredis'
+import { RedisTimeoutError, RedisUnavailableError } from '../errors.js'
+import { within } from '../within.js'
 import type { CircuitBreaker } from './circuit-breaker.js'
 import { type RedisClient, whenReady } from './connection.js'
 import { type Deadline, DeadlineQueue, standaloneDeadline } from './deadlines.js'
+import { routerFor, type SlotRouter } from './slot-router.js'
+import {
+  type Arg,
+  describeSteps,
+  failAll,
+  failSteps,
+  type Queued,
+  type ReadReply,
+  type ReplyMode,
+  type Step,
+  toSteps,
+  wrapRedisError,
+} from './steps.js'
 
-export type ReplyMode = 'string' | 'buffer'
-type Arg = string | Buffer | number
-
-/** The values of a read, in key order (`null` for a missing key), and their PTTLs when asked for. */
-export interface ReadReply {
-  values: (RedisValue | null)[]
-  ttls: number[] | undefined
-}
-
-interface Pending<T> {
-  resolve(value: T): void
-  reject(error: Error): void
-}
-interface QueuedCommand extends Pending<unknown> {
-  kind: 'command'
-  name: string
-  args: Arg[]
-  reply: ReplyMode
-}
-interface QueuedRead extends Pending<ReadReply> {
-  kind: 'read'
-  keys: string[]
-  reply: ReplyMode
-  withTtl: boolean
-}
-type Queued = QueuedCommand | QueuedRead
+export type { ReadReply, ReplyMode } from './steps.js'
 
 /** A batch held until the connection is ready. */
 interface Waiting {
@@ -38,28 +27,22 @@ interface Waiting {
   timer: NodeJS.Timeout | undefined
 }
 
-/** One command of the pipeline, and how to hand its reply to the callers waiting on it. */
-interface Step {
-  name: string
-  args: Arg[]
-  reply: ReplyMode
-  settle(result: unknown): void
-  fail(error: Error): void
-}
-
 /**
  * Sends every command issued in one tick as one pipeline (one round trip), whatever the client's
  * own `enableAutoPipelining`, and merges adjacent reads into one `MGET`. Each pipeline gets one
  * timer: past `timeoutMs` its callers get a `RedisTimeoutError`. While the client is not ready
  * (connecting, reconnecting), commands wait in this queue, not in ioredis's offline queue, and are
  * dropped with a `RedisUnavailableError` when it is not ready in time: a write that failed that way
- * is never applied later.
+ * is never applied later. On a Redis Cluster, each command stays within one slot and each pipeline
+ * within one node: a tick sends one pipeline per master it touches, in parallel (see steps.ts).
  */
 export class PipelineBatcher {
   readonly #client: RedisClient
   readonly #timeoutMs: number
   readonly #deadlines: DeadlineQueue
   readonly #breaker: CircuitBreaker | undefined
+  /** Set on a Cluster: where each slot lives. */
+  readonly router: SlotRouter | undefined
   #queue: Queued[] = []
   #scheduled = false
   #watchingReconnect = false
@@ -72,6 +55,7 @@ export class PipelineBatcher {
     this.#timeoutMs = timeoutMs
     this.#deadlines = new DeadlineQueue(timeoutMs)
     this.#breaker = breaker
+    this.router = routerFor(client)
   }
 
   command<T>(name: string, args: Arg[], reply: ReplyMode = 'string'): Promise<T> {
@@ -130,9 +114,7 @@ export class PipelineBatcher {
     // While earlier batches wait for the connection, later ones queue behind them, even if the
     // client says ready already: calls leave in the order they were made.
     if (status === 'ready' && this.#waiting.length === 0) {
-      const steps = toSteps(batch)
-      this.#send(
-        steps,
+      this.#dispatch(toSteps(batch, this.router), (steps) =>
         this.#deadlines.add(() => this.#expire(steps, this.#timeoutMs)),
       )
     } else if (status === 'end') {
@@ -167,12 +149,96 @@ export class PipelineBatcher {
     const now = Date.now()
     for (const { batch, startedAt, timer } of released) {
       clearTimeout(timer)
-      const steps = toSteps(batch)
       const remainingMs = Math.max(1, this.#timeoutMs - (now - startedAt))
-      this.#send(
-        steps,
+      this.#dispatch(toSteps(batch, this.router), (steps) =>
         standaloneDeadline(remainingMs, () => this.#expire(steps, remainingMs)),
       )
+    }
+  }
+
+  /**
+   * Sends the steps as one pipeline, or on a Cluster as one pipeline per node, each with its own
+   * deadline. Commands without keys (the sync PUBLISH) leave once every node has answered for the
+   * tick's writes, so that no instance hears of a write before Redis has it.
+   */
+  #dispatch(steps: Step[], deadlineFor: (steps: Step[]) => Deadline): void {
+    const router = this.router
+    if (router === undefined) {
+      this.#send(steps, deadlineFor(steps))
+      return
+    }
+    const byNode = new Map<string, Step[]>()
+    const keyless: Step[] = []
+    for (const step of steps) {
+      if (step.slot === undefined) {
+        keyless.push(step)
+        continue
+      }
+      const node = router.nodeOf(step.slot)
+      const group = byNode.get(node)
+      if (group === undefined) byNode.set(node, [step])
+      else group.push(step)
+    }
+    if (keyless.length > 0) {
+      if (byNode.size === 0) byNode.set('', keyless)
+      else
+        afterAll(steps.length - keyless.length, byNode.values(), () =>
+          this.#send(keyless, deadlineFor(keyless)),
+        )
+    }
+    for (const group of byNode.values()) this.#send(group, deadlineFor(group))
+  }
+
+  /**
+   * The masters to visit for a namespace scan, once the Cluster knows them (waiting at most
+   * `timeout` for it to be ready); `undefined` for a single node, where the batcher's own
+   * commands reach the only one.
+   */
+  async masters(): Promise<Redis[] | undefined> {
+    const router = this.router
+    if (router === undefined) return undefined
+    if (this.#client.status !== 'ready') {
+      const ready = await within(
+        whenReady(this.#client).then(() => true),
+        this.#timeoutMs,
+        () => false,
+      )
+      if (!ready) {
+        throw new RedisUnavailableError(
+          `Redis is unreachable: the cluster was not ready within ${this.#timeoutMs} ms (client status \`${this.#client.status}\`)`,
+        )
+      }
+    }
+    const masters = router.masters()
+    if (masters.length === 0) throw new RedisUnavailableError('The cluster client knows no master node')
+    return masters
+  }
+
+  /**
+   * Runs one command on one node (a Cluster master's SCAN), bounded by `timeout` like any other,
+   * and counted by the circuit breaker.
+   */
+  async onNode<T>(node: Redis, name: string, args: Arg[]): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new RedisTimeoutError(this.#timeoutMs, `${name} on ${node.options.host}:${node.options.port}`),
+          ),
+        this.#timeoutMs,
+      )
+    })
+    try {
+      const result = (await Promise.race([node.call(name, args), timedOut])) as T
+      this.#breaker?.succeeded()
+      return result
+    } catch (error) {
+      const failure = wrapRedisError(error as Error, name)
+      this.#breaker?.failed(failure, Date.now())
+      throw failure
+    } finally {
+      clearTimeout(timer)
     }
   }
 
@@ -232,114 +298,26 @@ export class PipelineBatcher {
   }
 }
 
-/** Turns the queue into pipeline steps, merging each run of adjacent reads into one MGET (plus PTTLs). */
-function toSteps(batch: Queued[]): Step[] {
-  const steps: Step[] = []
-  let run: QueuedRead[] = []
-  const closeRun = (): void => {
-    if (run.length > 0) steps.push(...readSteps(run))
-    run = []
-  }
-  for (const item of batch) {
-    if (item.kind === 'read') {
-      if (run.length > 0 && run[0]?.reply !== item.reply) closeRun()
-      run.push(item)
-      continue
-    }
-    closeRun()
-    steps.push({
-      name: item.name,
-      args: item.args,
-      reply: item.reply,
-      settle: item.resolve,
-      fail: (error) => item.reject(wrapRedisError(error, item.name)),
-    })
-  }
-  closeRun()
-  return steps
-}
-
-function readSteps(reads: QueuedRead[]): Step[] {
-  const only = reads.length === 1 ? reads[0] : undefined
-  if (only !== undefined && !only.withTtl) return [singleReadStep(only)]
-  const keys = reads.flatMap((read) => read.keys)
-  const reply = reads[0]?.reply ?? 'string'
-  const fail = (error: Error): void => {
-    for (const read of reads) read.reject(wrapRedisError(error, 'MGET'))
-  }
-  let values: (RedisValue | null)[] = []
-  const ttlKeys = reads.flatMap((read) => (read.withTtl ? read.keys : []))
-  const ttls = new Map<string, number>()
-  const deliver = (): void => {
-    let offset = 0
-    for (const read of reads) {
-      const slice = values.slice(offset, offset + read.keys.length)
-      offset += read.keys.length
-      read.resolve({
-        values: slice,
-        ttls: read.withTtl ? read.keys.map((key) => ttls.get(key) ?? -2) : undefined,
-      })
+/** Calls `then` once each of the `count` steps in `groups` has settled or failed. */
+function afterAll(count: number, groups: Iterable<Step[]>, then: () => void): void {
+  let waiting = count
+  for (const group of groups) {
+    for (const step of group) {
+      const { settle, fail } = step
+      let counted = false
+      const arrived = (): void => {
+        if (counted) return
+        counted = true
+        if (--waiting === 0) then()
+      }
+      step.settle = (result) => {
+        settle(result)
+        arrived()
+      }
+      step.fail = (error) => {
+        fail(error)
+        arrived()
+      }
     }
   }
-  const single = keys.length === 1
-  const steps: Step[] = [
-    {
-      name: single ? 'GET' : 'MGET',
-      args: keys,
-      reply,
-      settle(result) {
-        values = single ? [result as RedisValue | null] : (result as (RedisValue | null)[])
-        if (ttlKeys.length === 0) deliver()
-      },
-      fail,
-    },
-  ]
-  ttlKeys.forEach((key, index) => {
-    steps.push({
-      name: 'PTTL',
-      args: [key],
-      reply: 'string',
-      settle(result) {
-        ttls.set(key, result as number)
-        if (index === ttlKeys.length - 1) deliver()
-      },
-      fail,
-    })
-  })
-  return steps
-}
-
-/** The common case, one read without PTTLs: its reply goes straight to its caller. */
-function singleReadStep(read: QueuedRead): Step {
-  const single = read.keys.length === 1
-  return {
-    name: single ? 'GET' : 'MGET',
-    args: read.keys,
-    reply: read.reply,
-    settle: (result) =>
-      read.resolve({
-        values: single ? [result as RedisValue | null] : (result as (RedisValue | null)[]),
-        ttls: undefined,
-      }),
-    fail: (error) => read.reject(wrapRedisError(error, single ? 'GET' : 'MGET')),
-  }
-}
-
-function failAll(batch: Queued[], error: Error): void {
-  for (const item of batch) item.reject(error)
-}
-
-function failSteps(steps: Step[], error: unknown): void {
-  for (const step of steps) step.fail(error as Error)
-}
-
-function wrapRedisError(error: Error, command: string): Error {
-  if (error instanceof FlipCacheError) return error
-  return new RedisUnavailableError(`Redis failed on ${command}: ${error.message}`, { cause: error })
-}
-
-function describeSteps(steps: Step[]): string {
-  const names = steps.slice(0, 3).map((step) => step.name)
-  const more = steps.length > 3 ? ` and ${steps.length - 3} more` : ''
-  return `${names.join(', ')}${more}`
 }

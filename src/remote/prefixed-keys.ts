@@ -10,8 +10,9 @@ export class PrefixedKeys {
   readonly prefix: string
   #recent = new Map<string, string>()
 
-  constructor(name: string) {
-    this.prefix = `${name}:`
+  /** `prefix`: the cache's key prefix, `name:` (or `{name}:` with hashTag). */
+  constructor(prefix: string) {
+    this.prefix = prefix
   }
 
   of(key: string): string {

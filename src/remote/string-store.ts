@@ -2,6 +2,7 @@ import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
 import type { PipelineBatcher, ReadReply, ReplyMode } from './pipeline-batcher.js'
 import { PrefixedKeys } from './prefixed-keys.js'
+import { scanKeys } from './scan-keys.js'
 import type { ScanBatch, Store } from './store.js'
 
 /** How many keys one SCAN step asks for, and how many keys one UNLINK removes. */
@@ -18,9 +19,10 @@ export class StringStore implements Store {
   readonly #keys: PrefixedKeys
   readonly #reply: ReplyMode
 
-  constructor(batcher: PipelineBatcher, name: string, reply: ReplyMode) {
+  /** `prefix`: what every Redis key of the cache starts with (`name:`, or `{name}:` with hashTag). */
+  constructor(batcher: PipelineBatcher, prefix: string, reply: ReplyMode) {
     this.#batcher = batcher
-    this.#keys = new PrefixedKeys(name)
+    this.#keys = new PrefixedKeys(prefix)
     this.#reply = reply
   }
 
@@ -89,19 +91,10 @@ export class StringStore implements Store {
 
   /** Encoded keys of this namespace, a SCAN batch at a time (SCAN may repeat a key; callers dedupe). */
   async *scan(): AsyncGenerator<ScanBatch> {
-    const pattern = `${escapeGlob(this.#keys.prefix)}*`
-    let cursor = '0'
-    do {
-      const [next, found] = await this.#batcher.command<[string, string[]]>('SCAN', [
-        cursor,
-        'MATCH',
-        pattern,
-        'COUNT',
-        scanCount,
-      ])
-      cursor = next
-      if (found.length > 0) yield { keys: found.map((redisKey) => redisKey.slice(this.#keys.prefix.length)) }
-    } while (cursor !== '0')
+    const prefix = this.#keys.prefix
+    for await (const found of scanKeys(this.#batcher, `${escapeGlob(prefix)}*`, scanCount)) {
+      yield { keys: found.map((redisKey) => redisKey.slice(prefix.length)) }
+    }
   }
 
   /** Removes every key of the namespace: SCAN, then UNLINK each batch; resolves to how many were removed. */

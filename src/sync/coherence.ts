@@ -11,6 +11,8 @@ import { TrackingRefusedError, trackingHub } from './tracking-hub.js'
 
 export interface CoherenceConfig<K, V> {
   name: string
+  /** What the cache's Redis keys start with: the prefix Redis tracks. */
+  keyPrefix: string
   sync: SyncMode
   /** Also speak redis_pubsub_dict's `<name>/update` and `<name>/delete` channels. */
   pubsubDict: boolean
@@ -91,10 +93,10 @@ export class Coherence<K, V> {
 
   /** Arms client tracking; false to try again later. A server that refuses it leaves pubsub alone. */
   async #track(): Promise<boolean> {
-    const { client, name, timeoutMs, closed } = this.#config
+    const { client, name, keyPrefix, timeoutMs, closed } = this.#config
     try {
       this.#stopTracking = await trackingHub(client).register(
-        `${name}:`,
+        keyPrefix,
         {
           invalidated: (redisKeys) => this.#invalidate(this.#keysHeldBy(redisKeys), 'tracking'),
           reconnected: () => this.#invalidate('all', 'reconnect'),

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../remote/connection.js'
-import { duplicateOf, perClient, watchReconnections } from '../remote/per-client.js'
+import { perClient } from '../remote/per-client.js'
 import { within } from '../within.js'
+import { openSubscriber, type SubscriberConnection } from './subscriber-connection.js'
 
 type Listener = (message: string) => void
 
@@ -13,7 +14,7 @@ export interface ChannelListener {
 
 /**
  * One subscriber connection per Redis client, shared by every cache that listens on it: the first
- * listener opens it (a `duplicate()` of the client, owned and closed by flipcache), the last one to
+ * listener opens it (see subscriber-connection.ts; owned and closed by flipcache), the last one to
  * leave closes it. Channels are subscribed while they have listeners.
  */
 export class SubscriberHub {
@@ -21,7 +22,7 @@ export class SubscriberHub {
   readonly #listeners = new Map<string, Set<ChannelListener>>()
   /** The SUBSCRIBE of each channel, in flight or done. */
   readonly #subscriptions = new Map<string, Promise<void>>()
-  #connection: RedisClient | undefined
+  #connection: SubscriberConnection | undefined
 
   constructor(client: RedisClient) {
     this.#client = client
@@ -61,18 +62,17 @@ export class SubscriberHub {
     return stop
   }
 
-  #open(): RedisClient {
+  #open(): SubscriberConnection {
     if (this.#connection !== undefined) return this.#connection
-    // Its own offline queue on, whatever the client's: a SUBSCRIBE sent while it connects must wait.
-    const connection = duplicateOf(this.#client, { enableOfflineQueue: true })
-    connection.on('message', (channel: string, message: string) => {
-      for (const listener of this.#listeners.get(channel) ?? []) listener.message(message)
-    })
-    // ioredis resubscribes by itself after a reconnection; what was published meanwhile is lost.
-    watchReconnections(connection, () => {
-      for (const listeners of this.#listeners.values()) {
-        for (const listener of listeners) listener.reconnected?.()
-      }
+    const connection = openSubscriber(this.#client, {
+      message: (channel, message) => {
+        for (const listener of this.#listeners.get(channel) ?? []) listener.message(message)
+      },
+      reconnected: () => {
+        for (const listeners of this.#listeners.values()) {
+          for (const listener of listeners) listener.reconnected?.()
+        }
+      },
     })
     this.#connection = connection
     return connection

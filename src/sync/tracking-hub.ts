@@ -1,5 +1,6 @@
 import type { RedisClient } from '../remote/connection.js'
 import { duplicateOf, perClient, watchReconnections } from '../remote/per-client.js'
+import { isCluster } from '../remote/slot-router.js'
 import { within } from '../within.js'
 
 /** What a cache hears from Redis's own invalidations. */
@@ -69,6 +70,11 @@ export class TrackingHub {
   }
 
   async #track(prefix: string): Promise<void> {
+    if (isCluster(this.#client)) {
+      throw new TrackingRefusedError(
+        'Client tracking is not used on a Redis Cluster (each master would need tracking connections of its own)',
+      )
+    }
     const { control, subscriberId } = await this.#open().catch((error: unknown) => {
       // Redis answered, with an error (no permission for CLIENT, say): it will not track for us.
       if (error instanceof Error && error.name === 'ReplyError') {

@@ -1,0 +1,26 @@
+import type { PipelineBatcher } from './pipeline-batcher.js'
+
+/**
+ * The Redis keys matching `pattern`, one SCAN batch at a time (never KEYS): on a Redis Cluster,
+ * every master in turn, since each holds only its own slots. SCAN may repeat a key; callers dedupe.
+ */
+export async function* scanKeys(
+  batcher: PipelineBatcher,
+  pattern: string,
+  count: number,
+): AsyncGenerator<string[], void, undefined> {
+  const masters = await batcher.masters()
+  const targets = masters ?? [undefined]
+  for (const node of targets) {
+    let cursor = '0'
+    do {
+      const args = [cursor, 'MATCH', pattern, 'COUNT', count]
+      const [next, found] =
+        node === undefined
+          ? await batcher.command<[string, string[]]>('SCAN', args)
+          : await batcher.onNode<[string, string[]]>(node, 'SCAN', args)
+      cursor = next
+      if (found.length > 0) yield found
+    } while (cursor !== '0')
+  }
+}

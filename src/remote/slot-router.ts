@@ -1,0 +1,66 @@
+import calculateSlot from 'cluster-key-slot'
+import type { Cluster, Redis } from 'ioredis'
+import type { RedisClient } from './connection.js'
+
+/**
+ * Where keys live on a Redis Cluster: a key's slot (CRC16 of its hash tag, as Redis computes it),
+ * and the master that serves a slot, from the Cluster client's own slot table. The batcher uses it
+ * to keep every command within one slot and every pipeline within one node.
+ */
+export class SlotRouter {
+  readonly #cluster: Cluster
+
+  constructor(cluster: Cluster) {
+    this.#cluster = cluster
+  }
+
+  slotOf(key: string | Buffer): number {
+    return calculateSlot(key)
+  }
+
+  /** The master serving `slot`, as `host:port`; '' while the slot table does not say (ioredis then routes it). */
+  nodeOf(slot: number): string {
+    return this.#cluster.slots[slot]?.[0] ?? ''
+  }
+
+  /** The masters the client knows now: what a namespace scan must visit. */
+  masters(): Redis[] {
+    return this.#cluster.nodes('master')
+  }
+}
+
+/** Whether `client` is an ioredis Cluster (duck-typed: `isCluster` is set by every Cluster). */
+export function isCluster(client: RedisClient): client is Cluster {
+  return (client as { isCluster?: unknown }).isCluster === true
+}
+
+/** A router for a Cluster client; `undefined` for a single node, where none is needed. */
+export function routerFor(client: RedisClient): SlotRouter | undefined {
+  return isCluster(client) ? new SlotRouter(client) : undefined
+}
+
+/**
+ * The key that decides where a command goes (its first key), or `undefined` for a command without
+ * keys, which any node may run. Covers the commands flipcache sends.
+ */
+export function routingKey(
+  name: string,
+  args: readonly (string | Buffer | number)[],
+): string | Buffer | undefined {
+  switch (name) {
+    case 'PUBLISH':
+    case 'SCAN':
+    case 'CONFIG':
+    case 'PING':
+      return undefined
+    case 'EVAL':
+    case 'EVALSHA':
+      return Number(args[1]) > 0 ? asKey(args[2]) : undefined
+    default:
+      return asKey(args[0])
+  }
+}
+
+function asKey(arg: string | Buffer | number | undefined): string | Buffer | undefined {
+  return typeof arg === 'number' ? String(arg) : arg
+}

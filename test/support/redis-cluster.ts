@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { Redis } from 'ioredis'
+import { freePort, type RedisServer, startRedisServer } from './redis-server.js'
+
+const run = promisify(execFile)
+
+/** A private Redis Cluster on 127.0.0.1: 3 masters, a replica each, started and stopped by the tests. */
+export interface RedisCluster {
+  /** Every node, masters and replicas, in start order. */
+  readonly nodes: RedisServer[]
+  /** Where an ioredis `Cluster` starts (every node). */
+  readonly startupNodes: { host: string; port: number }[]
+  /** The port of each master now, as the cluster says (changes after a failover). */
+  masterPorts(): Promise<number[]>
+  /** Resolves once every live node reports `cluster_state:ok` and knows `masters` masters with their slots. */
+  waitHealthy(masters?: number, timeoutMs?: number): Promise<void>
+  stop(): Promise<void>
+}
+
+const clusterArgs = (busPort: number, nodeTimeoutMs: number): string[] => [
+  '--cluster-enabled',
+  'yes',
+  '--cluster-port',
+  String(busPort),
+  '--cluster-node-timeout',
+  String(nodeTimeoutMs),
+  // A replica may take over however long it was cut off: the failover test kills masters outright.
+  '--cluster-replica-validity-factor',
+  '0',
+]
+
+/**
+ * Starts 6 `redis-server --cluster-enabled yes` on free ports (the bus on a free port of its own,
+ * not port + 10000), joins them with `redis-cli --cluster create --cluster-replicas 1`, and waits
+ * for `cluster_state:ok`. `nodeTimeoutMs` is how long a silent master takes to be failed over.
+ */
+export async function startRedisCluster(nodeTimeoutMs = 1000): Promise<RedisCluster> {
+  const nodes = await Promise.all(
+    Array.from({ length: 6 }, async () => startRedisServer(clusterArgs(await freePort(), nodeTimeoutMs))),
+  )
+  const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
+  try {
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'])
+  } catch (error) {
+    await Promise.all(nodes.map((node) => node.stop()))
+    throw new Error(`redis-cli --cluster create failed: ${(error as Error).message}`)
+  }
+  const cluster: RedisCluster = {
+    nodes,
+    startupNodes: nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
+    async masterPorts() {
+      for (const node of nodes) {
+        const shards = await ask(node.port, (client) => client.call('CLUSTER', 'SLOTS'))
+        if (shards === undefined) continue
+        return masterPortsOf(shards)
+      }
+      throw new Error('No cluster node answers')
+    },
+    async waitHealthy(masters = 3, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const states = await Promise.all(nodes.map((node) => health(node.port)))
+        const live = states.filter((state) => state !== undefined)
+        if (live.length > 0 && live.every((state) => state.ok && state.masters === masters)) return
+        if (Date.now() > deadline) {
+          throw new Error(`The cluster was not healthy within ${timeoutMs} ms: ${JSON.stringify(states)}`)
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    },
+    async stop() {
+      await Promise.all(nodes.map((node) => node.stop()))
+    },
+  }
+  try {
+    await cluster.waitHealthy()
+  } catch (error) {
+    await cluster.stop()
+    throw error
+  }
+  return cluster
+}
+
+/** `cluster_state:ok`, and how many masters with slots a node knows; `undefined` when it does not answer. */
+async function health(port: number): Promise<{ ok: boolean; masters: number } | undefined> {
+  return ask(port, async (client) => {
+    const info = String(await client.call('CLUSTER', 'INFO'))
+    const shards = await client.call('CLUSTER', 'SLOTS')
+    return { ok: info.includes('cluster_state:ok'), masters: masterPortsOf(shards).length }
+  })
+}
+
+/** The distinct master ports of a `CLUSTER SLOTS` reply (a master may serve several slot ranges). */
+function masterPortsOf(slots: unknown): number[] {
+  const ranges = slots as [number, number, [string, number]][]
+  return [...new Set(ranges.map(([, , [, port]]) => Number(port)))]
+}
+
+/** Runs `question` on a short-lived connection to one node; `undefined` when the node does not answer. */
+async function ask<T>(port: number, question: (client: Redis) => Promise<T>): Promise<T | undefined> {
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 500,
+  })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    return await question(client)
+  } catch {
+    return undefined
+  } finally {
+    client.disconnect()
+  }
+}
