@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { Redis } from 'ioredis'
+import { Cluster, type ClusterNode, Redis } from 'ioredis'
 import { afterEach, inject } from 'vitest'
 import { FlipCache, type FlipCacheOptions } from '../../src/index.js'
 
@@ -13,7 +13,19 @@ export function uniqueName(label = 't'): string {
  * after each test.
  */
 export function useCaches(url: () => string = () => inject('redisUrl')) {
-  const clients: Redis[] = []
+  return useCachesOn(() => new Redis(url()))
+}
+
+/** The same, on a Redis Cluster: each client is an ioredis `Cluster` of `nodes`. */
+export function useClusterCaches(nodes: () => ClusterNode[]) {
+  return useCachesOn(() => new Cluster(nodes()))
+}
+
+/** What the contract suite needs of a builder, whatever the client. */
+export type CacheBuilder = Pick<ReturnType<typeof useCachesOn<Redis | Cluster>>, 'cache' | 'client'>
+
+function useCachesOn<C extends Redis | Cluster>(open: () => C) {
+  const clients: C[] = []
   const caches: FlipCache<never, never>[] = []
 
   afterEach(async () => {
@@ -21,14 +33,14 @@ export function useCaches(url: () => string = () => inject('redisUrl')) {
     for (const client of clients.splice(0)) client.disconnect()
   })
 
-  const client = (): Redis => {
-    const created = new Redis(url())
+  const client = (): C => {
+    const created = open()
     // Outage tests stop the server: the test client's reconnect errors are expected, not news.
     created.on('error', () => {})
     clients.push(created)
     return created
   }
-  let shared: Redis | undefined
+  let shared: C | undefined
   afterEach(() => {
     shared = undefined
   })
@@ -37,7 +49,7 @@ export function useCaches(url: () => string = () => inject('redisUrl')) {
     /** A new ioredis client of the test's own (disconnected after the test). */
     client,
     /** The client the test's caches share unless told otherwise. */
-    sharedClient(): Redis {
+    sharedClient(): C {
       shared ??= client()
       return shared
     },

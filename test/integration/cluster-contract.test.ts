@@ -1,0 +1,16 @@
+import { afterAll, beforeAll } from 'vitest'
+import { useClusterCaches } from '../support/cache-builder.js'
+import { describeContract } from '../support/contract-suite.js'
+import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
+
+// The same contract as on a single redis-server, on a real 3-master, 3-replica cluster.
+let cluster: RedisCluster
+beforeAll(async () => {
+  cluster = await startRedisCluster()
+})
+afterAll(() => cluster?.stop())
+
+describeContract('a Redis Cluster', () => useClusterCaches(() => cluster.startupNodes))
+describeContract('a Redis Cluster with hashTag', () => useClusterCaches(() => cluster.startupNodes), {
+  hashTag: true,
+})
