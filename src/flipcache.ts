@@ -15,7 +15,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
-import { CircuitBreaker } from './remote/circuit-breaker.js'
+import { breakerMaker } from './remote/circuit-breaker.js'
 import { type Connection, connect, disconnect, whenUnreachable } from './remote/connection.js'
 import { openStore } from './remote/open-store.js'
 import { PipelineBatcher } from './remote/pipeline-batcher.js'
@@ -57,8 +57,11 @@ export interface Invalidation<K> {
   origin: InvalidationOrigin
 }
 
-/** A `'redis'` event: Redis marked down after repeated failures (with the last one), or up again. */
-export type RedisStatusChange = { status: 'down'; error: Error } | { status: 'up' }
+/**
+ * A `'redis'` event: Redis marked down after repeated failures (with the last one), or up again.
+ * On a Cluster each master has its breaker, named by `node` (`host:port`).
+ */
+export type RedisStatusChange = ({ status: 'down'; error: Error } | { status: 'up' }) & { node?: string }
 
 /**
  * A two-tier key-value store: a bounded in-process LRU of decoded values (L1) in front of the
@@ -96,11 +99,11 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#keys = this.#options.keyCodec
     this.#keysAreStrings = options?.keyType === undefined || options.keyType === 'string'
     this.#connection = connect(this.#options.redis)
-    const breaker =
-      this.#options.breaker === undefined
-        ? undefined
-        : new CircuitBreaker(this.#options.breaker, (change) => emitApart(this, 'redis', change))
-    const batcher = new PipelineBatcher(this.#connection.client, timeoutMs, breaker)
+    const batcher = new PipelineBatcher(
+      this.#connection.client,
+      timeoutMs,
+      breakerMaker(this.#options.breaker, (change) => emitApart(this, 'redis', change)),
+    )
     const keyPrefix = keyPrefixOf(name, this.#options.hashTag)
     this.#store = openStore(batcher, name, keyPrefix, this.#options)
     this.#local = new LocalTier(localMax, localTtlMs)

@@ -40,7 +40,10 @@ export class PipelineBatcher {
   readonly #client: RedisClient
   readonly #timeoutMs: number
   readonly #deadlines: DeadlineQueue
+  /** A single node's breaker; on a Cluster each master has its own (`#nodeBreakers`). */
   readonly #breaker: CircuitBreaker | undefined
+  readonly #breakerFor: ((node?: string) => CircuitBreaker) | undefined
+  readonly #nodeBreakers = new Map<string, CircuitBreaker>()
   /** Set on a Cluster: where each slot lives. */
   readonly router: SlotRouter | undefined
   #queue: Queued[] = []
@@ -50,12 +53,17 @@ export class PipelineBatcher {
   /** Batches held until the connection is ready, oldest first. */
   #waiting: Waiting[] = []
 
-  constructor(client: RedisClient, timeoutMs: number, breaker?: CircuitBreaker) {
+  /**
+   * `breakerFor` makes the circuit breaker of the client, or on a Cluster of each master (`node`
+   * is its `host:port`): a failing shard then fails fast without taking the healthy ones with it.
+   */
+  constructor(client: RedisClient, timeoutMs: number, breakerFor?: (node?: string) => CircuitBreaker) {
     this.#client = client
     this.#timeoutMs = timeoutMs
     this.#deadlines = new DeadlineQueue(timeoutMs)
-    this.#breaker = breaker
     this.router = routerFor(client)
+    this.#breaker = this.router === undefined ? breakerFor?.() : undefined
+    this.#breakerFor = this.router === undefined ? undefined : breakerFor
   }
 
   command<T>(name: string, args: Arg[], reply: ReplyMode = 'string'): Promise<T> {
@@ -114,8 +122,8 @@ export class PipelineBatcher {
     // While earlier batches wait for the connection, later ones queue behind them, even if the
     // client says ready already: calls leave in the order they were made.
     if (status === 'ready' && this.#waiting.length === 0) {
-      this.#dispatch(toSteps(batch, this.router), (steps) =>
-        this.#deadlines.add(() => this.#expire(steps, this.#timeoutMs)),
+      this.#dispatch(toSteps(batch, this.router), (steps, breaker) =>
+        this.#deadlines.add(() => this.#expire(steps, this.#timeoutMs, breaker)),
       )
     } else if (status === 'end') {
       this.#fail(batch, new RedisUnavailableError('The Redis connection is closed (client status `end`)'))
@@ -150,8 +158,8 @@ export class PipelineBatcher {
     for (const { batch, startedAt, timer } of released) {
       clearTimeout(timer)
       const remainingMs = Math.max(1, this.#timeoutMs - (now - startedAt))
-      this.#dispatch(toSteps(batch, this.router), (steps) =>
-        standaloneDeadline(remainingMs, () => this.#expire(steps, remainingMs)),
+      this.#dispatch(toSteps(batch, this.router), (steps, breaker) =>
+        standaloneDeadline(remainingMs, () => this.#expire(steps, remainingMs, breaker)),
       )
     }
   }
@@ -161,10 +169,13 @@ export class PipelineBatcher {
    * deadline. Commands without keys (the sync PUBLISH) leave once every node has answered for the
    * tick's writes, so that no instance hears of a write before Redis has it.
    */
-  #dispatch(steps: Step[], deadlineFor: (steps: Step[]) => Deadline): void {
+  #dispatch(
+    steps: Step[],
+    deadlineFor: (steps: Step[], breaker: CircuitBreaker | undefined) => Deadline,
+  ): void {
     const router = this.router
     if (router === undefined) {
-      this.#send(steps, deadlineFor(steps))
+      this.#send(steps, deadlineFor(steps, this.#breaker), this.#breaker)
       return
     }
     const byNode = new Map<string, Step[]>()
@@ -183,10 +194,36 @@ export class PipelineBatcher {
       if (byNode.size === 0) byNode.set('', keyless)
       else
         afterAll(steps.length - keyless.length, byNode.values(), () =>
-          this.#send(keyless, deadlineFor(keyless)),
+          this.#send(keyless, deadlineFor(keyless, undefined), undefined),
         )
     }
-    for (const group of byNode.values()) this.#send(group, deadlineFor(group))
+    const now = Date.now()
+    for (const [node, group] of byNode) {
+      const breaker = node === '' ? undefined : this.#nodeBreaker(node)
+      if (breaker !== undefined && !breaker.allows(now)) {
+        // The node may have been failed over meanwhile: the slot table says, once read again.
+        router.refresh()
+        failSteps(
+          group,
+          new RedisUnavailableError(
+            `Redis node ${node} is marked down after repeated failures; the next probe is in ${breaker.probeIn(now)} ms`,
+          ),
+        )
+        continue
+      }
+      this.#send(group, deadlineFor(group, breaker), breaker)
+    }
+  }
+
+  /** The circuit breaker of one Cluster node, made on first use. */
+  #nodeBreaker(node: string): CircuitBreaker | undefined {
+    if (this.#breakerFor === undefined) return undefined
+    let breaker = this.#nodeBreakers.get(node)
+    if (breaker === undefined) {
+      breaker = this.#breakerFor(node)
+      this.#nodeBreakers.set(node, breaker)
+    }
+    return breaker
   }
 
   /**
@@ -219,6 +256,7 @@ export class PipelineBatcher {
    * and counted by the circuit breaker.
    */
   async onNode<T>(node: Redis, name: string, args: Arg[]): Promise<T> {
+    const breaker = this.#nodeBreaker(`${node.options.host}:${node.options.port}`)
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -231,22 +269,22 @@ export class PipelineBatcher {
     })
     try {
       const result = (await Promise.race([node.call(name, args), timedOut])) as T
-      this.#breaker?.succeeded()
+      breaker?.succeeded()
       return result
     } catch (error) {
       const failure = wrapRedisError(error as Error, name)
-      this.#breaker?.failed(failure, Date.now())
+      breaker?.failed(failure, Date.now())
       throw failure
     } finally {
       clearTimeout(timer)
     }
   }
 
-  #send(steps: Step[], deadline: Deadline): void {
+  #send(steps: Step[], deadline: Deadline, breaker: CircuitBreaker | undefined): void {
     const failure = (error: unknown): void => {
       if (!deadline.settle()) return
       failSteps(steps, error)
-      this.#breaker?.failed(error as Error, Date.now())
+      breaker?.failed(error as Error, Date.now())
     }
     const only = steps.length === 1 ? steps[0] : undefined
     if (only !== undefined) {
@@ -257,7 +295,7 @@ export class PipelineBatcher {
       sent.then((result) => {
         if (!deadline.settle()) return
         only.settle(result)
-        this.#breaker?.succeeded()
+        breaker?.succeeded()
       }, failure)
       return
     }
@@ -266,22 +304,42 @@ export class PipelineBatcher {
       if (step.reply === 'buffer') pipeline.callBuffer(step.name, step.args)
       else pipeline.call(step.name, step.args)
     }
+    const sentAt = Date.now()
     pipeline.exec().then((results) => {
       if (!deadline.settle()) return
       steps.forEach((step, index) => {
         const [error, result] = results?.[index] ?? [new Error('Redis sent no reply'), undefined]
-        if (error) step.fail(wrapRedisError(error, step.name))
-        else step.settle(result)
+        if (!error) step.settle(result)
+        else if (this.router !== undefined && redirected.test(error.message)) this.#redirect(step, sentAt)
+        else step.fail(wrapRedisError(error, step.name))
       })
       // Redis answered, even if some commands were refused (WRONGTYPE...): it is up.
-      this.#breaker?.succeeded()
+      breaker?.succeeded()
     }, failure)
   }
 
-  #expire(steps: Step[], timeoutMs: number): void {
+  /**
+   * A Cluster answered MOVED or ASK for a step of a pipeline (its slot moved: a failover, a
+   * resharding). ioredis retries such a pipeline only when every command in it was redirected,
+   * so the step goes again on its own, through the Cluster's own redirect handling, with what is
+   * left of its time; the slot table is read again meanwhile.
+   */
+  #redirect(step: Step, sentAt: number): void {
+    this.router?.refresh()
+    const remainingMs = Math.max(1, this.#timeoutMs - (Date.now() - sentAt))
+    this.#send(
+      [step],
+      standaloneDeadline(remainingMs, () => this.#expire([step], remainingMs, undefined)),
+      undefined,
+    )
+  }
+
+  #expire(steps: Step[], timeoutMs: number, breaker: CircuitBreaker | undefined): void {
     const error = new RedisTimeoutError(timeoutMs, describeSteps(steps))
     failSteps(steps, error)
-    this.#breaker?.failed(error, Date.now())
+    breaker?.failed(error, Date.now())
+    // On a Cluster, a master that stops answering may have been failed over: read the slots again.
+    this.router?.refresh()
   }
 
   #fail(batch: Queued[], error: Error): void {
@@ -299,6 +357,9 @@ export class PipelineBatcher {
 }
 
 /** Calls `then` once each of the `count` steps in `groups` has settled or failed. */
+/** A Cluster's redirection replies: the slot lives elsewhere now (MOVED) or for this command (ASK). */
+const redirected = /^(MOVED|ASK) /
+
 function afterAll(count: number, groups: Iterable<Step[]>, then: () => void): void {
   let waiting = count
   for (const group of groups) {

@@ -2,6 +2,9 @@ import calculateSlot from 'cluster-key-slot'
 import type { Cluster, Redis } from 'ioredis'
 import type { RedisClient } from './connection.js'
 
+/** The least time between two slot-table refreshes flipcache asks of one client. */
+const minRefreshGapMs = 100
+
 /**
  * Where keys live on a Redis Cluster: a key's slot (CRC16 of its hash tag, as Redis computes it),
  * and the master that serves a slot, from the Cluster client's own slot table. The batcher uses it
@@ -9,6 +12,7 @@ import type { RedisClient } from './connection.js'
  */
 export class SlotRouter {
   readonly #cluster: Cluster
+  #refreshedAt = 0
 
   constructor(cluster: Cluster) {
     this.#cluster = cluster
@@ -23,6 +27,17 @@ export class SlotRouter {
     return this.#cluster.slots[slot]?.[0] ?? ''
   }
 
+  /**
+   * Asks the client to read the slot table again: a master stopped answering, or answered MOVED.
+   * At most one every `minRefreshGapMs`, however many calls fail meanwhile.
+   */
+  refresh(): void {
+    const now = Date.now()
+    if (now - this.#refreshedAt < minRefreshGapMs) return
+    this.#refreshedAt = now
+    this.#cluster.refreshSlotsCache()
+  }
+
   /** The masters the client knows now: what a namespace scan must visit. */
   masters(): Redis[] {
     return this.#cluster.nodes('master')
@@ -34,9 +49,17 @@ export function isCluster(client: RedisClient): client is Cluster {
   return (client as { isCluster?: unknown }).isCluster === true
 }
 
-/** A router for a Cluster client; `undefined` for a single node, where none is needed. */
+const routers = new WeakMap<Cluster, SlotRouter>()
+
+/** The router of a Cluster client, shared by the caches on it; `undefined` for a single node, where none is needed. */
 export function routerFor(client: RedisClient): SlotRouter | undefined {
-  return isCluster(client) ? new SlotRouter(client) : undefined
+  if (!isCluster(client)) return undefined
+  let router = routers.get(client)
+  if (router === undefined) {
+    router = new SlotRouter(client)
+    routers.set(client, router)
+  }
+  return router
 }
 
 /**

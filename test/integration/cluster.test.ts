@@ -120,7 +120,10 @@ describe('FlipCache on a Redis Cluster', () => {
   it('with hashTag, getMany() is one MGET and deleteMany() one UNLINK', async () => {
     const items = cache<number, number>({ keyType: 'int', valueType: 'int', localMax: 0, hashTag: true })
     const keys = Array.from({ length: 100 }, (_, index) => index)
-    await items.setMany(keys.map((key) => [key, key]), { expireTime: null })
+    await items.setMany(
+      keys.map((key) => [key, key]),
+      { expireTime: null },
+    )
     const reads = await perMaster(() => items.getMany(keys))
     expect(reads.filter((count) => Object.keys(count).length > 0)).toEqual([{ mget: 1 }])
     const deletes = await perMaster(async () => expect(await items.deleteMany(keys)).toBe(100))
@@ -187,14 +190,46 @@ describe('FlipCache on a Redis Cluster', () => {
     const b = cache<number, number>({ redis: client(), keyType: 'int', valueType: 'int' }, a.name)
     await Promise.all([a.ready(), b.ready()])
     const keys = Array.from({ length: 30 }, (_, index) => index)
+    const heard = () => new Promise((resolve) => b.once('invalidate', resolve))
+    const first = heard()
     await a.setMany(keys.map((key) => [key, 1]))
+    await first
     expect(await b.getMany(keys)).toEqual(keys.map(() => 1))
-    const heard = new Promise((resolve) => b.once('invalidate', resolve))
+    const second = heard()
     await a.setMany(keys.map((key) => [key, 2]))
-    await heard
+    await second
     expect(await b.getMany(keys)).toEqual(keys.map(() => 2))
     await a.clear()
     await vi.waitFor(() => expect(b.peek(0)).toBeUndefined())
+  })
+
+  it('when its subscriber connection drops, a cache moves it to another node and empties its L1', async () => {
+    const a = cache<number, number>({ redis: client(), keyType: 'int', valueType: 'int' })
+    const b = cache<number, number>({ redis: client(), keyType: 'int', valueType: 'int' }, a.name)
+    await Promise.all([a.ready(), b.ready()])
+    const origins: string[] = []
+    b.on('invalidate', ({ origin }) => origins.push(origin))
+    await a.set(1, 1)
+    // The message crosses the cluster bus when the subscribers sit on other nodes: wait for it.
+    await vi.waitFor(() => expect(origins).toEqual(['remote']))
+    expect(await b.get(1)).toBe(1)
+    origins.length = 0
+    // Every pub/sub connection on every node is killed: both caches' subscribers go, wherever they were.
+    await Promise.all(
+      cluster.nodes.map(async (node) => {
+        const direct = new Redis({ port: node.port, host: '127.0.0.1' })
+        await direct.call('CLIENT', 'KILL', 'TYPE', 'pubsub')
+        direct.disconnect()
+      }),
+    )
+    await vi.waitFor(() => expect(origins).toContain('reconnect'))
+    expect(b.peek(1)).toBeUndefined()
+    // Subscribed again (before it said so): the next write is heard.
+    expect(await b.get(1)).toBe(1)
+    origins.length = 0
+    await a.set(1, 2)
+    await vi.waitFor(() => expect(origins).toContain('remote'))
+    expect(await b.get(1)).toBe(2)
   })
 
   it("sync: 'tracking' falls back to pubsub on a cluster, with a warning that says so", async () => {
@@ -230,10 +265,7 @@ describe('FlipCache on a Redis Cluster', () => {
     const loader = async () => {
       calls++
       const [lockKey] = await masters.reduce<Promise<string[]>>(
-        async (found, master) => [
-          ...(await found),
-          ...(await master.keys(`_lock:{${first.name}}:*`)),
-        ],
+        async (found, master) => [...(await found), ...(await master.keys(`_lock:{${first.name}}:*`))],
         Promise.resolve([]),
       )
       lockSlot = lockKey === undefined ? undefined : calculateSlot(lockKey)

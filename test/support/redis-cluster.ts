@@ -13,7 +13,7 @@ export interface RedisCluster {
   readonly startupNodes: { host: string; port: number }[]
   /** The port of each master now, as the cluster says (changes after a failover). */
   masterPorts(): Promise<number[]>
-  /** Resolves once every live node reports `cluster_state:ok` and knows `masters` masters with their slots. */
+  /** Resolves once every live node reports `cluster_state:ok` and knows `masters` live masters with their slots. */
   waitHealthy(masters?: number, timeoutMs?: number): Promise<void>
   stop(): Promise<void>
 }
@@ -27,6 +27,9 @@ const clusterArgs = (busPort: number, nodeTimeoutMs: number): string[] => [
   String(nodeTimeoutMs),
   // A replica may take over however long it was cut off: the failover test kills masters outright.
   '--cluster-replica-validity-factor',
+  '0',
+  // Replicas sync at once (the default waits 5 s for more replicas before a diskless transfer).
+  '--repl-diskless-sync-delay',
   '0',
 ]
 
@@ -61,8 +64,14 @@ export async function startRedisCluster(nodeTimeoutMs = 1000): Promise<RedisClus
       const deadline = Date.now() + timeoutMs
       for (;;) {
         const states = await Promise.all(nodes.map((node) => health(node.port)))
-        const live = states.filter((state) => state !== undefined)
-        if (live.length > 0 && live.every((state) => state.ok && state.masters === masters)) return
+        const live = new Set(nodes.filter((_, index) => states[index] !== undefined).map((node) => node.port))
+        // Healthy: every live node says ok, and names `masters` masters, every one of them alive.
+        const healthy = states.every(
+          (state) =>
+            state === undefined ||
+            (state.ok && state.masters.length === masters && state.masters.every((port) => live.has(port))),
+        )
+        if (live.size > 0 && healthy) return
         if (Date.now() > deadline) {
           throw new Error(`The cluster was not healthy within ${timeoutMs} ms: ${JSON.stringify(states)}`)
         }
@@ -75,6 +84,7 @@ export async function startRedisCluster(nodeTimeoutMs = 1000): Promise<RedisClus
   }
   try {
     await cluster.waitHealthy()
+    await waitReplicasInSync(nodes.map((node) => node.port))
   } catch (error) {
     await cluster.stop()
     throw error
@@ -82,12 +92,31 @@ export async function startRedisCluster(nodeTimeoutMs = 1000): Promise<RedisClus
   return cluster
 }
 
-/** `cluster_state:ok`, and how many masters with slots a node knows; `undefined` when it does not answer. */
-async function health(port: number): Promise<{ ok: boolean; masters: number } | undefined> {
+/** Resolves once every replica's link to its master is up and its first sync is done. */
+async function waitReplicasInSync(ports: number[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const replication = await Promise.all(
+      ports.map((port) => ask(port, (client) => client.info('replication'))),
+    )
+    const synced = replication.every(
+      (info) =>
+        info !== undefined &&
+        (info.includes('role:master') ||
+          (info.includes('master_link_status:up') && info.includes('master_sync_in_progress:0'))),
+    )
+    if (synced) return
+    if (Date.now() > deadline) throw new Error(`The replicas were not in sync within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** `cluster_state:ok`, and the masters with slots a node knows; `undefined` when it does not answer. */
+async function health(port: number): Promise<{ ok: boolean; masters: number[] } | undefined> {
   return ask(port, async (client) => {
     const info = String(await client.call('CLUSTER', 'INFO'))
     const shards = await client.call('CLUSTER', 'SLOTS')
-    return { ok: info.includes('cluster_state:ok'), masters: masterPortsOf(shards).length }
+    return { ok: info.includes('cluster_state:ok'), masters: masterPortsOf(shards) }
   })
 }
 

@@ -10,6 +10,8 @@ export interface RedisServer {
   readonly url: string
   /** Stops the server (SIGTERM, then SIGKILL) and waits for it to exit. */
   stop(): Promise<void>
+  /** Kills the process outright (SIGKILL: no shutdown, no goodbye to a cluster) and waits for it to exit. */
+  crash(): Promise<void>
   /** Starts it again on the same port (after `stop`). */
   restart(): Promise<void>
   /** The redis-server version, such as '7.0.15'. */
@@ -119,6 +121,13 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
           stopped = true
           await exited(child)
           rmSync(dir, { recursive: true, force: true })
+        },
+        async crash() {
+          stopped = true
+          if (child.exitCode !== null || child.signalCode !== null) return
+          const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+          child.kill('SIGKILL')
+          await exit
         },
         async restart() {
           if (!stopped) await exited(child)

@@ -1,0 +1,136 @@
+import calculateSlot from 'cluster-key-slot'
+import type { Cluster } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { FlipCacheError } from '../../src/index.js'
+import { useClusterCaches } from '../support/cache-builder.js'
+import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
+
+// A cluster of this file's own, since the test kills one of its masters.
+let cluster: RedisCluster
+beforeAll(async () => {
+  cluster = await startRedisCluster(1000)
+})
+afterAll(() => cluster?.stop())
+
+const timeoutMs = 400
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The slot ranges of the master on `port`, from CLUSTER SLOTS. */
+async function slotsOf(client: Cluster, port: number): Promise<[number, number][]> {
+  const ranges = (await client.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][]
+  return ranges.filter(([, , [, master]]) => Number(master) === port).map(([from, to]) => [from, to])
+}
+
+describe('FlipCache through a Redis Cluster failover', () => {
+  const { cache, client } = useClusterCaches(() => cluster.startupNodes)
+
+  it('kill a master under load: calls fail fast or succeed, the cache recovers, no acknowledged write is lost', async () => {
+    const options = { keyType: 'int', valueType: 'int', timeout: timeoutMs } as const
+    const writer = cache<number, number>({ ...options, redis: client() })
+    const reader = cache<number, number>({ ...options, redis: client() }, writer.name)
+    await Promise.all([writer.ready(), reader.ready()])
+    const observer = client()
+    const victimPort = (await cluster.masterPorts())[0] as number
+    const victimSlots = await slotsOf(observer, victimPort)
+    const onVictim = (key: number): boolean => {
+      const slot = calculateSlot(`${writer.name}:${key}`)
+      return victimSlots.some(([from, to]) => slot >= from && slot <= to)
+    }
+
+    // Before the failure: 300 keys written and acknowledged, and read into the reader's L1.
+    const settled = Array.from({ length: 300 }, (_, key): [number, number] => [key, key])
+    await writer.setMany(settled)
+    expect(await reader.getMany(settled.map(([key]) => key))).toEqual(settled.map(([, value]) => value))
+    expect(settled.filter(([key]) => onVictim(key)).length).toBeGreaterThan(50)
+
+    // The load: writers of keys 1000+ (each key written once, with a value of its own) and readers.
+    const acknowledged = new Map<number, number>()
+    const failures: { error: unknown; startedAt: number }[] = []
+    let slowest = 0
+    let running = true
+    let killedAt = Number.POSITIVE_INFINITY
+    let next = 1000
+    const timed = async (call: () => Promise<unknown>): Promise<boolean> => {
+      const started = Date.now()
+      try {
+        await call()
+        return true
+      } catch (error) {
+        failures.push({ error, startedAt: started })
+        return false
+      } finally {
+        slowest = Math.max(slowest, Date.now() - started)
+      }
+    }
+    const worker = async (index: number): Promise<void> => {
+      while (running) {
+        if (index % 2 === 0) {
+          const key = next++
+          const at = Date.now()
+          if (await timed(() => writer.set(key, key * 3))) acknowledged.set(key, at)
+        } else {
+          await timed(() => reader.get(Math.floor(Math.random() * settled.length)))
+        }
+        await sleep(2)
+      }
+    }
+    const workers = Array.from({ length: 8 }, (_, index) => worker(index))
+
+    await sleep(200)
+    const victim = cluster.nodes.find((node) => node.port === victimPort)
+    killedAt = Date.now()
+    await victim?.crash()
+    await cluster.waitHealthy(3, 20_000)
+    const promotedAt = Date.now()
+    // Recovered: writes to the failed master's slots succeed again through the cache.
+    const victimKey = Array.from({ length: 100 }, (_, key) => 5000 + key).find(onVictim) as number
+    await vi.waitFor(
+      async () => {
+        await writer.set(victimKey, 1)
+        expect(await reader.get(victimKey)).toBe(1)
+      },
+      { timeout: 15_000, interval: 50 },
+    )
+    const recoveredAt = Date.now()
+    await sleep(300)
+    running = false
+    await Promise.all(workers)
+
+    // No call outlived its timeout (plus scheduling slack); every failure is a FlipCacheError.
+    expect(slowest).toBeLessThan(timeoutMs + 300)
+    for (const { error } of failures) {
+      expect(error).toBeInstanceOf(FlipCacheError)
+      expect(['E_REDIS', 'E_TIMEOUT']).toContain((error as FlipCacheError).code)
+    }
+    // The cache recovered: every call made once each client has read the new slot table (at most
+    // one refresh per 100 ms) succeeded.
+    const late = failures.filter(({ startedAt }) => startedAt >= recoveredAt)
+    expect(late.filter(({ startedAt }) => startedAt >= recoveredAt + 250)).toEqual([])
+
+    // Every write acknowledged before the failure is still there, read through the cache and raw.
+    const settledKeys = settled.map(([key]) => key)
+    const fresh = cache<number, number>({ ...options, localMax: 0 }, writer.name)
+    expect(await fresh.getMany(settledKeys)).toEqual(settled.map(([, value]) => value))
+    expect(await reader.getMany(settledKeys)).toEqual(settled.map(([, value]) => value))
+    // Writes acknowledged under load: kept, except what Redis's asynchronous replication may drop
+    // on the failed master in the moment before it died.
+    const ackedKeys = [...acknowledged.keys()]
+    const stored = await fresh.getMany(ackedKeys)
+    const lost = ackedKeys.filter((key, index) => stored[index] !== key * 3)
+    for (const key of lost) {
+      expect(onVictim(key)).toBe(true)
+      expect(acknowledged.get(key) as number).toBeGreaterThan(killedAt - 50)
+    }
+
+    // The reader hears the writer again once the cluster has settled.
+    await writer.set(3, 33)
+    await vi.waitFor(async () => expect(await reader.get(3)).toBe(33), { timeout: 5_000 })
+
+    console.info(
+      `failover: ${failures.length} failed calls, slowest call ${slowest} ms (timeout ${timeoutMs}), ` +
+        `cluster healthy ${promotedAt - killedAt} ms after the kill, cache writing again after ` +
+        `${recoveredAt - killedAt} ms (${late.length} calls failed in the ${late.length === 0 ? 0 : Math.max(...late.map(({ startedAt }) => startedAt - recoveredAt))} ms after); ` +
+        `${ackedKeys.length} writes acknowledged under load, ${lost.length} lost`,
+    )
+  }, 60_000)
+})
