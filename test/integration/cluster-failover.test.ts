@@ -102,10 +102,11 @@ describe('FlipCache through a Redis Cluster failover', () => {
       expect(error).toBeInstanceOf(FlipCacheError)
       expect(['E_REDIS', 'E_TIMEOUT']).toContain((error as FlipCacheError).code)
     }
-    // The cache recovered: every call made once each client has read the new slot table (at most
-    // one refresh per 100 ms) succeeded.
+    // The cache recovered: every call made once each client has read the new slot table succeeded.
+    // A client reads it again at most every 100 ms, and a refresh that asks the dead node first
+    // waits out ioredis's slotsRefreshTimeout (1 s) before asking another.
     const late = failures.filter(({ startedAt }) => startedAt >= recoveredAt)
-    expect(late.filter(({ startedAt }) => startedAt >= recoveredAt + 250)).toEqual([])
+    expect(late.filter(({ startedAt }) => startedAt >= recoveredAt + 1500)).toEqual([])
 
     // Every write acknowledged before the failure is still there, read through the cache and raw.
     const settledKeys = settled.map(([key]) => key)
