@@ -1,4 +1,5 @@
 import { startRedisServer } from '../test/support/redis-server.js'
+import { cluster } from './cluster.js'
 import { concurrent } from './concurrent.js'
 import { getOrSet } from './get-or-set.js'
 import { getmany } from './getmany.js'
@@ -14,7 +15,17 @@ import { serverVersion } from './support/redis-info.js'
 import type { Scenario } from './support/scenario.js'
 import { sync } from './sync.js'
 
-const scenarios: Scenario[] = [published, l1, getmany, roundtrips, concurrent, getOrSet, sync, memory]
+const scenarios: Scenario[] = [
+  published,
+  l1,
+  getmany,
+  roundtrips,
+  concurrent,
+  getOrSet,
+  sync,
+  cluster,
+  memory,
+]
 
 async function main(): Promise<number> {
   let args: ReturnType<typeof parseBenchArgs>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseExpireTime } from '../../src/expire/option-values.js'
 import { expire, type FlipCacheOptions } from '../../src/index.js'
-import { checkName, resolveOptions } from '../../src/options.js'
+import { checkName, keyPrefixOf, resolveOptions } from '../../src/options.js'
 import { expectTypeError } from './expect-type-error.js'
 
 /** Options of any shape, to check what resolveOptions() refuses without fighting the types. */
@@ -350,6 +350,35 @@ describe('resolveOptions refusals', () => {
     ['a boolean', true, '`true` (boolean)'],
   ])('resolveOptions() refuses redis as %s with a TypeError quoting it', (_label, redis, quoted) => {
     expectTypeError(() => resolveAnything({ redis }), '`redis`', 'redis://', quoted)
+  })
+})
+
+describe('Redis Cluster options', () => {
+  it('resolveOptions() accepts { cluster: [nodes], ...clusterOptions } as redis', () => {
+    const redis = { cluster: [{ host: '127.0.0.1', port: 7000 }], scaleReads: 'master' as const }
+    expect(resolveOptions({ redis }).redis).toBe(redis)
+  })
+
+  it.each<[string, unknown, string]>([
+    ['an empty array', [], '(array)'],
+    ['a string', '127.0.0.1:7000', "`'127.0.0.1:7000'` (string)"],
+    ['null', null, '`null` (null)'],
+  ])('resolveOptions() refuses redis.cluster as %s with a TypeError quoting it', (_label, cluster, quoted) => {
+    expectTypeError(() => resolveAnything({ redis: { cluster } }), '`redis.cluster`', 'startup nodes', quoted)
+  })
+
+  it('hashTag defaults to false and must be a boolean', () => {
+    expect(resolveOptions({}).hashTag).toBe(false)
+    expect(resolveOptions({ hashTag: true }).hashTag).toBe(true)
+    expectTypeError(() => resolveAnything({ hashTag: 'yes' }), '`hashTag`', "`'yes'` (string)")
+  })
+
+  it('keyPrefixOf() wraps the name in a hash tag only when asked, and refuses braces there', () => {
+    expect(keyPrefixOf('users', false)).toBe('users:')
+    expect(keyPrefixOf('a{b}', false)).toBe('a{b}:')
+    expect(keyPrefixOf('users', true)).toBe('{users}:')
+    expectTypeError(() => keyPrefixOf('a}b', true), '`hashTag: true`', "`'a}b'` (string)")
+    expectTypeError(() => keyPrefixOf('{a', true), '`{`')
   })
 })
 

@@ -1,0 +1,302 @@
+import { Cluster, Redis } from 'ioredis'
+import type { FlipCache } from '../src/index.js'
+import { type RedisCluster, startRedisCluster } from '../test/support/redis-cluster.js'
+import type { BenchContext } from './support/context.js'
+import { FlipCache as BuiltFlipCache } from './support/flipcache.js'
+import { formatCount, formatDuration, formatRatio, formatSpread } from './support/format.js'
+import { measure, percentile, ratio, ratioSpread, resultOf, type TaskSpec } from './support/measure.js'
+import type { Scenario } from './support/scenario.js'
+import { printTable } from './support/table.js'
+
+const KEYS = 100
+
+/**
+ * flipcache on a private 3-master, 3-replica Redis Cluster: reads against raw ioredis Cluster calls,
+ * and how fast an invalidation crosses the cluster with plain PUBLISH against sharded SPUBLISH.
+ */
+export const cluster: Scenario = {
+  name: 'cluster',
+  summary: 'on a private 3+3-node Redis Cluster: getMany/get vs raw ioredis, PUBLISH vs SPUBLISH delivery',
+  async run(context) {
+    let nodes: RedisCluster
+    try {
+      nodes = await startRedisCluster()
+    } catch (error) {
+      console.log(`\ncluster: skipped, no local cluster could be started: ${(error as Error).message}`)
+      return
+    }
+    const clients: (Cluster | Redis)[] = []
+    const caches: FlipCache<string, string>[] = []
+    const open = (options: ConstructorParameters<typeof Cluster>[1] = {}): Cluster => {
+      const client = new Cluster(nodes.startupNodes, options)
+      client.on('error', () => {})
+      clients.push(client)
+      return client
+    }
+    const cache = (
+      options: ConstructorParameters<typeof BuiltFlipCache<string, string>>[1],
+      name: string,
+    ) => {
+      const made = new BuiltFlipCache<string, string>(name, options)
+      caches.push(made)
+      return made
+    }
+    try {
+      await reads(context, open, cache)
+      await delivery(context, nodes, open, cache)
+    } finally {
+      await Promise.allSettled(caches.map((each) => each.close()))
+      for (const client of clients) client.disconnect()
+      await nodes.stop()
+    }
+  },
+}
+
+type Open = (options?: ConstructorParameters<typeof Cluster>[1]) => Cluster
+type MakeCache = (
+  options: ConstructorParameters<typeof BuiltFlipCache<string, string>>[1],
+  name: string,
+) => FlipCache<string, string>
+
+/** getMany of 100 keys and sequential get(), L1 off, against the best raw ioredis Cluster equivalent. */
+async function reads(context: BenchContext, open: Open, cache: MakeCache): Promise<void> {
+  const keys = Array.from({ length: KEYS }, (_, index) => `user:${index}`)
+  const value = JSON.stringify({ id: 1, name: 'Ada Lovelace', active: true })
+  const plain = open()
+  const piped = open({ enableAutoPipelining: true })
+  const spread = cache({ redis: plain, localMax: 0, valueType: 'string' }, context.key('cluster-spread'))
+  const tagged = cache(
+    { redis: plain, localMax: 0, valueType: 'string', hashTag: true },
+    context.key('cluster-tagged'),
+  )
+  await spread.setMany(keys.map((key) => [key, value]))
+  await tagged.setMany(keys.map((key) => [key, value]))
+  const spreadKeys = keys.map((key) => `${spread.name}:${key}`)
+  const taggedKeys = keys.map((key) => `{${tagged.name}}:${key}`)
+  let sink = 0
+  const tasks: TaskSpec[] = [
+    {
+      name: 'raw: 100 GETs, auto-pipelined',
+      ops: 1,
+      fn: async () => {
+        sink += (await Promise.all(spreadKeys.map((key) => piped.get(key)))).length
+      },
+    },
+    { name: 'getMany, keys spread', ops: 1, fn: async () => (sink += (await spread.getMany(keys)).length) },
+    {
+      name: 'raw: MGET of one slot',
+      ops: 1,
+      fn: async () => {
+        sink += (await plain.mget(taggedKeys)).length
+      },
+    },
+    { name: 'getMany, hashTag', ops: 1, fn: async () => (sink += (await tagged.getMany(keys)).length) },
+    {
+      name: 'raw: GET',
+      ops: 1,
+      fn: async () => {
+        sink += ((await plain.get(spreadKeys[sink % KEYS] as string)) ?? '').length
+      },
+    },
+    {
+      name: 'get, L1 off',
+      ops: 1,
+      fn: async () => (sink += ((await spread.get(keys[sink % KEYS] as string)) ?? '').length),
+    },
+  ]
+  const results = await measure(tasks, context.timing)
+  const row = (name: string, baseline: string): string[] => {
+    const task = resultOf(results, name)
+    const base = resultOf(results, baseline)
+    return [
+      name,
+      formatCount(task.opsPerSec),
+      baseline,
+      formatRatio(ratio(task, base)),
+      formatSpread(ratioSpread(task, base)),
+    ]
+  }
+  printTable(
+    `cluster: reads with L1 off on 3 masters (${KEYS} keys of ~60 B; calls/s, median of ${context.timing.rounds} rounds)`,
+    [
+      { header: 'flipcache' },
+      { header: 'calls/s', align: 'right' },
+      { header: 'baseline' },
+      { header: 'ratio', align: 'right' },
+      { header: 'spread', align: 'right' },
+    ],
+    [
+      row('getMany, keys spread', 'raw: 100 GETs, auto-pipelined'),
+      row('getMany, hashTag', 'raw: MGET of one slot'),
+      row('get, L1 off', 'raw: GET'),
+    ],
+    [
+      'Spread keys: flipcache sends one MGET per slot (100 keys fall in ~100 slots), one pipeline per master.',
+      'hashTag: every key in one slot, so one MGET on one master.',
+    ],
+  )
+  if (sink < 0) console.log(sink)
+}
+
+/**
+ * How fast a message reaches a subscriber on another node: plain PUBLISH (the cluster bus carries
+ * it to every node) against sharded SPUBLISH (only the channel's shard), and flipcache's own sync.
+ */
+async function delivery(
+  context: BenchContext,
+  nodes: RedisCluster,
+  open: Open,
+  cache: MakeCache,
+): Promise<void> {
+  const messages = context.quick ? 300 : 2000
+  const channel = context.key('cluster-channel')
+  const publisher = open()
+  await publisher.set(channel, '1')
+  const masters = await nodes.masterPorts()
+  // The subscriber sits on a master that does not own the channel's slot, as it would for most caches.
+  const slot = (await publisher.call('CLUSTER', 'KEYSLOT', channel)) as number
+  const owners = (await publisher.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][]
+  const owner = owners.find(([from, to]) => slot >= from && slot <= to)?.[2][1]
+  const elsewhere = masters.find((port) => port !== Number(owner)) as number
+  const plainSubscriber = new Redis({ host: '127.0.0.1', port: elsewhere })
+  const shardedSubscriber = open({ shardedSubscribers: true })
+  const rows: string[][] = []
+  try {
+    await plainSubscriber.subscribe(channel)
+    rows.push(
+      delayRow(
+        'PUBLISH (plain pub/sub)',
+        await timeMessages(
+          messages,
+          (text) => publisher.publish(channel, text),
+          (listener) => {
+            plainSubscriber.on('message', (_channel: string, text: string) => listener(text))
+          },
+        ),
+      ),
+    )
+    await shardedSubscriber.ssubscribe(channel)
+    rows.push(
+      delayRow(
+        'SPUBLISH (sharded pub/sub)',
+        await timeMessages(
+          messages,
+          (text) => publisher.spublish(channel, text),
+          (listener) => {
+            shardedSubscriber.on('smessage', (_channel: string, text: string) => listener(text))
+          },
+        ),
+      ),
+    )
+    rows.push(
+      delayRow("flipcache sync 'pubsub' (PUBLISH)", await cacheDelays(context, open, cache, messages)),
+    )
+  } finally {
+    plainSubscriber.disconnect()
+  }
+  printTable(
+    `cluster: delivery delay of ${formatCount(messages)} messages at ~1,000/s to a subscriber on another master`,
+    [
+      { header: 'how' },
+      { header: 'heard', align: 'right' },
+      { header: 'p50', align: 'right' },
+      { header: 'p99', align: 'right' },
+      { header: 'max', align: 'right' },
+      { header: 'publish p50', align: 'right' },
+    ],
+    rows,
+    [
+      'Delay: from the publish resolving (for flipcache: set() resolving) to the subscriber hearing it.',
+      'publish p50: the round trip of the PUBLISH / SPUBLISH itself (for flipcache: of set()).',
+    ],
+  )
+}
+
+interface Delays {
+  heard: number[]
+  published: number[]
+}
+
+function delayRow(label: string, { heard, published }: Delays): string[] {
+  heard.sort((a, b) => a - b)
+  published.sort((a, b) => a - b)
+  return [
+    label,
+    formatCount(heard.length),
+    formatDuration(percentile(heard, 0.5)),
+    formatDuration(percentile(heard, 0.99)),
+    formatDuration(heard.at(-1) ?? 0),
+    formatDuration(percentile(published, 0.5)),
+  ]
+}
+
+/** Publishes `count` numbered messages at one per ms; the delay of each from its publish resolving to its arrival. */
+async function timeMessages(
+  count: number,
+  publish: (text: string) => Promise<unknown>,
+  listen: (listener: (text: string) => void) => void,
+): Promise<Delays> {
+  const resolvedAt = new Map<number, number>()
+  const heardAt = new Map<number, number>()
+  listen((text) => heardAt.set(Number(text), performance.now()))
+  const published: number[] = []
+  const startedAt = performance.now()
+  for (let index = 0; index < count; index++) {
+    const wait = startedAt + index - performance.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    const sentAt = performance.now()
+    await publish(String(index))
+    resolvedAt.set(index, performance.now())
+    published.push(performance.now() - sentAt)
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const heard = [...resolvedAt].flatMap(([index, at]) => {
+    const arrived = heardAt.get(index)
+    return arrived === undefined ? [] : [Math.max(0, arrived - at)]
+  })
+  return { heard, published }
+}
+
+/** flipcache's own invalidation delay across the cluster: a writer's set() to a reader's 'invalidate'. */
+async function cacheDelays(
+  context: BenchContext,
+  open: Open,
+  cache: MakeCache,
+  writes: number,
+): Promise<Delays> {
+  const name = context.key('cluster-sync')
+  const writer = cache({ redis: open(), valueType: 'string' }, name)
+  const reader = cache({ redis: open(), valueType: 'string', localTtl: '1h' }, name)
+  await Promise.all([writer.ready(), reader.ready()])
+  const keys = Array.from({ length: KEYS }, (_, index) => `key:${index}`)
+  await writer.setMany(keys.map((key) => [key, 'v0']))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  await reader.getMany(keys)
+  const pending = new Map<string, number>()
+  const heard: number[] = []
+  reader.on('invalidate', ({ keys: changed, origin }) => {
+    if (origin !== 'remote' || changed === 'all') return
+    const now = performance.now()
+    for (const key of changed) {
+      if (!pending.has(key)) continue
+      const at = pending.get(key) as number
+      pending.delete(key)
+      // Heard before set() resolved (NaN): a delay of 0, as in the sync scenario.
+      heard.push(Number.isNaN(at) ? 0 : Math.max(0, now - at))
+    }
+  })
+  const published: number[] = []
+  const startedAt = performance.now()
+  for (let index = 0; index < writes; index++) {
+    const wait = startedAt + index - performance.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    const key = keys[index % KEYS] as string
+    const sentAt = performance.now()
+    pending.set(key, Number.NaN)
+    await writer.set(key, `v${index + 1}`)
+    if (pending.has(key)) pending.set(key, performance.now())
+    published.push(performance.now() - sentAt)
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  return { heard, published }
+}
