@@ -189,7 +189,7 @@ async function delivery(
       ),
     )
     rows.push(
-      delayRow("flipcache sync 'pubsub' (PUBLISH)", await cacheDelays(context, open, cache, messages)),
+      delayRow("flipcache sync 'pubsub' (SPUBLISH)", await cacheDelays(context, open, cache, messages)),
     )
   } finally {
     plainSubscriber.disconnect()

@@ -166,18 +166,34 @@ export class PipelineBatcher {
 
   /**
    * Sends the steps as one pipeline, or on a Cluster as one pipeline per node, each with its own
-   * deadline. Commands without keys (the sync PUBLISH) leave once every node has answered for the
-   * tick's writes, so that no instance hears of a write before Redis has it.
+   * deadline. On a Cluster the tick's notices (the sync bus's PUBLISH / SPUBLISH) leave once every
+   * node has answered for the tick's writes, so that no instance hears of a write before Redis has
+   * it; on a single node, riding last in the one pipeline does that.
    */
   #dispatch(
     steps: Step[],
     deadlineFor: (steps: Step[], breaker: CircuitBreaker | undefined) => Deadline,
   ): void {
-    const router = this.router
-    if (router === undefined) {
+    if (this.router === undefined) {
       this.#send(steps, deadlineFor(steps, this.#breaker), this.#breaker)
       return
     }
+    const notices = steps.filter((step) => step.notice)
+    const rest = notices.length === 0 ? steps : steps.filter((step) => !step.notice)
+    if (notices.length === 0 || rest.length === 0) {
+      this.#sendPerNode(steps, deadlineFor)
+      return
+    }
+    afterAll(rest, () => this.#sendPerNode(notices, deadlineFor))
+    this.#sendPerNode(rest, deadlineFor)
+  }
+
+  /** One pipeline per node (commands without keys ride with the first), unless the node's breaker is open. */
+  #sendPerNode(
+    steps: Step[],
+    deadlineFor: (steps: Step[], breaker: CircuitBreaker | undefined) => Deadline,
+  ): void {
+    const router = this.router as SlotRouter
     const byNode = new Map<string, Step[]>()
     const keyless: Step[] = []
     for (const step of steps) {
@@ -191,11 +207,9 @@ export class PipelineBatcher {
       else group.push(step)
     }
     if (keyless.length > 0) {
-      if (byNode.size === 0) byNode.set('', keyless)
-      else
-        afterAll(steps.length - keyless.length, byNode.values(), () =>
-          this.#send(keyless, deadlineFor(keyless, undefined), undefined),
-        )
+      const first = byNode.values().next().value
+      if (first === undefined) byNode.set('', keyless)
+      else first.push(...keyless)
     }
     const now = Date.now()
     for (const [node, group] of byNode) {
@@ -356,29 +370,27 @@ export class PipelineBatcher {
   }
 }
 
-/** Calls `then` once each of the `count` steps in `groups` has settled or failed. */
 /** A Cluster's redirection replies: the slot lives elsewhere now (MOVED) or for this command (ASK). */
 const redirected = /^(MOVED|ASK) /
 
-function afterAll(count: number, groups: Iterable<Step[]>, then: () => void): void {
-  let waiting = count
-  for (const group of groups) {
-    for (const step of group) {
-      const { settle, fail } = step
-      let counted = false
-      const arrived = (): void => {
-        if (counted) return
-        counted = true
-        if (--waiting === 0) then()
-      }
-      step.settle = (result) => {
-        settle(result)
-        arrived()
-      }
-      step.fail = (error) => {
-        fail(error)
-        arrived()
-      }
+/** Calls `then` once each of `steps` has settled or failed. */
+function afterAll(steps: Step[], then: () => void): void {
+  let waiting = steps.length
+  for (const step of steps) {
+    const { settle, fail } = step
+    let counted = false
+    const arrived = (): void => {
+      if (counted) return
+      counted = true
+      if (--waiting === 0) then()
+    }
+    step.settle = (result) => {
+      settle(result)
+      arrived()
+    }
+    step.fail = (error) => {
+      fail(error)
+      arrived()
     }
   }
 }

@@ -36,6 +36,8 @@ export interface Step {
   reply: ReplyMode
   /** On a Cluster, the slot of the command's keys; `undefined` for a command without keys. */
   slot: number | undefined
+  /** A message to other instances (PUBLISH, SPUBLISH): on a Cluster it leaves after the tick's writes. */
+  notice?: boolean
   settle(result: unknown): void
   fail(error: Error): void
 }
@@ -69,6 +71,7 @@ export function toSteps(batch: Queued[], router: SlotRouter | undefined): Step[]
       args: item.args,
       reply: item.reply,
       slot: key === undefined ? undefined : router?.slotOf(key),
+      notice: item.name === 'PUBLISH' || item.name === 'SPUBLISH',
       settle: item.resolve,
       fail: (error) => item.reject(wrapRedisError(error, item.name)),
     })

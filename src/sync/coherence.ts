@@ -4,6 +4,7 @@ import type { LocalTier } from '../local/local-tier.js'
 import type { Lookups } from '../lookups.js'
 import type { RedisClient } from '../remote/connection.js'
 import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import { isCluster } from '../remote/slot-router.js'
 import type { KeyCodec } from '../types/key-type.js'
 import { subscriberHub } from './subscriber-hub.js'
 import { type InvalidationOrigin, SyncBus, type SyncMode } from './sync-bus.js'
@@ -54,6 +55,7 @@ export class Coherence<K, V> {
       invalidate: config.sync !== 'none',
       publishWrites: config.sync === 'pubsub',
       pubsubDict: config.pubsubDict,
+      sharded: isCluster(config.client),
       onInvalidate: (keys, origin) => this.#invalidate(keys, origin),
     })
     if (config.sync !== 'none') config.local.pauseFills(true)

@@ -1,7 +1,7 @@
 import { type Cluster, Redis } from 'ioredis'
 import { type RedisClient, whenReady } from '../remote/connection.js'
 import { duplicateOf, watchReconnections } from '../remote/per-client.js'
-import { isCluster } from '../remote/slot-router.js'
+import { isCluster, routerFor, type SlotRouter } from '../remote/slot-router.js'
 
 /** The subscriber connection a SubscriberHub listens on. */
 export interface SubscriberConnection {
@@ -18,11 +18,10 @@ export interface SubscriberEvents {
 
 /**
  * Opens the subscriber connection of `client`: a `duplicate()` of a single node, which ioredis
- * reconnects and resubscribes; on a Cluster, a connection of its own to one node (plain PUBLISH
- * reaches every node of a cluster), moved to another node when it drops.
+ * reconnects and resubscribes; on a Cluster, sharded pub/sub (SSUBSCRIBE on each channel's shard).
  */
 export function openSubscriber(client: RedisClient, events: SubscriberEvents): SubscriberConnection {
-  if (isCluster(client)) return new NodeSubscriber(client, events)
+  if (isCluster(client)) return new ShardSubscriber(client, events)
   // Its own offline queue on, whatever the client's: a SUBSCRIBE sent while it connects must wait.
   const connection = duplicateOf(client, { enableOfflineQueue: true })
   connection.on('message', events.message)
@@ -31,71 +30,89 @@ export function openSubscriber(client: RedisClient, events: SubscriberEvents): S
   return connection
 }
 
-/** How long to wait before trying another node after the subscriber's node dropped. */
+/** How long to wait before subscribing again after a shard's node dropped. */
 const retryDelayMs = 100
 
 /**
- * A subscriber on one node of a Cluster, picked at random. ioredis's own Cluster subscriber also
- * hops to another node when its node fails, but says nothing when it does; this one tells its
- * listeners, so that caches drop the L1 copies an unheard message may have made stale.
+ * Sharded pub/sub on a Cluster: each channel is SSUBSCRIBEd on the master that owns its slot (SPUBLISH
+ * reaches only that shard, where plain PUBLISH crosses the cluster bus to every node: measured ~100x
+ * slower to deliver, see docs/cluster.md). One connection per master; when one drops (a failover),
+ * its channels are subscribed again wherever the slot table then says, and listeners are told,
+ * so that caches drop the L1 copies an unheard message may have made stale.
  */
-class NodeSubscriber implements SubscriberConnection {
+class ShardSubscriber implements SubscriberConnection {
   readonly #cluster: Cluster
   readonly #events: SubscriberEvents
-  readonly #channels = new Set<string>()
-  #connection: Promise<Redis>
+  /** The connection each channel is subscribed on. */
+  readonly #channels = new Map<string, Redis>()
+  readonly #connections = new Map<string, Redis>()
   #closed = false
 
   constructor(cluster: Cluster, events: SubscriberEvents) {
     this.#cluster = cluster
     this.#events = events
-    this.#connection = this.#open(false)
   }
 
   async subscribe(channel: string): Promise<unknown> {
-    this.#channels.add(channel)
-    return (await this.#connection).subscribe(channel)
+    if (this.#cluster.status !== 'ready') await whenReady(this.#cluster)
+    const router = routerFor(this.#cluster) as SlotRouter
+    const connection = this.#connectionTo(router.nodeOf(router.slotOf(channel)))
+    const reply = await connection.ssubscribe(channel)
+    this.#channels.set(channel, connection)
+    return reply
   }
 
   async unsubscribe(channel: string): Promise<unknown> {
+    const connection = this.#channels.get(channel)
     this.#channels.delete(channel)
-    return (await this.#connection).unsubscribe(channel)
+    return connection?.sunsubscribe(channel)
   }
 
   disconnect(): void {
     this.#closed = true
-    this.#connection.then((connection) => connection.disconnect()).catch(() => {})
+    for (const connection of this.#connections.values()) connection.disconnect()
+    this.#connections.clear()
   }
 
-  async #open(again: boolean): Promise<Redis> {
-    if (this.#cluster.status !== 'ready') await whenReady(this.#cluster)
-    const nodes = this.#cluster.nodes('all')
-    const node = nodes[Math.floor(Math.random() * nodes.length)]
-    if (node === undefined) throw new Error('The cluster client knows no node to subscribe on')
-    const { host, port, username, password, tls, protocol } = node.options
+  #connectionTo(node: string): Redis {
+    const existing = this.#connections.get(node)
+    if (existing !== undefined) return existing
+    const known = this.#cluster.nodes('all').find(({ options }) => `${options.host}:${options.port}` === node)
+    const separator = node.lastIndexOf(':')
     const connection = new Redis({
-      host,
-      port,
-      username,
-      password,
-      tls,
-      protocol,
-      // A dropped node is left for another one, not waited for.
+      ...(known?.options ?? this.#cluster.options.redisOptions),
+      host: node.slice(0, separator),
+      port: Number(node.slice(separator + 1)),
+      // A dropped node is left for the one the slot table names next, not waited for.
       retryStrategy: () => null,
       enableOfflineQueue: true,
+      lazyConnect: false,
+      connectionName: undefined,
     })
     connection.on('error', () => {})
-    connection.on('message', this.#events.message)
-    connection.once('end', () => {
-      if (this.#closed) return
-      this.#connection = new Promise((resolve) => setTimeout(resolve, retryDelayMs)).then(() =>
-        this.#open(true),
-      )
-      this.#connection.catch(() => {})
-    })
-    if (this.#channels.size > 0) await connection.subscribe(...this.#channels).catch(() => {})
-    if (again) this.#events.reconnected()
-    if (this.#closed) connection.disconnect()
+    connection.on('smessage', this.#events.message)
+    connection.once('end', () => this.#lost(node, connection))
+    this.#connections.set(node, connection)
     return connection
+  }
+
+  /** A connection dropped: its channels are subscribed again, where the refreshed slot table says. */
+  #lost(node: string, connection: Redis): void {
+    if (this.#connections.get(node) === connection) this.#connections.delete(node)
+    if (this.#closed) return
+    const orphans = [...this.#channels].flatMap(([channel, on]) => (on === connection ? [channel] : []))
+    if (orphans.length === 0) return
+    routerFor(this.#cluster)?.refresh()
+    const again = (): void => {
+      if (this.#closed) return
+      Promise.all(
+        orphans
+          .filter((channel) => this.#channels.get(channel) === connection)
+          .map((channel) => this.subscribe(channel)),
+      )
+        .then(() => this.#events.reconnected())
+        .catch(() => setTimeout(again, retryDelayMs))
+    }
+    setTimeout(again, retryDelayMs)
   }
 }

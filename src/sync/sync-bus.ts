@@ -44,6 +44,8 @@ export interface SyncBusConfig {
    * Python's redis_pubsub_dict (PubSubRedisDict, PubSubCacheManager) does, for mixed fleets.
    */
   pubsubDict: boolean
+  /** Sharded pub/sub (SPUBLISH), as on a Redis Cluster, where plain PUBLISH crosses every node. */
+  sharded: boolean
   /** Another instance changed these keys (or, with 'all', anything), or messages may have been lost. */
   onInvalidate: (keys: string[] | 'all', origin: InvalidationOrigin) => void
 }
@@ -176,14 +178,18 @@ export class SyncBus {
     const { batcher, name } = this.#config
     for (const key of keys) {
       const channel = `${name}/${deleted.has(key) ? 'delete' : 'update'}`
-      batcher.command('PUBLISH', [channel, key]).catch(() => {})
+      batcher.command(this.#publishCommand, [channel, key]).catch(() => {})
     }
+  }
+
+  get #publishCommand(): 'PUBLISH' | 'SPUBLISH' {
+    return this.#config.sharded ? 'SPUBLISH' : 'PUBLISH'
   }
 
   #publish(message: SyncMessage): Promise<void> {
     this.sent++
     // A lost message costs other instances freshness until their localTtl, not correctness of Redis.
-    return this.#config.batcher.command('PUBLISH', [this.#channel, JSON.stringify(message)]).then(
+    return this.#config.batcher.command(this.#publishCommand, [this.#channel, JSON.stringify(message)]).then(
       () => undefined,
       () => undefined,
     )
