@@ -363,9 +363,17 @@ describe('Redis Cluster options', () => {
     ['an empty array', [], '(array)'],
     ['a string', '127.0.0.1:7000', "`'127.0.0.1:7000'` (string)"],
     ['null', null, '`null` (null)'],
-  ])('resolveOptions() refuses redis.cluster as %s with a TypeError quoting it', (_label, cluster, quoted) => {
-    expectTypeError(() => resolveAnything({ redis: { cluster } }), '`redis.cluster`', 'startup nodes', quoted)
-  })
+  ])(
+    'resolveOptions() refuses redis.cluster as %s with a TypeError quoting it',
+    (_label, cluster, quoted) => {
+      expectTypeError(
+        () => resolveAnything({ redis: { cluster } }),
+        '`redis.cluster`',
+        'startup nodes',
+        quoted,
+      )
+    },
+  )
 
   it('hashTag defaults to false and must be a boolean', () => {
     expect(resolveOptions({}).hashTag).toBe(false)
