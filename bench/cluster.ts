@@ -6,7 +6,6 @@ import { FlipCache as BuiltFlipCache } from './support/flipcache.js'
 import { formatCount, formatDuration, formatRatio, formatSpread } from './support/format.js'
 import { measure, percentile, ratio, ratioSpread, resultOf, type TaskSpec } from './support/measure.js'
 import type { Scenario } from './support/scenario.js'
-import { printTable } from './support/table.js'
 
 const KEYS = 100
 
@@ -116,25 +115,40 @@ async function reads(context: BenchContext, open: Open, cache: MakeCache): Promi
       formatSpread(ratioSpread(task, base)),
     ]
   }
-  printTable(
-    `cluster: reads with L1 off on 3 masters (${KEYS} keys of ~60 B; calls/s, median of ${context.timing.rounds} rounds)`,
-    [
+  context.report({
+    id: 'cluster-reads',
+    title: `Redis Cluster: reads with L1 off on 3 masters (${KEYS} keys of ~60 B)`,
+    intro:
+      'A private cluster of 3 masters and 3 replicas on this machine. flipcache against the closest raw ioredis ' +
+      `Cluster equivalent; calls/s, median of ${context.timing.rounds} rounds. See docs/cluster.md.`,
+    columns: [
       { header: 'flipcache' },
       { header: 'calls/s', align: 'right' },
       { header: 'baseline' },
       { header: 'ratio', align: 'right' },
       { header: 'spread', align: 'right' },
     ],
-    [
+    rows: [
       row('getMany, keys spread', 'raw: 100 GETs, auto-pipelined'),
       row('getMany, hashTag', 'raw: MGET of one slot'),
       row('get, L1 off', 'raw: GET'),
     ],
-    [
+    notes: [
       'Spread keys: flipcache sends one MGET per slot (100 keys fall in ~100 slots), one pipeline per master.',
       'hashTag: every key in one slot, so one MGET on one master.',
     ],
-  )
+    configs: [
+      {
+        row: 'getMany, keys spread',
+        config: "FlipCache on an ioredis Cluster, localMax 0, valueType 'string'",
+      },
+      { row: 'getMany, hashTag', config: 'the same with hashTag: true (keys {name}:key)' },
+      {
+        row: 'raw: 100 GETs, auto-pipelined',
+        config: 'ioredis Cluster with enableAutoPipelining, Promise.all of GETs',
+      },
+    ],
+  })
   if (sink < 0) console.log(sink)
 }
 
@@ -194,9 +208,14 @@ async function delivery(
   } finally {
     plainSubscriber.disconnect()
   }
-  printTable(
-    `cluster: delivery delay of ${formatCount(messages)} messages at ~1,000/s to a subscriber on another master`,
-    [
+  context.report({
+    id: 'cluster-delivery',
+    title: `Redis Cluster: delivery of ${formatCount(messages)} messages at ~1,000/s to a subscriber on another master`,
+    intro:
+      'Why flipcache uses sharded pub/sub on a cluster: plain PUBLISH crosses the cluster bus to every node, ' +
+      "SPUBLISH stays in the channel's shard. Delay: from the publish resolving (for flipcache: set() resolving) " +
+      'to the subscriber hearing it.',
+    columns: [
       { header: 'how' },
       { header: 'heard', align: 'right' },
       { header: 'p50', align: 'right' },
@@ -205,11 +224,8 @@ async function delivery(
       { header: 'publish p50', align: 'right' },
     ],
     rows,
-    [
-      'Delay: from the publish resolving (for flipcache: set() resolving) to the subscriber hearing it.',
-      'publish p50: the round trip of the PUBLISH / SPUBLISH itself (for flipcache: of set()).',
-    ],
-  )
+    notes: ['publish p50: the round trip of the PUBLISH / SPUBLISH itself (for flipcache: of set()).'],
+  })
 }
 
 interface Delays {

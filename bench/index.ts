@@ -1,30 +1,34 @@
 import { startRedisServer } from '../test/support/redis-server.js'
 import { cluster } from './cluster.js'
-import { concurrent } from './concurrent.js'
-import { getOrSet } from './get-or-set.js'
-import { getmany } from './getmany.js'
+import { invalidation } from './invalidation.js'
 import { l1 } from './l1.js'
 import { memory } from './memory.js'
 import { published } from './published.js'
+import { redisHit } from './redis-hit.js'
+import { libraryVersions, machineInfo } from './report/machine.js'
+import { writeBenchmarksPage } from './report/page.js'
 import { roundtrips } from './roundtrips.js'
+import { stampede } from './stampede.js'
 import { parseBenchArgs, usage } from './support/args.js'
 import { removeKeysUnder } from './support/cleanup.js'
 import { BenchContext } from './support/context.js'
 import { redactUrl } from './support/format.js'
+import { progress } from './support/progress.js'
 import { serverVersion } from './support/redis-info.js'
 import type { Scenario } from './support/scenario.js'
-import { sync } from './sync.js'
+import { writes } from './writes.js'
 
+// In the order of the report: the cheapest path first.
 const scenarios: Scenario[] = [
-  published,
   l1,
-  getmany,
-  roundtrips,
-  concurrent,
-  getOrSet,
-  sync,
-  cluster,
+  redisHit,
+  writes,
+  stampede,
+  invalidation,
   memory,
+  published,
+  roundtrips,
+  cluster,
 ]
 
 async function main(): Promise<number> {
@@ -72,8 +76,17 @@ async function main(): Promise<number> {
       ].join('\n'),
     )
     try {
-      for (const scenario of selected) await scenario.run(context)
+      for (const [index, scenario] of selected.entries()) {
+        progress.scenario(index + 1, selected.length, scenario.name)
+        const scenarioStart = performance.now()
+        await scenario.run(context)
+        progress.clear()
+        console.log(`  (${scenario.name}: ${((performance.now() - scenarioStart) / 1000).toFixed(1)} s)`)
+      }
+      progress.clear()
+      writeReport(context, args, version, selected, performance.now() - startedAt)
     } finally {
+      progress.clear()
       const removed = await removeKeysUnder(admin, context.prefix)
       console.log(`\nRemoved ${formatKeys(removed)} under ${context.prefix}:*`)
     }
@@ -86,6 +99,45 @@ async function main(): Promise<number> {
   }
   console.log(`Done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`)
   return failed ? 1 : 0
+}
+
+/**
+ * docs/benchmarks.md and its charts: written by a full run of every scenario only, so that the page
+ * never mixes runs or shows --quick numbers.
+ */
+function writeReport(
+  context: BenchContext,
+  args: { quick: boolean; only: string[] | undefined },
+  redisVersion: string,
+  selected: Scenario[],
+  elapsedMs: number,
+): void {
+  if (args.quick || selected.length !== scenarios.length) {
+    console.log('\ndocs/benchmarks.md left alone: only a full run (no --quick, no --only) rewrites it.')
+    return
+  }
+  const { page, charts } = writeBenchmarksPage(
+    {
+      date: new Date().toISOString().slice(0, 10),
+      quick: false,
+      durationS: Math.round(elapsedMs / 1000),
+      command: 'npm run bench',
+      rounds: `${context.timing.rounds} rounds per timed table, the order of the rows rotated each round; medians`,
+      machine: machineInfo(redisVersion),
+      versions: libraryVersions([
+        'ioredis',
+        'bentocache',
+        'cacheable',
+        'cache-manager',
+        'keyv',
+        '@keyv/redis',
+        'quick-lru',
+        'tinybench',
+      ]),
+    },
+    context.sections,
+  )
+  console.log(`\nWrote ${page} and ${charts.length} charts`)
 }
 
 function formatKeys(count: number): string {

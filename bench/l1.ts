@@ -1,27 +1,31 @@
 import QuickLRU from 'quick-lru'
 import type { FlipCache } from '../src/index.js'
+import { type PeerCache, peers } from './peers/index.js'
+import type { Bar, Target } from './report/model.js'
 import { type User, users } from './support/data.js'
 import {
+  formatCommands,
   formatCount,
   formatDuration,
   formatRatio,
   formatRme,
   formatSpread,
-  verdict,
 } from './support/format.js'
-import { type Measured, measure, ratio, ratioSpread, resultOf } from './support/measure.js'
+import { type Measured, measure, ratio, ratioSpread, resultOf, type TaskSpec } from './support/measure.js'
 import type { Scenario } from './support/scenario.js'
-import { printTable } from './support/table.js'
 
 const KEYS = 1000
-const TARGET = 0.5
+/** flipcache's L1 hit: at least half the rate of a bare quick-lru, and 5x the fastest peer's default. */
+const LRU_TARGET = 0.5
+const PEER_TARGET = 5
 /** L1 exactly the size of the working set (quick-lru then moves every hit between its two generations), and roomy. */
 const SIZES = [KEYS, KEYS * 10]
+const TTL_MS = 3_600_000
 
-/** L1-hit `get` against a bare Map and a bare quick-lru holding the same objects. */
+/** L1-hit `get` against a bare Map and a bare quick-lru holding the same objects, and the peers' memory tiers. */
 export const l1: Scenario = {
   name: 'l1',
-  summary: `L1-hit get of ${KEYS} warm keys vs a bare Map and a bare quick-lru`,
+  summary: `L1-hit get of ${KEYS} warm keys vs a bare Map, a bare quick-lru and the peers' memory tiers`,
   async run(context) {
     const entries = users(KEYS)
     const keys = entries.map(([key]) => key)
@@ -29,7 +33,7 @@ export const l1: Scenario = {
     const map = new Map<string, User>(entries)
     // Summing the ids keeps the reads from being optimised away.
     let sink = 0
-    const tasks = [
+    const tasks: TaskSpec[] = [
       {
         name: 'Map',
         ops: KEYS,
@@ -37,6 +41,9 @@ export const l1: Scenario = {
           for (const key of keys) sink += (await map.get(key))?.id ?? 0
         },
       },
+    ]
+    const configs: { row: string; config: string }[] = [
+      { row: 'Map', config: 'a bare `Map` of the same objects, each get awaited' },
     ]
     const caches: { size: number; cache: FlipCache<string, User> }[] = []
     for (const size of SIZES) {
@@ -62,8 +69,39 @@ export const l1: Scenario = {
           },
         },
       )
+      configs.push(
+        { row: `quick-lru maxSize ${size}`, config: `a bare quick-lru of maxSize ${size}, each get awaited` },
+        {
+          row: `flipcache localMax ${size}`,
+          config: `FlipCache, localMax ${size}, localTtl 1 h, default valueType (superjson), sync 'pubsub'`,
+        },
+      )
     }
-    const results = await measure(tasks, context.timing)
+    const peerRows: { peer: PeerCache; copyFree: boolean }[] = []
+    for (const factory of peers) {
+      for (const copyFree of factory.hasCopyFree ? [false, true] : [false]) {
+        const peer = context.own(
+          await factory.create({
+            redisUrl: context.url,
+            namespace: context.key('l1', factory.name, copyFree ? 'copy-free' : 'default'),
+            tier: 'memory+redis',
+            copyFree,
+          }),
+        )
+        await peer.setMany(entries, TTL_MS)
+        for (const key of keys) await peer.get(key)
+        peerRows.push({ peer, copyFree })
+        tasks.push({
+          name: peer.label,
+          ops: KEYS,
+          fn: async () => {
+            for (const key of keys) sink += (await peer.get(key))?.id ?? 0
+          },
+        })
+        configs.push({ row: peer.label, config: peer.config })
+      }
+    }
+    const results = await measure(tasks, context.timing, context.commands)
 
     const notes: string[] = []
     for (const { size, cache } of caches) {
@@ -79,39 +117,94 @@ export const l1: Scenario = {
     }
     if (sink <= 0) throw new Error('l1: the reads returned nothing')
 
-    const mapResult = resultOf(results, 'Map')
-    const row = (result: Measured, lru: Measured | undefined): string[] => [
+    const lruOf = (size: number) => resultOf(results, `quick-lru maxSize ${size}`)
+    const flipcacheOf = (size: number) => resultOf(results, `flipcache localMax ${size}`)
+    const largest = SIZES[SIZES.length - 1] as number
+    const bestFlipcache = flipcacheOf(largest)
+    const row = (result: Measured, lru: Measured): string[] => [
       result.name,
       formatCount(result.opsPerSec),
       formatDuration(result.opMs),
       formatRme(result.rme),
-      formatRatio(ratio(result, mapResult)),
-      lru === undefined ? '' : formatRatio(ratio(result, lru)),
-      lru === undefined ? '' : formatSpread(ratioSpread(result, lru)),
-      lru === undefined ? '' : verdict(ratio(result, lru), TARGET),
+      formatCommands(result.commandsPerOp),
+      formatRatio(ratio(result, lru)),
+      formatSpread(ratioSpread(result, lru)),
+      formatRatio(ratio(bestFlipcache, result)),
     ]
-    const rows = [row(mapResult, undefined)]
-    for (const size of SIZES) {
-      const lru = resultOf(results, `quick-lru maxSize ${size}`)
-      rows.push(row(lru, undefined), row(resultOf(results, `flipcache localMax ${size}`), lru))
+    const rows = [row(resultOf(results, 'Map'), lruOf(largest))]
+    for (const size of SIZES) rows.push(row(lruOf(size), lruOf(size)), row(flipcacheOf(size), lruOf(size)))
+    for (const { peer } of peerRows) rows.push(row(resultOf(results, peer.label), lruOf(largest)))
+
+    const targets: Target[] = SIZES.map((size) => {
+      const measured = ratio(flipcacheOf(size), lruOf(size))
+      return {
+        what: `L1-hit get, flipcache localMax ${size} vs quick-lru maxSize ${size}`,
+        measured: formatRatio(measured),
+        target: `≥ ${LRU_TARGET.toFixed(2)}×`,
+        pass: measured >= LRU_TARGET,
+        ...(measured >= LRU_TARGET
+          ? {}
+          : { why: 'flipcache adds the expiry checks, stats and an async function on every hit' }),
+      }
+    })
+    const defaults = peerRows
+      .filter(({ copyFree }) => !copyFree)
+      .map(({ peer }) => resultOf(results, peer.label))
+    const fastestPeer = [...defaults].sort((a, b) => b.opsPerSec - a.opsPerSec)[0]
+    if (fastestPeer !== undefined) {
+      const measured = ratio(bestFlipcache, fastestPeer)
+      targets.push({
+        what: `L1-hit get, flipcache vs the fastest peer in its default configuration (${fastestPeer.name})`,
+        measured: formatRatio(measured),
+        target: `≥ ${PEER_TARGET}×`,
+        pass: measured >= PEER_TARGET,
+        ...(measured >= PEER_TARGET ? {} : { why: 'see the l1 table: the fastest peer is closer than 5x' }),
+      })
     }
-    printTable(
-      `l1: sequential \`await get(k)\` over ${formatCount(KEYS)} warm keys (~110-byte objects, superjson)`,
-      [
+    const bars: Bar[] = tasks.map(({ name }) => ({
+      label: name,
+      value: resultOf(results, name).opsPerSec,
+      kind: name.startsWith('flipcache')
+        ? 'flipcache'
+        : peerRows.some(({ peer }) => peer.label === name)
+          ? 'peer'
+          : 'baseline',
+    }))
+    context.report({
+      id: 'l1',
+      title: `L1 hit: sequential \`await get(k)\` over ${formatCount(KEYS)} warm keys`,
+      intro:
+        `Every library holds the same ${formatCount(KEYS)} objects of ~110 bytes (as JSON) in its in-process tier; ` +
+        'each row reads all of them with awaited gets, over and over. op = one get; cmds/op = Redis commands ' +
+        'per get counted on the server during the timed runs (0: the tier is really in memory).',
+      columns: [
         { header: 'task' },
         { header: 'ops/s', align: 'right' },
         { header: 'mean/op', align: 'right' },
         { header: '', align: 'right' },
-        { header: 'vs Map', align: 'right' },
+        { header: 'cmds/op', align: 'right' },
         { header: 'vs quick-lru', align: 'right' },
         { header: 'rounds', align: 'right' },
-        { header: 'target' },
+        { header: 'flipcache is', align: 'right' },
       ],
       rows,
-      [
-        'op = one awaited get; baselines are awaited too. Target: flipcache >= 50% of quick-lru of the same size.',
+      notes: [
+        `vs quick-lru: against the quick-lru of the same size (the ${formatCount(largest)} one for Map and peers).`,
+        `flipcache is: how many times faster flipcache localMax ${formatCount(largest)} is than the row.`,
         ...notes,
       ],
-    )
+      configs,
+      charts: [
+        {
+          id: 'l1',
+          title: 'L1 hit: awaited gets per second',
+          unit: 'ops/s',
+          bars,
+          log: true,
+          better: 'higher',
+        },
+      ],
+      targets,
+    })
   },
 }

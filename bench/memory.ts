@@ -2,12 +2,12 @@ import { Redis } from 'ioredis'
 import { startRedisServer } from '../test/support/redis-server.js'
 import { writeMemoryPage } from './memory/docs-page.js'
 import { currentConfig, type MemoryRow, measureSubject } from './memory/measure-memory.js'
-import { describeTarget, ratioToBaseline, type ShapeResult, targets } from './memory/report.js'
+import { describeTarget, met, ratioToBaseline, type ShapeResult, targets } from './memory/report.js'
 import { documents, smallEntries } from './memory/shapes.js'
 import { baseline, subjects } from './memory/subjects.js'
+import type { Section } from './report/model.js'
 import { serverVersion } from './support/redis-info.js'
 import type { Scenario } from './support/scenario.js'
-import { printTable } from './support/table.js'
 
 const listpackSettings = ['hash-max-listpack-entries', 'hash-max-listpack-value']
 
@@ -26,6 +26,7 @@ export const memory: Scenario = {
     try {
       const defaults = await currentConfig(admin, listpackSettings)
       const results: ShapeResult[] = []
+      const sections: Section[] = []
       for (const shape of [smallEntries, documents]) {
         const count = context.quick ? shape.count.quick : shape.count.full
         // A first write into a fresh server pays for allocator warm-up: run the baseline once, unrecorded.
@@ -36,27 +37,62 @@ export const memory: Scenario = {
         }
         const result = { shape, rows }
         results.push(result)
-        printTable(
-          `Memory: ${count.toLocaleString('en-US')} entries of ${shape.summary}, 1-hour TTL (private redis-server)`,
-          [
+        const id = results.length === 1 ? 'memory' : 'memory-documents'
+        sections.push({
+          id,
+          title: `Memory: ${count.toLocaleString('en-US')} entries of ${shape.summary}, 1-hour TTL`,
+          intro:
+            'Redis bytes per entry by its own accounting (INFO memory used_memory before and after, on a private ' +
+            'redis-server emptied between rows, the row’s connections closed first), every entry counted back. ' +
+            'Details and guidance: docs/memory.md.',
+          columns: [
             { header: 'storage' },
             { header: 'bytes/entry', align: 'right' },
             { header: '× raw JSON', align: 'right' },
             { header: 'keys', align: 'right' },
             { header: 'encoding' },
           ],
-          rows.map((row) => [
+          rows: rows.map((row) => [
             row.subject.label,
             row.bytesPerEntry.toFixed(1),
             `${ratioToBaseline(result, row).toFixed(3)}×`,
             row.keys.toLocaleString('en-US'),
             row.encoding,
           ]),
-        )
+          charts: [
+            {
+              id,
+              title: `Redis bytes per entry: ${shape.summary}`,
+              unit: 'bytes/entry',
+              better: 'lower',
+              bars: rows.map((row) => ({
+                label: row.subject.label,
+                value: row.bytesPerEntry,
+                kind:
+                  row.subject.group === 'baseline'
+                    ? 'baseline'
+                    : row.subject.group === 'flipcache'
+                      ? 'flipcache'
+                      : 'peer',
+              })),
+            },
+          ],
+        })
       }
       const [small] = results
       if (small === undefined) return
       const goals = targets(small)
+      const first = sections[0]
+      if (first !== undefined) {
+        first.targets = goals.map((goal) => ({
+          what: `memory: ${goal.what}`,
+          measured: `${goal.measured.toFixed(3)}×`,
+          target: `${goal.bound === 'max' ? '≤' : '≥'} ${goal.limit}×`,
+          pass: met(goal),
+          ...(met(goal) ? {} : { why: 'see docs/memory.md for what this layout costs and why' }),
+        }))
+      }
+      for (const section of sections) context.report(section)
       // The full run's 100,000 entries judge the targets: with --quick's few thousand, every id is
       // short, so raw JSON fits Redis's embedded strings too and the ratios shift by a few percent.
       const judged = context.quick

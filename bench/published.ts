@@ -1,7 +1,7 @@
-import { formatCount, formatDuration, formatRatio, formatRme } from './support/format.js'
+import type { Bar } from './report/model.js'
+import { formatCommands, formatCount, formatDuration, formatRatio, formatRme } from './support/format.js'
 import { measure, ratio, resultOf } from './support/measure.js'
 import type { Scenario } from './support/scenario.js'
-import { printTable } from './support/table.js'
 
 const KEYS = 1000
 
@@ -54,20 +54,16 @@ export const published: Scenario = {
       },
     ]
     // Like the original: a fixed amount of work, no warm-up; each set pass rewrites the same keys.
-    const sets = await measure(setTasks, {
-      time: 0,
-      warmupTime: 0,
-      warmup: false,
-      rounds: 1,
-      iterations: setPasses,
-    })
-    const gets = await measure(getTasks, {
-      time: 0,
-      warmupTime: 0,
-      warmup: false,
-      rounds: 1,
-      iterations: rounds,
-    })
+    const sets = await measure(
+      setTasks,
+      { time: 0, warmupTime: 0, warmup: false, rounds: 1, iterations: setPasses },
+      context.commands,
+    )
+    const gets = await measure(
+      getTasks,
+      { time: 0, warmupTime: 0, warmup: false, rounds: 1, iterations: rounds },
+      context.commands,
+    )
 
     const [raw, cached] = [await redis.get(`${rawPrefix}:${KEYS - 1}`), await cache.get(KEYS - 1)]
     if (raw !== String((KEYS - 1) * 2) || cached !== (KEYS - 1) * 2 || sink <= 0) {
@@ -80,6 +76,7 @@ export const published: Scenario = {
       ['get', 'ioredis get', 'flipcache get', rounds],
     ] as const
     const table: string[][] = []
+    const bars: Bar[] = []
     for (const [kind, rawName, cacheName, passes] of rows) {
       const results = kind === 'set' ? sets : gets
       const raw = resultOf(results, rawName)
@@ -91,26 +88,58 @@ export const published: Scenario = {
           formatRme(result.rme),
           formatDuration(result.opMs),
           formatCount(result.opsPerSec),
+          formatCommands(result.commandsPerOp),
           formatRatio(ratio(result, raw)),
         ])
+        bars.push({
+          label: result.name,
+          value: result.opsPerSec,
+          kind: result.name.startsWith('flipcache') ? 'flipcache' : 'baseline',
+        })
       }
     }
-    printTable(
-      `published: ${formatCount(KEYS)} keys, sequential awaits (keyType 'int', superjson values, localMax 1000)`,
-      [
+    context.report({
+      id: 'published',
+      title: `flipcache's published benchmark: ${formatCount(KEYS)} sequential sets, then gets`,
+      intro:
+        "The benchmark flipcache's Python ancestor published: 1,000 sequential awaited SETs, then passes of " +
+        "1,000 sequential awaited GETs, through raw ioredis and through a FlipCache (keyType 'int', superjson " +
+        'values, localMax 1000), whose gets are L1 hits. A fixed amount of work, no warm-up.',
+      columns: [
         { header: 'task' },
         { header: 'passes', align: 'right' },
         { header: 'mean/pass', align: 'right' },
         { header: '', align: 'right' },
         { header: 'mean/op', align: 'right' },
         { header: 'ops/s', align: 'right' },
+        { header: 'cmds/op', align: 'right' },
         { header: 'vs ioredis', align: 'right' },
       ],
-      table,
-      [
+      rows: table,
+      notes: [
         `op = one set or get call; a pass = ${formatCount(KEYS)} of them. flipcache gets are L1 hits`,
         `(stats: ${formatCount(stats.localHits)} local hits, ${formatCount(stats.remoteHits)} Redis hits, ${formatCount(stats.misses)} misses).`,
       ],
-    )
+      configs: [
+        {
+          row: 'ioredis set / get',
+          config: 'an ioredis client, SET / GET of `my_cache:<i>` with the number as value',
+        },
+        {
+          row: 'flipcache set / get',
+          config: "FlipCache, keyType 'int', localMax 1000, default valueType (superjson), sync 'pubsub'",
+        },
+      ],
+      charts: [
+        {
+          id: 'published',
+          title: 'Published benchmark: sequential calls',
+          unit: 'ops/s',
+          bars,
+          log: true,
+          better: 'higher',
+        },
+      ],
+    })
   },
 }

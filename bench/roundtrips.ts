@@ -4,7 +4,6 @@ import { formatCount } from './support/format.js'
 import { commandsProcessed } from './support/redis-info.js'
 import { countTraffic } from './support/round-trips.js'
 import type { Scenario } from './support/scenario.js'
-import { printTable } from './support/table.js'
 
 const BATCH = 100
 
@@ -126,9 +125,13 @@ export const roundtrips: Scenario = {
         pass ? 'PASS' : 'MISS',
       ])
     }
-    printTable(
-      'roundtrips: Redis commands and round trips per get (superjson values)',
-      [
+    context.report({
+      id: 'roundtrips',
+      title: 'Round trips: Redis commands and round trips per get',
+      intro:
+        "What flipcache's reads cost in Redis commands (counted on the server) and round trips (counted on the " +
+        'client), for single and concurrent gets, L1 on and off, checked against what the design promises.',
+      columns: [
         { header: 'case' },
         { header: 'gets', align: 'right' },
         { header: 'server cmds', align: 'right' },
@@ -140,7 +143,7 @@ export const roundtrips: Scenario = {
         { header: 'result' },
       ],
       rows,
-      [
+      notes: [
         `server cmds: INFO stats total_commands_processed after - before, minus ${infoCost} for the INFO call itself;`,
         'it counts every client of the server. client cmds / round trips: calls, callBuffers and pipeline execs',
         "of the cache's ioredis client (one pipeline = one round trip).",
@@ -148,7 +151,7 @@ export const roundtrips: Scenario = {
           ? ['A MISS on server cmds alone may be other clients of the shared REDIS_URL server.']
           : []),
       ],
-    )
+    })
   },
 }
 

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
 import type { FlipCacheOptions, FlipCache as FlipCacheType } from '../../src/index.js'
+import type { Section } from '../report/model.js'
 import { FlipCache } from './flipcache.js'
 import { redactUrl } from './format.js'
-import type { Timing } from './measure.js'
+import type { CommandCounter, Timing } from './measure.js'
+import { commandsProcessed } from './redis-info.js'
+import { printTable } from './table.js'
 
 interface Closable {
   close(): Promise<void>
@@ -19,13 +22,33 @@ export class BenchContext {
   readonly timing: Timing
   readonly #clients: Redis[] = []
   readonly #caches: Closable[] = []
+  /** What the run found, section by section, for docs/benchmarks.md. */
+  readonly sections: Section[] = []
+  #admin: Promise<Redis> | undefined
 
   constructor(url: string, quick: boolean) {
     this.url = url
     this.quick = quick
     // Many short rounds, rather than a few long ones: the tasks compared in one round run close
     // together in time, so a burst of noise on a shared machine hits both sides of a ratio.
-    this.timing = quick ? { time: 50, warmupTime: 20, rounds: 3 } : { time: 60, warmupTime: 20, rounds: 25 }
+    this.timing = quick
+      ? { time: 40, warmupTime: 10, rounds: 3, iterations: 4 }
+      : { time: 60, warmupTime: 20, rounds: 25 }
+  }
+
+  /**
+   * Reads the server's command counter on a connection of its own, for `measure()` to print
+   * commands per operation: each row's tier is checked, not assumed.
+   */
+  readonly commands: CommandCounter = async () => {
+    this.#admin ??= this.client()
+    return commandsProcessed(await this.#admin)
+  }
+
+  /** Prints a section's table on the terminal and keeps the section for the report. */
+  report(section: Section): void {
+    printTable(section.title, section.columns, section.rows, section.notes)
+    this.sections.push(section)
   }
 
   /** A Redis key of this run: `${prefix}:part:part`. */
@@ -56,6 +79,12 @@ export class BenchContext {
     const cache = new FlipCache<K, V>(name, options)
     this.#caches.push(cache)
     return cache
+  }
+
+  /** Closes `thing` (a peer cache, say) with the caches at the end of the run. */
+  own<T extends Closable>(thing: T): T {
+    this.#caches.push(thing)
+    return thing
   }
 
   /** Closes every cache, then every client. */

@@ -47,3 +47,10 @@ export function redactUrl(url: string): string {
 export function formatSpread([low, high]: [number, number]): string {
   return `${low.toFixed(2)}–${high.toFixed(2)}`
 }
+
+/** Redis commands per operation, as counted on the server: `0`, `1`, `0.01`, `n/a`. */
+export function formatCommands(perOp: number): string {
+  if (!Number.isFinite(perOp)) return 'n/a'
+  if (Math.abs(perOp) < 0.005) return '0'
+  return perOp >= 10 ? perOp.toFixed(0) : perOp.toFixed(2).replace(/\.?0+$/, '')
+}

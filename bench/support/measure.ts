@@ -1,4 +1,5 @@
 import { Bench } from 'tinybench'
+import { progress } from './progress.js'
 
 export interface Timing {
   /** Time budget of each task, in ms (0: run exactly `iterations`). */
@@ -18,6 +19,9 @@ export interface TaskSpec {
   ops: number
 }
 
+/** Reads the server's `total_commands_processed` (INFO stats), to count commands around a timed run. */
+export type CommandCounter = () => Promise<number>
+
 export interface Measured {
   name: string
   ops: number
@@ -32,6 +36,11 @@ export interface Measured {
   /** Relative margin of error of the mean, in percent. */
   rme: number
   samples: number
+  /**
+   * Redis commands per operation during the timed runs (median over rounds), read from the
+   * server's counter around them: 0 for an L1 hit, 1 for a Redis hit. `NaN` when not counted.
+   */
+  commandsPerOp: number
 }
 
 /**
@@ -39,21 +48,54 @@ export interface Measured {
  * so that no task always runs first (or last, on a warmer or busier machine). Each task reports its
  * median round; compare tasks with {@link ratio}, which pairs rounds.
  */
-export async function measure(tasks: TaskSpec[], timing: Timing): Promise<Map<string, Measured>> {
+export async function measure(
+  tasks: TaskSpec[],
+  timing: Timing,
+  commands?: CommandCounter,
+): Promise<Map<string, Measured>> {
   const rounds = new Map<string, Measured[]>()
   const count = Math.max(1, timing.rounds)
+  // A step per task and phase (warmup, run) when commands are counted, else per task and round.
+  progress.plan(count * tasks.length * (commands !== undefined && (timing.warmup ?? true) ? 2 : 1))
   for (let round = 0; round < count; round++) {
     const bench = new Bench({
       time: timing.time,
       warmupTime: timing.warmupTime,
       warmup: timing.warmup ?? true,
       iterations: timing.iterations ?? 16,
-      warmupIterations: 8,
+      warmupIterations: Math.min(8, timing.iterations ?? 16),
       throws: true,
     })
     const order = [...tasks.slice(round % tasks.length), ...tasks.slice(0, round % tasks.length)]
-    for (const task of order) bench.add(task.name, task.fn, { async: true })
+    const counted = new Map<string, number>()
+    for (const task of order) {
+      // The server's command counter around each phase (warmup, then the timed run, which is kept),
+      // and how many times fn ran in it; one INFO of ours falls inside each window.
+      let runs = 0
+      let before = 0
+      const fn = (): Promise<unknown> => {
+        runs++
+        return task.fn()
+      }
+      bench.add(task.name, fn, {
+        async: true,
+        beforeAll:
+          commands &&
+          (async () => {
+            before = await commands()
+            runs = 0
+          }),
+        afterAll:
+          commands &&
+          (async () => {
+            const after = await commands()
+            counted.set(task.name, runs === 0 ? Number.NaN : (after - before - 1) / (runs * task.ops))
+            progress.step(`${task.name} (round ${round + 1}/${count})`)
+          }),
+      })
+    }
     await bench.run()
+    if (commands === undefined) for (const _ of order) progress.step(`round ${round + 1}/${count}`)
     for (const spec of tasks) {
       const result = bench.getTask(spec.name)?.result
       if (result?.state !== 'completed') {
@@ -70,6 +112,7 @@ export async function measure(tasks: TaskSpec[], timing: Timing): Promise<Map<st
         roundOpsPerSec: [],
         rme: result.latency.rme,
         samples: result.latency.samplesCount,
+        commandsPerOp: counted.get(spec.name) ?? Number.NaN,
       }
       rounds.set(spec.name, [...(rounds.get(spec.name) ?? []), measured])
     }
@@ -78,7 +121,12 @@ export async function measure(tasks: TaskSpec[], timing: Timing): Promise<Map<st
   for (const [name, measured] of rounds) {
     const sorted = [...measured].sort((a, b) => a.opsPerSec - b.opsPerSec)
     const median = sorted[Math.floor(sorted.length / 2)] as Measured
-    medians.set(name, { ...median, roundOpsPerSec: measured.map((each) => each.opsPerSec) })
+    const perOp = measured.map((each) => each.commandsPerOp).sort((a, b) => a - b)
+    medians.set(name, {
+      ...median,
+      roundOpsPerSec: measured.map((each) => each.opsPerSec),
+      commandsPerOp: perOp[Math.floor(perOp.length / 2)] ?? Number.NaN,
+    })
   }
   return medians
 }

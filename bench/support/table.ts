@@ -1,3 +1,5 @@
+import { progress } from './progress.js'
+
 export type Align = 'left' | 'right'
 
 export interface Column {
@@ -20,6 +22,7 @@ export function printTable(title: string, columns: Column[], rows: string[][], n
       .join('  ')
       .trimEnd()
   const rule = widths.map((width) => '─'.repeat(width)).join('  ')
+  progress.clear()
   console.log(`\n${title}`)
   console.log(line(columns.map((column) => column.header)))
   console.log(rule)

@@ -1,0 +1,329 @@
+import type { Redis } from 'ioredis'
+import type { FlipCache } from '../src/index.js'
+import { type PeerCache, peers } from './peers/index.js'
+import type { Section, Target } from './report/model.js'
+import type { BenchContext } from './support/context.js'
+import { type User, users } from './support/data.js'
+import {
+  formatCommands,
+  formatCount,
+  formatDuration,
+  formatRatio,
+  formatRme,
+  formatSpread,
+} from './support/format.js'
+import { type Measured, measure, ratio, ratioSpread, resultOf, type TaskSpec } from './support/measure.js'
+import type { Scenario } from './support/scenario.js'
+
+const KEYS = 100
+const RAW_TARGET = 0.9
+const PEER_TARGET = 2
+const TTL_MS = 3_600_000
+
+/** What every table of the scenario reads from: flipcache and peers with L1 off, raw clients, the keys. */
+interface Subjects {
+  keys: string[]
+  /** The Redis keys of the string cache (raw JSON), for the raw rows. */
+  rawKeys: string[]
+  redis: Redis
+  autoPipelined: Redis
+  strings: FlipCache<string, string>
+  objects: FlipCache<string, User>
+  stringsOnAuto: FlipCache<string, string>
+  peers: PeerCache[]
+}
+
+/** Redis hits with every in-process tier off: sequential gets, 100 in flight, and getMany of 100. */
+export const redisHit: Scenario = {
+  name: 'redis-hit',
+  summary: `Redis hits, L1 off: sequential get, ${KEYS} gets in flight, getMany(${KEYS}) vs raw ioredis and peers`,
+  async run(context) {
+    const subjects = await prepare(context)
+    let sink = 0
+    const parse = (raw: string | null): User | undefined => (raw === null ? undefined : JSON.parse(raw))
+    const peerTasks = (read: (peer: PeerCache) => () => Promise<number>): TaskSpec[] =>
+      subjects.peers.map((peer) => ({ name: peer.label, ops: 0, fn: read(peer) }))
+    const { keys, rawKeys, redis, autoPipelined, strings, objects, stringsOnAuto } = subjects
+
+    const sequential: TaskSpec[] = [
+      {
+        name: 'raw GET',
+        ops: KEYS,
+        fn: async () => {
+          for (const key of rawKeys) sink += (await redis.get(key))?.length ?? 0
+        },
+      },
+      {
+        name: 'raw GET + JSON.parse',
+        ops: KEYS,
+        fn: async () => {
+          for (const key of rawKeys) sink += parse(await redis.get(key))?.id ?? 0
+        },
+      },
+      {
+        name: "flipcache get, valueType 'string'",
+        ops: KEYS,
+        fn: async () => {
+          for (const key of keys) sink += (await strings.get(key))?.length ?? 0
+        },
+      },
+      {
+        name: 'flipcache get, superjson',
+        ops: KEYS,
+        fn: async () => {
+          for (const key of keys) sink += (await objects.get(key))?.id ?? 0
+        },
+      },
+      ...peerTasks((peer) => async () => {
+        for (const key of keys) sink += (await peer.get(key))?.id ?? 0
+        return sink
+      }),
+    ]
+    const inFlight: TaskSpec[] = [
+      {
+        name: 'raw GET, auto-pipelining',
+        ops: KEYS,
+        fn: async () => {
+          sink += (await Promise.all(rawKeys.map((key) => autoPipelined.get(key)))).length
+        },
+      },
+      {
+        name: 'raw GET, no auto-pipelining',
+        ops: KEYS,
+        fn: async () => {
+          sink += (await Promise.all(rawKeys.map((key) => redis.get(key)))).length
+        },
+      },
+      {
+        name: "flipcache get, valueType 'string'",
+        ops: KEYS,
+        fn: async () => {
+          sink += (await Promise.all(keys.map((key) => strings.get(key)))).length
+        },
+      },
+      {
+        name: "flipcache get, 'string', auto-pipelined client",
+        ops: KEYS,
+        fn: async () => {
+          sink += (await Promise.all(keys.map((key) => stringsOnAuto.get(key)))).length
+        },
+      },
+      {
+        name: 'flipcache get, superjson',
+        ops: KEYS,
+        fn: async () => {
+          sink += (await Promise.all(keys.map((key) => objects.get(key)))).length
+        },
+      },
+      ...peerTasks(
+        (peer) => async () => (sink += (await Promise.all(keys.map((key) => peer.get(key)))).length),
+      ),
+    ]
+    const batch: TaskSpec[] = [
+      {
+        name: 'raw MGET',
+        ops: 1,
+        fn: async () => {
+          sink += (await redis.mget(rawKeys)).length
+        },
+      },
+      {
+        name: 'raw MGET + JSON.parse',
+        ops: 1,
+        fn: async () => {
+          sink += (await redis.mget(rawKeys)).map(parse).length
+        },
+      },
+      {
+        name: "flipcache getMany, valueType 'string'",
+        ops: 1,
+        fn: async () => {
+          sink += (await strings.getMany(keys)).length
+        },
+      },
+      {
+        name: 'flipcache getMany, superjson',
+        ops: 1,
+        fn: async () => {
+          sink += (await objects.getMany(keys)).length
+        },
+      },
+      ...peerTasks((peer) => async () => (sink += (await peer.getMany(keys)).length)),
+    ]
+    for (const tasks of [sequential, inFlight]) for (const task of tasks) if (task.ops === 0) task.ops = KEYS
+    for (const task of batch) if (task.ops === 0) task.ops = 1
+
+    const seq = await measure(sequential, context.timing, context.commands)
+    const flight = await measure(inFlight, context.timing, context.commands)
+    const many = await measure(batch, context.timing, context.commands)
+    if (sink <= 0) throw new Error('redis-hit: the reads returned nothing')
+    const configs = configsOf(subjects)
+
+    context.report(
+      table(seq, sequential, 'raw GET', {
+        id: 'redis-hit',
+        title: `Redis hit, L1 off: sequential \`await get(k)\` over ${KEYS} keys`,
+        intro:
+          'Every in-process tier off, so that each get is one Redis round trip. op = one get; cmds/op counted on ' +
+          'the server (1: one command per get). The superjson and peer rows parse JSON; raw GET does not.',
+        configs,
+      }),
+    )
+    const auto = resultOf(flight, 'raw GET, auto-pipelining')
+    const flipcacheFlight = ratio(resultOf(flight, "flipcache get, valueType 'string'"), auto)
+    context.report({
+      ...table(flight, inFlight, 'raw GET, auto-pipelining', {
+        id: 'redis-hit-in-flight',
+        title: `Redis hit, L1 off: ${KEYS} gets in flight (Promise.all of distinct keys)`,
+        intro:
+          `${KEYS} concurrent gets of distinct keys. flipcache merges a tick's gets into one MGET; ioredis ` +
+          `auto-pipelining writes ${KEYS} GETs at once. op = one get.`,
+        configs,
+      }),
+      targets: [
+        target(
+          `${KEYS} gets in flight, flipcache 'string' vs raw GET with auto-pipelining`,
+          flipcacheFlight,
+          RAW_TARGET,
+        ),
+      ],
+    })
+    const mget = resultOf(many, 'raw MGET')
+    const flipcacheMany = ratio(resultOf(many, "flipcache getMany, valueType 'string'"), mget)
+    const superjsonMany = resultOf(many, 'flipcache getMany, superjson')
+    const peerMany = subjects.peers.map((peer) => resultOf(many, peer.label))
+    const worstPeer = Math.min(...peerMany.map((peer) => ratio(superjsonMany, peer)))
+    context.report({
+      ...table(many, batch, 'raw MGET', {
+        id: 'redis-hit-getmany',
+        title: `Redis hit, L1 off: one batch read of ${KEYS} keys`,
+        intro:
+          `getMany of ${KEYS} keys (the peers' own batch read where they have one, else Promise.all of gets). ` +
+          'op = one call reading 100 keys; cmds/op = commands per call.',
+        configs,
+      }),
+      targets: [
+        target(`getMany(${KEYS}), flipcache 'string' vs raw MGET`, flipcacheMany, RAW_TARGET),
+        target(
+          `getMany(${KEYS}), flipcache superjson vs every peer's batch read (the closest)`,
+          worstPeer,
+          PEER_TARGET,
+        ),
+      ],
+    })
+  },
+}
+
+async function prepare(context: BenchContext): Promise<Subjects> {
+  const entries = users(KEYS)
+  const keys = entries.map(([key]) => key)
+  const redis = await context.client()
+  const autoPipelined = await context.client({ enableAutoPipelining: true })
+  const strings = context.cache<string, string>('hit-string', { redis, localMax: 0, valueType: 'string' })
+  await strings.setMany(entries.map(([key, value]): [string, string] => [key, JSON.stringify(value)]))
+  // The same namespace through a client that auto-pipelines: does ioredis's own batching help on top?
+  const stringsOnAuto = context.cache<string, string>(
+    'hit-string',
+    { redis: autoPipelined, localMax: 0, valueType: 'string' },
+    strings.name,
+  )
+  const objects = context.cache<string, User>('hit-superjson', { redis, localMax: 0 })
+  await objects.setMany(entries)
+  const peerCaches: PeerCache[] = []
+  for (const factory of peers) {
+    const peer = context.own(
+      await factory.create({
+        redisUrl: context.url,
+        namespace: context.key('hit', factory.name),
+        tier: 'redis',
+      }),
+    )
+    await peer.setMany(entries, TTL_MS)
+    const back = await peer.get('user:7')
+    if (back?.email !== 'user.7@example.com')
+      throw new Error(`redis-hit: ${peer.label} read back ${JSON.stringify(back)}`)
+    peerCaches.push(peer)
+  }
+  const rawKeys = keys.map((key) => `${strings.name}:${key}`)
+  return { keys, rawKeys, redis, autoPipelined, strings, objects, stringsOnAuto, peers: peerCaches }
+}
+
+function configsOf(subjects: Subjects): { row: string; config: string }[] {
+  return [
+    { row: 'raw GET / MGET', config: 'an ioredis client (no auto-pipelining), the JSON strings as stored' },
+    { row: 'raw GET, auto-pipelining', config: 'an ioredis client with enableAutoPipelining: true' },
+    {
+      row: "flipcache … valueType 'string'",
+      config: "FlipCache, localMax 0, valueType 'string' (the JSON as a string)",
+    },
+    {
+      row: 'flipcache … superjson',
+      config: 'FlipCache, localMax 0, default valueType (superjson: plain JSON here)',
+    },
+    {
+      row: "flipcache get, 'string', auto-pipelined client",
+      config: 'the string cache on the auto-pipelining client',
+    },
+    ...subjects.peers.map((peer) => ({ row: peer.label, config: peer.config })),
+  ]
+}
+
+/** A section of `tasks`' results, each row against `baseline`. */
+function table(
+  results: Map<string, Measured>,
+  tasks: TaskSpec[],
+  baseline: string,
+  head: Pick<Section, 'id' | 'title' | 'intro' | 'configs'>,
+): Section {
+  const base = resultOf(results, baseline)
+  const isPeer = (name: string) =>
+    peers.some((factory) => name.toLowerCase().startsWith(factory.name.replace('-', '')))
+  return {
+    ...head,
+    columns: [
+      { header: 'task' },
+      { header: 'ops/s', align: 'right' },
+      { header: 'mean/op', align: 'right' },
+      { header: '', align: 'right' },
+      { header: 'cmds/op', align: 'right' },
+      { header: `vs ${baseline}`, align: 'right' },
+      { header: 'rounds', align: 'right' },
+    ],
+    rows: tasks.map(({ name }) => {
+      const result = resultOf(results, name)
+      return [
+        name,
+        formatCount(result.opsPerSec),
+        formatDuration(result.opMs),
+        formatRme(result.rme),
+        formatCommands(result.commandsPerOp),
+        formatRatio(ratio(result, base)),
+        result === base ? '' : formatSpread(ratioSpread(result, base)),
+      ]
+    }),
+    charts: [
+      {
+        id: head.id,
+        title: head.title.replace(/`/g, ''),
+        unit: 'ops/s',
+        better: 'higher',
+        bars: tasks.map(({ name }) => ({
+          label: name,
+          value: resultOf(results, name).opsPerSec,
+          kind: name.startsWith('flipcache') ? 'flipcache' : isPeer(name) ? 'peer' : 'baseline',
+        })),
+      },
+    ],
+  }
+}
+
+function target(what: string, measured: number, minimum: number): Target {
+  const pass = measured >= minimum
+  return {
+    what,
+    measured: formatRatio(measured),
+    target: `≥ ${minimum}×`,
+    pass,
+    ...(pass ? {} : { why: 'see the table: this run measured less; the spread column shows the noise' }),
+  }
+}
