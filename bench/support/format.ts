@@ -7,6 +7,7 @@ export function formatCount(value: number): string {
 /** A duration given in ms, in the unit that reads best: `85 ns`, `12.3 µs`, `1.25 ms`, `2.31 s`. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return 'n/a'
+  if (ms === 0) return '0'
   const ns = ms * 1e6
   if (ns < 1_000) return `${ns.toPrecision(3)} ns`
   if (ns < 1e6) return `${(ns / 1e3).toPrecision(3)} µs`
