@@ -138,6 +138,7 @@ function writeReport(
       rounds: `${context.timing.rounds} rounds per timed table, the order of the rows rotated each round; medians`,
       machine: machineInfo(redisVersion),
       versions: libraryVersions([
+        'flipcache',
         'ioredis',
         'bentocache',
         'cacheable',
