@@ -1,7 +1,7 @@
 import calculateSlot from 'cluster-key-slot'
 import type { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { FlipCacheError } from '../../src/index.js'
+import { FlipCacheError, type RedisStatusChange } from '../../src/index.js'
 import { useClusterCaches } from '../support/cache-builder.js'
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
 
@@ -35,6 +35,8 @@ describe('FlipCache through a Redis Cluster failover', () => {
     const writer = cache<number, number>({ ...options, redis: client() })
     const reader = cache<number, number>({ ...options, redis: client() }, writer.name)
     await Promise.all([writer.ready(), reader.ready()])
+    const breakerChanges: RedisStatusChange[] = []
+    writer.on('redis', (change) => breakerChanges.push(change))
     const observer = client()
     const victimPort = (await cluster.masterPorts())[0] as number
     const victimSlots = await slotsOf(observer, victimPort)
@@ -127,6 +129,11 @@ describe('FlipCache through a Redis Cluster failover', () => {
       expect(onVictim(key)).toBe(true)
       expect(acknowledged.get(key) as number).toBeGreaterThan(killedAt - 50)
     }
+
+    // The breaker that opened was the failed master's alone, named in the event.
+    const downs = breakerChanges.filter((change) => change.status === 'down')
+    expect(downs.length).toBeGreaterThan(0)
+    for (const change of downs) expect(change.node).toBe(`127.0.0.1:${victimPort}`)
 
     // The reader hears the writer again once the cluster has settled.
     await writer.set(3, 33)

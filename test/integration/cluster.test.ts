@@ -1,10 +1,11 @@
 import calculateSlot from 'cluster-key-slot'
-import { type Cluster, Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { FlipCache } from '../../src/index.js'
 import { uniqueName, useClusterCaches } from '../support/cache-builder.js'
 import { countCommands } from '../support/command-stats.js'
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
+import { freePort } from '../support/redis-server.js'
 
 // A cluster of this file's own: command counts are per server, and these tests read them.
 let cluster: RedisCluster
@@ -278,6 +279,23 @@ describe('FlipCache on a Redis Cluster', () => {
     expect(calls).toBe(1)
     expect(new Set(results)).toEqual(new Set([7]))
     expect(lockSlot).toBe(calculateSlot(`{${first.name}}:k`))
+  })
+
+  it('a namespace scan on a cluster that never becomes ready fails with E_REDIS within timeout', async () => {
+    const unreachable = new Cluster([{ host: '127.0.0.1', port: await freePort() }], {
+      clusterRetryStrategy: () => null,
+    })
+    unreachable.on('error', () => {})
+    const items = new FlipCache<string, string>(uniqueName(), {
+      redis: unreachable,
+      timeout: 200,
+      sync: 'none',
+    })
+    const startedAt = Date.now()
+    await expect(items.clear()).rejects.toMatchObject({ code: 'E_REDIS' })
+    expect(Date.now() - startedAt).toBeLessThan(1_000)
+    await items.close()
+    unreachable.disconnect()
   })
 
   it('opens and closes a Cluster of its own for { cluster: [nodes] }', async () => {
