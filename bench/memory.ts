@@ -25,15 +25,17 @@ export const memory: Scenario = {
     const admin = new Redis(server.url)
     try {
       const defaults = await currentConfig(admin, listpackSettings)
+      // --quick's numbers are indicative only: one cron tick of quiet is enough for them.
+      const settleMs = context.quick ? 120 : 300
       const results: ShapeResult[] = []
       const sections: Section[] = []
       for (const shape of [smallEntries, documents]) {
         const count = context.quick ? shape.count.quick : shape.count.full
         // A first write into a fresh server pays for allocator warm-up: run the baseline once, unrecorded.
-        await measureSubject(admin, server.url, baseline, shape, count, defaults)
+        await measureSubject(admin, server.url, baseline, shape, count, defaults, settleMs)
         const rows: MemoryRow[] = []
         for (const subject of subjects) {
-          rows.push(await measureSubject(admin, server.url, subject, shape, count, defaults))
+          rows.push(await measureSubject(admin, server.url, subject, shape, count, defaults, settleMs))
         }
         const result = { shape, rows }
         results.push(result)

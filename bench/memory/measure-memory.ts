@@ -30,12 +30,14 @@ export async function measureSubject(
   shape: Shape,
   count: number,
   defaults: Record<string, string>,
+  /** The quiet time before each reading: a few server cron ticks (shorter under --quick). */
+  settleMs = 300,
 ): Promise<MemoryRow> {
   await admin.flushall('SYNC')
   for (const [setting, value] of Object.entries({ ...defaults, ...subject.serverConfig })) {
     await admin.config('SET', setting, value)
   }
-  await settle(admin)
+  await settle(admin, settleMs)
   const before = await usedMemory(admin)
   const writer = await subject.open(url)
   try {
@@ -47,7 +49,7 @@ export async function measureSubject(
   } finally {
     await writer.close()
   }
-  await settle(admin)
+  await settle(admin, settleMs)
   const after = await usedMemory(admin)
   const { keys, entries, encoding } = await census(admin)
   if (entries !== count) {
@@ -77,13 +79,13 @@ async function usedMemory(admin: Redis): Promise<number> {
  * Waits until the admin connection is the only client, then for a few server cron ticks (10 per
  * second), in which Redis shrinks idle query buffers and finishes rehashing its key tables.
  */
-async function settle(admin: Redis): Promise<void> {
+async function settle(admin: Redis, quietMs: number): Promise<void> {
   const deadline = Date.now() + 5_000
   while (Number((await readInfo(admin, 'clients')).get('connected_clients')) > 1) {
     if (Date.now() > deadline) throw new Error('Connections of the last subject are still open after 5 s')
     await sleep(20)
   }
-  await sleep(300)
+  await sleep(quietMs)
 }
 
 /** Counts the keys, and the entries in them (a hash holds many); reads the encoding of one key. */
