@@ -297,7 +297,7 @@ async function cacheDelays(
       if (!pending.has(key)) continue
       const at = pending.get(key) as number
       pending.delete(key)
-      // Heard before set() resolved (NaN): a delay of 0, as in the sync scenario.
+      // Heard before set() resolved (NaN): a delay of 0, as in the invalidation scenario.
       heard.push(Number.isNaN(at) ? 0 : Math.max(0, now - at))
     }
   })

@@ -3,15 +3,9 @@ import type { FlipCache } from '../src/index.js'
 import { type PeerCache, peers } from './peers/index.js'
 import type { Bar, Target } from './report/model.js'
 import { type User, users } from './support/data.js'
-import {
-  formatCommands,
-  formatCount,
-  formatDuration,
-  formatRatio,
-  formatRme,
-  formatSpread,
-} from './support/format.js'
-import { type Measured, measure, ratio, ratioSpread, resultOf, type TaskSpec } from './support/measure.js'
+import { formatCount, formatRatio } from './support/format.js'
+import { type Measured, measure, ratio, resultOf, type TaskSpec } from './support/measure.js'
+import { barKind, measuredCells } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const KEYS = 1000
@@ -129,12 +123,7 @@ export const l1: Scenario = {
     const bestFlipcache = flipcacheOf(largest)
     const row = (result: Measured, lru: Measured): string[] => [
       result.name,
-      formatCount(result.opsPerSec),
-      formatDuration(result.opMs),
-      formatRme(result.rme),
-      formatCommands(result.commandsPerOp),
-      formatRatio(ratio(result, lru)),
-      formatSpread(ratioSpread(result, lru)),
+      ...measuredCells(result, lru),
       formatRatio(ratio(bestFlipcache, result)),
     ]
     const rows = [row(resultOf(results, 'Map'), lruOf(largest))]
@@ -171,14 +160,11 @@ export const l1: Scenario = {
         ...(measured >= PEER_TARGET ? {} : { why: 'see the l1 table: the fastest peer is closer than 5x' }),
       })
     }
+    const peerLabels = peerRows.map(({ peer }) => peer.label)
     const bars: Bar[] = tasks.map(({ name }) => ({
       label: name,
       value: resultOf(results, name).opsPerSec,
-      kind: name.startsWith('flipcache')
-        ? 'flipcache'
-        : peerRows.some(({ peer }) => peer.label === name)
-          ? 'peer'
-          : 'baseline',
+      kind: barKind(name, peerLabels),
     }))
     context.report({
       id: 'l1',

@@ -4,15 +4,9 @@ import { type PeerCache, peers } from './peers/index.js'
 import type { Section, Target } from './report/model.js'
 import type { BenchContext } from './support/context.js'
 import { type User, users } from './support/data.js'
-import {
-  formatCommands,
-  formatCount,
-  formatDuration,
-  formatRatio,
-  formatRme,
-  formatSpread,
-} from './support/format.js'
-import { type Measured, measure, ratio, ratioSpread, resultOf, type TaskSpec } from './support/measure.js'
+import { formatRatio } from './support/format.js'
+import { type Measured, measure, ratio, resultOf, type TaskSpec } from './support/measure.js'
+import { barKind, measuredCells } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const KEYS = 100
@@ -43,8 +37,8 @@ export const redisHit: Scenario = {
     const subjects = await prepare(context)
     let sink = 0
     const parse = (raw: string | null): User | undefined => (raw === null ? undefined : JSON.parse(raw))
-    const peerTasks = (read: (peer: PeerCache) => () => Promise<number>): TaskSpec[] =>
-      subjects.peers.map((peer) => ({ name: peer.label, ops: 0, fn: read(peer) }))
+    const peerTasks = (ops: number, read: (peer: PeerCache) => () => Promise<number>): TaskSpec[] =>
+      subjects.peers.map((peer) => ({ name: peer.label, ops, fn: read(peer) }))
     const { keys, rawKeys, redis, autoPipelined, strings, objects, packed, stringsOnAuto } = subjects
 
     const sequential: TaskSpec[] = [
@@ -76,7 +70,7 @@ export const redisHit: Scenario = {
           for (const key of keys) sink += (await objects.get(key))?.id ?? 0
         },
       },
-      ...peerTasks((peer) => async () => {
+      ...peerTasks(KEYS, (peer) => async () => {
         for (const key of keys) sink += (await peer.get(key))?.id ?? 0
         return sink
       }),
@@ -118,6 +112,7 @@ export const redisHit: Scenario = {
         },
       },
       ...peerTasks(
+        KEYS,
         (peer) => async () => (sink += (await Promise.all(keys.map((key) => peer.get(key)))).length),
       ),
     ]
@@ -157,19 +152,18 @@ export const redisHit: Scenario = {
           sink += (await packed.getMany(keys)).length
         },
       },
-      ...peerTasks((peer) => async () => (sink += (await peer.getMany(keys)).length)),
+      ...peerTasks(1, (peer) => async () => (sink += (await peer.getMany(keys)).length)),
     ]
-    for (const tasks of [sequential, inFlight]) for (const task of tasks) if (task.ops === 0) task.ops = KEYS
-    for (const task of batch) if (task.ops === 0) task.ops = 1
 
     const seq = await measure(sequential, context.timing, context.commands)
     const flight = await measure(inFlight, context.timing, context.commands)
     const many = await measure(batch, context.timing, context.commands)
     if (sink <= 0) throw new Error('redis-hit: the reads returned nothing')
     const configs = configsOf(subjects)
+    const peerLabels = subjects.peers.map((peer) => peer.label)
 
     context.report(
-      table(seq, sequential, 'raw GET', {
+      table(seq, sequential, 'raw GET', peerLabels, {
         id: 'redis-hit',
         title: `Redis hit, L1 off: sequential \`await get(k)\` over ${KEYS} keys`,
         intro:
@@ -181,7 +175,7 @@ export const redisHit: Scenario = {
     const auto = resultOf(flight, 'raw GET, auto-pipelining')
     const flipcacheFlight = ratio(resultOf(flight, "flipcache get, valueType 'string'"), auto)
     context.report({
-      ...table(flight, inFlight, 'raw GET, auto-pipelining', {
+      ...table(flight, inFlight, 'raw GET, auto-pipelining', peerLabels, {
         id: 'redis-hit-in-flight',
         title: `Redis hit, L1 off: ${KEYS} gets in flight (Promise.all of distinct keys)`,
         intro:
@@ -206,7 +200,7 @@ export const redisHit: Scenario = {
     const packedMany = resultOf(many, "flipcache getMany, valueType 'msgpack'")
     const packedVsPeer = Math.min(...peerMany.map((peer) => ratio(packedMany, peer)))
     context.report({
-      ...table(many, batch, 'raw MGET', {
+      ...table(many, batch, 'raw MGET', peerLabels, {
         id: 'redis-hit-getmany',
         title: `Redis hit, L1 off: one batch read of ${KEYS} keys`,
         intro:
@@ -305,11 +299,10 @@ function table(
   results: Map<string, Measured>,
   tasks: TaskSpec[],
   baseline: string,
+  peerLabels: readonly string[],
   head: Pick<Section, 'id' | 'title' | 'intro' | 'configs'>,
 ): Section {
   const base = resultOf(results, baseline)
-  const isPeer = (name: string) =>
-    peers.some((factory) => name.toLowerCase().startsWith(factory.name.replace('-', '')))
   return {
     ...head,
     columns: [
@@ -321,18 +314,7 @@ function table(
       { header: `vs ${baseline}`, align: 'right' },
       { header: 'rounds', align: 'right' },
     ],
-    rows: tasks.map(({ name }) => {
-      const result = resultOf(results, name)
-      return [
-        name,
-        formatCount(result.opsPerSec),
-        formatDuration(result.opMs),
-        formatRme(result.rme),
-        formatCommands(result.commandsPerOp),
-        formatRatio(ratio(result, base)),
-        result === base ? '' : formatSpread(ratioSpread(result, base)),
-      ]
-    }),
+    rows: tasks.map(({ name }) => [name, ...measuredCells(resultOf(results, name), base)]),
     charts: [
       {
         id: head.id,
@@ -342,7 +324,7 @@ function table(
         bars: tasks.map(({ name }) => ({
           label: name,
           value: resultOf(results, name).opsPerSec,
-          kind: name.startsWith('flipcache') ? 'flipcache' : isPeer(name) ? 'peer' : 'baseline',
+          kind: barKind(name, peerLabels),
         })),
       },
     ],

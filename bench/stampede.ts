@@ -3,7 +3,7 @@ import type { Bar } from './report/model.js'
 import { type CallersOutcome, runCallers } from './stampede/callers.js'
 import { hotKeyHits } from './stampede/hot-key-hits.js'
 import { acrossProcesses } from './stampede/processes.js'
-import { type StampedeInstance, stampedeSubjects } from './stampede/subjects.js'
+import { type StampedeSubject, stampedeSubjects } from './stampede/subjects.js'
 import type { BenchContext } from './support/context.js'
 import { formatDuration } from './support/format.js'
 import { percentile } from './support/measure.js'
@@ -32,6 +32,10 @@ export const stampede: Scenario = {
     const flipcacheCalls: number[] = []
     const flipcacheDistinct: number[] = []
     for (const subject of subjects) {
+      // The row's configuration, read from an instance of its own.
+      const described = await subject.open(context.url, context.key('stampede', subject.id, 'config'))
+      configs.push({ row: subject.label, config: described.config })
+      await described.close()
       for (const shape of SHAPES) {
         let worstCalls = 0
         let worstDistinct = 0
@@ -39,12 +43,7 @@ export const stampede: Scenario = {
         for (let round = 0; round < rounds; round++) {
           progress.step(`${subject.label}, ${shape}, round ${round + 1}`)
           const namespace = context.key('stampede', subject.id, shape.replace(' ', '-'), round)
-          const outcome = await once(context, shape, namespace, subject.id, async (open) => {
-            const instance = await open()
-            if (!configs.some((each) => each.row === subject.label))
-              configs.push({ row: subject.label, config: instance.config })
-            return instance
-          })
+          const outcome = await once(context, shape, namespace, subject)
           worstCalls = Math.max(worstCalls, outcome.loaderCalls)
           worstDistinct = Math.max(worstDistinct, new Set(outcome.values).size)
           latencies.push(...outcome.latencies)
@@ -114,22 +113,16 @@ export const stampede: Scenario = {
   },
 }
 
-/** One stampede of `shape` for the subject `id`; `open` opens (and describes) one instance. */
+/** One stampede of `shape` for `subject`, under `namespace`. */
 async function once(
   context: BenchContext,
   shape: Shape,
   namespace: string,
-  id: string,
-  describeAndOpen: (open: () => Promise<StampedeInstance>) => Promise<StampedeInstance>,
+  subject: StampedeSubject,
 ): Promise<CallersOutcome> {
-  const subject = stampedeSubjects(peers).find((each) => each.id === id)
-  if (subject === undefined) throw new Error(`stampede: no subject ${id}`)
-  const open = () => subject.open(context.url, namespace)
   if (shape === '2 processes') {
-    // The configuration is read from an instance in this process, closed before the children run.
-    await (await describeAndOpen(open)).close()
     return acrossProcesses(2, {
-      subject: id,
+      subject: subject.id,
       redisUrl: context.url,
       namespace,
       key: 'hot',
@@ -138,7 +131,7 @@ async function once(
     })
   }
   const instances = await Promise.all(
-    Array.from({ length: shape === '1 instance' ? 1 : 2 }, () => describeAndOpen(open)),
+    Array.from({ length: shape === '1 instance' ? 1 : 2 }, () => subject.open(context.url, namespace)),
   )
   try {
     return await runCallers(instances, 'hot', CALLERS, LOADER_MS)

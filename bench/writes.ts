@@ -1,15 +1,8 @@
 import { type PeerCache, peers } from './peers/index.js'
 import type { Bar } from './report/model.js'
 import { type User, users } from './support/data.js'
-import {
-  formatCommands,
-  formatCount,
-  formatDuration,
-  formatRatio,
-  formatRme,
-  formatSpread,
-} from './support/format.js'
-import { measure, ratio, ratioSpread, resultOf, type TaskSpec } from './support/measure.js'
+import { measure, resultOf, type TaskSpec } from './support/measure.js'
+import { barKind, measuredCells } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const KEYS = 100
@@ -89,23 +82,15 @@ export const writes: Scenario = {
     const back = await cache.get('user:3')
     if (back?.email !== 'user.3@example.com') throw new Error(`writes: read back ${JSON.stringify(back)}`)
 
+    const peerLabels = peerCaches.map((peer) => peer.label)
     const rows = tasks.map(({ name }) => {
-      const result = resultOf(results, name)
       const baseline = name.includes('setMany') || name.includes('pipeline') ? pipelined : sequential
-      return [
-        name,
-        formatCount(result.opsPerSec),
-        formatDuration(result.opMs),
-        formatRme(result.rme),
-        formatCommands(result.commandsPerOp),
-        formatRatio(ratio(result, baseline)),
-        result === baseline ? '' : formatSpread(ratioSpread(result, baseline)),
-      ]
+      return [name, ...measuredCells(resultOf(results, name), baseline)]
     })
     const bars: Bar[] = tasks.map(({ name }) => ({
       label: name,
       value: resultOf(results, name).opsPerSec,
-      kind: name.startsWith('flipcache') ? 'flipcache' : name.startsWith('raw') ? 'baseline' : 'peer',
+      kind: barKind(name, peerLabels),
     }))
     context.report({
       id: 'writes',

@@ -248,6 +248,9 @@ export class PipelineBatcher {
   async masters(): Promise<Redis[] | undefined> {
     const router = this.router
     if (router === undefined) return undefined
+    if (this.#client.status === 'end') {
+      throw new RedisUnavailableError('The Redis connection is closed (client status `end`)')
+    }
     if (this.#client.status !== 'ready') {
       const ready = await within(
         whenReady(this.#client).then(() => true),
