@@ -20,10 +20,15 @@ export class ErrorReporter {
 
   report(error: FlipCacheError): void {
     this.#counted()
-    if (this.#emitter.listenerCount('error') > 0) {
-      emitApart(this.#emitter, 'error', error)
-      return
-    }
+    // Whether anyone listens is asked as the event goes out, not now: a listener added with once()
+    // may be gone by then, and an 'error' event that nobody hears throws (and crashes the process).
+    queueMicrotask(() => {
+      if (this.#emitter.listenerCount('error') > 0) this.#emitter.emit('error', error)
+      else this.#warn(error)
+    })
+  }
+
+  #warn(error: FlipCacheError): void {
     if (this.#warnedCodes.has(error.code)) return
     this.#warnedCodes.add(error.code)
     process.emitWarning(error.message, {
@@ -49,7 +54,8 @@ export class ErrorReporter {
 
 /**
  * Emits on a microtask of its own: a listener that throws then fails like any throwing listener,
- * instead of breaking the flipcache code that was reporting (a read left unsettled, say).
+ * instead of breaking the flipcache code that was reporting (a read left unsettled, say). Not for
+ * 'error', whose listeners are counted as it goes out (`ErrorReporter.report`).
  */
 export function emitApart(emitter: EventEmitter, event: string, payload: unknown): void {
   queueMicrotask(() => emitter.emit(event, payload))

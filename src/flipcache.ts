@@ -1,12 +1,17 @@
 import { EventEmitter } from 'node:events'
+import { CacheCore } from './core/cache-core.js'
+import { CacheState } from './core/cache-state.js'
+import { NamespaceScan } from './core/namespace-scan.js'
+import type { Flight } from './core/reads.js'
+import { EntryCodec } from './entry/entry-codec.js'
 import { ErrorReporter, emitApart } from './error-reporter.js'
 import { CacheClosedError, describe, type FlipCacheError } from './errors.js'
 import { parseExpireTime } from './expire/option-values.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
-import { instanceId, type Loader, ReadThrough, type ReadThroughHost } from './loading/read-through.js'
-import { type LocalEntry, LocalTier } from './local/local-tier.js'
-import { type Found, freshValue, type Looked, Lookups, MISSING } from './lookups.js'
-import { NamespaceScan } from './namespace-scan.js'
+import { instanceId, type Loader, ReadThrough } from './loading/read-through.js'
+import { LocalTier } from './local/local-tier.js'
+import { LockNotices } from './lock/lock-notices.js'
+import { Locks } from './lock/locks.js'
 import {
   checkName,
   type ExpireTime,
@@ -19,15 +24,14 @@ import { breakerMaker } from './remote/circuit-breaker.js'
 import { type Connection, connect, disconnect, whenUnreachable } from './remote/connection.js'
 import { openStore } from './remote/open-store.js'
 import { PipelineBatcher } from './remote/pipeline-batcher.js'
-import type { Store } from './remote/store.js'
-import { SlidingExpiry } from './sliding-expiry.js'
+import { isCluster } from './remote/slot-router.js'
 import { type CacheStats, StatsCounter } from './stats.js'
 import { Coherence } from './sync/coherence.js'
+import { subscriberHub } from './sync/subscriber-hub.js'
 import type { InvalidationOrigin } from './sync/sync-bus.js'
 import type { KeyCodec } from './types/key-type.js'
-import { asReply, type RedisValue } from './types/value-codec.js'
+import type { RedisValue } from './types/value-codec.js'
 import { within } from './within.js'
-import { Writes } from './writes.js'
 
 /** Per-call options of `set` and `setMany`. */
 export interface SetOptions {
@@ -74,12 +78,9 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #keys: KeyCodec<K>
   readonly #keysAreStrings: boolean
   readonly #connection: Connection
-  readonly #store: Store
-  readonly #local: LocalTier<V>
-  readonly #lookups: Lookups<V>
-  readonly #sliding: SlidingExpiry<V> | undefined
+  readonly #core: CacheCore<V>
   readonly #coherence: Coherence<K, V>
-  readonly #writes: Writes<K, V>
+  readonly #locks: Locks
   #starting: Promise<void> | undefined
   readonly #readThrough: ReadThrough<K, V>
   readonly #stats = new StatsCounter()
@@ -95,74 +96,92 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#reporter = new ErrorReporter(this, name, () => {
       this.#stats.errors++
     })
-    const { localMax, localTtlMs, expireMs, sliding, timeoutMs, valueCodec } = this.#options
+    const { localMax, localTtlMs, expireMs, sliding, timeoutMs, valueCodec, compression } = this.#options
     this.#keys = this.#options.keyCodec
     this.#keysAreStrings = options?.keyType === undefined || options.keyType === 'string'
     this.#connection = connect(this.#options.redis)
-    const batcher = new PipelineBatcher(
-      this.#connection.client,
-      timeoutMs,
-      breakerMaker(this.#options.breaker, (change) => emitApart(this, 'redis', change)),
-    )
-    const keyPrefix = keyPrefixOf(name, this.#options.hashTag)
-    this.#store = openStore(batcher, name, keyPrefix, this.#options)
-    this.#local = new LocalTier(localMax, localTtlMs)
-    this.#lookups = new Lookups({
-      store: this.#store,
-      local: this.#local,
-      codec: valueCodec,
-      slidingMs: sliding ? expireMs : null,
-      report: (error) => this.#report(error),
-    })
-    this.#sliding =
-      sliding && expireMs !== null && this.#local.enabled
-        ? new SlidingExpiry(this.#store, this.#local, expireMs, (error) => this.#report(error))
-        : undefined
-    this.#coherence = new Coherence({
-      name,
-      keyPrefix,
-      sync: this.#options.sync,
-      pubsubDict: this.#options.pubsubDictChannels,
-      client: this.#connection.client,
-      batcher,
-      timeoutMs,
-      origin: instanceId(),
-      local: this.#local,
-      lookups: this.#lookups,
-      keys: this.#keys,
-      holds: (suffix) => this.#store.holds(suffix),
-      emitter: this,
-      closed: () => this.#closing !== undefined,
-    })
-    // The first calls wait until the cache hears the other instances, so that L1 is in use from the
-    // start; not past `timeout`, nor once the client is seen to fail: then they go on, without L1
-    // until it does.
-    if (this.#options.sync !== 'none') {
-      const listening = Promise.race([this.#coherence.ready, whenUnreachable(this.#connection.client)])
-      this.#starting = within(listening, timeoutMs, () => undefined).then(() => {
-        this.#starting = undefined
+    let coherenceMade: Coherence<K, V> | undefined
+    try {
+      const client = this.#connection.client
+      const batcher = new PipelineBatcher(
+        client,
+        timeoutMs,
+        breakerMaker(this.#options.breaker, (change) => emitApart(this, 'redis', change)),
+      )
+      const keyPrefix = keyPrefixOf(name, this.#options.hashTag)
+      const store = openStore(batcher, name, keyPrefix, this.#options)
+      const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs))
+      const entries = new EntryCodec(valueCodec, compression, (key) => store.redisKey(key))
+      const report = (error: FlipCacheError): void => this.#reporter.report(error)
+      const origin = instanceId()
+      this.#coherence = new Coherence({
+        name,
+        keyPrefix,
+        sync: this.#options.sync,
+        pubsubDict: this.#options.pubsubDictChannels,
+        client,
+        batcher,
+        timeoutMs,
+        origin,
+        state,
+        keys: this.#keys,
+        holds: (suffix) => store.holds(suffix),
+        emitter: this,
+        closed: () => this.#closing !== undefined,
       })
+      const coherence = this.#coherence
+      coherenceMade = coherence
+      this.#core = new CacheCore({
+        store,
+        state,
+        entries,
+        stats: this.#stats,
+        valueDefault: this.#options.valueDefault,
+        slidingMs: sliding ? expireMs : null,
+        announce: (keys, deleted) => coherence.written(keys, deleted),
+        announceCleared: () => coherence.cleared(),
+        report,
+      })
+      const notices = new LockNotices({
+        name,
+        origin,
+        batcher,
+        hub: subscriberHub(client),
+        timeoutMs,
+        sharded: isCluster(client),
+      })
+      this.#locks = new Locks(batcher, `${this.#options.lockPrefix}${keyPrefix}`, notices)
+      this.#readThrough = new ReadThrough<K, V>(this.#core, this.#locks, {
+        where: (key) => store.redisKey(key),
+        report,
+        lockRelease: this.#options.lockRelease,
+      })
+      this.#scan = new NamespaceScan({
+        store,
+        keys: this.#keys,
+        entries,
+        report,
+        failed: () => {
+          this.#stats.errors++
+        },
+      })
+      // The first calls wait until the cache hears the other instances, so that L1 is in use from the
+      // start; not past `timeout`, nor once the client is seen to fail: then they go on, without L1
+      // until it does.
+      if (this.#options.sync !== 'none') {
+        const listening = Promise.race([this.#coherence.ready, whenUnreachable(client)])
+        this.#starting = within(listening, timeoutMs, () => undefined).then(() => {
+          this.#starting = undefined
+        })
+      }
+    } catch (error) {
+      // A client this cache opened would otherwise reconnect forever and keep the process alive;
+      // and a subscription already asked for would keep a shared connection open.
+      this.#closing = Promise.resolve()
+      coherenceMade?.close().catch(() => {})
+      if (this.#connection.owned) this.#connection.client.disconnect()
+      throw error
     }
-    this.#writes = new Writes({
-      store: this.#store,
-      local: this.#local,
-      lookups: this.#lookups,
-      coherence: this.#coherence,
-      codec: valueCodec,
-      compression: this.#options.compression,
-      stats: this.#stats,
-      report: (error) => this.#report(error),
-    })
-    this.#readThrough = new ReadThrough<K, V>(this.#readThroughHost(batcher, keyPrefix))
-    this.#scan = new NamespaceScan({
-      store: this.#store,
-      keys: this.#keys,
-      values: valueCodec,
-      report: (error) => this.#report(error),
-      failed: () => {
-        this.#stats.errors++
-      },
-    })
     if (this.#connection.owned) {
       this.#reporter.watchOwnedClient(this.#connection.client, () => this.#closing !== undefined)
     }
@@ -220,11 +239,11 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const unchecked = this.#keysAreStrings && typeof key === 'string'
     const encoded = unchecked ? (key as string) : this.#keys.encode(key)
     const now = Date.now()
-    const entry = this.#local.get(encoded, now)
+    const entry = this.#core.state.local(encoded, now)
     if (entry !== undefined) {
       if (load.refreshAhead !== undefined)
         this.#readThrough.refreshAheadIfDue(key, encoded, loader, load, entry)
-      return this.#hit(encoded, entry, now)
+      return this.#core.hit(encoded, entry, now)
     }
     if (unchecked) this.#keys.encode(key)
     return this.#readThrough.getOrSet(key, encoded, loader, load)
@@ -239,11 +258,10 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const encoded = unchecked ? (key as string) : this.#keys.encode(key)
     if (this.#starting !== undefined) await this.#starting
     const now = Date.now()
-    const entry = this.#local.get(encoded, now)
-    if (entry !== undefined) return this.#hit(encoded, entry, now)
+    const entry = this.#core.state.local(encoded, now)
+    if (entry !== undefined) return this.#core.hit(encoded, entry, now)
     if (unchecked) this.#keys.encode(key)
-    const looked = await this.#lookup([encoded])
-    return this.#count(freshValue(looked, 0, Date.now()))
+    return this.#core.get(encoded)
   }
 
   /** Values of `keys` in the same order: L1 hits locally, every miss in one Redis round trip. */
@@ -252,52 +270,24 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const encoded: string[] = []
     for (const key of keys) encoded.push(this.#keys.encode(key))
     if (this.#starting !== undefined) await this.#starting
-    const values = new Array<V | undefined>(encoded.length)
-    if (!this.#local.enabled) {
-      if (encoded.length === 0) return values
-      const looked = await this.#lookup(encoded, encoded.length === 1)
-      const readAt = Date.now()
-      for (let position = 0; position < encoded.length; position++) {
-        values[position] = this.#count(freshValue(looked, position, readAt))
-      }
-      return values
-    }
-    const now = Date.now()
-    // A key asked for twice is read twice: cheaper than deduplicating every call.
-    const missing: string[] = []
-    const positions: number[] = []
-    for (let position = 0; position < encoded.length; position++) {
-      const key = encoded[position] as string
-      const entry = this.#local.get(key, now)
-      if (entry === undefined) {
-        missing.push(key)
-        positions.push(position)
-        continue
-      }
-      values[position] = this.#hit(key, entry, now)
-    }
-    if (missing.length === 0) return values
-    const looked = await this.#lookup(missing)
-    const readAt = Date.now()
-    for (let index = 0; index < positions.length; index++) {
-      values[positions[index] as number] = this.#count(freshValue(looked, index, readAt))
-    }
-    return values
+    return this.#core.getMany(encoded)
   }
 
-  /** Whether `key` exists: true at once for a live L1 copy, else one `EXISTS`. Does not refresh expiry. */
+  /**
+   * Whether `key` exists: true at once for a live L1 copy, else one `EXISTS` (a hash field: its
+   * header is read, and an expired or undecodable field is absent, as for get()). Does not refresh expiry.
+   */
   async has(key: K): Promise<boolean> {
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
     if (this.#starting !== undefined) await this.#starting
-    if (this.#local.peek(encoded, Date.now()) !== undefined) return true
-    return this.#remote(this.#store.exists(encoded))
+    return this.#core.has(encoded)
   }
 
   /** The L1 copy of `key`, or `undefined`; never asks Redis and never changes recency or expiry. */
   peek(key: K): V | undefined {
     this.#checkOpen()
-    return this.#local.peek(this.#keys.encode(key), Date.now())?.value
+    return this.#core.state.peek(this.#keys.encode(key), Date.now())?.value
   }
 
   /** Writes `key` to Redis (`SET ... PX`), then to L1. Throws before writing if the value does not fit `valueType`. */
@@ -305,9 +295,9 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
     const ttlMs = this.#ttlFor(options)
-    const encodedValue = this.#writes.encode(encoded, value)
+    const encodedValue = this.#core.encode(encoded, value)
     if (this.#starting !== undefined) await this.#starting
-    await this.#writes.write([[encoded, encodedValue]], ttlMs)
+    await this.#core.write([[encoded, encodedValue]], ttlMs)
   }
 
   /** Writes every `[key, value]` in one round trip; nothing is written if any key or value is invalid. */
@@ -321,11 +311,11 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         )
       }
       const key = this.#keys.encode(entry[0])
-      return [key, this.#writes.encode(key, entry[1])]
+      return [key, this.#core.encode(key, entry[1])]
     })
     if (encoded.length === 0) return
     if (this.#starting !== undefined) await this.#starting
-    await this.#writes.write(encoded, ttlMs)
+    await this.#core.write(encoded, ttlMs)
   }
 
   /** Removes `key` from Redis and L1; resolves to whether Redis had it. */
@@ -333,7 +323,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
     if (this.#starting !== undefined) await this.#starting
-    return (await this.#writes.remove([encoded])) > 0
+    return (await this.#core.remove([encoded])) > 0
   }
 
   /** Removes every key in one `UNLINK`; resolves to how many Redis had. */
@@ -341,13 +331,16 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#checkOpen()
     const encoded = [...new Set(Array.from(keys, (key) => this.#keys.encode(key)))]
     if (this.#starting !== undefined) await this.#starting
-    return encoded.length === 0 ? 0 : this.#writes.remove(encoded)
+    return encoded.length === 0 ? 0 : this.#core.remove(encoded)
   }
 
-  /** Remaining life of `key` in Redis in ms; `null` when it never expires, `undefined` when it does not exist. */
+  /**
+   * Remaining life of `key` in Redis in ms; `null` when it never expires, `undefined` when it does
+   * not exist (a hash field: expired or undecodable, as for get()).
+   */
   async ttl(key: K): Promise<number | null | undefined> {
     this.#checkOpen()
-    const pttl = await this.#remote(this.#store.pttl(this.#keys.encode(key)))
+    const pttl = await this.#core.pttl(this.#keys.encode(key))
     return pttl === -2 ? undefined : pttl === -1 ? null : pttl
   }
 
@@ -355,17 +348,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async clear(): Promise<void> {
     this.#checkOpen()
     if (this.#starting !== undefined) await this.#starting
-    this.#lookups.invalidateAll()
-    this.#local.clear()
-    try {
-      await this.#remote(this.#store.removeAll())
-    } finally {
-      // Reads that ran during the scan may have filled L1 with keys the scan then removed; other
-      // instances hear one message once the keys are gone, so they cannot refill from them either.
-      this.#lookups.invalidateAll()
-      this.#local.clear()
-      await this.#coherence.cleared()
-    }
+    await this.#core.clear()
   }
 
   /** Every key of the namespace, decoded to its type, once each (SCAN, never KEYS). */
@@ -381,7 +364,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   /** Counters since creation, and the L1 size now. */
   stats(): CacheStats {
     const { received, sent } = this.#coherence.bus
-    return this.#stats.snapshot(this.#local.size, { received, sent })
+    return this.#stats.snapshot(this.#core.state.localSize, { received, sent })
   }
 
   /**
@@ -402,36 +385,13 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async #shutdown(): Promise<void> {
     // Background loads (refreshes) finish first, for at most `timeout`: they still write.
     await this.#readThrough.settle(this.#options.timeoutMs)
-    await Promise.all([this.#sliding?.flush(), this.#coherence.close()])
-    this.#local.clear()
+    await Promise.all([this.#core.flush(), this.#coherence.close(), this.#locks.close()])
+    this.#core.state.invalidate('all')
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)
   }
 
   #checkOpen(): void {
     if (this.#closing !== undefined) throw new CacheClosedError(this.name)
-  }
-
-  #count(found: Found<V>): V | undefined {
-    if (found !== MISSING) {
-      this.#stats.remoteHits++
-      return found
-    }
-    this.#stats.misses++
-    return this.#options.valueDefault
-  }
-
-  #lookup(keys: string[], share = true): Promise<Looked<V>> {
-    return this.#remote(this.#lookups.lookup(keys, share))
-  }
-
-  /** Awaits a Redis operation, counting its failure once. */
-  async #remote<T>(operation: Promise<T>): Promise<T> {
-    try {
-      return await operation
-    } catch (error) {
-      this.#stats.errors++
-      throw error
-    }
   }
 
   #ttlFor(options: SetOptions | undefined): number | null {
@@ -450,50 +410,5 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async *#openThen<T>(inner: () => AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
     this.#checkOpen()
     yield* inner()
-  }
-
-  /** What read-through may use of this cache. */
-  #readThroughHost(batcher: PipelineBatcher, keyPrefix: string): ReadThroughHost<V> {
-    const { valueCodec } = this.#options
-    return {
-      name: this.name,
-      lockPrefix: this.#options.lockPrefix,
-      keyPrefix,
-      local: this.#local,
-      lookups: this.#lookups,
-      batcher,
-      bus: this.#coherence.bus,
-      redisKey: (key) => this.#store.redisKey(key),
-      encode: (key, value) => this.#writes.encode(key, value),
-      store: (key, encoded, ttlMs, freshUntil) => this.#writes.write([[key, encoded]], ttlMs, freshUntil),
-      keepLocally: (key, encoded, ttlMs, freshUntil) => {
-        const now = Date.now()
-        const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : now + ttlMs
-        this.#local.set(
-          key,
-          valueCodec.decode(asReply(encoded, valueCodec.reply)),
-          now,
-          redisUntil,
-          freshUntil,
-        )
-      },
-      hit: (key, entry, now) => this.#hit(key, entry, now),
-      count: (kind) => {
-        this.#stats[kind]++
-      },
-      report: (error) => this.#report(error),
-      lockRelease: this.#options.lockRelease,
-    }
-  }
-
-  /** An L1 hit: counted, and (with sliding expiry) its Redis expiry pushed back. */
-  #hit(key: string, entry: LocalEntry<V>, now: number): V {
-    this.#stats.localHits++
-    this.#sliding?.hit(key, entry, now)
-    return entry.value
-  }
-
-  #report(error: FlipCacheError): void {
-    this.#reporter.report(error)
   }
 }

@@ -1,3 +1,4 @@
+export { CompressionAlgorithm } from './entry/entry-header.js'
 export {
   CacheClosedError,
   DecodeError,
@@ -25,7 +26,6 @@ export type { ExpireTime, FlipCacheOptions } from './options.js'
 export type { ClusterInput, RedisInput } from './remote/connection.js'
 export type { CacheStats } from './stats.js'
 export { type InvalidationOrigin, SyncMode } from './sync/sync-bus.js'
-export { CompressionAlgorithm } from './types/entry-header.js'
 export { type KeyCodec, type KeyType, KeyTypeName } from './types/key-type.js'
 export type { RedisValue } from './types/value-codec.js'
 export { ValueTypeName } from './types/value-type.js'

@@ -1,3 +1,4 @@
+import { type Compression, CompressionAlgorithm } from './entry/entry-header.js'
 import type { LockLostError } from './errors.js'
 import { describe } from './errors.js'
 import type { Duration } from './expire/duration.js'
@@ -12,7 +13,6 @@ import type { BreakerSettings } from './remote/circuit-breaker.js'
 import { checkRedisInput, type RedisInput } from './remote/connection.js'
 import { type BucketExpire, type HashLayout, sizedLayout } from './remote/hash-store.js'
 import { SyncMode } from './sync/sync-bus.js'
-import { type Compression, CompressionAlgorithm } from './types/entry-header.js'
 import { type KeyCodec, type KeyType, keyCodecFor } from './types/key-type.js'
 import type { RedisValue, ValueCodec } from './types/value-codec.js'
 import {

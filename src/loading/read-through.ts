@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto'
+import type { CacheCore } from '../core/cache-core.js'
+import { freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError, LockLostError } from '../errors.js'
-import type { LocalEntry, LocalTier } from '../local/local-tier.js'
-import { freshValue, type Lookups, MISSING } from '../lookups.js'
-import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
-import type { SyncBus } from '../sync/sync-bus.js'
+import type { Locks } from '../lock/locks.js'
+import type { RedisLock } from '../lock/redis-lock.js'
 import { within } from '../within.js'
 import { FailureBackoff } from './failure-backoff.js'
 import type { ResolvedLoad, ResolvedLock } from './load-options.js'
-import { RedisLock } from './redis-lock.js'
 
 /** What a loader is given. */
 export interface LoaderContext<K, V> {
@@ -21,28 +20,12 @@ export interface LoaderContext<K, V> {
 
 export type Loader<K, V> = (context: LoaderContext<K, V>) => Promise<V> | V
 
-/** What read-through needs from the cache it serves. */
-export interface ReadThroughHost<V> {
-  name: string
-  lockPrefix: string
-  /** What the cache's Redis keys start with (`name:`, or `{name}:`): a lock key shares its entry's slot. */
-  keyPrefix: string
-  local: LocalTier<V>
-  lookups: Lookups<V>
-  batcher: PipelineBatcher
-  bus: SyncBus
-  /** The Redis key of an encoded key (for error messages). */
-  redisKey(key: string): string
-  /** Encodes a loaded value; throws when it does not fit the value type. */
-  encode(key: string, value: V): Parameters<ReadThroughHost<V>['store']>[1]
-  /** Writes an encoded value to Redis and L1. */
-  store(key: string, encoded: string | Buffer, ttlMs: number | null, freshUntil: number): Promise<void>
-  /** Keeps a loaded value in L1 only (when Redis could not take it). */
-  keepLocally(key: string, encoded: string | Buffer, ttlMs: number | null, freshUntil: number): void
-  /** An L1 hit (counted; sliding expiry). */
-  hit(key: string, entry: LocalEntry<V>, now: number): V
-  count(kind: 'remoteHits' | 'misses'): void
-  report(error: FlipCacheError): void
+/** What read-through needs besides the core and the locks. */
+export interface ReadThroughConfig {
+  /** Where an encoded key lives in Redis (for error messages). */
+  where: (key: string) => string
+  /** Reports a failure no caller awaits. */
+  report: (error: FlipCacheError) => void
   /** The `lockRelease` option: told of a lock that vanished under its holder (else it goes to `report`). */
   lockRelease: ((error: LockLostError) => void) | undefined
 }
@@ -89,14 +72,18 @@ const maxPollMs = 1000
  * loader timeouts, fail-safe to the stale value, and back-off after repeated failures.
  */
 export class ReadThrough<K, V> {
-  readonly #host: ReadThroughHost<V>
+  readonly #core: CacheCore<V>
+  readonly #locks: Locks
+  readonly #config: ReadThroughConfig
   readonly #loads = new Map<string, Promise<V>>()
   readonly #backoff = new FailureBackoff()
   /** Locks this instance holds now. */
   readonly #held = new Set<RedisLock>()
 
-  constructor(host: ReadThroughHost<V>) {
-    this.#host = host
+  constructor(core: CacheCore<V>, locks: Locks, config: ReadThroughConfig) {
+    this.#core = core
+    this.#locks = locks
+    this.#config = config
   }
 
   /**
@@ -112,18 +99,18 @@ export class ReadThrough<K, V> {
 
   /** getOrSet after an L1 miss (the cache answers L1 hits itself). */
   async getOrSet(key: K, encoded: string, loader: Loader<K, V>, load: ResolvedLoad): Promise<V> {
-    const { local, lookups } = this.#host
+    const core = this.#core
     const now = Date.now()
     // An L1 copy past localTtl or freshness, still within its Redis life: the fallback if Redis fails.
-    const kept = local.peekStale(encoded, now)
+    const kept = core.state.peekStale(encoded, now)
     let stale: { value: V } | undefined
     let redisDown = false
     try {
-      const looked = await lookups.lookup([encoded])
+      const looked = await core.lookup([encoded])
       const readAt = Date.now()
       const fresh = freshValue(looked, 0, readAt)
       if (fresh !== MISSING) {
-        this.#host.count('remoteHits')
+        core.count(fresh)
         this.refreshAheadIfDue(key, encoded, loader, load, {
           freshUntil: looked.freshUntil?.[0],
           value: fresh,
@@ -134,14 +121,14 @@ export class ReadThrough<K, V> {
       if (value !== undefined && value !== MISSING) stale = { value }
     } catch (error) {
       // Redis is failing: L1 and the loader answer. The failure is not the caller's, so report it.
-      if (error instanceof FlipCacheError) this.#host.report(error)
+      if (error instanceof FlipCacheError) this.#config.report(error)
       redisDown = true
-      if (kept !== undefined && kept.freshUntil > Date.now()) return this.#host.hit(encoded, kept, now)
+      if (kept !== undefined && kept.freshUntil > Date.now()) return core.hit(encoded, kept, now)
     }
     // Redis answered: it is the authority (a key it no longer has was deleted, not lost). Redis
     // failed: the L1 copy is the best stale value there is.
     if (redisDown && kept !== undefined) stale ??= { value: kept.value }
-    this.#host.count('misses')
+    core.count(MISSING)
     if (stale === undefined) {
       return this.#load({
         key,
@@ -217,7 +204,7 @@ export class ReadThrough<K, V> {
       // With Redis failing, the caller does not wait for a store that would only fail after `timeout`.
       if (mode.redisDown) {
         // Checked here, so that a value the cache cannot store fails the call, as it would otherwise.
-        this.#host.encode(encoded, value)
+        this.#core.encode(encoded, value)
         this.#keep(encoded, value, load, true).catch(() => {})
       } else {
         await this.#keep(encoded, value, load)
@@ -229,20 +216,18 @@ export class ReadThrough<K, V> {
       const failure =
         error instanceof FlipCacheError
           ? error
-          : new LoaderError(this.#host.redisKey(encoded), { cause: error })
+          : new LoaderError(this.#config.where(encoded), { cause: error })
       this.#backoff.failed(encoded, failure)
       // With a stale value to fall back on, the caller is served; the failure must still be seen.
-      if (stale !== undefined) this.#host.report(failure)
+      if (stale !== undefined) this.#config.report(failure)
       throw failure
     } finally {
       if (lock !== undefined) {
         const outcome = loaded ? 'loaded' : 'released'
         this.#held.delete(lock)
         // Waiters read the value on the notice; releasing needs no one to wait for it.
-        lock.release().then(
-          () => this.#announce(encoded, outcome),
-          () => this.#announce(encoded, outcome),
-        )
+        const tell = (): Promise<void> => this.#locks.done(encoded, outcome)
+        lock.release().then(tell, tell)
       }
     }
   }
@@ -253,15 +238,15 @@ export class ReadThrough<K, V> {
    * `wait`, or when Redis cannot lock, it loads without the lock rather than hang.
    */
   async #lockOrWait(encoded: string, settings: ResolvedLock, mode: LoadMode): Promise<LockOutcome<V>> {
-    const { batcher, bus } = this.#host
-    const lockKey = `${this.#host.lockPrefix}${this.#host.keyPrefix}${encoded}`
+    const locks = this.#locks
+    const lockKey = locks.keyOf(encoded)
     const deadline = Date.now() + settings.waitMs
     const pollMs = Math.max(25, Math.min(maxPollMs, Math.floor(settings.ttlMs / 4)))
     // Listen before the first attempt, so that a holder's notice cannot slip between attempt and wait.
-    const watch = mode.waitForHolder ? await bus.watch(encoded) : undefined
+    const watch = mode.waitForHolder ? await locks.watch(encoded) : undefined
     try {
       for (;;) {
-        const lock = new RedisLock(batcher, lockKey, settings.ttlMs, (loss) =>
+        const lock = locks.lock(encoded, settings.ttlMs, (loss) =>
           this.#lockLost(new LockLostError(lockKey, loss)),
         )
         let acquired: boolean
@@ -290,15 +275,9 @@ export class ReadThrough<K, V> {
     }
   }
 
-  /** Tells waiting processes that the holder is done: the value is in Redis, or it gave up. */
-  #announce(encoded: string, outcome: 'loaded' | 'released'): void {
-    if (outcome === 'loaded') this.#host.bus.loaded(encoded)
-    else this.#host.bus.released(encoded)
-  }
-
   /** The value of `encoded` in Redis if it is fresh until after `newerThan` (and now), else `MISSING`. */
   async #readFresh(encoded: string, newerThan: number): Promise<V | typeof MISSING> {
-    const looked = await this.#host.lookups.lookup([encoded])
+    const looked = await this.#core.lookup([encoded])
     return freshValue(looked, 0, Math.max(Date.now(), newerThan))
   }
 
@@ -308,7 +287,7 @@ export class ReadThrough<K, V> {
     const hardTimeoutMs = load.hardTimeoutMs
     if (hardTimeoutMs === undefined) return loading
     return within(loading, hardTimeoutMs, () => {
-      const error = new LoaderTimeoutError(this.#host.redisKey(encoded), hardTimeoutMs)
+      const error = new LoaderTimeoutError(this.#config.where(encoded), hardTimeoutMs)
       controller.abort(error)
       // A loader that finishes anyway is not stored: by then a newer value may have been written
       // (another load may even have started meanwhile), and a late store would overwrite it.
@@ -322,23 +301,23 @@ export class ReadThrough<K, V> {
    * fails. With `localFirst` (Redis is failing) L1 has it before the store is even tried.
    */
   async #keep(encoded: string, value: V, load: ResolvedLoad, localFirst = false): Promise<void> {
-    const encodedValue = this.#host.encode(encoded, value)
+    const encodedValue = this.#core.encode(encoded, value)
     const { expireMs, graceMs } = load
     const ttlMs = expireMs === null ? null : expireMs + graceMs
     const needsFreshness = expireMs !== null && (graceMs > 0 || load.refreshAhead !== undefined)
     const freshUntil = needsFreshness ? Date.now() + expireMs : Number.POSITIVE_INFINITY
-    if (localFirst) this.#host.keepLocally(encoded, encodedValue, ttlMs, freshUntil)
+    if (localFirst) this.#core.keepLocally(encoded, encodedValue, ttlMs, freshUntil)
     try {
-      await this.#host.store(encoded, encodedValue, ttlMs, freshUntil)
+      await this.#core.write([[encoded, encodedValue]], ttlMs, freshUntil)
     } catch (error) {
-      if (error instanceof FlipCacheError) this.#host.report(error)
-      this.#host.keepLocally(encoded, encodedValue, ttlMs, freshUntil)
+      if (error instanceof FlipCacheError) this.#config.report(error)
+      this.#core.keepLocally(encoded, encodedValue, ttlMs, freshUntil)
     }
   }
 
   /** A lock vanished under its holder: to the `lockRelease` hook, else (or if the hook throws) reported. */
   #lockLost(error: LockLostError): void {
-    const hook = this.#host.lockRelease
+    const hook = this.#config.lockRelease
     if (hook !== undefined) {
       try {
         hook(error)
@@ -347,7 +326,7 @@ export class ReadThrough<K, V> {
         // A hook that throws must not lose the news it was given.
       }
     }
-    this.#host.report(error)
+    this.#config.report(error)
   }
 }
 

@@ -1,4 +1,3 @@
-import { headerTimes } from '../types/entry-header.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
 import type { PipelineBatcher, ReadReply, ReplyMode } from './pipeline-batcher.js'
@@ -41,7 +40,8 @@ const scanCount = 200
  * L2 packed: entry `key` of cache `name` is field `f` of the Redis hash `name:b:<bucket>`, so that
  * many small entries share one key's overhead (and, under the listpack limits, a compact encoding).
  * Fields have no TTL of their own (before Redis 7.4), so an entry's expiry travels in its header:
- * read past it, an entry is a miss and is removed with HDEL. The bucket's own TTL follows
+ * read past it, an entry is a miss and is removed if it still holds what was read (compare-and-delete
+ * in Lua). The bucket's own TTL follows
  * `bucketExpire`.
  */
 export class HashStore implements Store {
@@ -139,28 +139,24 @@ export class HashStore implements Store {
     return removed.reduce((sum, count) => sum + count, 0)
   }
 
-  expired(key: string): void {
+  /**
+   * Removes the field of `key` if it still holds exactly `raw`, in one server-side step: a write that
+   * landed after the read (from this instance or another) is never deleted. Fire and forget.
+   */
+  removeExpired(key: string, raw: RedisValue): void {
     const [bucket, field] = this.#layout.place(key)
-    this.#batcher.command('HDEL', [this.#prefix + bucket, field]).catch(() => {})
+    this.#batcher.command('EVAL', [removeIfUnchanged, 1, this.#prefix + bucket, field, raw]).catch(() => {})
   }
 
+  /** Whether the bucket holds a field for `key`, without reading its header (the core reads it for has()). */
   async exists(key: string): Promise<boolean> {
-    const { values } = await this.read([key], false)
-    const raw = values[0]
-    return raw !== null && raw !== undefined && expiresAt(raw) > Date.now()
+    const [bucket, field] = this.#layout.place(key)
+    return (await this.#batcher.command<number>('HEXISTS', [this.#prefix + bucket, field])) === 1
   }
 
-  /** The earlier of the entry's own expiry and its bucket's TTL. */
-  async pttl(key: string): Promise<number> {
-    const { values, ttls } = await this.read([key], true)
-    const raw = values[0]
-    if (raw === null || raw === undefined) return -2
-    const own = expiresAt(raw)
-    if (own <= Date.now()) return -2
-    const bucketTtl = ttls?.[0] ?? -1
-    if (own === Number.POSITIVE_INFINITY) return bucketTtl
-    const remaining = Math.max(0, Math.round(own - Date.now()))
-    return bucketTtl < 0 ? remaining : Math.min(bucketTtl, remaining)
+  /** The TTL of the bucket that holds `key` (the entry's own expiry is in its header, which the core reads). */
+  pttl(key: string): Promise<number> {
+    return this.#batcher.command<number>('PTTL', [this.#prefix + this.#layout.place(key)[0]])
   }
 
   touch(): Promise<boolean[]> {
@@ -168,23 +164,20 @@ export class HashStore implements Store {
   }
 
   /**
-   * Keys of the namespace and their values, one SCAN batch of buckets at a time: their HGETALLs
-   * share one round trip; fields past their expiry are skipped.
+   * Keys of the namespace and their stored values, one SCAN batch of buckets at a time: their
+   * HGETALLs share one round trip. Fields past the expiry in their header are the core's to skip.
    */
   async *scan(): AsyncGenerator<ScanBatch> {
     for await (const buckets of this.#scanBuckets()) {
       const contents = await Promise.all(
         buckets.map((bucketKey) => this.#batcher.command<RedisValue[]>('HGETALL', [bucketKey], this.#reply)),
       )
-      const now = Date.now()
       const keys: string[] = []
       const values: RedisValue[] = []
       for (const [position, pairs] of contents.entries()) {
         const bucket = (buckets[position] as string).slice(this.#prefix.length)
         for (let index = 0; index + 1 < pairs.length; index += 2) {
           const field = String(pairs[index])
-          const value = pairs[index + 1] as RedisValue
-          if (expiresAt(value) <= now) continue
           const key = this.#layout.keyOf(bucket, field)
           if (key === undefined) {
             throw new TypeError(
@@ -192,7 +185,7 @@ export class HashStore implements Store {
             )
           }
           keys.push(key)
-          values.push(value)
+          values.push(pairs[index + 1] as RedisValue)
         }
       }
       if (keys.length > 0) yield { keys, values }
@@ -232,14 +225,9 @@ export class HashStore implements Store {
   }
 }
 
-/** The expiry in a stored field's header (`Infinity` when it has none, or no header). */
-function expiresAt(raw: RedisValue): number {
-  try {
-    return headerTimes(raw).expiresAt
-  } catch {
-    return Number.POSITIVE_INFINITY
-  }
-}
+// Deletes the field only while it holds the value the caller read, so that a read's cleanup can
+// never remove a newer write (HGET and HDEL run as one step on the server).
+const removeIfUnchanged = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`
 
 /**
  * Warns (once each) when buckets are likely to leave Redis's compact listpack encoding, which is

@@ -20,6 +20,16 @@ import {
 
 export type { ReadReply, ReplyMode } from './steps.js'
 
+/** The calls of one tick that share one command (`coalesce`). */
+interface Coalesced {
+  name: string
+  build: (items: string[]) => Arg[]
+  items: Set<string>
+  done: Promise<unknown>
+  resolve: (value: unknown) => void
+  reject: (error: Error) => void
+}
+
 /** A batch held until the connection is ready. */
 interface Waiting {
   batch: Queued[]
@@ -49,7 +59,8 @@ export class PipelineBatcher {
   #queue: Queued[] = []
   #scheduled = false
   #watchingReconnect = false
-  readonly #beforeFlush: (() => void)[] = []
+  /** Coalesced commands of this tick, by their coalescing key (see `coalesce`). */
+  #coalesced = new Map<string, Coalesced>()
   /** Batches held until the connection is ready, oldest first. */
   #waiting: Waiting[] = []
 
@@ -87,11 +98,34 @@ export class PipelineBatcher {
   }
 
   /**
-   * Runs `hook` as each pipeline is about to leave; commands it queues travel in that pipeline,
-   * after the tick's own (the sync bus sends one PUBLISH for all the keys written in the tick).
+   * One command for every call of this tick with the same `key`: the items of all of them are
+   * collected, and when the tick's pipeline leaves, `build(items)` makes the arguments of the one
+   * command, sent last in it (a notice rides after the writes it tells of). `build` is pure: it
+   * turns items into arguments and reads no other state. Resolves once that command is answered.
    */
-  beforeFlush(hook: () => void): void {
-    this.#beforeFlush.push(hook)
+  coalesce(
+    key: string,
+    name: string,
+    build: (items: string[]) => Arg[],
+    items: Iterable<string>,
+  ): Promise<unknown> {
+    let coalesced = this.#coalesced.get(key)
+    if (coalesced === undefined) {
+      let resolve: (value: unknown) => void = () => {}
+      let reject: (error: Error) => void = () => {}
+      const done = new Promise<unknown>((ok, fail) => {
+        resolve = ok
+        reject = fail
+      })
+      coalesced = { name, build, items: new Set(), done, resolve, reject }
+      this.#coalesced.set(key, coalesced)
+      if (!this.#scheduled) {
+        this.#scheduled = true
+        process.nextTick(() => this.#flush())
+      }
+    }
+    for (const item of items) coalesced.items.add(item)
+    return coalesced.done
   }
 
   #enqueue(item: Queued): void {
@@ -103,10 +137,15 @@ export class PipelineBatcher {
   }
 
   #flush(): void {
-    for (const hook of this.#beforeFlush) hook()
     this.#scheduled = false
     const batch = this.#queue
     this.#queue = []
+    if (this.#coalesced.size > 0) {
+      for (const { name, build, items, resolve, reject } of this.#coalesced.values()) {
+        batch.push({ kind: 'command', name, args: build([...items]), reply: 'string', resolve, reject })
+      }
+      this.#coalesced = new Map()
+    }
     const now = Date.now()
     if (this.#breaker !== undefined && !this.#breaker.allows(now)) {
       const probeIn = this.#breaker.probeIn(now)

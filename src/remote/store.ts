@@ -19,10 +19,14 @@ export interface Store {
   write(entries: [key: string, value: RedisValue][], ttlMs: number | null): Promise<void>
   /** Removes `keys`; resolves to how many existed. */
   remove(keys: string[]): Promise<number>
-  /** An entry read past the expiry in its header: removed in the background. */
-  expired(key: string): void
+  /**
+   * An entry read past the expiry in its header: removed in the background if it still holds
+   * exactly `raw` (a compare-and-delete), so that a write landed since is never lost.
+   */
+  removeExpired(key: string, raw: RedisValue): void
+  /** Whether Redis holds `key`, as Redis sees it (without reading an expiry in the value's header). */
   exists(key: string): Promise<boolean>
-  /** Remaining life in ms; -1 for no expiry, -2 for a missing key. */
+  /** Remaining life in ms as Redis sees it (a hash field: its bucket's); -1 for no expiry, -2 for a missing key. */
   pttl(key: string): Promise<number>
   /** Pushes the expiry of each key to `ttlMs` from now; resolves to whether each key still existed. */
   touch(keys: string[], ttlMs: number): Promise<boolean[]>

@@ -65,7 +65,7 @@ export class StringStore implements Store {
   }
 
   /** Redis expires strings itself. */
-  expired(): void {}
+  removeExpired(): void {}
 
   holds(suffix: string): string {
     return suffix

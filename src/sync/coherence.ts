@@ -1,7 +1,6 @@
 import type { EventEmitter } from 'node:events'
+import type { CacheState, KeySelection } from '../core/cache-state.js'
 import { emitApart } from '../error-reporter.js'
-import type { LocalTier } from '../local/local-tier.js'
-import type { Lookups } from '../lookups.js'
 import type { RedisClient } from '../remote/connection.js'
 import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
 import { isCluster } from '../remote/slot-router.js'
@@ -22,8 +21,8 @@ export interface CoherenceConfig<K, V> {
   timeoutMs: number
   /** This instance's id, carried by its sync messages. */
   origin: string
-  local: LocalTier<V>
-  lookups: Lookups<V>
+  /** The cache's state, which drops copies and marks reads and writes in flight. */
+  state: CacheState<V>
   keys: KeyCodec<K>
   /** Which encoded keys a Redis key holds (for tracking, whose invalidations name Redis keys). */
   holds: (suffix: string) => string | ((key: string) => boolean)
@@ -58,7 +57,7 @@ export class Coherence<K, V> {
       sharded: isCluster(config.client),
       onInvalidate: (keys, origin) => this.#invalidate(keys, origin),
     })
-    if (config.sync !== 'none') config.local.pauseFills(true)
+    if (config.sync !== 'none') config.state.pauseFills(true)
     this.ready = config.sync === 'none' ? Promise.resolve() : this.#listen()
   }
 
@@ -85,12 +84,12 @@ export class Coherence<K, V> {
    * then L1 keeps no copies, since a write meanwhile could go unheard.
    */
   async #listen(): Promise<void> {
-    const { closed, sync, timeoutMs, local } = this.#config
+    const { closed, sync, timeoutMs, state } = this.#config
     const retry = (): Promise<unknown> =>
       new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 1000)).unref())
     while (!closed() && !(await this.bus.start())) await retry()
     while (!closed() && sync === 'tracking' && !(await this.#track())) await retry()
-    local.pauseFills(false)
+    state.pauseFills(false)
   }
 
   /** Arms client tracking; false to try again later. A server that refuses it leaves pubsub alone. */
@@ -100,7 +99,7 @@ export class Coherence<K, V> {
       this.#stopTracking = await trackingHub(client).register(
         keyPrefix,
         {
-          invalidated: (redisKeys) => this.#invalidate(this.#keysHeldBy(redisKeys), 'tracking'),
+          invalidated: (redisKeys) => this.#invalidate(this.#selectionOf(redisKeys), 'tracking'),
           reconnected: () => this.#invalidate('all', 'reconnect'),
         },
         timeoutMs,
@@ -119,40 +118,31 @@ export class Coherence<K, V> {
     }
   }
 
-  /** The encoded keys that the named Redis keys hold (a hash bucket holds many). */
-  #keysHeldBy(redisKeys: string[] | 'all'): string[] | 'all' {
+  /**
+   * The encoded keys that the named Redis keys hold: a string holds its entry; a hash bucket holds
+   * every key that the layout places in it, held in L1 or not (a read of one may be on its way).
+   */
+  #selectionOf(redisKeys: string[] | 'all'): KeySelection {
     if (redisKeys === 'all') return 'all'
     const keys: string[] = []
-    let held: string[] | undefined
+    const tests: ((key: string) => boolean)[] = []
     for (const redisKey of redisKeys) {
       const holding = this.#config.holds(redisKey)
-      if (typeof holding === 'string') {
-        keys.push(holding)
-        continue
-      }
-      held ??= this.#config.local.keys()
-      for (const key of held) if (holding(key)) keys.push(key)
+      if (typeof holding === 'string') keys.push(holding)
+      else tests.push(holding)
     }
-    return keys
+    if (tests.length === 0) return keys
+    const named = new Set(keys)
+    return (key) => named.has(key) || tests.some((test) => test(key))
   }
 
   /** Another instance (or Redis, or a lost connection) says these keys changed: L1 lets them go. */
-  #invalidate(keys: string[] | 'all', origin: InvalidationOrigin): void {
-    const { lookups, local } = this.#config
-    if (keys === 'all') {
-      lookups.invalidateAll()
-      local.clear()
-    } else {
-      for (const key of keys) {
-        lookups.invalidate(key)
-        local.delete(key)
-      }
-    }
-    this.#announce(keys, origin)
+  #invalidate(selection: KeySelection, origin: InvalidationOrigin): void {
+    this.#announce(this.#config.state.invalidate(selection), origin)
   }
 
   /** Emits 'invalidate' (only when someone listens: decoding keys costs). */
-  #announce(keys: string[] | 'all', origin: InvalidationOrigin): void {
+  #announce(keys: readonly string[] | 'all', origin: InvalidationOrigin): void {
     const { emitter, keys: codec } = this.#config
     if (emitter.listenerCount('invalidate') === 0) return
     const decoded: K[] = []

@@ -8,20 +8,13 @@ export type SyncMode = (typeof SyncMode)[keyof typeof SyncMode]
 /** Where an invalidation came from. */
 export type InvalidationOrigin = 'local' | 'remote' | 'tracking' | 'reconnect'
 
-/** Waits for the messages about one key. */
-export interface KeyWatch {
-  /** Resolves at the next message about the key, or after `ms` (a slow poll, in case one was missed). */
-  next(ms: number): Promise<void>
-  stop(): void
-}
-
 /** A message on `${name}:__sync`: keys only, never values. */
 interface SyncMessage {
   /** The instance that sent it. */
   o: string
-  /** 'w': these keys were written or deleted; 'c': the namespace was cleared; 'r': a lock holder gave up. */
-  e: 'w' | 'c' | 'r'
-  /** The encoded keys ('w', 'r'). */
+  /** 'w': these keys were written or deleted; 'c': the namespace was cleared. */
+  e: 'w' | 'c'
+  /** The encoded keys ('w'). */
   k?: string[]
 }
 
@@ -32,7 +25,7 @@ export interface SyncBusConfig {
   batcher: PipelineBatcher
   hub: SubscriberHub
   timeoutMs: number
-  /** Whether other instances' messages invalidate L1 ('pubsub', 'tracking'); otherwise only lock notices count. */
+  /** Whether other instances' messages invalidate L1 ('pubsub', 'tracking'). */
   invalidate: boolean
   /**
    * Whether this instance's writes are broadcast ('pubsub'). With 'tracking' Redis tells the others
@@ -53,17 +46,15 @@ export interface SyncBusConfig {
 /**
  * The cache's channel `${name}:__sync`, on its client's shared subscriber connection. Keys written
  * or deleted in one tick travel as one message, in the same pipeline as the writes (so a reader
- * never hears of a write before Redis has it); `clear()` is one message; lock holders' notices
- * ride on it too. An instance skips its own messages. When the subscriber connection drops, every
+ * never hears of a write before Redis has it); `clear()` is one message. An instance skips its own
+ * messages. (Lock holders' notices have a channel of their own: lock/lock-notices.ts.) When the subscriber connection drops, every
  * L1 that relied on it is emptied on reconnection, since messages may have been lost.
  */
 export class SyncBus {
   readonly #config: SyncBusConfig
   readonly #channel: string
-  readonly #waiters = new Map<string, Set<() => void>>()
-  #written = new Set<string>()
-  /** Keys of this tick that were deleted (for redis_pubsub_dict's delete channel). */
-  #deleted = new Set<string>()
+  /** The coalesced messages already counted in `sent` (one per tick). */
+  #counted = new WeakSet<Promise<unknown>>()
   #listening: Promise<(() => void) | undefined> | undefined
   #closed = false
   #publishWrites: boolean
@@ -77,7 +68,6 @@ export class SyncBus {
     this.#publishWrites = config.publishWrites
     // Messages are serialized with the origin first, so an instance spots its own without parsing.
     this.#ownPrefix = `{"o":${JSON.stringify(config.origin)},`
-    config.batcher.beforeFlush(() => this.#flushWritten())
   }
 
   get channel(): string {
@@ -89,30 +79,38 @@ export class SyncBus {
     return this.#listen().then((stop) => stop !== undefined)
   }
 
-  /** `keys` are being written (or deleted): other instances hear of it in this tick's pipeline. */
-  written(keys: Iterable<string>, deleted = false): void {
+  /**
+   * `keys` are being written (or deleted), their commands queued already: other instances hear of
+   * it in one message per tick, sent last in the tick's pipeline, after the writes.
+   */
+  written(keys: string[], deleted = false): void {
     if (!this.#publishWrites) return
-    for (const key of keys) {
-      this.#written.add(key)
-      if (deleted) this.#deleted.add(key)
-      else this.#deleted.delete(key)
+    const { batcher, origin, name, pubsubDict } = this.#config
+    const command = this.#publishCommand
+    const channel = this.#channel
+    const sending = batcher.coalesce(
+      channel,
+      command,
+      (written) => [channel, JSON.stringify({ o: origin, e: 'w', k: written } satisfies SyncMessage)],
+      keys,
+    )
+    if (!this.#counted.has(sending)) {
+      this.#counted.add(sending)
+      this.sent++
+      // A lost message costs other instances freshness until their localTtl, not correctness of Redis.
+      sending.catch(() => {})
     }
-  }
-
-  /** A lock holder stored `key`: waiters wake. (When writes are broadcast, the store's own message did it.) */
-  loaded(key: string): void {
-    if (this.#publishWrites) return
-    this.#publish({ o: this.#config.origin, e: 'w', k: [key] })
+    if (!pubsubDict) return
+    // redis_pubsub_dict speaks one key per message, on a channel per kind of change.
+    const dictChannel = `${name}/${deleted ? 'delete' : 'update'}`
+    for (const key of keys) {
+      batcher.coalesce(`${dictChannel}\n${key}`, command, () => [dictChannel, key], [key]).catch(() => {})
+    }
   }
 
   /** Starts broadcasting writes (tracking was refused: the other instances need the messages). */
   publishWrites(): void {
     this.#publishWrites = true
-  }
-
-  /** A lock holder gave up on `key` without a value: waiters try the lock themselves. */
-  released(key: string): void {
-    this.#publish({ o: this.#config.origin, e: 'r', k: [key] })
   }
 
   /** The namespace was emptied: one message tells every instance; resolves once Redis has it (never rejects). */
@@ -121,65 +119,11 @@ export class SyncBus {
     return this.#publish({ o: this.#config.origin, e: 'c' })
   }
 
-  /** Starts waiting for messages about `key`; subscribes the cache first if it is not yet. */
-  async watch(key: string): Promise<KeyWatch> {
-    await this.#listen()
-    let wake: (() => void) | undefined
-    let pending = false
-    const waiter = (): void => {
-      if (wake === undefined) pending = true
-      else wake()
-    }
-    let waiters = this.#waiters.get(key)
-    if (waiters === undefined) {
-      waiters = new Set()
-      this.#waiters.set(key, waiters)
-    }
-    waiters.add(waiter)
-    return {
-      next: (ms) =>
-        new Promise<void>((resolve) => {
-          if (pending) {
-            pending = false
-            resolve()
-            return
-          }
-          const timer = setTimeout(done, ms)
-          function done(): void {
-            clearTimeout(timer)
-            wake = undefined
-            resolve()
-          }
-          wake = done
-        }),
-      stop: () => {
-        waiters.delete(waiter)
-        if (waiters.size === 0 && this.#waiters.get(key) === waiters) this.#waiters.delete(key)
-      },
-    }
-  }
-
   /** Unsubscribes (the shared connection closes when its last cache leaves). */
   async close(): Promise<void> {
     this.#closed = true
     const stop = await this.#listening
     stop?.()
-  }
-
-  #flushWritten(): void {
-    if (this.#written.size === 0) return
-    const keys = [...this.#written]
-    const deleted = this.#deleted
-    this.#written = new Set()
-    this.#deleted = new Set()
-    this.#publish({ o: this.#config.origin, e: 'w', k: keys })
-    if (!this.#config.pubsubDict) return
-    // redis_pubsub_dict speaks one key per message, on a channel per kind of change.
-    const { batcher, name } = this.#config
-    for (const key of keys) {
-      const channel = `${name}/${deleted.has(key) ? 'delete' : 'update'}`
-      batcher.command(this.#publishCommand, [channel, key]).catch(() => {})
-    }
   }
 
   get #publishCommand(): 'PUBLISH' | 'SPUBLISH' {
@@ -254,11 +198,8 @@ export class SyncBus {
       return
     }
     if (message.o === this.#config.origin) return
+    if (!this.#config.invalidate) return
     const keys = Array.isArray(message.k) ? message.k.filter((key) => typeof key === 'string') : []
-    for (const key of keys) {
-      for (const waiter of this.#waiters.get(key) ?? []) waiter()
-    }
-    if (!this.#config.invalidate || message.e === 'r') return
     this.received++
     if (message.e === 'c') this.#config.onInvalidate('all', 'remote')
     else if (message.e === 'w' && keys.length > 0) this.#config.onInvalidate(keys, 'remote')

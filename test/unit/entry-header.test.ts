@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { decodeStored, hasHeader, readHeader, withHeader } from '../../src/types/entry-header.js'
-import { jsonCodec, msgpackCodec } from '../../src/types/structured-codecs.js'
+import { hasHeader, readHeader, withHeader } from '../../src/entry/entry-header.js'
 
 const big = JSON.stringify({ text: 'flipcache '.repeat(200) })
 
@@ -88,27 +87,6 @@ describe('entry header', () => {
     expect(() => readHeader('\0AZZZZZZZZZpayload')).toThrow(/fresh-until/)
     expect(() => readHeader(Buffer.from('\0Bxdata'))).toThrow(/unknown compression/)
     expect(() => readHeader(Buffer.from('\0Bgnot gzip at all'))).toThrow()
-  })
-
-  it('decodeStored() decodes raw, headed and compressed data alike, for string and byte codecs', () => {
-    const never = Number.POSITIVE_INFINITY
-    expect(decodeStored(jsonCodec, '{"a":1}')).toEqual({
-      value: { a: 1 },
-      freshUntil: never,
-      expiresAt: never,
-    })
-    expect(decodeStored(jsonCodec, withHeader('{"a":1}', 1234))).toEqual({
-      value: { a: 1 },
-      freshUntil: 1234,
-      expiresAt: never,
-    })
-    const compressed = withHeader(big, Number.POSITIVE_INFINITY, { thresholdBytes: 10, algorithm: 'gzip' })
-    expect(decodeStored(jsonCodec, compressed).value).toEqual(JSON.parse(big))
-    const packed = msgpackCodec.encode({ list: Array.from({ length: 500 }, () => 'same') })
-    const framed = withHeader(packed, Number.POSITIVE_INFINITY, { thresholdBytes: 10, algorithm: 'brotli' })
-    expect(decodeStored(msgpackCodec, framed).value).toEqual({
-      list: Array.from({ length: 500 }, () => 'same'),
-    })
   })
 })
 

@@ -1,7 +1,8 @@
-import { FlipCacheError, RedisUnavailableError } from './errors.js'
-import type { LocalEntry, LocalTier } from './local/local-tier.js'
-import type { Store } from './remote/store.js'
-import { type TouchOutcome, TouchQueue } from './remote/touch-queue.js'
+import { FlipCacheError, RedisUnavailableError } from '../errors.js'
+import type { LocalEntry } from '../local/local-tier.js'
+import type { Store } from '../remote/store.js'
+import { type TouchOutcome, TouchQueue } from '../remote/touch-queue.js'
+import type { CacheState } from './cache-state.js'
 
 /** How often one key's sliding expiry may be touched, at most. */
 const maxTouchIntervalMs = 1000
@@ -13,14 +14,14 @@ const maxTouchIntervalMs = 1000
  * the key gone, or fails, drops the L1 copy, which would otherwise outlive its Redis key.
  */
 export class SlidingExpiry<V> {
-  readonly #local: LocalTier<V>
+  readonly #state: CacheState<V>
   readonly #expireMs: number
   readonly #intervalMs: number
   readonly #queue: TouchQueue
   readonly #report: (error: FlipCacheError) => void
 
-  constructor(store: Store, local: LocalTier<V>, expireMs: number, report: (error: FlipCacheError) => void) {
-    this.#local = local
+  constructor(store: Store, state: CacheState<V>, expireMs: number, report: (error: FlipCacheError) => void) {
+    this.#state = state
     this.#expireMs = expireMs
     this.#intervalMs = Math.min(maxTouchIntervalMs, Math.floor(expireMs / 2))
     this.#report = report
@@ -31,7 +32,7 @@ export class SlidingExpiry<V> {
   /** An L1 hit on `key` at `now`: schedules a touch unless one was scheduled within the interval. */
   hit(key: string, entry: LocalEntry<V>, now: number): void {
     if (now - entry.touchedAt < this.#intervalMs) return
-    this.#local.touched(entry, now, now + this.#expireMs)
+    this.#state.touched(entry, now, now + this.#expireMs)
     this.#queue.add(key)
   }
 
@@ -42,10 +43,10 @@ export class SlidingExpiry<V> {
 
   #afterTouch(outcome: TouchOutcome): void {
     if ('gone' in outcome) {
-      for (const key of outcome.gone) this.#local.delete(key)
+      this.#state.drop(outcome.gone)
       return
     }
-    for (const key of outcome.failed) this.#local.delete(key)
+    this.#state.drop(outcome.failed)
     const { error } = outcome
     this.#report(
       error instanceof FlipCacheError

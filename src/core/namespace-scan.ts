@@ -1,14 +1,14 @@
-import { DecodeError, type FlipCacheError } from './errors.js'
-import { MISSING } from './lookups.js'
-import type { ScanBatch, Store } from './remote/store.js'
-import { decodeStored } from './types/entry-header.js'
-import type { KeyCodec } from './types/key-type.js'
-import type { RedisValue, ValueCodec } from './types/value-codec.js'
+import type { Entry, EntryCodec } from '../entry/entry-codec.js'
+import { DecodeError, type FlipCacheError } from '../errors.js'
+import type { ScanBatch, Store } from '../remote/store.js'
+import type { KeyCodec } from '../types/key-type.js'
+import type { RedisValue } from '../types/value-codec.js'
+import { MISSING } from './reads.js'
 
 export interface NamespaceScanConfig<K, V> {
   store: Store
   keys: KeyCodec<K>
-  values: ValueCodec<V>
+  entries: EntryCodec<V>
   /** Reports a key or value that does not decode (it is skipped). */
   report: (error: FlipCacheError) => void
   /** Counts a failed Redis operation. */
@@ -26,9 +26,16 @@ export class NamespaceScan<K, V> {
     this.#config = config
   }
 
+  /**
+   * Every key once. Where the scan read the values anyway (hash buckets, whose fields carry their
+   * expiry), a key whose entry has expired or does not unframe is left out, as get() would.
+   */
   async *keys(): AsyncGenerator<K, void, undefined> {
-    for await (const { keys } of this.#distinctBatches()) {
-      for (const key of keys) {
+    for await (const batch of this.#distinctBatches()) {
+      const now = Date.now()
+      for (const [index, key] of batch.keys.entries()) {
+        const raw = batch.values?.[index]
+        if (raw !== undefined && this.#live(key, raw, now) === undefined) continue
         const decoded = this.#decodeKey(key)
         if (decoded !== MISSING) yield decoded
       }
@@ -40,7 +47,7 @@ export class NamespaceScan<K, V> {
    * values (kept only for getOrSet's grace) are left out, as get() would.
    */
   async *entries(): AsyncGenerator<[K, V], void, undefined> {
-    const { store, values: codec, report, failed } = this.#config
+    const { store, failed } = this.#config
     for await (const batch of this.#distinctBatches()) {
       let values: (string | Buffer | null)[]
       try {
@@ -49,22 +56,26 @@ export class NamespaceScan<K, V> {
         failed()
         throw error
       }
+      const now = Date.now()
       for (const [index, key] of batch.keys.entries()) {
         const raw = values[index]
         if (raw === null || raw === undefined) continue
+        const entry = this.#live(key, raw, now)
+        if (entry === undefined || entry.freshUntil <= now) continue
         const decodedKey = this.#decodeKey(key)
-        if (decodedKey === MISSING) continue
-        let stored: { value: V; freshUntil: number; expiresAt: number }
-        try {
-          stored = decodeStored(codec, raw)
-        } catch (error) {
-          report(new DecodeError(store.redisKey(key), 'the value', { cause: error }))
-          continue
-        }
-        const now = Date.now()
-        if (stored.freshUntil > now && stored.expiresAt > now) yield [decodedKey, stored.value]
+        if (decodedKey !== MISSING) yield [decodedKey, entry.value]
       }
     }
+  }
+
+  /** The entry `raw` holds while it lives; a decode failure is reported. */
+  #live(key: string, raw: RedisValue, now: number): Entry<V> | undefined {
+    const entry = this.#config.entries.unframe(key, raw)
+    if (entry instanceof DecodeError) {
+      this.#config.report(entry)
+      return undefined
+    }
+    return entry.expiresAt > now ? entry : undefined
   }
 
   /** The store's scan batches, each key in only the first batch that has it. */

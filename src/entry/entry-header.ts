@@ -6,7 +6,7 @@ import {
   gzipSync,
   inflateSync,
 } from 'node:zlib'
-import { asReply, type RedisValue, type ValueCodec } from './value-codec.js'
+import type { RedisValue } from '../types/value-codec.js'
 
 /**
  * The optional header of a stored value. Most values are stored raw; a value carries a header only
@@ -163,35 +163,4 @@ export function readHeader(raw: RedisValue): Stored {
     )
   }
   return { payload: algorithm.expand(raw.subarray(start + 1)), freshUntil, expiresAt }
-}
-
-/** The times in stored data's header, without expanding a compressed value (`Infinity`: none, or no header). */
-export function headerTimes(raw: RedisValue): { freshUntil: number; expiresAt: number } {
-  const none = { freshUntil: Number.POSITIVE_INFINITY, expiresAt: Number.POSITIVE_INFINITY }
-  if (!hasHeader(raw)) return none
-  const headerLength = 2 + 2 * timeDigits
-  const text = typeof raw === 'string' ? raw.slice(0, headerLength) : raw.toString('latin1', 0, headerLength)
-  const flags = text.charCodeAt(1) - flagsBase
-  if (Number.isNaN(flags) || flags < 0 || (flags & ~knownFlags) !== 0) return none
-  let start = 2
-  const times = { ...none }
-  if ((flags & hasFreshUntil) !== 0) {
-    times.freshUntil = readTime(text, start, 'fresh-until')
-    start += timeDigits
-  }
-  if ((flags & hasExpiresAt) !== 0) times.expiresAt = readTime(text, start, 'expires-at')
-  return times
-}
-
-/** Decodes stored data, header or not: the value and its fresh-until time (`Infinity`: never stale). */
-export function decodeStored<V>(
-  codec: ValueCodec<V>,
-  raw: RedisValue,
-): { value: V; freshUntil: number; expiresAt: number } {
-  if (!hasHeader(raw)) {
-    const never = Number.POSITIVE_INFINITY
-    return { value: codec.decode(asReply(raw, codec.reply)), freshUntil: never, expiresAt: never }
-  }
-  const { payload, freshUntil, expiresAt } = readHeader(raw)
-  return { value: codec.decode(asReply(payload, codec.reply)), freshUntil, expiresAt }
 }

@@ -1,8 +1,8 @@
-import { DecodeError } from './errors.js'
-import type { LocalTier } from './local/local-tier.js'
-import type { Store } from './remote/store.js'
-import { hasHeader, readHeader } from './types/entry-header.js'
-import { asReply, type RedisValue, type ValueCodec } from './types/value-codec.js'
+import type { Entry, EntryCodec } from '../entry/entry-codec.js'
+import type { DecodeError } from '../errors.js'
+import type { Store } from '../remote/store.js'
+import type { RedisValue } from '../types/value-codec.js'
+import type { CacheState, Ticket } from './cache-state.js'
 
 /** What a lookup yields for a key Redis does not have (or holds undecodable data under). */
 export const MISSING: unique symbol = Symbol('flipcache.missing')
@@ -23,24 +23,15 @@ export function freshValue<V>(looked: Looked<V>, index: number, now: number): Fo
 }
 
 /** One read of some keys on its way; later readers of those keys join it instead of asking Redis again. */
-interface Flight<V> {
+export interface Flight<V> extends Ticket {
   readonly keys: string[]
-  /** Whether later readers of these keys may join this read (its keys are in the in-flight map). */
-  readonly shared: boolean
   readonly looked: Promise<Looked<V>>
-  /** Keys written, deleted or cleared while the read was out: their answers must not fill L1. */
-  stale: Set<string> | undefined
 }
 
-/** A write on its way; `stale` holds its keys that changed again before it landed. */
-export interface WriteTicket {
-  stale: Set<string> | undefined
-}
-
-export interface LookupsConfig<V> {
+export interface ReadsConfig<V> {
   store: Store
-  local: LocalTier<V>
-  codec: ValueCodec<V>
+  state: CacheState<V, Flight<V>>
+  entries: EntryCodec<V>
   /** Sliding expiry: reads use GETEX and reset the TTL to this many ms. */
   slidingMs: number | null
   /** Reports a value that did not decode (the read counts as a miss). */
@@ -49,15 +40,14 @@ export interface LookupsConfig<V> {
 
 /**
  * Reads keys from Redis for L1 misses: one round trip for all the keys asked for in a tick, one
- * read per key however many callers want it, decoded once, and put into L1 unless the key changed
- * while the read was out.
+ * read per key however many callers want it, unframed once, and offered to L1, which keeps it
+ * unless the key changed while the read was out. Reads never write, but for one exception: a hash
+ * field read past its expiry is removed only if it still holds exactly what was read.
  */
-export class Lookups<V> {
-  readonly #config: LookupsConfig<V>
-  #inFlight = new Map<string, Flight<V>>()
-  #writing = new Map<string, WriteTicket>()
+export class Reads<V> {
+  readonly #config: ReadsConfig<V>
 
-  constructor(config: LookupsConfig<V>) {
+  constructor(config: ReadsConfig<V>) {
     this.#config = config
   }
 
@@ -68,12 +58,13 @@ export class Lookups<V> {
    * off there is no fill to protect from a concurrent write.
    */
   lookup(keys: string[], share = true): Promise<Looked<V>> {
+    const { state } = this.#config
     // With L1 on, every read must be findable, so that a write can keep its answer out of L1.
-    if (this.#config.local.enabled) share = true
-    if (this.#inFlight.size === 0) return this.#read(keys, share)
+    if (state.localEnabled) share = true
+    if (!state.reading) return this.#read(keys, share)
     let joined: (Flight<V> | undefined)[] | undefined
     for (let index = 0; index < keys.length; index++) {
-      const flight = this.#inFlight.get(keys[index] as string)
+      const flight = state.readOf(keys[index] as string)
       if (flight === undefined) continue
       joined ??= []
       joined[index] = flight
@@ -97,136 +88,97 @@ export class Lookups<V> {
     }))
   }
 
-  /**
-   * The key is being written or deleted: a read already on its way will not fill L1, and later
-   * readers start a read of their own (sent after the write) instead of joining it.
-   */
-  invalidate(key: string): void {
-    const flight = this.#inFlight.get(key)
-    if (flight !== undefined) {
-      flight.stale ??= new Set()
-      flight.stale.add(key)
-      this.#inFlight.delete(key)
-    }
-    const write = this.#writing.get(key)
-    if (write !== undefined) {
-      write.stale ??= new Set()
-      write.stale.add(key)
-      this.#writing.delete(key)
-    }
+  /** Whether `key` holds a live entry: one EXISTS, or for a hash field its header read (one verdict with get). */
+  async exists(key: string): Promise<boolean> {
+    const { store } = this.#config
+    if (!store.expiryInValue) return store.exists(key)
+    const { values } = await store.read([key], false)
+    return this.#live(key, values[0], Date.now()) !== undefined
   }
 
-  invalidateAll(): void {
-    for (const [key, flight] of this.#inFlight) {
-      flight.stale ??= new Set()
-      flight.stale.add(key)
-    }
-    this.#inFlight = new Map()
-    for (const [key, write] of this.#writing) {
-      write.stale ??= new Set()
-      write.stale.add(key)
-    }
-    this.#writing = new Map()
+  /** Remaining life in ms; -1 for no expiry, -2 for none (for a hash field: its own expiry or its bucket's). */
+  async pttl(key: string): Promise<number> {
+    const { store } = this.#config
+    if (!store.expiryInValue) return store.pttl(key)
+    const { values, ttls } = await store.read([key], true)
+    const now = Date.now()
+    const entry = this.#live(key, values[0], now)
+    if (entry === undefined) return -2
+    const bucketTtl = ttls?.[0] ?? -1
+    if (entry.expiresAt === Number.POSITIVE_INFINITY) return bucketTtl
+    const remaining = Math.max(0, Math.round(entry.expiresAt - now))
+    return bucketTtl < 0 ? remaining : Math.min(bucketTtl, remaining)
   }
 
-  /**
-   * A write of `keys` is on its way: a delete, a later write or an invalidation of one of them before
-   * it lands marks it in the ticket, and the write must then not put its value into L1.
-   */
-  beginWrite(keys: string[]): WriteTicket {
-    const ticket: WriteTicket = { stale: undefined }
-    for (const key of keys) this.#writing.set(key, ticket)
-    return ticket
-  }
-
-  endWrite(keys: string[], ticket: WriteTicket): void {
-    for (const key of keys) {
-      if (this.#writing.get(key) === ticket) this.#writing.delete(key)
+  /** The entry `raw` holds if it decodes and has not expired at `now`; a decode failure is reported. */
+  #live(key: string, raw: RedisValue | null | undefined, now: number): Entry<V> | undefined {
+    if (raw === null || raw === undefined) return undefined
+    const entry = this.#config.entries.unframe(key, raw)
+    if (entry instanceof Error) {
+      this.#config.report(entry)
+      return undefined
     }
+    return entry.expiresAt > now ? entry : undefined
   }
 
   #read(keys: string[], share: boolean): Promise<Looked<V>> {
+    const { state } = this.#config
     const startedAt = Date.now()
     const flight: Flight<V> = {
       keys,
-      shared: share,
       stale: undefined,
       looked: this.#fetch(keys).then(
         (reply) => {
-          this.#land(flight)
+          state.endRead(flight, keys)
           return this.#settle(flight, reply, startedAt)
         },
         (error: unknown) => {
-          this.#land(flight)
+          state.endRead(flight, keys)
           throw error
         },
       ),
     }
-    if (share) for (const key of keys) this.#inFlight.set(key, flight)
+    state.startRead(flight, keys, share)
     return flight.looked
-  }
-
-  /** The read is over: later readers of its keys start reads of their own. */
-  #land(flight: Flight<V>): void {
-    if (!flight.shared) return
-    // A key leaves the map only here or in invalidate() (which marks it stale), so an entry not
-    // marked stale still belongs to this flight, and one that is may belong to a newer read.
-    const { keys, stale } = flight
-    for (let index = 0; index < keys.length; index++) {
-      const key = keys[index] as string
-      if (stale === undefined || !stale.has(key)) this.#inFlight.delete(key)
-    }
-    // A long-lived Map that is filled and emptied over and over keeps reallocating its tables in
-    // V8's old generation, which costs full GCs; a fresh Map once it is empty avoids that churn.
-    if (this.#inFlight.size === 0) this.#inFlight = new Map()
   }
 
   /** Raw values, and their PTTLs when the answers will fill L1. */
   #fetch(keys: string[]): Promise<{ values: (RedisValue | null)[]; ttls: number[] | undefined }> {
-    const { store, local, slidingMs } = this.#config
+    const { store, state, slidingMs } = this.#config
     if (slidingMs !== null)
       return store.readSliding(keys, slidingMs).then((values) => ({ values, ttls: undefined }))
     // PTTL rides in the same round trip only when the answer will fill L1, which must not outlive Redis.
-    return store.read(keys, local.enabled)
+    return store.read(keys, state.localEnabled)
   }
 
-  /** Decodes each value once and keeps it in L1, unless its key changed while the read was out. */
+  /** Unframes each value once and offers it to L1, which keeps it unless its key changed meanwhile. */
   #settle(
     flight: Flight<V>,
     reply: { values: (RedisValue | null)[]; ttls: number[] | undefined },
     startedAt: number,
   ): Looked<V> {
-    const { local, codec, slidingMs } = this.#config
-    const { keys, stale } = flight
+    const { state, entries, slidingMs, store, report } = this.#config
+    const { keys } = flight
     const values = new Array<Found<V>>(keys.length)
     let freshUntil: number[] | undefined
     for (let index = 0; index < keys.length; index++) {
-      let raw = reply.values[index]
+      const raw = reply.values[index]
       if (raw === null || raw === undefined) {
         values[index] = MISSING
         continue
       }
       const key = keys[index] as string
-      let value: V
-      let fresh = Number.POSITIVE_INFINITY
-      let expiresAt = Number.POSITIVE_INFINITY
-      try {
-        if (hasHeader(raw)) {
-          const stored = readHeader(raw)
-          fresh = stored.freshUntil
-          expiresAt = stored.expiresAt
-          raw = stored.payload
-        }
-        // With compression the store reads bytes; a codec that reads strings gets one.
-        value = codec.decode(asReply(raw, codec.reply))
-      } catch (error) {
-        this.#config.report(new DecodeError(this.#config.store.redisKey(key), 'the value', { cause: error }))
+      const entry = entries.unframe(key, raw)
+      if (entry instanceof Error) {
+        report(entry)
         values[index] = MISSING
         continue
       }
+      const { value, freshUntil: fresh, expiresAt } = entry
       if (expiresAt <= startedAt) {
-        // A hash field read past the expiry in its header: gone, as far as anyone can tell.
-        this.#config.store.expired(key)
+        // A hash field read past the expiry in its header: gone, as far as anyone can tell. It is
+        // removed only if it still holds what was read: a write that landed meanwhile stays.
+        store.removeExpired(key, raw)
         values[index] = MISSING
         continue
       }
@@ -235,10 +187,10 @@ export class Lookups<V> {
         freshUntil ??= new Array<number>(keys.length).fill(Number.POSITIVE_INFINITY)
         freshUntil[index] = fresh
       }
-      if (!local.enabled || stale?.has(key)) continue
+      if (!state.localEnabled) continue
       const ttl = slidingMs ?? reply.ttls?.[index] ?? -2
       const redisUntil = Math.min(ttl === -1 ? Number.POSITIVE_INFINITY : startedAt + ttl, expiresAt)
-      local.set(key, value, startedAt, redisUntil, fresh)
+      state.fill(flight, key, value, startedAt, redisUntil, fresh)
     }
     return { values, freshUntil }
   }

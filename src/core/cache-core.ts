@@ -1,0 +1,181 @@
+import type { EntryCodec } from '../entry/entry-codec.js'
+import type { FlipCacheError } from '../errors.js'
+import type { LocalEntry } from '../local/local-tier.js'
+import type { Store } from '../remote/store.js'
+import type { StatsCounter } from '../stats.js'
+import type { RedisValue } from '../types/value-codec.js'
+import type { CacheState } from './cache-state.js'
+import { type Flight, type Found, freshValue, type Looked, MISSING, Reads } from './reads.js'
+import { SlidingExpiry } from './sliding-expiry.js'
+import { Writes } from './writes.js'
+
+export interface CacheCoreConfig<V> {
+  store: Store
+  state: CacheState<V, Flight<V>>
+  entries: EntryCodec<V>
+  stats: StatsCounter
+  /** The default for a miss (`valueDefault`). */
+  valueDefault: V | undefined
+  /** The cache's `expireTime` in ms, when reads slide it (`refreshExpireTimeOnGet`). */
+  slidingMs: number | null
+  /** This instance writes or deletes `keys`: the other instances are told in the same round trip. */
+  announce: (keys: string[], deleted: boolean) => void
+  /** This instance emptied the namespace: the other instances are told; resolves once Redis has it. */
+  announceCleared: () => Promise<void>
+  report: (error: FlipCacheError) => void
+}
+
+/**
+ * The core of one cache: what its calls do once the facade has validated them and encoded their
+ * keys. L1 hits are answered here, misses read through `Reads`, writes go through `Writes`, and
+ * every L1 change goes through the one `CacheState`. Read-through is built on these same methods.
+ */
+export class CacheCore<V> {
+  readonly state: CacheState<V, Flight<V>>
+  readonly entries: EntryCodec<V>
+  readonly #config: CacheCoreConfig<V>
+  readonly #reads: Reads<V>
+  readonly #writes: Writes<V>
+  readonly #sliding: SlidingExpiry<V> | undefined
+  readonly #stats: StatsCounter
+
+  constructor(config: CacheCoreConfig<V>) {
+    const { store, state, entries, stats, slidingMs, announce, report } = config
+    this.#config = config
+    this.state = state
+    this.entries = entries
+    this.#stats = stats
+    this.#reads = new Reads({ store, state, entries, slidingMs, report })
+    this.#writes = new Writes({ store, state, entries, stats, announce, report })
+    this.#sliding =
+      slidingMs !== null && state.localEnabled
+        ? new SlidingExpiry(store, state, slidingMs, report)
+        : undefined
+  }
+
+  /** An L1 hit: counted, and (with sliding expiry) its Redis expiry pushed back. */
+  hit(key: string, entry: LocalEntry<V>, now: number): V {
+    this.#stats.localHits++
+    this.#sliding?.hit(key, entry, now)
+    return entry.value
+  }
+
+  /** The value of `key` from Redis (an L1 miss): `valueDefault` on a miss. */
+  async get(key: string): Promise<V | undefined> {
+    const looked = await this.#counted(this.lookup([key]))
+    return this.count(freshValue(looked, 0, Date.now()))
+  }
+
+  /** Values of `keys`: L1 hits locally, every miss in one round trip. */
+  async getMany(keys: string[]): Promise<(V | undefined)[]> {
+    const values = new Array<V | undefined>(keys.length)
+    if (!this.state.localEnabled) {
+      if (keys.length === 0) return values
+      const looked = await this.#counted(this.lookup(keys, keys.length === 1))
+      const readAt = Date.now()
+      for (let position = 0; position < keys.length; position++) {
+        values[position] = this.count(freshValue(looked, position, readAt))
+      }
+      return values
+    }
+    const now = Date.now()
+    // A key asked for twice is read twice: cheaper than deduplicating every call.
+    const missing: string[] = []
+    const positions: number[] = []
+    for (let position = 0; position < keys.length; position++) {
+      const key = keys[position] as string
+      const entry = this.state.local(key, now)
+      if (entry === undefined) {
+        missing.push(key)
+        positions.push(position)
+        continue
+      }
+      values[position] = this.hit(key, entry, now)
+    }
+    if (missing.length === 0) return values
+    const looked = await this.#counted(this.lookup(missing))
+    const readAt = Date.now()
+    for (let index = 0; index < positions.length; index++) {
+      values[positions[index] as number] = this.count(freshValue(looked, index, readAt))
+    }
+    return values
+  }
+
+  /** Values of `keys` from Redis, joining reads on their way (a failure is the caller's to count). */
+  lookup(keys: string[], share = true): Promise<Looked<V>> {
+    return this.#reads.lookup(keys, share)
+  }
+
+  /** Counts what a read found: a Redis hit, or a miss (then `valueDefault`). */
+  count(found: Found<V>): V | undefined {
+    if (found !== MISSING) {
+      this.#stats.remoteHits++
+      return found
+    }
+    this.#stats.misses++
+    return this.#config.valueDefault
+  }
+
+  /** Whether `key` lives: true at once for a live L1 copy, else asked of Redis. */
+  has(key: string): Promise<boolean> | boolean {
+    if (this.state.peek(key, Date.now()) !== undefined) return true
+    return this.#counted(this.#reads.exists(key))
+  }
+
+  /** Remaining life in Redis in ms; -1 for none, -2 for a missing key. */
+  pttl(key: string): Promise<number> {
+    return this.#counted(this.#reads.pttl(key))
+  }
+
+  /** Encodes a value of `key` (throws when it does not fit the value type). */
+  encode(key: string, value: V): RedisValue {
+    return this.entries.encode(key, value)
+  }
+
+  /** Writes encoded entries to Redis, then L1 (see `Writes.write`). */
+  write(
+    entries: [key: string, encoded: RedisValue][],
+    ttlMs: number | null,
+    freshUntil?: number,
+  ): Promise<void> {
+    return this.#writes.write(entries, ttlMs, freshUntil)
+  }
+
+  /** Keeps a loaded value in L1 alone (Redis failed to take it). */
+  keepLocally(key: string, encoded: RedisValue, ttlMs: number | null, freshUntil: number): void {
+    this.#writes.keepLocally(key, encoded, ttlMs, freshUntil)
+  }
+
+  /** Removes `keys` from Redis and L1; resolves to how many Redis had. */
+  remove(keys: string[]): Promise<number> {
+    return this.#writes.remove(keys)
+  }
+
+  /** Removes the namespace from Redis and empties L1; the other instances are told once the keys are gone. */
+  async clear(): Promise<void> {
+    this.state.invalidate('all')
+    try {
+      await this.#counted(this.#config.store.removeAll())
+    } finally {
+      // Reads that ran during the scan may have filled L1 with keys the scan then removed; other
+      // instances hear one message once the keys are gone, so they cannot refill from them either.
+      this.state.invalidate('all')
+      await this.#config.announceCleared()
+    }
+  }
+
+  /** Sends the sliding-expiry touches still waiting; never rejects. */
+  async flush(): Promise<void> {
+    await this.#sliding?.flush()
+  }
+
+  /** Awaits a Redis operation, counting its failure once. */
+  async #counted<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await operation
+    } catch (error) {
+      this.#stats.errors++
+      throw error
+    }
+  }
+}

@@ -1,0 +1,186 @@
+import type { LocalEntry, LocalTier } from '../local/local-tier.js'
+
+/** Which keys an invalidation concerns: these keys, every key a test accepts (a hash bucket's), or all. */
+export type KeySelection = readonly string[] | ((key: string) => boolean) | 'all'
+
+/**
+ * A read or a write of some keys on its way to Redis. `stale` collects its keys that were written,
+ * deleted or invalidated before it landed: what it carries for them must not fill L1.
+ */
+export interface Ticket {
+  stale: Set<string> | undefined
+}
+
+/**
+ * The one owner of a cache's state: the L1 entries, the reads on their way (which later readers of
+ * the same keys join), and the writes on their way. Nothing else writes L1. Every change of a key
+ * (a write of this instance, another instance's message, Redis's tracking, a lost connection)
+ * goes through `invalidate`, which drops the L1 copy and marks every read and write in flight for
+ * the key, so that none of them can fill L1 with what it saw before the change.
+ *
+ * `R` is what the read path registers for a read (its ticket and the promise later readers join).
+ */
+export class CacheState<V, R extends Ticket = Ticket> {
+  readonly #local: LocalTier<V>
+  /** Reads that later readers of the same keys may join, by key. */
+  #reads = new Map<string, R>()
+  /** The latest write on its way, by key. */
+  #writes = new Map<string, Ticket>()
+
+  constructor(local: LocalTier<V>) {
+    this.#local = local
+  }
+
+  /** Whether L1 is on (`localMax > 0`). */
+  get localEnabled(): boolean {
+    return this.#local.enabled
+  }
+
+  get localSize(): number {
+    return this.#local.size
+  }
+
+  /** The L1 entry for `key` if it is a hit at `now`; marks it recently used. */
+  local(key: string, now: number): LocalEntry<V> | undefined {
+    return this.#local.get(key, now)
+  }
+
+  /** Like `local`, without changing the LRU order. */
+  peek(key: string, now: number): LocalEntry<V> | undefined {
+    return this.#local.peek(key, now)
+  }
+
+  /** The L1 entry for `key`, hit or stale, while its Redis key lives (read-through's fallback). */
+  peekStale(key: string, now: number): LocalEntry<V> | undefined {
+    return this.#local.peekStale(key, now)
+  }
+
+  /** Whether any joinable read is on its way (a cheap check before looking keys up). */
+  get reading(): boolean {
+    return this.#reads.size > 0
+  }
+
+  /** The read of `key` on its way that a new reader may join, if any. */
+  readOf(key: string): R | undefined {
+    return this.#reads.get(key)
+  }
+
+  /** A read of `keys` leaves; with `joinable`, later readers of those keys join it. */
+  startRead(read: R, keys: readonly string[], joinable: boolean): void {
+    if (joinable) for (const key of keys) this.#reads.set(key, read)
+  }
+
+  /** The read landed: later readers of its keys start reads of their own. */
+  endRead(read: R, keys: readonly string[]): void {
+    // A key leaves the map only here or in invalidate() (which marks it stale), so a key not marked
+    // stale still belongs to this read, and one that is may belong to a newer read.
+    const { stale } = read
+    for (const key of keys) {
+      if ((stale === undefined || !stale.has(key)) && this.#reads.get(key) === read) this.#reads.delete(key)
+    }
+    // A long-lived Map that is filled and emptied over and over keeps reallocating its tables in
+    // V8's old generation, which costs full GCs; a fresh Map once it is empty avoids that churn.
+    if (this.#reads.size === 0) this.#reads = new Map()
+  }
+
+  /**
+   * A write of `keys` leaves: reads and writes of them already on their way may not fill L1 after
+   * it (their answers predate it), and this one may not if the keys change again before it lands.
+   */
+  startWrite(keys: readonly string[]): Ticket {
+    this.invalidateInFlight(keys)
+    const ticket: Ticket = { stale: undefined }
+    for (const key of keys) this.#writes.set(key, ticket)
+    return ticket
+  }
+
+  endWrite(ticket: Ticket, keys: readonly string[]): void {
+    for (const key of keys) if (this.#writes.get(key) === ticket) this.#writes.delete(key)
+  }
+
+  /**
+   * Keeps what a read or write of `key` carried, unless `ticket` saw the key change before it landed,
+   * or Redis has expired it already (`redisUntil <= now`). Without a ticket (a value kept while Redis
+   * fails) it is kept as is.
+   */
+  fill(
+    ticket: Ticket | undefined,
+    key: string,
+    value: V,
+    now: number,
+    redisUntil: number,
+    freshUntil = Number.POSITIVE_INFINITY,
+  ): void {
+    if (ticket?.stale?.has(key)) return
+    this.#local.set(key, value, now, redisUntil, freshUntil)
+  }
+
+  /** The Redis expiry of `entry` was pushed back to `redisUntil` (a sliding-expiry touch at `now`). */
+  touched(entry: LocalEntry<V>, now: number, redisUntil: number): void {
+    this.#local.touched(entry, now, redisUntil)
+  }
+
+  /** L1 can no longer trust its copies of `keys` (a write whose outcome is unknown, a touch that found them gone). */
+  drop(keys: Iterable<string>): void {
+    for (const key of keys) this.#local.delete(key)
+  }
+
+  /**
+   * `selection` changed, as far as this instance can tell: its L1 copies go, and reads and writes on
+   * their way may not fill L1 with them. Resolves to the keys L1 held for a test selection (for the
+   * 'invalidate' event), else to the selection itself.
+   */
+  invalidate(selection: KeySelection): readonly string[] | 'all' {
+    if (selection === 'all') {
+      this.#markAll(this.#reads)
+      this.#reads = new Map()
+      this.#markAll(this.#writes)
+      this.#writes = new Map()
+      this.#local.clear()
+      return 'all'
+    }
+    if (typeof selection === 'function') {
+      const inFlight = [...this.#reads.keys(), ...this.#writes.keys()].filter(selection)
+      this.invalidateInFlight(inFlight)
+      const held = this.#local.keys().filter(selection)
+      for (const key of held) this.#local.delete(key)
+      return held
+    }
+    this.invalidateInFlight(selection)
+    for (const key of selection) this.#local.delete(key)
+    return selection
+  }
+
+  /** Marks the reads and writes of `keys` on their way, leaving L1 as it is (a write of this instance leaves). */
+  invalidateInFlight(keys: readonly string[]): void {
+    for (const key of keys) {
+      const read = this.#reads.get(key)
+      if (read !== undefined) {
+        mark(read, key)
+        this.#reads.delete(key)
+      }
+      const write = this.#writes.get(key)
+      if (write !== undefined) {
+        mark(write, key)
+        this.#writes.delete(key)
+      }
+    }
+  }
+
+  /**
+   * Stops (or resumes) keeping new copies: while the cache cannot hear the other instances yet, a
+   * copy could miss the news of a write and go stale unnoticed.
+   */
+  pauseFills(paused: boolean): void {
+    this.#local.pauseFills(paused)
+  }
+
+  #markAll(tickets: Map<string, Ticket>): void {
+    for (const [key, ticket] of tickets) mark(ticket, key)
+  }
+}
+
+function mark(ticket: Ticket, key: string): void {
+  ticket.stale ??= new Set()
+  ticket.stale.add(key)
+}

@@ -1,0 +1,107 @@
+import type { EntryCodec } from '../entry/entry-codec.js'
+import { DecodeError, type FlipCacheError } from '../errors.js'
+import type { Store } from '../remote/store.js'
+import type { StatsCounter } from '../stats.js'
+import type { RedisValue } from '../types/value-codec.js'
+import type { CacheState } from './cache-state.js'
+
+export interface WritesConfig<V> {
+  store: Store
+  state: CacheState<V>
+  entries: EntryCodec<V>
+  stats: StatsCounter
+  /**
+   * This instance writes or deletes `keys`, whose commands are queued already: the other instances
+   * hear of it in the same round trip, after them.
+   */
+  announce: (keys: string[], deleted: boolean) => void
+  report: (error: FlipCacheError) => void
+}
+
+/**
+ * The write path: Redis first, then L1; reads on their way for the keys may not fill L1 with what
+ * they saw before; the other instances hear of the keys in the same round trip.
+ */
+export class Writes<V> {
+  readonly #config: WritesConfig<V>
+
+  constructor(config: WritesConfig<V>) {
+    this.#config = config
+  }
+
+  /**
+   * Writes encoded values (framed with a header when they need one), then keeps what a read would
+   * return in L1. `freshUntil` is the logical expiry of getOrSet values written with grace or
+   * refresh-ahead; plain writes have none and stay raw.
+   */
+  async write(
+    entries: [key: string, encoded: RedisValue][],
+    ttlMs: number | null,
+    freshUntil = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
+    const { store, state, entries: codec, stats, announce, report } = this.#config
+    const keys = entries.map(([key]) => key)
+    const ticket = state.startWrite(keys)
+    const startedAt = Date.now()
+    // Hash fields have no TTL of their own: their expiry travels in their header.
+    const expiresAt = store.expiryInValue && ttlMs !== null ? startedAt + ttlMs : Number.POSITIVE_INFINITY
+    const stored = entries.map(([key, encoded]): [string, RedisValue] => [
+      key,
+      codec.frame(encoded, { freshUntil, expiresAt }),
+    ])
+    // The store queues its commands at once; the news of them is queued after, so it leaves after them.
+    const landing = store.write(stored, ttlMs)
+    announce(keys, false)
+    try {
+      await landing
+    } catch (error) {
+      // Whether Redis applied the write is unknown, so no copy of the key may be trusted.
+      state.drop(keys)
+      stats.errors++
+      throw error
+    } finally {
+      state.endWrite(ticket, keys)
+    }
+    stats.sets += entries.length
+    if (!state.localEnabled) return
+    const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : startedAt + ttlMs
+    for (const [key, encoded] of entries) {
+      // L1 keeps what a read from Redis would return, not the caller's object (which the caller may change).
+      let copy: V
+      try {
+        copy = codec.copyOf(encoded)
+      } catch (error) {
+        state.drop([key])
+        report(new DecodeError(store.redisKey(key), 'the value just written', { cause: error }))
+        continue
+      }
+      state.fill(ticket, key, copy, startedAt, redisUntil, freshUntil)
+    }
+  }
+
+  /** Removes `keys` from L1 and Redis (one UNLINK); resolves to how many Redis had. */
+  async remove(keys: string[]): Promise<number> {
+    const { store, state, stats, announce } = this.#config
+    state.invalidate(keys)
+    const removing = store.remove(keys)
+    announce(keys, true)
+    try {
+      const removed = await removing
+      stats.deletes += removed
+      return removed
+    } catch (error) {
+      stats.errors++
+      throw error
+    }
+  }
+
+  /**
+   * Keeps a loaded value in L1 alone, Redis having failed to take it (read-through's fail-safe):
+   * until its TTL, as if Redis had it.
+   */
+  keepLocally(key: string, encoded: RedisValue, ttlMs: number | null, freshUntil: number): void {
+    const now = Date.now()
+    const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : now + ttlMs
+    this.#config.state.fill(undefined, key, this.#config.entries.copyOf(encoded), now, redisUntil, freshUntil)
+  }
+}

@@ -1,0 +1,77 @@
+import { DecodeError, EncodeError } from '../errors.js'
+import { asReply, type RedisValue, type ValueCodec } from '../types/value-codec.js'
+import { type Compression, hasHeader, readHeader, withHeader } from './entry-header.js'
+
+/** A stored entry, read back: its value, when it turns stale, and when it is gone. */
+export interface Entry<V> {
+  value: V
+  /** Epoch ms after which the value is stale (getOrSet's logical expiry; `Infinity`: never). */
+  freshUntil: number
+  /** Epoch ms after which the entry is gone (hash-bucket fields; `Infinity`: never). */
+  expiresAt: number
+}
+
+/** When a framed entry turns stale and when it is gone; `Infinity` for never. */
+export interface EntryTimes {
+  freshUntil: number
+  expiresAt: number
+}
+
+const never = Number.POSITIVE_INFINITY
+
+/**
+ * The one place where an entry is framed for Redis and unframed from it: the value codec, the
+ * optional header (fresh-until and expires-at times) and compression. Every read path (get,
+ * getMany, has, ttl, keys, entries, read-through) unframes through `unframe`, so stored data gets
+ * one verdict: it is an entry, or it is a `DecodeError` (a miss, reported), whatever asked.
+ */
+export class EntryCodec<V> {
+  readonly #values: ValueCodec<V>
+  readonly #compression: Compression | undefined
+  readonly #where: (key: string) => string
+
+  /** `where(key)` names an encoded key's place in Redis, for error messages. */
+  constructor(values: ValueCodec<V>, compression: Compression | undefined, where: (key: string) => string) {
+    this.#values = values
+    this.#compression = compression
+    this.#where = where
+  }
+
+  /** Encodes a value of `key`: a misfit is a `TypeError` (thrown as is), a custom encoder's failure an `E_ENCODE`. */
+  encode(key: string, value: V): RedisValue {
+    try {
+      return this.#values.encode(value)
+    } catch (error) {
+      if (error instanceof TypeError) throw error
+      throw new EncodeError(this.#where(key), { cause: error })
+    }
+  }
+
+  /** What to store for an encoded value: raw unless it has times, is compressed, or starts with NUL. */
+  frame(encoded: RedisValue, times?: Partial<EntryTimes>): RedisValue {
+    return withHeader(encoded, times?.freshUntil ?? never, this.#compression, times?.expiresAt ?? never)
+  }
+
+  /** The value a read of `encoded` returns: what L1 keeps of a write (never the caller's own object). */
+  copyOf(encoded: RedisValue): V {
+    return this.#values.decode(asReply(encoded, this.#values.reply))
+  }
+
+  /** Stored data as an entry, or the `DecodeError` that says why it is none (never throws). */
+  unframe(key: string, raw: RedisValue): Entry<V> | DecodeError {
+    try {
+      if (!hasHeader(raw)) {
+        return {
+          value: this.#values.decode(asReply(raw, this.#values.reply)),
+          freshUntil: never,
+          expiresAt: never,
+        }
+      }
+      const { payload, freshUntil, expiresAt } = readHeader(raw)
+      // With compression the store reads bytes; a codec that reads strings gets one.
+      return { value: this.#values.decode(asReply(payload, this.#values.reply)), freshUntil, expiresAt }
+    } catch (error) {
+      return new DecodeError(this.#where(key), 'the value', { cause: error })
+    }
+  }
+}

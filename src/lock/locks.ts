@@ -1,0 +1,43 @@
+import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import type { KeyWatch, LockNotices } from './lock-notices.js'
+import { type LockLoss, RedisLock } from './redis-lock.js'
+
+/**
+ * The lock service read-through uses: Redis locks on `${lockPrefix}${keyPrefix}${key}` (in the slot
+ * of the entry they guard), and their holders' notices.
+ */
+export class Locks {
+  readonly #batcher: PipelineBatcher
+  readonly #prefix: string
+  readonly #notices: LockNotices
+
+  constructor(batcher: PipelineBatcher, prefix: string, notices: LockNotices) {
+    this.#batcher = batcher
+    this.#prefix = prefix
+    this.#notices = notices
+  }
+
+  /** The Redis key of the lock of encoded key `key`. */
+  keyOf(key: string): string {
+    return this.#prefix + key
+  }
+
+  /** A lock on `key`, not yet taken; `onLost` hears (at most once) that it vanished under its holder. */
+  lock(key: string, ttlMs: number, onLost: (loss: LockLoss) => void): RedisLock {
+    return new RedisLock(this.#batcher, this.keyOf(key), ttlMs, onLost)
+  }
+
+  /** Starts waiting for the holder's notices about `key`. */
+  watch(key: string): Promise<KeyWatch> {
+    return this.#notices.watch(key)
+  }
+
+  /** The holder stored `key` (`loaded`) or gave up on it: waiters hear it. Never rejects. */
+  done(key: string, outcome: 'loaded' | 'released'): Promise<void> {
+    return outcome === 'loaded' ? this.#notices.loaded(key) : this.#notices.released(key)
+  }
+
+  close(): Promise<void> {
+    return this.#notices.close()
+  }
+}
