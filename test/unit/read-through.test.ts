@@ -1,0 +1,231 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { CacheCore } from '../../src/core/cache-core.js'
+import { CacheState } from '../../src/core/cache-state.js'
+import type { Flight } from '../../src/core/reads.js'
+import { EntryCodec } from '../../src/entry/entry-codec.js'
+import { withHeader } from '../../src/entry/entry-header.js'
+import { type FlipCacheError, LoaderTimeoutError, RedisUnavailableError } from '../../src/errors.js'
+import type { ResolvedLoad } from '../../src/loading/load-options.js'
+import { ReadThrough } from '../../src/loading/read-through.js'
+import { LocalTier } from '../../src/local/local-tier.js'
+import type { KeyWatch } from '../../src/lock/lock-notices.js'
+import type { Locks } from '../../src/lock/locks.js'
+import type { RedisLock } from '../../src/lock/redis-lock.js'
+import type { ReadReply } from '../../src/remote/pipeline-batcher.js'
+import { StatsCounter } from '../../src/stats.js'
+import { stringCodec } from '../../src/types/scalar-codecs.js'
+import { ManualStore } from '../support/manual-store.js'
+
+/** Lets every promise callback that can run, run (fake timers leave setImmediate alone here). */
+const settled = async (): Promise<void> => {
+  for (let round = 0; round < 5; round++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+const noLock: ResolvedLoad = {
+  expireMs: 60_000,
+  graceMs: 0,
+  refreshAhead: undefined,
+  softTimeoutMs: 0,
+  hardTimeoutMs: undefined,
+  lock: undefined,
+}
+
+/** Locks whose outcome the test decides: `acquire` answers from `grants`, notices come from `notify`. */
+class FakeLocks {
+  readonly grants: boolean[] = []
+  readonly finished: [key: string, outcome: string][] = []
+  readonly #wakes: (() => void)[] = []
+
+  keyOf(key: string): string {
+    return `lock:${key}`
+  }
+
+  lock(): RedisLock {
+    const lock = {
+      acquire: async () => this.grants.shift() ?? true,
+      release: async () => {},
+    }
+    return lock as unknown as RedisLock
+  }
+
+  async watch(): Promise<KeyWatch> {
+    return {
+      next: () => new Promise<void>((resolve) => this.#wakes.push(resolve)),
+      stop: () => {},
+    }
+  }
+
+  /** The holder's notice reaches every waiter. */
+  notify(): void {
+    for (const wake of this.#wakes.splice(0)) wake()
+  }
+
+  async done(key: string, outcome: string): Promise<void> {
+    this.finished.push([key, outcome])
+  }
+}
+
+function readThroughOn() {
+  const store = new ManualStore()
+  const state = new CacheState<string, Flight<string>>(new LocalTier(100, 60_000))
+  const entries = new EntryCodec(stringCodec, undefined, (key) => store.redisKey(key))
+  const reported: FlipCacheError[] = []
+  const report = (error: FlipCacheError): void => {
+    reported.push(error)
+  }
+  const core = new CacheCore<string>({
+    store,
+    state,
+    entries,
+    stats: new StatsCounter(),
+    valueDefault: undefined,
+    slidingMs: null,
+    announce: () => {},
+    announceCleared: async () => {},
+    report,
+  })
+  const locks = new FakeLocks()
+  const readThrough = new ReadThrough<string, string>(core, locks as unknown as Locks, {
+    where: (key) => store.redisKey(key),
+    report,
+    lockRelease: undefined,
+  })
+  const peek = (key: string): string | undefined => state.peek(key, Date.now())?.value
+  return { store, readThrough, reported, locks, peek }
+}
+
+const miss: ReadReply = { values: [null], ttls: [-2] }
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('ReadThrough.getOrSet()', () => {
+  it('calls the loader once for concurrent misses of one key, and stores its value', async () => {
+    const { store, readThrough, peek } = readThroughOn()
+    const loader = vi.fn(async () => 'loaded')
+    const calls = [1, 2, 3].map(() => readThrough.getOrSet('k', 'k', loader, noLock))
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    expect(loader).toHaveBeenCalledOnce()
+    const write = store.next<void>('write')
+    expect(write.args[0]).toEqual([['k', 'loaded']])
+    write.release(undefined)
+    expect(await Promise.all(calls)).toEqual(['loaded', 'loaded', 'loaded'])
+    expect(peek('k')).toBe('loaded')
+  })
+
+  it('answers from Redis without calling the loader when the value is fresh there', async () => {
+    const { store, readThrough } = readThroughOn()
+    const loader = vi.fn(async () => 'loaded')
+    const call = readThrough.getOrSet('k', 'k', loader, noLock)
+    store.next<ReadReply>('read').release({ values: ['cached'], ttls: [-1] })
+    expect(await call).toBe('cached')
+    expect(loader).not.toHaveBeenCalled()
+  })
+
+  it('serves a stale value within grace at once and refreshes it in the background (softTimeout 0)', async () => {
+    const { store, readThrough } = readThroughOn()
+    const stale = withHeader('old', Date.now() - 1000) as string
+    let finish: (value: string) => void = () => {}
+    const loader = vi.fn(() => new Promise<string>((resolve) => (finish = resolve)))
+    const call = readThrough.getOrSet('k', 'k', loader, { ...noLock, graceMs: 60_000 })
+    store.next<ReadReply>('read').release({ values: [stale], ttls: [-1] })
+    expect(await call).toBe('old')
+    expect(loader).toHaveBeenCalledWith(expect.objectContaining({ key: 'k', stale: 'old' }))
+    finish('new')
+    await settled()
+    const write = store.next<void>('write')
+    expect(write.args[0]).toEqual([['k', expect.stringMatching(/new$/)]])
+    write.release(undefined)
+  })
+
+  it('falls back to the stale value when the loader fails, and reports the failure', async () => {
+    const { store, readThrough, reported } = readThroughOn()
+    const stale = withHeader('old', Date.now() - 1000) as string
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      async () => {
+        throw new Error('source down')
+      },
+      { ...noLock, graceMs: 60_000, softTimeoutMs: 5_000 },
+    )
+    store.next<ReadReply>('read').release({ values: [stale], ttls: [-1] })
+    expect(await call).toBe('old')
+    expect(reported.map((error) => error.code)).toEqual(['E_LOADER'])
+  })
+
+  it('fails with E_LOADER_TIMEOUT past hardTimeout, and never stores the late value', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const { store, readThrough } = readThroughOn()
+    let finish: (value: string) => void = () => {}
+    let signal: AbortSignal | undefined
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      (context) => {
+        signal = context.signal
+        return new Promise<string>((resolve) => (finish = resolve))
+      },
+      { ...noLock, hardTimeoutMs: 2_000 },
+    )
+    const outcome = call.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(await outcome).toBeInstanceOf(LoaderTimeoutError)
+    expect(signal?.aborted).toBe(true)
+    finish('late')
+    await settled()
+    expect(store.waiting('write')).toBe(0)
+  })
+
+  it('with Redis failing, returns the loaded value at once and keeps it in L1 while the store goes on', async () => {
+    const { store, readThrough, reported, peek } = readThroughOn()
+    const call = readThrough.getOrSet('k', 'k', async () => 'loaded', noLock)
+    store.next<ReadReply>('read').fail(new RedisUnavailableError('Redis is unreachable'))
+    expect(await call).toBe('loaded')
+    expect(peek('k')).toBe('loaded')
+    expect(reported.map((error) => error.code)).toEqual(['E_REDIS'])
+    store.next('write').fail(new RedisUnavailableError('still down'))
+    await settled()
+    expect(peek('k')).toBe('loaded')
+  })
+
+  it("waits for another process's lock and takes the holder's value on its notice, without loading", async () => {
+    const { store, readThrough, locks } = readThroughOn()
+    locks.grants.push(false)
+    const loader = vi.fn(async () => 'mine')
+    const call = readThrough.getOrSet('k', 'k', loader, {
+      ...noLock,
+      lock: { ttlMs: 10_000, waitMs: 10_000 },
+    })
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    locks.notify()
+    await settled()
+    store.next<ReadReply>('read').release({ values: ['theirs'], ttls: [-1] })
+    expect(await call).toBe('theirs')
+    expect(loader).not.toHaveBeenCalled()
+  })
+
+  it('holding the lock, reads Redis again before loading and tells the waiters when done', async () => {
+    const { store, readThrough, locks } = readThroughOn()
+    const call = readThrough.getOrSet('k', 'k', async () => 'loaded', {
+      ...noLock,
+      lock: { ttlMs: 10_000, waitMs: 10_000 },
+    })
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    store.next('write').release(undefined)
+    expect(await call).toBe('loaded')
+    await settled()
+    expect(locks.finished).toEqual([['k', 'loaded']])
+  })
+})
