@@ -88,8 +88,9 @@ export class SyncBus {
     const { batcher, origin, name, pubsubDict } = this.#config
     const command = this.#publishCommand
     const channel = this.#channel
+    // Keyed by origin too: instances that share a client (and so a batcher) send messages of their own.
     const sending = batcher.coalesce(
-      channel,
+      `${channel}\n${origin}`,
       command,
       (written) => [channel, JSON.stringify({ o: origin, e: 'w', k: written } satisfies SyncMessage)],
       keys,
