@@ -109,7 +109,11 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         breakerMaker(this.#options.breaker, (change) => emitApart(this, 'redis', change)),
       )
       const keyPrefix = keyPrefixOf(name, this.#options.hashTag)
-      const store = openStore(batcher, name, keyPrefix, this.#options)
+      const store = openStore(batcher, name, keyPrefix, {
+        // Compressed values are bytes: with compression on, replies are read as bytes for every codec.
+        reply: compression === undefined ? valueCodec.reply : 'buffer',
+        buckets: this.#options.buckets,
+      })
       const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs))
       const entries = new EntryCodec(valueCodec, compression, (key) => store.redisKey(key))
       const report = (error: FlipCacheError): void => this.#reporter.report(error)

@@ -1,19 +1,25 @@
-import type { ResolvedOptions } from '../options.js'
-import { HashStore } from './hash-store.js'
+import { type BucketExpire, type HashLayout, HashStore } from './hash-store.js'
 import type { PipelineBatcher } from './pipeline-batcher.js'
+import type { ReplyMode } from './steps.js'
 import type { Store } from './store.js'
 import { StringStore } from './string-store.js'
 
+/** What the layout needs to know of the cache's options (resolved by options.ts, which imports this folder). */
+export interface StoreSettings {
+  /** How replies are read: as the value codec wants them, or as bytes when values may be compressed. */
+  reply: ReplyMode
+  /** Hash buckets (`storage: { kind: 'hash', ... }`), or `undefined` for one string per entry. */
+  buckets: { layout: HashLayout; expire: BucketExpire } | undefined
+}
+
 /** The Redis layout the `storage` option asks for: one string per entry, or hash buckets. */
-export function openStore<K, V>(
+export function openStore(
   batcher: PipelineBatcher,
   name: string,
   keyPrefix: string,
-  options: ResolvedOptions<K, V>,
+  settings: StoreSettings,
 ): Store {
-  // Compressed values are bytes: with compression on, replies are read as bytes for every codec.
-  const reply = options.compression === undefined ? options.valueCodec.reply : 'buffer'
-  const { buckets } = options
+  const { reply, buckets } = settings
   if (buckets === undefined) return new StringStore(batcher, keyPrefix, reply)
   return new HashStore(batcher, keyPrefix, reply, buckets.layout, buckets.expire, (message) =>
     process.emitWarning(`FlipCache \`${name}\`: ${message}`, {
