@@ -1,0 +1,207 @@
+import { describe, expect, it, vi } from 'vitest'
+import {
+  type BreakerChange,
+  type BreakerSettings,
+  breakerMaker,
+  CircuitBreaker,
+} from '../../src/remote/circuit-breaker.js'
+
+const settings: BreakerSettings = { failures: 3, cooldownMs: 1000 }
+
+/** A breaker and the changes it reported. */
+function breaker(given: BreakerSettings = settings): { breaker: CircuitBreaker; changes: BreakerChange[] } {
+  const changes: BreakerChange[] = []
+  return { breaker: new CircuitBreaker(given, (change) => changes.push(change)), changes }
+}
+
+/** Fails `times` round trips at `now`. */
+function failTimes(target: CircuitBreaker, times: number, now: number, error = new Error('boom')): void {
+  for (let i = 0; i < times; i++) target.failed(error, now)
+}
+
+/** Opens `target` at `now` (with `settings.failures` failures). */
+function open(target: CircuitBreaker, now: number): void {
+  failTimes(target, settings.failures, now)
+}
+
+describe('CircuitBreaker', () => {
+  it('failed() opens the breaker after `failures` consecutive failures, not before', () => {
+    const { breaker: subject, changes } = breaker()
+    failTimes(subject, settings.failures - 1, 0)
+    expect(subject.down).toBe(false)
+    expect(subject.allows(0)).toBe(true)
+    expect(changes).toEqual([])
+
+    const error = new Error('third')
+    subject.failed(error, 0)
+    expect(subject.down).toBe(true)
+    expect(changes).toEqual([{ status: 'down', error }])
+  })
+
+  it('succeeded() resets the count of consecutive failures', () => {
+    const { breaker: subject, changes } = breaker()
+    failTimes(subject, settings.failures - 1, 0)
+    subject.succeeded()
+    failTimes(subject, settings.failures - 1, 0)
+    expect(subject.down).toBe(false)
+    expect(changes).toEqual([])
+  })
+
+  it('allows() fails fast while open and lets a probe go once the cooldown has passed', () => {
+    const { breaker: subject } = breaker()
+    open(subject, 5000)
+    expect(subject.allows(5000)).toBe(false)
+    expect(subject.allows(5999)).toBe(false)
+    expect(subject.allows(6000)).toBe(true)
+    expect(subject.allows(7000)).toBe(true)
+  })
+
+  it('allows() is true at any time while the breaker is closed', () => {
+    const { breaker: subject } = breaker()
+    expect(subject.allows(0)).toBe(true)
+    expect(subject.allows(Number.MAX_SAFE_INTEGER)).toBe(true)
+  })
+
+  it('probeIn() counts down to the probe and is 0 once it is due', () => {
+    const { breaker: subject } = breaker()
+    expect(subject.probeIn(5000)).toBe(0)
+    open(subject, 5000)
+    expect(subject.probeIn(5000)).toBe(1000)
+    expect(subject.probeIn(5600)).toBe(400)
+    expect(subject.probeIn(6000)).toBe(0)
+    expect(subject.probeIn(9000)).toBe(0)
+  })
+
+  it('failed() on a probe doubles the cooldown, up to 30 times the setting', () => {
+    const { breaker: subject } = breaker()
+    let now = 0
+    open(subject, now)
+    const cooldowns: number[] = []
+    for (let probe = 0; probe < 7; probe++) {
+      now += subject.probeIn(now)
+      expect(subject.allows(now)).toBe(true)
+      subject.failed(new Error('probe failed'), now)
+      expect(subject.allows(now)).toBe(false)
+      cooldowns.push(subject.probeIn(now))
+    }
+    expect(cooldowns).toEqual([2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000])
+  })
+
+  it('failed() reports "down" once, however many failures follow while it is open', () => {
+    const { breaker: subject, changes } = breaker()
+    open(subject, 0)
+    failTimes(subject, 10, 100_000)
+    expect(changes.map((change) => change.status)).toEqual(['down'])
+  })
+
+  it('succeeded() closes an open breaker and reports "up" once', () => {
+    const { breaker: subject, changes } = breaker()
+    open(subject, 0)
+    subject.succeeded()
+    subject.succeeded()
+    expect(subject.down).toBe(false)
+    expect(subject.allows(0)).toBe(true)
+    expect(changes.map((change) => change.status)).toEqual(['down', 'up'])
+  })
+
+  it('succeeded() on a closed breaker reports nothing', () => {
+    const { breaker: subject, changes } = breaker()
+    subject.succeeded()
+    expect(changes).toEqual([])
+  })
+
+  it('succeeded() restores the configured cooldown after doubled ones', () => {
+    const { breaker: subject } = breaker()
+    open(subject, 0)
+    subject.failed(new Error('probe failed'), 1000)
+    expect(subject.probeIn(1000)).toBe(2000)
+    subject.succeeded()
+    open(subject, 10_000)
+    expect(subject.probeIn(10_000)).toBe(1000)
+  })
+
+  it('succeeded() lets the breaker open again only after `failures` new failures', () => {
+    const { breaker: subject, changes } = breaker()
+    open(subject, 0)
+    subject.succeeded()
+    failTimes(subject, settings.failures - 1, 0)
+    expect(subject.down).toBe(false)
+    subject.failed(new Error('again'), 0)
+    expect(subject.down).toBe(true)
+    expect(changes.map((change) => change.status)).toEqual(['down', 'up', 'down'])
+  })
+
+  it('reconnected() lets the next round trip probe at once', () => {
+    const { breaker: subject } = breaker()
+    open(subject, 0)
+    expect(subject.allows(10)).toBe(false)
+    subject.reconnected()
+    expect(subject.allows(10)).toBe(true)
+    expect(subject.probeIn(10)).toBe(0)
+    expect(subject.down).toBe(true)
+  })
+
+  it('reconnected() followed by a failed probe waits the doubled cooldown', () => {
+    const { breaker: subject } = breaker()
+    open(subject, 0)
+    subject.reconnected()
+    subject.failed(new Error('probe failed'), 10)
+    expect(subject.allows(10)).toBe(false)
+    expect(subject.probeIn(10)).toBe(2000)
+  })
+
+  it('reconnected() on a closed breaker changes nothing', () => {
+    const { breaker: subject, changes } = breaker()
+    subject.reconnected()
+    failTimes(subject, settings.failures, 0)
+    expect(subject.probeIn(0)).toBe(1000)
+    expect(changes.map((change) => change.status)).toEqual(['down'])
+  })
+
+  it('failed() with `failures: 1` opens on the first failure', () => {
+    const { breaker: subject, changes } = breaker({ failures: 1, cooldownMs: 50 })
+    subject.failed(new Error('once'), 0)
+    expect(subject.down).toBe(true)
+    expect(subject.probeIn(0)).toBe(50)
+    expect(changes).toHaveLength(1)
+  })
+})
+
+describe('breakerMaker', () => {
+  it('breakerMaker() returns undefined when the breaker is off', () => {
+    expect(breakerMaker(undefined, () => {})).toBeUndefined()
+  })
+
+  it('breakerMaker() makes breakers with the settings, reporting changes without a node for the client', () => {
+    const report = vi.fn<(change: BreakerChange & { node?: string }) => void>()
+    const make = breakerMaker({ failures: 2, cooldownMs: 100 }, report)
+    if (make === undefined) throw new Error('expected a maker')
+    const subject = make()
+    const error = new Error('boom')
+    subject.failed(error, 0)
+    expect(report).not.toHaveBeenCalled()
+    subject.failed(error, 0)
+    expect(subject.probeIn(0)).toBe(100)
+    subject.succeeded()
+    expect(report.mock.calls).toEqual([[{ status: 'down', error }], [{ status: 'up' }]])
+    expect(report.mock.calls[0]?.[0]).not.toHaveProperty('node')
+  })
+
+  it('breakerMaker() reports each change with the node of the breaker it concerns', () => {
+    const report = vi.fn<(change: BreakerChange & { node?: string }) => void>()
+    const make = breakerMaker({ failures: 1, cooldownMs: 100 }, report)
+    if (make === undefined) throw new Error('expected a maker')
+    const first = make('10.0.0.1:7000')
+    const second = make('10.0.0.2:7001')
+    const error = new Error('boom')
+    first.failed(error, 0)
+    expect(second.down).toBe(false)
+    second.failed(error, 0)
+    first.succeeded()
+    expect(report.mock.calls).toEqual([
+      [{ status: 'down', error, node: '10.0.0.1:7000' }],
+      [{ status: 'down', error, node: '10.0.0.2:7001' }],
+      [{ status: 'up', node: '10.0.0.1:7000' }],
+    ])
+  })
+})
