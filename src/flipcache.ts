@@ -20,12 +20,12 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
-import { breakerMaker } from './remote/circuit-breaker.js'
-import { type Connection, connect, disconnect, whenUnreachable } from './remote/connection.js'
-import { openStore } from './remote/open-store.js'
-import { PipelineBatcher } from './remote/pipeline-batcher.js'
-import { isCluster } from './remote/slot-router.js'
+import { breakerMaker } from './redis/circuit-breaker.js'
+import { type Connection, connect, disconnect, whenUnreachable } from './redis/connection.js'
+import { PipelineBatcher } from './redis/pipeline-batcher.js'
+import { isCluster } from './redis/slot-router.js'
 import { type CacheStats, StatsCounter } from './stats.js'
+import { openStore } from './store/open-store.js'
 import { Coherence } from './sync/coherence.js'
 import { subscriberHub } from './sync/subscriber-hub.js'
 import type { InvalidationOrigin } from './sync/sync-bus.js'

@@ -1,4 +1,4 @@
-import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import type { PipelineBatcher } from '../redis/pipeline-batcher.js'
 import type { SubscriberHub } from '../sync/subscriber-hub.js'
 
 /** Waits for the notices about one key. */

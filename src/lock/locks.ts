@@ -1,4 +1,4 @@
-import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import type { PipelineBatcher } from '../redis/pipeline-batcher.js'
 import type { KeyWatch, LockNotices } from './lock-notices.js'
 import { type LockLoss, RedisLock } from './redis-lock.js'
 

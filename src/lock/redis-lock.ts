@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import type { PipelineBatcher } from '../redis/pipeline-batcher.js'
 
 // Both scripts act only while the lock still holds this holder's token, so a holder whose lock
 // expired (and was taken by another) can neither extend nor delete the other's lock.

@@ -1,4 +1,4 @@
-import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import type { PipelineBatcher } from '../redis/pipeline-batcher.js'
 import type { SubscriberHub } from './subscriber-hub.js'
 
 /** How instances keep their L1 coherent. */

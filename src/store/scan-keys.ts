@@ -1,4 +1,4 @@
-import type { PipelineBatcher } from './pipeline-batcher.js'
+import type { PipelineBatcher } from '../redis/pipeline-batcher.js'
 
 /**
  * The Redis keys matching `pattern`, one SCAN batch at a time (never KEYS): on a Redis Cluster,

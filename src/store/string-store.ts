@@ -1,6 +1,6 @@
+import type { PipelineBatcher, ReadReply, ReplyMode } from '../redis/pipeline-batcher.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
-import type { PipelineBatcher, ReadReply, ReplyMode } from './pipeline-batcher.js'
 import { PrefixedKeys } from './prefixed-keys.js'
 import { scanKeys } from './scan-keys.js'
 import type { ScanBatch, Store } from './store.js'

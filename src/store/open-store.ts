@@ -1,6 +1,6 @@
 import type { ResolvedOptions } from '../options.js'
+import type { PipelineBatcher } from '../redis/pipeline-batcher.js'
 import { HashStore } from './hash-store.js'
-import type { PipelineBatcher } from './pipeline-batcher.js'
 import type { Store } from './store.js'
 import { StringStore } from './string-store.js'
 
