@@ -1,12 +1,12 @@
 import type { ResolvedOptions } from '../options.js'
-import type { PipelineBatcher } from '../redis/pipeline-batcher.js'
+import type { TransportView } from '../redis/transport-view.js'
 import { HashStore } from './hash-store.js'
 import type { Store } from './store.js'
 import { StringStore } from './string-store.js'
 
 /** The Redis layout the `storage` option asks for: one string per entry, or hash buckets. */
 export function openStore<K, V>(
-  batcher: PipelineBatcher,
+  batcher: TransportView,
   name: string,
   keyPrefix: string,
   options: ResolvedOptions<K, V>,

@@ -1,4 +1,4 @@
-import type { ReadReply } from '../redis/pipeline-batcher.js'
+import type { ReadReply } from '../redis/transport-view.js'
 import type { RedisValue } from '../types/value-codec.js'
 
 /**

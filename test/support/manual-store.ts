@@ -1,4 +1,4 @@
-import type { ReadReply } from '../../src/redis/pipeline-batcher.js'
+import type { ReadReply } from '../../src/redis/transport-view.js'
 import type { ScanBatch, Store } from '../../src/store/store.js'
 import type { RedisValue } from '../../src/types/value-codec.js'
 
