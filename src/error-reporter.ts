@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events'
 import { type FlipCacheError, RedisUnavailableError } from './errors.js'
-import type { RedisClient } from './remote/connection.js'
+import type { RedisClient } from './redis/connection.js'
 
 /**
  * Where failures that no caller awaits go: the cache's 'error' event; with no listener, one process

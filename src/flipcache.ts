@@ -20,12 +20,11 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
-import { breakerMaker } from './remote/circuit-breaker.js'
-import { type Connection, connect, disconnect, whenUnreachable } from './remote/connection.js'
-import { openStore } from './remote/open-store.js'
-import { PipelineBatcher } from './remote/pipeline-batcher.js'
-import { isCluster } from './remote/slot-router.js'
+import { type Connection, connect, disconnect, whenUnreachable } from './redis/connection.js'
+import { isCluster } from './redis/slot-router.js'
+import { transportOf } from './redis/transport.js'
 import { type CacheStats, StatsCounter } from './stats.js'
+import { openStore } from './store/open-store.js'
 import { Coherence } from './sync/coherence.js'
 import { subscriberHub } from './sync/subscriber-hub.js'
 import type { InvalidationOrigin } from './sync/sync-bus.js'
@@ -87,6 +86,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #reporter: ErrorReporter
   readonly #scan: NamespaceScan<K, V>
   #closing: Promise<void> | undefined
+  readonly #leaveTransport: () => void
 
   constructor(name: string, options?: FlipCacheOptions<K, V>) {
     super()
@@ -103,11 +103,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     let coherenceMade: Coherence<K, V> | undefined
     try {
       const client = this.#connection.client
-      const batcher = new PipelineBatcher(
-        client,
-        timeoutMs,
-        breakerMaker(this.#options.breaker, (change) => emitApart(this, 'redis', change)),
-      )
+      const batcher = transportOf(client).for(timeoutMs)
       const keyPrefix = keyPrefixOf(name, this.#options.hashTag)
       const store = openStore(batcher, name, keyPrefix, {
         // Compressed values are bytes: with compression on, replies are read as bytes for every codec.
@@ -186,6 +182,12 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       if (this.#connection.owned) this.#connection.client.disconnect()
       throw error
     }
+    // The client's breakers are shared by its caches: each hears every change, until it closes.
+    this.#leaveTransport = transportOf(this.#connection.client).breakers.join(
+      name,
+      this.#options.breaker,
+      (change) => emitApart(this, 'redis', change),
+    )
     if (this.#connection.owned) {
       this.#reporter.watchOwnedClient(this.#connection.client, () => this.#closing !== undefined)
     }
@@ -387,6 +389,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   }
 
   async #shutdown(): Promise<void> {
+    this.#leaveTransport()
     // Background loads (refreshes) finish first, for at most `timeout`: they still write.
     await this.#readThrough.settle(this.#options.timeoutMs)
     await Promise.all([this.#core.flush(), this.#coherence.close(), this.#locks.close()])

@@ -23,7 +23,7 @@ export {
 export type { GetOrSetOptions, LockOptions } from './loading/load-options.js'
 export type { Loader, LoaderContext } from './loading/read-through.js'
 export type { ExpireTime, FlipCacheOptions } from './options.js'
-export type { ClusterInput, RedisInput } from './remote/connection.js'
+export type { ClusterInput, RedisInput } from './redis/connection.js'
 export type { CacheStats } from './stats.js'
 export { type InvalidationOrigin, SyncMode } from './sync/sync-bus.js'
 export { type KeyCodec, type KeyType, KeyTypeName } from './types/key-type.js'

@@ -9,9 +9,9 @@ import {
   type ResolvedLoad,
   resolveLoadDefaults,
 } from './loading/load-options.js'
-import type { BreakerSettings } from './remote/circuit-breaker.js'
-import { checkRedisInput, type RedisInput } from './remote/connection.js'
-import { type BucketExpire, type HashLayout, sizedLayout } from './remote/hash-store.js'
+import type { BreakerSettings } from './redis/circuit-breaker.js'
+import { checkRedisInput, type RedisInput } from './redis/connection.js'
+import { type BucketExpire, type HashLayout, sizedLayout } from './store/hash-store.js'
 import { SyncMode } from './sync/sync-bus.js'
 import { type KeyCodec, type KeyType, keyCodecFor } from './types/key-type.js'
 import type { RedisValue, ValueCodec } from './types/value-codec.js'

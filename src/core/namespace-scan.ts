@@ -1,6 +1,6 @@
 import type { Entry, EntryCodec } from '../entry/entry-codec.js'
 import { DecodeError, type FlipCacheError } from '../errors.js'
-import type { ScanBatch, Store } from '../remote/store.js'
+import type { ScanBatch, Store } from '../store/store.js'
 import type { KeyCodec } from '../types/key-type.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { MISSING } from './reads.js'

@@ -1,6 +1,6 @@
 import type { Entry, EntryCodec } from '../entry/entry-codec.js'
 import type { DecodeError } from '../errors.js'
-import type { Store } from '../remote/store.js'
+import type { Store } from '../store/store.js'
 import type { RedisValue } from '../types/value-codec.js'
 import type { CacheState, Ticket } from './cache-state.js'
 

@@ -1,7 +1,7 @@
 import { FlipCacheError, RedisUnavailableError } from '../errors.js'
 import type { LocalEntry } from '../local/local-tier.js'
-import type { Store } from '../remote/store.js'
-import { type TouchOutcome, TouchQueue } from '../remote/touch-queue.js'
+import type { Store } from '../store/store.js'
+import { type TouchOutcome, TouchQueue } from '../store/touch-queue.js'
 import type { CacheState } from './cache-state.js'
 
 /** How often one key's sliding expiry may be touched, at most. */

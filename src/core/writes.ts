@@ -1,7 +1,7 @@
 import type { EntryCodec } from '../entry/entry-codec.js'
 import { DecodeError, type FlipCacheError } from '../errors.js'
-import type { Store } from '../remote/store.js'
 import type { StatsCounter } from '../stats.js'
+import type { Store } from '../store/store.js'
 import type { RedisValue } from '../types/value-codec.js'
 import type { CacheState } from './cache-state.js'
 

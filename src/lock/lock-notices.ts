@@ -1,4 +1,4 @@
-import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import type { TransportView } from '../redis/transport-view.js'
 import type { SubscriberHub } from '../sync/subscriber-hub.js'
 
 /** Waits for the notices about one key. */
@@ -20,7 +20,7 @@ export interface LockNoticesConfig {
   name: string
   /** This instance's id, carried by its notices so that it can skip its own. */
   origin: string
-  batcher: PipelineBatcher
+  batcher: TransportView
   hub: SubscriberHub
   timeoutMs: number
   /** Sharded pub/sub (SPUBLISH), as on a Redis Cluster. */

@@ -1,4 +1,4 @@
-import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import type { TransportView } from '../redis/transport-view.js'
 import type { KeyWatch, LockNotices } from './lock-notices.js'
 import { type LockLoss, RedisLock } from './redis-lock.js'
 
@@ -7,11 +7,11 @@ import { type LockLoss, RedisLock } from './redis-lock.js'
  * of the entry they guard), and their holders' notices.
  */
 export class Locks {
-  readonly #batcher: PipelineBatcher
+  readonly #batcher: TransportView
   readonly #prefix: string
   readonly #notices: LockNotices
 
-  constructor(batcher: PipelineBatcher, prefix: string, notices: LockNotices) {
+  constructor(batcher: TransportView, prefix: string, notices: LockNotices) {
     this.#batcher = batcher
     this.#prefix = prefix
     this.#notices = notices

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import type { TransportView } from '../redis/transport-view.js'
 
 // Both scripts act only while the lock still holds this holder's token, so a holder whose lock
 // expired (and was taken by another) can neither extend nor delete the other's lock.
@@ -15,7 +15,7 @@ export type LockLoss = 'extend' | 'release'
  */
 export class RedisLock {
   readonly key: string
-  readonly #batcher: PipelineBatcher
+  readonly #batcher: TransportView
   readonly #ttlMs: number
   readonly #token = randomBytes(12).toString('base64url')
   readonly #onLost: (loss: LockLoss) => void
@@ -23,7 +23,7 @@ export class RedisLock {
   #lost = false
 
   /** `onLost` is called at most once, if the lock turns out to be gone before `release()`. */
-  constructor(batcher: PipelineBatcher, key: string, ttlMs: number, onLost: (loss: LockLoss) => void) {
+  constructor(batcher: TransportView, key: string, ttlMs: number, onLost: (loss: LockLoss) => void) {
     this.#batcher = batcher
     this.key = key
     this.#ttlMs = ttlMs

@@ -1,9 +1,9 @@
 import type { EventEmitter } from 'node:events'
 import type { CacheState, KeySelection } from '../core/cache-state.js'
 import { emitApart } from '../error-reporter.js'
-import type { RedisClient } from '../remote/connection.js'
-import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
-import { isCluster } from '../remote/slot-router.js'
+import type { RedisClient } from '../redis/connection.js'
+import { isCluster } from '../redis/slot-router.js'
+import type { TransportView } from '../redis/transport-view.js'
 import type { KeyCodec } from '../types/key-type.js'
 import { subscriberHub } from './subscriber-hub.js'
 import { type InvalidationOrigin, SyncBus, type SyncMode } from './sync-bus.js'
@@ -17,7 +17,7 @@ export interface CoherenceConfig<K, V> {
   /** Also speak redis_pubsub_dict's `<name>/update` and `<name>/delete` channels. */
   pubsubDict: boolean
   client: RedisClient
-  batcher: PipelineBatcher
+  batcher: TransportView
   timeoutMs: number
   /** This instance's id, carried by its sync messages. */
   origin: string

@@ -1,7 +1,7 @@
 import { type Cluster, Redis } from 'ioredis'
-import { type RedisClient, whenReady } from '../remote/connection.js'
-import { duplicateOf, watchReconnections } from '../remote/per-client.js'
-import { isCluster, routerFor, type SlotRouter } from '../remote/slot-router.js'
+import { type RedisClient, whenReady } from '../redis/connection.js'
+import { duplicateOf, watchReconnections } from '../redis/per-client.js'
+import { isCluster, routerFor, type SlotRouter } from '../redis/slot-router.js'
 
 /** The subscriber connection a SubscriberHub listens on. */
 export interface SubscriberConnection {

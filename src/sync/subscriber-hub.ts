@@ -1,5 +1,5 @@
-import type { RedisClient } from '../remote/connection.js'
-import { perClient } from '../remote/per-client.js'
+import type { RedisClient } from '../redis/connection.js'
+import { perClient } from '../redis/per-client.js'
 import { within } from '../within.js'
 import { openSubscriber, type SubscriberConnection } from './subscriber-connection.js'
 

@@ -1,4 +1,4 @@
-import type { PipelineBatcher } from '../remote/pipeline-batcher.js'
+import type { TransportView } from '../redis/transport-view.js'
 import type { SubscriberHub } from './subscriber-hub.js'
 
 /** How instances keep their L1 coherent. */
@@ -22,7 +22,7 @@ export interface SyncBusConfig {
   name: string
   /** This instance's id, carried by its messages so that it can skip its own. */
   origin: string
-  batcher: PipelineBatcher
+  batcher: TransportView
   hub: SubscriberHub
   timeoutMs: number
   /** Whether other instances' messages invalidate L1 ('pubsub', 'tracking'). */

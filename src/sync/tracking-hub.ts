@@ -1,6 +1,6 @@
-import type { RedisClient } from '../remote/connection.js'
-import { duplicateOf, perClient, watchReconnections } from '../remote/per-client.js'
-import { isCluster } from '../remote/slot-router.js'
+import type { RedisClient } from '../redis/connection.js'
+import { duplicateOf, perClient, watchReconnections } from '../redis/per-client.js'
+import { isCluster } from '../redis/slot-router.js'
 import { within } from '../within.js'
 
 /** What a cache hears from Redis's own invalidations. */

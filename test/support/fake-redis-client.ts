@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { Redis } from 'ioredis'
-import type { Arg } from '../../src/remote/steps.js'
+import type { Arg } from '../../src/redis/steps.js'
 
 /** One command as the batcher handed it to the client. */
 export interface SentCommand {

@@ -1,5 +1,5 @@
-import type { ReadReply } from '../../src/remote/pipeline-batcher.js'
-import type { ScanBatch, Store } from '../../src/remote/store.js'
+import type { ReadReply } from '../../src/redis/transport-view.js'
+import type { ScanBatch, Store } from '../../src/store/store.js'
 import type { RedisValue } from '../../src/types/value-codec.js'
 
 /** A call the store received, whose reply waits until the test releases it. */

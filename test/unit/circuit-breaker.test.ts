@@ -1,10 +1,5 @@
-import { describe, expect, it, vi } from 'vitest'
-import {
-  type BreakerChange,
-  type BreakerSettings,
-  breakerMaker,
-  CircuitBreaker,
-} from '../../src/remote/circuit-breaker.js'
+import { describe, expect, it } from 'vitest'
+import { type BreakerChange, type BreakerSettings, CircuitBreaker } from '../../src/redis/circuit-breaker.js'
 
 const settings: BreakerSettings = { failures: 3, cooldownMs: 1000 }
 
@@ -164,44 +159,5 @@ describe('CircuitBreaker', () => {
     expect(subject.down).toBe(true)
     expect(subject.probeIn(0)).toBe(50)
     expect(changes).toHaveLength(1)
-  })
-})
-
-describe('breakerMaker', () => {
-  it('breakerMaker() returns undefined when the breaker is off', () => {
-    expect(breakerMaker(undefined, () => {})).toBeUndefined()
-  })
-
-  it('breakerMaker() makes breakers with the settings, reporting changes without a node for the client', () => {
-    const report = vi.fn<(change: BreakerChange & { node?: string }) => void>()
-    const make = breakerMaker({ failures: 2, cooldownMs: 100 }, report)
-    if (make === undefined) throw new Error('expected a maker')
-    const subject = make()
-    const error = new Error('boom')
-    subject.failed(error, 0)
-    expect(report).not.toHaveBeenCalled()
-    subject.failed(error, 0)
-    expect(subject.probeIn(0)).toBe(100)
-    subject.succeeded()
-    expect(report.mock.calls).toEqual([[{ status: 'down', error }], [{ status: 'up' }]])
-    expect(report.mock.calls[0]?.[0]).not.toHaveProperty('node')
-  })
-
-  it('breakerMaker() reports each change with the node of the breaker it concerns', () => {
-    const report = vi.fn<(change: BreakerChange & { node?: string }) => void>()
-    const make = breakerMaker({ failures: 1, cooldownMs: 100 }, report)
-    if (make === undefined) throw new Error('expected a maker')
-    const first = make('10.0.0.1:7000')
-    const second = make('10.0.0.2:7001')
-    const error = new Error('boom')
-    first.failed(error, 0)
-    expect(second.down).toBe(false)
-    second.failed(error, 0)
-    first.succeeded()
-    expect(report.mock.calls).toEqual([
-      [{ status: 'down', error, node: '10.0.0.1:7000' }],
-      [{ status: 'down', error, node: '10.0.0.2:7001' }],
-      [{ status: 'up', node: '10.0.0.1:7000' }],
-    ])
   })
 })

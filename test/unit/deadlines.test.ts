@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type Deadline, DeadlineQueue, standaloneDeadline } from '../../src/remote/deadlines.js'
+import { type Deadline, DeadlineQueue } from '../../src/redis/deadlines.js'
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
@@ -156,40 +156,5 @@ describe('DeadlineQueue', () => {
     })
     vi.advanceTimersByTime(1000)
     expect(expiredAt).toEqual([200])
-  })
-})
-
-describe('standaloneDeadline', () => {
-  it('standaloneDeadline() runs onExpire after its own time, once', () => {
-    const onExpire = vi.fn()
-    standaloneDeadline(250, onExpire)
-    vi.advanceTimersByTime(249)
-    expect(onExpire).not.toHaveBeenCalled()
-    vi.advanceTimersByTime(1)
-    expect(onExpire).toHaveBeenCalledTimes(1)
-    vi.advanceTimersByTime(1000)
-    expect(onExpire).toHaveBeenCalledTimes(1)
-  })
-
-  it('settle() before expiry returns true, clears the timer and keeps onExpire from running', () => {
-    const onExpire = vi.fn()
-    const deadline = standaloneDeadline(250, onExpire)
-    expect(vi.getTimerCount()).toBe(1)
-    expect(deadline.settle()).toBe(true)
-    expect(vi.getTimerCount()).toBe(0)
-    vi.advanceTimersByTime(1000)
-    expect(onExpire).not.toHaveBeenCalled()
-  })
-
-  it('settle() after expiry returns false', () => {
-    const deadline = standaloneDeadline(250, () => {})
-    vi.advanceTimersByTime(250)
-    expect(deadline.settle()).toBe(false)
-  })
-
-  it('settle() a second time returns false', () => {
-    const deadline = standaloneDeadline(250, () => {})
-    expect(deadline.settle()).toBe(true)
-    expect(deadline.settle()).toBe(false)
   })
 })

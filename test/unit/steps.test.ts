@@ -1,8 +1,8 @@
 import calculateSlot from 'cluster-key-slot'
 import type { Cluster } from 'ioredis'
 import { describe, expect, it } from 'vitest'
-import { SlotRouter } from '../../src/remote/slot-router.js'
-import { type Queued, type Step, toSteps } from '../../src/remote/steps.js'
+import { SlotRouter } from '../../src/redis/slot-router.js'
+import { type Queued, type Step, toSteps } from '../../src/redis/steps.js'
 
 /** A router over a slot table of no node: slots are computed, nodes are not needed here. */
 const router = new SlotRouter({ slots: [] } as unknown as Cluster)

@@ -1,6 +1,6 @@
+import type { ReadReply, ReplyMode, TransportView } from '../redis/transport-view.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
-import type { PipelineBatcher, ReadReply, ReplyMode } from './pipeline-batcher.js'
 import { PrefixedKeys } from './prefixed-keys.js'
 import { scanKeys } from './scan-keys.js'
 import type { ScanBatch, Store } from './store.js'
@@ -15,12 +15,12 @@ const scanCount = 500
  */
 export class StringStore implements Store {
   readonly expiryInValue = false
-  readonly #batcher: PipelineBatcher
+  readonly #batcher: TransportView
   readonly #keys: PrefixedKeys
   readonly #reply: ReplyMode
 
   /** `prefix`: what every Redis key of the cache starts with (`name:`, or `{name}:` with hashTag). */
-  constructor(batcher: PipelineBatcher, prefix: string, reply: ReplyMode) {
+  constructor(batcher: TransportView, prefix: string, reply: ReplyMode) {
     this.#batcher = batcher
     this.#keys = new PrefixedKeys(prefix)
     this.#reply = reply

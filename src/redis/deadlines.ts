@@ -75,19 +75,21 @@ export class DeadlineQueue {
   }
 }
 
-/** A deadline of its own timer, for the rare work whose time limit differs from the queue's. */
-export function standaloneDeadline(ms: number, onExpire: () => void): Deadline {
-  let done = false
-  const timer = setTimeout(() => {
-    done = true
-    onExpire()
-  }, ms)
-  return {
-    settle() {
-      if (done) return false
-      done = true
-      clearTimeout(timer)
-      return true
-    },
+/**
+ * A DeadlineQueue per length of deadline: the caches of one client may each have their own
+ * `timeout`, and deadlines of one length still expire in the order they were added, so a queue per
+ * length keeps one timer per length, however many round trips are out.
+ */
+export class Deadlines {
+  readonly #queues = new Map<number, DeadlineQueue>()
+
+  /** Starts a deadline `ms` from now; `onExpire` runs if it passes before `settle()`. */
+  add(ms: number, onExpire: () => void): Deadline {
+    let queue = this.#queues.get(ms)
+    if (queue === undefined) {
+      queue = new DeadlineQueue(ms)
+      this.#queues.set(ms, queue)
+    }
+    return queue.add(onExpire)
   }
 }

@@ -1,6 +1,6 @@
+import type { ReadReply, ReplyMode, TransportView } from '../redis/transport-view.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
-import type { PipelineBatcher, ReadReply, ReplyMode } from './pipeline-batcher.js'
 import { scanKeys } from './scan-keys.js'
 import type { ScanBatch, Store } from './store.js'
 
@@ -46,7 +46,7 @@ const scanCount = 200
  */
 export class HashStore implements Store {
   readonly expiryInValue = true
-  readonly #batcher: PipelineBatcher
+  readonly #batcher: TransportView
   readonly #prefix: string
   readonly #reply: ReplyMode
   readonly #layout: HashLayout
@@ -54,7 +54,7 @@ export class HashStore implements Store {
   readonly #listpack: ListpackWatch
 
   constructor(
-    batcher: PipelineBatcher,
+    batcher: TransportView,
     keyPrefix: string,
     reply: ReplyMode,
     layout: HashLayout,
@@ -235,7 +235,7 @@ const removeIfUnchanged = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] th
  * or a value longer than `hash-max-listpack-value`.
  */
 class ListpackWatch {
-  readonly #batcher: PipelineBatcher
+  readonly #batcher: TransportView
   readonly #bucketSize: number | undefined
   readonly #warn: (message: string) => void
   /** The server's limits: `undefined` until known, `null` when it will not tell (CONFIG refused). */
@@ -245,7 +245,7 @@ class ListpackWatch {
   #longestMeanwhile = 0
   readonly #warned = new Set<'entries' | 'value'>()
 
-  constructor(batcher: PipelineBatcher, bucketSize: number | undefined, warn: (message: string) => void) {
+  constructor(batcher: TransportView, bucketSize: number | undefined, warn: (message: string) => void) {
     this.#batcher = batcher
     this.#bucketSize = bucketSize
     this.#warn = warn

@@ -68,16 +68,3 @@ export class CircuitBreaker {
     this.#onChange({ status: 'down', error })
   }
 }
-
-/**
- * What makes the breaker of a client, or of each Cluster node (`host:port`), every change reported
- * with the node it concerns; `undefined` when the breaker is off.
- */
-export function breakerMaker(
-  settings: BreakerSettings | undefined,
-  report: (change: BreakerChange & { node?: string }) => void,
-): ((node?: string) => CircuitBreaker) | undefined {
-  if (settings === undefined) return undefined
-  return (node) =>
-    new CircuitBreaker(settings, (change) => report(node === undefined ? change : { ...change, node }))
-}

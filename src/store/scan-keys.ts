@@ -1,11 +1,11 @@
-import type { PipelineBatcher } from './pipeline-batcher.js'
+import type { TransportView } from '../redis/transport-view.js'
 
 /**
  * The Redis keys matching `pattern`, one SCAN batch at a time (never KEYS): on a Redis Cluster,
  * every master in turn, since each holds only its own slots. SCAN may repeat a key; callers dedupe.
  */
 export async function* scanKeys(
-  batcher: PipelineBatcher,
+  batcher: TransportView,
   pattern: string,
   count: number,
 ): AsyncGenerator<string[], void, undefined> {

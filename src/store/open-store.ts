@@ -1,6 +1,6 @@
+import type { ReplyMode } from '../redis/steps.js'
+import type { TransportView } from '../redis/transport-view.js'
 import { type BucketExpire, type HashLayout, HashStore } from './hash-store.js'
-import type { PipelineBatcher } from './pipeline-batcher.js'
-import type { ReplyMode } from './steps.js'
 import type { Store } from './store.js'
 import { StringStore } from './string-store.js'
 
@@ -14,7 +14,7 @@ export interface StoreSettings {
 
 /** The Redis layout the `storage` option asks for: one string per entry, or hash buckets. */
 export function openStore(
-  batcher: PipelineBatcher,
+  batcher: TransportView,
   name: string,
   keyPrefix: string,
   settings: StoreSettings,

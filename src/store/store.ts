@@ -1,5 +1,5 @@
+import type { ReadReply } from '../redis/transport-view.js'
 import type { RedisValue } from '../types/value-codec.js'
-import type { ReadReply } from './pipeline-batcher.js'
 
 /**
  * L2's layout, as the rest of the cache sees it: methods take encoded keys and go through the

@@ -1,0 +1,156 @@
+import { RedisTimeoutError, RedisUnavailableError } from '../errors.js'
+import type { Batch } from './batch.js'
+import type { Breakers } from './breakers.js'
+import type { CircuitBreaker } from './circuit-breaker.js'
+import type { RedisClient } from './connection.js'
+import { afterAll, stepsByNode } from './per-node.js'
+import type { SlotRouter } from './slot-router.js'
+import { describeSteps, failSteps, type Step, toSteps, wrapRedisError } from './steps.js'
+
+/** One round trip of a batch (a pipeline, or a single command), and whether it was answered or given up. */
+interface RoundTrip {
+  steps: Step[]
+  breaker: CircuitBreaker | undefined
+  answered: boolean
+}
+
+/**
+ * Sends a batch: as one pipeline to a single node, or on a Cluster as one pipeline per master it
+ * touches, in parallel, each counted by that master's breaker. On a Cluster the tick's notices (the
+ * sync bus's PUBLISH / SPUBLISH) leave once every node has answered for the tick's writes, so that
+ * no instance hears of a write before Redis has it; on a single node, riding last in the one
+ * pipeline does that. A step a Cluster redirects (MOVED, ASK) goes again on its own.
+ */
+export class Dispatch {
+  readonly #client: RedisClient
+  readonly #router: SlotRouter | undefined
+  readonly #breakers: Breakers
+
+  constructor(client: RedisClient, router: SlotRouter | undefined, breakers: Breakers) {
+    this.#client = client
+    this.#router = router
+    this.#breakers = breakers
+  }
+
+  send(batch: Batch): void {
+    const steps = toSteps(batch.live(), this.#router)
+    if (steps.length === 0) return
+    const trips: RoundTrip[] = []
+    batch.late = (timeoutMs) => new RedisTimeoutError(timeoutMs, describeSteps(steps))
+    batch.onExpired = (error) => this.#expire(trips, error)
+    // Held while sending: steps failed at once (an open breaker) must not end the batch early.
+    batch.hold()
+    if (this.#router === undefined) {
+      this.#roundTrip(batch, trips, steps, this.#breakers.of())
+    } else {
+      const notices = steps.filter((step) => step.notice)
+      const rest = notices.length === 0 ? steps : steps.filter((step) => !step.notice)
+      if (notices.length === 0 || rest.length === 0) {
+        this.#perNode(batch, trips, steps, this.#router)
+      } else {
+        const router = this.#router
+        afterAll(rest, () => this.#perNode(batch, trips, notices, router))
+        this.#perNode(batch, trips, rest, router)
+      }
+    }
+    batch.release()
+  }
+
+  /** One pipeline per node (commands without keys ride with the first), unless the node's breaker is open. */
+  #perNode(batch: Batch, trips: RoundTrip[], steps: Step[], router: SlotRouter): void {
+    const byNode = stepsByNode(steps, router)
+    const now = Date.now()
+    for (const [node, group] of byNode) {
+      const breaker = node === '' ? undefined : this.#breakers.of(node)
+      if (breaker !== undefined && !breaker.allows(now)) {
+        // The node may have been failed over meanwhile: the slot table says, once read again.
+        router.refresh()
+        failSteps(
+          group,
+          new RedisUnavailableError(
+            `Redis node ${node} is marked down after repeated failures; the next probe is in ${breaker.probeIn(now)} ms`,
+          ),
+        )
+        continue
+      }
+      this.#roundTrip(batch, trips, group, breaker)
+    }
+  }
+
+  #roundTrip(batch: Batch, trips: RoundTrip[], steps: Step[], breaker: CircuitBreaker | undefined): void {
+    const trip: RoundTrip = { steps, breaker, answered: false }
+    trips.push(trip)
+    batch.hold()
+    const failure = (error: unknown): void => {
+      if (trip.answered) return
+      trip.answered = true
+      failSteps(steps, error)
+      breaker?.failed(error as Error, Date.now())
+      batch.release()
+    }
+    const only = steps.length === 1 ? steps[0] : undefined
+    if (only !== undefined) {
+      const sent =
+        only.reply === 'buffer'
+          ? this.#client.callBuffer(only.name, only.args)
+          : this.#client.call(only.name, only.args)
+      sent.then((result) => {
+        if (trip.answered) return
+        trip.answered = true
+        only.settle(result)
+        breaker?.succeeded()
+        batch.release()
+      }, failure)
+      return
+    }
+    const pipeline = this.#client.pipeline()
+    for (const step of steps) {
+      if (step.reply === 'buffer') pipeline.callBuffer(step.name, step.args)
+      else pipeline.call(step.name, step.args)
+    }
+    pipeline.exec().then((results) => {
+      if (trip.answered) return
+      trip.answered = true
+      steps.forEach((step, index) => {
+        const [error, result] = results?.[index] ?? [new Error('Redis sent no reply'), undefined]
+        if (!error) step.settle(result)
+        else if (this.#router !== undefined && redirected.test(error.message)) {
+          this.#redirect(batch, trips, step, this.#router)
+        } else step.fail(wrapRedisError(error, step.name))
+      })
+      // Redis answered, even if some commands were refused (WRONGTYPE...): it is up.
+      breaker?.succeeded()
+      batch.release()
+    }, failure)
+  }
+
+  /**
+   * A Cluster answered MOVED or ASK for a step of a pipeline (its slot moved: a failover, a
+   * resharding). ioredis retries such a pipeline only when every command in it was redirected,
+   * so the step goes again on its own, through the Cluster's own redirect handling, within what is
+   * left of its callers' time; the slot table is read again meanwhile.
+   */
+  #redirect(batch: Batch, trips: RoundTrip[], step: Step, router: SlotRouter): void {
+    router.refresh()
+    this.#roundTrip(batch, trips, [step], undefined)
+  }
+
+  /**
+   * The batch's longest time limit passed: every round trip not answered yet fails, and counts once
+   * as a failure for its breaker. Its callers were told already; failing the steps lets the notices
+   * held back behind them go (the writes may still be applied).
+   */
+  #expire(trips: RoundTrip[], error: Error): void {
+    const now = Date.now()
+    for (const trip of trips.filter((out) => !out.answered)) {
+      trip.answered = true
+      failSteps(trip.steps, error)
+      trip.breaker?.failed(error, now)
+    }
+    // On a Cluster, a master that stops answering may have been failed over: read the slots again.
+    this.#router?.refresh()
+  }
+}
+
+/** A Cluster's redirection replies: the slot lives elsewhere now (MOVED) or for this command (ASK). */
+const redirected = /^(MOVED|ASK) /
