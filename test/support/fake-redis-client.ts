@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../src/redis/connection.js'
 import type { Arg } from '../../src/redis/steps.js'
 
-/** One command as the batcher handed it to the client. */
+/** One command as the transport handed it to the client. */
 export interface SentCommand {
   name: string
   args: Arg[]
@@ -32,6 +32,8 @@ export interface PipelineTrip {
   execs: number
   /** Answers the pipeline: one reply per command, or `null` as ioredis gives for a discarded one. */
   resolve(replies: PipelineReply[] | null): void
+  /** Answers every command without error: with `results[i]`, or with the one result given. */
+  answer(...results: unknown[]): void
   /** Fails the whole pipeline (a connection error). */
   reject(error: Error): void
 }
@@ -72,11 +74,14 @@ class FakePipeline {
       return Promise.reject(new Error('exec() called twice on one pipeline'))
     }
     const reply = deferred<PipelineReply[] | null>()
+    const commands = this.#commands
     this.#trip = {
       via: 'pipeline',
-      commands: this.#commands,
+      commands,
       execs: 1,
       resolve: reply.resolve,
+      answer: (...results) =>
+        reply.resolve(commands.map((_, index) => [null, results.length === 1 ? results[0] : results[index]])),
       reject: reply.reject,
     }
     this.#client.trips.push(this.#trip)
@@ -85,9 +90,9 @@ class FakePipeline {
 }
 
 /**
- * Just enough of an ioredis client for the PipelineBatcher and `whenReady`: a settable `status`,
+ * Just enough of an ioredis client for the transport and `whenReady`: a settable `status`,
  * `call` / `callBuffer` / `pipeline()` whose replies the test gives by hand (see `trips`), and the
- * event methods of an EventEmitter. Hand it over with {@link FakeRedisClient.asRedis}.
+ * event methods of an EventEmitter. Hand it over with {@link FakeRedisClient.asClient}.
  */
 export class FakeRedisClient extends EventEmitter {
   status: string
@@ -101,8 +106,9 @@ export class FakeRedisClient extends EventEmitter {
     this.status = status
   }
 
-  asRedis(): Redis {
-    return this as unknown as Redis
+  /** As the transport sees it. */
+  get asClient(): RedisClient {
+    return this as unknown as RedisClient
   }
 
   call(name: string, args: Arg[]): Promise<unknown> {
@@ -169,4 +175,43 @@ export function commandsOf(trip: RoundTrip | undefined): Arg[][] {
   if (trip === undefined) return []
   const commands = trip.via === 'call' ? [trip.command] : trip.commands
   return commands.map((command) => [command.name, ...command.args])
+}
+
+/** Resolves once the current tick's calls have left the transport's queue (flushed on `process.nextTick`). */
+export function afterTick(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(resolve))
+}
+
+/** Resolves once every pending tick and promise callback ran (`setImmediate` is never faked). */
+export function idle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+/** What became of a promise so far; `done` resolves once it settled, never rejects. */
+export interface Outcome<T> {
+  state: 'pending' | 'fulfilled' | 'rejected'
+  value: T | undefined
+  error: Error | undefined
+  done: Promise<void>
+}
+
+/** Watches `promise` from now on, so that its rejection is handled at once. */
+export function track<T>(promise: Promise<T>): Outcome<T> {
+  const outcome: Outcome<T> = {
+    state: 'pending',
+    value: undefined,
+    error: undefined,
+    done: Promise.resolve(),
+  }
+  outcome.done = promise.then(
+    (value) => {
+      outcome.state = 'fulfilled'
+      outcome.value = value
+    },
+    (error: Error) => {
+      outcome.state = 'rejected'
+      outcome.error = error
+    },
+  )
+  return outcome
 }
