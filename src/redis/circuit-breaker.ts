@@ -38,6 +38,7 @@ export class CircuitBreaker {
 
   /** Milliseconds until the next probe (0 when one may go now). */
   probeIn(now: number): number {
+    if (!this.#down) return 0
     return Math.max(0, this.#probeAt - now)
   }
 

@@ -62,10 +62,12 @@ export class DeadlineQueue {
   #sweep(): void {
     this.#timer = undefined
     const now = Date.now()
-    for (; this.#head < this.#pending.length; this.#head++) {
+    // `#head` is read afresh each time: an onExpire that settles another deadline moves it (dropSettled).
+    while (this.#head < this.#pending.length) {
       const deadline = this.#pending[this.#head] as QueuedDeadline
+      if (!deadline.done && deadline.at > now) break
+      this.#head++
       if (deadline.done) continue
-      if (deadline.at > now) break
       deadline.done = true
       deadline.onExpire()
     }

@@ -99,6 +99,15 @@ describe('CircuitBreaker', () => {
     expect(changes.map((change) => change.status)).toEqual(['down', 'up'])
   })
 
+  it('probeIn() is 0 once succeeded() closed the breaker', () => {
+    const { breaker: subject } = breaker({ failures: 1, cooldownMs: 1000 })
+    subject.failed(new Error('once'), 0)
+    expect(subject.probeIn(0)).toBe(1000)
+    subject.succeeded()
+    expect(subject.allows(0)).toBe(true)
+    expect(subject.probeIn(0)).toBe(0)
+  })
+
   it('succeeded() on a closed breaker reports nothing', () => {
     const { breaker: subject, changes } = breaker()
     subject.succeeded()

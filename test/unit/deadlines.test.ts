@@ -147,6 +147,21 @@ describe('DeadlineQueue', () => {
     expect(expired).toEqual([1500, 2999])
   })
 
+  it('settle() of another deadline from inside an onExpire leaves the next pending deadline to expire', () => {
+    const queue = new DeadlineQueue(100)
+    const expired: string[] = []
+    let second: Deadline | undefined
+    queue.add(() => {
+      expired.push('a')
+      second?.settle()
+    })
+    second = queue.add(() => expired.push('b'))
+    vi.advanceTimersByTime(10)
+    queue.add(() => expired.push('c'))
+    vi.advanceTimersByTime(1000)
+    expect(expired).toEqual(['a', 'c'])
+  })
+
   it('add() queues deadlines added by an onExpire, and expires them at their time', () => {
     const queue = new DeadlineQueue(100)
     const start = Date.now()
