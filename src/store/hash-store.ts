@@ -2,6 +2,7 @@ import type { ReadReply, ReplyMode, TransportView } from '../redis/transport-vie
 import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
 import { scanKeys } from './scan-keys.js'
+import { removeIfUnchanged, writeBucket } from './scripts.js'
 import type { ScanBatch, Store } from './store.js'
 
 /** When a bucket's own Redis TTL is set: never, when the bucket is created, or at every write. */
@@ -111,20 +112,16 @@ export class HashStore implements Store {
     for (const [bucket, members] of this.#group(entries.map(([key]) => key))) {
       const bucketKey = this.#prefix + bucket
       const args = members.flatMap(([index, field]) => [field, (entries[index] as [string, RedisValue])[1]])
-      writes.push(this.#batcher.command('HSET', [bucketKey, ...args]))
-      if (this.#bucketExpire === 'never') continue
-      if (this.#bucketExpire === 'on-create') {
-        if (ttlMs !== null) writes.push(this.#batcher.command('PEXPIRE', [bucketKey, ttlMs, 'NX']))
+      if (this.#bucketExpire === 'never' || ttlMs === null) {
+        writes.push(this.#batcher.command('HSET', [bucketKey, ...args]))
+        // 'always': an entry with no expiry makes the bucket persist for good.
+        if (this.#bucketExpire === 'always') writes.push(this.#batcher.command('PERSIST', [bucketKey]))
         continue
       }
-      // 'always': the bucket lives at least as long as the entry just written, and never shorter
-      // than before (NX sets a first TTL, GT only extends): an entry with no expiry makes it persist.
-      if (ttlMs === null) {
-        writes.push(this.#batcher.command('PERSIST', [bucketKey]))
-        continue
-      }
-      writes.push(this.#batcher.command('PEXPIRE', [bucketKey, ttlMs, 'NX']))
-      writes.push(this.#batcher.command('PEXPIRE', [bucketKey, ttlMs, 'GT']))
+      // 'always': the bucket lives at least as long as the entry just written and never shorter than
+      // before, but a persisting bucket stays so. 'on-create': the bucket gets the TTL of the write
+      // that creates it. Whether it existed before the write decides, so the server does it.
+      writes.push(writeBucket.run(this.#batcher, [bucketKey], [this.#bucketExpire, ttlMs ?? '', ...args]))
     }
     await Promise.all(writes)
   }
@@ -145,7 +142,7 @@ export class HashStore implements Store {
    */
   removeExpired(key: string, raw: RedisValue): void {
     const [bucket, field] = this.#layout.place(key)
-    this.#batcher.command('EVAL', [removeIfUnchanged, 1, this.#prefix + bucket, field, raw]).catch(() => {})
+    removeIfUnchanged.run(this.#batcher, [this.#prefix + bucket], [field, raw]).catch(() => {})
   }
 
   /** Whether the bucket holds a field for `key`, without reading its header (the core reads it for has()). */
@@ -224,10 +221,6 @@ export class HashStore implements Store {
     return groups
   }
 }
-
-// Deletes the field only while it holds the value the caller read, so that a read's cleanup can
-// never remove a newer write (HGET and HDEL run as one step on the server).
-const removeIfUnchanged = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`
 
 /**
  * Warns (once each) when buckets are likely to leave Redis's compact listpack encoding, which is

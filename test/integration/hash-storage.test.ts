@@ -196,6 +196,33 @@ describe('storage: hash buckets', () => {
     expect(await items.get(1)).toBe('changed')
   })
 
+  it("bucketExpire: a bucket that persists for an entry without expiry is never given a TTL by a later write ('always' and 'on-create')", async () => {
+    for (const bucketExpire of ['always', 'on-create'] as const) {
+      const items = sized({ expireTime: null, bucketExpire })
+      await items.set(0, 'kept for good')
+      await items.setMany(
+        [
+          [1, 'expires'],
+          [2, 'expires too'],
+        ],
+        { expireTime: '2s' },
+      )
+      await items.set(3, 'expires later', { expireTime: '1h' })
+      expect(await admin.pttl(`${items.name}:b:0`), bucketExpire).toBe(-1)
+      expect(await items.get(0)).toBe('kept for good')
+    }
+  })
+
+  it("bucketExpire: 'always' and 'on-create' set a new bucket's TTL once however many fields one write brings", async () => {
+    const onCreate = sized({ expireTime: '1h', bucketExpire: 'on-create' })
+    const keys = Array.from({ length: 100 }, (_, key) => key)
+    await onCreate.setMany(keys.map((key) => [key, `v${key}`]))
+    const ttl = await admin.pttl(`${onCreate.name}:b:0`)
+    expect(ttl).toBeGreaterThan(3_000_000)
+    expect(ttl).toBeLessThanOrEqual(3_600_000)
+    expect(await admin.hlen(`${onCreate.name}:b:0`)).toBe(100)
+  })
+
   it('the storage and bucketExpire options are validated', () => {
     expect(() => cache({ storage: { kind: 'hash', bucketSize: 10 } })).toThrow(/keyType: 'int'/)
     expect(() => cache({ keyType: 'int', storage: { kind: 'hash', bucketSize: 0 } })).toThrow(/bucketSize/)

@@ -1,0 +1,57 @@
+import type { Arg, TransportView } from '../redis/transport-view.js'
+
+/**
+ * A Lua script, always sent whole (`EVAL`; Redis keeps the compiled script cached by its SHA1). Not
+ * `EVALSHA` with an `EVAL` fallback on `NOSCRIPT`: the fallback would go out in a later round trip,
+ * after commands sent meanwhile, and a write could then land after a later delete.
+ */
+export class LuaScript {
+  readonly #source: string
+
+  constructor(source: string) {
+    // Indentation and line breaks cost bytes on every call, nothing else.
+    this.#source = source
+      .trim()
+      .split('\n')
+      .map((line) => line.trim())
+      .join('\n')
+  }
+
+  /** Runs the script on `keys` (all in one slot) with `args`. */
+  run<T>(transport: TransportView, keys: string[], args: Arg[]): Promise<T> {
+    return transport.command<T>('EVAL', [this.#source, keys.length, ...keys, ...args])
+  }
+}
+
+/**
+ * Writes fields of one bucket and sets the bucket's own TTL as `bucketExpire` says, as one step:
+ * whether the bucket existed before the write decides, and only the server knows that. A new bucket
+ * gets the TTL; under 'always' an expiring bucket is extended to it, never shortened, and a bucket
+ * that persists (an entry without expiry was written to it) is left so: a TTL would take that entry
+ * with it when it passed.
+ *
+ * KEYS[1] the bucket; ARGV[1] 'always' or 'on-create'; ARGV[2] the TTL in ms; ARGV[3..] field,
+ * value pairs (HSET in slices: Lua's unpack has a limit).
+ */
+export const writeBucket = new LuaScript(`
+local bucket = KEYS[1]
+local existed = redis.call('EXISTS', bucket)
+for first = 3, #ARGV, 1000 do
+  redis.call('HSET', bucket, unpack(ARGV, first, math.min(first + 999, #ARGV)))
+end
+if existed == 0 then
+  redis.call('PEXPIRE', bucket, ARGV[2])
+elseif ARGV[1] == 'always' then
+  local left = redis.call('PTTL', bucket)
+  if left >= 0 and left < tonumber(ARGV[2]) then redis.call('PEXPIRE', bucket, ARGV[2]) end
+end
+return 0
+`)
+
+/**
+ * Removes the field ARGV[1] of bucket KEYS[1] only while it holds ARGV[2], the value a read found
+ * past its expiry: HGET, compare and HDEL run as one step, so a write landed since is never lost.
+ */
+export const removeIfUnchanged = new LuaScript(
+  `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`,
+)
