@@ -1,4 +1,5 @@
 import type { TransportView } from '../redis/transport-view.js'
+import { LazySubscription } from '../sync/lazy-subscription.js'
 import type { SubscriberHub } from '../sync/subscriber-hub.js'
 
 /** Waits for the notices about one key. */
@@ -36,12 +37,16 @@ export class LockNotices {
   readonly #config: LockNoticesConfig
   readonly #channel: string
   readonly #waiters = new Map<string, Set<() => void>>()
-  #listening: Promise<(() => void) | undefined> | undefined
-  #closed = false
+  readonly #subscription: LazySubscription
 
   constructor(config: LockNoticesConfig) {
     this.#config = config
     this.#channel = `${config.name}:__lock`
+    const { hub, timeoutMs } = config
+    // Without a subscription, waiters still poll; the next wait tries to subscribe again.
+    this.#subscription = new LazySubscription(() =>
+      hub.listen(this.#channel, { message: (text) => this.#receive(text) }, timeoutMs),
+    )
   }
 
   /** The holder stored `key`: waiters read it. Resolves once sent (never rejects). */
@@ -56,7 +61,7 @@ export class LockNotices {
 
   /** Starts waiting for notices about `key`; subscribes first if this cache does not listen yet. */
   async watch(key: string): Promise<KeyWatch> {
-    await this.#listen()
+    await this.#subscription.ensure()
     let wake: (() => void) | undefined
     let pending = false
     const waiter = (): void => {
@@ -93,10 +98,8 @@ export class LockNotices {
   }
 
   /** Unsubscribes (the shared connection closes when its last listener leaves). */
-  async close(): Promise<void> {
-    this.#closed = true
-    const stop = await this.#listening
-    stop?.()
+  close(): Promise<void> {
+    return this.#subscription.close()
   }
 
   #publish(notice: LockNotice): Promise<void> {
@@ -106,22 +109,6 @@ export class LockNotices {
       () => undefined,
       () => undefined,
     )
-  }
-
-  #listen(): Promise<(() => void) | undefined> {
-    const { hub, timeoutMs } = this.#config
-    this.#listening ??= hub.listen(this.#channel, { message: (text) => this.#receive(text) }, timeoutMs).then(
-      (stop) => {
-        if (this.#closed) stop()
-        return stop
-      },
-      // Without a subscription, waiters still poll; the next wait tries to subscribe again.
-      () => {
-        this.#listening = undefined
-        return undefined
-      },
-    )
-    return this.#listening
   }
 
   #receive(text: string): void {

@@ -1,4 +1,5 @@
 import type { TransportView } from '../redis/transport-view.js'
+import { LazySubscription } from './lazy-subscription.js'
 import type { SubscriberHub } from './subscriber-hub.js'
 
 /** How instances keep their L1 coherent. */
@@ -55,8 +56,7 @@ export class SyncBus {
   readonly #channel: string
   /** The coalesced messages already counted in `sent` (one per tick). */
   #counted = new WeakSet<Promise<unknown>>()
-  #listening: Promise<(() => void) | undefined> | undefined
-  #closed = false
+  readonly #subscription = new LazySubscription(() => this.#subscribeAll())
   #publishWrites: boolean
   readonly #ownPrefix: string
   sent = 0
@@ -76,7 +76,7 @@ export class SyncBus {
 
   /** Subscribes now (pubsub mode subscribes at construction, so that no message is missed). */
   start(): Promise<boolean> {
-    return this.#listen().then((stop) => stop !== undefined)
+    return this.#subscription.ensure()
   }
 
   /**
@@ -121,10 +121,8 @@ export class SyncBus {
   }
 
   /** Unsubscribes (the shared connection closes when its last cache leaves). */
-  async close(): Promise<void> {
-    this.#closed = true
-    const stop = await this.#listening
-    stop?.()
+  close(): Promise<void> {
+    return this.#subscription.close()
   }
 
   get #publishCommand(): 'PUBLISH' | 'SPUBLISH' {
@@ -138,21 +136,6 @@ export class SyncBus {
       () => undefined,
       () => undefined,
     )
-  }
-
-  #listen(): Promise<(() => void) | undefined> {
-    this.#listening ??= this.#subscribeAll().then(
-      (stop) => {
-        if (this.#closed) stop()
-        return stop
-      },
-      // Without a subscription, waiters still poll; the next wait tries to subscribe again.
-      () => {
-        this.#listening = undefined
-        return undefined
-      },
-    )
-    return this.#listening
   }
 
   /** The cache's channel (and redis_pubsub_dict's, when asked); all or none. */
