@@ -154,7 +154,8 @@ describe('getOrSet() locks', () => {
 
   it('getOrSet() calls the loader once across 4 processes', async () => {
     const name = `procs-${Date.now()}`
-    const children = Array.from({ length: 4 }, () => spawnChild([server.url, name, 'k', '200']))
+    // Each child's lock would live 5 s unless renewed (every 2.5 s); the others wait up to 20 s for it.
+    const children = Array.from({ length: 4 }, () => spawnChild([server.url, name, 'k', '200', '5000']))
     try {
       await Promise.all(children.map((child) => child.line('ready')))
       for (const child of children) child.go()
@@ -166,23 +167,33 @@ describe('getOrSet() locks', () => {
     }
   }, 30_000)
 
-  it('a lock whose holder process died expires after its ttl, and a waiter then loads', async () => {
+  it('a lock whose holder process died expires after its ttl, and a waiter then loads under a lock of its own', async () => {
     const name = `dead-${Date.now()}`
-    const holder = spawnChild([server.url, name, 'k', '0', 'hang'])
+    const lockKey = `_lock:${name}:k`
+    const holder = spawnChild([server.url, name, 'k', '0', '2000', 'hang'])
     try {
       await holder.line('ready')
       holder.go()
       await holder.line('loading')
+      // The child took its lock (2 s ttl, renewed every second) before it called the loader.
+      const deadToken = await admin.get(lockKey)
+      expect(deadToken).not.toBeNull()
       holder.process.kill('SIGKILL')
+      // The waiter would wait up to 20 s for a holder's value: far longer than the dead lock lives.
       const waiter = cache<string, string>(
-        { redis: client(), valueType: 'string', lock: { ttl: 400, wait: 5_000 } },
+        { redis: client(), valueType: 'string', lock: { ttl: 2_000, wait: 20_000 } },
         name,
       )
-      expect(await admin.exists(`_lock:${name}:k`)).toBe(1)
-      const startedAt = performance.now()
-      expect(await waiter.getOrSet('k', async () => 'survivor')).toBe('survivor')
-      // The child's lock had a 400 ms ttl: the waiter took over once it expired, not after `wait`.
-      expect(performance.now() - startedAt).toBeLessThan(2_000)
+      let lockWhileLoading: string | null = null
+      const value = await waiter.getOrSet('k', async () => {
+        lockWhileLoading = await admin.get(lockKey)
+        return 'survivor'
+      })
+      expect(value).toBe('survivor')
+      // It loaded under a lock of its own, taken once the dead holder's expired (after `wait` it
+      // would have loaded without one).
+      expect(lockWhileLoading).not.toBeNull()
+      expect(lockWhileLoading).not.toBe(deadToken)
     } finally {
       holder.process.kill('SIGKILL')
     }
