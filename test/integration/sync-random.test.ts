@@ -47,7 +47,7 @@ describe('sync, randomized and across processes', () => {
             expect(each.stats().invalidationsReceived, context).toBeGreaterThan(heard[index] as number)
           })
         },
-        { timeout: 2_000, interval: 2 },
+        { timeout: 5_000, interval: 2 },
       )
     }
   })
