@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { FlipCache } from '../../src/index.js'
 import { uniqueName, useClusterCaches } from '../support/cache-builder.js'
 import { countCommands } from '../support/command-stats.js'
+import { patience } from '../support/patience.js'
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
 import { freePort } from '../support/redis-server.js'
 
@@ -203,7 +204,7 @@ describe('FlipCache on a Redis Cluster', () => {
     await second
     expect(await b.getMany(keys)).toEqual(keys.map(() => 2))
     await a.clear()
-    await vi.waitFor(() => expect(b.peek(0)).toBeUndefined())
+    await vi.waitFor(() => expect(b.peek(0)).toBeUndefined(), patience)
   })
 
   it('when its subscriber connection drops, a cache moves it to another node and empties its L1', async () => {
@@ -214,7 +215,7 @@ describe('FlipCache on a Redis Cluster', () => {
     b.on('invalidate', ({ origin }) => origins.push(origin))
     await a.set(1, 1)
     // The message crosses the cluster bus when the subscribers sit on other nodes: wait for it.
-    await vi.waitFor(() => expect(origins).toEqual(['remote']))
+    await vi.waitFor(() => expect(origins).toEqual(['remote']), patience)
     expect(await b.get(1)).toBe(1)
     origins.length = 0
     // Every pub/sub connection on every node is killed: both caches' subscribers go, wherever they were.
@@ -225,13 +226,13 @@ describe('FlipCache on a Redis Cluster', () => {
         direct.disconnect()
       }),
     )
-    await vi.waitFor(() => expect(origins).toContain('reconnect'))
+    await vi.waitFor(() => expect(origins).toContain('reconnect'), patience)
     expect(b.peek(1)).toBeUndefined()
     // Subscribed again (before it said so): the next write is heard.
     expect(await b.get(1)).toBe(1)
     origins.length = 0
     await a.set(1, 2)
-    await vi.waitFor(() => expect(origins).toContain('remote'))
+    await vi.waitFor(() => expect(origins).toContain('remote'), patience)
     expect(await b.get(1)).toBe(2)
   })
 

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { useCaches } from '../support/cache-builder.js'
 import { countCommands } from '../support/command-stats.js'
 import { fakeClock } from '../support/fake-clock.js'
+import { patience } from '../support/patience.js'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
 
 // Command counts and CONFIG are server-wide: these tests run on a server of their own.
@@ -124,7 +125,7 @@ describe('storage: hash buckets', () => {
       })
       await roomy.set(1, 'x'.repeat(100))
       await roomy.set(2, 'x'.repeat(100))
-      await vi.waitFor(() => expect(warnings).toHaveBeenCalledTimes(2))
+      await vi.waitFor(() => expect(warnings).toHaveBeenCalledTimes(2), patience)
       const messages = warnings.mock.calls.map(([message]) => String(message))
       expect(messages.some((message) => /hash-max-listpack-entries \(\d+\)/.test(message))).toBe(true)
       expect(messages.some((message) => /hash-max-listpack-value \(\d+\)/.test(message))).toBe(true)
@@ -142,7 +143,7 @@ describe('storage: hash buckets', () => {
       expect(warnings).not.toHaveBeenCalled()
       await items.set(2, 'x'.repeat(100))
       await items.set(3, 'x'.repeat(200))
-      await vi.waitFor(() => expect(warnings).toHaveBeenCalledTimes(1))
+      await vi.waitFor(() => expect(warnings).toHaveBeenCalledTimes(1), patience)
       expect(String(warnings.mock.calls[0]?.[0])).toMatch(
         /a value of 100 bytes exceeds hash-max-listpack-value/,
       )

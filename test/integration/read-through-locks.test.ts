@@ -5,6 +5,7 @@ import { useCaches } from '../support/cache-builder.js'
 import { spawnChild } from '../support/child-process.js'
 import { commandCalls, countCommands } from '../support/command-stats.js'
 import { gate } from '../support/fake-clock.js'
+import { patience } from '../support/patience.js'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -133,7 +134,7 @@ describe('getOrSet() locks', () => {
     })
     expect(value).toBe('v')
     expect(await admin.get(`${items.name}:k`)).toBe('v')
-    await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['E_LOCK_LOST']))
+    await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['E_LOCK_LOST']), patience)
     expect(errors[0]?.message).toMatch(new RegExp(`_lock:${items.name}:k`))
   })
 
@@ -174,7 +175,7 @@ describe('getOrSet() locks', () => {
       return 'v'
     })
     expect(value).toBe('v')
-    await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['E_LOCK_LOST']))
+    await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['E_LOCK_LOST']), patience)
   })
 
   it('getOrSet() calls the loader once across 4 processes', async () => {

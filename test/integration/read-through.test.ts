@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type FlipCacheError, type LoaderContext, LoaderError } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
 import { fakeClock, gate } from '../support/fake-clock.js'
+import { patience } from '../support/patience.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -46,7 +47,10 @@ describe('getOrSet()', () => {
     expect(loader).toHaveBeenCalledTimes(1)
     expect(new Set(results)).toEqual(new Set([42]))
     // The holder lets its lock go once the value is stored, without holding up the callers.
-    await vi.waitFor(async () => expect(await sharedClient().exists(`_lock:${first.name}:hot`)).toBe(0))
+    await vi.waitFor(
+      async () => expect(await sharedClient().exists(`_lock:${first.name}:hot`)).toBe(0),
+      patience,
+    )
   })
 
   it('getOrSet() keeps the lock under lockPrefix while loading and removes it after', async () => {
@@ -59,7 +63,10 @@ describe('getOrSet()', () => {
     expect(value).toBe('v')
     expect(lockSeen).toMatch(/^[\w-]{16}$/)
     // Released once the value is stored, without holding up the caller.
-    await vi.waitFor(async () => expect(await sharedClient().exists(`_flip_lock:${items.name}:k`)).toBe(0))
+    await vi.waitFor(
+      async () => expect(await sharedClient().exists(`_flip_lock:${items.name}:k`)).toBe(0),
+      patience,
+    )
   })
 
   it('getOrSet() with lock: false runs the in-process single-flight only', async () => {
@@ -177,10 +184,13 @@ describe('getOrSet()', () => {
       return 'new'
     })
     expect(await items.getOrSet('k', loader)).toBe('old')
-    await vi.waitFor(() => expect(loader).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(loader).toHaveBeenCalledTimes(1), patience)
     expect(loader.mock.calls[0]?.[0]).toMatchObject({ stale: 'old' })
     finish.open()
-    await vi.waitFor(async () => expect(await sharedClient().get(`${items.name}:k`)).toMatch(/new$/))
+    await vi.waitFor(
+      async () => expect(await sharedClient().get(`${items.name}:k`)).toMatch(/new$/),
+      patience,
+    )
     expect(await items.getOrSet('k', loader)).toBe('new')
     expect(loader).toHaveBeenCalledTimes(1)
   })
@@ -209,9 +219,9 @@ describe('getOrSet()', () => {
       Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? first : second).getOrSet('k', loader)),
     )
     expect(new Set(served)).toEqual(new Set(['old']))
-    await vi.waitFor(() => expect(loader).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(loader).toHaveBeenCalledTimes(1), patience)
     finish.open()
-    await vi.waitFor(async () => expect(await second.getOrSet('k', loader)).toBe('new'))
+    await vi.waitFor(async () => expect(await second.getOrSet('k', loader)).toBe('new'), patience)
     // Whichever instance refreshed, the other found the lock taken or the new value: one call in all.
     expect(loader).toHaveBeenCalledTimes(1)
   })
@@ -232,9 +242,12 @@ describe('getOrSet()', () => {
     })
     expect(await items.getOrSet('k', slow, { timeout: 40 })).toBe('quick')
     // The load goes on in the background and stores its value.
-    await vi.waitFor(() => expect(slow).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(slow).toHaveBeenCalledTimes(1), patience)
     finish.open()
-    await vi.waitFor(async () => expect(await sharedClient().get(`${items.name}:k`)).toMatch(/slow$/))
+    await vi.waitFor(
+      async () => expect(await sharedClient().get(`${items.name}:k`)).toMatch(/slow$/),
+      patience,
+    )
     expect(await items.getOrSet('k', slowLoader('unused'))).toBe('slow')
   })
 
@@ -275,8 +288,11 @@ describe('getOrSet()', () => {
     // Past half of expireTime: the read still gets the fresh value, and starts a refresh.
     clock.advance(2)
     expect(await items.getOrSet('k', loader)).toBe('one')
-    await vi.waitFor(() => expect(loader).toHaveBeenCalledTimes(1))
-    await vi.waitFor(async () => expect(await sharedClient().get(`${items.name}:k`)).toMatch(/two$/))
+    await vi.waitFor(() => expect(loader).toHaveBeenCalledTimes(1), patience)
+    await vi.waitFor(
+      async () => expect(await sharedClient().get(`${items.name}:k`)).toMatch(/two$/),
+      patience,
+    )
     expect(await items.getOrSet('k', loader)).toBe('two')
     expect(await items.get('k')).toBe('two')
     expect(loader).toHaveBeenCalledTimes(1)

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { FlipCache, Invalidation } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
 import { countCommands } from '../support/command-stats.js'
+import { patience } from '../support/patience.js'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -117,12 +118,12 @@ describe("sync: 'pubsub'", () => {
       if (origin !== 'local') heardByA.push(keys)
     })
     await a.set('secret-key', 'secret value')
-    await vi.waitFor(() => expect(messages).toHaveLength(1))
+    await vi.waitFor(() => expect(messages).toHaveLength(1), patience)
     expect(messages[0]).toContain('secret-key')
     expect(messages[0]).not.toContain('secret value')
     // b's message follows a's own on the channel a listens to: once a has heard b's, it has had its own.
     await b.set('from-b', 'v')
-    await vi.waitFor(() => expect(heardByA).toContainEqual(['from-b']))
+    await vi.waitFor(() => expect(heardByA).toContainEqual(['from-b']), patience)
     expect(heardByA).toEqual([['from-b']])
     expect(a.stats().invalidationsReceived).toBe(1)
     expect(b.stats().invalidationsReceived).toBe(1)
@@ -161,7 +162,7 @@ describe("sync: 'pubsub'", () => {
     await replying
     await a.set('k', 'small')
     expect((await reading)?.length).toBeGreaterThan(0)
-    await vi.waitFor(() => expect(b.stats().invalidationsReceived).toBeGreaterThan(1))
+    await vi.waitFor(() => expect(b.stats().invalidationsReceived).toBeGreaterThan(1), patience)
     expect([undefined, 'small']).toContain(b.peek('k'))
     expect(await b.get('k')).toBe('small')
   })
@@ -229,14 +230,16 @@ describe("sync: 'pubsub'", () => {
     python.on('message', (channel: string, message: string) => heard.push([channel, message]))
     await a.set('k', 'v')
     await a.delete('gone')
-    await vi.waitFor(() =>
-      expect(heard).toEqual([
-        [`${a.name}/update`, 'k'],
-        [`${a.name}/delete`, 'gone'],
-      ]),
+    await vi.waitFor(
+      () =>
+        expect(heard).toEqual([
+          [`${a.name}/update`, 'k'],
+          [`${a.name}/delete`, 'gone'],
+        ]),
+      patience,
     )
     // Its own messages come back on those channels (they carry no origin): wait for both echoes.
-    await vi.waitFor(() => expect(a.stats().invalidationsReceived).toBe(2))
+    await vi.waitFor(() => expect(a.stats().invalidationsReceived).toBe(2), patience)
     // A PubSubRedisDict in Python updates key k: this instance drops its copy.
     expect(await a.get('k')).toBe('v')
     expect(a.peek('k')).toBe('v')

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { FlipCache, FlipCacheError, FlipCacheOptions } from '../../src/index.js'
 import type { CacheBuilder } from './cache-builder.js'
 import { fakeClock } from './fake-clock.js'
+import { patience } from './patience.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -134,7 +135,7 @@ export function describeContract(
       clock.advance(61)
       expect(await second.get(key(1))).toBeUndefined()
       expect(await second.getOrSet(key(1), async () => ({ n: 43 }))).toEqual({ n: 42 })
-      await vi.waitFor(async () => expect(await second.getOrSet(key(1), loader)).toEqual({ n: 43 }))
+      await vi.waitFor(async () => expect(await second.getOrSet(key(1), loader)).toEqual({ n: 43 }), patience)
     })
 
     it('a write on one instance invalidates the L1 of another', async () => {
