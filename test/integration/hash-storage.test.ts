@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { useCaches } from '../support/cache-builder.js'
 import { countCommands } from '../support/command-stats.js'
+import { fakeClock } from '../support/fake-clock.js'
+import { patience } from '../support/patience.js'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // Command counts and CONFIG are server-wide: these tests run on a server of their own.
 let server: RedisServer
@@ -20,6 +20,9 @@ afterAll(async () => {
 
 describe('storage: hash buckets', () => {
   const { cache } = useCaches(() => server.url)
+  afterEach(() => {
+    vi.useRealTimers()
+  })
   const sized = (extra = {}) =>
     cache<number, string>({
       keyType: 'int',
@@ -67,15 +70,21 @@ describe('storage: hash buckets', () => {
   })
 
   it('an entry read past its own expiry is a miss and is removed from its bucket with HDEL', async () => {
+    // The entry's expiry travels in its header and is read against Date: the test moves Date.
+    const clock = fakeClock()
     const items = sized({ localMax: 0 })
-    await items.set(1, 'brief', { expireTime: 40 })
+    await items.set(1, 'brief', { expireTime: '10s' })
     await items.set(2, 'lasting', { expireTime: '1h' })
     const raw = (await admin.hget(`${items.name}:b:0`, '1')) as string
     expect(raw.charCodeAt(0)).toBe(0)
     expect(raw.endsWith('brief')).toBe(true)
-    await sleep(60)
+    clock.advance(9_999)
+    expect(await items.get(1)).toBe('brief')
+    clock.advance(2)
     expect(await items.get(1)).toBeUndefined()
-    await vi.waitFor(async () => expect(await admin.hexists(`${items.name}:b:0`, '1')).toBe(0))
+    await vi.waitFor(async () => expect(await admin.hexists(`${items.name}:b:0`, '1')).toBe(0), {
+      timeout: 5_000,
+    })
     expect(await items.get(2)).toBe('lasting')
   })
 
@@ -116,7 +125,7 @@ describe('storage: hash buckets', () => {
       })
       await roomy.set(1, 'x'.repeat(100))
       await roomy.set(2, 'x'.repeat(100))
-      await vi.waitFor(() => expect(warnings).toHaveBeenCalledTimes(2))
+      await vi.waitFor(() => expect(warnings).toHaveBeenCalledTimes(2), patience)
       const messages = warnings.mock.calls.map(([message]) => String(message))
       expect(messages.some((message) => /hash-max-listpack-entries \(\d+\)/.test(message))).toBe(true)
       expect(messages.some((message) => /hash-max-listpack-value \(\d+\)/.test(message))).toBe(true)
@@ -134,7 +143,7 @@ describe('storage: hash buckets', () => {
       expect(warnings).not.toHaveBeenCalled()
       await items.set(2, 'x'.repeat(100))
       await items.set(3, 'x'.repeat(200))
-      await vi.waitFor(() => expect(warnings).toHaveBeenCalledTimes(1))
+      await vi.waitFor(() => expect(warnings).toHaveBeenCalledTimes(1), patience)
       expect(String(warnings.mock.calls[0]?.[0])).toMatch(
         /a value of 100 bytes exceeds hash-max-listpack-value/,
       )

@@ -60,10 +60,14 @@ describe('FlipCache L1', () => {
   })
 
   it('get() misses once Redis has expired the entry, even though L1 had a copy', async () => {
-    const items = cache<string, string>({ valueType: 'string', expireTime: 60 })
+    const items = cache<string, string>({ valueType: 'string', expireTime: 2_000 })
     await items.set('k', 'v')
     expect(await items.get('k')).toBe('v')
-    await new Promise((resolve) => setTimeout(resolve, 90))
+    expect(items.peek('k')).toBe('v')
+    await vi.waitFor(async () => expect(await sharedClient().exists(`${items.name}:k`)).toBe(0), {
+      timeout: 10_000,
+      interval: 50,
+    })
     expect(items.peek('k')).toBeUndefined()
     expect(await items.get('k')).toBeUndefined()
   })

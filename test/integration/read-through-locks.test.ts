@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { FlipCacheError, LockLostError } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
 import { spawnChild } from '../support/child-process.js'
-import { countCommands } from '../support/command-stats.js'
+import { commandCalls, countCommands } from '../support/command-stats.js'
+import { gate } from '../support/fake-clock.js'
+import { patience } from '../support/patience.js'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -32,71 +34,95 @@ describe('getOrSet() locks', () => {
   const { cache, client } = useCaches(() => server.url)
 
   it('a long loader keeps its lock alive past the lock ttl, and others wait instead of loading', async () => {
-    const holder = cache<string, string>({
-      redis: client(),
-      valueType: 'string',
-      lock: { ttl: 100, wait: 2_000 },
-    })
-    const waiter = cache<string, string>(
-      { redis: client(), valueType: 'string', lock: { ttl: 100, wait: 2_000 } },
-      holder.name,
-    )
+    const lock = { ttl: 1_000, wait: 10_000 }
+    const holder = cache<string, string>({ redis: client(), valueType: 'string', lock })
+    const waiter = cache<string, string>({ redis: client(), valueType: 'string', lock }, holder.name)
+    // The loader runs until the test lets it finish.
+    const finish = gate()
     const loader = vi.fn(async () => {
-      await sleep(350)
+      await finish.opened
       return 'slow'
     })
     const first = holder.getOrSet('k', loader)
     await lockTaken(holder.name, 'k')
     const second = waiter.getOrSet('k', loader)
-    await sleep(200)
-    // Twice the ttl later, the lock still stands, extended by its holder.
-    expect(await admin.exists(`_lock:${holder.name}:k`)).toBe(1)
+    try {
+      // What must NOT happen is the lock expiring: twice its ttl has to pass, so this wait is a sleep.
+      await sleep(2 * lock.ttl + 100)
+      // The lock still stands, extended by its holder, and the waiter has not loaded.
+      expect(await admin.exists(`_lock:${holder.name}:k`)).toBe(1)
+      expect(loader).toHaveBeenCalledTimes(1)
+    } finally {
+      finish.open()
+    }
     expect(await Promise.all([first, second])).toEqual(['slow', 'slow'])
     expect(loader).toHaveBeenCalledTimes(1)
   })
 
   it('waiters learn of the value from the holder’s notice, without polling Redis in a tight loop', async () => {
-    const holder = cache<string, string>({ redis: client(), valueType: 'string', lock: { ttl: 2_000 } })
+    // With a 10 s lock, a waiter that hears nothing polls Redis once a second (the slowest it polls).
+    const holder = cache<string, string>({ redis: client(), valueType: 'string', lock: { ttl: 10_000 } })
     const waiters = Array.from({ length: 5 }, () =>
-      cache<string, string>({ redis: client(), valueType: 'string', lock: { ttl: 2_000 } }, holder.name),
+      cache<string, string>({ redis: client(), valueType: 'string', lock: { ttl: 10_000 } }, holder.name),
     )
+    // The holder's loader runs until every waiter waits for it.
+    const finish = gate()
     const holding = holder.getOrSet('k', async () => {
-      await sleep(400)
+      await finish.opened
       return 'v'
     })
     await lockTaken(holder.name, 'k')
     await Promise.all(waiters.map((waiter) => waiter.ready()))
     let results: string[] = []
+    let answeredInMs = 0
     const commands = await countCommands(admin, async () => {
-      const startedAt = performance.now()
-      results = await Promise.all(waiters.map((waiter) => waiter.getOrSet('k', async () => 'other')))
-      // The notice wakes them within a few ms of the holder's store, long before a 500 ms poll.
-      expect(performance.now() - startedAt).toBeLessThan(600)
+      const before = (await commandCalls(admin)).set ?? 0
+      const askedAt = performance.now()
+      const asking = Promise.all(waiters.map((waiter) => waiter.getOrSet('k', async () => 'other')))
+      try {
+        // Each waiter has read the key and tried the lock: it now waits, listening for the notice.
+        await vi.waitFor(
+          async () => expect(((await commandCalls(admin)).set ?? 0) - before).toBeGreaterThanOrEqual(5),
+          { timeout: 5_000, interval: 5 },
+        )
+      } finally {
+        finish.open()
+      }
+      results = await asking
+      answeredInMs = performance.now() - askedAt
     })
     expect(await holding).toBe('v')
     expect(results).toEqual(Array(5).fill('v'))
+    // Woken by the notice: a waiter's first poll comes 1 s after it starts to wait, and they were all
+    // answered sooner. (The holder is let go as soon as they wait: a bound of one poll interval that
+    // says which of the two woke them, not a speed claim.)
+    expect(answeredInMs).toBeLessThan(1_000)
     // Per waiter: a read, a lock attempt, and a read after the notice; at most one more round if a
-    // slow machine lets the 500 ms safety poll fire first. A loop would send hundreds.
+    // slow machine lets a safety poll fire first. A loop would send hundreds.
     const reads = (commands.get ?? 0) + (commands.mget ?? 0)
     expect(reads).toBeLessThanOrEqual(5 * 4)
     expect(commands.set ?? 0).toBeLessThanOrEqual(5 * 2 + 1)
   })
 
   it('a waiter that outlives lock.wait loads for itself rather than hang', async () => {
-    const holder = cache<string, string>({ redis: client(), valueType: 'string', lock: { ttl: 5_000 } })
+    const holder = cache<string, string>({ redis: client(), valueType: 'string', lock: { ttl: 10_000 } })
     const waiter = cache<string, string>(
-      { redis: client(), valueType: 'string', lock: { ttl: 5_000, wait: 150 } },
+      { redis: client(), valueType: 'string', lock: { ttl: 10_000, wait: 150 } },
       holder.name,
     )
-    const hung = holder
-      .getOrSet('k', () => new Promise<string>(() => {}), { hardTimeout: 400 })
-      .catch(() => 'gave up')
-    await lockTaken(holder.name, 'k')
-    await waiter.ready()
-    const startedAt = performance.now()
-    expect(await waiter.getOrSet('k', async () => 'own')).toBe('own')
-    expect(performance.now() - startedAt).toBeLessThan(1_000)
-    await hung
+    // The holder's loader runs until the end of the test: its lock stands all along.
+    const finish = gate<string>()
+    const holding = holder.getOrSet('k', () => finish.opened)
+    try {
+      await lockTaken(holder.name, 'k')
+      await waiter.ready()
+      expect(await waiter.getOrSet('k', async () => 'own')).toBe('own')
+      // It loaded while the holder still held the lock: it stopped waiting after lock.wait.
+      expect(await admin.exists(`_lock:${holder.name}:k`)).toBe(1)
+    } finally {
+      finish.open('held')
+    }
+    expect(await holding).toBe('held')
   })
 
   it('a lock deleted under its holder (FLUSHALL) does not fail the caller: the value is returned, stored, and E_LOCK_LOST reported', async () => {
@@ -109,7 +135,7 @@ describe('getOrSet() locks', () => {
     })
     expect(value).toBe('v')
     expect(await admin.get(`${items.name}:k`)).toBe('v')
-    await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['E_LOCK_LOST']))
+    await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['E_LOCK_LOST']), patience)
     expect(errors[0]?.message).toMatch(new RegExp(`_lock:${items.name}:k`))
   })
 
@@ -118,18 +144,19 @@ describe('getOrSet() locks', () => {
     const items = cache<string, string>({
       redis: client(),
       valueType: 'string',
-      lock: { ttl: 80 },
+      lock: { ttl: 1_000 },
       lockRelease: (error) => lost.push(error),
     })
     const errors: FlipCacheError[] = []
     items.on('error', (error) => errors.push(error))
     const value = await items.getOrSet('k', async () => {
       await admin.del(`_lock:${items.name}:k`)
-      await sleep(120)
+      // The loader runs until the next renewal (every 500 ms) has found the lock gone.
+      await vi.waitFor(() => expect(lost).toHaveLength(1), { timeout: 5_000 })
       return 'v'
     })
     expect(value).toBe('v')
-    await vi.waitFor(() => expect(lost).toHaveLength(1))
+    expect(lost).toHaveLength(1)
     expect(lost[0]).toMatchObject({ code: 'E_LOCK_LOST', key: `_lock:${items.name}:k` })
     expect(errors).toEqual([])
   })
@@ -149,12 +176,13 @@ describe('getOrSet() locks', () => {
       return 'v'
     })
     expect(value).toBe('v')
-    await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['E_LOCK_LOST']))
+    await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['E_LOCK_LOST']), patience)
   })
 
   it('getOrSet() calls the loader once across 4 processes', async () => {
     const name = `procs-${Date.now()}`
-    const children = Array.from({ length: 4 }, () => spawnChild([server.url, name, 'k', '200']))
+    // Each child's lock would live 5 s unless renewed (every 2.5 s); the others wait up to 20 s for it.
+    const children = Array.from({ length: 4 }, () => spawnChild([server.url, name, 'k', '200', '5000']))
     try {
       await Promise.all(children.map((child) => child.line('ready')))
       for (const child of children) child.go()
@@ -166,34 +194,50 @@ describe('getOrSet() locks', () => {
     }
   }, 30_000)
 
-  it('a lock whose holder process died expires after its ttl, and a waiter then loads', async () => {
+  it('a lock whose holder process died expires after its ttl, and a waiter then loads under a lock of its own', async () => {
     const name = `dead-${Date.now()}`
-    const holder = spawnChild([server.url, name, 'k', '0', 'hang'])
+    const lockKey = `_lock:${name}:k`
+    const holder = spawnChild([server.url, name, 'k', '0', '2000', 'hang'])
     try {
       await holder.line('ready')
       holder.go()
       await holder.line('loading')
+      // The child took its lock (2 s ttl, renewed every second) before it called the loader.
+      const deadToken = await admin.get(lockKey)
+      expect(deadToken).not.toBeNull()
       holder.process.kill('SIGKILL')
+      // The waiter would wait up to 20 s for a holder's value: far longer than the dead lock lives.
       const waiter = cache<string, string>(
-        { redis: client(), valueType: 'string', lock: { ttl: 400, wait: 5_000 } },
+        { redis: client(), valueType: 'string', lock: { ttl: 2_000, wait: 20_000 } },
         name,
       )
-      expect(await admin.exists(`_lock:${name}:k`)).toBe(1)
-      const startedAt = performance.now()
-      expect(await waiter.getOrSet('k', async () => 'survivor')).toBe('survivor')
-      // The child's lock had a 400 ms ttl: the waiter took over once it expired, not after `wait`.
-      expect(performance.now() - startedAt).toBeLessThan(2_000)
+      let lockWhileLoading: string | null = null
+      const value = await waiter.getOrSet('k', async () => {
+        lockWhileLoading = await admin.get(lockKey)
+        return 'survivor'
+      })
+      expect(value).toBe('survivor')
+      // It loaded under a lock of its own, taken once the dead holder's expired (after `wait` it
+      // would have loaded without one).
+      expect(lockWhileLoading).not.toBeNull()
+      expect(lockWhileLoading).not.toBe(deadToken)
     } finally {
       holder.process.kill('SIGKILL')
     }
   }, 30_000)
 
   it('close() lets go of the locks this instance still holds', async () => {
-    const items = cache<string, string>({ redis: client(), valueType: 'string', timeout: 100 })
-    const hung = items.getOrSet('k', () => new Promise<string>(() => {})).catch(() => 'closed')
+    // close() gives running loads `timeout` (here the default, 1 s) to finish, then releases their locks.
+    const items = cache<string, string>({ redis: client(), valueType: 'string' })
+    const finish = gate<string>()
+    const hung = items.getOrSet('k', () => finish.opened).catch(() => 'closed')
     await lockTaken(items.name, 'k')
-    await items.close()
-    expect(await admin.exists(`_lock:${items.name}:k`)).toBe(0)
-    void hung
+    try {
+      await items.close()
+      expect(await admin.exists(`_lock:${items.name}:k`)).toBe(0)
+    } finally {
+      finish.open('late')
+    }
+    await hung
   })
 })

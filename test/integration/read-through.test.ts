@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type FlipCacheError, type LoaderContext, LoaderError } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
+import { fakeClock, gate } from '../support/fake-clock.js'
+import { patience } from '../support/patience.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -44,7 +46,11 @@ describe('getOrSet()', () => {
     )
     expect(loader).toHaveBeenCalledTimes(1)
     expect(new Set(results)).toEqual(new Set([42]))
-    expect(await sharedClient().keys('_lock:*')).not.toContain(`_lock:${first.name}:hot`)
+    // The holder lets its lock go once the value is stored, without holding up the callers.
+    await vi.waitFor(
+      async () => expect(await sharedClient().exists(`_lock:${first.name}:hot`)).toBe(0),
+      patience,
+    )
   })
 
   it('getOrSet() keeps the lock under lockPrefix while loading and removes it after', async () => {
@@ -56,8 +62,11 @@ describe('getOrSet()', () => {
     })
     expect(value).toBe('v')
     expect(lockSeen).toMatch(/^[\w-]{16}$/)
-    await sleep(20)
-    expect(await sharedClient().exists(`_flip_lock:${items.name}:k`)).toBe(0)
+    // Released once the value is stored, without holding up the caller.
+    await vi.waitFor(
+      async () => expect(await sharedClient().exists(`_flip_lock:${items.name}:k`)).toBe(0),
+      patience,
+    )
   })
 
   it('getOrSet() with lock: false runs the in-process single-flight only', async () => {
@@ -68,9 +77,21 @@ describe('getOrSet()', () => {
     const other = cache<string, string>({ valueType: 'string', lock: false, localMax: 0 }, items.name)
     await other.delete('k')
     const racing = cache<string, string>({ redis: client(), valueType: 'string', lock: false }, items.name)
-    const second = slowLoader('v2', 30)
-    await Promise.all([other.getOrSet('k', second), racing.getOrSet('k', second)])
-    expect(second).toHaveBeenCalledTimes(2)
+    // Both loaders run until the test lets them finish, so neither instance can find the other's value:
+    // without a Redis lock each calls its own loader. (With one, the second would wait for the first's
+    // value, up to lock.wait, 10 s, and never call its loader here.)
+    const finish = gate()
+    const second = vi.fn(async () => {
+      await finish.opened
+      return 'v2'
+    })
+    const both = Promise.all([other.getOrSet('k', second), racing.getOrSet('k', second)])
+    try {
+      await vi.waitFor(() => expect(second).toHaveBeenCalledTimes(2), { timeout: 5_000 })
+    } finally {
+      finish.open()
+    }
+    expect(await both).toEqual(['v2', 'v2'])
   })
 
   it('getOrSet() rejects with E_LOADER (cause = the error) when the loader throws and nothing stale exists', async () => {
@@ -87,6 +108,7 @@ describe('getOrSet()', () => {
   })
 
   it('getOrSet() backs off after failures: calls within the wait get the failure without a loader call', async () => {
+    const clock = fakeClock()
     const items = cache<string, string>({ valueType: 'string' })
     const loader = vi.fn(async (): Promise<string> => {
       throw new Error('broken source')
@@ -94,40 +116,48 @@ describe('getOrSet()', () => {
     await expect(items.getOrSet('k', loader)).rejects.toMatchObject({ code: 'E_LOADER' })
     await expect(items.getOrSet('k', loader)).rejects.toMatchObject({ code: 'E_LOADER' })
     expect(loader).toHaveBeenCalledTimes(1)
-    await sleep(120)
+    // The first failure's wait is 100 ms.
+    clock.advance(99)
+    await expect(items.getOrSet('k', loader)).rejects.toMatchObject({ code: 'E_LOADER' })
+    expect(loader).toHaveBeenCalledTimes(1)
+    clock.advance(2)
     await expect(items.getOrSet('k', loader)).rejects.toMatchObject({ code: 'E_LOADER' })
     expect(loader).toHaveBeenCalledTimes(2)
-    // The second failure doubles the wait.
-    await sleep(120)
+    // The second failure doubles the wait, to 200 ms.
+    clock.advance(199)
     await expect(items.getOrSet('k', loader)).rejects.toMatchObject({ code: 'E_LOADER' })
     expect(loader).toHaveBeenCalledTimes(2)
-    await sleep(100)
+    clock.advance(2)
     expect(await items.getOrSet('k', async () => 'fixed')).toBe('fixed')
   })
 
   it('getOrSet() rejects with E_LOADER_TIMEOUT past hardTimeout, aborts the loader’s signal, and does not store a late value', async () => {
     const items = cache<string, string>({ valueType: 'string' })
     let signal: AbortSignal | undefined
-    const startedAt = performance.now()
+    // The loader runs until the test lets it finish: the call gives up on it while it is still running.
+    const finish = gate<string>()
     const error = await items
       .getOrSet(
         'k',
-        async (context) => {
+        (context) => {
           signal = context.signal
-          await sleep(300)
-          return 'late'
+          return finish.opened
         },
         { hardTimeout: 60 },
       )
       .catch((caught: unknown) => caught)
-    expect(performance.now() - startedAt).toBeLessThan(250)
     expect(error).toMatchObject({ code: 'E_LOADER_TIMEOUT' })
     expect(signal?.aborted).toBe(true)
     expect(signal?.reason).toBe(error)
     // The loader finishes anyway: its late value is not stored over what was written meanwhile.
     await items.set('k', 'written meanwhile')
-    await sleep(300)
+    finish.open('late')
+    await finish.opened
+    // A store that must NOT happen: a late one would leave within a tick or two of the loader's end,
+    // so a short wait shows it did not.
+    await sleep(50)
     expect(await sharedClient().get(`${items.name}:k`)).toBe('written meanwhile')
+    expect(items.peek('k')).toBe('written meanwhile')
   })
 
   it('getOrSet() stores values written with grace behind a header and Redis TTL expireTime + grace', async () => {
@@ -141,23 +171,32 @@ describe('getOrSet()', () => {
   })
 
   it('getOrSet() within grace returns the stale value at once and refreshes it in the background', async () => {
+    const clock = fakeClock()
     const items = cache<string, string>({ valueType: 'string', expireTime: 80, grace: '10s' })
     await items.getOrSet('k', async () => 'old')
-    await sleep(100)
+    clock.advance(81)
     // Stale: a plain get() says miss, getOrSet() serves it while it refreshes.
     expect(await items.get('k')).toBeUndefined()
-    const loader = slowLoader('new', 40)
-    const startedAt = performance.now()
+    // The refresh runs until the test lets it finish: the stale value is served without waiting for it.
+    const finish = gate()
+    const loader = vi.fn(async (_context: LoaderContext<string, string>) => {
+      await finish.opened
+      return 'new'
+    })
     expect(await items.getOrSet('k', loader)).toBe('old')
-    expect(performance.now() - startedAt).toBeLessThan(35)
-    await sleep(80)
-    expect(loader).toHaveBeenCalledTimes(1)
+    await vi.waitFor(() => expect(loader).toHaveBeenCalledTimes(1), patience)
     expect(loader.mock.calls[0]?.[0]).toMatchObject({ stale: 'old' })
+    finish.open()
+    await vi.waitFor(
+      async () => expect(await sharedClient().get(`${items.name}:k`)).toMatch(/new$/),
+      patience,
+    )
     expect(await items.getOrSet('k', loader)).toBe('new')
     expect(loader).toHaveBeenCalledTimes(1)
   })
 
   it('getOrSet() within grace refreshes once across instances', async () => {
+    const clock = fakeClock()
     const first = cache<string, string>({
       redis: client(),
       valueType: 'string',
@@ -169,44 +208,65 @@ describe('getOrSet()', () => {
       first.name,
     )
     await first.getOrSet('k', async () => 'old')
-    await sleep(80)
-    const loader = slowLoader('new', 60)
+    clock.advance(61)
+    // The refresh runs until every caller has been served the stale value.
+    const finish = gate()
+    const loader = vi.fn(async () => {
+      await finish.opened
+      return 'new'
+    })
     const served = await Promise.all(
       Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? first : second).getOrSet('k', loader)),
     )
     expect(new Set(served)).toEqual(new Set(['old']))
-    await sleep(120)
+    await vi.waitFor(() => expect(loader).toHaveBeenCalledTimes(1), patience)
+    finish.open()
+    await vi.waitFor(async () => expect(await second.getOrSet('k', loader)).toBe('new'), patience)
+    // Whichever instance refreshed, the other found the lock taken or the new value: one call in all.
     expect(loader).toHaveBeenCalledTimes(1)
-    expect(await second.getOrSet('k', loader)).toBe('new')
   })
 
   it('getOrSet() with a soft timeout waits that long for a fresh value, then serves the stale one', async () => {
+    const clock = fakeClock()
     const items = cache<string, string>({ valueType: 'string', expireTime: 50, grace: '10s' })
     await items.getOrSet('k', async () => 'old')
-    await sleep(70)
-    expect(await items.getOrSet('k', slowLoader('quick', 5), { timeout: 100 })).toBe('quick')
-    await sleep(70)
-    const startedAt = performance.now()
-    expect(await items.getOrSet('k', slowLoader('slow', 200), { timeout: 40 })).toBe('quick')
-    expect(performance.now() - startedAt).toBeLessThan(150)
-    await sleep(250)
+    clock.advance(51)
+    // A load that ends within the soft timeout: the caller waits for it and gets the fresh value.
+    expect(await items.getOrSet('k', slowLoader('quick', 5), { timeout: '10s' })).toBe('quick')
+    clock.advance(51)
+    // One that runs until the test lets it finish: past the soft timeout, the caller gets the stale value.
+    const finish = gate()
+    const slow = vi.fn(async () => {
+      await finish.opened
+      return 'slow'
+    })
+    expect(await items.getOrSet('k', slow, { timeout: 40 })).toBe('quick')
+    // The load goes on in the background and stores its value.
+    await vi.waitFor(() => expect(slow).toHaveBeenCalledTimes(1), patience)
+    finish.open()
+    await vi.waitFor(
+      async () => expect(await sharedClient().get(`${items.name}:k`)).toMatch(/slow$/),
+      patience,
+    )
     expect(await items.getOrSet('k', slowLoader('unused'))).toBe('slow')
   })
 
   it('getOrSet() fails safe: a failing loader within grace serves the stale value and reports E_LOADER', async () => {
+    const clock = fakeClock()
     const items = cache<string, string>({ valueType: 'string', expireTime: 50, grace: '10s' })
     const errors: FlipCacheError[] = []
     items.on('error', (error) => errors.push(error))
     await items.getOrSet('k', async () => 'old')
-    await sleep(70)
+    clock.advance(51)
     const cause = new Error('source down')
+    // A soft timeout far longer than the failing load: the stale value comes from its failure.
     expect(
       await items.getOrSet(
         'k',
         async () => {
           throw cause
         },
-        { timeout: 200 },
+        { timeout: '10s' },
       ),
     ).toBe('old')
     expect(errors).toHaveLength(1)
@@ -217,17 +277,25 @@ describe('getOrSet()', () => {
   })
 
   it('getOrSet() with refreshAhead refreshes a fresh value in the background after that fraction of expireTime', async () => {
-    const items = cache<string, string>({ valueType: 'string', expireTime: 200, refreshAhead: 0.5 })
+    const clock = fakeClock()
+    const items = cache<string, string>({ valueType: 'string', expireTime: '10s', refreshAhead: 0.5 })
     await items.getOrSet('k', async () => 'one')
     const loader = slowLoader('two', 10)
     expect(await items.getOrSet('k', loader)).toBe('one')
-    expect(loader).not.toHaveBeenCalled()
-    await sleep(120)
+    clock.advance(4_999)
     expect(await items.getOrSet('k', loader)).toBe('one')
-    await sleep(40)
-    expect(loader).toHaveBeenCalledTimes(1)
+    expect(loader).not.toHaveBeenCalled()
+    // Past half of expireTime: the read still gets the fresh value, and starts a refresh.
+    clock.advance(2)
+    expect(await items.getOrSet('k', loader)).toBe('one')
+    await vi.waitFor(() => expect(loader).toHaveBeenCalledTimes(1), patience)
+    await vi.waitFor(
+      async () => expect(await sharedClient().get(`${items.name}:k`)).toMatch(/two$/),
+      patience,
+    )
     expect(await items.getOrSet('k', loader)).toBe('two')
     expect(await items.get('k')).toBe('two')
+    expect(loader).toHaveBeenCalledTimes(1)
   })
 
   it('getOrSet() validates its options and the loader with TypeErrors', async () => {
@@ -290,13 +358,17 @@ describe('wrap()', () => {
 
 describe('getOrSet() and deletes', () => {
   const { cache } = useCaches()
+  afterEach(() => {
+    vi.useRealTimers()
+  })
 
   it('getOrSet() does not fall back on an L1 copy of a key that Redis says was deleted', async () => {
+    const clock = fakeClock()
     const writer = cache<string, string>({ valueType: 'string', expireTime: 50, grace: '10s' })
     const reader = cache<string, string>({ valueType: 'string', expireTime: 50, grace: '10s' }, writer.name)
     await reader.getOrSet('k', async () => 'old')
     await writer.delete('k')
-    await sleep(70)
+    clock.advance(51)
     // The reader's L1 copy is stale but within grace; Redis no longer has the key, so the reader loads.
     expect(await reader.getOrSet('k', async () => 'reloaded')).toBe('reloaded')
   })

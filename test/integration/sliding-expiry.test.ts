@@ -2,10 +2,8 @@ import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { FlipCacheError } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
-import { countCommands } from '../support/command-stats.js'
+import { commandCalls, countCommands } from '../support/command-stats.js'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Moves `Date.now()` only: timers and sockets keep real time, so the touch queue still flushes. */
 function fakeDate(): { advance(ms: number): void } {
@@ -13,17 +11,9 @@ function fakeDate(): { advance(ms: number): void } {
   return { advance: (ms) => vi.setSystemTime(Date.now() + ms) }
 }
 
-/** Retries `check` until it passes, for at most a second of real time. */
-async function eventually(check: () => void): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      check()
-      return
-    } catch (error) {
-      if (attempt >= 100) throw error
-      await sleep(10)
-    }
-  }
+/** Retries `check` until it passes (a touch leaves a few ms after the hit that made it). */
+async function eventually(check: () => void | Promise<void>): Promise<void> {
+  await vi.waitFor(check, { timeout: 5_000, interval: 10 })
 }
 
 // Command counts are server-wide, so these tests run on a server of their own.
@@ -62,22 +52,28 @@ describe('FlipCache refreshExpireTimeOnGet', () => {
   it('a key served only from L1 never expires in Redis while it is read', async () => {
     const items = cache<string, string>({
       valueType: 'string',
-      expireTime: 300,
-      localTtl: '10s',
+      expireTime: '10s',
+      localTtl: '1h',
       refreshExpireTimeOnGet: true,
     })
     await items.ready()
     await items.set('hot', 'v')
     await items.set('cold', 'v')
-    // Read for more than twice the TTL: every read after the set is an L1 hit.
-    const until = Date.now() + 700
-    while (Date.now() < until) {
+    const hot = `${items.name}:hot`
+    const clock = fakeDate()
+    // Three rounds, each as if most of the TTL had passed: Redis has 3 s left of 'hot', the clock moves
+    // past the touch interval (1 s), and 'hot' is read from L1, whose touch gives it 10 s again.
+    for (let round = 0; round < 3; round++) {
+      await observer.pexpire(hot, 3_000)
+      clock.advance(1_001)
       expect(await items.get('hot')).toBe('v')
-      await sleep(25)
+      await eventually(async () => expect(await observer.pttl(hot)).toBeGreaterThan(5_000))
     }
+    // Every read was an L1 hit; the key nobody read is left to expire.
     expect(items.stats().remoteHits).toBe(0)
-    expect(await observer.get(`${items.name}:hot`)).toBe('v')
-    expect(await observer.exists(`${items.name}:cold`)).toBe(0)
+    await observer.pexpire(`${items.name}:cold`, 1_000)
+    await eventually(async () => expect(await observer.exists(`${items.name}:cold`)).toBe(0))
+    expect(await observer.get(hot)).toBe('v')
   })
 
   it('L1 hits are coalesced: at most one touch per key per interval, many keys in one pipeline', async () => {
@@ -91,10 +87,14 @@ describe('FlipCache refreshExpireTimeOnGet', () => {
     await items.setMany(Array.from({ length: 20 }, (_, i): [number, number] => [i, i]))
     fakeDate().advance(1_001)
     const commands = await countCommands(observer, async () => {
+      const before = (await commandCalls(observer)).pexpire ?? 0
       for (let round = 0; round < 5; round++) {
         for (let key = 0; key < 20; key++) expect(await items.get(key)).toBe(key)
       }
-      await sleep(30)
+      // The touches leave a few ms after the hits: wait until Redis has run them.
+      await eventually(async () =>
+        expect(((await commandCalls(observer)).pexpire ?? 0) - before).toBeGreaterThanOrEqual(20),
+      )
     })
     vi.useRealTimers()
     expect(commands).toEqual({ pexpire: 20 })

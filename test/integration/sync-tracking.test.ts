@@ -70,7 +70,7 @@ describe("sync: 'tracking'", () => {
     expect(await users.get(17)).toBe('brief')
     // PERSIST-less expiry set by someone else: L1 learned no deadline when it read the key.
     const expiring = nextInvalidation(users, 'tracking')
-    await admin.pexpire(`${users.name}:17`, 60)
+    await admin.pexpire(`${users.name}:17`, 2_000)
     await expiring
     expect(await users.get(17)).toBe('brief')
     const expired = nextInvalidation(users, 'tracking')

@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { inject } from 'vitest'
 
-const childScript = fileURLToPath(new URL('./get-or-set-child.ts', import.meta.url))
-
-/** A child process running get-or-set-child.ts, with its stdout lines as they come. */
+/** A child process running get-or-set-child.ts (bundled by the global setup), with its stdout lines as they come. */
 export interface Child {
   process: ChildProcess
   /** Resolves with the first stdout line that starts with `prefix`. */
@@ -13,7 +11,7 @@ export interface Child {
 }
 
 export function spawnChild(args: string[]): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', childScript, ...args], {
+  const child = spawn(process.execPath, [inject('childScripts').getOrSet, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   const lines: string[] = []

@@ -1,15 +1,32 @@
 import type { TestProject } from 'vitest/node'
+import { bundleChildScripts, type ChildScripts } from './child-scripts.js'
 import { startRedisServer } from './redis-server.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string
+    /** The child scripts of the multi-process tests, bundled to JavaScript for plain `node`. */
+    childScripts: ChildScripts
   }
 }
 
-/** One private redis-server for the whole run; each test works in namespaces of its own. */
+/**
+ * One private redis-server for the whole run (each test works in namespaces of its own), and the
+ * child scripts bundled once for every test that starts processes.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const server = await startRedisServer()
+  const [started, bundled] = await Promise.allSettled([startRedisServer(), bundleChildScripts()])
+  if (started.status === 'rejected' || bundled.status === 'rejected') {
+    if (started.status === 'fulfilled') await started.value.stop()
+    if (bundled.status === 'fulfilled') bundled.value.remove()
+    throw started.status === 'rejected' ? started.reason : (bundled as PromiseRejectedResult).reason
+  }
+  const server = started.value
+  const children = bundled.value
   project.provide('redisUrl', server.url)
-  return () => server.stop()
+  project.provide('childScripts', { getOrSet: children.getOrSet, sync: children.sync })
+  return async () => {
+    children.remove()
+    await server.stop()
+  }
 }

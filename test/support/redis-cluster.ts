@@ -15,10 +15,28 @@ export interface RedisCluster {
   masterPorts(): Promise<number[]>
   /** Resolves once every live node reports `cluster_state:ok` and knows `masters` live masters with their slots. */
   waitHealthy(masters?: number, timeoutMs?: number): Promise<void>
+  /**
+   * Has the replica of the master on `masterPort` take over now (`CLUSTER FAILOVER TAKEOVER`, which
+   * needs neither that master nor a vote): for a cluster started with `manualFailover`.
+   */
+  failover(masterPort: number, timeoutMs?: number): Promise<void>
   stop(): Promise<void>
 }
 
-const clusterArgs = (busPort: number, nodeTimeoutMs: number): string[] => [
+export interface ClusterOptions {
+  /**
+   * Replicas never take over by themselves (`cluster-replica-no-failover yes`), only when the test
+   * calls `failover`, and the masters still up keep serving their slots meanwhile
+   * (`cluster-require-full-coverage no`): the test, not the timing of an election, decides how long
+   * a killed master stays down.
+   */
+  manualFailover?: boolean
+}
+
+const clusterArgs = (busPort: number, nodeTimeoutMs: number, manualFailover: boolean): string[] => [
+  ...(manualFailover
+    ? ['--cluster-replica-no-failover', 'yes', '--cluster-require-full-coverage', 'no']
+    : []),
   '--cluster-enabled',
   'yes',
   '--cluster-port',
@@ -38,9 +56,14 @@ const clusterArgs = (busPort: number, nodeTimeoutMs: number): string[] => [
  * not port + 10000), joins them with `redis-cli --cluster create --cluster-replicas 1`, and waits
  * for `cluster_state:ok`. `nodeTimeoutMs` is how long a silent master takes to be failed over.
  */
-export async function startRedisCluster(nodeTimeoutMs = 1000): Promise<RedisCluster> {
+export async function startRedisCluster(
+  nodeTimeoutMs = 1000,
+  { manualFailover = false }: ClusterOptions = {},
+): Promise<RedisCluster> {
   const nodes = await Promise.all(
-    Array.from({ length: 6 }, async () => startRedisServer(clusterArgs(await freePort(), nodeTimeoutMs))),
+    Array.from({ length: 6 }, async () =>
+      startRedisServer(clusterArgs(await freePort(), nodeTimeoutMs, manualFailover)),
+    ),
   )
   const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
   try {
@@ -75,6 +98,21 @@ export async function startRedisCluster(nodeTimeoutMs = 1000): Promise<RedisClus
         if (Date.now() > deadline) {
           throw new Error(`The cluster was not healthy within ${timeoutMs} ms: ${JSON.stringify(states)}`)
         }
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    },
+    async failover(masterPort, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        for (const node of nodes) {
+          const replication = await ask(node.port, (client) => client.info('replication'))
+          if (!replication?.includes('role:slave')) continue
+          if (!replication.includes(`master_port:${masterPort}\r\n`)) continue
+          const reply = await ask(node.port, (client) => client.call('CLUSTER', 'FAILOVER', 'TAKEOVER'))
+          if (reply === 'OK') return
+        }
+        // A node that did not answer in time (a loaded machine) is asked again.
+        if (Date.now() > deadline) throw new Error(`No replica of the master on ${masterPort} took over`)
         await new Promise((resolve) => setTimeout(resolve, 50))
       }
     },

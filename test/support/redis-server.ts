@@ -14,6 +14,14 @@ export interface RedisServer {
   crash(): Promise<void>
   /** Starts it again on the same port (after `stop`). */
   restart(): Promise<void>
+  /**
+   * Suspends the process (SIGSTOP): its connections stay open but nothing is answered until `thaw`.
+   * Unlike `CLIENT PAUSE ... ALL`, which holds up even the `CLIENT UNPAUSE` meant to end it, this
+   * lasts exactly as long as the test wants.
+   */
+  freeze(): void
+  /** Lets a frozen process run again (SIGCONT). */
+  thaw(): void
   /** The redis-server version, such as '7.0.15'. */
   readonly version: string
 }
@@ -113,12 +121,21 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
     try {
       let { child, version } = await launch(port, dir, extraArgs)
       let stopped = false
+      const thaw = (): void => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGCONT')
+      }
       return {
         port,
         url: `redis://127.0.0.1:${port}`,
         version,
+        freeze() {
+          child.kill('SIGSTOP')
+        },
+        thaw,
         async stop() {
           stopped = true
+          // A frozen process would not act on SIGTERM until it runs again.
+          thaw()
           await exited(child)
           rmSync(dir, { recursive: true, force: true })
         },
@@ -130,6 +147,7 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
           await exit
         },
         async restart() {
+          thaw()
           if (!stopped) await exited(child)
           mkdirSync(dir, { recursive: true })
           ;({ child, version } = await launch(port, dir, extraArgs))
