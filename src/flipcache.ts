@@ -78,6 +78,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #keysAreStrings: boolean
   readonly #connection: Connection
   readonly #core: CacheCore<V>
+  /** The core's state, held here too: an L1 hit is one lookup away from the caller. */
+  readonly #state: CacheState<V, Flight<V>>
   readonly #coherence: Coherence<K, V>
   readonly #locks: Locks
   #starting: Promise<void> | undefined
@@ -111,6 +113,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         buckets: this.#options.buckets,
       })
       const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs))
+      this.#state = state
       const entries = new EntryCodec(valueCodec, compression, (key) => store.redisKey(key))
       const report = (error: FlipCacheError): void => this.#reporter.report(error)
       const origin = instanceId()
@@ -245,7 +248,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const unchecked = this.#keysAreStrings && typeof key === 'string'
     const encoded = unchecked ? (key as string) : this.#keys.encode(key)
     const now = Date.now()
-    const entry = this.#core.state.local(encoded, now)
+    const entry = this.#state.local(encoded, now)
     if (entry !== undefined) {
       if (load.refreshAhead !== undefined)
         this.#readThrough.refreshAheadIfDue(key, encoded, loader, load, entry)
@@ -264,7 +267,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const encoded = unchecked ? (key as string) : this.#keys.encode(key)
     if (this.#starting !== undefined) await this.#starting
     const now = Date.now()
-    const entry = this.#core.state.local(encoded, now)
+    const entry = this.#state.local(encoded, now)
     if (entry !== undefined) return this.#core.hit(encoded, entry, now)
     if (unchecked) this.#keys.encode(key)
     return this.#core.get(encoded)
@@ -293,7 +296,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   /** The L1 copy of `key`, or `undefined`; never asks Redis and never changes recency or expiry. */
   peek(key: K): V | undefined {
     this.#checkOpen()
-    return this.#core.state.peek(this.#keys.encode(key), Date.now())?.value
+    return this.#state.peek(this.#keys.encode(key), Date.now())?.value
   }
 
   /** Writes `key` to Redis (`SET ... PX`), then to L1. Throws before writing if the value does not fit `valueType`. */
@@ -370,7 +373,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   /** Counters since creation, and the L1 size now. */
   stats(): CacheStats {
     const { received, sent } = this.#coherence.bus
-    return this.#stats.snapshot(this.#core.state.localSize, { received, sent })
+    return this.#stats.snapshot(this.#state.localSize, { received, sent })
   }
 
   /**
@@ -393,7 +396,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     // Background loads (refreshes) finish first, for at most `timeout`: they still write.
     await this.#readThrough.settle(this.#options.timeoutMs)
     await Promise.all([this.#core.flush(), this.#coherence.close(), this.#locks.close()])
-    this.#core.state.invalidate('all')
+    this.#state.invalidate('all')
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)
   }
 
