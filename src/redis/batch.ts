@@ -36,6 +36,8 @@ export class Batch {
   /** Runs once, when the longest time limit of the batch ran out before the batch was done. */
   onExpired: (error: Error) => void = () => {}
   expired = false
+  /** Whether the batch is its single-node breaker's probe (a half-open breaker lets one round trip go). */
+  probe = false
   readonly #groups: CallerGroup[] = []
   readonly #last: CallerGroup
   /** Round trips out and not answered: the last deadline waits for them too. */

@@ -5,12 +5,14 @@ import type { CircuitBreaker } from './circuit-breaker.js'
 import type { RedisClient } from './connection.js'
 import { afterAll, stepsByNode } from './per-node.js'
 import type { SlotRouter } from './slot-router.js'
-import { describeSteps, failSteps, type Step, toSteps, wrapRedisError } from './steps.js'
+import { describeSteps, failSteps, isReplyError, type Step, toSteps, wrapRedisError } from './steps.js'
 
 /** One round trip of a batch (a pipeline, or a single command), and whether it was answered or given up. */
 interface RoundTrip {
   steps: Step[]
   breaker: CircuitBreaker | undefined
+  /** Whether this round trip is its half-open breaker's one probe. */
+  probe: boolean
   answered: boolean
 }
 
@@ -34,14 +36,18 @@ export class Dispatch {
 
   send(batch: Batch): void {
     const steps = toSteps(batch.live(), this.#router)
-    if (steps.length === 0) return
+    if (steps.length === 0) {
+      // Nobody waits any more: if this was the probe, the next round trip may probe instead.
+      if (batch.probe) this.#breakers.of()?.probeDropped()
+      return
+    }
     const trips: RoundTrip[] = []
     batch.late = (timeoutMs) => new RedisTimeoutError(timeoutMs, describeSteps(steps))
     batch.onExpired = (error) => this.#expire(trips, error)
     // Held while sending: steps failed at once (an open breaker) must not end the batch early.
     batch.hold()
     if (this.#router === undefined) {
-      this.#roundTrip(batch, trips, steps, this.#breakers.of())
+      this.#roundTrip(batch, trips, steps, this.#breakers.of(), batch.probe)
     } else {
       const notices = steps.filter((step) => step.notice)
       const rest = notices.length === 0 ? steps : steps.filter((step) => !step.notice)
@@ -62,7 +68,8 @@ export class Dispatch {
     const now = Date.now()
     for (const [node, group] of byNode) {
       const breaker = node === '' ? undefined : this.#breakers.of(node)
-      if (breaker !== undefined && !breaker.allows(now)) {
+      const admission = breaker?.admit(now) ?? 'send'
+      if (breaker !== undefined && admission === 'refuse') {
         // The node may have been failed over meanwhile: the slot table says, once read again.
         router.refresh()
         failSteps(
@@ -73,19 +80,27 @@ export class Dispatch {
         )
         continue
       }
-      this.#roundTrip(batch, trips, group, breaker)
+      this.#roundTrip(batch, trips, group, breaker, admission === 'probe')
     }
   }
 
-  #roundTrip(batch: Batch, trips: RoundTrip[], steps: Step[], breaker: CircuitBreaker | undefined): void {
-    const trip: RoundTrip = { steps, breaker, answered: false }
+  #roundTrip(
+    batch: Batch,
+    trips: RoundTrip[],
+    steps: Step[],
+    breaker: CircuitBreaker | undefined,
+    probe = false,
+  ): void {
+    const trip: RoundTrip = { steps, breaker, probe, answered: false }
     trips.push(trip)
     batch.hold()
     const failure = (error: unknown): void => {
       if (trip.answered) return
       trip.answered = true
       failSteps(steps, error)
-      breaker?.failed(error as Error, Date.now())
+      // An error reply (WRONGTYPE, OOM, NOSCRIPT...) is Redis answering: the connection is alive.
+      if (isReplyError(error)) breaker?.succeeded()
+      else breaker?.failed(error as Error, Date.now(), probe)
       batch.release()
     }
     const only = steps.length === 1 ? steps[0] : undefined
@@ -145,7 +160,7 @@ export class Dispatch {
     for (const trip of trips.filter((out) => !out.answered)) {
       trip.answered = true
       failSteps(trip.steps, error)
-      trip.breaker?.failed(error, now)
+      trip.breaker?.failed(error, now, trip.probe)
     }
     // On a Cluster, a master that stops answering may have been failed over: read the slots again.
     this.#router?.refresh()

@@ -4,7 +4,7 @@ import { within } from '../within.js'
 import type { CircuitBreaker } from './circuit-breaker.js'
 import { type RedisClient, whenReady } from './connection.js'
 import type { SlotRouter } from './slot-router.js'
-import { type Arg, wrapRedisError } from './steps.js'
+import { type Arg, isReplyError, wrapRedisError } from './steps.js'
 
 /**
  * The masters to visit for a namespace scan, once the Cluster knows them (waiting at most
@@ -55,13 +55,20 @@ export async function callOnNode<T>(
       timeoutMs,
     )
   })
+  const admission = breaker?.admit(Date.now()) ?? 'send'
+  if (admission === 'refuse') {
+    throw new RedisUnavailableError(
+      `Redis node ${nodeName(node)} is marked down after repeated failures; the next probe is in ${breaker?.probeIn(Date.now())} ms`,
+    )
+  }
   try {
     const result = (await Promise.race([node.call(name, args), timedOut])) as T
     breaker?.succeeded()
     return result
   } catch (error) {
     const failure = wrapRedisError(error as Error, name)
-    breaker?.failed(failure, Date.now())
+    if (isReplyError(error)) breaker?.succeeded()
+    else breaker?.failed(failure, Date.now(), admission === 'probe')
     throw failure
   } finally {
     clearTimeout(timer)

@@ -12,7 +12,7 @@ import { type RedisClient, whenReady } from './connection.js'
 export class ReadinessGate {
   readonly #client: RedisClient
   readonly #send: (batch: Batch) => void
-  readonly #failed: (error: Error) => void
+  readonly #failed: (error: Error, batch: Batch) => void
   /** Batches held until the connection is ready, oldest first. */
   #waiting: Batch[] = []
 
@@ -20,7 +20,11 @@ export class ReadinessGate {
    * `send` takes a batch once the client is ready; `failed` hears of a batch whose time ran out
    * while it waited (a failed round trip, for the circuit breaker).
    */
-  constructor(client: RedisClient, send: (batch: Batch) => void, failed: (error: Error) => void) {
+  constructor(
+    client: RedisClient,
+    send: (batch: Batch) => void,
+    failed: (error: Error, batch: Batch) => void,
+  ) {
     this.#client = client
     this.#send = send
     this.#failed = failed
@@ -43,7 +47,7 @@ export class ReadinessGate {
     batch.onExpired = (error) => {
       const index = this.#waiting.indexOf(batch)
       if (index >= 0) this.#waiting.splice(index, 1)
-      this.#failed(error)
+      this.#failed(error, batch)
     }
     this.#waiting.push(batch)
     if (this.#waiting.length === 1) whenReady(this.#client).then(() => this.#release())

@@ -250,3 +250,8 @@ export function describeSteps(steps: Step[]): string {
   const more = steps.length > 3 ? ` and ${steps.length - 3} more` : ''
   return `${names.join(', ')}${more}`
 }
+
+/** Whether `error` is a reply of Redis's (as ioredis names them), rather than a lost or missing answer. */
+export function isReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError'
+}

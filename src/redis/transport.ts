@@ -40,7 +40,7 @@ export class Transport {
     this.#gate = new ReadinessGate(
       client,
       (batch) => this.#dispatch.send(batch),
-      (error) => this.#unsent(error),
+      (error, batch) => this.#unsent(error, batch.probe),
     )
   }
 
@@ -83,7 +83,8 @@ export class Transport {
   #flush(calls: Call[]): void {
     const breaker = this.router === undefined ? this.breakers.of() : undefined
     const now = Date.now()
-    if (breaker !== undefined && !breaker.allows(now)) {
+    const admission = breaker?.admit(now) ?? 'send'
+    if (breaker !== undefined && admission === 'refuse') {
       failAll(
         calls,
         new RedisUnavailableError(
@@ -95,10 +96,11 @@ export class Transport {
     if (this.#client.status === 'end') {
       const error = new RedisUnavailableError('The Redis connection is closed (client status `end`)')
       failAll(calls, error)
-      this.#unsent(error)
+      this.#unsent(error, admission === 'probe')
       return
     }
     const batch = new Batch(calls, this.#deadlines)
+    batch.probe = admission === 'probe'
     if (this.#gate.open) this.#dispatch.send(batch)
     else this.#gate.hold(batch)
   }
@@ -108,11 +110,11 @@ export class Transport {
    * round trip for a single node's breaker. A reconnection then lets the next round trip probe at
    * once instead of waiting out the cooldown.
    */
-  #unsent(error: Error): void {
+  #unsent(error: Error, probe: boolean): void {
     if (this.router !== undefined) return
     const breaker = this.breakers.of()
     if (breaker === undefined) return
-    breaker.failed(error, Date.now())
+    breaker.failed(error, Date.now(), probe)
     if (!breaker.down || this.#watchingReconnect) return
     this.#watchingReconnect = true
     whenReady(this.#client).then(() => {

@@ -24,7 +24,7 @@ describe('CircuitBreaker', () => {
     const { breaker: subject, changes } = breaker()
     failTimes(subject, settings.failures - 1, 0)
     expect(subject.down).toBe(false)
-    expect(subject.allows(0)).toBe(true)
+    expect(subject.admit(0)).toBe('send')
     expect(changes).toEqual([])
 
     const error = new Error('third')
@@ -42,19 +42,40 @@ describe('CircuitBreaker', () => {
     expect(changes).toEqual([])
   })
 
-  it('allows() fails fast while open and lets a probe go once the cooldown has passed', () => {
+  it('admit() refuses while open, then lets exactly one probe go once the cooldown has passed', () => {
     const { breaker: subject } = breaker()
     open(subject, 5000)
-    expect(subject.allows(5000)).toBe(false)
-    expect(subject.allows(5999)).toBe(false)
-    expect(subject.allows(6000)).toBe(true)
-    expect(subject.allows(7000)).toBe(true)
+    expect(subject.admit(5000)).toBe('refuse')
+    expect(subject.admit(5999)).toBe('refuse')
+    expect(subject.admit(6000)).toBe('probe')
+    // Half-open: the probe is out, every other round trip is refused until it is answered.
+    expect(subject.admit(6000)).toBe('refuse')
+    expect(subject.admit(60_000)).toBe('refuse')
+    subject.succeeded()
+    expect(subject.admit(60_000)).toBe('send')
   })
 
-  it('allows() is true at any time while the breaker is closed', () => {
+  it('admit() sends at any time while the breaker is closed', () => {
     const { breaker: subject } = breaker()
-    expect(subject.allows(0)).toBe(true)
-    expect(subject.allows(Number.MAX_SAFE_INTEGER)).toBe(true)
+    expect(subject.admit(0)).toBe('send')
+    expect(subject.admit(Number.MAX_SAFE_INTEGER)).toBe('send')
+  })
+
+  it('failed() of a round trip sent before the breaker opened does not push the probe back', () => {
+    const { breaker: subject } = breaker()
+    open(subject, 0)
+    // Late failures of round trips that were out when it opened: not probes.
+    failTimes(subject, 50, 900)
+    expect(subject.probeIn(900)).toBe(100)
+    expect(subject.admit(1000)).toBe('probe')
+  })
+
+  it('probeDropped() lets the next round trip probe when the admitted probe was never sent', () => {
+    const { breaker: subject } = breaker()
+    open(subject, 0)
+    expect(subject.admit(1000)).toBe('probe')
+    subject.probeDropped()
+    expect(subject.admit(1000)).toBe('probe')
   })
 
   it('probeIn() counts down to the probe and is 0 once it is due', () => {
@@ -74,9 +95,9 @@ describe('CircuitBreaker', () => {
     const cooldowns: number[] = []
     for (let probe = 0; probe < 7; probe++) {
       now += subject.probeIn(now)
-      expect(subject.allows(now)).toBe(true)
-      subject.failed(new Error('probe failed'), now)
-      expect(subject.allows(now)).toBe(false)
+      expect(subject.admit(now)).toBe('probe')
+      subject.failed(new Error('probe failed'), now, true)
+      expect(subject.admit(now)).toBe('refuse')
       cooldowns.push(subject.probeIn(now))
     }
     expect(cooldowns).toEqual([2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000])
@@ -95,7 +116,7 @@ describe('CircuitBreaker', () => {
     subject.succeeded()
     subject.succeeded()
     expect(subject.down).toBe(false)
-    expect(subject.allows(0)).toBe(true)
+    expect(subject.admit(0)).toBe('send')
     expect(changes.map((change) => change.status)).toEqual(['down', 'up'])
   })
 
@@ -104,7 +125,7 @@ describe('CircuitBreaker', () => {
     subject.failed(new Error('once'), 0)
     expect(subject.probeIn(0)).toBe(1000)
     subject.succeeded()
-    expect(subject.allows(0)).toBe(true)
+    expect(subject.admit(0)).toBe('send')
     expect(subject.probeIn(0)).toBe(0)
   })
 
@@ -117,7 +138,8 @@ describe('CircuitBreaker', () => {
   it('succeeded() restores the configured cooldown after doubled ones', () => {
     const { breaker: subject } = breaker()
     open(subject, 0)
-    subject.failed(new Error('probe failed'), 1000)
+    expect(subject.admit(1000)).toBe('probe')
+    subject.failed(new Error('probe failed'), 1000, true)
     expect(subject.probeIn(1000)).toBe(2000)
     subject.succeeded()
     open(subject, 10_000)
@@ -138,10 +160,10 @@ describe('CircuitBreaker', () => {
   it('reconnected() lets the next round trip probe at once', () => {
     const { breaker: subject } = breaker()
     open(subject, 0)
-    expect(subject.allows(10)).toBe(false)
+    expect(subject.admit(10)).toBe('refuse')
     subject.reconnected()
-    expect(subject.allows(10)).toBe(true)
     expect(subject.probeIn(10)).toBe(0)
+    expect(subject.admit(10)).toBe('probe')
     expect(subject.down).toBe(true)
   })
 
@@ -149,8 +171,9 @@ describe('CircuitBreaker', () => {
     const { breaker: subject } = breaker()
     open(subject, 0)
     subject.reconnected()
-    subject.failed(new Error('probe failed'), 10)
-    expect(subject.allows(10)).toBe(false)
+    expect(subject.admit(10)).toBe('probe')
+    subject.failed(new Error('probe failed'), 10, true)
+    expect(subject.admit(10)).toBe('refuse')
     expect(subject.probeIn(10)).toBe(2000)
   })
 

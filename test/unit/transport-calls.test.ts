@@ -458,6 +458,85 @@ describe('TransportView: the client’s circuit breaker', () => {
     expect(client.trips).toHaveLength(3)
   })
 
+  it('command() past the cooldown: exactly one probe goes, the other callers fail at once until it is answered', async () => {
+    const client = new FakeRedisClient()
+    const { view, changes } = viewOn(client, breaker)
+    await failOnce(view, client)
+    await failOnce(view, client)
+    vi.advanceTimersByTime(1000)
+    // Many callers, in several ticks, while the probe is out: only the probe is sent.
+    const probe = set(view, 'p', '1')
+    await afterTick()
+    const others: Outcome<unknown>[] = []
+    for (let tick = 0; tick < 5; tick++) {
+      others.push(set(view, `k${tick}`, 'v'), track(view.command('GET', [`k${tick}`])))
+      await idle()
+    }
+    expect(client.trips).toHaveLength(3)
+    for (const other of others) expect(other.error?.message).toContain('marked down')
+    asCall(client.trips[2]).resolve('OK')
+    await probe.done
+    expect(changes.map((change) => change.status)).toEqual(['down', 'up'])
+    set(view, 'after', '1')
+    await afterTick()
+    expect(client.trips).toHaveLength(4)
+  })
+
+  it('command() whose probe fails waits a doubled cooldown; late failures of earlier round trips do not', async () => {
+    const client = new FakeRedisClient()
+    const { view } = viewOn(client, breaker)
+    // Three round trips out at once; two fail (opening the breaker), one fails later.
+    const outs = [set(view, 'a', '1')]
+    await afterTick()
+    outs.push(set(view, 'b', '1'))
+    await afterTick()
+    outs.push(set(view, 'c', '1'))
+    await afterTick()
+    asCall(client.trips[0]).reject(new Error('ECONNRESET'))
+    asCall(client.trips[1]).reject(new Error('ECONNRESET'))
+    await idle()
+    vi.advanceTimersByTime(600)
+    asCall(client.trips[2]).reject(new Error('ECONNRESET'))
+    await idle()
+    // The late failure was no probe: the probe is still due 1000 ms after the breaker opened.
+    vi.advanceTimersByTime(400)
+    const probe = set(view, 'p', '1')
+    await afterTick()
+    expect(client.trips).toHaveLength(4)
+    asCall(client.trips[3]).reject(new Error('ECONNRESET'))
+    await probe.done
+    vi.advanceTimersByTime(1999)
+    const refused = set(view, 'q', '1')
+    await idle()
+    expect(refused.error?.message).toContain('next probe is in 1 ms')
+    vi.advanceTimersByTime(1)
+    set(view, 'r', '1')
+    await afterTick()
+    expect(client.trips).toHaveLength(5)
+  })
+
+  it('command() answered with an error reply (WRONGTYPE, OOM) never counts as a failure: Redis answered', async () => {
+    const client = new FakeRedisClient()
+    const { view, changes } = viewOn(client, { failures: 1, cooldownMs: 1000 })
+    for (const message of [
+      'WRONGTYPE Operation against a key holding the wrong kind of value',
+      'OOM command not allowed',
+    ]) {
+      const refused = track(view.command('GET', ['k']))
+      await afterTick()
+      const reply = Object.assign(new Error(message), { name: 'ReplyError' })
+      asCall(client.trips.at(-1)).reject(reply)
+      await refused.done
+      expect(refused.error).toBeInstanceOf(Error)
+    }
+    const healthy = track(view.command('GET', ['other']))
+    await afterTick()
+    asCall(client.trips.at(-1)).resolve('v')
+    await healthy.done
+    expect(healthy.value).toBe('v')
+    expect(changes).toEqual([])
+  })
+
   it('command() after a reconnection probes at once, without waiting out the cooldown', async () => {
     const client = new FakeRedisClient('reconnecting')
     const { view, changes } = viewOn(client, { failures: 1, cooldownMs: 60_000 })
