@@ -1,0 +1,76 @@
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { RedisStatusChange } from '../../src/index.js'
+import { useCaches } from '../support/cache-builder.js'
+import { type RedisServer, startRedisServer } from '../support/redis-server.js'
+
+// Stalls block the whole server: these tests run on one of their own.
+let server: RedisServer
+let staller: Redis
+beforeAll(async () => {
+  server = await startRedisServer()
+  staller = new Redis(server.url)
+})
+afterAll(async () => {
+  staller.disconnect()
+  await server.stop()
+})
+
+/** Keeps Redis busy for `ms` in a Lua loop (as a slow script of another client would). */
+function busyLoop(ms: number): Promise<unknown> {
+  return staller.eval(
+    `local t = redis.call('TIME') local start = t[1] * 1000 + t[2] / 1000
+     while true do t = redis.call('TIME') if t[1] * 1000 + t[2] / 1000 - start > ${ms} then break end end
+     return 0`,
+    0,
+  )
+}
+
+describe('circuit breaker against a real server', () => {
+  const { cache } = useCaches(() => server.url)
+
+  it('after a stall that opened it, calls succeed again soon after Redis recovers, however many callers', async () => {
+    const items = cache<string, string>({ localMax: 0, valueType: 'string', timeout: 300 })
+    const changes: RedisStatusChange[] = []
+    items.on('redis', (change) => changes.push(change))
+    await items.ready()
+    const keys = Array.from({ length: 32 }, (_, index) => `k${index}`)
+    await items.setMany(keys.map((key) => [key, 'v']))
+    let running = true
+    const callers = keys.map(async (key) => {
+      while (running) {
+        await items.get(key).catch(() => undefined)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    })
+    try {
+      await busyLoop(1500)
+      await vi.waitFor(() => expect(changes.map((change) => change.status)).toContain('down'), {
+        timeout: 5_000,
+      })
+      // Recovery takes the cooldown (1 s) plus one round trip; the bound leaves room for a loaded machine.
+      await vi.waitFor(async () => expect(await items.get('k0')).toBe('v'), { timeout: 4_000, interval: 50 })
+      await vi.waitFor(() => expect(changes.at(-1)?.status).toBe('up'), { timeout: 4_000 })
+    } finally {
+      running = false
+      await Promise.all(callers)
+    }
+  })
+
+  it('error replies (WRONGTYPE) never open it: reads of healthy keys go on', async () => {
+    const items = cache<string, string>({
+      localMax: 0,
+      valueType: 'string',
+      circuitBreaker: { failures: 2, cooldown: '10s' },
+    })
+    const changes: RedisStatusChange[] = []
+    items.on('redis', (change) => changes.push(change))
+    await staller.hset(`${items.name}:wrong`, 'field', 'a hash, not a string')
+    await items.set('healthy', 'v')
+    for (let read = 0; read < 5; read++) {
+      await expect(items.get('wrong')).rejects.toMatchObject({ code: 'E_REDIS' })
+    }
+    expect(await items.get('healthy')).toBe('v')
+    expect(changes).toEqual([])
+  })
+})
