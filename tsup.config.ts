@@ -1,12 +1,17 @@
 import { defineConfig } from 'tsup'
 
-export default defineConfig({
+const shared = {
   entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
-  clean: true,
   target: 'node20',
   platform: 'node',
   tsconfig: 'tsconfig.build.json',
-})
+} as const
+
+export default defineConfig([
+  { ...shared, format: ['esm'] },
+  // quick-lru ships as ES modules only: a require() of it hands CommonJS the module namespace, not
+  // its class, so the CommonJS build carries its own copy.
+  { ...shared, format: ['cjs'], noExternal: ['quick-lru'] },
+])
