@@ -1,13 +1,13 @@
-import { defineConfig } from 'tsup'
+import { defineConfig, type Options } from 'tsup'
 
-const shared = {
+const shared: Options = {
   entry: ['src/index.ts'],
   dts: true,
   sourcemap: true,
   target: 'node20',
   platform: 'node',
   tsconfig: 'tsconfig.build.json',
-} as const
+}
 
 export default defineConfig([
   { ...shared, format: ['esm'] },

@@ -1,24 +1,14 @@
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { RedisStatusChange } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
-import { type RedisServer, startRedisServer } from '../support/redis-server.js'
+import { useOwnServer } from '../support/own-server.js'
 
 // Stalls block the whole server: these tests run on one of their own.
-let server: RedisServer
-let staller: Redis
-beforeAll(async () => {
-  server = await startRedisServer()
-  staller = new Redis(server.url)
-})
-afterAll(async () => {
-  staller.disconnect()
-  await server.stop()
-})
+const own = useOwnServer()
 
 /** Keeps Redis busy for `ms` in a Lua loop (as a slow script of another client would). */
 function busyLoop(ms: number): Promise<unknown> {
-  return staller.eval(
+  return own.admin.eval(
     `local t = redis.call('TIME') local start = t[1] * 1000 + t[2] / 1000
      while true do t = redis.call('TIME') if t[1] * 1000 + t[2] / 1000 - start > ${ms} then break end end
      return 0`,
@@ -27,7 +17,7 @@ function busyLoop(ms: number): Promise<unknown> {
 }
 
 describe('circuit breaker against a real server', () => {
-  const { cache } = useCaches(() => server.url)
+  const { cache } = useCaches(() => own.server.url)
 
   it('after a stall that opened it, calls succeed again soon after Redis recovers, however many callers', async () => {
     const items = cache<string, string>({ localMax: 0, valueType: 'string', timeout: 300 })
@@ -65,7 +55,7 @@ describe('circuit breaker against a real server', () => {
     })
     const changes: RedisStatusChange[] = []
     items.on('redis', (change) => changes.push(change))
-    await staller.hset(`${items.name}:wrong`, 'field', 'a hash, not a string')
+    await own.admin.hset(`${items.name}:wrong`, 'field', 'a hash, not a string')
     await items.set('healthy', 'v')
     for (let read = 0; read < 5; read++) {
       await expect(items.get('wrong')).rejects.toMatchObject({ code: 'E_REDIS' })

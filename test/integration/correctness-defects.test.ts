@@ -1,30 +1,21 @@
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { Redis } from 'ioredis'
+import { describe, expect, it, vi } from 'vitest'
 import { withHeader } from '../../src/entry/entry-header.js'
 import { DecodeError, type FlipCacheError } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
-import { type RedisServer, startRedisServer } from '../support/redis-server.js'
+import { useOwnServer } from '../support/own-server.js'
 
 // The defects of issue 11, each reproduced against a real redis-server; every test here failed on
 // the main branch before the fix (81974cc).
 
-let server: RedisServer
-let admin: Redis
-beforeAll(async () => {
-  server = await startRedisServer()
-  admin = new Redis(server.url)
-})
-afterAll(async () => {
-  admin.disconnect()
-  await server.stop()
-})
+const own = useOwnServer()
 
 /** A hash field whose header says it expired a minute ago. */
 const expiredField = (value: string): string =>
   withHeader(value, Number.POSITIVE_INFINITY, undefined, Date.now() - 60_000) as string
 
 describe('hash storage: a read of an expired field never deletes a newer write', () => {
-  const { cache, client } = useCaches(() => server.url)
+  const { cache, client } = useCaches(() => own.server.url)
   const sized = (redis?: Redis) =>
     cache<number, string>({
       keyType: 'int',
@@ -37,13 +28,13 @@ describe('hash storage: a read of an expired field never deletes a newer write',
     const items = sized()
     await items.ready()
     const bucket = `${items.name}:b:0`
-    await admin.hset(bucket, '2', 'keeps the bucket alive', '1', expiredField('old'))
+    await own.admin.hset(bucket, '2', 'keeps the bucket alive', '1', expiredField('old'))
     const [read] = await Promise.all([items.get(1), items.set(1, 'new', { expireTime: '1h' })])
     expect([undefined, 'new']).toContain(read)
-    expect(await admin.hget(bucket, '2')).toBe('keeps the bucket alive')
+    expect(await own.admin.hget(bucket, '2')).toBe('keeps the bucket alive')
     expect(await items.get(1)).toBe('new')
     // Whatever the header of the stored field, it holds the new value.
-    expect(await admin.hget(bucket, '1')).toMatch(/new$/)
+    expect(await own.admin.hget(bucket, '1')).toMatch(/new$/)
   })
 
   it("get() racing another instance's set(): that instance's acknowledged write stays in Redis", async () => {
@@ -55,34 +46,34 @@ describe('hash storage: a read of an expired field never deletes a newer write',
     )
     await Promise.all([reader.ready(), writer.ready()])
     const bucket = `${reader.name}:b:0`
-    await admin.hset(bucket, '99', 'keeps the bucket alive')
+    await own.admin.hset(bucket, '99', 'keeps the bucket alive')
     // The write may land before or after the read: in either order it must survive. Each key tries
     // the write a little later than the one before.
     for (let key = 0; key < 10; key++) {
-      await admin.hset(bucket, String(key), expiredField('old'))
+      await own.admin.hset(bucket, String(key), expiredField('old'))
       const read = reader.get(key)
       for (let tick = 0; tick < key; tick++) await new Promise((resolve) => setImmediate(resolve))
       await Promise.all([read, writer.set(key, `new ${key}`, { expireTime: '1h' })])
     }
-    for (let key = 0; key < 10; key++) expect(await admin.hget(bucket, String(key))).toMatch(/new \d$/)
+    for (let key = 0; key < 10; key++) expect(await own.admin.hget(bucket, String(key))).toMatch(/new \d$/)
   })
 
   it('an expired field that nobody rewrote is removed by the read (compare-and-delete)', async () => {
     const items = sized()
     const bucket = `${items.name}:b:0`
-    await admin.hset(bucket, '2', 'keeps the bucket alive', '1', expiredField('old'))
+    await own.admin.hset(bucket, '2', 'keeps the bucket alive', '1', expiredField('old'))
     expect(await items.get(1)).toBeUndefined()
-    await vi.waitFor(async () => expect(await admin.hexists(bucket, '1')).toBe(0))
-    expect(await admin.hget(bucket, '2')).toBe('keeps the bucket alive')
+    await vi.waitFor(async () => expect(await own.admin.hexists(bucket, '1')).toBe(0))
+    expect(await own.admin.hget(bucket, '2')).toBe('keeps the bucket alive')
   })
 })
 
 describe("an 'error' listener added with once()", () => {
-  const { cache } = useCaches(() => server.url)
+  const { cache } = useCaches(() => own.server.url)
 
   it('getMany() over two undecodable values: the listener gets one error, the other becomes a warning, no crash', async () => {
     const docs = cache<string, unknown>({ valueType: 'json' })
-    await admin.mset(`${docs.name}:a`, '{oops', `${docs.name}:b`, '{nope')
+    await own.admin.mset(`${docs.name}:a`, '{oops', `${docs.name}:b`, '{nope')
     const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
     try {
       const heard: FlipCacheError[] = []
@@ -105,7 +96,7 @@ describe("an 'error' listener added with once()", () => {
 })
 
 describe('hash storage: a malformed field gets one verdict from every read', () => {
-  const { cache } = useCaches(() => server.url)
+  const { cache } = useCaches(() => own.server.url)
 
   it('get(), has(), ttl(), keys() and entries() all treat it as absent, and it is reported', async () => {
     const items = cache<number, string>({
@@ -115,7 +106,7 @@ describe('hash storage: a malformed field gets one verdict from every read', () 
     })
     const bucket = `${items.name}:b:0`
     // A header whose expires-at time is not base 36: nobody can say whether the entry is alive.
-    await admin.hset(bucket, '1', '\u0000DNOT*A*TIMEvalue', '2', 'two')
+    await own.admin.hset(bucket, '1', '\u0000DNOT*A*TIMEvalue', '2', 'two')
     const errors: FlipCacheError[] = []
     items.on('error', (error) => errors.push(error))
     expect(await items.get(1)).toBeUndefined()
@@ -130,6 +121,6 @@ describe('hash storage: a malformed field gets one verdict from every read', () 
     await vi.waitFor(() => expect(errors.length).toBeGreaterThanOrEqual(1))
     expect(errors.every((error) => error.code === 'E_DECODE')).toBe(true)
     // Data flipcache cannot read is not deleted: it may belong to another program.
-    expect(await admin.hget(bucket, '1')).toBe('\u0000DNOT*A*TIMEvalue')
+    expect(await own.admin.hget(bucket, '1')).toBe('\u0000DNOT*A*TIMEvalue')
   })
 })

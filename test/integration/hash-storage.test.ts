@@ -1,25 +1,15 @@
-import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { useCaches } from '../support/cache-builder.js'
 import { countCommands } from '../support/command-stats.js'
 import { fakeClock } from '../support/fake-clock.js'
+import { useOwnServer } from '../support/own-server.js'
 import { patience } from '../support/patience.js'
-import { type RedisServer, startRedisServer } from '../support/redis-server.js'
 
 // Command counts and CONFIG are server-wide: these tests run on a server of their own.
-let server: RedisServer
-let admin: Redis
-beforeAll(async () => {
-  server = await startRedisServer()
-  admin = new Redis(server.url)
-})
-afterAll(async () => {
-  admin.disconnect()
-  await server.stop()
-})
+const own = useOwnServer()
 
 describe('storage: hash buckets', () => {
-  const { cache } = useCaches(() => server.url)
+  const { cache } = useCaches(() => own.server.url)
   afterEach(() => {
     vi.useRealTimers()
   })
@@ -38,11 +28,11 @@ describe('storage: hash buckets', () => {
       [215, 'two hundred fifteen'],
       [-1, 'minus one'],
     ])
-    expect(await admin.hget(`${items.name}:b:0`, '15')).toBe('fifteen')
-    expect(await admin.hget(`${items.name}:b:2`, '15')).toBe('two hundred fifteen')
-    expect(await admin.hget(`${items.name}:b:-1`, '99')).toBe('minus one')
-    expect(await admin.type(`${items.name}:b:0`)).toBe('hash')
-    expect(await admin.call('OBJECT', 'ENCODING', `${items.name}:b:0`)).toBe('listpack')
+    expect(await own.admin.hget(`${items.name}:b:0`, '15')).toBe('fifteen')
+    expect(await own.admin.hget(`${items.name}:b:2`, '15')).toBe('two hundred fifteen')
+    expect(await own.admin.hget(`${items.name}:b:-1`, '99')).toBe('minus one')
+    expect(await own.admin.type(`${items.name}:b:0`)).toBe('hash')
+    expect(await own.admin.call('OBJECT', 'ENCODING', `${items.name}:b:0`)).toBe('listpack')
   })
 
   it('getMany() costs one round trip: one HMGET per bucket, pipelined', async () => {
@@ -50,7 +40,7 @@ describe('storage: hash buckets', () => {
     const keys = Array.from({ length: 300 }, (_, index) => index)
     await items.setMany(keys.map((key) => [key, `v${key}`]))
     let values: (string | undefined)[] = []
-    const commands = await countCommands(admin, async () => {
+    const commands = await countCommands(own.admin, async () => {
       values = await items.getMany(keys)
     })
     expect(values).toEqual(keys.map((key) => `v${key}`))
@@ -62,7 +52,7 @@ describe('storage: hash buckets', () => {
     const keys = Array.from({ length: 300 }, (_, index) => index)
     await items.setMany(keys.map((key) => [key, `v${key}`]))
     const entries: [number, string][] = []
-    const commands = await countCommands(admin, async () => {
+    const commands = await countCommands(own.admin, async () => {
       for await (const entry of items.entries()) entries.push(entry)
     })
     expect(entries.sort(([a], [b]) => a - b)).toEqual(keys.map((key) => [key, `v${key}`]))
@@ -75,14 +65,14 @@ describe('storage: hash buckets', () => {
     const items = sized({ localMax: 0 })
     await items.set(1, 'brief', { expireTime: '10s' })
     await items.set(2, 'lasting', { expireTime: '1h' })
-    const raw = (await admin.hget(`${items.name}:b:0`, '1')) as string
+    const raw = (await own.admin.hget(`${items.name}:b:0`, '1')) as string
     expect(raw.charCodeAt(0)).toBe(0)
     expect(raw.endsWith('brief')).toBe(true)
     clock.advance(9_999)
     expect(await items.get(1)).toBe('brief')
     clock.advance(2)
     expect(await items.get(1)).toBeUndefined()
-    await vi.waitFor(async () => expect(await admin.hexists(`${items.name}:b:0`, '1')).toBe(0), {
+    await vi.waitFor(async () => expect(await own.admin.hexists(`${items.name}:b:0`, '1')).toBe(0), {
       timeout: 5_000,
     })
     expect(await items.get(2)).toBe('lasting')
@@ -92,27 +82,27 @@ describe('storage: hash buckets', () => {
     const onCreate = sized({ expireTime: '1h', bucketExpire: 'on-create' })
     await onCreate.set(1, 'a', { expireTime: '1m' })
     await onCreate.set(2, 'b', { expireTime: '2h' })
-    expect(await admin.pttl(`${onCreate.name}:b:0`)).toBeLessThanOrEqual(60_000)
+    expect(await own.admin.pttl(`${onCreate.name}:b:0`)).toBeLessThanOrEqual(60_000)
     const always = sized({ expireTime: '1h' })
     await always.set(1, 'a', { expireTime: '1m' })
     await always.set(2, 'b', { expireTime: '2h' })
-    expect(await admin.pttl(`${always.name}:b:0`)).toBeGreaterThan(7_000_000)
+    expect(await own.admin.pttl(`${always.name}:b:0`)).toBeGreaterThan(7_000_000)
     // A shorter TTL never shortens the bucket; an entry without expiry makes it persist.
     await always.set(3, 'c', { expireTime: '1m' })
-    expect(await admin.pttl(`${always.name}:b:0`)).toBeGreaterThan(7_000_000)
+    expect(await own.admin.pttl(`${always.name}:b:0`)).toBeGreaterThan(7_000_000)
     await always.set(4, 'd', { expireTime: null })
-    expect(await admin.pttl(`${always.name}:b:0`)).toBe(-1)
+    expect(await own.admin.pttl(`${always.name}:b:0`)).toBe(-1)
     const never = sized({ expireTime: '1h', bucketExpire: 'never' })
     await never.set(1, 'a')
-    expect(await admin.pttl(`${never.name}:b:0`)).toBe(-1)
+    expect(await own.admin.pttl(`${never.name}:b:0`)).toBe(-1)
   })
 
   it('clear() removes every bucket of the namespace with SCAN + UNLINK', async () => {
     const items = sized()
     await items.setMany(Array.from({ length: 1000 }, (_, index): [number, string] => [index, 'v']))
-    expect(await admin.exists(`${items.name}:b:0`, `${items.name}:b:9`)).toBe(2)
+    expect(await own.admin.exists(`${items.name}:b:0`, `${items.name}:b:9`)).toBe(2)
     await items.clear()
-    expect(await admin.exists(`${items.name}:b:0`, `${items.name}:b:9`)).toBe(0)
+    expect(await own.admin.exists(`${items.name}:b:0`, `${items.name}:b:9`)).toBe(0)
   })
 
   it('warns once when buckets would leave the listpack encoding', async () => {
@@ -153,10 +143,10 @@ describe('storage: hash buckets', () => {
   })
 
   it('a server that refuses CONFIG gets no listpack check, and the writes go on', async () => {
-    await admin.call('ACL', 'SETUSER', 'no-config', 'on', '>secret', '~*', '&*', '+@all', '-config')
+    await own.admin.call('ACL', 'SETUSER', 'no-config', 'on', '>secret', '~*', '&*', '+@all', '-config')
     const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
     try {
-      const url = new URL(server.url)
+      const url = new URL(own.server.url)
       url.username = 'no-config'
       url.password = 'secret'
       const items = cache<number, string>({
@@ -171,7 +161,7 @@ describe('storage: hash buckets', () => {
       expect(warnings).not.toHaveBeenCalled()
     } finally {
       warnings.mockRestore()
-      await admin.call('ACL', 'DELUSER', 'no-config')
+      await own.admin.call('ACL', 'DELUSER', 'no-config')
     }
   })
 
@@ -199,7 +189,7 @@ describe('storage: hash buckets', () => {
         if (event.origin === 'tracking' && event.keys !== 'all' && event.keys.includes(1)) resolve(event.keys)
       }),
     )
-    await admin.hset(`${items.name}:b:0`, '1', 'changed')
+    await own.admin.hset(`${items.name}:b:0`, '1', 'changed')
     expect(await heard).toEqual(expect.arrayContaining([1, 2]))
     expect(items.peek(150)).toBe('c')
     expect(await items.get(1)).toBe('changed')
@@ -217,7 +207,7 @@ describe('storage: hash buckets', () => {
         { expireTime: '2s' },
       )
       await items.set(3, 'expires later', { expireTime: '1h' })
-      expect(await admin.pttl(`${items.name}:b:0`), bucketExpire).toBe(-1)
+      expect(await own.admin.pttl(`${items.name}:b:0`), bucketExpire).toBe(-1)
       expect(await items.get(0)).toBe('kept for good')
     }
   })
@@ -226,10 +216,10 @@ describe('storage: hash buckets', () => {
     const onCreate = sized({ expireTime: '1h', bucketExpire: 'on-create' })
     const keys = Array.from({ length: 100 }, (_, key) => key)
     await onCreate.setMany(keys.map((key) => [key, `v${key}`]))
-    const ttl = await admin.pttl(`${onCreate.name}:b:0`)
+    const ttl = await own.admin.pttl(`${onCreate.name}:b:0`)
     expect(ttl).toBeGreaterThan(3_000_000)
     expect(ttl).toBeLessThanOrEqual(3_600_000)
-    expect(await admin.hlen(`${onCreate.name}:b:0`)).toBe(100)
+    expect(await own.admin.hlen(`${onCreate.name}:b:0`)).toBe(100)
   })
 
   it('the storage and bucketExpire options are validated', () => {

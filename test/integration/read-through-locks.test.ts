@@ -1,37 +1,27 @@
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { FlipCacheError, LockLostError } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
 import { spawnChild } from '../support/child-process.js'
 import { commandCalls, countCommands } from '../support/command-stats.js'
 import { gate } from '../support/fake-clock.js'
+import { useOwnServer } from '../support/own-server.js'
 import { patience } from '../support/patience.js'
-import { type RedisServer, startRedisServer } from '../support/redis-server.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits until a lock holder has taken the lock of `key` in cache `name`. */
 async function lockTaken(name: string, key: string): Promise<void> {
-  await vi.waitFor(async () => expect(await admin.exists(`_lock:${name}:${key}`)).toBe(1), {
+  await vi.waitFor(async () => expect(await own.admin.exists(`_lock:${name}:${key}`)).toBe(1), {
     timeout: 5_000,
     interval: 5,
   })
 }
 
 // These tests FLUSHALL, kill lock holders and count commands: they run on a server of their own.
-let server: RedisServer
-let admin: Redis
-beforeAll(async () => {
-  server = await startRedisServer()
-  admin = new Redis(server.url)
-})
-afterAll(async () => {
-  admin.disconnect()
-  await server.stop()
-})
+const own = useOwnServer()
 
 describe('getOrSet() locks', () => {
-  const { cache, client } = useCaches(() => server.url)
+  const { cache, client } = useCaches(() => own.server.url)
 
   it('a long loader keeps its lock alive past the lock ttl, and others wait instead of loading', async () => {
     const lock = { ttl: 1_000, wait: 10_000 }
@@ -50,7 +40,7 @@ describe('getOrSet() locks', () => {
       // What must NOT happen is the lock expiring: twice its ttl has to pass, so this wait is a sleep.
       await sleep(2 * lock.ttl + 100)
       // The lock still stands, extended by its holder, and the waiter has not loaded.
-      expect(await admin.exists(`_lock:${holder.name}:k`)).toBe(1)
+      expect(await own.admin.exists(`_lock:${holder.name}:k`)).toBe(1)
       expect(loader).toHaveBeenCalledTimes(1)
     } finally {
       finish.open()
@@ -75,14 +65,14 @@ describe('getOrSet() locks', () => {
     await Promise.all(waiters.map((waiter) => waiter.ready()))
     let results: string[] = []
     let answeredInMs = 0
-    const commands = await countCommands(admin, async () => {
-      const before = (await commandCalls(admin)).set ?? 0
+    const commands = await countCommands(own.admin, async () => {
+      const before = (await commandCalls(own.admin)).set ?? 0
       const askedAt = performance.now()
       const asking = Promise.all(waiters.map((waiter) => waiter.getOrSet('k', async () => 'other')))
       try {
         // Each waiter has read the key and tried the lock: it now waits, listening for the notice.
         await vi.waitFor(
-          async () => expect(((await commandCalls(admin)).set ?? 0) - before).toBeGreaterThanOrEqual(5),
+          async () => expect(((await commandCalls(own.admin)).set ?? 0) - before).toBeGreaterThanOrEqual(5),
           { timeout: 5_000, interval: 5 },
         )
       } finally {
@@ -118,7 +108,7 @@ describe('getOrSet() locks', () => {
       await waiter.ready()
       expect(await waiter.getOrSet('k', async () => 'own')).toBe('own')
       // It loaded while the holder still held the lock: it stopped waiting after lock.wait.
-      expect(await admin.exists(`_lock:${holder.name}:k`)).toBe(1)
+      expect(await own.admin.exists(`_lock:${holder.name}:k`)).toBe(1)
     } finally {
       finish.open('held')
     }
@@ -130,11 +120,11 @@ describe('getOrSet() locks', () => {
     const errors: FlipCacheError[] = []
     items.on('error', (error) => errors.push(error))
     const value = await items.getOrSet('k', async () => {
-      await admin.flushall()
+      await own.admin.flushall()
       return 'v'
     })
     expect(value).toBe('v')
-    expect(await admin.get(`${items.name}:k`)).toBe('v')
+    expect(await own.admin.get(`${items.name}:k`)).toBe('v')
     await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['E_LOCK_LOST']), patience)
     expect(errors[0]?.message).toMatch(new RegExp(`_lock:${items.name}:k`))
   })
@@ -150,7 +140,7 @@ describe('getOrSet() locks', () => {
     const errors: FlipCacheError[] = []
     items.on('error', (error) => errors.push(error))
     const value = await items.getOrSet('k', async () => {
-      await admin.del(`_lock:${items.name}:k`)
+      await own.admin.del(`_lock:${items.name}:k`)
       // The loader runs until the next renewal (every 500 ms) has found the lock gone.
       await vi.waitFor(() => expect(lost).toHaveLength(1), { timeout: 5_000 })
       return 'v'
@@ -172,7 +162,7 @@ describe('getOrSet() locks', () => {
     const errors: FlipCacheError[] = []
     items.on('error', (error) => errors.push(error))
     const value = await items.getOrSet('k', async () => {
-      await admin.del(`_lock:${items.name}:k`)
+      await own.admin.del(`_lock:${items.name}:k`)
       return 'v'
     })
     expect(value).toBe('v')
@@ -182,13 +172,13 @@ describe('getOrSet() locks', () => {
   it('getOrSet() calls the loader once across 4 processes', async () => {
     const name = `procs-${Date.now()}`
     // Each child's lock would live 5 s unless renewed (every 2.5 s); the others wait up to 20 s for it.
-    const children = Array.from({ length: 4 }, () => spawnChild([server.url, name, 'k', '200', '5000']))
+    const children = Array.from({ length: 4 }, () => spawnChild([own.server.url, name, 'k', '200', '5000']))
     try {
       await Promise.all(children.map((child) => child.line('ready')))
       for (const child of children) child.go()
       const results = await Promise.all(children.map((child) => child.line('result')))
       expect(new Set(results).size).toBe(1)
-      expect(await admin.get(`${name}:loader-calls`)).toBe('1')
+      expect(await own.admin.get(`${name}:loader-calls`)).toBe('1')
     } finally {
       for (const child of children) child.process.kill('SIGKILL')
     }
@@ -197,13 +187,13 @@ describe('getOrSet() locks', () => {
   it('a lock whose holder process died expires after its ttl, and a waiter then loads under a lock of its own', async () => {
     const name = `dead-${Date.now()}`
     const lockKey = `_lock:${name}:k`
-    const holder = spawnChild([server.url, name, 'k', '0', '2000', 'hang'])
+    const holder = spawnChild([own.server.url, name, 'k', '0', '2000', 'hang'])
     try {
       await holder.line('ready')
       holder.go()
       await holder.line('loading')
       // The child took its lock (2 s ttl, renewed every second) before it called the loader.
-      const deadToken = await admin.get(lockKey)
+      const deadToken = await own.admin.get(lockKey)
       expect(deadToken).not.toBeNull()
       holder.process.kill('SIGKILL')
       // The waiter would wait up to 20 s for a holder's value: far longer than the dead lock lives.
@@ -213,7 +203,7 @@ describe('getOrSet() locks', () => {
       )
       let lockWhileLoading: string | null = null
       const value = await waiter.getOrSet('k', async () => {
-        lockWhileLoading = await admin.get(lockKey)
+        lockWhileLoading = await own.admin.get(lockKey)
         return 'survivor'
       })
       expect(value).toBe('survivor')
@@ -234,7 +224,7 @@ describe('getOrSet() locks', () => {
     await lockTaken(items.name, 'k')
     try {
       await items.close()
-      expect(await admin.exists(`_lock:${items.name}:k`)).toBe(0)
+      expect(await own.admin.exists(`_lock:${items.name}:k`)).toBe(0)
     } finally {
       finish.open('late')
     }
