@@ -222,6 +222,27 @@ describe('storage: hash buckets', () => {
     expect(await own.admin.hlen(`${onCreate.name}:b:0`)).toBe(100)
   })
 
+  it('setMany() with an expiry writes more fields to one bucket than one Lua unpack takes, in one step', async () => {
+    const items = cache<number, string>({
+      keyType: 'int',
+      valueType: 'string',
+      storage: { kind: 'hash', bucketSize: 3000 },
+    })
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    try {
+      const keys = Array.from({ length: 2500 }, (_, key) => key)
+      await items.setMany(
+        keys.map((key) => [key, `v${key}`]),
+        { expireTime: '1h' },
+      )
+      expect(await own.admin.hlen(`${items.name}:b:0`)).toBe(2500)
+      expect(await own.admin.pttl(`${items.name}:b:0`)).toBeGreaterThan(3_000_000)
+      expect(await items.getMany([0, 1234, 2499])).toEqual(['v0', 'v1234', 'v2499'])
+    } finally {
+      warnings.mockRestore()
+    }
+  })
+
   it('the storage and bucketExpire options are validated', () => {
     expect(() => cache({ storage: { kind: 'hash', bucketSize: 10 } })).toThrow(/keyType: 'int'/)
     expect(() => cache({ keyType: 'int', storage: { kind: 'hash', bucketSize: 0 } })).toThrow(/bucketSize/)
