@@ -16,6 +16,15 @@ export const ErrorCode = {
   loaderTimeout: 'E_LOADER_TIMEOUT',
   /** A getOrSet lock expired or was deleted (FLUSHALL, eviction) before its holder released it. */
   lockLost: 'E_LOCK_LOST',
+  /**
+   * The cache could not confirm within `maxStaleness` that it hears its sync channel (or its
+   * subscriber connection dropped): L1 is off until it hears again.
+   */
+  syncUnheard: 'E_SYNC_UNHEARD',
+  /** An invalidation notice (the sync channel's PUBLISH) failed; it is retried until `maxStaleness` has passed. */
+  syncNotice: 'E_SYNC_NOTICE',
+  /** Redis refused the sync subscription (an ACL without the channel, a server without SSUBSCRIBE): L1 stays off. */
+  syncRefused: 'E_SYNC_REFUSED',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -110,6 +119,26 @@ export class LockLostError extends FlipCacheError {
     const moment = when === 'extend' ? 'while its loader ran' : 'before its holder released it'
     super(ErrorCode.lockLost, `The lock \`${key}\` expired or was deleted ${moment}`)
     this.key = key
+  }
+}
+
+/**
+ * Something went wrong with the sync channel that keeps L1 coherent: the instance stopped hearing
+ * it (`E_SYNC_UNHEARD`), a notice could not be published (`E_SYNC_NOTICE`), or Redis refused the
+ * subscription (`E_SYNC_REFUSED`). `cause` holds the underlying error when there is one.
+ */
+export class SyncError extends FlipCacheError {
+  /** The sync channel. */
+  readonly channel: string
+
+  constructor(
+    code: typeof ErrorCode.syncUnheard | typeof ErrorCode.syncNotice | typeof ErrorCode.syncRefused,
+    channel: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options)
+    this.channel = channel
   }
 }
 

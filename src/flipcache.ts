@@ -5,7 +5,7 @@ import { NamespaceScan } from './core/namespace-scan.js'
 import type { Flight } from './core/reads.js'
 import { EntryCodec } from './entry/entry-codec.js'
 import { ErrorReporter, emitApart } from './error-reporter.js'
-import { CacheClosedError, describe, type FlipCacheError } from './errors.js'
+import { CacheClosedError, describe, type FlipCacheError, RedisUnavailableError } from './errors.js'
 import { parseExpireTime } from './expire/option-values.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
 import { instanceId, type Loader, ReadThrough } from './loading/read-through.js'
@@ -125,6 +125,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         client,
         batcher,
         timeoutMs,
+        maxStalenessMs: this.#options.maxStalenessMs,
+        report,
         origin,
         state,
         keys: this.#keys,
@@ -198,12 +200,19 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
 
   /**
    * Resolves once the cache hears the other instances (its sync subscription, and tracking, are in
-   * place); at once with `sync: 'none'`. The first calls wait for it themselves, for at most
-   * `timeout`; until it holds, L1 keeps no copies, since a write meanwhile could go unheard.
+   * place), or once Redis refused the subscription (reported as `E_SYNC_REFUSED`; L1 then stays
+   * off); at once with `sync: 'none'`. Rejects with `E_REDIS` when neither happened within
+   * `timeout` (Redis unreachable, say): the cache keeps trying, without L1 until it holds. The first
+   * calls wait for it themselves, for at most `timeout`.
    */
   ready(): Promise<void> {
     this.#checkOpen()
-    return this.#coherence.ready
+    const { timeoutMs } = this.#options
+    return within(this.#coherence.ready, timeoutMs, () => {
+      throw new RedisUnavailableError(
+        `FlipCache \`${this.name}\` is not ready within ${timeoutMs} ms: its sync subscription is not in place (is Redis reachable?); it keeps trying, with L1 off until then`,
+      )
+    })
   }
 
   /**
@@ -372,8 +381,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
 
   /** Counters since creation, and the L1 size now. */
   stats(): CacheStats {
-    const { received, sent } = this.#coherence.bus
-    return this.#stats.snapshot(this.#state.localSize, { received, sent })
+    const { received, sent, failed } = this.#coherence.bus
+    return this.#stats.snapshot(this.#state.localSize, { received, sent, failed })
   }
 
   /**

@@ -84,6 +84,17 @@ export interface FlipCacheOptions<K, V> {
    */
   sync?: SyncMode
   /**
+   * The bound on staleness (with `sync` on): an instance that cannot confirm within it that it still
+   * hears its sync channel (a heartbeat this client publishes every half of it, on a channel of its
+   * own on the same subscriber connection, did not come back; or the subscriber connection dropped)
+   * stops serving L1, reads go to Redis, until it hears again; then it drops its L1 copies. Reported
+   * on 'error' (`E_SYNC_UNHEARD`). Also how long a failed invalidation notice is retried. `false`
+   * turns the heartbeat off: L1 then follows only the subscriber connection's state, and a silent
+   * partition can leave a copy stale up to `localTtl`. See docs/coherence.md.
+   * @default '2s'
+   */
+  maxStaleness?: number | Duration | false
+  /**
    * Also publish each written key on `${name}/update` or `${name}/delete`, and listen there, as
    * Python's redis_pubsub_dict does, for fleets that mix both. @default false
    */
@@ -138,6 +149,8 @@ export interface ResolvedOptions<K, V> {
   valueDefault: V | undefined
   sliding: boolean
   timeoutMs: number
+  /** The staleness bound in ms, or `null` without the heartbeat. */
+  maxStalenessMs: number | null
   breaker: BreakerSettings | undefined
   /** getOrSet's defaults, with the cache's expireTime. */
   load: ResolvedLoad
@@ -173,6 +186,7 @@ const knownOptions = new Set<string>([
   'lockPrefix',
   'lockRelease',
   'sync',
+  'maxStaleness',
   'pubsubDictChannels',
   'compress',
   'storage',
@@ -234,6 +248,7 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     lockPrefix: resolveLockPrefix(options.lockPrefix),
     lockRelease: resolveLockRelease(options.lockRelease),
     sync: resolveSync(options.sync, localMax),
+    maxStalenessMs: resolveMaxStaleness(options.maxStaleness),
     pubsubDictChannels: resolvePubsubDict(options.pubsubDictChannels),
     compression: resolveCompression(options.compress),
     buckets: resolveStorage(options, keyCodec),
@@ -477,4 +492,19 @@ function resolveValueCodec<K, V>(options: FlipCacheOptions<K, V>): ValueCodec<V>
     decoder: valueDecoder,
     decodeBytes: valueDecoderInput === 'buffer',
   })
+}
+
+/** Shortest staleness bound: the heartbeat goes every half of it, and each is one PUBLISH. */
+const minStalenessMs = 100
+
+function resolveMaxStaleness(value: number | Duration | false | undefined): number | null {
+  if (value === false) return null
+  if (value === undefined) return 2000
+  const ms = positiveDuration('maxStaleness', value)
+  if (ms < minStalenessMs) {
+    throw new TypeError(
+      `Expected \`maxStaleness\` to be at least ${minStalenessMs} ms (or false), got ${describe(value)}`,
+    )
+  }
+  return ms
 }

@@ -20,6 +20,11 @@ export interface CacheStats {
   invalidationsReceived: number
   /** Sync messages this instance published (writes of a tick travel as one). */
   invalidationsSent: number
+  /**
+   * Sync messages given up on: they failed and kept failing until `maxStaleness` passed (each
+   * failure is also reported on 'error' as `E_SYNC_NOTICE`).
+   */
+  invalidationsFailed: number
 }
 
 export class StatsCounter {
@@ -30,7 +35,7 @@ export class StatsCounter {
   deletes = 0
   errors = 0
 
-  snapshot(localSize: number, sync: { received: number; sent: number }): CacheStats {
+  snapshot(localSize: number, sync: { received: number; sent: number; failed: number }): CacheStats {
     const reads = this.localHits + this.remoteHits + this.misses
     return {
       localHits: this.localHits,
@@ -43,6 +48,7 @@ export class StatsCounter {
       localSize,
       invalidationsReceived: sync.received,
       invalidationsSent: sync.sent,
+      invalidationsFailed: sync.failed,
     }
   }
 }

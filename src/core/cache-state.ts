@@ -168,11 +168,11 @@ export class CacheState<V, R extends Ticket = Ticket> {
   }
 
   /**
-   * Stops (or resumes) keeping new copies: while the cache cannot hear the other instances yet, a
-   * copy could miss the news of a write and go stale unnoticed.
+   * Stops (or resumes) serving and keeping L1 copies: while the cache cannot confirm that it hears
+   * the other instances, a copy could miss the news of a write and go stale unnoticed.
    */
-  pauseFills(paused: boolean): void {
-    this.#local.pauseFills(paused)
+  trust(trusted: boolean): void {
+    this.#local.trust(trusted)
   }
 
   #markAll(tickets: Map<string, Ticket>): void {

@@ -26,7 +26,8 @@ export interface LocalEntry<V> {
 export class LocalTier<V> {
   readonly #lru: QuickLRU<string, LocalEntry<V>> | undefined
   readonly #ttlMs: number
-  #paused = false
+  /** Whether copies may be served and kept: not while the cache cannot confirm that it hears the other instances. */
+  #trusted = true
 
   constructor(maxEntries: number, ttlMs: number) {
     this.#lru = maxEntries > 0 ? new QuickLRU({ maxSize: maxEntries }) : undefined
@@ -44,7 +45,7 @@ export class LocalTier<V> {
   /** The entry for `key` if it is a hit at `now`, or `undefined`; marks it recently used. */
   get(key: string, now: number): LocalEntry<V> | undefined {
     const entry = this.#lru?.get(key)
-    if (entry === undefined) return undefined
+    if (entry === undefined || !this.#trusted) return undefined
     if (now < entry.until) return entry
     if (now >= entry.redisUntil) this.#lru?.delete(key)
     return undefined
@@ -53,7 +54,7 @@ export class LocalTier<V> {
   /** Like `get`, without changing the LRU order. */
   peek(key: string, now: number): LocalEntry<V> | undefined {
     const entry = this.#lru?.peek(key)
-    if (entry === undefined || now >= entry.until) return undefined
+    if (entry === undefined || now >= entry.until || !this.#trusted) return undefined
     return entry
   }
 
@@ -65,17 +66,18 @@ export class LocalTier<V> {
   }
 
   /**
-   * Stops (or resumes) keeping new copies: while the cache cannot hear the other instances yet, a
-   * copy could miss the news of a write and go stale unnoticed.
+   * Stops (or resumes) serving and keeping copies: while the cache cannot confirm that it hears the
+   * other instances, a copy could miss the news of a write and go stale unnoticed. The copies held
+   * stay, as stale copies for read-through's fail-safe (`peekStale`), never as hits.
    */
-  pauseFills(paused: boolean): void {
-    this.#paused = paused
+  trust(trusted: boolean): void {
+    this.#trusted = trusted
   }
 
-  /** Keeps `value`, unless Redis has already expired it (`redisUntil <= now`) or fills are paused. */
+  /** Keeps `value`, unless Redis has already expired it (`redisUntil <= now`) or L1 is not trusted. */
   set(key: string, value: V, now: number, redisUntil: number, freshUntil = Number.POSITIVE_INFINITY): void {
     if (this.#lru === undefined) return
-    if (redisUntil <= now || this.#paused) {
+    if (redisUntil <= now || !this.#trusted) {
       this.#lru.delete(key)
       return
     }

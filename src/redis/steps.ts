@@ -252,6 +252,6 @@ export function describeSteps(steps: Step[]): string {
 }
 
 /** Whether `error` is a reply of Redis's (as ioredis names them), rather than a lost or missing answer. */
-export function isReplyError(error: unknown): boolean {
+export function isReplyError(error: unknown): error is Error {
   return error instanceof Error && error.name === 'ReplyError'
 }

@@ -1,8 +1,10 @@
 import type { EventEmitter } from 'node:events'
 import type { CacheState, KeySelection } from '../core/cache-state.js'
 import { emitApart } from '../error-reporter.js'
-import type { RedisClient } from '../redis/connection.js'
+import { ErrorCode, type FlipCacheError, SyncError } from '../errors.js'
+import { type RedisClient, whenReady } from '../redis/connection.js'
 import { isCluster } from '../redis/slot-router.js'
+import { isReplyError } from '../redis/steps.js'
 import type { TransportView } from '../redis/transport-view.js'
 import type { KeyCodec } from '../types/key-type.js'
 import { subscriberHub } from './subscriber-hub.js'
@@ -19,6 +21,10 @@ export interface CoherenceConfig<K, V> {
   client: RedisClient
   batcher: TransportView
   timeoutMs: number
+  /** The bound on staleness (see the `maxStaleness` option), or `null` without the heartbeat. */
+  maxStalenessMs: number | null
+  /** Where failures nobody awaits go ('error', counted). */
+  report: (error: FlipCacheError) => void
   /** This instance's id, carried by its sync messages. */
   origin: string
   /** The cache's state, which drops copies and marks reads and writes in flight. */
@@ -31,6 +37,9 @@ export interface CoherenceConfig<K, V> {
   closed: () => boolean
 }
 
+/** How often a refused subscription is asked again. */
+const refusedRetryMs = 10_000
+
 /**
  * Keeps one cache's L1 coherent with the other instances and with Redis: its writes go out on the
  * sync bus, what others say (or Redis's tracking, or a lost connection) drops L1 copies and keeps
@@ -42,6 +51,12 @@ export class Coherence<K, V> {
   readonly ready: Promise<void>
   readonly #config: CoherenceConfig<K, V>
   #stopTracking: (() => void) | undefined
+  /** Whether the subscription (and tracking) is in place. */
+  #listening = false
+  /** Whether this instance can tell that it still hears the others (see the heartbeat). */
+  #hearing = true
+  /** Whether the subscriber connection is down (dropped, not back yet). */
+  #dropped = false
 
   constructor(config: CoherenceConfig<K, V>) {
     this.#config = config
@@ -55,10 +70,20 @@ export class Coherence<K, V> {
       publishWrites: config.sync === 'pubsub',
       pubsubDict: config.pubsubDict,
       sharded: isCluster(config.client),
+      maxStalenessMs: config.maxStalenessMs,
       onInvalidate: (keys, origin) => this.#invalidate(keys, origin),
+      onUnheard: (reason) => (reason === 'dropped' ? this.#subscriberDropped() : this.#unheard(reason)),
+      onHeard: () => this.#heard(),
+      onReconnected: () => this.#reconnected(),
+      report: config.report,
     })
-    if (config.sync !== 'none') config.state.pauseFills(true)
-    this.ready = config.sync === 'none' ? Promise.resolve() : this.#listen()
+    if (config.sync === 'none') this.ready = Promise.resolve()
+    else {
+      config.state.trust(false)
+      this.ready = new Promise((resolve) => {
+        this.#listen(resolve).catch(() => resolve())
+      })
+    }
   }
 
   /** This instance is writing or deleting `keys`: the other instances hear of it in the same round trip. */
@@ -81,15 +106,107 @@ export class Coherence<K, V> {
   /**
    * Subscribes to the sync channel (and, with `sync: 'tracking'`, arms Redis's client tracking for
    * this namespace), retrying every `timeout` (at most 1 s) until it holds or the cache closes. Until
-   * then L1 keeps no copies, since a write meanwhile could go unheard.
+   * then L1 is off, since a write meanwhile could go unheard. A subscription Redis refuses (an ACL
+   * without the channel, a server without SSUBSCRIBE) is reported once and tried again every
+   * 10 s; `ready` then resolves, with L1 off.
    */
-  async #listen(): Promise<void> {
-    const { closed, sync, timeoutMs, state } = this.#config
-    const retry = (): Promise<unknown> =>
-      new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 1000)).unref())
-    while (!closed() && !(await this.bus.start())) await retry()
-    while (!closed() && sync === 'tracking' && !(await this.#track())) await retry()
-    state.pauseFills(false)
+  async #listen(ready: () => void): Promise<void> {
+    const { closed, sync, timeoutMs } = this.#config
+    const wait = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms).unref())
+    let refused = false
+    while (!closed() && !(await this.bus.start())) {
+      const error = this.bus.subscribeError
+      if (isReplyError(error) && !refused) {
+        refused = true
+        this.#refused(error)
+        ready()
+      }
+      await wait(refused ? refusedRetryMs : Math.min(timeoutMs, 1000))
+    }
+    while (!closed() && sync === 'tracking' && !(await this.#track())) await wait(Math.min(timeoutMs, 1000))
+    this.#listening = true
+    // Whatever was written while it was not listening may be in a stale copy: it starts over.
+    if (refused) this.#invalidate('all', 'reconnect')
+    this.#updateTrust()
+    ready()
+  }
+
+  /** Redis refused the sync subscription: reported on 'error' and as a process warning; L1 stays off. */
+  #refused(error: Error): void {
+    const { name, report } = this.#config
+    const refusal = new SyncError(
+      ErrorCode.syncRefused,
+      this.bus.channel,
+      `Redis refused FlipCache \`${name}\` the subscription to \`${this.bus.channel}\` (${error.message}): L1 stays off, every read goes to Redis, until it is allowed`,
+      { cause: error },
+    )
+    report(refusal)
+    process.emitWarning(refusal.message, {
+      type: 'FlipCacheWarning',
+      code: ErrorCode.syncRefused,
+      detail: 'Allow the channel (ACL: &<name>:__sync), use sync: "none" with L1 off, or accept L1 off.',
+    })
+  }
+
+  /**
+   * The subscriber connection dropped. While this client cannot reach Redis either (Redis down, or
+   * restarting), nobody's write can reach this instance's reads, and L1 keeps answering, for at most
+   * `maxStaleness` (the heartbeat's bound); once the client is ready again and the subscriber is not,
+   * L1 goes off: other instances may be writing already (a Redis restart), unheard.
+   */
+  #subscriberDropped(): void {
+    this.#dropped = true
+    const { client, closed } = this.#config
+    if (client.status === 'ready') {
+      this.#unheard('dropped')
+      return
+    }
+    whenReady(client).then(() => {
+      if (this.#dropped && !closed()) this.#unheard('dropped')
+    })
+  }
+
+  /** The subscriber dropped, or its heartbeat did not come back within the bound: L1 goes off. */
+  #unheard(reason: 'dropped' | 'silent'): void {
+    if (!this.#hearing) return
+    this.#hearing = false
+    this.#updateTrust()
+    const { name, maxStalenessMs, report } = this.#config
+    const channel = this.bus.channel
+    const why =
+      reason === 'dropped'
+        ? 'its subscriber connection dropped'
+        : `it has not heard its sync channel for ${maxStalenessMs} ms`
+    report(
+      new SyncError(
+        ErrorCode.syncUnheard,
+        channel,
+        `FlipCache \`${name}\`: ${why}; L1 is off (reads go to Redis) until it hears \`${channel}\` again`,
+      ),
+    )
+  }
+
+  /**
+   * The subscriber connection is back: messages sent meanwhile were lost, so L1 starts over. Without
+   * a heartbeat that is the proof that it hears again; with one, L1 is trusted again once it comes back.
+   */
+  #reconnected(): void {
+    this.#dropped = false
+    if (this.#config.maxStalenessMs === null && !this.#hearing) this.#heard()
+    else this.#invalidate('all', 'reconnect')
+  }
+
+  /** It hears the others again: what it held may have missed news meanwhile, so L1 starts over. */
+  #heard(): void {
+    this.#dropped = false
+    if (this.#hearing) return
+    this.#hearing = true
+    this.#invalidate('all', 'reconnect')
+    this.#updateTrust()
+  }
+
+  #updateTrust(): void {
+    this.#config.state.trust(this.#listening && this.#hearing)
   }
 
   /** Arms client tracking; false to try again later. A server that refuses it leaves pubsub alone. */

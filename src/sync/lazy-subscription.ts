@@ -6,6 +6,8 @@ export class LazySubscription {
   readonly #subscribe: () => Promise<() => void>
   #listening: Promise<(() => void) | undefined> | undefined
   #closed = false
+  /** Why the last attempt failed, if it did. */
+  lastError: unknown
 
   /** `subscribe` resolves to the function that stops listening. */
   constructor(subscribe: () => Promise<() => void>) {
@@ -16,10 +18,12 @@ export class LazySubscription {
   ensure(): Promise<boolean> {
     this.#listening ??= this.#subscribe().then(
       (stop) => {
+        this.lastError = undefined
         if (this.#closed) stop()
         return stop
       },
-      () => {
+      (error: unknown) => {
+        this.lastError = error
         this.#listening = undefined
         return undefined
       },

@@ -14,6 +14,8 @@ export interface SubscriberEvents {
   message: (channel: string, message: string) => void
   /** The connection came back after a drop (or moved to another node): messages sent meanwhile were lost. */
   reconnected: () => void
+  /** The connection (or, on a Cluster, one shard's) dropped: nothing is heard until it is back. */
+  dropped: () => void
 }
 
 /**
@@ -25,6 +27,7 @@ export function openSubscriber(client: RedisClient, events: SubscriberEvents): S
   // Its own offline queue on, whatever the client's: a SUBSCRIBE sent while it connects must wait.
   const connection = duplicateOf(client, { enableOfflineQueue: true })
   connection.on('message', events.message)
+  connection.on('close', events.dropped)
   // ioredis resubscribes by itself after a reconnection; what was published meanwhile is lost.
   watchReconnections(connection, events.reconnected)
   return connection
@@ -100,6 +103,7 @@ class ShardSubscriber implements SubscriberConnection {
   #lost(node: string, connection: Redis): void {
     if (this.#connections.get(node) === connection) this.#connections.delete(node)
     if (this.#closed) return
+    this.#events.dropped()
     const orphans = [...this.#channels].flatMap(([channel, on]) => (on === connection ? [channel] : []))
     if (orphans.length === 0) return
     routerFor(this.#cluster)?.refresh()

@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import type { RedisClient } from '../redis/connection.js'
 import { perClient } from '../redis/per-client.js'
+import { isCluster } from '../redis/slot-router.js'
+import { transportOf } from '../redis/transport.js'
 import { within } from '../within.js'
+import { type Confirmation, Heartbeat } from './heartbeat.js'
 import { openSubscriber, type SubscriberConnection } from './subscriber-connection.js'
 
 type Listener = (message: string) => void
@@ -10,6 +14,8 @@ export interface ChannelListener {
   message: Listener
   /** The subscriber connection came back after a drop: messages sent meanwhile were lost. */
   reconnected?: () => void
+  /** The subscriber connection dropped: messages sent from now on are lost until `reconnected`. */
+  dropped?: () => void
 }
 
 /**
@@ -23,9 +29,29 @@ export class SubscriberHub {
   /** The SUBSCRIBE of each channel, in flight or done. */
   readonly #subscriptions = new Map<string, Promise<void>>()
   #connection: SubscriberConnection | undefined
+  readonly #heartbeat: Heartbeat
 
   constructor(client: RedisClient) {
     this.#client = client
+    const id = randomUUID()
+    const sharded = isCluster(client)
+    this.#heartbeat = new Heartbeat({
+      subscribe: (beatChannel) => this.#open().subscribe(beatChannel),
+      publish: (beatChannel, timeoutMs) =>
+        transportOf(client).command(timeoutMs, sharded ? 'SPUBLISH' : 'PUBLISH', [beatChannel, '1']),
+      // On a Cluster, the heartbeat's channel hashes to the slot of the channel it vouches for.
+      beatChannelOf: (channel) =>
+        sharded ? `{${slotTagOf(channel)}}__flipcache:heartbeat:${id}` : `__flipcache:heartbeat:${id}`,
+      now: () => performance.now(),
+    })
+  }
+
+  /**
+   * Tells `confirmation` when `channel` (listened to already) stops being heard, and when it is
+   * heard again: see heartbeat.ts. Returns the function that stops it.
+   */
+  confirm(channel: string, confirmation: Confirmation): () => void {
+    return this.#heartbeat.watch(channel, confirmation)
   }
 
   /**
@@ -66,12 +92,20 @@ export class SubscriberHub {
     if (this.#connection !== undefined) return this.#connection
     const connection = openSubscriber(this.#client, {
       message: (channel, message) => {
+        if (this.#heartbeat.received(channel)) return
         for (const listener of this.#listeners.get(channel) ?? []) listener.message(message)
       },
       reconnected: () => {
+        this.#heartbeat.reconnected()
         for (const listeners of this.#listeners.values()) {
           for (const listener of listeners) listener.reconnected?.()
         }
+      },
+      dropped: () => {
+        for (const listeners of this.#listeners.values()) {
+          for (const listener of listeners) listener.dropped?.()
+        }
+        this.#heartbeat.dropped()
       },
     })
     this.#connection = connection
@@ -88,11 +122,19 @@ export class SubscriberHub {
     if (this.#listeners.size === 0) {
       this.#connection = undefined
       this.#subscriptions.clear()
+      this.#heartbeat.stop()
       connection.disconnect()
       return
     }
     connection.unsubscribe(channel).catch(() => {})
   }
+}
+
+/** The part of a channel's name that picks its Cluster slot: its hash tag, else the whole name. */
+function slotTagOf(channel: string): string {
+  const open = channel.indexOf('{')
+  const close = open === -1 ? -1 : channel.indexOf('}', open + 1)
+  return close > open + 1 ? channel.slice(open + 1, close) : channel
 }
 
 /** The hub of `client`, shared by every cache that uses the client. */

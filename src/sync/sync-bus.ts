@@ -1,3 +1,4 @@
+import { ErrorCode, SyncError } from '../errors.js'
 import type { TransportView } from '../redis/transport-view.js'
 import { LazySubscription } from './lazy-subscription.js'
 import type { SubscriberHub } from './subscriber-hub.js'
@@ -40,9 +41,28 @@ export interface SyncBusConfig {
   pubsubDict: boolean
   /** Sharded pub/sub (SPUBLISH), as on a Redis Cluster, where plain PUBLISH crosses every node. */
   sharded: boolean
+  /**
+   * How long this instance may go without proof that it hears its channel (see heartbeat.ts), and
+   * how long a failed notice is retried; `null`: no heartbeat (notices are retried for 2 s).
+   */
+  maxStalenessMs: number | null
   /** Another instance changed these keys (or, with 'all', anything), or messages may have been lost. */
   onInvalidate: (keys: string[] | 'all', origin: InvalidationOrigin) => void
+  /** This instance cannot tell that it hears the others any more: its subscriber dropped, or went silent. */
+  onUnheard: (reason: 'dropped' | 'silent') => void
+  /** It hears them again (after `onUnheard`). */
+  onHeard: () => void
+  /** The subscriber connection is back after a drop: messages sent meanwhile were lost. */
+  onReconnected: () => void
+  /** Where failures nobody awaits go (a notice that could not be published). */
+  report: (error: SyncError) => void
 }
+
+/** How soon a failed notice goes again, at first; the wait doubles up to `maxRetryDelayMs`. */
+const firstRetryDelayMs = 50
+const maxRetryDelayMs = 500
+/** How long failed notices are retried without a heartbeat's bound. */
+const defaultRetryMs = 2000
 
 /**
  * The cache's channel `${name}:__sync`, on its client's shared subscriber connection. Keys written
@@ -54,13 +74,20 @@ export interface SyncBusConfig {
 export class SyncBus {
   readonly #config: SyncBusConfig
   readonly #channel: string
-  /** The coalesced messages already counted in `sent` (one per tick). */
-  #counted = new WeakSet<Promise<unknown>>()
   readonly #subscription = new LazySubscription(() => this.#subscribeAll())
   #publishWrites: boolean
   readonly #ownPrefix: string
+  /** The notice of this tick's writes on its way, and the keys it carries (kept should it fail). */
+  #sending: { promise: Promise<unknown>; keys: string[] } | undefined
+  /** Notices that failed, to be sent again: their keys (or 'all' after a clear). */
+  #unsent: Set<string> | 'all' | undefined
+  #retryUntil = 0
+  #retryDelayMs = firstRetryDelayMs
+  #retryTimer: NodeJS.Timeout | undefined
   sent = 0
   received = 0
+  /** Notices given up on: retried until the bound passed without reaching Redis. */
+  failed = 0
 
   constructor(config: SyncBusConfig) {
     this.#config = config
@@ -79,6 +106,11 @@ export class SyncBus {
     return this.#subscription.ensure()
   }
 
+  /** Why the last subscription attempt failed, if it did. */
+  get subscribeError(): unknown {
+    return this.#subscription.lastError
+  }
+
   /**
    * `keys` are being written (or deleted), their commands queued already: other instances hear of
    * it in one message per tick, sent last in the tick's pipeline, after the writes.
@@ -95,11 +127,22 @@ export class SyncBus {
       (written) => [channel, JSON.stringify({ o: origin, e: 'w', k: written } satisfies SyncMessage)],
       keys,
     )
-    if (!this.#counted.has(sending)) {
-      this.#counted.add(sending)
+    if (this.#sending?.promise === sending) {
+      for (const key of keys) this.#sending.keys.push(key)
+    } else {
+      const record = { promise: sending, keys: [...keys] }
+      this.#sending = record
       this.sent++
-      // A lost message costs other instances freshness until their localTtl, not correctness of Redis.
-      sending.catch(() => {})
+      // A notice that fails leaves the others stale: it is reported and sent again.
+      sending.then(
+        () => {
+          if (this.#sending === record) this.#sending = undefined
+        },
+        (error: unknown) => {
+          if (this.#sending === record) this.#sending = undefined
+          this.#noticeFailed(record.keys, error)
+        },
+      )
     }
     if (!pubsubDict) return
     // redis_pubsub_dict speaks one key per message, on a channel per kind of change.
@@ -114,38 +157,107 @@ export class SyncBus {
     this.#publishWrites = true
   }
 
-  /** The namespace was emptied: one message tells every instance; resolves once Redis has it (never rejects). */
+  /**
+   * The namespace was emptied: one message tells every instance; resolves once Redis has it, or
+   * once it failed (then it is reported and sent again); never rejects.
+   */
   cleared(): Promise<void> {
     if (!this.#config.invalidate) return Promise.resolve()
-    return this.#publish({ o: this.#config.origin, e: 'c' })
+    this.sent++
+    return this.#publish({ o: this.#config.origin, e: 'c' }).then(
+      () => undefined,
+      (error: unknown) => this.#noticeFailed('all', error),
+    )
   }
 
-  /** Unsubscribes (the shared connection closes when its last cache leaves). */
+  /** Unsubscribes (the shared connection closes when its last cache leaves); notices not sent yet are dropped. */
   close(): Promise<void> {
+    clearTimeout(this.#retryTimer)
+    this.#unsent = undefined
     return this.#subscription.close()
+  }
+
+  /**
+   * A notice failed: its keys wait with the others that did, and go again in one message, until
+   * Redis has it or the bound has passed. Reported once per run of failures.
+   */
+  #noticeFailed(keys: string[] | 'all', error: unknown): void {
+    const now = performance.now()
+    const boundMs = this.#config.maxStalenessMs ?? defaultRetryMs
+    if (this.#unsent === undefined) {
+      this.#retryUntil = now + boundMs
+      this.#retryDelayMs = firstRetryDelayMs
+      const what = keys === 'all' ? 'the clear' : `the invalidation of ${keys.length} key(s)`
+      this.#config.report(
+        new SyncError(
+          ErrorCode.syncNotice,
+          this.#channel,
+          `Could not publish ${what} on \`${this.#channel}\`: ${(error as Error).message}; retrying for up to ${boundMs} ms`,
+          { cause: error },
+        ),
+      )
+    }
+    if (keys === 'all' || this.#unsent === 'all') this.#unsent = 'all'
+    else {
+      this.#unsent ??= new Set()
+      for (const key of keys) this.#unsent.add(key)
+    }
+    this.#retryTimer ??= setTimeout(() => this.#resend(), this.#retryDelayMs).unref()
+  }
+
+  #resend(): void {
+    this.#retryTimer = undefined
+    const unsent = this.#unsent
+    if (unsent === undefined) return
+    if (performance.now() > this.#retryUntil) {
+      this.#unsent = undefined
+      this.failed++
+      this.#config.report(
+        new SyncError(
+          ErrorCode.syncNotice,
+          this.#channel,
+          `Gave up publishing an invalidation on \`${this.#channel}\` after ${this.#config.maxStalenessMs ?? defaultRetryMs} ms: instances that still hear the channel may serve older values until their localTtl`,
+        ),
+      )
+      return
+    }
+    this.#unsent = undefined
+    const { origin } = this.#config
+    const message: SyncMessage =
+      unsent === 'all' ? { o: origin, e: 'c' } : { o: origin, e: 'w', k: [...unsent] }
+    this.#publish(message).then(
+      () => undefined,
+      (error: unknown) => {
+        // Back on the list (with whatever failed meanwhile), a little later.
+        const waiting = this.#unsent
+        this.#unsent =
+          unsent === 'all' || waiting === 'all' ? 'all' : new Set([...unsent, ...(waiting ?? [])])
+        this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, maxRetryDelayMs)
+        this.#retryTimer ??= setTimeout(() => this.#resend(), this.#retryDelayMs).unref()
+        void error
+      },
+    )
   }
 
   get #publishCommand(): 'PUBLISH' | 'SPUBLISH' {
     return this.#config.sharded ? 'SPUBLISH' : 'PUBLISH'
   }
 
-  #publish(message: SyncMessage): Promise<void> {
-    this.sent++
-    // A lost message costs other instances freshness until their localTtl, not correctness of Redis.
-    return this.#config.batcher.command(this.#publishCommand, [this.#channel, JSON.stringify(message)]).then(
-      () => undefined,
-      () => undefined,
-    )
+  #publish(message: SyncMessage): Promise<unknown> {
+    return this.#config.batcher.command(this.#publishCommand, [this.#channel, JSON.stringify(message)])
   }
 
   /** The cache's channel (and redis_pubsub_dict's, when asked); all or none. */
   async #subscribeAll(): Promise<() => void> {
-    const { hub, timeoutMs, name, pubsubDict, invalidate } = this.#config
+    const { hub, timeoutMs, name, pubsubDict, invalidate, maxStalenessMs } = this.#config
     const reconnected = (): void => {
-      if (invalidate) this.#config.onInvalidate('all', 'reconnect')
+      if (invalidate) this.#config.onReconnected()
+    }
+    const dropped = (): void => {
+      if (invalidate) this.#config.onUnheard('dropped')
     }
     const subscriptions = [
-      hub.listen(this.#channel, { message: (text) => this.#receive(text), reconnected }, timeoutMs),
+      hub.listen(this.#channel, { message: (text) => this.#receive(text), reconnected, dropped }, timeoutMs),
     ]
     if (pubsubDict && invalidate) {
       for (const kind of ['update', 'delete']) {
@@ -163,6 +275,15 @@ export class SyncBus {
     if (failed !== undefined) {
       stopAll()
       throw (failed as PromiseRejectedResult).reason
+    }
+    if (invalidate && maxStalenessMs !== null) {
+      stops.push(
+        hub.confirm(this.#channel, {
+          boundMs: maxStalenessMs,
+          unheard: () => this.#config.onUnheard('silent'),
+          heard: () => this.#config.onHeard(),
+        }),
+      )
     }
     return stopAll
   }

@@ -143,7 +143,8 @@ describe("sync: 'pubsub'", () => {
         .split('\n')
         .filter((line) => /\bsub=[1-9]/.test(line))
     await vi.waitFor(async () => expect(await subscribers()).toHaveLength(1), { timeout: 5_000 })
-    expect((await subscribers())[0]).toMatch(/\bsub=6\b/)
+    // Six sync channels, and the client's heartbeat channel (see heartbeat.ts).
+    expect((await subscribers())[0]).toMatch(/\bsub=7\b/)
   })
 
   it('a read on its way when an invalidation arrives does not put the old value into L1', async () => {

@@ -125,7 +125,7 @@ describe('CacheCore reads and writes, interleaved by hand', () => {
 
   it('fills are paused until the cache hears the other instances', async () => {
     const { store, core, state, peek } = coreOn()
-    state.pauseFills(true)
+    state.trust(false)
     const read = core.get('k')
     store.next<ReadReply>('read').release(found('v'))
     expect(await read).toBe('v')

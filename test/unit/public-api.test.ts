@@ -26,6 +26,7 @@ describe('public API', () => {
       'LockLostError',
       'RedisTimeoutError',
       'RedisUnavailableError',
+      'SyncError',
       'SyncMode',
       'ValueTypeName',
       'expire',
@@ -43,6 +44,9 @@ describe('public API', () => {
       loader: 'E_LOADER',
       loaderTimeout: 'E_LOADER_TIMEOUT',
       lockLost: 'E_LOCK_LOST',
+      syncUnheard: 'E_SYNC_UNHEARD',
+      syncNotice: 'E_SYNC_NOTICE',
+      syncRefused: 'E_SYNC_REFUSED',
     })
     const error = new FlipCacheError('E_REDIS', 'down', { cause: new Error('socket') })
     expect(error).toBeInstanceOf(Error)
