@@ -4,7 +4,7 @@ export interface Confirmation {
   readonly boundMs: number
   /** No proof for `boundMs`, or the subscriber connection dropped. */
   unheard(): void
-  /** Proof again, after `unheard`. */
+  /** Proof: a heartbeat came back (called for every one, about once per half bound). */
   heard(): void
 }
 
@@ -37,8 +37,9 @@ interface Watched {
  * network does (a silent partition sends no FIN and no RST, and TCP keepalive takes minutes): every
  * half of the shortest bound, the client publishes a heartbeat on a channel of its own, subscribed
  * on the same connection, and notes when it comes back. A listener not proven for its bound (less
- * one check period, so that the bound holds) is told `unheard`; the next heartbeat heard tells it
- * `heard`. One PUBLISH per interval per client (on a Cluster, per shard of the listened channels);
+ * one check period, so that the bound holds) is told `unheard`; every heartbeat heard tells it
+ * `heard` (so that a listener that went deaf for another reason, a dropped connection, learns
+ * when it hears again). One PUBLISH per interval per client (on a Cluster, per shard of the listened channels);
  * nobody else hears it.
  */
 export class Heartbeat {
@@ -56,13 +57,13 @@ export class Heartbeat {
   /** Watches `channel` for `confirmation`, from now (the subscription just proved it); returns the stop. */
   watch(channel: string, confirmation: Confirmation): () => void {
     const beatChannel = this.#link.beatChannelOf(channel)
-    if (!this.#beats.has(beatChannel)) {
-      this.#beats.set(beatChannel, { subscribed: undefined, heardAt: this.#link.now() })
-    }
+    const first = !this.#beats.has(beatChannel)
+    if (first) this.#beats.set(beatChannel, { subscribed: undefined, heardAt: this.#link.now() })
     const watched: Watched = { confirmation, beat: beatChannel, unheard: false }
     this.#watched.add(watched)
     this.#reschedule()
-    this.#send(true)
+    // A new heartbeat channel is subscribed (and proven) at once.
+    if (first) this.#send(true)
     return () => {
       this.#watched.delete(watched)
       if (![...this.#watched].some((other) => other.beat === beatChannel)) this.#beats.delete(beatChannel)
@@ -76,7 +77,7 @@ export class Heartbeat {
     if (beat === undefined) return false
     beat.heardAt = this.#link.now()
     for (const watched of this.#watched) {
-      if (watched.beat !== channel || !watched.unheard) continue
+      if (watched.beat !== channel) continue
       watched.unheard = false
       watched.confirmation.heard()
     }

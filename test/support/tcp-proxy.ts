@@ -25,7 +25,7 @@ export interface TcpProxy {
   readonly port: number
   readonly url: string
   readonly connections: readonly ProxiedConnection[]
-  /** The open connections whose opening bytes contain `text`. */
+  /** The open connections whose opening bytes contain `text` (case aside: ioredis sends `subscribe`). */
   connectionsWith(text: string): ProxiedConnection[]
   /** Sets the mode of every open connection and of the connections opened later. */
   setMode(mode: LinkMode, delayMs?: number): void
@@ -131,7 +131,8 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     get connections() {
       return open()
     },
-    connectionsWith: (text) => open().filter((link) => link.opening.includes(text)),
+    connectionsWith: (text) =>
+      open().filter((link) => link.opening.toLowerCase().includes(text.toLowerCase())),
     setMode(next, delay = 0) {
       mode = next
       delayMs = delay
