@@ -179,6 +179,7 @@ describe('FlipCache basics', () => {
       localSize: 0,
       invalidationsReceived: 0,
       invalidationsSent: 0,
+      invalidationsFailed: 0,
     })
     await items.ready()
     await items.set('a', 'x')
@@ -191,6 +192,7 @@ describe('FlipCache basics', () => {
       hitRate: 0.5,
       localSize: 1,
       invalidationsSent: 1,
+      invalidationsFailed: 0,
     })
   })
 })

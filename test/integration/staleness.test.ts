@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { FlipCache, type FlipCacheError } from '../../src/index.js'
+import { FlipCache, type FlipCacheError, type FlipCacheOptions } from '../../src/index.js'
 import { uniqueName } from '../support/cache-builder.js'
 import { commandCalls } from '../support/command-stats.js'
 import { useOwnServer } from '../support/own-server.js'
@@ -29,7 +29,11 @@ function client(options: { port?: number; username?: string } = {}): Redis {
   return redis
 }
 
-function cache(redis: Redis, name: string, maxStaleness?: string): FlipCache<string, string> {
+function cache(
+  redis: Redis,
+  name: string,
+  maxStaleness?: FlipCacheOptions<string, string>['maxStaleness'],
+): FlipCache<string, string> {
   const made = new FlipCache<string, string>(name, {
     redis,
     valueType: 'string',
