@@ -151,18 +151,18 @@ export class Coherence<K, V> {
   /**
    * The subscriber connection dropped. While this client cannot reach Redis either (Redis down, or
    * restarting), nobody's write can reach this instance's reads, and L1 keeps answering, for at most
-   * `maxStaleness` (the heartbeat's bound); once the client is ready again and the subscriber is not,
-   * L1 goes off: other instances may be writing already (a Redis restart), unheard.
+   * `maxStaleness` (the heartbeat's bound); as soon as Redis answers this client while the
+   * subscriber is still down, L1 goes off: other instances may be writing already (after a Redis
+   * restart, say), unheard. A PING tells which (the client's own 'close' may not have come yet).
    */
   #subscriberDropped(): void {
     this.#dropped = true
-    const { client, closed } = this.#config
-    if (client.status === 'ready') {
-      this.#unheard('dropped')
-      return
-    }
-    whenReady(client).then(() => {
+    const { client, closed, batcher } = this.#config
+    const answered = (): void => {
       if (this.#dropped && !closed()) this.#unheard('dropped')
+    }
+    batcher.command('PING', []).then(answered, () => {
+      if (this.#dropped && !closed()) whenReady(client).then(answered)
     })
   }
 
