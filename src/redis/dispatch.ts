@@ -1,8 +1,10 @@
+import type { Cluster, Command, Redis } from 'ioredis'
 import { RedisTimeoutError, RedisUnavailableError } from '../errors.js'
 import type { Batch } from './batch.js'
 import type { Breakers } from './breakers.js'
 import type { CircuitBreaker } from './circuit-breaker.js'
 import type { RedisClient } from './connection.js'
+import { commandOf, fence, writes } from './fence.js'
 import { afterAll, stepsByNode } from './per-node.js'
 import type { SlotRouter } from './slot-router.js'
 import { describeSteps, failSteps, isReplyError, type Step, toSteps, wrapRedisError } from './steps.js'
@@ -10,9 +12,15 @@ import { describeSteps, failSteps, isReplyError, type Step, toSteps, wrapRedisEr
 /** One round trip of a batch (a pipeline, or a single command), and whether it was answered or given up. */
 interface RoundTrip {
   steps: Step[]
+  /** The commands sent for the steps, to be fenced should the round trip time out. */
+  commands: Command[]
+  /** The Cluster master it went to (`host:port`); `undefined` on a single node, or for a redirect. */
+  node: string | undefined
   breaker: CircuitBreaker | undefined
   /** Whether this round trip is its half-open breaker's one probe. */
   probe: boolean
+  /** When it left (for `#answeredAt`). */
+  sentAt: number
   answered: boolean
 }
 
@@ -27,11 +35,15 @@ export class Dispatch {
   readonly #client: RedisClient
   readonly #router: SlotRouter | undefined
   readonly #breakers: Breakers
+  readonly #keyPrefix: string | undefined
+  /** When the client last answered a round trip (`performance.now()`). */
+  #answeredAt = Number.NEGATIVE_INFINITY
 
   constructor(client: RedisClient, router: SlotRouter | undefined, breakers: Breakers) {
     this.#client = client
     this.#router = router
     this.#breakers = breakers
+    this.#keyPrefix = (client.options as { keyPrefix?: string }).keyPrefix
   }
 
   send(batch: Batch): void {
@@ -80,7 +92,7 @@ export class Dispatch {
         )
         continue
       }
-      this.#roundTrip(batch, trips, group, breaker, admission === 'probe')
+      this.#roundTrip(batch, trips, group, breaker, admission === 'probe', node === '' ? undefined : node)
     }
   }
 
@@ -90,11 +102,22 @@ export class Dispatch {
     steps: Step[],
     breaker: CircuitBreaker | undefined,
     probe = false,
+    node: string | undefined = undefined,
   ): void {
-    const trip: RoundTrip = { steps, breaker, probe, answered: false }
+    const commands = steps.map((step) => commandOf(step, this.#keyPrefix))
+    const trip: RoundTrip = {
+      steps,
+      commands,
+      node,
+      breaker,
+      probe,
+      sentAt: performance.now(),
+      answered: false,
+    }
     trips.push(trip)
     batch.hold()
     const failure = (error: unknown): void => {
+      if (isReplyError(error)) this.#answeredAt = performance.now()
       if (trip.answered) return
       trip.answered = true
       failSteps(steps, error)
@@ -104,12 +127,11 @@ export class Dispatch {
       batch.release()
     }
     const only = steps.length === 1 ? steps[0] : undefined
-    if (only !== undefined) {
-      const sent =
-        only.reply === 'buffer'
-          ? this.#client.callBuffer(only.name, only.args)
-          : this.#client.call(only.name, only.args)
+    const onlyCommand = commands[0]
+    if (only !== undefined && onlyCommand !== undefined) {
+      const sent = this.#client.sendCommand(onlyCommand) as Promise<unknown>
       sent.then((result) => {
+        this.#answeredAt = performance.now()
         if (trip.answered) return
         trip.answered = true
         only.settle(result)
@@ -119,11 +141,11 @@ export class Dispatch {
       return
     }
     const pipeline = this.#client.pipeline()
-    for (const step of steps) {
-      if (step.reply === 'buffer') pipeline.callBuffer(step.name, step.args)
-      else pipeline.call(step.name, step.args)
-    }
+    // Pipeline.sendCommand is ioredis's own (call() builds a Command and hands it there); its types hide it.
+    const queue = pipeline as unknown as { sendCommand(command: Command): unknown }
+    for (const command of commands) queue.sendCommand(command)
     pipeline.exec().then((results) => {
+      this.#answeredAt = performance.now()
       if (trip.answered) return
       trip.answered = true
       steps.forEach((step, index) => {
@@ -161,9 +183,26 @@ export class Dispatch {
       trip.answered = true
       failSteps(trip.steps, error)
       trip.breaker?.failed(error, now, trip.probe)
+      // A write reported as failed must never land later; and a connection that answered nothing
+      // since this round trip left is treated as dead, so that ioredis's queue cannot grow without
+      // bound behind a silent partition.
+      if (trip.steps.some(writes) || this.#answeredAt < trip.sentAt) this.#fence(trip)
     }
     // On a Cluster, a master that stops answering may have been failed over: read the slots again.
     this.#router?.refresh()
+  }
+
+  /** Resets the connection a timed-out round trip went on (see fence.ts). */
+  #fence(trip: RoundTrip): void {
+    if (this.#router === undefined) {
+      fence(this.#client as Redis, trip.commands)
+      return
+    }
+    if (trip.node === undefined) return
+    const node = (this.#client as Cluster)
+      .nodes('master')
+      .find(({ options }) => `${options.host}:${options.port}` === trip.node)
+    if (node !== undefined) fence(node, trip.commands)
   }
 }
 

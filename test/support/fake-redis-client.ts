@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import type { Command } from 'ioredis'
 import type { RedisClient } from '../../src/redis/connection.js'
 import type { Arg } from '../../src/redis/steps.js'
 
@@ -49,6 +50,15 @@ function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(e
   return { promise, resolve, reject }
 }
 
+function sentOf(command: Command): SentCommand {
+  return {
+    name: command.name,
+    args: command.args as Arg[],
+    reply:
+      (command as unknown as { replyEncoding: string | null }).replyEncoding === null ? 'buffer' : 'string',
+  }
+}
+
 class FakePipeline {
   readonly #client: FakeRedisClient
   readonly #commands: SentCommand[] = []
@@ -65,6 +75,12 @@ class FakePipeline {
 
   callBuffer(name: string, args: Arg[]): this {
     this.#commands.push({ name, args, reply: 'buffer' })
+    return this
+  }
+
+  /** A command built by the caller (as flipcache does, to be able to fence it), as `call` or `callBuffer`. */
+  sendCommand(command: Command): this {
+    this.#commands.push(sentOf(command))
     return this
   }
 
@@ -118,6 +134,14 @@ export class FakeRedisClient extends EventEmitter {
   callBuffer(name: string, args: Arg[]): Promise<unknown> {
     return this.#single({ name, args, reply: 'buffer' })
   }
+
+  /** A command built by the caller, as `call` (a UTF-8 reply) or `callBuffer` (no reply encoding). */
+  sendCommand(command: Command): Promise<unknown> {
+    return this.#single(sentOf(command))
+  }
+
+  /** ioredis's options: none set. */
+  readonly options = {}
 
   pipeline(): FakePipeline {
     return new FakePipeline(this)

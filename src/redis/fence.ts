@@ -1,0 +1,97 @@
+import type { Socket } from 'node:net'
+import { Command, type Redis } from 'ioredis'
+import type { Step } from './steps.js'
+
+/** The parts of an ioredis connection a fence works on (not in its public types). */
+interface QueueItem {
+  command: Command
+}
+interface CommandDeque {
+  toArray(): QueueItem[]
+  clear(): void
+  push(item: QueueItem): void
+}
+interface ConnectionInternals {
+  stream?: Socket
+  commandQueue?: CommandDeque
+  prevCommandQueue?: CommandDeque | null
+}
+
+/** Commands flipcache gave up on (their callers were told they failed): never to be sent again. */
+const abandoned = new WeakSet<Command>()
+/** Connections being reset, until their 'close'. */
+const fencing = new WeakSet<Redis>()
+
+/** What Redis sees for a step: the same command ioredis's `call` / `callBuffer` would make, kept so that it can be fenced. */
+export function commandOf(step: Step, keyPrefix: string | undefined): Command {
+  return new Command(step.name, step.args, {
+    replyEncoding: step.reply === 'buffer' ? null : 'utf8',
+    ...(keyPrefix === undefined ? {} : { keyPrefix }),
+  })
+}
+
+/** Commands a write timed out in may still be applied later: only reads and notices are harmless when late. */
+const harmlessLate = new Set([
+  'get',
+  'mget',
+  'pttl',
+  'hget',
+  'hmget',
+  'hgetall',
+  'exists',
+  'hexists',
+  'scan',
+  'hscan',
+  'ping',
+  'publish',
+  'spublish',
+])
+
+/** Whether a step changes data (so that, reported as failed, it must never be applied later). */
+export function writes(step: Step): boolean {
+  return !harmlessLate.has(step.name.toLowerCase())
+}
+
+/**
+ * Discards `connection` after a round trip on it timed out, so that commands reported as failed
+ * can never reach Redis later and overwrite what was written after them (a `set()` that failed
+ * with `E_TIMEOUT` must not land once a stall or a partition ends):
+ * - the socket is reset (RST, not FIN): the kernel drops the bytes it has not sent, and Redis's
+ *   kernel drops those Redis has not read yet;
+ * - the abandoned commands are taken out of what ioredis sends again after it reconnects
+ *   (`autoResendUnfulfilledCommands`), and rejected; other commands on the connection (the
+ *   application's own) are resent as ioredis would.
+ * ioredis then reconnects as it would after any drop. A TLS connection is closed without the RST
+ * (Node cannot reset it): what its kernel still holds may be sent.
+ */
+export function fence(connection: Redis, commands: readonly Command[]): void {
+  for (const command of commands) abandoned.add(command)
+  if (fencing.has(connection) || connection.status !== 'ready') return
+  const internals = connection as unknown as ConnectionInternals
+  const stream = internals.stream
+  if (stream === undefined) return
+  fencing.add(connection)
+  connection.once('close', () => {
+    fencing.delete(connection)
+    // ioredis keeps what was on its way in prevCommandQueue (to resend once ready) or, when it
+    // does not reconnect, in commandQueue (to reject): either way, the abandoned ones go now.
+    drop(internals.prevCommandQueue)
+    drop(internals.commandQueue)
+  })
+  try {
+    stream.resetAndDestroy()
+  } catch {
+    stream.destroy()
+  }
+}
+
+function drop(queue: CommandDeque | null | undefined): void {
+  if (queue === null || queue === undefined) return
+  const items = queue.toArray()
+  if (!items.some((item) => abandoned.has(item.command))) return
+  queue.clear()
+  for (const item of items) {
+    if (!abandoned.has(item.command)) queue.push(item)
+    else item.command.reject(new Error('flipcache discarded this command: it had timed out'))
+  }
+}
