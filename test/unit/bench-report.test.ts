@@ -237,7 +237,11 @@ describe('machine facts', () => {
     const root = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string
     }
-    const [own, tinybench, missing] = libraryVersions(['flipcache-redis', 'tinybench', 'no-such-package-here'])
+    const [own, tinybench, missing] = libraryVersions([
+      'flipcache-redis',
+      'tinybench',
+      'no-such-package-here',
+    ])
     expect(own).toEqual({ name: 'flipcache-redis', version: root.version })
     expect(tinybench?.version).toMatch(/^\d+\.\d+\.\d+/)
     expect(missing).toEqual({ name: 'no-such-package-here', version: 'not installed' })
