@@ -31,7 +31,7 @@ describe('the redis option against a real server', () => {
     await prefixed.set(probe, '1')
     const plain = client()
     expect(await keysMatching(plain, `*${probe}`)).toEqual([`app:${probe}`])
-    expect(await prefixed.scan('0', 'MATCH', `${probe}*`)).toEqual(['0', []])
+    expect(await keysMatching(prefixed, `${probe}*`)).toEqual([])
 
     const name = uniqueName()
     expectTypeError(() => new FlipCache<string, string>(name, { redis: prefixed }), "keyPrefix 'app:'")
