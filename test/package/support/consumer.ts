@@ -12,7 +12,7 @@ export interface ConsumerSpec {
   source: 'main.ts' | 'main.cjs'
   /** tsc's compilerOptions for a TypeScript consumer (`outDir` is set here). */
   compilerOptions?: Record<string, unknown>
-  /** The folder of node_modules/ that holds the ioredis it uses: `ioredis` (6) or `ioredis-5` (5.3). */
+  /** The folder of node_modules/ that holds the ioredis it uses: `ioredis` (6) or `ioredis-5` (5.9, the lowest the peer range accepts). */
   ioredis: 'ioredis' | 'ioredis-5'
 }
 

@@ -76,7 +76,7 @@ function parseVersion(text: string): [number, number, number] {
 
 /**
  * Whether `version` is within `range`, for ranges of caret terms over a major >= 1 joined by `||`
- * (`^5.3.0 || ^6.0.0`), the only form this package uses; anything else throws rather than guess.
+ * (`^5.9.0 || ^6.0.0`), the only form this package uses; anything else throws rather than guess.
  */
 export function satisfiesCaretRange(version: string, range: string): boolean {
   const [major, minor, patch] = parseVersion(version)
