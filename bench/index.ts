@@ -138,7 +138,7 @@ function writeReport(
       rounds: `${context.timing.rounds} rounds per timed table, the order of the rows rotated each round; medians`,
       machine: machineInfo(redisVersion),
       versions: libraryVersions([
-        'flipcache',
+        'flipcache-redis',
         'ioredis',
         'bentocache',
         'cacheable',

@@ -7,6 +7,7 @@ import { EntryCodec } from './entry/entry-codec.js'
 import { ErrorReporter, emitApart } from './error-reporter.js'
 import { CacheClosedError, describe, type FlipCacheError, RedisUnavailableError } from './errors.js'
 import { parseExpireTime } from './expire/option-values.js'
+import { loaderStandsFor } from './loading/failure-backoff.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
 import { instanceId, type Loader, ReadThrough } from './loading/read-through.js'
 import { LocalTier } from './local/local-tier.js'
@@ -248,7 +249,12 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     return async (...args: A): Promise<V> => {
       this.#checkOpen()
       if (this.#starting !== undefined) await this.#starting
-      return this.#getOrSet(keyOf(...args), () => fn(...args), load)
+      // Every call's closure backs off as `fn`: a failing fn is not called again within its wait.
+      return this.#getOrSet(
+        keyOf(...args),
+        loaderStandsFor(() => fn(...args), fn),
+        load,
+      )
     }
   }
 

@@ -28,6 +28,8 @@ export interface FlipCacheOptions<K, V> {
   /**
    * An ioredis `Redis` or `Cluster` you own and share (never closed by flipcache), or a `redis://`
    * URL / ioredis options, for which flipcache opens a client of its own and closes it in `close()`.
+   * Anything else (a node-redis client, an instance of some class) is refused with a `TypeError`, and
+   * so is a client or options with ioredis's `keyPrefix` (SCAN patterns and pub/sub do not get it).
    * @default a client for `process.env.REDIS_URL`, else `'redis://127.0.0.1:6379'`
    */
   redis?: RedisInput

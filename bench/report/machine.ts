@@ -20,11 +20,11 @@ export function machineInfo(redisVersion: string): Machine {
 
 /**
  * The installed version of each package, read from its package.json under node_modules (the lockfile says
- * what was asked for; this says what ran). `flipcache` is the root package itself.
+ * what was asked for; this says what ran). `flipcache-redis` is the root package itself.
  */
 export function libraryVersions(names: string[]): { name: string; version: string }[] {
   return names.map((name) => {
-    const file = name === 'flipcache' ? 'package.json' : `node_modules/${name}/package.json`
+    const file = name === 'flipcache-redis' ? 'package.json' : `node_modules/${name}/package.json`
     try {
       const json: unknown = JSON.parse(readFileSync(new URL(file, root), 'utf8'))
       const version = (json as { version?: unknown }).version

@@ -1,7 +1,7 @@
 // Cache-aside, by hand: read the cache, load on a miss, write the cache. Simple, and wrong under
 // load: every caller that misses at once runs the loader (see read-through.ts for the cure).
 import { Redis } from 'ioredis'
-import { FlipCache } from '../../src/index.js' // in your code: from 'flipcache'
+import { FlipCache } from '../../src/index.js' // in your code: from 'flipcache-redis'
 
 export async function main(redisUrl: string): Promise<string[]> {
   const log: string[] = []

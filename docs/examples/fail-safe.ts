@@ -1,7 +1,7 @@
 // Fail-safe: when the loader fails (or passes its soft timeout) and a stale value is within grace,
 // that value is served and the failure is reported on 'error'. Without one, the caller gets E_LOADER.
 import { Redis } from 'ioredis'
-import { FlipCache } from '../../src/index.js' // in your code: from 'flipcache'
+import { FlipCache } from '../../src/index.js' // in your code: from 'flipcache-redis'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -1,6 +1,6 @@
 // Read-through: the cache loads a missing value itself, once across all callers and processes.
 import { Redis } from 'ioredis'
-import { FlipCache } from '../../src/index.js' // in your code: from 'flipcache'
+import { FlipCache } from '../../src/index.js' // in your code: from 'flipcache-redis'
 
 export async function main(redisUrl: string): Promise<string[]> {
   const log: string[] = []

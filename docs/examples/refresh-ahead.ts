@@ -1,7 +1,7 @@
 // Refresh-ahead: a read after a fraction of expireTime returns the value at once and refreshes it
 // in the background, so a hot key never expires under its readers.
 import { Redis } from 'ioredis'
-import { FlipCache } from '../../src/index.js' // in your code: from 'flipcache'
+import { FlipCache } from '../../src/index.js' // in your code: from 'flipcache-redis'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -1,7 +1,7 @@
 // Stale-while-revalidate: past expireTime but within grace, callers get the stale value at once
 // while one background load refreshes it.
 import { Redis } from 'ioredis'
-import { FlipCache } from '../../src/index.js' // in your code: from 'flipcache'
+import { FlipCache } from '../../src/index.js' // in your code: from 'flipcache-redis'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

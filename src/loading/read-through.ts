@@ -186,7 +186,7 @@ export class ReadThrough<K, V> {
 
   async #runLoad(job: LoadJob<K, V>): Promise<V> {
     const { encoded, load, stale, mode } = job
-    this.#backoff.check(encoded)
+    this.#backoff.check(encoded, job.loader)
     let lock: RedisLock | undefined
     if (load.lock !== undefined && !mode.redisDown) {
       const outcome = await this.#lockOrWait(encoded, load.lock, mode)
@@ -217,7 +217,7 @@ export class ReadThrough<K, V> {
         error instanceof FlipCacheError
           ? error
           : new LoaderError(this.#config.where(encoded), { cause: error })
-      this.#backoff.failed(encoded, failure)
+      this.#backoff.failed(encoded, job.loader, failure)
       // With a stale value to fall back on, the caller is served; the failure must still be seen.
       if (stale !== undefined) this.#config.report(failure)
       throw failure

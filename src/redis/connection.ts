@@ -1,5 +1,6 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { describe } from '../errors.js'
+import { acceptedRedisInputs, foreignObjectKind, ioredisKeyPrefix, keyPrefixError } from './input-kind.js'
 
 /** The client flipcache talks to: a single ioredis connection or a Cluster. */
 export type RedisClient = Redis | Cluster
@@ -33,9 +34,19 @@ const redisUrl = /^rediss?:\/\//
 
 /** Throws a `TypeError` for a `redis` option that is neither a client, a redis:// URL, nor ioredis options. */
 export function checkRedisInput(input: unknown): asserts input is RedisInput | undefined {
-  if (input === undefined || isRedisClient(input)) return
+  if (input === undefined) return
+  if (isRedisClient(input)) {
+    const prefix = ioredisKeyPrefix(input)
+    if (prefix !== undefined) throw keyPrefixError(prefix)
+    return
+  }
   if (typeof input === 'string' && redisUrl.test(input)) return
   if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+    const foreign = foreignObjectKind(input)
+    if (foreign !== undefined)
+      throw new TypeError(`Expected \`redis\` to be ${acceptedRedisInputs}, got ${foreign}`)
+    const prefix = ioredisKeyPrefix(input)
+    if (prefix !== undefined) throw keyPrefixError(prefix)
     if (!('cluster' in input)) return
     const nodes = (input as { cluster: unknown }).cluster
     if (Array.isArray(nodes) && nodes.length > 0) return
@@ -43,9 +54,7 @@ export function checkRedisInput(input: unknown): asserts input is RedisInput | u
       `Expected \`redis.cluster\` to be a non-empty array of startup nodes ({ host, port }, a port or a URL), got ${describe(nodes)}`,
     )
   }
-  throw new TypeError(
-    `Expected \`redis\` to be an ioredis Redis or Cluster, a redis:// or rediss:// URL, ioredis options, or { cluster: [nodes] }, got ${describe(input)}`,
-  )
+  throw new TypeError(`Expected \`redis\` to be ${acceptedRedisInputs}, got ${describe(input)}`)
 }
 
 /** Uses the client given, or opens one for a URL / options / `REDIS_URL` / `redis://127.0.0.1:6379`. */

@@ -102,7 +102,7 @@ const run: RunInfo = {
     redis: '7.4.1',
   },
   versions: [
-    { name: 'flipcache', version: '0.1.0' },
+    { name: 'flipcache-redis', version: '0.1.0' },
     { name: 'bentocache', version: '1.6.1' },
   ],
 }
@@ -233,12 +233,16 @@ describe('machine facts', () => {
     expect(machine.redis).toBe('7.4.1')
   })
 
-  it('reads installed versions, flipcache from the root package.json', () => {
+  it('reads installed versions, flipcache-redis from the root package.json', () => {
     const root = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string
     }
-    const [own, tinybench, missing] = libraryVersions(['flipcache', 'tinybench', 'no-such-package-here'])
-    expect(own).toEqual({ name: 'flipcache', version: root.version })
+    const [own, tinybench, missing] = libraryVersions([
+      'flipcache-redis',
+      'tinybench',
+      'no-such-package-here',
+    ])
+    expect(own).toEqual({ name: 'flipcache-redis', version: root.version })
     expect(tinybench?.version).toMatch(/^\d+\.\d+\.\d+/)
     expect(missing).toEqual({ name: 'no-such-package-here', version: 'not installed' })
   })

@@ -1,0 +1,53 @@
+// A CommonJS project that installed the packed flipcache-redis: plain require(), no TypeScript, and
+// no client of its own: flipcache-redis opens one for the URL (requiring the project's ioredis) and
+// closes it. REDIS_URL and FLIPCACHE_NAMESPACE come from the test.
+const { FlipCache } = require('flipcache-redis')
+
+function shown(user) {
+  return user === undefined ? 'miss' : `${user.name} ${user.joined.toISOString()}`
+}
+
+async function main() {
+  const namespace = process.env.FLIPCACHE_NAMESPACE
+  const users = new FlipCache(namespace, { redis: process.env.REDIS_URL })
+  const reader = new FlipCache(namespace, { redis: process.env.REDIS_URL, localMax: 0 })
+  try {
+    await users.set('ada', { name: 'Ada', joined: new Date('1843-07-10T00:00:00.000Z') })
+    const ada = await users.get('ada')
+    let loads = 0
+    const loader = async () => {
+      loads++
+      return { name: 'Grace', joined: new Date('1944-08-07T00:00:00.000Z') }
+    }
+    const grace = await users.getOrSet('grace', loader)
+    const graceAgain = await users.getOrSet('grace', loader)
+    const many = await users.getMany(['ada', 'grace', 'nobody'])
+    const fromRedis = await reader.get('grace')
+    let refused = 'accepted'
+    try {
+      new FlipCache(`${namespace}-refused`, { redis: 42 })
+    } catch (error) {
+      refused = error instanceof TypeError ? 'TypeError' : String(error)
+    }
+    console.log(
+      JSON.stringify({
+        ada: shown(ada),
+        joinedIsDate: ada?.joined instanceof Date,
+        grace: shown(grace),
+        graceAgain: shown(graceAgain),
+        loads,
+        many: many.map(shown),
+        fromRedis: shown(fromRedis),
+        refused,
+      }),
+    )
+  } finally {
+    await users.close()
+    await reader.close()
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})
