@@ -13,6 +13,7 @@ import { LocalTier } from './local/local-tier.js'
 import { LockNotices } from './lock/lock-notices.js'
 import { Locks } from './lock/locks.js'
 import {
+  checkApartFromLocks,
   checkName,
   type ExpireTime,
   type FlipCacheOptions,
@@ -95,6 +96,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     checkName(name)
     this.name = name
     this.#options = resolveOptions(options)
+    const keyPrefix = keyPrefixOf(name, this.#options.hashTag)
+    checkApartFromLocks(name, keyPrefix, this.#options.lockPrefix)
     this.#reporter = new ErrorReporter(this, name, () => {
       this.#stats.errors++
     })
@@ -106,7 +109,6 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     try {
       const client = this.#connection.client
       const batcher = transportOf(client).for(timeoutMs)
-      const keyPrefix = keyPrefixOf(name, this.#options.hashTag)
       const store = openStore(batcher, name, keyPrefix, {
         // Compressed values are bytes: with compression on, replies are read as bytes for every codec.
         reply: compression === undefined ? valueCodec.reply : 'buffer',

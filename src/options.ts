@@ -70,7 +70,10 @@ export interface FlipCacheOptions<K, V> {
   hardTimeout?: number | Duration
   /** getOrSet default: the distributed lock, or `false` for the in-process single-flight only. @default { ttl: '10s', wait: ttl } */
   lock?: LockOptions | false
-  /** Prefix of getOrSet's lock keys, so that `redis-cli --scan --pattern '_lock:*'` lists them. @default '_lock:' */
+  /**
+   * Prefix of getOrSet's lock keys (`${lockPrefix}${name}:${key}`), so that `redis-cli --scan --pattern '_lock:*'`
+   * lists them. A cache name whose keys would overlap them (`_lock`, say) is refused. @default '_lock:'
+   */
   lockPrefix?: string
   /**
    * Called when a getOrSet lock expired or was deleted (FLUSHALL, eviction) before its holder
@@ -261,6 +264,18 @@ export function keyPrefixOf(name: string, hashTag: boolean): string {
     )
   }
   return `{${name}}:`
+}
+
+/**
+ * Refuses a namespace that overlaps the lock keys (`${lockPrefix}${keyPrefix}${key}` of every cache
+ * with this lockPrefix): its keys(), entries() and clear() would list and delete other caches'
+ * getOrSet locks, whose holders would then lose them (`E_LOCK_LOST`) while a second loader runs.
+ */
+export function checkApartFromLocks(name: string, keyPrefix: string, lockPrefix: string): void {
+  if (!keyPrefix.startsWith(lockPrefix) && !lockPrefix.startsWith(keyPrefix)) return
+  throw new TypeError(
+    `Expected the cache name ${describe(name)} to keep its keys (\`${keyPrefix}*\`) apart from the getOrSet locks (\`${lockPrefix}*\`, the \`lockPrefix\`): choose another name or another lockPrefix`,
+  )
 }
 
 function resolveStorage<K, V>(
