@@ -21,17 +21,17 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
-import { type Connection, connect, disconnect, whenUnreachable } from './redis/connection.js'
+import { type Connection, connect, disconnect } from './redis/connection.js'
 import { isCluster } from './redis/slot-router.js'
 import { transportOf } from './redis/transport.js'
 import { type CacheStats, StatsCounter } from './stats.js'
 import { openStore } from './store/open-store.js'
 import { Coherence } from './sync/coherence.js'
+import { untilListening } from './sync/listening-gate.js'
 import { subscriberHub } from './sync/subscriber-hub.js'
 import type { InvalidationOrigin } from './sync/sync-bus.js'
 import type { KeyCodec } from './types/key-type.js'
 import type { RedisValue } from './types/value-codec.js'
-import { within } from './within.js'
 
 /** Per-call options of `set` and `setMany`. */
 export interface SetOptions {
@@ -174,8 +174,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       // start; not past `timeout`, nor once the client is seen to fail: then they go on, without L1
       // until it does.
       if (this.#options.sync !== 'none') {
-        const listening = Promise.race([this.#coherence.ready, whenUnreachable(client)])
-        this.#starting = within(listening, timeoutMs, () => undefined).then(() => {
+        this.#starting = untilListening(this.#coherence.ready, client, timeoutMs).then(() => {
           this.#starting = undefined
         })
       }

@@ -41,7 +41,7 @@ export class Coherence<K, V> {
   /** Resolves once the cache listens (its subscription, and tracking, are in place). */
   readonly ready: Promise<void>
   readonly #config: CoherenceConfig<K, V>
-  #stopTracking: (() => void) | undefined
+  #stopTracking: (() => Promise<void>) | undefined
 
   constructor(config: CoherenceConfig<K, V>) {
     this.#config = config
@@ -74,8 +74,7 @@ export class Coherence<K, V> {
   }
 
   async close(): Promise<void> {
-    this.#stopTracking?.()
-    await this.bus.close()
+    await Promise.all([this.#stopTracking?.(), this.bus.close()])
   }
 
   /**
@@ -104,7 +103,7 @@ export class Coherence<K, V> {
         },
         timeoutMs,
       )
-      if (closed()) this.#stopTracking()
+      if (closed()) await this.#stopTracking()
       return true
     } catch (error) {
       if (!(error instanceof TrackingRefusedError)) return false
