@@ -114,7 +114,9 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         reply: compression === undefined ? valueCodec.reply : 'buffer',
         buckets: this.#options.buckets,
       })
-      const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs))
+      // Redis's tracking names a bucket, not the keys in it: an index of them spares a scan of L1.
+      const bucketOf = this.#options.sync === 'tracking' ? store.bucketOf : undefined
+      const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs), bucketOf)
       this.#state = state
       const entries = new EntryCodec(valueCodec, compression, (key) => store.redisKey(key))
       const report = (error: FlipCacheError): void => this.#reporter.report(error)

@@ -24,8 +24,8 @@ export interface CoherenceConfig<K, V> {
   /** The cache's state, which drops copies and marks reads and writes in flight. */
   state: CacheState<V>
   keys: KeyCodec<K>
-  /** Which encoded keys a Redis key holds (for tracking, whose invalidations name Redis keys). */
-  holds: (suffix: string) => string | ((key: string) => boolean)
+  /** What a Redis key holds: an entry, or a bucket of them (for tracking, whose invalidations name Redis keys). */
+  holds: (suffix: string) => string | { bucket: string } | undefined
   /** The cache, which emits 'invalidate'. */
   emitter: EventEmitter
   closed: () => boolean
@@ -124,15 +124,13 @@ export class Coherence<K, V> {
   #selectionOf(redisKeys: string[] | 'all'): KeySelection {
     if (redisKeys === 'all') return 'all'
     const keys: string[] = []
-    const tests: ((key: string) => boolean)[] = []
+    const buckets: string[] = []
     for (const redisKey of redisKeys) {
       const holding = this.#config.holds(redisKey)
       if (typeof holding === 'string') keys.push(holding)
-      else tests.push(holding)
+      else if (holding !== undefined) buckets.push(holding.bucket)
     }
-    if (tests.length === 0) return keys
-    const named = new Set(keys)
-    return (key) => named.has(key) || tests.some((test) => test(key))
+    return buckets.length === 0 ? keys : { keys, buckets }
   }
 
   /** Another instance (or Redis, or a lost connection) says these keys changed: L1 lets them go. */
