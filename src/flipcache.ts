@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import * as clock from './clock.js'
 import { CacheCore } from './core/cache-core.js'
 import { CacheState } from './core/cache-state.js'
 import { NamespaceScan } from './core/namespace-scan.js'
@@ -250,7 +251,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   #getOrSet(key: K, loader: Loader<K, V>, load: ResolvedLoad): Promise<V> | V {
     const unchecked = this.#keysAreStrings && typeof key === 'string'
     const encoded = unchecked ? (key as string) : this.#keys.encode(key)
-    const now = Date.now()
+    const now = clock.now()
     const entry = this.#state.local(encoded, now)
     if (entry !== undefined) {
       if (load.refreshAhead !== undefined)
@@ -269,7 +270,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const unchecked = this.#keysAreStrings && typeof key === 'string'
     const encoded = unchecked ? (key as string) : this.#keys.encode(key)
     if (this.#starting !== undefined) await this.#starting
-    const now = Date.now()
+    const now = clock.now()
     const entry = this.#state.local(encoded, now)
     if (entry !== undefined) return this.#core.hit(encoded, entry, now)
     if (unchecked) this.#keys.encode(key)
@@ -299,7 +300,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   /** The L1 copy of `key`, or `undefined`; never asks Redis and never changes recency or expiry. */
   peek(key: K): V | undefined {
     this.#checkOpen()
-    return this.#state.peek(this.#keys.encode(key), Date.now())?.value
+    return this.#state.peek(this.#keys.encode(key), clock.now())?.value
   }
 
   /** Writes `key` to Redis (`SET ... PX`), then to L1. Throws before writing if the value does not fit `valueType`. */

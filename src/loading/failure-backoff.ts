@@ -1,3 +1,4 @@
+import * as clock from '../clock.js'
 import type { FlipCacheError } from '../errors.js'
 
 /** The wait after the first failure of a key's loader; it doubles with each further failure. */
@@ -23,14 +24,14 @@ export class FailureBackoff {
   /** Throws the key's last failure while its wait lasts. */
   check(key: string): void {
     const failing = this.#failing.get(key)
-    if (failing !== undefined && Date.now() < failing.retryAt) throw failing.error
+    if (failing !== undefined && clock.now() < failing.retryAt) throw failing.error
   }
 
   failed(key: string, error: FlipCacheError): void {
     const failures = (this.#failing.get(key)?.failures ?? 0) + 1
     const waitMs = Math.min(longestWaitMs, firstWaitMs * 2 ** (failures - 1))
     if (this.#failing.size >= rememberedKeys) this.#failing = new Map()
-    this.#failing.set(key, { failures, retryAt: Date.now() + waitMs, error })
+    this.#failing.set(key, { failures, retryAt: clock.now() + waitMs, error })
   }
 
   succeeded(key: string): void {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import * as clock from '../clock.js'
 import type { CacheCore } from '../core/cache-core.js'
 import { freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError, LockLostError } from '../errors.js'
@@ -100,14 +101,14 @@ export class ReadThrough<K, V> {
   /** getOrSet after an L1 miss (the cache answers L1 hits itself). */
   async getOrSet(key: K, encoded: string, loader: Loader<K, V>, load: ResolvedLoad): Promise<V> {
     const core = this.#core
-    const now = Date.now()
+    const now = clock.now()
     // An L1 copy past localTtl or freshness, still within its Redis life: the fallback if Redis fails.
     const kept = core.state.peekStale(encoded, now)
     let stale: { value: V } | undefined
     let redisDown = false
     try {
       const looked = await core.lookup([encoded])
-      const readAt = Date.now()
+      const readAt = clock.now()
       const fresh = freshValue(looked, 0, readAt)
       if (fresh !== MISSING) {
         core.count(fresh)
@@ -123,7 +124,7 @@ export class ReadThrough<K, V> {
       // Redis is failing: L1 and the loader answer. The failure is not the caller's, so report it.
       if (error instanceof FlipCacheError) this.#config.report(error)
       redisDown = true
-      if (kept !== undefined && kept.freshUntil > Date.now()) return core.hit(encoded, kept, now)
+      if (kept !== undefined && kept.freshUntil > clock.now()) return core.hit(encoded, kept, now)
     }
     // Redis answered: it is the authority (a key it no longer has was deleted, not lost). Redis
     // failed: the L1 copy is the best stale value there is.
@@ -159,7 +160,7 @@ export class ReadThrough<K, V> {
     if (freshUntil === undefined || freshUntil === Number.POSITIVE_INFINITY || this.#loads.has(encoded))
       return
     const refreshAt = freshUntil - (1 - load.refreshAhead) * load.expireMs
-    if (Date.now() < refreshAt) return
+    if (clock.now() < refreshAt) return
     // Leave it to a process that holds the lock already; once locked, refresh unless the value in
     // Redis is newer than the one seen here (another process refreshed it meanwhile).
     const mode = { waitForHolder: false, newerThan: freshUntil }
@@ -240,7 +241,7 @@ export class ReadThrough<K, V> {
   async #lockOrWait(encoded: string, settings: ResolvedLock, mode: LoadMode): Promise<LockOutcome<V>> {
     const locks = this.#locks
     const lockKey = locks.keyOf(encoded)
-    const deadline = Date.now() + settings.waitMs
+    const deadline = clock.now() + settings.waitMs
     const pollMs = Math.max(25, Math.min(maxPollMs, Math.floor(settings.ttlMs / 4)))
     // Listen before the first attempt, so that a holder's notice cannot slip between attempt and wait.
     const watch = mode.waitForHolder ? await locks.watch(encoded) : undefined
@@ -264,7 +265,7 @@ export class ReadThrough<K, V> {
           return { kind: 'found', value: found }
         }
         if (watch === undefined) return { kind: 'busy' }
-        const remaining = deadline - Date.now()
+        const remaining = deadline - clock.now()
         if (remaining <= 0) return { kind: 'unlocked' }
         await watch.next(Math.min(remaining, pollMs))
         const found = await this.#readFresh(encoded, mode.newerThan).catch((): typeof MISSING => MISSING)
@@ -278,7 +279,7 @@ export class ReadThrough<K, V> {
   /** The value of `encoded` in Redis if it is fresh until after `newerThan` (and now), else `MISSING`. */
   async #readFresh(encoded: string, newerThan: number): Promise<V | typeof MISSING> {
     const looked = await this.#core.lookup([encoded])
-    return freshValue(looked, 0, Math.max(Date.now(), newerThan))
+    return freshValue(looked, 0, Math.max(clock.now(), newerThan))
   }
 
   #callLoader({ key, encoded, loader, load, stale }: LoadJob<K, V>): Promise<V> {
@@ -305,7 +306,7 @@ export class ReadThrough<K, V> {
     const { expireMs, graceMs } = load
     const ttlMs = expireMs === null ? null : expireMs + graceMs
     const needsFreshness = expireMs !== null && (graceMs > 0 || load.refreshAhead !== undefined)
-    const freshUntil = needsFreshness ? Date.now() + expireMs : Number.POSITIVE_INFINITY
+    const freshUntil = needsFreshness ? clock.now() + expireMs : Number.POSITIVE_INFINITY
     if (localFirst) this.#core.keepLocally(encoded, encodedValue, ttlMs, freshUntil)
     try {
       await this.#core.write([[encoded, encodedValue]], ttlMs, freshUntil)

@@ -157,7 +157,7 @@ describe('ReadThrough.getOrSet()', () => {
   })
 
   it('fails with E_LOADER_TIMEOUT past hardTimeout, and never stores the late value', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] })
     const { store, readThrough } = readThroughOn()
     let finish: (value: string) => void = () => {}
     let signal: AbortSignal | undefined
