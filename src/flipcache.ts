@@ -22,6 +22,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
+import { PendingCalls } from './pending-calls.js'
 import { type Connection, connect, disconnect } from './redis/connection.js'
 import { isCluster } from './redis/slot-router.js'
 import { transportOf } from './redis/transport.js'
@@ -90,6 +91,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #reporter: ErrorReporter
   readonly #scan: NamespaceScan<K, V>
   #closing: Promise<void> | undefined
+  /** Calls waiting on Redis, a load or a lock holder: close() rejects them all with E_CLOSED. */
+  readonly #pending = new PendingCalls()
   readonly #leaveTransport: () => void
 
   constructor(name: string, options?: FlipCacheOptions<K, V>) {
@@ -163,6 +166,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         where: (key) => store.redisKey(key),
         report,
         lockRelease: this.#options.lockRelease,
+        closed: () => new CacheClosedError(name),
       })
       this.#scan = new NamespaceScan({
         store,
@@ -221,7 +225,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       throw new TypeError(`Expected the loader to be a function, got ${describe(loader)}`)
     }
     const load = options === undefined ? this.#options.load : resolveLoad(options, this.#options.load)
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     return this.#getOrSet(key, loader, load)
   }
 
@@ -242,7 +246,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const load = resolveLoad(loadOptions, this.#options.load)
     return async (...args: A): Promise<V> => {
       this.#checkOpen()
-      if (this.#starting !== undefined) await this.#starting
+      if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
       return this.#getOrSet(keyOf(...args), () => fn(...args), load)
     }
   }
@@ -259,7 +263,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       return this.#core.hit(encoded, entry, now)
     }
     if (unchecked) this.#keys.encode(key)
-    return this.#readThrough.getOrSet(key, encoded, loader, load)
+    return this.#pending.guard(this.#readThrough.getOrSet(key, encoded, loader, load))
   }
 
   /** The value of `key`: from L1 when it holds a live copy, else from Redis; `valueDefault` on a miss. */
@@ -269,12 +273,12 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     // hit skips validation, and a miss validates before going to Redis.
     const unchecked = this.#keysAreStrings && typeof key === 'string'
     const encoded = unchecked ? (key as string) : this.#keys.encode(key)
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     const now = clock.now()
     const entry = this.#state.local(encoded, now)
     if (entry !== undefined) return this.#core.hit(encoded, entry, now)
     if (unchecked) this.#keys.encode(key)
-    return this.#core.get(encoded)
+    return this.#pending.guard(this.#core.get(encoded))
   }
 
   /** Values of `keys` in the same order: L1 hits locally, every miss in one Redis round trip. */
@@ -282,8 +286,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#checkOpen()
     const encoded: string[] = []
     for (const key of keys) encoded.push(this.#keys.encode(key))
-    if (this.#starting !== undefined) await this.#starting
-    return this.#core.getMany(encoded)
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
+    return this.#pending.guard(this.#core.getMany(encoded))
   }
 
   /**
@@ -293,8 +297,9 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async has(key: K): Promise<boolean> {
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
-    if (this.#starting !== undefined) await this.#starting
-    return this.#core.has(encoded)
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
+    const found = this.#core.has(encoded)
+    return typeof found === 'boolean' ? found : this.#pending.guard(found)
   }
 
   /** The L1 copy of `key`, or `undefined`; never asks Redis and never changes recency or expiry. */
@@ -309,7 +314,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const encoded = this.#keys.encode(key)
     const ttlMs = this.#ttlFor(options)
     const encodedValue = this.#core.encode(encoded, value)
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     await this.#core.write([[encoded, encodedValue]], ttlMs)
   }
 
@@ -327,7 +332,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       return [key, this.#core.encode(key, entry[1])]
     })
     if (encoded.length === 0) return
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     await this.#core.write(encoded, ttlMs)
   }
 
@@ -335,7 +340,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async delete(key: K): Promise<boolean> {
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     return (await this.#core.remove([encoded])) > 0
   }
 
@@ -343,7 +348,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async deleteMany(keys: Iterable<K>): Promise<number> {
     this.#checkOpen()
     const encoded = [...new Set(Array.from(keys, (key) => this.#keys.encode(key)))]
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     return encoded.length === 0 ? 0 : this.#core.remove(encoded)
   }
 
@@ -353,14 +358,14 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
    */
   async ttl(key: K): Promise<number | null | undefined> {
     this.#checkOpen()
-    const pttl = await this.#core.pttl(this.#keys.encode(key))
+    const pttl = await this.#pending.guard(this.#core.pttl(this.#keys.encode(key)))
     return pttl === -2 ? undefined : pttl === -1 ? null : pttl
   }
 
   /** Removes this namespace's keys only (SCAN + UNLINK in batches, never KEYS), and empties L1. */
   async clear(): Promise<void> {
     this.#checkOpen()
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     await this.#core.clear()
   }
 
@@ -381,10 +386,13 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   }
 
   /**
-   * Stops the cache: running loads are given up to `timeout` to finish, pending sliding-expiry
-   * touches are sent, L1 is emptied, and a client that
-   * flipcache opened is closed (a client you passed in is left open). Idempotent; every later call
-   * rejects with `E_CLOSED`.
+   * Stops the cache. Every call still waiting for a read, a load or a lock holder rejects at once
+   * with `E_CLOSED`; a write already sent settles with its own outcome (within `timeout`). Loads
+   * already running are given up to `timeout` to finish, and still store their value; past it their
+   * locks are released, their loaders' signals abort with `E_CLOSED`, and what they return later is
+   * dropped. Pending sliding-expiry touches are sent, L1 is emptied, and a client that flipcache
+   * opened is closed (a client you passed in is left open). Idempotent; every later call rejects
+   * with `E_CLOSED`.
    */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown()
@@ -397,10 +405,11 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
 
   async #shutdown(): Promise<void> {
     this.#leaveTransport()
-    // Background loads (refreshes) finish first, for at most `timeout`: they still write.
-    await this.#readThrough.settle(this.#options.timeoutMs)
+    this.#pending.closeAll(new CacheClosedError(this.name))
+    // Loads already running finish first, for at most `timeout`: they still write.
+    await this.#readThrough.close(this.#options.timeoutMs)
     await Promise.all([this.#core.flush(), this.#coherence.close(), this.#locks.close()])
-    this.#state.invalidate('all')
+    this.#state.close()
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)
   }
 

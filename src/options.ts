@@ -66,7 +66,10 @@ export interface FlipCacheOptions<K, V> {
   refreshAhead?: number | false
   /** getOrSet default for its soft `timeout` (named apart from `timeout`, which bounds Redis operations). @default 0 */
   loaderTimeout?: number | Duration
-  /** getOrSet default: past it, the call rejects with `E_LOADER_TIMEOUT`. @default none */
+  /**
+   * getOrSet default: past it, the call rejects with `E_LOADER_TIMEOUT`. Without it, a loader that
+   * never returns holds every caller of its key until the cache closes. @default none
+   */
   hardTimeout?: number | Duration
   /** getOrSet default: the distributed lock, or `false` for the in-process single-flight only. @default { ttl: '10s', wait: ttl } */
   lock?: LockOptions | false

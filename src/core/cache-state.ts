@@ -36,6 +36,8 @@ export class CacheState<V, R extends Ticket = Ticket> {
   #writes = new Map<string, Ticket>()
   /** With hash buckets named by invalidations: the keys of each bucket held or on their way. */
   readonly #buckets: BucketIndex | undefined
+  /** The cache closed: L1 is empty and stays so, whatever lands late. */
+  #closed = false
 
   /**
    * `bucketOf` (the bucket of a key, for a layout of hash buckets whose invalidations name buckets)
@@ -129,7 +131,7 @@ export class CacheState<V, R extends Ticket = Ticket> {
     redisUntil: number,
     freshUntil = Number.POSITIVE_INFINITY,
   ): void {
-    if (ticket?.stale?.has(key)) return
+    if (this.#closed || ticket?.stale?.has(key)) return
     this.#local.set(key, value, now, redisUntil, freshUntil)
     if (this.#buckets !== undefined) this.#index([key])
   }
@@ -186,6 +188,12 @@ export class CacheState<V, R extends Ticket = Ticket> {
         this.#writes.delete(key)
       }
     }
+  }
+
+  /** The cache closed: L1 is emptied, and reads and writes that land later fill nothing. */
+  close(): void {
+    this.#closed = true
+    this.invalidate('all')
   }
 
   /**

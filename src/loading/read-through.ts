@@ -29,6 +29,8 @@ export interface ReadThroughConfig {
   report: (error: FlipCacheError) => void
   /** The `lockRelease` option: told of a lock that vanished under its holder (else it goes to `report`). */
   lockRelease: ((error: LockLostError) => void) | undefined
+  /** The error of a call the closing of the cache cut short (`E_CLOSED`). */
+  closed: () => FlipCacheError
 }
 
 type LockOutcome<V> =
@@ -78,8 +80,14 @@ export class ReadThrough<K, V> {
   readonly #config: ReadThroughConfig
   readonly #loads = new Map<string, Promise<V>>()
   readonly #backoff = new FailureBackoff()
-  /** Locks this instance holds now. */
-  readonly #held = new Set<RedisLock>()
+  /** Locks this instance holds now, and the encoded key of each. */
+  readonly #held = new Map<RedisLock, string>()
+  /** The loaders running now, each stopped through its AbortController. */
+  readonly #loaders = new Set<AbortController>()
+  /** The cache is closing: no loader is called any more, and no one waits for another holder. */
+  #closing = false
+  /** close() gave up on the loads still running: what they return is dropped. */
+  #abandoned = false
 
   constructor(core: CacheCore<V>, locks: Locks, config: ReadThroughConfig) {
     this.#core = core
@@ -88,14 +96,26 @@ export class ReadThrough<K, V> {
   }
 
   /**
-   * For close(): resolves when the loads running now have settled, or after `ms`; then lets go of
-   * the locks still held, so that other processes need not wait for them to expire.
+   * For close() (whose callers were told `E_CLOSED` already): no loader is called any more, and
+   * loads waiting for another process's holder stop. Loaders running now get `ms` to finish, and
+   * their values are still stored (other processes may be waiting for them); past it their signals
+   * abort with `E_CLOSED`, what they return later is dropped, and the locks still held are let go,
+   * so that other processes need not wait for them to expire.
    */
-  async settle(ms: number): Promise<void> {
+  async close(ms: number): Promise<void> {
+    this.#closing = true
+    this.#locks.wakeAll()
     const running = Promise.allSettled(this.#loads.values()).then(() => undefined)
     await within(running, ms, () => undefined)
-    await within(Promise.allSettled([...this.#held].map((lock) => lock.release())), ms, () => [])
+    this.#abandoned = true
+    const closed = this.#config.closed()
+    for (const loader of this.#loaders) loader.abort(closed)
+    // Waiters in other processes hear that the lock is free, and take over at once.
+    const releasing = [...this.#held].map(([lock, encoded]) =>
+      lock.release().then(() => this.#locks.done(encoded, 'released')),
+    )
     this.#held.clear()
+    await within(Promise.allSettled(releasing), ms, () => [])
   }
 
   /** getOrSet after an L1 miss (the cache answers L1 hits itself). */
@@ -126,6 +146,8 @@ export class ReadThrough<K, V> {
       redisDown = true
       if (kept !== undefined && kept.freshUntil > clock.now()) return core.hit(encoded, kept, now)
     }
+    // The cache closed while Redis was asked: no loader is called any more.
+    this.#throwIfClosing()
     // Redis answered: it is the authority (a key it no longer has was deleted, not lost). Redis
     // failed: the L1 copy is the best stale value there is.
     if (redisDown && kept !== undefined) stale ??= { value: kept.value }
@@ -156,7 +178,7 @@ export class ReadThrough<K, V> {
     read: { freshUntil: number | undefined; value: V },
   ): void {
     const { freshUntil, value } = read
-    if (load.refreshAhead === undefined || load.expireMs === null) return
+    if (load.refreshAhead === undefined || load.expireMs === null || this.#closing) return
     if (freshUntil === undefined || freshUntil === Number.POSITIVE_INFINITY || this.#loads.has(encoded))
       return
     const refreshAt = freshUntil - (1 - load.refreshAhead) * load.expireMs
@@ -196,12 +218,16 @@ export class ReadThrough<K, V> {
       if (outcome.kind === 'busy') return stale as V
       if (outcome.kind === 'locked') {
         lock = outcome.lock
-        this.#held.add(lock)
+        this.#held.set(lock, encoded)
       }
     }
     let loaded = false
     try {
+      // The cache closed while the lock was taken: the loader is not called.
+      this.#throwIfClosing()
       const value = await this.#callLoader(job)
+      // close() gave up on this load: its value is dropped, since the cache no longer writes.
+      if (this.#abandoned) throw this.#config.closed()
       // With Redis failing, the caller does not wait for a store that would only fail after `timeout`.
       if (mode.redisDown) {
         // Checked here, so that a value the cache cannot store fails the call, as it would otherwise.
@@ -214,6 +240,8 @@ export class ReadThrough<K, V> {
       this.#backoff.succeeded(encoded)
       return value
     } catch (error) {
+      // Every caller was told E_CLOSED: a failure now is nobody's news, nor a reason to back off.
+      if (this.#closing) throw error
       const failure =
         error instanceof FlipCacheError
           ? error
@@ -226,8 +254,10 @@ export class ReadThrough<K, V> {
       if (lock !== undefined) {
         const outcome = loaded ? 'loaded' : 'released'
         this.#held.delete(lock)
-        // Waiters read the value on the notice; releasing needs no one to wait for it.
-        const tell = (): Promise<void> => this.#locks.done(encoded, outcome)
+        // Waiters read the value on the notice; releasing needs no one to wait for it. Past close(),
+        // which let the lock go already, the cache sends nothing.
+        const tell = (): Promise<void> =>
+          this.#abandoned ? Promise.resolve() : this.#locks.done(encoded, outcome)
         lock.release().then(tell, tell)
       }
     }
@@ -247,6 +277,8 @@ export class ReadThrough<K, V> {
     const watch = mode.waitForHolder ? await locks.watch(encoded) : undefined
     try {
       for (;;) {
+        // The cache is closing: a waiter stops waiting (close() woke it), and no lock is taken.
+        this.#throwIfClosing()
         const lock = locks.lock(encoded, settings.ttlMs, (loss) =>
           this.#lockLost(new LockLostError(lockKey, loss)),
         )
@@ -256,6 +288,10 @@ export class ReadThrough<K, V> {
         } catch {
           // Redis cannot lock: load without it (the in-process single-flight still holds).
           return { kind: 'unlocked' }
+        }
+        if (acquired && this.#closing) {
+          lock.release().catch(() => {})
+          throw this.#config.closed()
         }
         if (acquired) {
           // Another process may have stored the value between our read and the lock.
@@ -268,6 +304,7 @@ export class ReadThrough<K, V> {
         const remaining = deadline - clock.now()
         if (remaining <= 0) return { kind: 'unlocked' }
         await watch.next(Math.min(remaining, pollMs))
+        this.#throwIfClosing()
         const found = await this.#readFresh(encoded, mode.newerThan).catch((): typeof MISSING => MISSING)
         if (found !== MISSING) return { kind: 'found', value: found }
       }
@@ -282,19 +319,35 @@ export class ReadThrough<K, V> {
     return freshValue(looked, 0, Math.max(clock.now(), newerThan))
   }
 
+  /**
+   * The loader's value; or, once its signal aborts (past `hardTimeout`: `E_LOADER_TIMEOUT`; when
+   * close() gives up on it: `E_CLOSED`), that error at once. A loader that finishes anyway is not
+   * stored: by then a newer value may have been written (another load may even have started
+   * meanwhile), and a late store would overwrite it.
+   */
   #callLoader({ key, encoded, loader, load, stale }: LoadJob<K, V>): Promise<V> {
     const controller = new AbortController()
-    const loading = Promise.resolve().then(() => loader({ key, stale, signal: controller.signal }))
-    const hardTimeoutMs = load.hardTimeoutMs
-    if (hardTimeoutMs === undefined) return loading
-    return within(loading, hardTimeoutMs, () => {
-      const error = new LoaderTimeoutError(this.#config.where(encoded), hardTimeoutMs)
-      controller.abort(error)
-      // A loader that finishes anyway is not stored: by then a newer value may have been written
-      // (another load may even have started meanwhile), and a late store would overwrite it.
-      loading.catch(() => {})
-      throw error
+    const { signal } = controller
+    const loading = Promise.resolve().then(() => loader({ key, stale, signal }))
+    const stopped = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true })
     })
+    const hardTimeoutMs = load.hardTimeoutMs
+    const timer =
+      hardTimeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            controller.abort(new LoaderTimeoutError(this.#config.where(encoded), hardTimeoutMs))
+          }, hardTimeoutMs)
+    this.#loaders.add(controller)
+    return Promise.race([loading, stopped]).finally(() => {
+      clearTimeout(timer)
+      this.#loaders.delete(controller)
+    })
+  }
+
+  #throwIfClosing(): void {
+    if (this.#closing) throw this.#config.closed()
   }
 
   /**

@@ -4,7 +4,12 @@ import { CacheState } from '../../src/core/cache-state.js'
 import type { Flight } from '../../src/core/reads.js'
 import { EntryCodec } from '../../src/entry/entry-codec.js'
 import { withHeader } from '../../src/entry/entry-header.js'
-import { type FlipCacheError, LoaderTimeoutError, RedisUnavailableError } from '../../src/errors.js'
+import {
+  CacheClosedError,
+  type FlipCacheError,
+  LoaderTimeoutError,
+  RedisUnavailableError,
+} from '../../src/errors.js'
 import type { ResolvedLoad } from '../../src/loading/load-options.js'
 import { ReadThrough } from '../../src/loading/read-through.js'
 import { LocalTier } from '../../src/local/local-tier.js'
@@ -60,6 +65,10 @@ class FakeLocks {
     for (const wake of this.#wakes.splice(0)) wake()
   }
 
+  wakeAll(): void {
+    this.notify()
+  }
+
   async done(key: string, outcome: string): Promise<void> {
     this.finished.push([key, outcome])
   }
@@ -89,6 +98,7 @@ function readThroughOn() {
     where: (key) => store.redisKey(key),
     report,
     lockRelease: undefined,
+    closed: () => new CacheClosedError('test'),
   })
   const peek = (key: string): string | undefined => state.peek(key, Date.now())?.value
   return { store, readThrough, reported, locks, peek }
@@ -227,5 +237,98 @@ describe('ReadThrough.getOrSet()', () => {
     expect(await call).toBe('loaded')
     await settled()
     expect(locks.finished).toEqual([['k', 'loaded']])
+  })
+})
+
+describe('ReadThrough.close()', () => {
+  const lockOn = { ...noLock, lock: { ttlMs: 10_000, waitMs: 10_000 } }
+
+  it('gives a loader that never settles `ms`, then aborts its signal with E_CLOSED and fails its load; nothing is stored', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] })
+    const { store, readThrough, locks, reported } = readThroughOn()
+    let signal: AbortSignal | undefined
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      (context) => {
+        signal = context.signal
+        return new Promise<string>(() => {})
+      },
+      lockOn,
+    )
+    const outcome = call.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    expect(signal).toBeDefined()
+    const closing = readThrough.close(1_000)
+    await vi.advanceTimersByTimeAsync(999)
+    expect(signal?.aborted).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    await closing
+    expect(signal?.reason).toMatchObject({ code: 'E_CLOSED' })
+    expect(await outcome).toMatchObject({ code: 'E_CLOSED' })
+    await settled()
+    expect(store.waiting('write')).toBe(0)
+    // The lock was let go, and the waiters told so; the loader's end goes untold.
+    expect(locks.finished).toEqual([['k', 'released']])
+    expect(reported).toEqual([])
+  })
+
+  it('stores the value of a loader that finishes within `ms`, and tells the waiters', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] })
+    const { store, readThrough, locks } = readThroughOn()
+    let finish: (value: string) => void = () => {}
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      () => new Promise<string>((resolve) => (finish = resolve)),
+      lockOn,
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const closing = readThrough.close(1_000)
+    await vi.advanceTimersByTimeAsync(500)
+    finish('loaded')
+    await settled()
+    store.next('write').release(undefined)
+    expect(await call).toBe('loaded')
+    await closing
+    expect(locks.finished).toEqual([['k', 'loaded']])
+  })
+
+  it("stops a caller waiting for another process's holder at once, without calling the loader", async () => {
+    const { store, readThrough, locks } = readThroughOn()
+    locks.grants.push(false)
+    const loader = vi.fn(async () => 'mine')
+    const call = readThrough.getOrSet('k', 'k', loader, lockOn)
+    const outcome = call.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    // Waiting for the holder's notice, which never comes; close() wakes it and it gives up.
+    await readThrough.close(1_000)
+    expect(await outcome).toMatchObject({ code: 'E_CLOSED' })
+    expect(loader).not.toHaveBeenCalled()
+    expect(store.waiting('read')).toBe(0)
+  })
+
+  it('calls no loader for a read that was on its way when the cache closed', async () => {
+    const { store, readThrough } = readThroughOn()
+    const loader = vi.fn(async () => 'mine')
+    const call = readThrough.getOrSet('k', 'k', loader, noLock)
+    const closing = readThrough.close(1_000)
+    store.next<ReadReply>('read').release(miss)
+    await expect(call).rejects.toMatchObject({ code: 'E_CLOSED' })
+    await closing
+    expect(loader).not.toHaveBeenCalled()
   })
 })
