@@ -167,6 +167,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         report,
         lockRelease: this.#options.lockRelease,
         closed: () => new CacheClosedError(name),
+        timeoutMs,
       })
       this.#scan = new NamespaceScan({
         store,

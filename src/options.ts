@@ -51,7 +51,10 @@ export interface FlipCacheOptions<K, V> {
   valueDefault?: V
   /** Sliding expiry: every read, L1 hits included, pushes the Redis TTL back to `expireTime`. Needs an `expireTime`. @default false */
   refreshExpireTimeOnGet?: boolean
-  /** Longest any single Redis operation may take before it rejects: ms or a duration. @default 1000 */
+  /**
+   * Longest any single Redis operation may take before it rejects: ms or a duration. A getOrSet call
+   * waits for Redis at most this long in all, besides its loader. @default 1000
+   */
   timeout?: number | Duration
   /**
    * Stops sending commands to a Redis that keeps failing: after `failures` consecutive failed round

@@ -62,6 +62,17 @@ export class RedisLock {
     if (deleted !== 1) this.#lose('release')
   }
 
+  /**
+   * Deletes the lock if it holds this holder's token, and tells no one: for an acquisition whose
+   * outcome is unknown (it timed out, but Redis may still apply it). Sent after the acquisition on
+   * the same connection, so Redis applies it after. Rejects if Redis fails.
+   */
+  async discard(): Promise<void> {
+    clearInterval(this.#renewal)
+    this.#renewal = undefined
+    await this.#batcher.command<number>('EVAL', [releaseScript, 1, this.key, this.#token])
+  }
+
   #extend(): void {
     this.#batcher.command<number>('EVAL', [extendScript, 1, this.key, this.#token, this.#ttlMs]).then(
       (extended) => {

@@ -19,6 +19,7 @@ import type { RedisLock } from '../../src/lock/redis-lock.js'
 import type { ReadReply } from '../../src/redis/transport-view.js'
 import { StatsCounter } from '../../src/stats.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
+import { track } from '../support/fake-redis-client.js'
 import { ManualStore } from '../support/manual-store.js'
 
 /** Lets every promise callback that can run, run (fake timers leave setImmediate alone here). */
@@ -37,7 +38,10 @@ const noLock: ResolvedLoad = {
 
 /** Locks whose outcome the test decides: `acquire` answers from `grants`, notices come from `notify`. */
 class FakeLocks {
-  readonly grants: boolean[] = []
+  /** What each acquire() answers, in turn (a promise: when the test settles it); then `true`. */
+  readonly grants: (boolean | Promise<boolean>)[] = []
+  /** Locks let go of: 'release' (ours, given back) or 'discard' (an acquisition of unknown outcome). */
+  readonly letGo: string[] = []
   readonly finished: [key: string, outcome: string][] = []
   readonly #wakes: (() => void)[] = []
 
@@ -48,7 +52,12 @@ class FakeLocks {
   lock(): RedisLock {
     const lock = {
       acquire: async () => this.grants.shift() ?? true,
-      release: async () => {},
+      release: async () => {
+        this.letGo.push('release')
+      },
+      discard: async () => {
+        this.letGo.push('discard')
+      },
     }
     return lock as unknown as RedisLock
   }
@@ -99,6 +108,7 @@ function readThroughOn() {
     report,
     lockRelease: undefined,
     closed: () => new CacheClosedError('test'),
+    timeoutMs: 1_000,
   })
   const peek = (key: string): string | undefined => state.peek(key, Date.now())?.value
   return { store, readThrough, reported, locks, peek }
@@ -330,5 +340,87 @@ describe('ReadThrough.close()', () => {
     await expect(call).rejects.toMatchObject({ code: 'E_CLOSED' })
     await closing
     expect(loader).not.toHaveBeenCalled()
+  })
+})
+
+describe('ReadThrough.getOrSet() waits for Redis one `timeout` in all', () => {
+  const lockOn = { ...noLock, lock: { ttlMs: 10_000, waitMs: 10_000 } }
+  const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] })
+
+  it('answers once what is left of `timeout` has passed without the store landing, keeping the value in L1 meanwhile', async () => {
+    fakeTimers()
+    const { store, readThrough, reported, peek, locks } = readThroughOn()
+    const call = track(readThrough.getOrSet('k', 'k', async () => 'loaded', lockOn))
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    // 300 ms pass in the read under the lock: 700 ms are left for the store.
+    await vi.advanceTimersByTimeAsync(300)
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const write = store.next('write')
+    await vi.advanceTimersByTimeAsync(699)
+    expect(call.state).toBe('pending')
+    await vi.advanceTimersByTimeAsync(1)
+    expect(call).toMatchObject({ state: 'fulfilled', value: 'loaded' })
+    expect(peek('k')).toBe('loaded')
+    // The store goes on: it fails later, and that is reported; L1 keeps the value.
+    write.fail(new RedisUnavailableError('stalled'))
+    await settled()
+    expect(reported.map((error) => error.code)).toEqual(['E_REDIS'])
+    expect(peek('k')).toBe('loaded')
+    // The lock is let go, and the waiters told, after the store.
+    expect(locks.letGo).toEqual(['release'])
+    expect(locks.finished).toEqual([['k', 'loaded']])
+  })
+
+  it('loads without the lock when Redis does not answer it within `timeout`, and lets go of the lock Redis gives late', async () => {
+    fakeTimers()
+    const { store, readThrough, peek, locks } = readThroughOn()
+    let grant: (taken: boolean) => void = () => {}
+    locks.grants.push(new Promise<boolean>((resolve) => (grant = resolve)))
+    const loader = vi.fn(async () => 'loaded')
+    const call = track(readThrough.getOrSet('k', 'k', loader, lockOn))
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    await vi.advanceTimersByTimeAsync(999)
+    expect(loader).not.toHaveBeenCalled()
+    await vi.advanceTimersByTimeAsync(1)
+    // No time is left for Redis: the value is kept in L1 and returned; the store goes in the background.
+    expect(call).toMatchObject({ state: 'fulfilled', value: 'loaded' })
+    expect(loader).toHaveBeenCalledOnce()
+    expect(peek('k')).toBe('loaded')
+    expect(store.waiting('write')).toBe(1)
+    grant(true)
+    await settled()
+    expect(locks.letGo).toEqual(['release'])
+    expect(locks.finished).toEqual([['k', 'released']])
+  })
+
+  it('deletes a lock whose acquisition failed, in case Redis applies it later', async () => {
+    const { store, readThrough, locks } = readThroughOn()
+    locks.grants.push(Promise.reject(new RedisUnavailableError('timed out')))
+    const call = readThrough.getOrSet('k', 'k', async () => 'loaded', lockOn)
+    store.next<ReadReply>('read').release(miss)
+    expect(await call).toBe('loaded')
+    await settled()
+    expect(locks.letGo).toEqual(['discard'])
+  })
+
+  it('a background refresh (no caller waits) waits for its store however long it takes', async () => {
+    fakeTimers()
+    const { store, readThrough, peek } = readThroughOn()
+    const fresh = withHeader('old', Date.now() + 10_000, undefined, Number.POSITIVE_INFINITY) as string
+    const load = { ...noLock, refreshAhead: 0.5, expireMs: 20_000 }
+    const call = readThrough.getOrSet('k', 'k', async () => 'new', load)
+    store.next<ReadReply>('read').release({ values: [fresh], ttls: [-1] })
+    expect(await call).toBe('old')
+    await settled()
+    const write = store.next('write')
+    await vi.advanceTimersByTimeAsync(5_000)
+    // Not given up on after `timeout`: L1 still holds what Redis had, until the store lands.
+    expect(peek('k')).toBe('old')
+    write.release(undefined)
+    await settled()
+    expect(peek('k')).toBe('new')
   })
 })
