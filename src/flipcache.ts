@@ -433,6 +433,21 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   /** A generator that checks the cache is open when it is first pulled, then yields `inner`'s items. */
   async *#openThen<T>(inner: () => AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
     this.#checkOpen()
-    yield* inner()
+    const items = inner()
+    let done = false
+    try {
+      for (;;) {
+        // A batch on its way when the cache closes: the caller hears E_CLOSED at once.
+        const step = await this.#pending.guard(items.next())
+        if (step.done === true) {
+          done = true
+          return
+        }
+        yield step.value
+      }
+    } finally {
+      // Stopped early (break, an error, close()): the scan ends once its batch on the way lands.
+      if (!done) items.return().catch(() => {})
+    }
   }
 }

@@ -91,16 +91,20 @@ describe('close() settles every pending call', () => {
     expect(await own.admin.get(`${name}:k`)).toBe('held')
   })
 
-  it('rejects a get() waiting on a frozen Redis at once, instead of after its timeout', async () => {
+  it('rejects get(), getMany(), has() and a keys() scan waiting on a frozen Redis at once, instead of after its timeout', async () => {
     const items = cache<string, string>({ redis: client(), valueType: 'string', timeout: '10s' })
     await items.ready()
     own.server.freeze()
     try {
       const reading = outcomeOf(items.get('k'))
       const many = outcomeOf(items.getMany(['a', 'b']))
+      const checking = outcomeOf(items.has('k'))
+      const scanning = outcomeOf(items.keys().next())
       const started = performance.now()
       const closing = items.close()
-      expect(await Promise.all([reading, many])).toEqual([{ code: 'E_CLOSED' }, { code: 'E_CLOSED' }])
+      expect(await Promise.all([reading, many, checking, scanning])).toEqual(
+        Array.from({ length: 4 }, () => ({ code: 'E_CLOSED' })),
+      )
       // A bound far below the 10 s timeout, sized for a loaded machine.
       expect(performance.now() - started).toBeLessThan(3_000)
       await closing
