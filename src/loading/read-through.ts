@@ -323,7 +323,7 @@ export class ReadThrough<K, V> {
           return { kind: 'unlocked', slow: true }
         }
         if (acquired && this.#closing) {
-          lock.release().catch(() => {})
+          this.#letGo(lock, acquiring, encoded)
           throw this.#config.closed()
         }
         if (acquired) {
@@ -350,9 +350,9 @@ export class ReadThrough<K, V> {
   }
 
   /**
-   * A lock whose acquisition failed or came too late: whether Redis took it is unknown. One Redis
-   * gave after all is released (and its waiters told); one it may still apply (the SET was sent) is
-   * deleted if it is ours, by a command sent after it on the same connection.
+   * A lock not to be used (its acquisition failed or came too late, or the cache is closing): one
+   * Redis gave is released and its waiters told; one Redis may still apply (the SET was sent, its
+   * reply lost or late) is deleted if it is ours, by a command sent after it on the same connection.
    */
   #letGo(lock: RedisLock, acquiring: Promise<boolean>, encoded: string): void {
     acquiring.then(
