@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import * as clock from './clock.js'
 import { CacheCore } from './core/cache-core.js'
 import { CacheState } from './core/cache-state.js'
 import { NamespaceScan } from './core/namespace-scan.js'
@@ -14,6 +15,7 @@ import { LocalTier } from './local/local-tier.js'
 import { LockNotices } from './lock/lock-notices.js'
 import { Locks } from './lock/locks.js'
 import {
+  checkApartFromLocks,
   checkName,
   type ExpireTime,
   type FlipCacheOptions,
@@ -21,12 +23,14 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
-import { type Connection, connect, disconnect, whenUnreachable } from './redis/connection.js'
+import { PendingCalls } from './pending-calls.js'
+import { type Connection, connect, disconnect } from './redis/connection.js'
 import { isCluster } from './redis/slot-router.js'
 import { transportOf } from './redis/transport.js'
 import { type CacheStats, StatsCounter } from './stats.js'
 import { openStore } from './store/open-store.js'
 import { Coherence } from './sync/coherence.js'
+import { untilListening } from './sync/listening-gate.js'
 import { subscriberHub } from './sync/subscriber-hub.js'
 import type { InvalidationOrigin } from './sync/sync-bus.js'
 import type { KeyCodec } from './types/key-type.js'
@@ -89,6 +93,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #reporter: ErrorReporter
   readonly #scan: NamespaceScan<K, V>
   #closing: Promise<void> | undefined
+  /** Calls waiting on Redis, a load or a lock holder: close() rejects them all with E_CLOSED. */
+  readonly #pending = new PendingCalls()
   readonly #leaveTransport: () => void
 
   constructor(name: string, options?: FlipCacheOptions<K, V>) {
@@ -96,6 +102,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     checkName(name)
     this.name = name
     this.#options = resolveOptions(options)
+    const keyPrefix = keyPrefixOf(name, this.#options.hashTag)
+    checkApartFromLocks(name, keyPrefix, this.#options.lockPrefix)
     this.#reporter = new ErrorReporter(this, name, () => {
       this.#stats.errors++
     })
@@ -107,13 +115,14 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     try {
       const client = this.#connection.client
       const batcher = transportOf(client).for(timeoutMs)
-      const keyPrefix = keyPrefixOf(name, this.#options.hashTag)
       const store = openStore(batcher, name, keyPrefix, {
         // Compressed values are bytes: with compression on, replies are read as bytes for every codec.
         reply: compression === undefined ? valueCodec.reply : 'buffer',
         buckets: this.#options.buckets,
       })
-      const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs))
+      // Redis's tracking names a bucket, not the keys in it: an index of them spares a scan of L1.
+      const bucketOf = this.#options.sync === 'tracking' ? store.bucketOf : undefined
+      const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs), bucketOf)
       this.#state = state
       const entries = new EntryCodec(valueCodec, compression, (key) => store.redisKey(key))
       const report = (error: FlipCacheError): void => this.#reporter.report(error)
@@ -161,6 +170,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         where: (key) => store.redisKey(key),
         report,
         lockRelease: this.#options.lockRelease,
+        closed: () => new CacheClosedError(name),
+        timeoutMs,
       })
       this.#scan = new NamespaceScan({
         store,
@@ -175,8 +186,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       // start; not past `timeout`, nor once the client is seen to fail: then they go on, without L1
       // until it does.
       if (this.#options.sync !== 'none') {
-        const listening = Promise.race([this.#coherence.ready, whenUnreachable(client)])
-        this.#starting = within(listening, timeoutMs, () => undefined).then(() => {
+        this.#starting = untilListening(this.#coherence.ready, client, timeoutMs).then(() => {
           this.#starting = undefined
         })
       }
@@ -227,7 +237,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       throw new TypeError(`Expected the loader to be a function, got ${describe(loader)}`)
     }
     const load = options === undefined ? this.#options.load : resolveLoad(options, this.#options.load)
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     return this.#getOrSet(key, loader, load)
   }
 
@@ -248,7 +258,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const load = resolveLoad(loadOptions, this.#options.load)
     return async (...args: A): Promise<V> => {
       this.#checkOpen()
-      if (this.#starting !== undefined) await this.#starting
+      if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
       // Every call's closure backs off as `fn`: a failing fn is not called again within its wait.
       return this.#getOrSet(
         keyOf(...args),
@@ -262,7 +272,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   #getOrSet(key: K, loader: Loader<K, V>, load: ResolvedLoad): Promise<V> | V {
     const unchecked = this.#keysAreStrings && typeof key === 'string'
     const encoded = unchecked ? (key as string) : this.#keys.encode(key)
-    const now = Date.now()
+    const now = clock.now()
     const entry = this.#state.local(encoded, now)
     if (entry !== undefined) {
       if (load.refreshAhead !== undefined)
@@ -270,7 +280,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       return this.#core.hit(encoded, entry, now)
     }
     if (unchecked) this.#keys.encode(key)
-    return this.#readThrough.getOrSet(key, encoded, loader, load)
+    return this.#pending.guard(this.#readThrough.getOrSet(key, encoded, loader, load))
   }
 
   /** The value of `key`: from L1 when it holds a live copy, else from Redis; `valueDefault` on a miss. */
@@ -280,12 +290,12 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     // hit skips validation, and a miss validates before going to Redis.
     const unchecked = this.#keysAreStrings && typeof key === 'string'
     const encoded = unchecked ? (key as string) : this.#keys.encode(key)
-    if (this.#starting !== undefined) await this.#starting
-    const now = Date.now()
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
+    const now = clock.now()
     const entry = this.#state.local(encoded, now)
     if (entry !== undefined) return this.#core.hit(encoded, entry, now)
     if (unchecked) this.#keys.encode(key)
-    return this.#core.get(encoded)
+    return this.#pending.guard(this.#core.get(encoded))
   }
 
   /** Values of `keys` in the same order: L1 hits locally, every miss in one Redis round trip. */
@@ -293,8 +303,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#checkOpen()
     const encoded: string[] = []
     for (const key of keys) encoded.push(this.#keys.encode(key))
-    if (this.#starting !== undefined) await this.#starting
-    return this.#core.getMany(encoded)
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
+    return this.#pending.guard(this.#core.getMany(encoded))
   }
 
   /**
@@ -304,14 +314,15 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async has(key: K): Promise<boolean> {
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
-    if (this.#starting !== undefined) await this.#starting
-    return this.#core.has(encoded)
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
+    const found = this.#core.has(encoded)
+    return typeof found === 'boolean' ? found : this.#pending.guard(found)
   }
 
   /** The L1 copy of `key`, or `undefined`; never asks Redis and never changes recency or expiry. */
   peek(key: K): V | undefined {
     this.#checkOpen()
-    return this.#state.peek(this.#keys.encode(key), Date.now())?.value
+    return this.#state.peek(this.#keys.encode(key), clock.now())?.value
   }
 
   /** Writes `key` to Redis (`SET ... PX`), then to L1. Throws before writing if the value does not fit `valueType`. */
@@ -320,7 +331,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     const encoded = this.#keys.encode(key)
     const ttlMs = this.#ttlFor(options)
     const encodedValue = this.#core.encode(encoded, value)
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     await this.#core.write([[encoded, encodedValue]], ttlMs)
   }
 
@@ -338,7 +349,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       return [key, this.#core.encode(key, entry[1])]
     })
     if (encoded.length === 0) return
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     await this.#core.write(encoded, ttlMs)
   }
 
@@ -346,7 +357,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async delete(key: K): Promise<boolean> {
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     return (await this.#core.remove([encoded])) > 0
   }
 
@@ -354,7 +365,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   async deleteMany(keys: Iterable<K>): Promise<number> {
     this.#checkOpen()
     const encoded = [...new Set(Array.from(keys, (key) => this.#keys.encode(key)))]
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     return encoded.length === 0 ? 0 : this.#core.remove(encoded)
   }
 
@@ -364,14 +375,14 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
    */
   async ttl(key: K): Promise<number | null | undefined> {
     this.#checkOpen()
-    const pttl = await this.#core.pttl(this.#keys.encode(key))
+    const pttl = await this.#pending.guard(this.#core.pttl(this.#keys.encode(key)))
     return pttl === -2 ? undefined : pttl === -1 ? null : pttl
   }
 
   /** Removes this namespace's keys only (SCAN + UNLINK in batches, never KEYS), and empties L1. */
   async clear(): Promise<void> {
     this.#checkOpen()
-    if (this.#starting !== undefined) await this.#starting
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     await this.#core.clear()
   }
 
@@ -392,10 +403,13 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   }
 
   /**
-   * Stops the cache: running loads are given up to `timeout` to finish, pending sliding-expiry
-   * touches are sent, L1 is emptied, and a client that
-   * flipcache opened is closed (a client you passed in is left open). Idempotent; every later call
-   * rejects with `E_CLOSED`.
+   * Stops the cache. Every call still waiting for a read, a load or a lock holder rejects at once
+   * with `E_CLOSED`; a write already sent settles with its own outcome (within `timeout`). Loads
+   * already running are given up to `timeout` to finish, and still store their value; past it their
+   * locks are released, their loaders' signals abort with `E_CLOSED`, and what they return later is
+   * dropped. Pending sliding-expiry touches are sent, L1 is emptied, and a client that flipcache
+   * opened is closed (a client you passed in is left open). Idempotent; every later call rejects
+   * with `E_CLOSED`.
    */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown()
@@ -408,10 +422,11 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
 
   async #shutdown(): Promise<void> {
     this.#leaveTransport()
-    // Background loads (refreshes) finish first, for at most `timeout`: they still write.
-    await this.#readThrough.settle(this.#options.timeoutMs)
+    this.#pending.closeAll(new CacheClosedError(this.name))
+    // Loads already running finish first, for at most `timeout`: they still write.
+    await this.#readThrough.close(this.#options.timeoutMs)
     await Promise.all([this.#core.flush(), this.#coherence.close(), this.#locks.close()])
-    this.#state.invalidate('all')
+    this.#state.close()
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)
   }
 
@@ -434,6 +449,21 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   /** A generator that checks the cache is open when it is first pulled, then yields `inner`'s items. */
   async *#openThen<T>(inner: () => AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
     this.#checkOpen()
-    yield* inner()
+    const items = inner()
+    let done = false
+    try {
+      for (;;) {
+        // A batch on its way when the cache closes: the caller hears E_CLOSED at once.
+        const step = await this.#pending.guard(items.next())
+        if (step.done === true) {
+          done = true
+          return
+        }
+        yield step.value
+      }
+    } finally {
+      // Stopped early (break, an error, close()): the scan ends once its batch on the way lands.
+      if (!done) items.return().catch(() => {})
+    }
   }
 }

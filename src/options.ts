@@ -53,7 +53,10 @@ export interface FlipCacheOptions<K, V> {
   valueDefault?: V
   /** Sliding expiry: every read, L1 hits included, pushes the Redis TTL back to `expireTime`. Needs an `expireTime`. @default false */
   refreshExpireTimeOnGet?: boolean
-  /** Longest any single Redis operation may take before it rejects: ms or a duration. @default 1000 */
+  /**
+   * Longest any single Redis operation may take before it rejects: ms or a duration. A getOrSet call
+   * waits for Redis at most this long in all, besides its loader. @default 1000
+   */
   timeout?: number | Duration
   /**
    * Stops sending commands to a Redis that keeps failing: after `failures` consecutive failed round
@@ -68,11 +71,17 @@ export interface FlipCacheOptions<K, V> {
   refreshAhead?: number | false
   /** getOrSet default for its soft `timeout` (named apart from `timeout`, which bounds Redis operations). @default 0 */
   loaderTimeout?: number | Duration
-  /** getOrSet default: past it, the call rejects with `E_LOADER_TIMEOUT`. @default none */
+  /**
+   * getOrSet default: past it, the call rejects with `E_LOADER_TIMEOUT`. Without it, a loader that
+   * never returns holds every caller of its key until the cache closes. @default none
+   */
   hardTimeout?: number | Duration
   /** getOrSet default: the distributed lock, or `false` for the in-process single-flight only. @default { ttl: '10s', wait: ttl } */
   lock?: LockOptions | false
-  /** Prefix of getOrSet's lock keys, so that `redis-cli --scan --pattern '_lock:*'` lists them. @default '_lock:' */
+  /**
+   * Prefix of getOrSet's lock keys (`${lockPrefix}${name}:${key}`), so that `redis-cli --scan --pattern '_lock:*'`
+   * lists them. A cache name whose keys would overlap them (`_lock`, say) is refused. @default '_lock:'
+   */
   lockPrefix?: string
   /**
    * Called when a getOrSet lock expired or was deleted (FLUSHALL, eviction) before its holder
@@ -278,6 +287,18 @@ export function keyPrefixOf(name: string, hashTag: boolean): string {
     )
   }
   return `{${name}}:`
+}
+
+/**
+ * Refuses a namespace that overlaps the lock keys (`${lockPrefix}${keyPrefix}${key}` of every cache
+ * with this lockPrefix): its keys(), entries() and clear() would list and delete other caches'
+ * getOrSet locks, whose holders would then lose them (`E_LOCK_LOST`) while a second loader runs.
+ */
+export function checkApartFromLocks(name: string, keyPrefix: string, lockPrefix: string): void {
+  if (!keyPrefix.startsWith(lockPrefix) && !lockPrefix.startsWith(keyPrefix)) return
+  throw new TypeError(
+    `Expected the cache name ${describe(name)} to keep its keys (\`${keyPrefix}*\`) apart from the getOrSet locks (\`${lockPrefix}*\`, the \`lockPrefix\`): choose another name or another lockPrefix`,
+  )
 }
 
 function resolveStorage<K, V>(

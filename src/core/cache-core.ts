@@ -1,3 +1,4 @@
+import * as clock from '../clock.js'
 import type { EntryCodec } from '../entry/entry-codec.js'
 import type { FlipCacheError } from '../errors.js'
 import type { LocalEntry } from '../local/local-tier.js'
@@ -63,7 +64,7 @@ export class CacheCore<V> {
   /** The value of `key` from Redis (an L1 miss): `valueDefault` on a miss. */
   async get(key: string): Promise<V | undefined> {
     const looked = await this.#counted(this.lookup([key]))
-    return this.count(freshValue(looked, 0, Date.now()))
+    return this.count(freshValue(looked, 0, clock.now()))
   }
 
   /** Values of `keys`: L1 hits locally, every miss in one round trip. */
@@ -72,13 +73,13 @@ export class CacheCore<V> {
     if (!this.state.localEnabled) {
       if (keys.length === 0) return values
       const looked = await this.#counted(this.lookup(keys, keys.length === 1))
-      const readAt = Date.now()
+      const readAt = clock.now()
       for (let position = 0; position < keys.length; position++) {
         values[position] = this.count(freshValue(looked, position, readAt))
       }
       return values
     }
-    const now = Date.now()
+    const now = clock.now()
     // A key asked for twice is read twice: cheaper than deduplicating every call.
     const missing: string[] = []
     const positions: number[] = []
@@ -94,7 +95,7 @@ export class CacheCore<V> {
     }
     if (missing.length === 0) return values
     const looked = await this.#counted(this.lookup(missing))
-    const readAt = Date.now()
+    const readAt = clock.now()
     for (let index = 0; index < positions.length; index++) {
       values[positions[index] as number] = this.count(freshValue(looked, index, readAt))
     }
@@ -118,7 +119,7 @@ export class CacheCore<V> {
 
   /** Whether `key` lives: true at once for a live L1 copy, else asked of Redis. */
   has(key: string): Promise<boolean> | boolean {
-    if (this.state.peek(key, Date.now()) !== undefined) return true
+    if (this.state.peek(key, clock.now()) !== undefined) return true
     return this.#counted(this.#reads.exists(key))
   }
 

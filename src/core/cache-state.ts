@@ -1,7 +1,15 @@
 import type { LocalEntry, LocalTier } from '../local/local-tier.js'
+import { BucketIndex } from './bucket-index.js'
 
-/** Which keys an invalidation concerns: these keys, every key a test accepts (a hash bucket's), or all. */
-export type KeySelection = readonly string[] | ((key: string) => boolean) | 'all'
+/**
+ * Which keys an invalidation concerns: these keys; these keys and every key of these hash buckets
+ * (as Redis's tracking names them); every key a test accepts; or all.
+ */
+export type KeySelection =
+  | readonly string[]
+  | { readonly keys: readonly string[]; readonly buckets: readonly string[] }
+  | ((key: string) => boolean)
+  | 'all'
 
 /**
  * A read or a write of some keys on its way to Redis. `stale` collects its keys that were written,
@@ -26,9 +34,18 @@ export class CacheState<V, R extends Ticket = Ticket> {
   #reads = new Map<string, R>()
   /** The latest write on its way, by key. */
   #writes = new Map<string, Ticket>()
+  /** With hash buckets named by invalidations: the keys of each bucket held or on their way. */
+  readonly #buckets: BucketIndex | undefined
+  /** The cache closed: L1 is empty and stays so, whatever lands late. */
+  #closed = false
 
-  constructor(local: LocalTier<V>) {
+  /**
+   * `bucketOf` (the bucket of a key, for a layout of hash buckets whose invalidations name buckets)
+   * keeps an index of the keys of each bucket, so that invalidating a bucket costs its keys only.
+   */
+  constructor(local: LocalTier<V>, bucketOf?: (key: string) => string) {
     this.#local = local
+    this.#buckets = bucketOf === undefined ? undefined : new BucketIndex(bucketOf)
   }
 
   /** Whether L1 is on (`localMax > 0`). */
@@ -67,7 +84,9 @@ export class CacheState<V, R extends Ticket = Ticket> {
 
   /** A read of `keys` leaves; with `joinable`, later readers of those keys join it. */
   startRead(read: R, keys: readonly string[], joinable: boolean): void {
-    if (joinable) for (const key of keys) this.#reads.set(key, read)
+    if (!joinable) return
+    for (const key of keys) this.#reads.set(key, read)
+    this.#index(keys)
   }
 
   /** The read landed: later readers of its keys start reads of their own. */
@@ -91,6 +110,7 @@ export class CacheState<V, R extends Ticket = Ticket> {
     this.invalidateInFlight(keys)
     const ticket: Ticket = { stale: undefined }
     for (const key of keys) this.#writes.set(key, ticket)
+    this.#index(keys)
     return ticket
   }
 
@@ -111,8 +131,9 @@ export class CacheState<V, R extends Ticket = Ticket> {
     redisUntil: number,
     freshUntil = Number.POSITIVE_INFINITY,
   ): void {
-    if (ticket?.stale?.has(key)) return
+    if (this.#closed || ticket?.stale?.has(key)) return
     this.#local.set(key, value, now, redisUntil, freshUntil)
+    if (this.#buckets !== undefined) this.#index([key])
   }
 
   /** The Redis expiry of `entry` was pushed back to `redisUntil` (a sliding-expiry touch at `now`). */
@@ -137,8 +158,10 @@ export class CacheState<V, R extends Ticket = Ticket> {
       this.#markAll(this.#writes)
       this.#writes = new Map()
       this.#local.clear()
+      this.#buckets?.clear()
       return 'all'
     }
+    if ('buckets' in selection) return this.#invalidateBuckets(selection.keys, selection.buckets)
     if (typeof selection === 'function') {
       const inFlight = [...this.#reads.keys(), ...this.#writes.keys()].filter(selection)
       this.invalidateInFlight(inFlight)
@@ -167,12 +190,43 @@ export class CacheState<V, R extends Ticket = Ticket> {
     }
   }
 
+  /** The cache closed: L1 is emptied, and reads and writes that land later fill nothing. */
+  close(): void {
+    this.#closed = true
+    this.invalidate('all')
+  }
+
   /**
    * Stops (or resumes) serving and keeping L1 copies: while the cache cannot confirm that it hears
    * the other instances, a copy could miss the news of a write and go stale unnoticed.
    */
   trust(trusted: boolean): void {
     this.#local.trust(trusted)
+  }
+
+  /** The named keys, and every key of the buckets held in L1 or on its way; resolves to those keys, and the bucket keys L1 held. */
+  #invalidateBuckets(keys: readonly string[], buckets: readonly string[]): readonly string[] | 'all' {
+    const index = this.#buckets
+    // Without an index (a cache that did not expect bucket invalidations), every key may be in them.
+    if (index === undefined) return this.invalidate('all')
+    const affected: string[] = [...keys]
+    const held: string[] = [...keys]
+    for (const bucket of buckets) {
+      for (const key of index.take(bucket)) {
+        affected.push(key)
+        if (this.#local.has(key)) held.push(key)
+      }
+    }
+    this.invalidateInFlight(affected)
+    for (const key of affected) this.#local.delete(key)
+    return held
+  }
+
+  #index(keys: readonly string[]): void {
+    const index = this.#buckets
+    if (index === undefined) return
+    for (const key of keys) index.add(key)
+    if (index.overgrown) index.rebuild([...this.#local.keys(), ...this.#reads.keys(), ...this.#writes.keys()])
   }
 
   #markAll(tickets: Map<string, Ticket>): void {

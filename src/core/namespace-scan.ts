@@ -1,3 +1,4 @@
+import * as clock from '../clock.js'
 import type { Entry, EntryCodec } from '../entry/entry-codec.js'
 import { DecodeError, type FlipCacheError } from '../errors.js'
 import type { ScanBatch, Store } from '../store/store.js'
@@ -32,7 +33,7 @@ export class NamespaceScan<K, V> {
    */
   async *keys(): AsyncGenerator<K, void, undefined> {
     for await (const batch of this.#distinctBatches()) {
-      const now = Date.now()
+      const now = clock.now()
       for (const [index, key] of batch.keys.entries()) {
         const raw = batch.values?.[index]
         if (raw !== undefined && this.#live(key, raw, now) === undefined) continue
@@ -56,7 +57,7 @@ export class NamespaceScan<K, V> {
         failed()
         throw error
       }
-      const now = Date.now()
+      const now = clock.now()
       for (const [index, key] of batch.keys.entries()) {
         const raw = values[index]
         if (raw === null || raw === undefined) continue

@@ -1,3 +1,4 @@
+import * as clock from '../clock.js'
 import type { Entry, EntryCodec } from '../entry/entry-codec.js'
 import type { DecodeError } from '../errors.js'
 import type { Store } from '../store/store.js'
@@ -93,7 +94,7 @@ export class Reads<V> {
     const { store } = this.#config
     if (!store.expiryInValue) return store.exists(key)
     const { values } = await store.read([key], false)
-    return this.#live(key, values[0], Date.now()) !== undefined
+    return this.#live(key, values[0], clock.now()) !== undefined
   }
 
   /** Remaining life in ms; -1 for no expiry, -2 for none (for a hash field: its own expiry or its bucket's). */
@@ -101,7 +102,7 @@ export class Reads<V> {
     const { store } = this.#config
     if (!store.expiryInValue) return store.pttl(key)
     const { values, ttls } = await store.read([key], true)
-    const now = Date.now()
+    const now = clock.now()
     const entry = this.#live(key, values[0], now)
     if (entry === undefined) return -2
     const bucketTtl = ttls?.[0] ?? -1
@@ -123,7 +124,7 @@ export class Reads<V> {
 
   #read(keys: string[], share: boolean): Promise<Looked<V>> {
     const { state } = this.#config
-    const startedAt = Date.now()
+    const startedAt = clock.now()
     const flight: Flight<V> = {
       keys,
       stale: undefined,

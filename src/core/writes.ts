@@ -1,3 +1,4 @@
+import * as clock from '../clock.js'
 import type { EntryCodec } from '../entry/entry-codec.js'
 import { DecodeError, type FlipCacheError } from '../errors.js'
 import type { StatsCounter } from '../stats.js'
@@ -42,7 +43,7 @@ export class Writes<V> {
     const { store, state, entries: codec, stats, announce, report } = this.#config
     const keys = entries.map(([key]) => key)
     const ticket = state.startWrite(keys)
-    const startedAt = Date.now()
+    const startedAt = clock.now()
     // Hash fields have no TTL of their own: their expiry travels in their header.
     const expiresAt = store.expiryInValue && ttlMs !== null ? startedAt + ttlMs : Number.POSITIVE_INFINITY
     const stored = entries.map(([key, encoded]): [string, RedisValue] => [
@@ -100,7 +101,7 @@ export class Writes<V> {
    * until its TTL, as if Redis had it.
    */
   keepLocally(key: string, encoded: RedisValue, ttlMs: number | null, freshUntil: number): void {
-    const now = Date.now()
+    const now = clock.now()
     const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : now + ttlMs
     this.#config.state.fill(undefined, key, this.#config.entries.copyOf(encoded), now, redisUntil, freshUntil)
   }

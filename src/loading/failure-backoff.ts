@@ -1,3 +1,4 @@
+import * as clock from '../clock.js'
 import type { FlipCacheError } from '../errors.js'
 
 /** The wait after the first failure of a key's loader; it doubles with each further failure. */
@@ -39,7 +40,7 @@ export class FailureBackoff {
   /** Throws the key's last failure while its wait lasts, if `loader` is the one that failed. */
   check(key: string, loader: object): void {
     const failing = this.#failing.get(key)
-    if (failing !== undefined && failing.loader === identityOf(loader) && Date.now() < failing.retryAt) {
+    if (failing !== undefined && failing.loader === identityOf(loader) && clock.now() < failing.retryAt) {
       throw failing.error
     }
   }
@@ -50,7 +51,7 @@ export class FailureBackoff {
     const failures = (previous?.loader === identity ? previous.failures : 0) + 1
     const waitMs = Math.min(longestWaitMs, firstWaitMs * 2 ** (failures - 1))
     if (this.#failing.size >= rememberedKeys) this.#failing = new Map()
-    this.#failing.set(key, { loader: identity, failures, retryAt: Date.now() + waitMs, error })
+    this.#failing.set(key, { loader: identity, failures, retryAt: clock.now() + waitMs, error })
   }
 
   succeeded(key: string): void {

@@ -26,7 +26,10 @@ export interface GetOrSetOptions {
   refreshAhead?: number | false
   /** Soft loader timeout: past it, a stale value (if any) is returned while the loader finishes in the background. @default 0 */
   timeout?: number | Duration
-  /** Past it, the call rejects with `E_LOADER_TIMEOUT` and the loader's AbortSignal fires. @default none */
+  /**
+   * Past it, the call rejects with `E_LOADER_TIMEOUT` and the loader's AbortSignal fires. Without it,
+   * a loader that never returns holds every caller of its key until the cache closes. @default none
+   */
   hardTimeout?: number | Duration
   /** The distributed lock that makes one process load; `false` keeps only the in-process single-flight. */
   lock?: LockOptions | false

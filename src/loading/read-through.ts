@@ -1,24 +1,18 @@
 import { randomBytes } from 'node:crypto'
+import * as clock from '../clock.js'
 import type { CacheCore } from '../core/cache-core.js'
 import { freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError, LockLostError } from '../errors.js'
 import type { Locks } from '../lock/locks.js'
 import type { RedisLock } from '../lock/redis-lock.js'
+import type { RedisValue } from '../types/value-codec.js'
 import { within } from '../within.js'
 import { FailureBackoff } from './failure-backoff.js'
 import type { ResolvedLoad, ResolvedLock } from './load-options.js'
+import { LATE, RedisBudget } from './redis-budget.js'
+import { type Loader, RunningLoaders } from './running-loaders.js'
 
-/** What a loader is given. */
-export interface LoaderContext<K, V> {
-  /** The key being loaded. */
-  key: K
-  /** The stale value the cache still holds within its grace period, if any. */
-  stale: V | undefined
-  /** Fires (with an `E_LOADER_TIMEOUT` error) when the call passes its `hardTimeout`. */
-  signal: AbortSignal
-}
-
-export type Loader<K, V> = (context: LoaderContext<K, V>) => Promise<V> | V
+export type { Loader, LoaderContext } from './running-loaders.js'
 
 /** What read-through needs besides the core and the locks. */
 export interface ReadThroughConfig {
@@ -28,13 +22,18 @@ export interface ReadThroughConfig {
   report: (error: FlipCacheError) => void
   /** The `lockRelease` option: told of a lock that vanished under its holder (else it goes to `report`). */
   lockRelease: ((error: LockLostError) => void) | undefined
+  /** The error of a call the closing of the cache cut short (`E_CLOSED`). */
+  closed: () => FlipCacheError
+  /** The cache's `timeout`: what one getOrSet call may wait for Redis in all. */
+  timeoutMs: number
 }
 
 type LockOutcome<V> =
   | { kind: 'locked'; lock: RedisLock }
   | { kind: 'found'; value: V }
   | { kind: 'busy' }
-  | { kind: 'unlocked' }
+  /** Past the lock's wait (`slow: false`), or Redis did not answer the lock in time (`slow: true`). */
+  | { kind: 'unlocked'; slow: boolean }
 
 /** One load: what it loads, with what, and how. */
 interface LoadJob<K, V> {
@@ -45,6 +44,15 @@ interface LoadJob<K, V> {
   /** The stale value in hand, if any: the loader's `ctx.stale`, and the fallback of a failed load. */
   stale: V | undefined
   mode: LoadMode
+  /** What is left of the call's `timeout` for Redis. */
+  budget: RedisBudget
+}
+
+/** A loaded value as it is stored: encoded, with its Redis TTL and its freshness. */
+interface LoadedEntry {
+  encoded: RedisValue
+  ttlMs: number | null
+  freshUntil: number
 }
 
 /**
@@ -77,8 +85,14 @@ export class ReadThrough<K, V> {
   readonly #config: ReadThroughConfig
   readonly #loads = new Map<string, Promise<V>>()
   readonly #backoff = new FailureBackoff()
-  /** Locks this instance holds now. */
-  readonly #held = new Set<RedisLock>()
+  /** Locks this instance holds now, and the encoded key of each. */
+  readonly #held = new Map<RedisLock, string>()
+  /** The loaders running now, each stoppable through its signal. */
+  readonly #loaders = new RunningLoaders()
+  /** The cache is closing: no loader is called any more, and no one waits for another holder. */
+  #closing = false
+  /** close() gave up on the loads still running: what they return is dropped. */
+  #abandoned = false
 
   constructor(core: CacheCore<V>, locks: Locks, config: ReadThroughConfig) {
     this.#core = core
@@ -87,27 +101,40 @@ export class ReadThrough<K, V> {
   }
 
   /**
-   * For close(): resolves when the loads running now have settled, or after `ms`; then lets go of
-   * the locks still held, so that other processes need not wait for them to expire.
+   * For close() (whose callers were told `E_CLOSED` already): no loader is called any more, and
+   * loads waiting for another process's holder stop. Loaders running now get `ms` to finish, and
+   * their values are still stored (other processes may be waiting for them); past it their signals
+   * abort with `E_CLOSED`, what they return later is dropped, and the locks still held are let go,
+   * so that other processes need not wait for them to expire.
    */
-  async settle(ms: number): Promise<void> {
+  async close(ms: number): Promise<void> {
+    this.#closing = true
+    this.#locks.wakeAll()
     const running = Promise.allSettled(this.#loads.values()).then(() => undefined)
     await within(running, ms, () => undefined)
-    await within(Promise.allSettled([...this.#held].map((lock) => lock.release())), ms, () => [])
+    this.#abandoned = true
+    const closed = this.#config.closed()
+    this.#loaders.abortAll(closed)
+    // Waiters in other processes hear that the lock is free, and take over at once.
+    const releasing = [...this.#held].map(([lock, encoded]) =>
+      lock.release().then(() => this.#locks.done(encoded, 'released')),
+    )
     this.#held.clear()
+    await within(Promise.allSettled(releasing), ms, () => [])
   }
 
   /** getOrSet after an L1 miss (the cache answers L1 hits itself). */
   async getOrSet(key: K, encoded: string, loader: Loader<K, V>, load: ResolvedLoad): Promise<V> {
     const core = this.#core
-    const now = Date.now()
+    const now = clock.now()
     // An L1 copy past localTtl or freshness, still within its Redis life: the fallback if Redis fails.
     const kept = core.state.peekStale(encoded, now)
     let stale: { value: V } | undefined
     let redisDown = false
+    let readAt = now
     try {
       const looked = await core.lookup([encoded])
-      const readAt = Date.now()
+      readAt = clock.now()
       const fresh = freshValue(looked, 0, readAt)
       if (fresh !== MISSING) {
         core.count(fresh)
@@ -123,12 +150,16 @@ export class ReadThrough<K, V> {
       // Redis is failing: L1 and the loader answer. The failure is not the caller's, so report it.
       if (error instanceof FlipCacheError) this.#config.report(error)
       redisDown = true
-      if (kept !== undefined && kept.freshUntil > Date.now()) return core.hit(encoded, kept, now)
+      if (kept !== undefined && kept.freshUntil > clock.now()) return core.hit(encoded, kept, now)
     }
+    // The cache closed while Redis was asked: no loader is called any more.
+    this.#throwIfClosing()
     // Redis answered: it is the authority (a key it no longer has was deleted, not lost). Redis
     // failed: the L1 copy is the best stale value there is.
     if (redisDown && kept !== undefined) stale ??= { value: kept.value }
     core.count(MISSING)
+    // The read came out of the call's time for Redis; the lock and the store share what is left.
+    const budget = new RedisBudget(this.#config.timeoutMs - (readAt - now))
     if (stale === undefined) {
       return this.#load({
         key,
@@ -137,12 +168,13 @@ export class ReadThrough<K, V> {
         load,
         stale: undefined,
         mode: redisDown ? withoutRedis : foreground,
+        budget,
       })
     }
     const staleValue = stale.value
     // Stale within grace: the soft timeout says how long a fresh value is worth waiting for (0: not at all).
     const mode = redisDown ? withoutRedis : load.softTimeoutMs > 0 ? foreground : background
-    const loading = this.#load({ key, encoded, loader, load, stale: staleValue, mode })
+    const loading = this.#load({ key, encoded, loader, load, stale: staleValue, mode, budget })
     return preferFresh(loading, staleValue, load.softTimeoutMs)
   }
 
@@ -155,15 +187,16 @@ export class ReadThrough<K, V> {
     read: { freshUntil: number | undefined; value: V },
   ): void {
     const { freshUntil, value } = read
-    if (load.refreshAhead === undefined || load.expireMs === null) return
+    if (load.refreshAhead === undefined || load.expireMs === null || this.#closing) return
     if (freshUntil === undefined || freshUntil === Number.POSITIVE_INFINITY || this.#loads.has(encoded))
       return
     const refreshAt = freshUntil - (1 - load.refreshAhead) * load.expireMs
-    if (Date.now() < refreshAt) return
+    if (clock.now() < refreshAt) return
     // Leave it to a process that holds the lock already; once locked, refresh unless the value in
     // Redis is newer than the one seen here (another process refreshed it meanwhile).
     const mode = { waitForHolder: false, newerThan: freshUntil }
-    this.#load({ key, encoded, loader, load, stale: value, mode }).catch(() => {})
+    const budget = RedisBudget.unbounded()
+    this.#load({ key, encoded, loader, load, stale: value, mode, budget }).catch(() => {})
   }
 
   /**
@@ -185,34 +218,48 @@ export class ReadThrough<K, V> {
   }
 
   async #runLoad(job: LoadJob<K, V>): Promise<V> {
-    const { encoded, load, stale, mode } = job
+    const { encoded, load, stale, mode, budget } = job
     this.#backoff.check(encoded, job.loader)
     let lock: RedisLock | undefined
+    // Redis failed the read, or did not answer the lock in time: the caller does not wait for a
+    // store that would only fail (or land) after `timeout`.
+    let storeApart = mode.redisDown === true
     if (load.lock !== undefined && !mode.redisDown) {
-      const outcome = await this.#lockOrWait(encoded, load.lock, mode)
+      const outcome = await this.#lockOrWait(encoded, load.lock, mode, budget)
       if (outcome.kind === 'found') return outcome.value
       // Another process holds the lock for a background refresh: it refreshes, this one keeps serving.
       if (outcome.kind === 'busy') return stale as V
+      if (outcome.kind === 'unlocked' && outcome.slow) storeApart = true
       if (outcome.kind === 'locked') {
         lock = outcome.lock
-        this.#held.add(lock)
+        this.#held.set(lock, encoded)
       }
     }
     let loaded = false
     try {
-      const value = await this.#callLoader(job)
-      // With Redis failing, the caller does not wait for a store that would only fail after `timeout`.
-      if (mode.redisDown) {
-        // Checked here, so that a value the cache cannot store fails the call, as it would otherwise.
-        this.#core.encode(encoded, value)
-        this.#keep(encoded, value, load, true).catch(() => {})
-      } else {
-        await this.#keep(encoded, value, load)
+      // The cache closed while the lock was taken: the loader is not called.
+      this.#throwIfClosing()
+      const { key, loader } = job
+      const timedOut = () => new LoaderTimeoutError(this.#config.where(encoded), load.hardTimeoutMs ?? 0)
+      const value = await this.#loaders.call(loader, key, stale, load.hardTimeoutMs, timedOut)
+      // close() gave up on this load: its value is dropped, since the cache no longer writes.
+      if (this.#abandoned) throw this.#config.closed()
+      // A value the cache cannot store fails the call here, before anything is kept.
+      const entry = this.#entryOf(encoded, value, load)
+      if (storeApart) {
+        this.#keepLocally(encoded, entry)
+        void this.#store(encoded, entry)
+      } else if ((await budget.spend(this.#store(encoded, entry))) === LATE) {
+        // Redis has not acknowledged the store within the call's time: the caller has the value,
+        // L1 keeps it, and the store lands (or fails, reported) in the background.
+        this.#keepLocally(encoded, entry)
       }
       loaded = true
       this.#backoff.succeeded(encoded)
       return value
     } catch (error) {
+      // Every caller was told E_CLOSED: a failure now is nobody's news, nor a reason to back off.
+      if (this.#closing) throw error
       const failure =
         error instanceof FlipCacheError
           ? error
@@ -225,8 +272,11 @@ export class ReadThrough<K, V> {
       if (lock !== undefined) {
         const outcome = loaded ? 'loaded' : 'released'
         this.#held.delete(lock)
-        // Waiters read the value on the notice; releasing needs no one to wait for it.
-        const tell = (): Promise<void> => this.#locks.done(encoded, outcome)
+        // Waiters read the value on the notice; releasing needs no one to wait for it (it is sent
+        // after the store, so Redis has the value first). Past close(), which let the lock go
+        // already, the cache sends nothing.
+        const tell = (): Promise<void> =>
+          this.#abandoned ? Promise.resolve() : this.#locks.done(encoded, outcome)
         lock.release().then(tell, tell)
       }
     }
@@ -237,36 +287,60 @@ export class ReadThrough<K, V> {
    * case one is missed) and takes its value; a background load does not wait. Past the lock's
    * `wait`, or when Redis cannot lock, it loads without the lock rather than hang.
    */
-  async #lockOrWait(encoded: string, settings: ResolvedLock, mode: LoadMode): Promise<LockOutcome<V>> {
+  async #lockOrWait(
+    encoded: string,
+    settings: ResolvedLock,
+    mode: LoadMode,
+    budget: RedisBudget,
+  ): Promise<LockOutcome<V>> {
     const locks = this.#locks
     const lockKey = locks.keyOf(encoded)
-    const deadline = Date.now() + settings.waitMs
+    const deadline = clock.now() + settings.waitMs
     const pollMs = Math.max(25, Math.min(maxPollMs, Math.floor(settings.ttlMs / 4)))
     // Listen before the first attempt, so that a holder's notice cannot slip between attempt and wait.
     const watch = mode.waitForHolder ? await locks.watch(encoded) : undefined
     try {
+      // The first attempt comes out of the call's time for Redis; later ones follow a wait for
+      // another holder, which the lock's `wait` bounds.
+      let spend = <T>(work: Promise<T>): Promise<T | typeof LATE> => budget.spend(work)
       for (;;) {
+        // The cache is closing: a waiter stops waiting (close() woke it), and no lock is taken.
+        this.#throwIfClosing()
         const lock = locks.lock(encoded, settings.ttlMs, (loss) =>
           this.#lockLost(new LockLostError(lockKey, loss)),
         )
-        let acquired: boolean
+        const acquiring = lock.acquire()
+        let acquired: boolean | typeof LATE
         try {
-          acquired = await lock.acquire()
+          acquired = await spend(acquiring)
         } catch {
-          // Redis cannot lock: load without it (the in-process single-flight still holds).
-          return { kind: 'unlocked' }
+          acquired = LATE
+        }
+        if (acquired === LATE) {
+          // Redis cannot lock, or not in time: load without it (the in-process single-flight still
+          // holds), and let go of the lock should Redis take it after all.
+          this.#letGo(lock, acquiring, encoded)
+          return { kind: 'unlocked', slow: true }
+        }
+        if (acquired && this.#closing) {
+          this.#letGo(lock, acquiring, encoded)
+          throw this.#config.closed()
         }
         if (acquired) {
           // Another process may have stored the value between our read and the lock.
-          const found = await this.#readFresh(encoded, mode.newerThan).catch((): typeof MISSING => MISSING)
-          if (found === MISSING) return { kind: 'locked', lock }
+          const found = await spend(this.#readFresh(encoded, mode.newerThan)).catch(
+            (): typeof MISSING => MISSING,
+          )
+          if (found === MISSING || found === LATE) return { kind: 'locked', lock }
           lock.release().catch(() => {})
           return { kind: 'found', value: found }
         }
         if (watch === undefined) return { kind: 'busy' }
-        const remaining = deadline - Date.now()
-        if (remaining <= 0) return { kind: 'unlocked' }
+        spend = (work) => work
+        const remaining = deadline - clock.now()
+        if (remaining <= 0) return { kind: 'unlocked', slow: false }
         await watch.next(Math.min(remaining, pollMs))
+        this.#throwIfClosing()
         const found = await this.#readFresh(encoded, mode.newerThan).catch((): typeof MISSING => MISSING)
         if (found !== MISSING) return { kind: 'found', value: found }
       }
@@ -275,44 +349,59 @@ export class ReadThrough<K, V> {
     }
   }
 
+  /**
+   * A lock not to be used (its acquisition failed or came too late, or the cache is closing): one
+   * Redis gave is released and its waiters told; one Redis may still apply (the SET was sent, its
+   * reply lost or late) is deleted if it is ours, by a command sent after it on the same connection.
+   */
+  #letGo(lock: RedisLock, acquiring: Promise<boolean>, encoded: string): void {
+    acquiring.then(
+      (taken) => {
+        if (!taken) return
+        lock.release().then(
+          () => this.#locks.done(encoded, 'released'),
+          () => {},
+        )
+      },
+      () => {
+        lock.discard().catch(() => {})
+      },
+    )
+  }
+
   /** The value of `encoded` in Redis if it is fresh until after `newerThan` (and now), else `MISSING`. */
   async #readFresh(encoded: string, newerThan: number): Promise<V | typeof MISSING> {
     const looked = await this.#core.lookup([encoded])
-    return freshValue(looked, 0, Math.max(Date.now(), newerThan))
+    return freshValue(looked, 0, Math.max(clock.now(), newerThan))
   }
 
-  #callLoader({ key, encoded, loader, load, stale }: LoadJob<K, V>): Promise<V> {
-    const controller = new AbortController()
-    const loading = Promise.resolve().then(() => loader({ key, stale, signal: controller.signal }))
-    const hardTimeoutMs = load.hardTimeoutMs
-    if (hardTimeoutMs === undefined) return loading
-    return within(loading, hardTimeoutMs, () => {
-      const error = new LoaderTimeoutError(this.#config.where(encoded), hardTimeoutMs)
-      controller.abort(error)
-      // A loader that finishes anyway is not stored: by then a newer value may have been written
-      // (another load may even have started meanwhile), and a late store would overwrite it.
-      loading.catch(() => {})
-      throw error
-    })
+  #throwIfClosing(): void {
+    if (this.#closing) throw this.#config.closed()
   }
 
-  /**
-   * Stores a loaded value in Redis (TTL `expireTime + grace`) and L1, or in L1 alone when Redis
-   * fails. With `localFirst` (Redis is failing) L1 has it before the store is even tried.
-   */
-  async #keep(encoded: string, value: V, load: ResolvedLoad, localFirst = false): Promise<void> {
-    const encodedValue = this.#core.encode(encoded, value)
+  /** A loaded value as stored: encoded (throws when it does not fit the value type), TTL `expireTime + grace`. */
+  #entryOf(encoded: string, value: V, load: ResolvedLoad): LoadedEntry {
     const { expireMs, graceMs } = load
-    const ttlMs = expireMs === null ? null : expireMs + graceMs
     const needsFreshness = expireMs !== null && (graceMs > 0 || load.refreshAhead !== undefined)
-    const freshUntil = needsFreshness ? Date.now() + expireMs : Number.POSITIVE_INFINITY
-    if (localFirst) this.#core.keepLocally(encoded, encodedValue, ttlMs, freshUntil)
+    return {
+      encoded: this.#core.encode(encoded, value),
+      ttlMs: expireMs === null ? null : expireMs + graceMs,
+      freshUntil: needsFreshness ? clock.now() + expireMs : Number.POSITIVE_INFINITY,
+    }
+  }
+
+  /** Stores a loaded value in Redis, then L1; when Redis fails, reports it and keeps it in L1 alone. Never rejects. */
+  async #store(encoded: string, entry: LoadedEntry): Promise<void> {
     try {
-      await this.#core.write([[encoded, encodedValue]], ttlMs, freshUntil)
+      await this.#core.write([[encoded, entry.encoded]], entry.ttlMs, entry.freshUntil)
     } catch (error) {
       if (error instanceof FlipCacheError) this.#config.report(error)
-      this.#core.keepLocally(encoded, encodedValue, ttlMs, freshUntil)
+      this.#keepLocally(encoded, entry)
     }
+  }
+
+  #keepLocally(encoded: string, entry: LoadedEntry): void {
+    this.#core.keepLocally(encoded, entry.encoded, entry.ttlMs, entry.freshUntil)
   }
 
   /** A lock vanished under its holder: to the `lockRelease` hook, else (or if the hook throws) reported. */

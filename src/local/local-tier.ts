@@ -93,6 +93,11 @@ export class LocalTier<V> {
     entry.until = Math.min(entry.localUntil, redisUntil, entry.freshUntil)
   }
 
+  /** Whether L1 holds `key` (hit or stale), without changing the LRU order. */
+  has(key: string): boolean {
+    return this.#lru?.has(key) ?? false
+  }
+
   delete(key: string): void {
     this.#lru?.delete(key)
   }

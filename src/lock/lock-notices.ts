@@ -97,6 +97,11 @@ export class LockNotices {
     }
   }
 
+  /** Wakes every waiter now, as a notice would (the cache is closing: they stop waiting). */
+  wakeAll(): void {
+    for (const waiters of [...this.#waiters.values()]) for (const waiter of [...waiters]) waiter()
+  }
+
   /** Unsubscribes (the shared connection closes when its last listener leaves). */
   close(): Promise<void> {
     return this.#subscription.close()

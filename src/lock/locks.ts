@@ -37,6 +37,11 @@ export class Locks {
     return outcome === 'loaded' ? this.#notices.loaded(key) : this.#notices.released(key)
   }
 
+  /** Wakes every waiter for a holder's notice now (the cache is closing). */
+  wakeAll(): void {
+    this.#notices.wakeAll()
+  }
+
   close(): Promise<void> {
     return this.#notices.close()
   }

@@ -21,6 +21,7 @@ export class RedisLock {
   readonly #onLost: (loss: LockLoss) => void
   #renewal: NodeJS.Timeout | undefined
   #lost = false
+  #releasing: Promise<void> | undefined
 
   /** `onLost` is called at most once, if the lock turns out to be gone before `release()`. */
   constructor(batcher: TransportView, key: string, ttlMs: number, onLost: (loss: LockLoss) => void) {
@@ -45,12 +46,31 @@ export class RedisLock {
     return true
   }
 
-  /** Lets the lock go (only if it is still ours). Rejects if Redis fails; the lock then expires by itself. */
-  async release(): Promise<void> {
+  /**
+   * Lets the lock go (only if it is still ours). Rejects if Redis fails; the lock then expires by
+   * itself. Released once: a second call (close() let it go first) shares the first's outcome.
+   */
+  release(): Promise<void> {
+    this.#releasing ??= this.#release()
+    return this.#releasing
+  }
+
+  async #release(): Promise<void> {
     clearInterval(this.#renewal)
     this.#renewal = undefined
     const deleted = await this.#batcher.command<number>('EVAL', [releaseScript, 1, this.key, this.#token])
     if (deleted !== 1) this.#lose('release')
+  }
+
+  /**
+   * Deletes the lock if it holds this holder's token, and tells no one: for an acquisition whose
+   * outcome is unknown (it timed out, but Redis may still apply it). Sent after the acquisition on
+   * the same connection, so Redis applies it after. Rejects if Redis fails.
+   */
+  async discard(): Promise<void> {
+    clearInterval(this.#renewal)
+    this.#renewal = undefined
+    await this.#batcher.command<number>('EVAL', [releaseScript, 1, this.key, this.#token])
   }
 
   #extend(): void {

@@ -40,6 +40,11 @@ export class Breakers {
     }
   }
 
+  /** How many caches hear the changes now (for diagnostics and tests). */
+  get listening(): number {
+    return this.#listeners.size
+  }
+
   /** The breaker of the client (no `node`) or of one Cluster master, made on first use; `undefined` when off. */
   of(node?: string): CircuitBreaker | undefined {
     const settings = this.#settings

@@ -1,3 +1,5 @@
+import * as clock from '../clock.js'
+
 /** A running piece of work with a deadline. */
 export interface Deadline {
   /** Marks the work done; `false` when the deadline had already passed (and its expiry ran). */
@@ -36,7 +38,7 @@ export class DeadlineQueue {
 
   /** Starts a deadline `ms` from now; `onExpire` runs if it passes before `settle()`. */
   add(onExpire: () => void): Deadline {
-    const deadline = new QueuedDeadline(Date.now() + this.#ms, onExpire, this)
+    const deadline = new QueuedDeadline(clock.now() + this.#ms, onExpire, this)
     this.#pending.push(deadline)
     this.#timer ??= this.#arm(deadline.at)
     return deadline
@@ -56,12 +58,12 @@ export class DeadlineQueue {
 
   #arm(at: number): NodeJS.Timeout {
     // unref: the pending Redis commands, not this timer, are what keeps a process alive.
-    return setTimeout(() => this.#sweep(), Math.max(0, at - Date.now())).unref()
+    return setTimeout(() => this.#sweep(), Math.max(0, at - clock.now())).unref()
   }
 
   #sweep(): void {
     this.#timer = undefined
-    const now = Date.now()
+    const now = clock.now()
     // `#head` is read afresh each time: an onExpire that settles another deadline moves it (dropSettled).
     while (this.#head < this.#pending.length) {
       const deadline = this.#pending[this.#head] as QueuedDeadline

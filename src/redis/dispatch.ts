@@ -1,4 +1,5 @@
 import type { Cluster, Command, Redis } from 'ioredis'
+import * as clock from '../clock.js'
 import { RedisTimeoutError, RedisUnavailableError } from '../errors.js'
 import type { Batch } from './batch.js'
 import type { Breakers } from './breakers.js'
@@ -77,7 +78,7 @@ export class Dispatch {
   /** One pipeline per node (commands without keys ride with the first), unless the node's breaker is open. */
   #perNode(batch: Batch, trips: RoundTrip[], steps: Step[], router: SlotRouter): void {
     const byNode = stepsByNode(steps, router)
-    const now = Date.now()
+    const now = clock.now()
     for (const [node, group] of byNode) {
       const breaker = node === '' ? undefined : this.#breakers.of(node)
       const admission = breaker?.admit(now) ?? 'send'
@@ -123,7 +124,7 @@ export class Dispatch {
       failSteps(steps, error)
       // An error reply (WRONGTYPE, OOM, NOSCRIPT...) is Redis answering: the connection is alive.
       if (isReplyError(error)) breaker?.succeeded()
-      else breaker?.failed(error as Error, Date.now(), probe)
+      else breaker?.failed(error as Error, clock.now(), probe)
       batch.release()
     }
     const only = steps.length === 1 ? steps[0] : undefined
@@ -178,7 +179,7 @@ export class Dispatch {
    * held back behind them go (the writes may still be applied).
    */
   #expire(trips: RoundTrip[], error: Error): void {
-    const now = Date.now()
+    const now = clock.now()
     for (const trip of trips.filter((out) => !out.answered)) {
       trip.answered = true
       failSteps(trip.steps, error)

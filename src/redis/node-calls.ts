@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import * as clock from '../clock.js'
 import { RedisTimeoutError, RedisUnavailableError } from '../errors.js'
 import { within } from '../within.js'
 import type { CircuitBreaker } from './circuit-breaker.js'
@@ -55,10 +56,10 @@ export async function callOnNode<T>(
       timeoutMs,
     )
   })
-  const admission = breaker?.admit(Date.now()) ?? 'send'
+  const admission = breaker?.admit(clock.now()) ?? 'send'
   if (admission === 'refuse') {
     throw new RedisUnavailableError(
-      `Redis node ${nodeName(node)} is marked down after repeated failures; the next probe is in ${breaker?.probeIn(Date.now())} ms`,
+      `Redis node ${nodeName(node)} is marked down after repeated failures; the next probe is in ${breaker?.probeIn(clock.now())} ms`,
     )
   }
   try {
@@ -68,7 +69,7 @@ export async function callOnNode<T>(
   } catch (error) {
     const failure = wrapRedisError(error as Error, name)
     if (isReplyError(error)) breaker?.succeeded()
-    else breaker?.failed(failure, Date.now(), admission === 'probe')
+    else breaker?.failed(failure, clock.now(), admission === 'probe')
     throw failure
   } finally {
     clearTimeout(timer)

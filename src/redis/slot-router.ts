@@ -1,5 +1,6 @@
 import calculateSlot from 'cluster-key-slot'
 import type { Cluster, Redis } from 'ioredis'
+import * as clock from '../clock.js'
 import type { RedisClient } from './connection.js'
 
 /** The least time between two slot-table refreshes flipcache asks of one client. */
@@ -32,7 +33,7 @@ export class SlotRouter {
    * At most one every `minRefreshGapMs`, however many calls fail meanwhile.
    */
   refresh(): void {
-    const now = Date.now()
+    const now = clock.now()
     if (now - this.#refreshedAt < minRefreshGapMs) return
     this.#refreshedAt = now
     this.#cluster.refreshSlotsCache()

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import * as clock from '../clock.js'
 import { RedisUnavailableError } from '../errors.js'
 import { Batch } from './batch.js'
 import { Breakers } from './breakers.js'
@@ -82,7 +83,7 @@ export class Transport {
   /** The tick is over: its calls fail at once (breaker open, client closed), wait for the connection, or leave. */
   #flush(calls: Call[]): void {
     const breaker = this.router === undefined ? this.breakers.of() : undefined
-    const now = Date.now()
+    const now = clock.now()
     const admission = breaker?.admit(now) ?? 'send'
     if (breaker !== undefined && admission === 'refuse') {
       failAll(
@@ -114,7 +115,7 @@ export class Transport {
     if (this.router !== undefined) return
     const breaker = this.breakers.of()
     if (breaker === undefined) return
-    breaker.failed(error, Date.now(), probe)
+    breaker.failed(error, clock.now(), probe)
     if (!breaker.down || this.#watchingReconnect) return
     this.#watchingReconnect = true
     whenReady(this.#client).then(() => {

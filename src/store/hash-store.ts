@@ -197,10 +197,11 @@ export class HashStore implements Store {
     return removed
   }
 
-  holds(suffix: string): (key: string) => boolean {
-    const bucket = suffix.startsWith('b:') ? suffix.slice(2) : undefined
-    return (key) => bucket !== undefined && this.#layout.place(key)[0] === bucket
+  holds(suffix: string): { bucket: string } | undefined {
+    return suffix.startsWith('b:') ? { bucket: suffix.slice(2) } : undefined
   }
+
+  readonly bucketOf = (key: string): string => this.#layout.place(key)[0]
 
   #scanBuckets(): AsyncGenerator<string[]> {
     return scanKeys(this.#batcher, `${escapeGlob(this.#prefix)}*`, scanCount)

@@ -35,10 +35,12 @@ export interface Store {
   /** Removes every key of the namespace; resolves to how many Redis keys were removed. */
   removeAll(): Promise<number>
   /**
-   * The encoded keys that Redis key `suffix` (the part after `name:`) holds, for Redis's tracking
-   * invalidations: the entry itself for a string; for a bucket, a test for the keys it holds.
+   * What Redis key `suffix` (the part after `name:`) holds, for Redis's tracking invalidations: the
+   * entry itself (its encoded key) for a string; a bucket, by name; nothing of this cache otherwise.
    */
-  holds(suffix: string): string | ((key: string) => boolean)
+  holds(suffix: string): string | { bucket: string } | undefined
+  /** The bucket an encoded key lives in, for a layout of hash buckets (string keys have none). */
+  readonly bucketOf?: (key: string) => string
 }
 
 /** One batch of a namespace scan: encoded keys, and their stored values when the layout read them anyway. */

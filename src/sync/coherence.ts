@@ -30,8 +30,8 @@ export interface CoherenceConfig<K, V> {
   /** The cache's state, which drops copies and marks reads and writes in flight. */
   state: CacheState<V>
   keys: KeyCodec<K>
-  /** Which encoded keys a Redis key holds (for tracking, whose invalidations name Redis keys). */
-  holds: (suffix: string) => string | ((key: string) => boolean)
+  /** What a Redis key holds: an entry, or a bucket of them (for tracking, whose invalidations name Redis keys). */
+  holds: (suffix: string) => string | { bucket: string } | undefined
   /** The cache, which emits 'invalidate'. */
   emitter: EventEmitter
   closed: () => boolean
@@ -50,7 +50,7 @@ export class Coherence<K, V> {
   /** Resolves once the cache listens (its subscription, and tracking, are in place). */
   readonly ready: Promise<void>
   readonly #config: CoherenceConfig<K, V>
-  #stopTracking: (() => void) | undefined
+  #stopTracking: (() => Promise<void>) | undefined
   /** Whether the subscription (and tracking) is in place. */
   #listening = false
   /** Whether this instance can tell that it still hears the others (see the heartbeat). */
@@ -99,8 +99,7 @@ export class Coherence<K, V> {
   }
 
   async close(): Promise<void> {
-    this.#stopTracking?.()
-    await this.bus.close()
+    await Promise.all([this.#stopTracking?.(), this.bus.close()])
   }
 
   /**
@@ -221,7 +220,7 @@ export class Coherence<K, V> {
         },
         timeoutMs,
       )
-      if (closed()) this.#stopTracking()
+      if (closed()) await this.#stopTracking()
       return true
     } catch (error) {
       if (!(error instanceof TrackingRefusedError)) return false
@@ -242,15 +241,13 @@ export class Coherence<K, V> {
   #selectionOf(redisKeys: string[] | 'all'): KeySelection {
     if (redisKeys === 'all') return 'all'
     const keys: string[] = []
-    const tests: ((key: string) => boolean)[] = []
+    const buckets: string[] = []
     for (const redisKey of redisKeys) {
       const holding = this.#config.holds(redisKey)
       if (typeof holding === 'string') keys.push(holding)
-      else tests.push(holding)
+      else if (holding !== undefined) buckets.push(holding.bucket)
     }
-    if (tests.length === 0) return keys
-    const named = new Set(keys)
-    return (key) => named.has(key) || tests.some((test) => test(key))
+    return buckets.length === 0 ? keys : { keys, buckets }
   }
 
   /** Another instance (or Redis, or a lost connection) says these keys changed: L1 lets them go. */

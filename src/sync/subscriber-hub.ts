@@ -54,6 +54,13 @@ export class SubscriberHub {
     return this.#heartbeat.watch(channel, confirmation)
   }
 
+  /** How many channels have listeners now, and how many listeners they have (for diagnostics and tests). */
+  get size(): { channels: number; listeners: number } {
+    let listeners = 0
+    for (const each of this.#listeners.values()) listeners += each.size
+    return { channels: this.#listeners.size, listeners }
+  }
+
   /**
    * Calls `listener` with every message on `channel`; resolves (to the function that stops
    * listening) once the subscription is in place, or rejects after `timeoutMs`.

@@ -20,46 +20,88 @@ const invalidationChannel = '__redis__:invalidate'
  * Server-assisted invalidation for every cache of one client, on two connections flipcache owns:
  * a RESP2 subscriber to `__redis__:invalidate` (RESP2, because a RESP3 connection gets these as
  * push frames that ioredis drops), and a control connection that runs
- * `CLIENT TRACKING ON REDIRECT <subscriber id> BCAST PREFIX <name>:` for each cache. Writes by any
- * client (redis-cli, another service), expiries and evictions of those keys then reach L1.
+ * `CLIENT TRACKING ON REDIRECT <subscriber id> BCAST PREFIX <name>:` for the caches' prefixes. Writes
+ * by any client (redis-cli, another service), expiries and evictions of those keys then reach L1.
+ *
+ * Redis tracks the fewest prefixes that cover the caches open now (caches of one name share theirs).
+ * It can add a prefix to a tracking connection but not remove one: when a cache's prefix is no longer
+ * needed, a new control connection starts tracking the prefixes still needed, and only then is the
+ * old one closed, so that no invalidation falls in between.
  */
 export class TrackingHub {
   readonly #client: RedisClient
   readonly #listeners = new Map<string, Set<TrackingListener>>()
-  /** Prefixes Redis tracks for us now (none covers another). */
+  /** Prefixes the control connection tracks now (none covers another). */
   #tracked: string[] = []
   #subscriber: RedisClient | undefined
   #control: RedisClient | undefined
   #subscriberId: string | undefined
   #subscriberName = ''
   #arming: Promise<void> = Promise.resolve()
+  /** A release of prefixes waiting its turn: caches that close meanwhile share it. */
+  #releasing: Promise<void> | undefined
+  /** How long a move of tracking to a new control connection may take (the latest cache's `timeout`). */
+  #timeoutMs = 1000
 
   constructor(client: RedisClient) {
     this.#client = client
   }
 
-  /** Starts tracking `prefix` for `listener`; rejects with TrackingRefusedError if Redis will not. */
-  async register(prefix: string, listener: TrackingListener, timeoutMs: number): Promise<() => void> {
+  /** The prefixes Redis tracks for this client's caches now (for diagnostics and tests). */
+  get prefixes(): readonly string[] {
+    return this.#tracked
+  }
+
+  /** How many caches listen now (for diagnostics and tests). */
+  get listeners(): number {
+    let count = 0
+    for (const listeners of this.#listeners.values()) count += listeners.size
+    return count
+  }
+
+  /**
+   * Starts tracking `prefix` for `listener`; rejects with TrackingRefusedError if Redis will not.
+   * Resolves to the function that stops it, whose promise resolves once Redis no longer tracks a
+   * prefix nobody needs (never rejects).
+   */
+  async register(
+    prefix: string,
+    listener: TrackingListener,
+    timeoutMs: number,
+  ): Promise<() => Promise<void>> {
     let listeners = this.#listeners.get(prefix)
     if (listeners === undefined) {
       listeners = new Set()
       this.#listeners.set(prefix, listeners)
     }
     listeners.add(listener)
-    const stop = (): void => this.#leave(prefix, listener)
+    this.#timeoutMs = timeoutMs
+    const stop = (): Promise<void> => this.#leave(prefix, listener)
     try {
       await within(
-        this.#serialize(() => this.#track(prefix)),
+        this.#serialize(() => this.#track()),
         timeoutMs,
         () => {
           throw new Error(`CLIENT TRACKING did not complete within ${timeoutMs} ms`)
         },
       )
     } catch (error) {
-      stop()
+      stop().catch(() => {})
       throw error
     }
     return stop
+  }
+
+  /** What Redis says it tracks on the control connection (`CLIENT TRACKINGINFO`), for diagnostics and tests. */
+  async trackingInfo(): Promise<{ flags: string[]; prefixes: string[] } | undefined> {
+    const control = this.#control
+    if (control === undefined) return undefined
+    const reply = (await control.call('CLIENT', 'TRACKINGINFO')) as unknown[]
+    const fields = new Map<string, unknown>()
+    for (let index = 0; index + 1 < reply.length; index += 2)
+      fields.set(String(reply[index]), reply[index + 1])
+    const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : [])
+    return { flags: strings(fields.get('flags')), prefixes: strings(fields.get('prefixes')) }
   }
 
   /** One change to the tracking state at a time. */
@@ -69,12 +111,14 @@ export class TrackingHub {
     return next
   }
 
-  async #track(prefix: string): Promise<void> {
+  async #track(): Promise<void> {
     if (isCluster(this.#client)) {
       throw new TrackingRefusedError(
         'Client tracking is not used on a Redis Cluster (each master would need tracking connections of its own)',
       )
     }
+    // Every cache left while this change waited its turn (the last one closed the connections).
+    if (this.#listeners.size === 0) return
     const { control, subscriberId } = await this.#open().catch((error: unknown) => {
       // Redis answered, with an error (no permission for CLIENT, say): it will not track for us.
       if (error instanceof Error && error.name === 'ReplyError') {
@@ -82,20 +126,54 @@ export class TrackingHub {
       }
       throw error
     })
-    if (this.#tracked.some((tracked) => prefix.startsWith(tracked))) return
-    const covered = this.#tracked.filter((tracked) => tracked.startsWith(prefix))
-    if (covered.length === 0) {
-      await this.#on(control, subscriberId, [prefix])
-      this.#tracked.push(prefix)
+    await this.#apply(control, subscriberId)
+  }
+
+  /**
+   * Makes Redis track the prefixes the caches need: new ones are added to the control connection;
+   * when one is no longer needed (or a new one covers it), tracking moves to a new connection.
+   */
+  async #apply(control: RedisClient, subscriberId: string): Promise<void> {
+    const wanted = coverOf(this.#listeners.keys())
+    const added = wanted.filter((prefix) => !this.#tracked.includes(prefix))
+    if (this.#tracked.every((prefix) => wanted.includes(prefix))) {
+      if (added.length === 0) return
+      await this.#on(control, subscriberId, added)
+      this.#tracked = [...this.#tracked, ...added]
       return
     }
-    // The new prefix covers tracked ones: Redis forbids overlapping prefixes, so tracking is re-armed
-    // with the shorter one. Invalidations in that gap would be lost, so the caches start over.
-    const prefixes = [...this.#tracked.filter((tracked) => !covered.includes(tracked)), prefix]
-    await control.call('CLIENT', 'TRACKING', 'OFF')
-    await this.#on(control, subscriberId, prefixes)
+    await this.#moveTo(wanted, subscriberId)
+  }
+
+  /**
+   * A new control connection tracks `prefixes`; once Redis has confirmed it, the old one closes (and
+   * Redis drops its tracking with it). Both track meanwhile: an invalidation may come twice, never
+   * not at all. If the new one fails, the old one still tracks every prefix needed, and more.
+   */
+  async #moveTo(prefixes: string[], subscriberId: string): Promise<void> {
+    const next = duplicateOf(this.#client, { enableOfflineQueue: true })
+    next.on('error', () => {})
+    const timeoutMs = this.#timeoutMs
+    try {
+      if (prefixes.length > 0) {
+        await within(this.#on(next, subscriberId, prefixes), timeoutMs, () => {
+          throw new Error(`CLIENT TRACKING did not complete within ${timeoutMs} ms`)
+        })
+      }
+    } catch (error) {
+      next.disconnect()
+      throw error
+    }
+    // The last cache left meanwhile, and closed the connections: nothing is needed any more.
+    if (this.#subscriber === undefined) {
+      next.disconnect()
+      return
+    }
+    const previous = this.#control
+    this.#control = next
     this.#tracked = prefixes
-    this.#everyListener((listener) => listener.reconnected())
+    this.#watch(next)
+    previous?.disconnect()
   }
 
   async #on(control: RedisClient, subscriberId: string, prefixes: string[]): Promise<void> {
@@ -136,22 +214,29 @@ export class TrackingHub {
       })
       try {
         await subscriber.subscribe(invalidationChannel)
+        if (this.#listeners.size === 0) throw new Error('Every cache left while tracking was armed')
       } catch (error) {
         subscriber.disconnect()
         control.disconnect()
         throw error
       }
-      for (const connection of [subscriber, control]) {
-        watchReconnections(connection, () => {
-          this.#serialize(() => this.#rearm()).catch(() => {})
-        })
-      }
+      this.#watch(subscriber)
+      this.#watch(control)
       this.#subscriberName = name
       this.#subscriber = subscriber
       this.#control = control
+      this.#tracked = []
     }
     this.#subscriberId ??= await this.#idOfSubscriber()
     return { control: this.#control, subscriberId: this.#subscriberId }
+  }
+
+  /** After `connection` reconnects, tracking is armed anew (unless it has been replaced or closed since). */
+  #watch(connection: RedisClient): void {
+    watchReconnections(connection, () => {
+      if (connection !== this.#subscriber && connection !== this.#control) return
+      this.#serialize(() => this.#rearm()).catch(() => {})
+    })
   }
 
   /** The subscriber's current client id, found by its name. */
@@ -164,10 +249,14 @@ export class TrackingHub {
   }
 
   async #rearm(): Promise<void> {
+    if (this.#listeners.size === 0) return
     this.#subscriberId = undefined
     const { control, subscriberId } = await this.#open()
     await control.call('CLIENT', 'TRACKING', 'OFF').catch(() => {})
-    if (this.#tracked.length > 0) await this.#on(control, subscriberId, this.#tracked)
+    const wanted = coverOf(this.#listeners.keys())
+    this.#tracked = []
+    if (wanted.length > 0) await this.#on(control, subscriberId, wanted)
+    this.#tracked = wanted
     this.#everyListener((listener) => listener.reconnected())
   }
 
@@ -189,11 +278,11 @@ export class TrackingHub {
     for (const listeners of this.#listeners.values()) for (const listener of listeners) visit(listener)
   }
 
-  #leave(prefix: string, listener: TrackingListener): void {
+  #leave(prefix: string, listener: TrackingListener): Promise<void> {
     const listeners = this.#listeners.get(prefix)
-    if (listeners === undefined || !listeners.delete(listener) || listeners.size > 0) return
+    if (listeners === undefined || !listeners.delete(listener) || listeners.size > 0) return Promise.resolve()
     this.#listeners.delete(prefix)
-    if (this.#listeners.size > 0) return
+    if (this.#listeners.size > 0) return this.#release()
     // The last cache left: close both connections (Redis drops their tracking with them).
     this.#subscriber?.disconnect()
     this.#control?.disconnect()
@@ -201,7 +290,37 @@ export class TrackingHub {
     this.#control = undefined
     this.#subscriberId = undefined
     this.#tracked = []
+    return Promise.resolve()
   }
+
+  /**
+   * A prefix lost its last cache: Redis stops tracking it, once the changes queued before are done.
+   * Resolves when it is done (never rejects): a failure leaves Redis tracking more than needed, and
+   * the next change tries again.
+   */
+  #release(): Promise<void> {
+    if (this.#releasing !== undefined) return this.#releasing
+    const releasing = this.#serialize(async () => {
+      this.#releasing = undefined
+      const control = this.#control
+      const subscriberId = this.#subscriberId
+      if (control === undefined || subscriberId === undefined || this.#listeners.size === 0) return
+      await this.#apply(control, subscriberId)
+    }).catch(() => {})
+    this.#releasing = releasing
+    return releasing
+  }
+}
+
+/** The fewest prefixes that cover `prefixes`: none of them starts with another (Redis refuses overlaps). */
+export function coverOf(prefixes: Iterable<string>): string[] {
+  const cover: string[] = []
+  // In sorted order a prefix comes right before the strings it covers, so only the last kept one can cover the next.
+  for (const prefix of [...prefixes].sort()) {
+    const last = cover.at(-1)
+    if (last === undefined || !prefix.startsWith(last)) cover.push(prefix)
+  }
+  return cover
 }
 
 /** The tracking hub of `client`, shared by every cache that uses the client. */

@@ -6,8 +6,9 @@ import { main as refreshAhead } from '../../docs/examples/refresh-ahead.js'
 import { main as staleWhileRevalidate } from '../../docs/examples/stale-while-revalidate.js'
 
 /**
- * Runs `work` with time slowed down `factor` times for everything in this process: `Date.now()`
- * runs that much slower and `setTimeout` / `setInterval` wait that much longer, for the example and
+ * Runs `work` with time slowed down `factor` times for everything in this process: `Date.now()` and
+ * `performance.now()` (flipcache's clock) run that much slower and `setTimeout` / `setInterval` wait
+ * that much longer, for the example and
  * flipcache alike (vitest keeps timers of its own). An example that times its steps in tens of ms
  * then leaves `factor` times the room for its Redis round trips on a loaded machine, and prints the
  * same. Redis's own clock is not slowed: only for examples whose Redis TTLs outlast their steps
@@ -22,12 +23,16 @@ async function slowedDown<T>(factor: number, work: () => Promise<T>): Promise<T>
   globalThis.setInterval = ((callback: (...args: unknown[]) => void, ms = 0, ...args: unknown[]) =>
     realSetInterval(callback, ms * factor, ...args)) as unknown as typeof setInterval
   Date.now = () => origin + (realNow() - origin) / factor
+  const realPerformanceNow = performance.now.bind(performance)
+  const performanceOrigin = realPerformanceNow()
+  performance.now = () => performanceOrigin + (realPerformanceNow() - performanceOrigin) / factor
   try {
     return await work()
   } finally {
     globalThis.setTimeout = realSetTimeout
     globalThis.setInterval = realSetInterval
     Date.now = realNow
+    Reflect.deleteProperty(performance, 'now')
   }
 }
 

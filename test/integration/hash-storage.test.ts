@@ -195,6 +195,51 @@ describe('storage: hash buckets', () => {
     expect(await items.get(1)).toBe('changed')
   })
 
+  it("sync: 'tracking' with 2,000 entries in L1 drops exactly the bucket another client changed, whatever the layout", async () => {
+    const layouts = [
+      sized({ sync: 'tracking', localTtl: '1h', localMax: 5_000 }),
+      cache<number, string>({
+        keyType: 'int',
+        valueType: 'string',
+        sync: 'tracking',
+        localTtl: '1h',
+        localMax: 5_000,
+        // Buckets by the key's last digit: bucket 3 holds 3, 13, 23...
+        storage: { kind: 'hash', bucket: (key) => [key % 10, Math.floor(key / 10)] },
+      }),
+    ]
+    const keys = Array.from({ length: 2_000 }, (_, key) => key)
+    for (const [items, bucketKey, field, inBucket] of [
+      [layouts[0], 'b:3', '7', (key: number) => Math.floor(key / 100) === 3],
+      [layouts[1], 'b:3', '1', (key: number) => key % 10 === 3],
+    ] as const) {
+      if (items === undefined) throw new Error('no cache')
+      await items.ready()
+      await items.setMany(keys.map((key) => [key, `v${key}`]))
+      // Redis's tracking echoes the cache's own writes, in order: once a later write's news (a bucket
+      // that holds nothing here) has come, the echoes have all come, and what is read stays in L1.
+      const echoed = new Promise<void>((resolve) =>
+        items.on('invalidate', (event) => {
+          if (event.origin === 'tracking' && event.keys !== 'all' && event.keys.length === 0) resolve()
+        }),
+      )
+      await own.admin.hset(`${items.name}:b:marker`, '0', 'marker')
+      await echoed
+      await items.getMany(keys)
+      expect(items.stats().localSize).toBe(2_000)
+      const heard = new Promise<number[]>((resolve) =>
+        items.on('invalidate', (event) => {
+          if (event.origin === 'tracking' && event.keys !== 'all' && event.keys.length > 1)
+            resolve(event.keys)
+        }),
+      )
+      await own.admin.hset(`${items.name}:${bucketKey}`, field, 'changed')
+      const dropped = await heard
+      expect(dropped.sort((a, b) => a - b)).toEqual(keys.filter(inBucket))
+      expect(keys.filter((key) => items.peek(key) === undefined)).toEqual(keys.filter(inBucket))
+    }
+  })
+
   it("bucketExpire: a bucket that persists for an entry without expiry is never given a TTL by a later write ('always' and 'on-create')", async () => {
     for (const bucketExpire of ['always', 'on-create'] as const) {
       const items = sized({ expireTime: null, bucketExpire })

@@ -1,12 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { expire } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
-
-/** Moves `Date.now()` only: sockets and timers keep real time, so Redis keeps working. */
-function fakeClock(): { advance(ms: number): void } {
-  vi.useFakeTimers({ toFake: ['Date'] })
-  return { advance: (ms) => vi.setSystemTime(Date.now() + ms) }
-}
+import { fakeClock } from '../support/fake-clock.js'
 
 describe('FlipCache L1', () => {
   const { cache, sharedClient } = useCaches()

@@ -261,6 +261,44 @@ describe('getOrSet() with Redis down', () => {
   })
 })
 
+describe('getOrSet() with Redis writes stalled', () => {
+  const { cache, client } = useCaches(() => server.url)
+
+  it('answers within one `timeout` (not one per round trip), keeps the value in L1, and stores it once writes resume', async () => {
+    // The bound tells one timeout from two (the lock, then the store: 4 s), with time to spare.
+    const timeout = 2_000
+    const admin = client()
+    // The heartbeat is a PUBLISH, which a WRITE pause holds too: with no proof that it still hears
+    // the others, the cache would turn L1 off after maxStaleness (2 s by default), mid-test.
+    const items = cache<string, string>({
+      redis: client(),
+      valueType: 'string',
+      timeout,
+      maxStaleness: '30s',
+    })
+    await items.ready()
+    const errors: FlipCacheError[] = []
+    items.on('error', (error) => errors.push(error))
+    // A WRITE pause lets reads (and CLIENT UNPAUSE) through, and holds every write: the lock, the store.
+    await admin.call('CLIENT', 'PAUSE', '20000', 'WRITE')
+    let elapsed: number
+    try {
+      const startedAt = performance.now()
+      expect(await items.getOrSet('k', async () => 'loaded')).toBe('loaded')
+      elapsed = performance.now() - startedAt
+      expect(items.peek('k')).toBe('loaded')
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE')
+    }
+    expect(elapsed).toBeLessThan(timeout + 1_500)
+    // The store was sent: it lands once writes resume. The lock Redis took late is let go.
+    await eventually(async () => expect(await admin.get(`${items.name}:k`)).toBe('loaded'))
+    await eventually(async () => expect(await admin.exists(`_lock:${items.name}:k`)).toBe(0))
+    // The store's outcome is reported (it timed out), unless it landed in time after the pause.
+    expect(errors.every((error) => error.code === 'E_TIMEOUT')).toBe(true)
+  })
+})
+
 describe('calls made while Redis is down', () => {
   const { cache, client } = useCaches(() => server.url)
 

@@ -216,6 +216,24 @@ describe('getOrSet() locks', () => {
     }
   }, 30_000)
 
+  it('new FlipCache() refuses a name whose keys hold the locks, so that no clear() can take a held lock', async () => {
+    const items = cache<string, string>({ redis: client(), valueType: 'string' })
+    const finish = gate<string>()
+    const holding = items.getOrSet('k', () => finish.opened)
+    await lockTaken(items.name, 'k')
+    try {
+      expect(() => cache({ redis: client() }, '_lock')).toThrow(/`_lock:\*`.*`lockPrefix`/)
+      expect(() => cache({ redis: client() }, `_lock:${items.name}`)).toThrow(TypeError)
+      // A name beside the prefix is fine, and its clear() leaves the lock alone.
+      const beside = cache({ redis: client() }, '_lockers')
+      await beside.clear()
+      expect(await own.admin.exists(`_lock:${items.name}:k`)).toBe(1)
+    } finally {
+      finish.open('v')
+    }
+    expect(await holding).toBe('v')
+  })
+
   it('close() lets go of the locks this instance still holds', async () => {
     // close() gives running loads `timeout` (here the default, 1 s) to finish, then releases their locks.
     const items = cache<string, string>({ redis: client(), valueType: 'string' })

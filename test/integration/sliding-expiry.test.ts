@@ -3,13 +3,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { FlipCacheError } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
 import { commandCalls, countCommands } from '../support/command-stats.js'
+import { fakeClock } from '../support/fake-clock.js'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
 
-/** Moves `Date.now()` only: timers and sockets keep real time, so the touch queue still flushes. */
-function fakeDate(): { advance(ms: number): void } {
-  vi.useFakeTimers({ toFake: ['Date'] })
-  return { advance: (ms) => vi.setSystemTime(Date.now() + ms) }
-}
+/** Moves the clocks only (see fakeClock): timers and sockets keep real time, so the touch queue still flushes. */
+const fakeDate = fakeClock
 
 /** Retries `check` until it passes (a touch leaves a few ms after the hit that made it). */
 async function eventually(check: () => void | Promise<void>): Promise<void> {

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { FlipCache, Invalidation } from '../../src/index.js'
-import { useCaches } from '../support/cache-builder.js'
+import { trackingHub } from '../../src/sync/tracking-hub.js'
+import { uniqueName, useCaches } from '../support/cache-builder.js'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
 
 // Eviction needs a small maxmemory, and the ACL test adds a user: a server of their own.
@@ -103,6 +104,58 @@ describe("sync: 'tracking'", () => {
     await admin.set(`${users.name}:20`, 'rewritten')
     await heard
     expect(await users.getOrSet(20, async () => 'unused')).toBe('rewritten')
+  })
+
+  it('a prefix that covers another is tracked alone, and when its cache closes the other is tracked again, without a gap', async () => {
+    const shared = client()
+    const tracked = async (name: string) => {
+      const made = cache<number, string>(
+        { redis: shared, keyType: 'int', valueType: 'string', sync: 'tracking', localTtl: '1h' },
+        name,
+      )
+      await made.ready()
+      return made
+    }
+    const base = uniqueName('cover')
+    const inner = await tracked(`${base}:inner`)
+    const hub = trackingHub(shared)
+    expect((await hub.trackingInfo())?.prefixes).toEqual([`${base}:inner:`])
+    // Written, and read once Redis's invalidation of that write has come back, so that L1 keeps it.
+    const echoed = nextInvalidation(inner, 'tracking')
+    await admin.set(`${base}:inner:1`, 'a')
+    await echoed
+    expect(await inner.get(1)).toBe('a')
+    const origins: string[] = []
+    inner.on('invalidate', ({ origin }) => origins.push(origin))
+    // `${base}:` covers `${base}:inner:`: Redis refuses overlapping prefixes, so it alone is tracked.
+    const outer = await tracked(base)
+    expect((await hub.trackingInfo())?.prefixes).toEqual([`${base}:`])
+    expect(hub.prefixes).toEqual([`${base}:`])
+    await outer.close()
+    expect((await hub.trackingInfo())?.prefixes).toEqual([`${base}:inner:`])
+    // Neither move emptied L1 (there was no gap to cover), and writes by others still arrive.
+    expect(inner.peek(1)).toBe('a')
+    const heard = nextInvalidation(inner, 'tracking')
+    await admin.set(`${base}:inner:1`, 'b')
+    expect(await heard).toEqual({ keys: [1], origin: 'tracking' })
+    expect(origins).not.toContain('reconnect')
+    expect(await inner.get(1)).toBe('b')
+  })
+
+  it('two caches of one name share their prefix: it is tracked until both have closed', async () => {
+    const shared = client()
+    const options = { redis: shared, valueType: 'string' as const, sync: 'tracking' as const }
+    const first = cache<string, string>(options)
+    const second = cache<string, string>(options, first.name)
+    const other = cache<string, string>(options)
+    await Promise.all([first.ready(), second.ready(), other.ready()])
+    const hub = trackingHub(shared)
+    const sorted = async () => (await hub.trackingInfo())?.prefixes.sort()
+    expect(await sorted()).toEqual([`${first.name}:`, `${other.name}:`].sort())
+    await first.close()
+    expect(await sorted()).toEqual([`${first.name}:`, `${other.name}:`].sort())
+    await second.close()
+    expect(await sorted()).toEqual([`${other.name}:`])
   })
 
   it('falls back to pubsub, with a warning, on a server that refuses tracking', async () => {

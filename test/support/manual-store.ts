@@ -87,7 +87,7 @@ export class ManualStore implements Store {
     return this.#hold('removeAll', [], [])
   }
 
-  holds(suffix: string): string | ((key: string) => boolean) {
+  holds(suffix: string): string | { bucket: string } | undefined {
     return suffix
   }
 

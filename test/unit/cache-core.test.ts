@@ -14,9 +14,14 @@ import { ManualStore } from '../support/manual-store.js'
 /** Lets every promise callback that can run, run. */
 const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
-function coreOn(options: { expiryInValue?: boolean; localMax?: number } = {}) {
+function coreOn(
+  options: { expiryInValue?: boolean; localMax?: number; bucketOf?: (key: string) => string } = {},
+) {
   const store = new ManualStore({ expiryInValue: options.expiryInValue ?? false })
-  const state = new CacheState<string, Flight<string>>(new LocalTier(options.localMax ?? 100, 60_000))
+  const state = new CacheState<string, Flight<string>>(
+    new LocalTier(options.localMax ?? 100, 60_000),
+    options.bucketOf,
+  )
   const entries = new EntryCodec(stringCodec, undefined, (key) => store.redisKey(key))
   const stats = new StatsCounter()
   const reported: FlipCacheError[] = []
@@ -181,6 +186,78 @@ describe('CacheState.invalidate() while reads and writes are out', () => {
     store.next<ReadReply>('read').release(found('new'))
     expect(await first).toBe('old')
     expect(await second).toBe('new')
+  })
+})
+
+describe('CacheState.invalidate() of hash buckets (an index of their keys)', () => {
+  // Keys `<bucket>.<n>`: the bucket is what comes before the dot.
+  const bucketOf = (key: string): string => key.slice(0, key.indexOf('.'))
+  const reply = (keys: string[]): ReadReply => found(...keys.map((key) => `old ${key}`))
+
+  it('a bucket drops its keys L1 holds and marks its reads and writes on their way, and no other bucket', async () => {
+    const { store, core, state, peek } = coreOn({ bucketOf })
+    const held = core.getMany(['a.1', 'a.2', 'b.1'])
+    store.next<ReadReply>('read').release(reply(['a.1', 'a.2', 'b.1']))
+    await held
+    const reading = core.getMany(['a.3', 'b.2'])
+    const writing = core.write([['a.4', 'mine']], null)
+    expect(state.invalidate({ keys: ['c.1'], buckets: ['a'] })).toEqual(['c.1', 'a.1', 'a.2'])
+    store.next<ReadReply>('read').release(reply(['a.3', 'b.2']))
+    store.next('write').release(undefined)
+    await Promise.all([reading, writing])
+    for (const key of ['a.1', 'a.2', 'a.3', 'a.4']) expect(peek(key)).toBeUndefined()
+    expect(peek('b.1')).toBe('old b.1')
+    expect(peek('b.2')).toBe('old b.2')
+  })
+
+  it('a bucket invalidated twice, and one refilled in between, loses its keys each time', async () => {
+    const { store, core, state, peek } = coreOn({ bucketOf })
+    const fill = async () => {
+      const read = core.get('a.1')
+      store.next<ReadReply>('read').release(reply(['a.1']))
+      await read
+    }
+    await fill()
+    expect(state.invalidate({ keys: [], buckets: ['a'] })).toEqual(['a.1'])
+    expect(state.invalidate({ keys: [], buckets: ['a'] })).toEqual([])
+    await fill()
+    expect(peek('a.1')).toBe('old a.1')
+    expect(state.invalidate({ keys: [], buckets: ['a'] })).toEqual(['a.1'])
+    expect(peek('a.1')).toBeUndefined()
+  })
+
+  it('keeps finding every key of a bucket across rebuilds of the index, while L1 evicts and keys come and go', async () => {
+    const { store, core, state, peek } = coreOn({ bucketOf, localMax: 300 })
+    // Thousands of keys pass through an L1 of 300 (quick-lru keeps up to two generations of it).
+    for (let round = 0; round < 20; round++) {
+      const keys = Array.from({ length: 250 }, (_, n) => `b${n % 7}.${round}-${n}`)
+      const read = core.getMany(keys)
+      store.next<ReadReply>('read').release(reply(keys))
+      await read
+      state.invalidate(keys.slice(0, 50))
+    }
+    const everyKey = Array.from(
+      { length: 20 * 250 },
+      (_, i) => `b${(i % 250) % 7}.${Math.floor(i / 250)}-${i % 250}`,
+    )
+    const inL1 = (bucket: string) =>
+      everyKey.filter((key) => key.startsWith(`${bucket}.`) && peek(key) !== undefined)
+    for (let bucket = 0; bucket < 7; bucket++) {
+      const before = inL1(`b${bucket}`)
+      expect(before.length).toBeGreaterThan(0)
+      expect(state.invalidate({ keys: [], buckets: [`b${bucket}`] })).toEqual(expect.arrayContaining(before))
+      expect(inL1(`b${bucket}`)).toEqual([])
+    }
+    expect(state.localSize).toBe(0)
+  })
+
+  it('without an index (a cache that expects no bucket invalidations), a bucket empties L1', async () => {
+    const { store, core, state, peek } = coreOn()
+    const read = core.getMany(['a.1', 'b.1'])
+    store.next<ReadReply>('read').release(reply(['a.1', 'b.1']))
+    await read
+    expect(state.invalidate({ keys: [], buckets: ['a'] })).toBe('all')
+    expect(peek('b.1')).toBeUndefined()
   })
 })
 

@@ -31,7 +31,7 @@ function waitOf(backoff: FailureBackoff, key: string, by: object = loader, limit
 
 describe('FailureBackoff', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] })
     vi.setSystemTime(new Date('2030-01-01T00:00:00Z'))
   })
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseExpireTime } from '../../src/expire/option-values.js'
-import { expire, type FlipCacheOptions } from '../../src/index.js'
-import { checkName, keyPrefixOf, resolveOptions } from '../../src/options.js'
+import { expire, FlipCache, type FlipCacheOptions } from '../../src/index.js'
+import { checkApartFromLocks, checkName, keyPrefixOf, resolveOptions } from '../../src/options.js'
 import { expectTypeError } from './expect-type-error.js'
 
 /** Options of any shape, to check what resolveOptions() refuses without fighting the types. */
@@ -387,6 +387,30 @@ describe('Redis Cluster options', () => {
     expect(keyPrefixOf('users', true)).toBe('{users}:')
     expectTypeError(() => keyPrefixOf('a}b', true), '`hashTag: true`', "`'a}b'` (string)")
     expectTypeError(() => keyPrefixOf('{a', true), '`{`')
+  })
+
+  it('checkApartFromLocks() refuses a namespace that holds the lock keys, or that they hold', () => {
+    // `_lock:*` would list and clear every cache's getOrSet locks.
+    expectTypeError(
+      () => checkApartFromLocks('_lock', '_lock:', '_lock:'),
+      "`'_lock'` (string)",
+      '`_lock:*`',
+      '`lockPrefix`',
+    )
+    expectTypeError(() => checkApartFromLocks('_lock:users', '_lock:users:', '_lock:'), '`_lock:users:*`')
+    // A lockPrefix `a` puts the locks of cache `bc` at `abc:...`, inside cache `abc`.
+    expectTypeError(() => checkApartFromLocks('abc', 'abc:', 'a'), '`abc:*`', '`a*`')
+    // Locks under the cache's own namespace would be its entries.
+    expectTypeError(() => checkApartFromLocks('users', 'users:', 'users:locks:'), '`users:locks:*`')
+    expect(() => checkApartFromLocks('_lock', '_lock:', 'locks:')).not.toThrow()
+    expect(() => checkApartFromLocks('_lockers', '_lockers:', '_lock:')).not.toThrow()
+    expect(() => checkApartFromLocks('_lock', '{_lock}:', '_lock:')).not.toThrow()
+  })
+
+  it('new FlipCache() refuses a name that overlaps the lock prefix before it connects', () => {
+    // No client is opened: the check comes first, so nothing listens on the (unused) default port.
+    expectTypeError(() => new FlipCache('_lock'), '`_lock:*`', '`lockPrefix`')
+    expectTypeError(() => new FlipCache('locks', { lockPrefix: 'locks:x:' }), '`locks:*`', '`locks:x:*`')
   })
 })
 

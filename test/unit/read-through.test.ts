@@ -4,7 +4,12 @@ import { CacheState } from '../../src/core/cache-state.js'
 import type { Flight } from '../../src/core/reads.js'
 import { EntryCodec } from '../../src/entry/entry-codec.js'
 import { withHeader } from '../../src/entry/entry-header.js'
-import { type FlipCacheError, LoaderTimeoutError, RedisUnavailableError } from '../../src/errors.js'
+import {
+  CacheClosedError,
+  type FlipCacheError,
+  LoaderTimeoutError,
+  RedisUnavailableError,
+} from '../../src/errors.js'
 import type { ResolvedLoad } from '../../src/loading/load-options.js'
 import { ReadThrough } from '../../src/loading/read-through.js'
 import { LocalTier } from '../../src/local/local-tier.js'
@@ -14,6 +19,7 @@ import type { RedisLock } from '../../src/lock/redis-lock.js'
 import type { ReadReply } from '../../src/redis/transport-view.js'
 import { StatsCounter } from '../../src/stats.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
+import { track } from '../support/fake-redis-client.js'
 import { ManualStore } from '../support/manual-store.js'
 
 /** Lets every promise callback that can run, run (fake timers leave setImmediate alone here). */
@@ -32,7 +38,10 @@ const noLock: ResolvedLoad = {
 
 /** Locks whose outcome the test decides: `acquire` answers from `grants`, notices come from `notify`. */
 class FakeLocks {
-  readonly grants: boolean[] = []
+  /** What each acquire() answers, in turn (a promise: when the test settles it); then `true`. */
+  readonly grants: (boolean | Promise<boolean>)[] = []
+  /** Locks let go of: 'release' (ours, given back) or 'discard' (an acquisition of unknown outcome). */
+  readonly letGo: string[] = []
   readonly finished: [key: string, outcome: string][] = []
   readonly #wakes: (() => void)[] = []
 
@@ -43,7 +52,12 @@ class FakeLocks {
   lock(): RedisLock {
     const lock = {
       acquire: async () => this.grants.shift() ?? true,
-      release: async () => {},
+      release: async () => {
+        this.letGo.push('release')
+      },
+      discard: async () => {
+        this.letGo.push('discard')
+      },
     }
     return lock as unknown as RedisLock
   }
@@ -58,6 +72,10 @@ class FakeLocks {
   /** The holder's notice reaches every waiter. */
   notify(): void {
     for (const wake of this.#wakes.splice(0)) wake()
+  }
+
+  wakeAll(): void {
+    this.notify()
   }
 
   async done(key: string, outcome: string): Promise<void> {
@@ -89,6 +107,8 @@ function readThroughOn() {
     where: (key) => store.redisKey(key),
     report,
     lockRelease: undefined,
+    closed: () => new CacheClosedError('test'),
+    timeoutMs: 1_000,
   })
   const peek = (key: string): string | undefined => state.peek(key, Date.now())?.value
   return { store, readThrough, reported, locks, peek }
@@ -157,7 +177,7 @@ describe('ReadThrough.getOrSet()', () => {
   })
 
   it('fails with E_LOADER_TIMEOUT past hardTimeout, and never stores the late value', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] })
     const { store, readThrough } = readThroughOn()
     let finish: (value: string) => void = () => {}
     let signal: AbortSignal | undefined
@@ -227,5 +247,180 @@ describe('ReadThrough.getOrSet()', () => {
     expect(await call).toBe('loaded')
     await settled()
     expect(locks.finished).toEqual([['k', 'loaded']])
+  })
+})
+
+describe('ReadThrough.close()', () => {
+  const lockOn = { ...noLock, lock: { ttlMs: 10_000, waitMs: 10_000 } }
+
+  it('gives a loader that never settles `ms`, then aborts its signal with E_CLOSED and fails its load; nothing is stored', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] })
+    const { store, readThrough, locks, reported } = readThroughOn()
+    let signal: AbortSignal | undefined
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      (context) => {
+        signal = context.signal
+        return new Promise<string>(() => {})
+      },
+      lockOn,
+    )
+    const outcome = call.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    expect(signal).toBeDefined()
+    const closing = readThrough.close(1_000)
+    await vi.advanceTimersByTimeAsync(999)
+    expect(signal?.aborted).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    await closing
+    expect(signal?.reason).toMatchObject({ code: 'E_CLOSED' })
+    expect(await outcome).toMatchObject({ code: 'E_CLOSED' })
+    await settled()
+    expect(store.waiting('write')).toBe(0)
+    // The lock was let go, and the waiters told so; the loader's end goes untold.
+    expect(locks.finished).toEqual([['k', 'released']])
+    expect(reported).toEqual([])
+  })
+
+  it('stores the value of a loader that finishes within `ms`, and tells the waiters', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] })
+    const { store, readThrough, locks } = readThroughOn()
+    let finish: (value: string) => void = () => {}
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      () => new Promise<string>((resolve) => (finish = resolve)),
+      lockOn,
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const closing = readThrough.close(1_000)
+    await vi.advanceTimersByTimeAsync(500)
+    finish('loaded')
+    await settled()
+    store.next('write').release(undefined)
+    expect(await call).toBe('loaded')
+    await closing
+    expect(locks.finished).toEqual([['k', 'loaded']])
+  })
+
+  it("stops a caller waiting for another process's holder at once, without calling the loader", async () => {
+    const { store, readThrough, locks } = readThroughOn()
+    locks.grants.push(false)
+    const loader = vi.fn(async () => 'mine')
+    const call = readThrough.getOrSet('k', 'k', loader, lockOn)
+    const outcome = call.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    // Waiting for the holder's notice, which never comes; close() wakes it and it gives up.
+    await readThrough.close(1_000)
+    expect(await outcome).toMatchObject({ code: 'E_CLOSED' })
+    expect(loader).not.toHaveBeenCalled()
+    expect(store.waiting('read')).toBe(0)
+  })
+
+  it('calls no loader for a read that was on its way when the cache closed', async () => {
+    const { store, readThrough } = readThroughOn()
+    const loader = vi.fn(async () => 'mine')
+    const call = readThrough.getOrSet('k', 'k', loader, noLock)
+    const closing = readThrough.close(1_000)
+    store.next<ReadReply>('read').release(miss)
+    await expect(call).rejects.toMatchObject({ code: 'E_CLOSED' })
+    await closing
+    expect(loader).not.toHaveBeenCalled()
+  })
+})
+
+describe('ReadThrough.getOrSet() waits for Redis one `timeout` in all', () => {
+  const lockOn = { ...noLock, lock: { ttlMs: 10_000, waitMs: 10_000 } }
+  const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] })
+
+  it('answers once what is left of `timeout` has passed without the store landing, keeping the value in L1 meanwhile', async () => {
+    fakeTimers()
+    const { store, readThrough, reported, peek, locks } = readThroughOn()
+    const call = track(readThrough.getOrSet('k', 'k', async () => 'loaded', lockOn))
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    // 300 ms pass in the read under the lock: 700 ms are left for the store.
+    await vi.advanceTimersByTimeAsync(300)
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const write = store.next('write')
+    await vi.advanceTimersByTimeAsync(699)
+    expect(call.state).toBe('pending')
+    await vi.advanceTimersByTimeAsync(1)
+    expect(call).toMatchObject({ state: 'fulfilled', value: 'loaded' })
+    expect(peek('k')).toBe('loaded')
+    // The store goes on: it fails later, and that is reported; L1 keeps the value.
+    write.fail(new RedisUnavailableError('stalled'))
+    await settled()
+    expect(reported.map((error) => error.code)).toEqual(['E_REDIS'])
+    expect(peek('k')).toBe('loaded')
+    // The lock is let go, and the waiters told, after the store.
+    expect(locks.letGo).toEqual(['release'])
+    expect(locks.finished).toEqual([['k', 'loaded']])
+  })
+
+  it('loads without the lock when Redis does not answer it within `timeout`, and lets go of the lock Redis gives late', async () => {
+    fakeTimers()
+    const { store, readThrough, peek, locks } = readThroughOn()
+    let grant: (taken: boolean) => void = () => {}
+    locks.grants.push(new Promise<boolean>((resolve) => (grant = resolve)))
+    const loader = vi.fn(async () => 'loaded')
+    const call = track(readThrough.getOrSet('k', 'k', loader, lockOn))
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    await vi.advanceTimersByTimeAsync(999)
+    expect(loader).not.toHaveBeenCalled()
+    await vi.advanceTimersByTimeAsync(1)
+    // No time is left for Redis: the value is kept in L1 and returned; the store goes in the background.
+    expect(call).toMatchObject({ state: 'fulfilled', value: 'loaded' })
+    expect(loader).toHaveBeenCalledOnce()
+    expect(peek('k')).toBe('loaded')
+    expect(store.waiting('write')).toBe(1)
+    grant(true)
+    await settled()
+    expect(locks.letGo).toEqual(['release'])
+    expect(locks.finished).toEqual([['k', 'released']])
+  })
+
+  it('deletes a lock whose acquisition failed, in case Redis applies it later', async () => {
+    const { store, readThrough, locks } = readThroughOn()
+    locks.grants.push(Promise.reject(new RedisUnavailableError('timed out')))
+    const call = readThrough.getOrSet('k', 'k', async () => 'loaded', lockOn)
+    store.next<ReadReply>('read').release(miss)
+    expect(await call).toBe('loaded')
+    await settled()
+    expect(locks.letGo).toEqual(['discard'])
+  })
+
+  it('a background refresh (no caller waits) waits for its store however long it takes', async () => {
+    fakeTimers()
+    const { store, readThrough, peek } = readThroughOn()
+    const fresh = withHeader('old', Date.now() + 10_000, undefined, Number.POSITIVE_INFINITY) as string
+    const load = { ...noLock, refreshAhead: 0.5, expireMs: 20_000 }
+    const call = readThrough.getOrSet('k', 'k', async () => 'new', load)
+    store.next<ReadReply>('read').release({ values: [fresh], ttls: [-1] })
+    expect(await call).toBe('old')
+    await settled()
+    const write = store.next('write')
+    await vi.advanceTimersByTimeAsync(5_000)
+    // Not given up on after `timeout`: L1 still holds what Redis had, until the store lands.
+    expect(peek('k')).toBe('old')
+    write.release(undefined)
+    await settled()
+    expect(peek('k')).toBe('new')
   })
 })

@@ -41,7 +41,9 @@ function publishOf(items: string[]): Arg[] {
 }
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
+  })
   vi.setSystemTime(new Date('2030-01-01T00:00:00Z'))
 })
 

@@ -1,0 +1,49 @@
+/** What a loader is given. */
+export interface LoaderContext<K, V> {
+  /** The key being loaded. */
+  key: K
+  /** The stale value the cache still holds within its grace period, if any. */
+  stale: V | undefined
+  /** Fires when the call passes its `hardTimeout` (`E_LOADER_TIMEOUT`) or the cache closes (`E_CLOSED`). */
+  signal: AbortSignal
+}
+
+export type Loader<K, V> = (context: LoaderContext<K, V>) => Promise<V> | V
+
+/** The loader calls of one cache that are running now, each stoppable through its signal. */
+export class RunningLoaders {
+  readonly #controllers = new Set<AbortController>()
+
+  /**
+   * The loader's value; or, once its signal aborts (past `hardTimeoutMs`, with `timedOut()`; or by
+   * `abortAll`), that reason at once. A loader that finishes anyway is ignored: its caller stores
+   * nothing, since by then a newer value may have been written (another load may even have started
+   * meanwhile), and a late store would overwrite it.
+   */
+  call<K, V>(
+    loader: Loader<K, V>,
+    key: K,
+    stale: V | undefined,
+    hardTimeoutMs: number | undefined,
+    timedOut: () => Error,
+  ): Promise<V> {
+    const controller = new AbortController()
+    const { signal } = controller
+    const loading = Promise.resolve().then(() => loader({ key, stale, signal }))
+    const stopped = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+    })
+    const timer =
+      hardTimeoutMs === undefined ? undefined : setTimeout(() => controller.abort(timedOut()), hardTimeoutMs)
+    this.#controllers.add(controller)
+    return Promise.race([loading, stopped]).finally(() => {
+      clearTimeout(timer)
+      this.#controllers.delete(controller)
+    })
+  }
+
+  /** Aborts every loader running now with `reason` (the cache closed). */
+  abortAll(reason: Error): void {
+    for (const controller of this.#controllers) controller.abort(reason)
+  }
+}

@@ -1,0 +1,94 @@
+import { Redis } from 'ioredis'
+import { afterEach, describe, expect, inject, it } from 'vitest'
+import { FlipCache, type FlipCacheOptions } from '../../src/index.js'
+import { transportOf } from '../../src/redis/transport.js'
+import { subscriberHub } from '../../src/sync/subscriber-hub.js'
+import { trackingHub } from '../../src/sync/tracking-hub.js'
+import { uniqueName } from '../support/cache-builder.js'
+
+/** What a client's shared structures hold: its listeners, and what its hubs and breakers keep per cache. */
+async function footprint(client: Redis) {
+  const events = Object.fromEntries(
+    client.eventNames().map((event) => [String(event), client.listenerCount(event)]),
+  )
+  const tracking = trackingHub(client)
+  return {
+    events,
+    subscriber: subscriberHub(client).size,
+    breakers: transportOf(client).breakers.listening,
+    tracking: { listeners: tracking.listeners, prefixes: [...tracking.prefixes] },
+    trackedByRedis: (await tracking.trackingInfo())?.prefixes.sort(),
+  }
+}
+
+describe('caches created and closed on one long-lived client', () => {
+  const clients: Redis[] = []
+  const open: FlipCache<string, string>[] = []
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((cache) => cache.close()))
+    for (const client of clients.splice(0)) client.disconnect()
+  })
+
+  async function churn(
+    client: Redis,
+    count: number,
+    options: FlipCacheOptions<string, string>,
+  ): Promise<void> {
+    for (let index = 0; index < count; index++) {
+      const cache = new FlipCache<string, string>(uniqueName('churn'), {
+        redis: client,
+        valueType: 'string',
+        ...options,
+      })
+      await cache.ready()
+      await cache.set('k', 'v')
+      expect(await cache.get('k')).toBe('v')
+      await cache.close()
+    }
+  }
+
+  it("2,000 caches with sync 'pubsub' leave the client's listeners, hubs and breakers as they were", async () => {
+    const client = new Redis(inject('redisUrl'))
+    clients.push(client)
+    const keeper = new FlipCache<string, string>(uniqueName('keeper'), { redis: client, valueType: 'string' })
+    open.push(keeper)
+    await keeper.ready()
+    const before = await footprint(client)
+    await churn(client, 2_000, {})
+    expect(await footprint(client)).toEqual(before)
+    expect(before.subscriber).toEqual({ channels: 1, listeners: 1 })
+    expect(before.breakers).toBe(1)
+  }, 60_000)
+
+  it("200 caches with sync 'tracking' leave Redis tracking the one prefix still needed", async () => {
+    const client = new Redis(inject('redisUrl'))
+    clients.push(client)
+    const keeper = new FlipCache<string, string>(uniqueName('keeper'), {
+      redis: client,
+      valueType: 'string',
+      sync: 'tracking',
+    })
+    open.push(keeper)
+    await keeper.ready()
+    // Written, and read once Redis's invalidation of that write has come back, so that L1 keeps it.
+    const echoed = new Promise<void>((resolve) => {
+      keeper.on('invalidate', ({ origin }) => {
+        if (origin === 'tracking') resolve()
+      })
+    })
+    await keeper.set('kept', 'v')
+    await echoed
+    expect(await keeper.get('kept')).toBe('v')
+    const reconnects: unknown[] = []
+    keeper.on('invalidate', (invalidation) => {
+      if (invalidation.origin === 'reconnect') reconnects.push(invalidation)
+    })
+    const before = await footprint(client)
+    expect(before.trackedByRedis).toEqual([`${keeper.name}:`])
+    await churn(client, 200, { sync: 'tracking' })
+    expect(await footprint(client)).toEqual(before)
+    // Tracking moved to a new connection 200 times without a gap: the keeper's L1 was never emptied.
+    expect(reconnects).toEqual([])
+    expect(keeper.peek('kept')).toBe('v')
+  }, 60_000)
+})
