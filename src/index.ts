@@ -10,6 +10,7 @@ export {
   LockLostError,
   RedisTimeoutError,
   RedisUnavailableError,
+  ValueTooLargeError,
 } from './errors.js'
 export { type Duration, type ExpirePreset, expire, parseDuration } from './expire/index.js'
 export {
