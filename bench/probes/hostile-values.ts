@@ -93,7 +93,9 @@ const scenarios: Record<string, Scenario> = {
     what: 'MessagePack arrays nested 1e6 deep, msgpack',
     options: { valueType: 'msgpack' },
     store: (raw, key) =>
-      raw.set(key('deep'), Buffer.concat([Buffer.alloc(1_000_000, 0x91), Buffer.from([0x90])])).then(() => {}),
+      raw
+        .set(key('deep'), Buffer.concat([Buffer.alloc(1_000_000, 0x91), Buffer.from([0x90])]))
+        .then(() => {}),
     reads: () => ['deep'],
   },
   'superjson-quadratic-meta': {
@@ -105,7 +107,8 @@ const scenarios: Record<string, Scenario> = {
   'json-1mib-compressed': {
     what: 'the largest value the default allows: 1 MiB of JSON records, gzip, json with compress',
     options: { valueType: 'json', compress: {} },
-    store: (raw, key) => raw.set(key('records'), markedCompressed('g', gzipSync(records(MiB)))).then(() => {}),
+    store: (raw, key) =>
+      raw.set(key('records'), markedCompressed('g', gzipSync(records(MiB)))).then(() => {}),
     reads: () => ['records', 'records', 'records'],
   },
   'float-100kb': {
