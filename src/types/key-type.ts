@@ -1,6 +1,6 @@
 import { describe } from '../errors.js'
 import { canonicalJson } from './canonical-json.js'
-import { jsonNestsDeeper, maxNestingDepth } from './nesting.js'
+import { maxNestingDepth, valueNestsDeeper } from './nesting.js'
 
 /** Turns a key into the string after `name:` in Redis, and back. `encode` throws a `TypeError` for a key of the wrong type. */
 export interface KeyCodec<K> {
@@ -117,8 +117,11 @@ const jsonKey: KeyCodec<unknown> = {
     return canonicalJson(key)
   },
   decode(encoded) {
-    if (jsonNestsDeeper(encoded)) refuse(encoded, 'json', `nested at most ${maxNestingDepth} deep`)
-    return JSON.parse(encoded)
+    const parsed: unknown = JSON.parse(encoded)
+    if (valueNestsDeeper(parsed, maxNestingDepth, encoded.length)) {
+      refuse(encoded, 'json', `nested at most ${maxNestingDepth} deep`)
+    }
+    return parsed
   },
 }
 

@@ -17,8 +17,9 @@ const closeBrace = 0x7d
 /**
  * Whether JSON `text` nests arrays and objects more than `limit` deep, in one pass over it (brackets
  * inside strings do not count). Text nested `d` deep holds at least `2d` characters, so shorter text
- * is not even scanned. The text need not be valid JSON: the parser that reads it next decides that.
- * It costs about a fifth of what `JSON.parse` of the same text costs.
+ * is not even scanned. The text need not be valid JSON. Used on write, where the text is exact
+ * (`JSON.stringify` turns some objects into strings, others into objects): it costs a third to a half
+ * of what `JSON.parse` of the text would.
  */
 export function jsonNestsDeeper(text: string, limit = maxNestingDepth): boolean {
   if (text.length <= 2 * limit) return false
@@ -47,41 +48,87 @@ export function jsonNestsDeeper(text: string, limit = maxNestingDepth): boolean 
  * Whether a decoded value nests arrays, objects, Maps, Sets and Errors' causes more than `limit`
  * deep, or holds more than `budget` of them: a walk with a stack of its own (no recursion), that
  * gives up once the budget is spent. A decoder whose every container costs at least one byte of
- * input, as MessagePack's do, cannot make more containers than it reads bytes unless the value
- * shares objects, so with the input length as budget the walk stays linear in the input even then
- * (and ends on a cycle, whose depth has no end).
+ * input, as JSON's and MessagePack's do, cannot make more containers than it reads bytes unless the
+ * value shares objects, so with the input length as budget the walk stays linear in the input even
+ * then (and ends on a cycle, whose depth has no end). It visits each value once, so it costs far less
+ * than the parse that made them: about a tenth of `JSON.parse`'s time on records, less on text.
  */
 export function valueNestsDeeper(value: unknown, limit: number, budget: number): boolean {
-  if (!isContainer(value)) return false
-  const stack: unknown[] = [value]
+  if (typeof value !== 'object' || value === null) return false
+  const stack: object[] = [value]
   const depths: number[] = [1]
   let visited = 0
   while (stack.length > 0) {
-    const item = stack.pop()
+    const item = stack.pop() as object
     const depth = depths.pop() as number
+    const kind = containerKind(item)
+    if (kind === leaf) continue
     if (depth > limit || ++visited > budget) return true
-    const push = (child: unknown): void => {
-      if (!isContainer(child)) return
-      stack.push(child)
-      depths.push(depth + 1)
-    }
-    if (Array.isArray(item) || item instanceof Set) for (const child of item) push(child)
-    else if (item instanceof Map) {
-      for (const [key, child] of item) {
-        push(key)
-        push(child)
+    const below = depth + 1
+    // Only objects are pushed: scalars, most of what a value holds, cost one check each.
+    if (kind === list) {
+      const items = item as unknown[]
+      for (let index = 0; index < items.length; index++) {
+        const child = items[index]
+        if (typeof child === 'object' && child !== null) {
+          stack.push(child)
+          depths.push(below)
+        }
       }
-    } else if (item instanceof Error) push(item.cause)
-    else for (const child of Object.values(item as object)) push(child)
+    } else if (kind === record) {
+      const fields = item as Record<string, unknown>
+      for (const field in fields) {
+        const child = fields[field]
+        if (typeof child === 'object' && child !== null) {
+          stack.push(child)
+          depths.push(below)
+        }
+      }
+    } else {
+      for (const child of childrenOf(item)) {
+        if (typeof child === 'object' && child !== null) {
+          stack.push(child)
+          depths.push(below)
+        }
+      }
+    }
   }
   return false
 }
 
-/** Arrays, plain objects (and records), Maps, Sets and Errors; Dates, RegExps, typed arrays and Buffers are leaves. */
-function isContainer(value: unknown): value is object {
-  if (typeof value !== 'object' || value === null) return false
-  if (Array.isArray(value) || value instanceof Map || value instanceof Set || value instanceof Error)
-    return true
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
+const leaf = 0
+const list = 1
+const record = 2
+const other = 3
+
+/**
+ * Arrays, objects, Maps, Sets and Errors hold values. Dates, RegExps, binary data and boxed
+ * primitives are leaves; any other object is walked through its own enumerable fields, as msgpackr
+ * writes it.
+ */
+function containerKind(item: object): number {
+  const proto = Object.getPrototypeOf(item)
+  if (proto === Array.prototype) return list
+  if (proto === Object.prototype || proto === null) return record
+  if (item instanceof Map || item instanceof Set || item instanceof Error) return other
+  if (Array.isArray(item)) return list
+  if (
+    item instanceof Date ||
+    item instanceof RegExp ||
+    ArrayBuffer.isView(item) ||
+    item instanceof ArrayBuffer ||
+    item instanceof String ||
+    item instanceof Number ||
+    item instanceof Boolean
+  ) {
+    return leaf
+  }
+  return record
+}
+
+/** What a Map (its keys and values), a Set or an Error (its cause) holds. */
+function childrenOf(item: object): unknown[] {
+  if (item instanceof Map) return [...item].flat()
+  if (item instanceof Set) return [...item]
+  return [(item as Error).cause]
 }

@@ -11,10 +11,17 @@ function refuseDeep(value: unknown, type: string): never {
   )
 }
 
-/** `JSON.parse` of stored text, once it is known not to nest deeper than `maxNestingDepth`. */
+/**
+ * `JSON.parse` of stored text, refused when it nests deeper than `maxNestingDepth`. V8's parser
+ * reads any depth without recursion; the walk after it is cheaper than a scan of the text before it
+ * (one step per value, not per character), and is skipped for text too short to nest that deep.
+ */
 function parseStored(text: string): unknown {
-  if (jsonNestsDeeper(text)) throw new TypeError(`Stored JSON nests deeper than ${maxNestingDepth} levels`)
-  return JSON.parse(text)
+  const parsed: unknown = JSON.parse(text)
+  if (text.length > 2 * maxNestingDepth && valueNestsDeeper(parsed, maxNestingDepth, text.length)) {
+    throw new TypeError(`Stored JSON nests deeper than ${maxNestingDepth} levels`)
+  }
+  return parsed
 }
 
 /** Plain JSON: what `JSON.stringify` writes and `JSON.parse` reads (so Dates come back as strings). */

@@ -63,12 +63,14 @@ describe('valueNestsDeeper', () => {
     expect(valueNestsDeeper(chain, 512, Number.POSITIVE_INFINITY)).toBe(true)
   })
 
-  it('valueNestsDeeper() treats Dates, RegExps, Buffers and class instances as leaves', () => {
+  it('valueNestsDeeper() treats Dates, RegExps and binary data as leaves, and walks class instances as msgpackr writes them', () => {
+    const leaves = [new Date(0), /x/, Buffer.alloc(4), new Uint8Array(2), new ArrayBuffer(2)]
+    expect(valueNestsDeeper(leaves, 1, Number.POSITIVE_INFINITY)).toBe(false)
     class Point {
       readonly next = [[[]]]
     }
-    const leaves = [new Date(0), /x/, Buffer.alloc(4), new Uint8Array(2), new Point()]
-    expect(valueNestsDeeper(leaves, 1, Number.POSITIVE_INFINITY)).toBe(false)
+    expect(valueNestsDeeper([new Point()], 5, Number.POSITIVE_INFINITY)).toBe(false)
+    expect(valueNestsDeeper([new Point()], 4, Number.POSITIVE_INFINITY)).toBe(true)
   })
 
   it('valueNestsDeeper() gives up past its budget of containers, so shared objects and cycles end', () => {
