@@ -104,8 +104,8 @@ export interface FlipCacheOptions<K, V> {
   pubsubDictChannels?: boolean
   /**
    * Compresses values whose encoding is longer than `threshold` bytes with `algorithm` (node:zlib),
-   * marked in a header so that reads expand them; smaller values stay raw. Every instance of the
-   * namespace must set it to read what it writes. @default false
+   * marked in a header so that reads expand them; smaller values stay raw. It decides what this
+   * cache writes: every cache reads compressed values, up to `maxValueBytes`. @default false
    */
   compress?: { threshold?: number; algorithm?: CompressionAlgorithm } | false
   /**
