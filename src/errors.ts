@@ -10,6 +10,8 @@ export const ErrorCode = {
   decode: 'E_DECODE',
   /** A custom value encoder threw. */
   encode: 'E_ENCODE',
+  /** A value to write encodes to more bytes than the `maxValueBytes` option allows; nothing was written. */
+  tooLarge: 'E_TOO_LARGE',
   /** A getOrSet loader threw (or returned a value the cache cannot store); `cause` holds why. */
   loader: 'E_LOADER',
   /** A getOrSet loader ran past `hardTimeout`. */
@@ -81,6 +83,26 @@ export class EncodeError extends FlipCacheError {
   constructor(key: string, options?: ErrorOptions) {
     super(ErrorCode.encode, `The value encoder failed for Redis key \`${key}\``, options)
     this.key = key
+  }
+}
+
+/** A value encodes to more than `maxValueBytes` bytes: it is refused before anything is written. */
+export class ValueTooLargeError extends FlipCacheError {
+  /** The Redis key the value was meant for. */
+  readonly key: string
+  /** The length of the value's encoding, in bytes (before compression). */
+  readonly bytes: number
+  /** The `maxValueBytes` option of the cache. */
+  readonly maxBytes: number
+
+  constructor(key: string, bytes: number, maxBytes: number) {
+    super(
+      ErrorCode.tooLarge,
+      `The value for Redis key \`${key}\` encodes to ${bytes} bytes, more than \`maxValueBytes\` (${maxBytes})`,
+    )
+    this.key = key
+    this.bytes = bytes
+    this.maxBytes = maxBytes
   }
 }
 

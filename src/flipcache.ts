@@ -107,7 +107,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     this.#reporter = new ErrorReporter(this, name, () => {
       this.#stats.errors++
     })
-    const { localMax, localTtlMs, expireMs, sliding, timeoutMs, valueCodec, compression } = this.#options
+    const { localMax, localTtlMs, expireMs, sliding, timeoutMs, valueCodec, compression, maxValueBytes } =
+      this.#options
     this.#keys = this.#options.keyCodec
     this.#keysAreStrings = options?.keyType === undefined || options.keyType === 'string'
     this.#connection = connect(this.#options.redis)
@@ -116,15 +117,15 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       const client = this.#connection.client
       const batcher = transportOf(client).for(timeoutMs)
       const store = openStore(batcher, name, keyPrefix, {
-        // Compressed values are bytes: with compression on, replies are read as bytes for every codec.
-        reply: compression === undefined ? valueCodec.reply : 'buffer',
+        // Always bytes: a value may be compressed, and text must be checked to be UTF-8 (EntryCodec).
+        reply: 'buffer',
         buckets: this.#options.buckets,
       })
       // Redis's tracking names a bucket, not the keys in it: an index of them spares a scan of L1.
       const bucketOf = this.#options.sync === 'tracking' ? store.bucketOf : undefined
       const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs), bucketOf)
       this.#state = state
-      const entries = new EntryCodec(valueCodec, compression, (key) => store.redisKey(key))
+      const entries = new EntryCodec(valueCodec, compression, (key) => store.redisKey(key), maxValueBytes)
       const report = (error: FlipCacheError): void => this.#reporter.report(error)
       const origin = instanceId()
       this.#coherence = new Coherence({

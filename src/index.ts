@@ -11,6 +11,7 @@ export {
   RedisTimeoutError,
   RedisUnavailableError,
   SyncError,
+  ValueTooLargeError,
 } from './errors.js'
 export { type Duration, type ExpirePreset, expire, parseDuration } from './expire/index.js'
 export {

@@ -1,4 +1,5 @@
 import { type Compression, CompressionAlgorithm } from './entry/entry-header.js'
+import { defaultMaxValueBytes, largestMaxValueBytes } from './entry/limits.js'
 import type { LockLostError } from './errors.js'
 import { describe } from './errors.js'
 import type { Duration } from './expire/duration.js'
@@ -13,7 +14,7 @@ import type { BreakerSettings } from './redis/circuit-breaker.js'
 import { checkRedisInput, type RedisInput } from './redis/connection.js'
 import { type BucketExpire, type HashLayout, sizedLayout } from './store/hash-store.js'
 import { SyncMode } from './sync/sync-bus.js'
-import { type KeyCodec, type KeyType, keyCodecFor } from './types/key-type.js'
+import { defaultMaxKeyLength, type KeyCodec, type KeyType, keyCodecFor } from './types/key-type.js'
 import type { RedisValue, ValueCodec } from './types/value-codec.js'
 import {
   isValueTypeName,
@@ -41,8 +42,21 @@ export interface FlipCacheOptions<K, V> {
   expireTime?: ExpireTime
   /** How keys are checked, coerced and written after `name:`. @default 'string' */
   keyType?: KeyType<K>
+  /**
+   * Longest key, in characters (UTF-16 code units, as `string.length` counts them), as given and as
+   * encoded: a longer key is a `TypeError` before it is parsed; a longer key found by keys() or
+   * entries() is skipped and reported (`E_DECODE`). See docs/format.md#limits. @default 16384
+   */
+  maxKeyLength?: number
   /** How values are checked and encoded in Redis. @default 'superjson' */
   valueType?: ValueTypeName
+  /**
+   * Largest encoded value, in bytes (before compression; at most 512 MiB). A longer value is refused
+   * before anything is written (`E_TOO_LARGE`, naming its size); stored data that is longer, or
+   * expands to more, is a miss reported as `E_DECODE`, never expanded past it nor kept.
+   * See docs/format.md#limits. @default 1048576 (1 MiB)
+   */
+  maxValueBytes?: number
   /** `valueType: 'custom'`: turns a value into the string or Buffer stored in Redis. */
   valueEncoder?: (value: V) => RedisValue
   /** `valueType: 'custom'`: turns the stored string (or Buffer, with `valueDecoderInput: 'buffer'`) back into a value. */
@@ -112,8 +126,8 @@ export interface FlipCacheOptions<K, V> {
   pubsubDictChannels?: boolean
   /**
    * Compresses values whose encoding is longer than `threshold` bytes with `algorithm` (node:zlib),
-   * marked in a header so that reads expand them; smaller values stay raw. Every instance of the
-   * namespace must set it to read what it writes. @default false
+   * marked in a header so that reads expand them; smaller values stay raw. It decides what this
+   * cache writes: every cache reads compressed values, up to `maxValueBytes`. @default false
    */
   compress?: { threshold?: number; algorithm?: CompressionAlgorithm } | false
   /**
@@ -157,6 +171,7 @@ export interface ResolvedOptions<K, V> {
   expireMs: number | null
   keyCodec: KeyCodec<K>
   valueCodec: ValueCodec<V>
+  maxValueBytes: number
   valueDefault: V | undefined
   sliding: boolean
   timeoutMs: number
@@ -181,7 +196,9 @@ const knownOptions = new Set<string>([
   'localTtl',
   'expireTime',
   'keyType',
+  'maxKeyLength',
   'valueType',
+  'maxValueBytes',
   'valueEncoder',
   'valueDecoder',
   'valueDecoderInput',
@@ -235,7 +252,10 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     options.localTtl === undefined ? (expireMs ?? 60_000) : positiveDuration('localTtl', options.localTtl)
   const timeoutMs = options.timeout === undefined ? 1000 : positiveDuration('timeout', options.timeout)
 
-  const keyCodec = keyCodecFor(options.keyType === undefined ? 'string' : options.keyType)
+  const keyCodec = keyCodecFor(
+    options.keyType === undefined ? 'string' : options.keyType,
+    sizeOption('maxKeyLength', options.maxKeyLength, defaultMaxKeyLength, Number.MAX_SAFE_INTEGER),
+  )
   const sliding = options.refreshExpireTimeOnGet === undefined ? false : options.refreshExpireTimeOnGet
   if (typeof sliding !== 'boolean') {
     throw new TypeError(`Expected \`refreshExpireTimeOnGet\` to be a boolean, got ${describe(sliding)}`)
@@ -251,6 +271,12 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     expireMs,
     keyCodec,
     valueCodec: resolveValueCodec(options),
+    maxValueBytes: sizeOption(
+      'maxValueBytes',
+      options.maxValueBytes,
+      defaultMaxValueBytes,
+      largestMaxValueBytes,
+    ),
     valueDefault: options.valueDefault,
     sliding,
     timeoutMs,
@@ -265,6 +291,15 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     buckets: resolveStorage(options, keyCodec),
     hashTag: resolveHashTag(options.hashTag),
   }
+}
+
+/** A positive integer option of at most `largest`, or its default. */
+function sizeOption(name: string, value: unknown, fallback: number, largest: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > largest) {
+    throw new TypeError(`Expected \`${name}\` to be an integer from 1 to ${largest}, got ${describe(value)}`)
+  }
+  return value as number
 }
 
 function resolveHashTag(hashTag: unknown): boolean {

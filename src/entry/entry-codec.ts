@@ -1,6 +1,14 @@
-import { DecodeError, EncodeError } from '../errors.js'
+import { DecodeError, EncodeError, ValueTooLargeError } from '../errors.js'
 import { asReply, type RedisValue, type ValueCodec } from '../types/value-codec.js'
-import { type Compression, hasHeader, readHeader, withHeader } from './entry-header.js'
+import {
+  type Compression,
+  checkLength,
+  hasHeader,
+  lengthPast,
+  readHeader,
+  withHeader,
+} from './entry-header.js'
+import { defaultMaxValueBytes } from './limits.js'
 
 /** A stored entry, read back: its value, when it turns stale, and when it is gone. */
 export interface Entry<V> {
@@ -24,27 +32,46 @@ const never = Number.POSITIVE_INFINITY
  * optional header (fresh-until and expires-at times) and compression. Every read path (get,
  * getMany, has, ttl, keys, entries, read-through) unframes through `unframe`, so stored data gets
  * one verdict: it is an entry, or it is a `DecodeError` (a miss, reported), whatever asked.
+ *
+ * Values are bounded by `maxValueBytes` both ways: a longer encoding is never written, and stored
+ * data that is longer, or expands to more, is a `DecodeError` before it is expanded past the bound,
+ * turned into a string or parsed. Stored data arrives as bytes, so that text that is not UTF-8 is
+ * seen as such rather than read with U+FFFD in place of its bad bytes.
  */
 export class EntryCodec<V> {
   readonly #values: ValueCodec<V>
   readonly #compression: Compression | undefined
   readonly #where: (key: string) => string
+  readonly #maxBytes: number
 
   /** `where(key)` names an encoded key's place in Redis, for error messages. */
-  constructor(values: ValueCodec<V>, compression: Compression | undefined, where: (key: string) => string) {
+  constructor(
+    values: ValueCodec<V>,
+    compression: Compression | undefined,
+    where: (key: string) => string,
+    maxValueBytes = defaultMaxValueBytes,
+  ) {
     this.#values = values
     this.#compression = compression
     this.#where = where
+    this.#maxBytes = maxValueBytes
   }
 
-  /** Encodes a value of `key`: a misfit is a `TypeError` (thrown as is), a custom encoder's failure an `E_ENCODE`. */
+  /**
+   * Encodes a value of `key`: a misfit is a `TypeError` (thrown as is), a custom encoder's failure an
+   * `E_ENCODE`, an encoding longer than `maxValueBytes` an `E_TOO_LARGE`.
+   */
   encode(key: string, value: V): RedisValue {
+    let encoded: RedisValue
     try {
-      return this.#values.encode(value)
+      encoded = this.#values.encode(value)
     } catch (error) {
       if (error instanceof TypeError) throw error
       throw new EncodeError(this.#where(key), { cause: error })
     }
+    const bytes = lengthPast(encoded, this.#maxBytes)
+    if (bytes !== undefined) throw new ValueTooLargeError(this.#where(key), bytes, this.#maxBytes)
+    return encoded
   }
 
   /** What to store for an encoded value: raw unless it has times, is compressed, or starts with NUL. */
@@ -61,14 +88,14 @@ export class EntryCodec<V> {
   unframe(key: string, raw: RedisValue): Entry<V> | DecodeError {
     try {
       if (!hasHeader(raw)) {
+        checkLength(raw, this.#maxBytes)
         return {
           value: this.#values.decode(asReply(raw, this.#values.reply)),
           freshUntil: never,
           expiresAt: never,
         }
       }
-      const { payload, freshUntil, expiresAt } = readHeader(raw)
-      // With compression the store reads bytes; a codec that reads strings gets one.
+      const { payload, freshUntil, expiresAt } = readHeader(raw, this.#maxBytes)
       return { value: this.#values.decode(asReply(payload, this.#values.reply)), freshUntil, expiresAt }
     } catch (error) {
       return new DecodeError(this.#where(key), 'the value', { cause: error })

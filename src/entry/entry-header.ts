@@ -7,6 +7,7 @@ import {
   inflateSync,
 } from 'node:zlib'
 import type { RedisValue } from '../types/value-codec.js'
+import { defaultMaxValueBytes } from './limits.js'
 
 /**
  * The optional header of a stored value. Most values are stored raw; a value carries a header only
@@ -29,6 +30,8 @@ const isCompressed = 0x02
 const hasExpiresAt = 0x04
 const knownFlags = hasFreshUntil | isCompressed | hasExpiresAt
 const timeDigits = 9
+/** The longest a header gets: NUL, flags, two times and the algorithm. */
+export const longestHeader = 3 + 2 * timeDigits
 
 /** The compression algorithms of the `compress` option. */
 export const CompressionAlgorithm = { gzip: 'gzip', deflate: 'deflate', brotli: 'brotli' } as const
@@ -40,17 +43,13 @@ export interface Compression {
   algorithm: CompressionAlgorithm
 }
 
-const algorithms: Record<
-  string,
-  { id: string; compress(data: Buffer): Buffer; expand(data: Buffer): Buffer }
-> = {
-  gzip: { id: 'g', compress: (data) => gzipSync(data), expand: (data) => gunzipSync(data) },
-  deflate: { id: 'd', compress: (data) => deflateSync(data), expand: (data) => inflateSync(data) },
-  brotli: {
-    id: 'b',
-    compress: (data) => brotliCompressSync(data),
-    expand: (data) => brotliDecompressSync(data),
-  },
+/** Expansion stops past `maxOutputLength` bytes (node:zlib throws `ERR_BUFFER_TOO_LARGE`), before allocating more. */
+type Expand = (data: Buffer, options: { maxOutputLength: number }) => Buffer
+
+const algorithms: Record<string, { id: string; compress(data: Buffer): Buffer; expand: Expand }> = {
+  gzip: { id: 'g', compress: (data) => gzipSync(data), expand: gunzipSync },
+  deflate: { id: 'd', compress: (data) => deflateSync(data), expand: inflateSync },
+  brotli: { id: 'b', compress: (data) => brotliCompressSync(data), expand: brotliDecompressSync },
 }
 const byId = new Map(Object.values(algorithms).map((algorithm) => [algorithm.id, algorithm]))
 
@@ -126,10 +125,14 @@ function readTime(text: string, start: number, what: string): number {
   return Number.parseInt(digits, 36)
 }
 
-/** Reads stored data that starts with a header; throws on a malformed header or corrupt compressed data. */
-export function readHeader(raw: RedisValue): Stored {
-  const headerLength = 3 + 2 * timeDigits
-  const text = typeof raw === 'string' ? raw.slice(0, headerLength) : raw.toString('latin1', 0, headerLength)
+/**
+ * Reads stored data that starts with a header; throws on a malformed header, corrupt compressed data,
+ * or a value longer than `maxBytes` (compressed data is expanded to `maxBytes` at most, and given up
+ * past it: a decompression bomb costs `maxBytes` of memory and the time to expand that much).
+ */
+export function readHeader(raw: RedisValue, maxBytes = defaultMaxValueBytes): Stored {
+  const text =
+    typeof raw === 'string' ? raw.slice(0, longestHeader) : raw.toString('latin1', 0, longestHeader)
   const flags = text.charCodeAt(1) - flagsBase
   if (Number.isNaN(flags) || flags < 0 || (flags & ~knownFlags) !== 0) {
     throw new TypeError(
@@ -148,19 +151,48 @@ export function readHeader(raw: RedisValue): Stored {
     start += timeDigits
   }
   if ((flags & isCompressed) === 0) {
-    return {
-      payload: typeof raw === 'string' ? raw.slice(start) : raw.subarray(start),
-      freshUntil,
-      expiresAt,
-    }
+    const payload = typeof raw === 'string' ? raw.slice(start) : raw.subarray(start)
+    checkLength(payload, maxBytes)
+    return { payload, freshUntil, expiresAt }
   }
   const algorithm = byId.get(text.charAt(start))
   if (algorithm === undefined)
     throw new TypeError(`Stored header names an unknown compression '${text.charAt(start)}'`)
   if (typeof raw === 'string') {
+    throw new TypeError('A compressed value was read as a string: it needs a reader of bytes')
+  }
+  const compressed = raw.subarray(start + 1)
+  checkLength(compressed, maxBytes)
+  return { payload: expandAtMost(algorithm.expand, compressed, maxBytes), freshUntil, expiresAt }
+}
+
+function expandAtMost(expand: Expand, compressed: Buffer, maxBytes: number): Buffer {
+  try {
+    return expand(compressed, { maxOutputLength: maxBytes })
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_BUFFER_TOO_LARGE') throw error
     throw new TypeError(
-      'A compressed value was read as a string: read it with a cache whose `compress` is set',
+      `Stored data expands to more than \`maxValueBytes\` (${maxBytes} bytes); expansion was stopped there`,
+      { cause: error },
     )
   }
-  return { payload: algorithm.expand(raw.subarray(start + 1)), freshUntil, expiresAt }
+}
+
+/** Throws unless `encoded` is at most `maxBytes` bytes long (UTF-8 bytes, for a string). */
+export function checkLength(encoded: RedisValue, maxBytes: number): void {
+  const bytes = lengthPast(encoded, maxBytes)
+  if (bytes !== undefined) {
+    throw new TypeError(`Stored data is ${bytes} bytes long, more than \`maxValueBytes\` (${maxBytes})`)
+  }
+}
+
+/**
+ * The byte length of `encoded` if it is longer than `maxBytes`, else `undefined`. A string is only
+ * measured when its length leaves the answer open: its UTF-8 takes 1 to 3 bytes per UTF-16 unit.
+ */
+export function lengthPast(encoded: RedisValue, maxBytes: number): number | undefined {
+  if (typeof encoded !== 'string') return encoded.length > maxBytes ? encoded.length : undefined
+  if (encoded.length * 3 <= maxBytes) return undefined
+  const bytes = Buffer.byteLength(encoded)
+  return bytes > maxBytes ? bytes : undefined
 }

@@ -1,9 +1,11 @@
 import { describe } from '../errors.js'
+import { maxNestingDepth } from './nesting.js'
 
 /**
  * JSON with object keys sorted at every depth, so that equal keys give equal strings whatever the
  * order their fields were written in. Refuses what JSON cannot carry back unchanged: `undefined`,
- * functions, symbols, bigints, non-finite numbers, class instances (Date, Map...) and cycles.
+ * functions, symbols, bigints, non-finite numbers, class instances (Date, Map...), cycles, and
+ * nesting deeper than `maxNestingDepth` (which the recursion here could not survive for long).
  */
 export function canonicalJson(value: unknown): string {
   return write(value, new Set())
@@ -20,6 +22,9 @@ function write(value: unknown, path: Set<object>): string {
     case 'object': {
       if (value === null) return 'null'
       if (path.has(value)) throw new TypeError('Expected a JSON key without cycles')
+      if (path.size >= maxNestingDepth) {
+        throw new TypeError(`Expected a JSON key nested at most ${maxNestingDepth} deep`)
+      }
       path.add(value)
       try {
         if (Array.isArray(value)) return `[${value.map((item) => write(item, path)).join(',')}]`

@@ -1,5 +1,6 @@
 import { describe } from '../errors.js'
 import { canonicalJson } from './canonical-json.js'
+import { maxNestingDepth, valueNestsDeeper } from './nesting.js'
 
 /** Turns a key into the string after `name:` in Redis, and back. `encode` throws a `TypeError` for a key of the wrong type. */
 export interface KeyCodec<K> {
@@ -20,8 +21,12 @@ export type KeyTypeName = (typeof KeyTypeName)[keyof typeof KeyTypeName]
 /** `keyType` option: a name, or your own codec (`encode` must return a non-empty string). */
 export type KeyType<K> = KeyTypeName | KeyCodec<K>
 
+/** The default of the `maxKeyLength` option, in UTF-16 code units (JavaScript string length). */
+export const defaultMaxKeyLength = 16_384
+
 const integerText = /^[+-]?\d+$/
-const decimalText = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i
+// No two ways to match the same digits (`\d+\.?\d*` had many), so a mismatch is found in linear time.
+const decimalText = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i
 
 function refuse(key: unknown, type: string, accepted: string): never {
   throw new TypeError(`Expected a key of keyType \`${type}\` (${accepted}), got ${describe(key)}`)
@@ -111,7 +116,13 @@ const jsonKey: KeyCodec<unknown> = {
     if (key === undefined) refuse(key, 'json', 'any JSON value but undefined')
     return canonicalJson(key)
   },
-  decode: (encoded) => JSON.parse(encoded),
+  decode(encoded) {
+    const parsed: unknown = JSON.parse(encoded)
+    if (valueNestsDeeper(parsed, maxNestingDepth, encoded.length)) {
+      refuse(encoded, 'json', `nested at most ${maxNestingDepth} deep`)
+    }
+    return parsed
+  },
 }
 
 function customKey<K>(codec: KeyCodec<K>): KeyCodec<K> {
@@ -140,10 +151,42 @@ const namedKeyCodecs: Record<
   json: jsonKey,
 }
 
-/** The codec for a `keyType` option; throws a `TypeError` for anything that is not one. */
-export function keyCodecFor<K>(keyType: KeyType<K>): KeyCodec<K> {
+/**
+ * `codec` with keys of at most `maxLength` UTF-16 code units, checked before any parsing: a key
+ * given as a longer string, a bigint of more digits, or that encodes longer, is a `TypeError`; a
+ * longer stored key (found by keys() or entries()) is not decoded.
+ */
+function limitedKey<K>(codec: KeyCodec<K>, maxLength: number): KeyCodec<K> {
+  let bigintBound: bigint | undefined
+  const tooLong = (got: string): never => {
+    throw new TypeError(`Expected a key of at most ${maxLength} characters (\`maxKeyLength\`), got ${got}`)
+  }
+  return {
+    encode(key) {
+      if (typeof key === 'string' && key.length > maxLength) tooLong(`a string of ${key.length}`)
+      if (typeof key === 'bigint') {
+        // Comparing magnitudes is linear in the size of the bigint; printing it in decimal is not.
+        bigintBound ??= 10n ** BigInt(maxLength)
+        if (key >= bigintBound || -key >= bigintBound) tooLong(`a bigint of more than ${maxLength} digits`)
+      }
+      const encoded = codec.encode(key)
+      if (encoded.length > maxLength) tooLong(`one that encodes to ${encoded.length}`)
+      return encoded
+    },
+    decode(encoded) {
+      if (encoded.length > maxLength) tooLong(`a stored key of ${encoded.length}`)
+      return codec.decode(encoded)
+    },
+  }
+}
+
+/**
+ * The codec for a `keyType` option, with keys of at most `maxKeyLength` characters; throws a
+ * `TypeError` for anything that is not one.
+ */
+export function keyCodecFor<K>(keyType: KeyType<K>, maxKeyLength = defaultMaxKeyLength): KeyCodec<K> {
   if (typeof keyType === 'string' && Object.hasOwn(namedKeyCodecs, keyType)) {
-    return namedKeyCodecs[keyType] as unknown as KeyCodec<K>
+    return limitedKey(namedKeyCodecs[keyType] as unknown as KeyCodec<K>, maxKeyLength)
   }
   if (
     typeof keyType === 'object' &&
@@ -151,7 +194,7 @@ export function keyCodecFor<K>(keyType: KeyType<K>): KeyCodec<K> {
     typeof keyType.encode === 'function' &&
     typeof keyType.decode === 'function'
   ) {
-    return customKey(keyType)
+    return limitedKey(customKey(keyType), maxKeyLength)
   }
   throw new TypeError(
     `Expected \`keyType\` to be one of ${Object.keys(namedKeyCodecs)

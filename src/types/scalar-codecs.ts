@@ -9,10 +9,15 @@ function corrupt(raw: RedisValue, type: string): never {
   throw new TypeError(`Stored data ${describe(String(raw))} is not a valid \`${type}\``)
 }
 
+/**
+ * Any string of well-formed Unicode. A lone surrogate is refused: UTF-8 cannot carry it, so Redis
+ * would store U+FFFD instead and a read would not return what was written.
+ */
 export const stringCodec: ValueCodec<string> = {
   reply: 'string',
   encode(value) {
     if (typeof value !== 'string') refuse(value, 'string', 'a string')
+    if (!value.isWellFormed()) refuse(value, 'string', 'well-formed Unicode, without lone surrogates')
     return value
   },
   decode: (raw) => raw as string,
@@ -33,7 +38,9 @@ export const intCodec: ValueCodec<number> = {
   },
 }
 
-const decimalText = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+// No two ways to match the same digits (`\d+\.?\d*` had many), so a mismatch is found in linear time:
+// the old pattern took 36 s to refuse 100,000 digits followed by an 'x'.
+const decimalText = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
 const infinityText = /^([+-]?)inf(?:inity)?$/i
 
 /**

@@ -1,7 +1,28 @@
 import { C1, Packr } from 'msgpackr'
 import superjson from 'superjson'
 import { describe } from '../errors.js'
+import { jsonNestsDeeper, maxNestingDepth, valueNestsDeeper } from './nesting.js'
+import { checkEnvelope } from './superjson-cost.js'
 import type { ValueCodec } from './value-codec.js'
+
+function refuseDeep(value: unknown, type: string): never {
+  throw new TypeError(
+    `Expected a value of valueType \`${type}\` nested at most ${maxNestingDepth} deep, got ${describe(value)}`,
+  )
+}
+
+/**
+ * `JSON.parse` of stored text, refused when it nests deeper than `maxNestingDepth`. V8's parser
+ * reads any depth without recursion; the walk after it is cheaper than a scan of the text before it
+ * (one step per value, not per character), and is skipped for text too short to nest that deep.
+ */
+function parseStored(text: string): unknown {
+  const parsed: unknown = JSON.parse(text)
+  if (text.length > 2 * maxNestingDepth && valueNestsDeeper(parsed, maxNestingDepth, text.length)) {
+    throw new TypeError(`Stored JSON nests deeper than ${maxNestingDepth} levels`)
+  }
+  return parsed
+}
 
 /** Plain JSON: what `JSON.stringify` writes and `JSON.parse` reads (so Dates come back as strings). */
 export const jsonCodec: ValueCodec<unknown> = {
@@ -17,9 +38,10 @@ export const jsonCodec: ValueCodec<unknown> = {
     }
     if (text === undefined)
       throw new TypeError(`Expected a value of valueType \`json\`, got ${describe(value)}`)
+    if (jsonNestsDeeper(text)) refuseDeep(value, 'json')
     return text
   },
-  decode: (raw) => JSON.parse(raw as string),
+  decode: (raw) => parseStored(raw as string),
 }
 
 /**
@@ -60,23 +82,51 @@ export const superjsonCodec: ValueCodec<unknown> = {
       )
     }
     const { json, meta } = serialized
-    if (meta === undefined && !isEnvelope(json)) return JSON.stringify(json)
-    return JSON.stringify(meta === undefined ? { json } : { json, meta })
+    const text =
+      meta === undefined && !isEnvelope(json)
+        ? JSON.stringify(json)
+        : JSON.stringify(meta === undefined ? { json } : { json, meta })
+    if (jsonNestsDeeper(text)) refuseDeep(value, 'superjson')
+    // What a read would refuse is refused here, so that every value written reads back.
+    try {
+      checkEnvelope({ json, meta }, text.length)
+    } catch (error) {
+      throw new TypeError(
+        `Expected a value of valueType \`superjson\` that superjson can read back in time linear in its size, got ${describe(value)}: ${(error as Error).message}`,
+      )
+    }
+    return text
   },
   decode(raw) {
-    const parsed: unknown = JSON.parse(raw as string)
-    return isEnvelope(parsed) ? superjson.deserialize(parsed) : parsed
+    const text = raw as string
+    const parsed = parseStored(text)
+    if (!isEnvelope(parsed)) return parsed
+    checkEnvelope(parsed, text.length)
+    // In place: the parsed object is this read's own, so superjson need not copy it first.
+    return superjson.deserialize(parsed, { inPlace: true })
   },
 }
 
 // Records (`useRecords`, msgpackr's default) keep plain objects apart from Maps, which both would
 // otherwise be msgpack maps; their definitions travel inline in each value, so any Packr reads any value.
+// `structuredClone: false` refuses msgpackr's id and pointer extensions (0x69, 0x70) when reading:
+// with them, stored data could make a value that holds itself.
 const packr = new Packr({
   moreTypes: true,
   mapsAsObjects: false,
   int64AsType: 'bigint',
   useBigIntExtension: true,
+  structuredClone: false,
 })
+
+/**
+ * Whether a msgpack value nests deeper than `maxNestingDepth`. Every container costs at least one
+ * byte of its encoding, so an encoding of at most that many bytes needs no look, and a longer one
+ * bounds the walk.
+ */
+function packedNestsDeeper(value: unknown, packed: Buffer): boolean {
+  return packed.length > maxNestingDepth && valueNestsDeeper(value, maxNestingDepth, packed.length)
+}
 
 /** MessagePack through msgpackr: Date, Map, Set, BigInt, RegExp, undefined and binary survive. */
 export const msgpackCodec: ValueCodec<unknown> = {
@@ -85,18 +135,24 @@ export const msgpackCodec: ValueCodec<unknown> = {
     if (typeof value === 'function' || typeof value === 'symbol') {
       throw new TypeError(`Expected a value of valueType \`msgpack\`, got ${describe(value)}`)
     }
+    let packed: Buffer
     try {
-      return packr.pack(value)
+      packed = packr.pack(value)
     } catch (error) {
       throw new TypeError(
         `Expected a value of valueType \`msgpack\`, got ${describe(value)}: ${(error as Error).message}`,
       )
     }
+    if (packedNestsDeeper(value, packed)) refuseDeep(value, 'msgpack')
+    return packed
   },
   decode(raw) {
     const value: unknown = packr.unpack(raw as Buffer)
     // 0xc1 is the one byte MessagePack never uses; msgpackr reads it as a marker instead of failing.
     if (value === C1) throw new TypeError('Stored data is not MessagePack (byte 0xc1)')
+    if (packedNestsDeeper(value, raw as Buffer)) {
+      throw new TypeError(`Stored MessagePack nests deeper than ${maxNestingDepth} levels`)
+    }
     return value
   },
 }

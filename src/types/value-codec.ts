@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer'
+
 /** What a value is written to Redis as, and how its reply is read back. */
 export type RedisValue = string | Buffer
 
@@ -13,8 +15,14 @@ export interface ValueCodec<V> {
   decode(raw: RedisValue): V
 }
 
-/** `encoded` as a reply of `mode` would carry it: what `decode` of a codec with that `reply` expects. */
+/**
+ * `encoded` as a reply of `mode` would carry it: what `decode` of a codec with that `reply` expects.
+ * Bytes that are not UTF-8 throw rather than become a string: decoding would replace them with
+ * U+FFFD, silently handing the codec something else than what was stored.
+ */
 export function asReply(encoded: RedisValue, mode: 'string' | 'buffer'): RedisValue {
   if (mode === 'buffer') return typeof encoded === 'string' ? Buffer.from(encoded) : encoded
-  return typeof encoded === 'string' ? encoded : encoded.toString()
+  if (typeof encoded === 'string') return encoded
+  if (!isUtf8(encoded)) throw new TypeError('Stored data is not valid UTF-8')
+  return encoded.toString()
 }

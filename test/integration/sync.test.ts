@@ -152,8 +152,14 @@ describe("sync: 'pubsub'", () => {
   })
 
   it('a read on its way when an invalidation arrives does not put the old value into L1', async () => {
-    // A 16 MiB value takes a while to send, receive and parse: calls get 10 s, not the default 1 s.
-    const options = { valueType: 'string', localTtl: '1h', timeout: '10s' } as const
+    // A 16 MiB value takes a while to send, receive and parse: calls get 10 s, not the default 1 s
+    // (and `maxValueBytes` above the 16 MiB the value takes).
+    const options = {
+      valueType: 'string',
+      localTtl: '1h',
+      timeout: '10s',
+      maxValueBytes: 32 * 1024 * 1024,
+    } as const
     const a = cache<string, string>({ ...options, redis: client() })
     const bClient = client()
     const b = cache<string, string>({ ...options, redis: bClient }, a.name)

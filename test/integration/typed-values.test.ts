@@ -4,7 +4,10 @@ import { useCaches } from '../support/cache-builder.js'
 
 const MiB = 1024 * 1024
 
-/** Per value type: values whose encodings are 0 bytes (where the type has one), 1 byte and 1 MiB, and richer ones. */
+/**
+ * Per value type: values whose encodings are 0 bytes (where the type has one), 1 byte and 1 MiB (the
+ * largest the default `maxValueBytes` allows), and richer ones.
+ */
 const samples: Record<string, { options: FlipCacheOptions<string, unknown>; values: unknown[] }> = {
   string: { options: { valueType: 'string' }, values: ['', 'x', 'é'.repeat(MiB / 2), 'line\nbreak\0nul'] },
   int: {
@@ -23,7 +26,7 @@ const samples: Record<string, { options: FlipCacheOptions<string, unknown>; valu
       1,
       null,
       { a: [1, 'two', { three: true }] },
-      'x'.repeat(MiB),
+      'x'.repeat(MiB - 2),
       Array.from({ length: 1000 }, (_, i) => i),
     ],
   },
@@ -43,7 +46,7 @@ const samples: Record<string, { options: FlipCacheOptions<string, unknown>; valu
       /flip(cache)?/gi,
       { nested: { when: new Date(1), missing: undefined, list: [1, undefined, -0] } },
       { json: 1, meta: 2 },
-      'x'.repeat(MiB),
+      'x'.repeat(MiB - 2),
     ],
   },
   msgpack: {
@@ -62,7 +65,8 @@ const samples: Record<string, { options: FlipCacheOptions<string, unknown>; valu
       2n ** 70n,
       /re/m,
       { plain: { a: 1 }, map: new Map([['a', 1]]), bytes: Buffer.from([0, 255]) },
-      'x'.repeat(MiB),
+      // A str32 header of 5 bytes, then the characters.
+      'x'.repeat(MiB - 5),
     ],
   },
   bytes: {
