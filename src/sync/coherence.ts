@@ -37,6 +37,9 @@ export interface CoherenceConfig<K, V> {
   closed: () => boolean
 }
 
+/** What a cache listens to: its sync channel, and with `sync: 'tracking'` Redis's invalidations. */
+type HearingSource = 'sync' | 'tracking'
+
 /** How often a refused subscription is asked again. */
 const refusedRetryMs = 10_000
 
@@ -53,8 +56,12 @@ export class Coherence<K, V> {
   #stopTracking: (() => Promise<void>) | undefined
   /** Whether the subscription (and tracking) is in place. */
   #listening = false
-  /** Whether this instance can tell that it still hears the others (see the heartbeat). */
-  #hearing = true
+  /**
+   * What this instance cannot tell it still hears (see the heartbeat): its sync channel, or Redis's
+   * tracking invalidations; L1 is off while either is in doubt.
+   */
+  readonly #deaf = new Set<HearingSource>()
+  #stopTrackingBeat: (() => void) | undefined
   /** Whether the subscriber connection is down (dropped, not back yet). */
   #dropped = false
 
@@ -99,6 +106,7 @@ export class Coherence<K, V> {
   }
 
   async close(): Promise<void> {
+    this.#stopTrackingBeat?.()
     await Promise.all([this.#stopTracking?.(), this.bus.close()])
   }
 
@@ -165,17 +173,21 @@ export class Coherence<K, V> {
     })
   }
 
-  /** The subscriber dropped, or its heartbeat did not come back within the bound: L1 goes off. */
-  #unheard(reason: 'dropped' | 'silent'): void {
-    if (!this.#hearing) return
-    this.#hearing = false
+  /** The subscriber dropped, or a heartbeat did not come back within the bound: L1 goes off. */
+  #unheard(reason: 'dropped' | 'silent', source: HearingSource = 'sync'): void {
+    const hearing = this.#deaf.size === 0
+    if (this.#deaf.has(source)) return
+    this.#deaf.add(source)
+    if (!hearing) return
     this.#updateTrust()
     const { name, maxStalenessMs, report } = this.#config
     const channel = this.bus.channel
     const why =
       reason === 'dropped'
         ? 'its subscriber connection dropped'
-        : `it has not heard its sync channel for ${maxStalenessMs} ms`
+        : source === 'tracking'
+          ? `it has not heard its tracking connection for ${maxStalenessMs} ms`
+          : `it has not heard its sync channel for ${maxStalenessMs} ms`
     report(
       new SyncError(
         ErrorCode.syncUnheard,
@@ -191,21 +203,20 @@ export class Coherence<K, V> {
    */
   #reconnected(): void {
     this.#dropped = false
-    if (this.#config.maxStalenessMs === null && !this.#hearing) this.#heard()
+    if (this.#config.maxStalenessMs === null && this.#deaf.has('sync')) this.#heard()
     else this.#invalidate('all', 'reconnect')
   }
 
   /** It hears the others again: what it held may have missed news meanwhile, so L1 starts over. */
-  #heard(): void {
-    this.#dropped = false
-    if (this.#hearing) return
-    this.#hearing = true
+  #heard(source: HearingSource = 'sync'): void {
+    if (source === 'sync') this.#dropped = false
+    if (!this.#deaf.delete(source) || this.#deaf.size > 0) return
     this.#invalidate('all', 'reconnect')
     this.#updateTrust()
   }
 
   #updateTrust(): void {
-    this.#config.state.trust(this.#listening && this.#hearing)
+    this.#config.state.trust(this.#listening && this.#deaf.size === 0)
   }
 
   /** Arms client tracking; false to try again later. A server that refuses it leaves pubsub alone. */
@@ -221,6 +232,14 @@ export class Coherence<K, V> {
         timeoutMs,
       )
       if (closed()) await this.#stopTracking()
+      else if (this.#config.maxStalenessMs !== null) {
+        // Tracking's invalidations come on a connection of their own, proven by a heartbeat of its own.
+        this.#stopTrackingBeat = trackingHub(client).confirm({
+          boundMs: this.#config.maxStalenessMs,
+          unheard: () => this.#unheard('silent', 'tracking'),
+          heard: () => this.#heard('tracking'),
+        })
+      }
       return true
     } catch (error) {
       if (!(error instanceof TrackingRefusedError)) return false

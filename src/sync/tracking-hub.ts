@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto'
+import * as clock from '../clock.js'
 import type { RedisClient } from '../redis/connection.js'
 import { duplicateOf, perClient, watchReconnections } from '../redis/per-client.js'
 import { isCluster } from '../redis/slot-router.js'
+import { transportOf } from '../redis/transport.js'
 import { within } from '../within.js'
+import { type Confirmation, Heartbeat } from './heartbeat.js'
 
 /** What a cache hears from Redis's own invalidations. */
 export interface TrackingListener {
@@ -43,8 +47,29 @@ export class TrackingHub {
   /** How long a move of tracking to a new control connection may take (the latest cache's `timeout`). */
   #timeoutMs = 1000
 
+  /** Proves that the subscriber still hears Redis (see heartbeat.ts): a channel of its own on it. */
+  readonly #heartbeat: Heartbeat
+
   constructor(client: RedisClient) {
     this.#client = client
+    const beatChannel = `__flipcache:heartbeat:${randomUUID()}:tracking`
+    this.#heartbeat = new Heartbeat({
+      subscribe: (channel) =>
+        this.#subscriber === undefined
+          ? Promise.reject(new Error('The tracking subscriber is not open'))
+          : this.#subscriber.subscribe(channel),
+      publish: (channel, timeoutMs) => transportOf(client).command(timeoutMs, 'PUBLISH', [channel, '1']),
+      beatChannelOf: () => beatChannel,
+      now: clock.now,
+    })
+  }
+
+  /**
+   * Tells `confirmation` when the tracking subscriber stops hearing Redis (its heartbeat does not
+   * come back within the bound), and when it hears again. Returns the function that stops it.
+   */
+  confirm(confirmation: Confirmation): () => void {
+    return this.#heartbeat.watch('tracking', confirmation)
   }
 
   /** The prefixes Redis tracks for this client's caches now (for diagnostics and tests). */
@@ -210,8 +235,12 @@ export class TrackingHub {
       subscriber.on('error', () => {})
       control.on('error', () => {})
       subscriber.on('messageBuffer', (channel: Buffer, keys: unknown) => {
-        if (channel.toString() === invalidationChannel) this.#dispatch(keys)
+        const name = channel.toString()
+        if (name === invalidationChannel) this.#dispatch(keys)
+        else this.#heartbeat.received(name)
       })
+      // A dropped subscriber is resubscribed by ioredis; a heartbeat subscription on its way is asked again.
+      subscriber.on('close', () => this.#heartbeat.dropped())
       try {
         await subscriber.subscribe(invalidationChannel)
         if (this.#listeners.size === 0) throw new Error('Every cache left while tracking was armed')
@@ -224,6 +253,8 @@ export class TrackingHub {
       this.#watch(control)
       this.#subscriberName = name
       this.#subscriber = subscriber
+      // The heartbeat's subscription was on a connection that is gone (if any).
+      this.#heartbeat.dropped()
       this.#control = control
       this.#tracked = []
     }

@@ -91,6 +91,39 @@ describe('bounded staleness', () => {
     }, patience)
   })
 
+  it("sync: 'tracking': a silent partition of the connection Redis sends its invalidations to stops the old copy within maxStaleness", async () => {
+    const link = await proxy()
+    const name = uniqueName('tracking-partition')
+    const reader = new FlipCache<string, string>(name, {
+      redis: client({ port: link.port }),
+      valueType: 'string',
+      localTtl: '1h',
+      sync: 'tracking',
+    })
+    opened.push(reader)
+    await reader.ready()
+    const errors = errorsOf(reader)
+    // Another program writes: only Redis's tracking tells the reader.
+    await own.admin.set(`${name}:k`, 'v1')
+    await vi.waitFor(async () => {
+      expect(await reader.get('k')).toBe('v1')
+      expect(reader.peek('k')).toBe('v1')
+    }, patience)
+    const [redirect] = link.connectionsWith('flipcache-tracking')
+    if (redirect === undefined) throw new Error('the reader has no tracking connection through the proxy')
+    redirect.mode = 'blackhole'
+    await own.admin.set(`${name}:k`, 'v2')
+    const writtenAt = performance.now()
+    await vi.waitFor(async () => expect(await reader.get('k')).toBe('v2'), patience)
+    expect(performance.now() - writtenAt).toBeLessThan(3_500)
+    expect(errors.map((error) => error.message)).toContainEqual(expect.stringMatching(/tracking connection/))
+    redirect.mode = 'pass'
+    await vi.waitFor(async () => {
+      expect(await reader.get('k')).toBe('v2')
+      expect(reader.peek('k')).toBe('v2')
+    }, patience)
+  })
+
   it('a subscriber connection that drops while the client stays up turns L1 off at once, until it hears again', async () => {
     const link = await proxy()
     const name = uniqueName('dropped')

@@ -114,7 +114,10 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let delayMs = 0
   const server: Server = createServer((client) => {
     client.pause()
+    // Nagle's algorithm with delayed ACKs would hold small writes (a pub/sub message) for ~40 ms.
+    client.setNoDelay(true)
     const upstream = new Socket()
+    upstream.setNoDelay(true)
     upstream.connect(targetPort, '127.0.0.1', () => client.resume())
     links.push(new Link(client, upstream, mode, delayMs))
   })
