@@ -47,6 +47,21 @@ describe('caches created and closed on one long-lived client', () => {
     }
   }
 
+  it('many caches starting at once on one client add one listener to it, not one each (Node warns past ten)', async () => {
+    const client = new Redis(inject('redisUrl'))
+    clients.push(client)
+    const before = client.listenerCount('close')
+    const caches = Array.from({ length: 25 }, () => {
+      const cache = new FlipCache<string, string>(uniqueName('many'), { redis: client, valueType: 'string' })
+      open.push(cache)
+      return cache
+    })
+    expect(client.listenerCount('close')).toBeLessThanOrEqual(before + 1)
+    expect(client.listenerCount('close')).toBeLessThan(client.getMaxListeners())
+    await Promise.all(caches.map((cache) => cache.get('k')))
+    expect(client.listenerCount('close')).toBe(before)
+  })
+
   it("2,000 caches with sync 'pubsub' leave the client's listeners, hubs and breakers as they were", async () => {
     const client = new Redis(inject('redisUrl'))
     clients.push(client)
