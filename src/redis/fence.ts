@@ -15,6 +15,7 @@ interface ConnectionInternals {
   stream?: Socket
   commandQueue?: CommandDeque
   prevCommandQueue?: CommandDeque | null
+  offlineQueue?: CommandDeque
 }
 
 /** Commands flipcache gave up on (their callers were told they failed): never to be sent again. */
@@ -59,15 +60,19 @@ export function writes(step: Step): boolean {
  * - the socket is reset (RST, not FIN): the kernel drops the bytes it has not sent, and Redis's
  *   kernel drops those Redis has not read yet;
  * - the abandoned commands are taken out of what ioredis sends again after it reconnects
- *   (`autoResendUnfulfilledCommands`), and rejected; other commands on the connection (the
+ *   (`autoResendUnfulfilledCommands`) and of its offline queue (a command handed over just as the
+ *   connection went down waits there), and rejected; other commands on the connection (the
  *   application's own) are resent as ioredis would.
  * ioredis then reconnects as it would after any drop. A TLS connection is closed without the RST
  * (Node cannot reset it): what its kernel still holds may be sent.
  */
 export function fence(connection: Redis, commands: readonly Command[]): void {
   for (const command of commands) abandoned.add(command)
-  if (fencing.has(connection) || connection.status !== 'ready') return
   const internals = connection as unknown as ConnectionInternals
+  // A command handed over as the connection was going down waits in ioredis's offline queue, to
+  // be sent once it is back: it goes now.
+  drop(internals.offlineQueue)
+  if (fencing.has(connection) || connection.status !== 'ready') return
   const stream = internals.stream
   if (stream === undefined) return
   fencing.add(connection)

@@ -54,4 +54,31 @@ describe('a write reported as failed', () => {
     const values = await own.admin.mget(keys.map((key) => `${name}:${key}`))
     expect(new Set(values)).toEqual(new Set(['acknowledged']))
   })
+
+  it('on a link slower than timeout, every call settles within its timeout; once the link is fast again, calls succeed', async () => {
+    const link = await startTcpProxy(own.server.port)
+    opened.push(link)
+    const timeout = 200
+    const slow = new FlipCache<string, string>(uniqueName('slow'), {
+      valueType: 'string',
+      localMax: 0,
+      timeout,
+      circuitBreaker: false,
+      redis: client(link.port),
+    })
+    opened.push(slow)
+    slow.on('error', () => {})
+    await slow.set('k', 'v')
+    link.setMode('delay', 600)
+    for (let call = 0; call < 5; call++) {
+      const startedAt = performance.now()
+      await expect(call % 2 === 0 ? slow.get('k') : slow.set('k', 'w')).rejects.toMatchObject({
+        code: expect.stringMatching(/^E_(TIMEOUT|REDIS)$/),
+      })
+      // Its own timeout, plus what a loaded machine adds; never the link's delay, never a hang.
+      expect(performance.now() - startedAt).toBeLessThan(timeout + 350)
+    }
+    link.setMode('pass')
+    await vi.waitFor(async () => expect(await slow.get('k')).toBe('v'), patience)
+  })
 })
