@@ -49,6 +49,7 @@ export class Heartbeat {
   #timer: NodeJS.Timeout | undefined
   #periodMs = 0
   #lastSentAt = Number.NEGATIVE_INFINITY
+  #lastCheckAt = Number.NEGATIVE_INFINITY
 
   constructor(link: HeartbeatLink) {
     this.#link = link
@@ -104,18 +105,35 @@ export class Heartbeat {
     this.#beats.clear()
   }
 
+  #shortestBoundMs(): number {
+    return Math.min(...[...this.#watched].map((watched) => watched.confirmation.boundMs))
+  }
+
   #reschedule(): void {
-    const shortest = Math.min(...[...this.#watched].map((watched) => watched.confirmation.boundMs))
+    const shortest = this.#shortestBoundMs()
     const periodMs = Number.isFinite(shortest) ? Math.max(10, Math.floor(shortest / 8)) : 0
     if (periodMs === this.#periodMs) return
     clearInterval(this.#timer)
     this.#timer = undefined
     this.#periodMs = periodMs
+    this.#lastCheckAt = this.#link.now()
     if (periodMs > 0) this.#timer = setInterval(() => this.#check(), periodMs).unref()
   }
 
   #check(): void {
     const now = this.#link.now()
+    const stalled = now - this.#lastCheckAt > this.#periodMs * 3
+    this.#lastCheckAt = now
+    if (stalled) {
+      // This check comes late: the event loop was blocked (a long synchronous task, a loop of
+      // promises that never yields), so no heartbeat could be sent, and one that came back may
+      // still wait in the socket. That proves nothing either way: a heartbeat goes now, and has
+      // half the shortest bound to come back.
+      const grace = now - this.#shortestBoundMs() / 2
+      for (const beat of this.#beats.values()) beat.heardAt = Math.max(beat.heardAt, grace)
+      this.#send(true)
+      return
+    }
     this.#send(false)
     for (const watched of this.#watched) {
       const beat = this.#beats.get(watched.beat)

@@ -108,4 +108,40 @@ describe('Heartbeat', () => {
     expect(published).toEqual([])
     heartbeat.stop()
   })
+
+  it('a check that comes late (the event loop was blocked) sends a heartbeat and gives it half the bound, instead of declaring the channel unheard', async () => {
+    let skewMs = 0
+    const published: string[] = []
+    const heartbeat = new Heartbeat({
+      subscribe: () => Promise.resolve(),
+      publish: (channel) => {
+        published.push(channel)
+        return Promise.resolve()
+      },
+      beatChannelOf: (channel) => `${channel}:beat`,
+      now: () => Date.now() + skewMs,
+    })
+    const { confirm, events } = confirmation(2000)
+    heartbeat.watch('c', confirm)
+    heartbeat.received('c:beat')
+    events.length = 0
+    await vi.advanceTimersByTimeAsync(250)
+    // Five seconds pass without a timer running (a blocked loop), then the next check runs.
+    skewMs = 5000
+    published.length = 0
+    await vi.advanceTimersByTimeAsync(250)
+    expect(events).toEqual([])
+    expect(published).toEqual(['c:beat'])
+    // The heartbeat comes back: nothing was ever unheard.
+    heartbeat.received('c:beat')
+    await vi.advanceTimersByTimeAsync(500)
+    expect(events.filter((event) => event.startsWith('unheard'))).toEqual([])
+    // One that does not come back is unheard within half the bound.
+    skewMs += 5000
+    await vi.advanceTimersByTimeAsync(250)
+    events.length = 0
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(events.filter((event) => event.startsWith('unheard'))).toHaveLength(1)
+    heartbeat.stop()
+  })
 })
