@@ -70,8 +70,9 @@ export interface FlipCacheOptions<K, V> {
    * so does every other hit of that key (and the read that filled it): a caller that changes what it
    * read changes it for every caller in the process, until the copy leaves L1. With `cloneOnRead`,
    * `get`, `getMany`, `getOrSet`, `wrap` and `peek` return a copy made through the value type (the
-   * value a read from Redis would return), and so does a miss's object `valueDefault`; it costs an
-   * encode and a decode per object read (see docs/benchmarks.md). Primitives are returned as they are.
+   * value a read from Redis would return), and so does a miss's object `valueDefault` (which must then
+   * be a value of the value type). It costs an encode and a decode per object read: with superjson, a
+   * 110-byte object, ~22 µs per L1 hit instead of ~0.7 µs. Primitives are returned as they are.
    * @default false
    */
   cloneOnRead?: boolean
