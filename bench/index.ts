@@ -13,6 +13,7 @@ import { parseBenchArgs, usage } from './support/args.js'
 import { removeKeysUnder } from './support/cleanup.js'
 import { BenchContext } from './support/context.js'
 import { redactUrl } from './support/format.js'
+import { fullComparisonHint, noRedisLabel, redisSource, selectScenarios } from './support/no-redis.js'
 import { progress } from './support/progress.js'
 import { serverVersion } from './support/redis-info.js'
 import type { Scenario } from './support/scenario.js'
@@ -49,12 +50,23 @@ async function main(): Promise<number> {
     )
     return 0
   }
-  const selected = args.only === undefined ? scenarios : scenarios.filter((s) => args.only?.includes(s.name))
+  const source = redisSource(process.env)
+  const { run: selected, skipped } = selectScenarios(scenarios, args.only, source.kind !== 'none')
   const startedAt = performance.now()
+  if (source.kind === 'none') {
+    console.log(
+      `No redis-server on the PATH and no REDIS_URL: ${noRedisLabel}, on an in-memory ioredis-mock client.`,
+    )
+    if (skipped.length > 0)
+      console.log(`Skipped, as they measure Redis: ${skipped.map((s) => s.name).join(', ')}`)
+    if (selected.length === 0) {
+      console.log(`\n${fullComparisonHint(skipped.map((s) => s.name))}`)
+      return 1
+    }
+  }
 
-  const shared = process.env.REDIS_URL
   let server: Awaited<ReturnType<typeof startRedisServer>> | undefined
-  if (shared === undefined || shared === '') {
+  if (source.kind === 'server') {
     try {
       server = await startRedisServer()
     } catch (error) {
@@ -62,17 +74,20 @@ async function main(): Promise<number> {
       return 1
     }
   }
-  const url = server?.url ?? shared ?? ''
-  const context = new BenchContext(url, args.quick)
+  const url = server?.url ?? (source.kind === 'url' ? source.url : '')
+  const inProcess = source.kind === 'none'
+  const context = new BenchContext(url, args.quick, inProcess)
   let failed = false
   try {
     const admin = await context.client()
-    const version = await serverVersion(admin)
+    const version = inProcess ? 'none' : await serverVersion(admin)
     console.log(
       [
-        `flipcache benchmark${args.quick ? ' (--quick)' : ''}: ${selected.map((s) => s.name).join(', ')}`,
+        `flipcache benchmark${args.quick ? ' (--quick)' : ''}${inProcess ? ` [${noRedisLabel}]` : ''}: ${selected.map((s) => s.name).join(', ')}`,
         `Node ${process.version} on ${process.platform}/${process.arch}`,
-        `Redis ${version} at ${redactUrl(url)} (${server === undefined ? 'REDIS_URL' : 'private redis-server started for this run'})`,
+        inProcess
+          ? 'Redis: none (ioredis-mock, in memory, in this process)'
+          : `Redis ${version} at ${redactUrl(url)} (${server === undefined ? 'REDIS_URL' : 'private redis-server started for this run'})`,
         `Keys under ${context.prefix}:* (removed at the end)`,
       ].join('\n'),
     )
@@ -86,7 +101,8 @@ async function main(): Promise<number> {
       }
       progress.clear()
       printTargets(context)
-      writeReport(context, args, version, selected, performance.now() - startedAt)
+      if (inProcess) console.log(`\n${fullComparisonHint(skipped.map((s) => s.name))}`)
+      else writeReport(context, args, version, selected, performance.now() - startedAt)
     } finally {
       progress.clear()
       const removed = await removeKeysUnder(admin, context.prefix)
@@ -108,7 +124,7 @@ function printTargets(context: BenchContext): void {
   const targets = context.sections.flatMap((section) => section.targets ?? [])
   if (targets.length === 0) return
   printTable(
-    `Summary: ${targets.filter((target) => target.pass).length} of ${targets.length} targets met${context.quick ? ' (--quick: indicative only)' : ''}`,
+    `Summary: ${targets.filter((target) => target.pass).length} of ${targets.length} targets met${context.quick ? ' (--quick: indicative only)' : ''}${context.inProcess ? ` [${noRedisLabel}]` : ''}`,
     [{ header: '' }, { header: 'target' }, { header: 'measured', align: 'right' }, { header: 'goal' }],
     targets.map((target) => [target.pass ? 'PASS' : 'MISS', target.what, target.measured, target.target]),
   )

@@ -153,6 +153,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
         entries,
         stats: this.#stats,
         valueDefault: this.#options.valueDefault,
+        cloneOnRead: this.#options.cloneOnRead,
         slidingMs: sliding ? expireMs : null,
         announce: (keys, deleted) => coherence.written(keys, deleted),
         announceCleared: () => coherence.cleared(),
@@ -281,7 +282,12 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       return this.#core.hit(encoded, entry, now)
     }
     if (unchecked) this.#keys.encode(key)
-    return this.#pending.guard(this.#readThrough.getOrSet(key, encoded, loader, load))
+    const loading = this.#readThrough.getOrSet(key, encoded, loader, load)
+    // With cloneOnRead, callers joined on one read or load get a copy each, as L1 hits do.
+    const served = this.#options.cloneOnRead
+      ? loading.then((value) => this.#core.copy(encoded, value))
+      : loading
+    return this.#pending.guard(served)
   }
 
   /** The value of `key`: from L1 when it holds a live copy, else from Redis; `valueDefault` on a miss. */
@@ -323,7 +329,8 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   /** The L1 copy of `key`, or `undefined`; never asks Redis and never changes recency or expiry. */
   peek(key: K): V | undefined {
     this.#checkOpen()
-    return this.#state.peek(this.#keys.encode(key), clock.now())?.value
+    const encoded = this.#keys.encode(key)
+    return this.#core.served(encoded, this.#state.peek(encoded, clock.now())?.value)
   }
 
   /** Writes `key` to Redis (`SET ... PX`), then to L1. Throws before writing if the value does not fit `valueType`. */

@@ -15,7 +15,7 @@ import { checkRedisInput, type RedisInput } from './redis/connection.js'
 import { type BucketExpire, type HashLayout, sizedLayout } from './store/hash-store.js'
 import { SyncMode } from './sync/sync-bus.js'
 import { defaultMaxKeyLength, type KeyCodec, type KeyType, keyCodecFor } from './types/key-type.js'
-import type { RedisValue, ValueCodec } from './types/value-codec.js'
+import { asReply, type RedisValue, type ValueCodec } from './types/value-codec.js'
 import {
   isValueTypeName,
   type ValueTypeName,
@@ -65,6 +65,17 @@ export interface FlipCacheOptions<K, V> {
   valueDecoderInput?: 'string' | 'buffer'
   /** What `get` returns on a miss; it is never written to Redis. @default undefined */
   valueDefault?: V
+  /**
+   * Serve every read a copy of its own. By default an L1 hit returns the very object L1 holds, and
+   * so does every other hit of that key (and the read that filled it): a caller that changes what it
+   * read changes it for every caller in the process, until the copy leaves L1. With `cloneOnRead`,
+   * `get`, `getMany`, `getOrSet`, `wrap` and `peek` return a copy made through the value type (the
+   * value a read from Redis would return), and so does a miss's object `valueDefault` (which must then
+   * be a value of the value type). It costs an encode and a decode per object read: with superjson, a
+   * 110-byte object, ~22 µs per L1 hit instead of ~0.7 µs. Primitives are returned as they are.
+   * @default false
+   */
+  cloneOnRead?: boolean
   /** Sliding expiry: every read, L1 hits included, pushes the Redis TTL back to `expireTime`. Needs an `expireTime`. @default false */
   refreshExpireTimeOnGet?: boolean
   /**
@@ -173,6 +184,7 @@ export interface ResolvedOptions<K, V> {
   valueCodec: ValueCodec<V>
   maxValueBytes: number
   valueDefault: V | undefined
+  cloneOnRead: boolean
   sliding: boolean
   timeoutMs: number
   /** The staleness bound in ms, or `null` without the heartbeat. */
@@ -203,6 +215,7 @@ const knownOptions = new Set<string>([
   'valueDecoder',
   'valueDecoderInput',
   'valueDefault',
+  'cloneOnRead',
   'refreshExpireTimeOnGet',
   'timeout',
   'circuitBreaker',
@@ -264,13 +277,14 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
     throw new TypeError('`refreshExpireTimeOnGet: true` needs an `expireTime` to refresh to')
   }
 
+  const valueCodec = resolveValueCodec(options)
   return {
     redis: options.redis,
     localMax,
     localTtlMs,
     expireMs,
     keyCodec,
-    valueCodec: resolveValueCodec(options),
+    valueCodec,
     maxValueBytes: sizeOption(
       'maxValueBytes',
       options.maxValueBytes,
@@ -278,6 +292,7 @@ export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): Reso
       largestMaxValueBytes,
     ),
     valueDefault: options.valueDefault,
+    cloneOnRead: resolveCloneOnRead(options.cloneOnRead, options.valueDefault, valueCodec),
     sliding,
     timeoutMs,
     breaker: resolveBreaker(options.circuitBreaker),
@@ -449,6 +464,25 @@ function resolveCompression(option: unknown): Compression | undefined {
     )
   }
   return { thresholdBytes: threshold as number, algorithm: algorithm as CompressionAlgorithm }
+}
+
+/** `cloneOnRead`; an object `valueDefault` must then be a value of the value type, which copies it. */
+function resolveCloneOnRead<V>(option: unknown, valueDefault: V | undefined, codec: ValueCodec<V>): boolean {
+  if (option === undefined) return false
+  if (typeof option !== 'boolean') {
+    throw new TypeError(`Expected \`cloneOnRead\` to be a boolean, got ${describe(option)}`)
+  }
+  if (option && typeof valueDefault === 'object' && valueDefault !== null) {
+    try {
+      codec.decode(asReply(codec.encode(valueDefault), codec.reply))
+    } catch (error) {
+      throw new TypeError(
+        `Expected \`valueDefault\` to be a value of the cache's valueType with \`cloneOnRead: true\` (each miss gets a copy made through it), got ${describe(valueDefault)}`,
+        { cause: error },
+      )
+    }
+  }
+  return option
 }
 
 function resolvePubsubDict(option: unknown): boolean {

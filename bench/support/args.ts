@@ -15,7 +15,9 @@ export const usage = `Usage: npm run bench -- [--quick] [--only name,name]
   --help         show this help
 
 Uses REDIS_URL when it is set (writing only under a bench-<random> prefix, removed afterwards);
-otherwise starts a private redis-server on 127.0.0.1.`
+otherwise starts a private redis-server on 127.0.0.1. With neither (no redis-server on the PATH, no
+REDIS_URL), runs only the scenarios that measure the in-process path, on an in-memory ioredis-mock client,
+labelled "no Redis: in-process scenarios only", and says how to get the full comparison.`
 
 /** Parses the command line; throws a `TypeError` on an unknown flag or a scenario that does not exist. */
 export function parseBenchArgs(argv: string[], known: readonly string[]): BenchArgs {

@@ -4,7 +4,9 @@ import type { FlipCacheOptions, FlipCache as FlipCacheType } from '../../src/ind
 import type { Section } from '../report/model.js'
 import { FlipCache } from './flipcache.js'
 import { redactUrl } from './format.js'
+import { inProcessRedis } from './in-process-redis.js'
 import type { CommandCounter, Timing } from './measure.js'
+import { labelledInProcess } from './no-redis.js'
 import { commandsProcessed } from './redis-info.js'
 import { printTable } from './table.js'
 
@@ -18,6 +20,11 @@ export class BenchContext {
   readonly prefix = `bench-${randomBytes(5).toString('hex')}`
   readonly url: string
   readonly quick: boolean
+  /**
+   * No Redis server: clients are in-memory ioredis-mock ones, no command is counted, and every
+   * table and row the run reports is labelled {@link noRedisLabel}.
+   */
+  readonly inProcess: boolean
   /** The tinybench budget of a timed task. */
   readonly timing: Timing
   readonly #clients: Redis[] = []
@@ -26,9 +33,11 @@ export class BenchContext {
   readonly sections: Section[] = []
   #admin: Promise<Redis> | undefined
 
-  constructor(url: string, quick: boolean) {
+  constructor(url: string, quick: boolean, inProcess = false) {
     this.url = url
     this.quick = quick
+    this.inProcess = inProcess
+    if (inProcess) this.commands = undefined
     // Many short rounds, rather than a few long ones: the tasks compared in one round run close
     // together in time, so a burst of noise on a shared machine hits both sides of a ratio.
     this.timing = quick
@@ -40,15 +49,16 @@ export class BenchContext {
    * Reads the server's command counter on a connection of its own, for `measure()` to print
    * commands per operation: each row's tier is checked, not assumed.
    */
-  readonly commands: CommandCounter = async () => {
+  readonly commands: CommandCounter | undefined = async () => {
     this.#admin ??= this.client()
     return commandsProcessed(await this.#admin)
   }
 
   /** Prints a section's table on the terminal and keeps the section for the report. */
   report(section: Section): void {
-    printTable(section.title, section.columns, section.rows, section.notes)
-    this.sections.push(section)
+    const labelled = this.inProcess ? labelledInProcess(section) : section
+    printTable(labelled.title, labelled.columns, labelled.rows, labelled.notes)
+    this.sections.push(labelled)
   }
 
   /** A Redis key of this run: `${prefix}:part:part`. */
@@ -58,6 +68,11 @@ export class BenchContext {
 
   /** A connected ioredis client of its own (closed at the end of the run). */
   async client(options: RedisOptions = {}): Promise<Redis> {
+    if (this.inProcess) {
+      const mock = inProcessRedis()
+      this.#clients.push(mock)
+      return mock
+    }
     const client = new Redis(this.url, { ...options, lazyConnect: true })
     this.#clients.push(client)
     // Failed commands reject on their own; the listener only keeps ioredis from printing each error.

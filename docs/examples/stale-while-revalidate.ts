@@ -32,6 +32,7 @@ export async function main(redisUrl: string): Promise<string[]> {
   return log
 }
 
+// Needs a Redis (REDIS_URL, default 127.0.0.1:6379); ioredis-mock cannot stand in: see docs/read-through.md.
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.log((await main(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')).join('\n'))
 }

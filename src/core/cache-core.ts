@@ -17,6 +17,8 @@ export interface CacheCoreConfig<V> {
   stats: StatsCounter
   /** The default for a miss (`valueDefault`). */
   valueDefault: V | undefined
+  /** Whether every value read is handed out as a copy of its own (`cloneOnRead`). @default false */
+  cloneOnRead?: boolean
   /** The cache's `expireTime` in ms, when reads slide it (`refreshExpireTimeOnGet`). */
   slidingMs: number | null
   /** This instance writes or deletes `keys`: the other instances are told in the same round trip. */
@@ -39,6 +41,7 @@ export class CacheCore<V> {
   readonly #writes: Writes<V>
   readonly #sliding: SlidingExpiry<V> | undefined
   readonly #stats: StatsCounter
+  readonly #cloneOnRead: boolean
 
   constructor(config: CacheCoreConfig<V>) {
     const { store, state, entries, stats, slidingMs, announce, report } = config
@@ -46,6 +49,7 @@ export class CacheCore<V> {
     this.state = state
     this.entries = entries
     this.#stats = stats
+    this.#cloneOnRead = config.cloneOnRead ?? false
     this.#reads = new Reads({ store, state, entries, slidingMs, report })
     this.#writes = new Writes({ store, state, entries, stats, announce, report })
     this.#sliding =
@@ -58,13 +62,27 @@ export class CacheCore<V> {
   hit(key: string, entry: LocalEntry<V>, now: number): V {
     this.#stats.localHits++
     this.#sliding?.hit(key, entry, now)
-    return entry.value
+    return this.#cloneOnRead ? this.copy(key, entry.value) : entry.value
+  }
+
+  /**
+   * What a read hands out: the value itself, or with `cloneOnRead` a copy of its own, made the way
+   * a write makes L1's copy (encoded and decoded: what a read from Redis would return).
+   */
+  served<T extends V | undefined>(key: string, value: T): T {
+    return this.#cloneOnRead ? this.copy(key, value) : value
+  }
+
+  /** A copy of `value` through the value codec; primitives (and `undefined`) are their own copies. */
+  copy<T extends V | undefined>(key: string, value: T): T {
+    if (typeof value !== 'object' || value === null) return value
+    return this.entries.copyOf(this.entries.encode(key, value)) as T
   }
 
   /** The value of `key` from Redis (an L1 miss): `valueDefault` on a miss. */
   async get(key: string): Promise<V | undefined> {
     const looked = await this.#counted(this.lookup([key]))
-    return this.count(freshValue(looked, 0, clock.now()))
+    return this.served(key, this.count(freshValue(looked, 0, clock.now())))
   }
 
   /** Values of `keys`: L1 hits locally, every miss in one round trip. */
@@ -75,7 +93,10 @@ export class CacheCore<V> {
       const looked = await this.#counted(this.lookup(keys, keys.length === 1))
       const readAt = clock.now()
       for (let position = 0; position < keys.length; position++) {
-        values[position] = this.count(freshValue(looked, position, readAt))
+        values[position] = this.served(
+          keys[position] as string,
+          this.count(freshValue(looked, position, readAt)),
+        )
       }
       return values
     }
@@ -97,7 +118,8 @@ export class CacheCore<V> {
     const looked = await this.#counted(this.lookup(missing))
     const readAt = clock.now()
     for (let index = 0; index < positions.length; index++) {
-      values[positions[index] as number] = this.count(freshValue(looked, index, readAt))
+      const found = this.count(freshValue(looked, index, readAt))
+      values[positions[index] as number] = this.served(missing[index] as string, found)
     }
     return values
   }
