@@ -59,8 +59,14 @@ export interface WrapOptions<K, A extends unknown[]> extends GetOrSetOptions {
 export type WrapOptionsArg<K, A extends unknown[]> = A extends [infer Only]
   ? [Only] extends [K]
     ? [options?: WrapOptions<K, A>]
-    : [options: WrapOptions<K, A> & { key: (...args: A) => K }]
-  : [options: WrapOptions<K, A> & { key: (...args: A) => K }]
+    : [options: KeyedWrapOptions<K, A>]
+  : [options: KeyedWrapOptions<K, A>]
+
+/** wrap()'s options with the `key` that a function of other than one key argument needs. */
+export interface KeyedWrapOptions<K, A extends unknown[]> extends WrapOptions<K, A> {
+  key: (...args: A) => K
+}
+
 
 /** The events a cache emits. */
 export interface FlipCacheEvents<K = unknown> {
@@ -261,10 +267,11 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
    * more than one argument is refused (`TypeError`) rather than keyed by a part of them; the types
    * require `key` unless `fn` takes exactly one argument of the key type.
    */
-  wrap<A extends unknown[]>(
-    fn: (...args: A) => Promise<V> | V,
-    ...[options = {}]: WrapOptionsArg<K, A>
-  ): (...args: A) => Promise<V> {
+  wrap<F extends (...args: never[]) => Promise<V> | V>(
+    fn: F,
+    ...[options = {}]: WrapOptionsArg<K, Parameters<F>>
+  ): (...args: Parameters<F>) => Promise<V> {
+    type A = Parameters<F>
     if (typeof fn !== 'function')
       throw new TypeError(`Expected wrap() to get a function, got ${describe(fn)}`)
     const { key: keyOf = byOnlyArgument as (...args: A) => K, ...loadOptions } = options
@@ -278,7 +285,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
       // Every call's closure backs off as `fn`: a failing fn is not called again within its wait.
       return this.#getOrSet(
         keyOf(...args),
-        loaderStandsFor(() => fn(...args), fn),
+        loaderStandsFor(() => fn(...(args as never[])), fn),
         load,
       )
     }

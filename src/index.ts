@@ -17,9 +17,11 @@ export { type Duration, type ExpirePreset, expire, parseDuration } from './expir
 export {
   type FlipCacheEvents,
   type Invalidation,
+  type KeyedWrapOptions,
   type RedisStatusChange,
   type SetOptions,
   type WrapOptions,
+  type WrapOptionsArg,
 } from './flipcache.js'
 export {
   FlipCache,

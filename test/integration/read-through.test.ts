@@ -350,7 +350,7 @@ describe('wrap()', () => {
     expect(await cachedAdd(1, 2)).toBe(3)
     expect(add).toHaveBeenCalledTimes(1)
     expect(await sums.ttl('1+2')).toBeGreaterThan(50_000)
-    expect(() => sums.wrap('fn' as never, undefined as never)).toThrow(TypeError)
+    expect(() => (sums.wrap as (fn: unknown) => unknown)('fn')).toThrow(TypeError)
     expect(() => sums.wrap(add, { key: 'k' as never })).toThrow(/key/)
     expect(() => sums.wrap(add, { key: () => 'k', grace: 5 })).toThrow(/grace/)
   })
