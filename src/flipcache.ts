@@ -15,9 +15,9 @@ import { LocalTier } from './local/local-tier.js'
 import { LockNotices } from './lock/lock-notices.js'
 import { Locks } from './lock/locks.js'
 import {
+  type AnyFlipCacheOptions,
   checkApartFromLocks,
   checkName,
-  type AnyFlipCacheOptions,
   type ExpireTime,
   keyPrefixOf,
   type ResolvedOptions,
@@ -66,7 +66,6 @@ export type WrapOptionsArg<K, A extends unknown[]> = A extends [infer Only]
 export interface KeyedWrapOptions<K, A extends unknown[]> extends WrapOptions<K, A> {
   key: (...args: A) => K
 }
-
 
 /** The events a cache emits. */
 export interface FlipCacheEvents<K = unknown> {

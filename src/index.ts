@@ -14,22 +14,22 @@ export {
   ValueTooLargeError,
 } from './errors.js'
 export { type Duration, type ExpirePreset, expire, parseDuration } from './expire/index.js'
-export {
-  type FlipCacheEvents,
-  type Invalidation,
-  type KeyedWrapOptions,
-  type RedisStatusChange,
-  type SetOptions,
-  type WrapOptions,
-  type WrapOptionsArg,
+export type {
+  FlipCacheEvents,
+  Invalidation,
+  KeyedWrapOptions,
+  RedisStatusChange,
+  SetOptions,
+  WrapOptions,
+  WrapOptionsArg,
 } from './flipcache.js'
 export {
   FlipCache,
   type FlipCacheConstructor,
-  type InferredOptions,
-  type KeyOfOptions,
-  type MissOfOptions,
-  type RawOfOptions,
+  type InferringOptions,
+  type KeyTypeArg,
+  type MissOfDefault,
+  type RawOfInput,
   type ValueOfOptions,
 } from './flipcache-constructor.js'
 export type { GetOrSetOptions, LockOptions } from './loading/load-options.js'

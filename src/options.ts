@@ -14,18 +14,11 @@ import type { BreakerSettings } from './redis/circuit-breaker.js'
 import { checkRedisInput, type RedisInput } from './redis/connection.js'
 import { type BucketExpire, type HashLayout, sizedLayout } from './store/hash-store.js'
 import { SyncMode } from './sync/sync-bus.js'
-import {
-  defaultMaxKeyLength,
-  type KeyCodec,
-  type KeyType,
-  type KeyTypeFor,
-  keyCodecFor,
-} from './types/key-type.js'
+import { defaultMaxKeyLength, type KeyCodec, type KeyTypeFor, keyCodecFor } from './types/key-type.js'
 import type { RedisValue, ValueCodec } from './types/value-codec.js'
 import {
   isValueTypeName,
   type ValueTypeFor,
-  type ValueTypeName,
   valueCodecFor,
   ValueTypeName as valueTypeNames,
 } from './types/value-type.js'

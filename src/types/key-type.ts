@@ -218,7 +218,9 @@ export interface KeyTypes {
  */
 export type KeyTypeFor<K> =
   | KeyCodec<K>
-  | (unknown extends K ? KeyTypeName : { [N in KeyTypeName]: [K] extends [KeyTypes[N]] ? N : never }[KeyTypeName])
+  | (unknown extends K
+      ? KeyTypeName
+      : { [N in KeyTypeName]: [K] extends [KeyTypes[N]] ? N : never }[KeyTypeName])
 
 /** The key type a `keyType` option stands for: `'int'` → `number`, a codec → its key type. */
 export type KeyOfType<T> = T extends KeyTypeName
