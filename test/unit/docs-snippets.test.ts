@@ -15,7 +15,12 @@ interface Snippet {
 
 /** Every ```ts block of README.md and docs/*.md, but those marked `<!-- not compiled -->`. */
 function snippets(): Snippet[] {
-  const files = ['README.md', ...readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)]
+  const files = [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`),
+  ]
   const found: Snippet[] = []
   for (const file of files) {
     const lines = readFileSync(join(root, file), 'utf8').split('\n')
