@@ -1,5 +1,5 @@
 import { Cluster, Redis } from 'ioredis'
-import type { FlipCache } from '../src/index.js'
+import type { FlipCache, FlipCacheOptions } from '../src/index.js'
 import { type RedisCluster, startRedisCluster } from '../test/support/redis-cluster.js'
 import type { BenchContext } from './support/context.js'
 import { FlipCache as BuiltFlipCache } from './support/flipcache.js'
@@ -32,10 +32,7 @@ export const cluster: Scenario = {
       clients.push(client)
       return client
     }
-    const cache = (
-      options: ConstructorParameters<typeof BuiltFlipCache<string, string>>[1],
-      name: string,
-    ) => {
+    const cache = (options: FlipCacheOptions<string, string>, name: string) => {
       const made = new BuiltFlipCache<string, string>(name, options)
       caches.push(made)
       return made
@@ -52,10 +49,7 @@ export const cluster: Scenario = {
 }
 
 type Open = (options?: ConstructorParameters<typeof Cluster>[1]) => Cluster
-type MakeCache = (
-  options: ConstructorParameters<typeof BuiltFlipCache<string, string>>[1],
-  name: string,
-) => FlipCache<string, string>
+type MakeCache = (options: FlipCacheOptions<string, string>, name: string) => FlipCache<string, string>
 
 /** getMany of 100 keys and sequential get(), L1 off, against the best raw ioredis Cluster equivalent. */
 async function reads(context: BenchContext, open: Open, cache: MakeCache): Promise<void> {

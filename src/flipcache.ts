@@ -15,10 +15,10 @@ import { LocalTier } from './local/local-tier.js'
 import { LockNotices } from './lock/lock-notices.js'
 import { Locks } from './lock/locks.js'
 import {
+  type AnyFlipCacheOptions,
   checkApartFromLocks,
   checkName,
   type ExpireTime,
-  type FlipCacheOptions,
   keyPrefixOf,
   type ResolvedOptions,
   resolveOptions,
@@ -45,8 +45,26 @@ export interface SetOptions {
 
 /** Options of `wrap`: getOrSet's, and how to make a key of the wrapped function's arguments. */
 export interface WrapOptions<K, A extends unknown[]> extends GetOrSetOptions {
-  /** The cache key for a call's arguments. @default the first argument */
+  /**
+   * The cache key for a call's arguments; required unless the function takes exactly one argument
+   * that is a key. @default the one argument
+   */
   key?: (...args: A) => K
+}
+
+/**
+ * wrap()'s options argument: optional for a function of exactly one argument that is a key of the
+ * cache (it is then the key); otherwise it must give `key`.
+ */
+export type WrapOptionsArg<K, A extends unknown[]> = A extends [infer Only]
+  ? [Only] extends [K]
+    ? [options?: WrapOptions<K, A>]
+    : [options: KeyedWrapOptions<K, A>]
+  : [options: KeyedWrapOptions<K, A>]
+
+/** wrap()'s options with the `key` that a function of other than one key argument needs. */
+export interface KeyedWrapOptions<K, A extends unknown[]> extends WrapOptions<K, A> {
+  key: (...args: A) => K
 }
 
 /** The events a cache emits. */
@@ -75,7 +93,7 @@ export type RedisStatusChange = ({ status: 'down'; error: Error } | { status: 'u
  * A two-tier key-value store: a bounded in-process LRU of decoded values (L1) in front of the
  * namespaced Redis keys `name:key` (L2). One instance per data set; instances may share a client.
  */
-export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEvents<K>> {
+export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventEmitter<FlipCacheEvents<K>> {
   /** The namespace: entry `k` lives at the Redis key `${name}:${encoded k}`. */
   readonly name: string
   readonly #options: ResolvedOptions<K, V>
@@ -97,7 +115,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   readonly #pending = new PendingCalls()
   readonly #leaveTransport: () => void
 
-  constructor(name: string, options?: FlipCacheOptions<K, V>) {
+  constructor(name: string, options?: AnyFlipCacheOptions<K, V>) {
     super()
     checkName(name)
     this.name = name
@@ -244,16 +262,19 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   }
 
   /**
-   * `fn` memoized through getOrSet: its result for the key `options.key(...args)` (by default the
-   * first argument, under the cache's keyType) is loaded once and served from the cache after.
+   * `fn` memoized through getOrSet: its result for the key `options.key(...args)` is loaded once and
+   * served from the cache after. Without `key`, a call is keyed by its one argument, and a call with
+   * more than one argument is refused (`TypeError`) rather than keyed by a part of them; the types
+   * require `key` unless `fn` takes exactly one argument of the key type.
    */
-  wrap<A extends unknown[]>(
-    fn: (...args: A) => Promise<V> | V,
-    options: WrapOptions<K, A> = {},
-  ): (...args: A) => Promise<V> {
+  wrap<F extends (...args: never[]) => Promise<V> | V>(
+    fn: F,
+    ...[options = {}]: WrapOptionsArg<K, Parameters<F>>
+  ): (...args: Parameters<F>) => Promise<V> {
+    type A = Parameters<F>
     if (typeof fn !== 'function')
       throw new TypeError(`Expected wrap() to get a function, got ${describe(fn)}`)
-    const { key: keyOf = (...args: A): K => args[0] as K, ...loadOptions } = options
+    const { key: keyOf = byOnlyArgument as (...args: A) => K, ...loadOptions } = options
     if (typeof keyOf !== 'function') {
       throw new TypeError(`Expected the \`key\` option of wrap() to be a function, got ${describe(keyOf)}`)
     }
@@ -264,7 +285,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       // Every call's closure backs off as `fn`: a failing fn is not called again within its wait.
       return this.#getOrSet(
         keyOf(...args),
-        loaderStandsFor(() => fn(...args), fn),
+        loaderStandsFor(() => fn(...(args as never[])), fn),
         load,
       )
     }
@@ -291,7 +312,7 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
   }
 
   /** The value of `key`: from L1 when it holds a live copy, else from Redis; `valueDefault` on a miss. */
-  async get(key: K): Promise<V | undefined> {
+  async get(key: K): Promise<V | Miss> {
     this.#checkOpen()
     // A string key is its own encoding, and one that would fail validation cannot be in L1: so an L1
     // hit skips validation, and a miss validates before going to Redis.
@@ -300,18 +321,19 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     const now = clock.now()
     const entry = this.#state.local(encoded, now)
-    if (entry !== undefined) return this.#core.hit(encoded, entry, now)
+    // valueDefault is a V: a miss is `undefined` only without one (then `Miss` is `undefined`).
+    if (entry !== undefined) return this.#core.hit(encoded, entry, now) as V | Miss
     if (unchecked) this.#keys.encode(key)
-    return this.#pending.guard(this.#core.get(encoded))
+    return this.#pending.guard(this.#core.get(encoded)) as Promise<V | Miss>
   }
 
   /** Values of `keys` in the same order: L1 hits locally, every miss in one Redis round trip. */
-  async getMany(keys: Iterable<K>): Promise<(V | undefined)[]> {
+  async getMany(keys: Iterable<K>): Promise<(V | Miss)[]> {
     this.#checkOpen()
     const encoded: string[] = []
     for (const key of keys) encoded.push(this.#keys.encode(key))
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    return this.#pending.guard(this.#core.getMany(encoded))
+    return this.#pending.guard(this.#core.getMany(encoded)) as Promise<(V | Miss)[]>
   }
 
   /**
@@ -474,4 +496,14 @@ export class FlipCache<K = string, V = unknown> extends EventEmitter<FlipCacheEv
       if (!done) items.return().catch(() => {})
     }
   }
+}
+
+/** wrap()'s key without a `key` option: the call's one argument. */
+function byOnlyArgument(...args: unknown[]): unknown {
+  if (args.length !== 1) {
+    throw new TypeError(
+      `Expected a function wrapped without a \`key\` option to be called with exactly one argument, its key; got ${args.length} arguments: give wrap() a \`key\` function of them`,
+    )
+  }
+  return args[0]
 }

@@ -14,20 +14,45 @@ export {
   ValueTooLargeError,
 } from './errors.js'
 export { type Duration, type ExpirePreset, expire, parseDuration } from './expire/index.js'
+export type {
+  FlipCacheEvents,
+  Invalidation,
+  KeyedWrapOptions,
+  RedisStatusChange,
+  SetOptions,
+  WrapOptions,
+  WrapOptionsArg,
+} from './flipcache.js'
 export {
   FlipCache,
-  type FlipCacheEvents,
-  type Invalidation,
-  type RedisStatusChange,
-  type SetOptions,
-  type WrapOptions,
-} from './flipcache.js'
+  type FlipCacheConstructor,
+  type InferringOptions,
+  type KeyTypeArg,
+  type MissOfDefault,
+  type RawOfInput,
+  type ValueOfOptions,
+} from './flipcache-constructor.js'
 export type { GetOrSetOptions, LockOptions } from './loading/load-options.js'
 export type { Loader, LoaderContext } from './loading/read-through.js'
-export type { ExpireTime, FlipCacheOptions } from './options.js'
+export type { AnyFlipCacheOptions, ExpireTime, FlipCacheOptions } from './options.js'
 export type { ClusterInput, RedisInput } from './redis/connection.js'
 export type { CacheStats } from './stats.js'
 export { type InvalidationOrigin, SyncMode } from './sync/sync-bus.js'
-export { type KeyCodec, type KeyType, KeyTypeName } from './types/key-type.js'
+export {
+  type KeyCodec,
+  type KeyOfType,
+  type KeyType,
+  type KeyTypeFor,
+  KeyTypeName,
+  type KeyTypes,
+} from './types/key-type.js'
 export type { RedisValue } from './types/value-codec.js'
-export { ValueTypeName } from './types/value-type.js'
+export {
+  type StructuredValueTypeName,
+  type TypedValueType,
+  typed,
+  type ValueOfType,
+  type ValueTypeFor,
+  ValueTypeName,
+  type ValueTypes,
+} from './types/value-type.js'

@@ -14,18 +14,23 @@ import type { BreakerSettings } from './redis/circuit-breaker.js'
 import { checkRedisInput, type RedisInput } from './redis/connection.js'
 import { type BucketExpire, type HashLayout, sizedLayout } from './store/hash-store.js'
 import { SyncMode } from './sync/sync-bus.js'
-import { defaultMaxKeyLength, type KeyCodec, type KeyType, keyCodecFor } from './types/key-type.js'
+import { defaultMaxKeyLength, type KeyCodec, type KeyTypeFor, keyCodecFor } from './types/key-type.js'
 import { asReply, type RedisValue, type ValueCodec } from './types/value-codec.js'
 import {
   isValueTypeName,
-  type ValueTypeName,
+  type ValueTypeFor,
   valueCodecFor,
   ValueTypeName as valueTypeNames,
 } from './types/value-type.js'
 
 export type { ExpireTime } from './expire/option-values.js'
 
-export interface FlipCacheOptions<K, V> {
+/**
+ * The options of a cache of keys `K` and values `V`. `keyType` and `valueType` must fit `K` and `V`
+ * (see `KeyTypeFor` and `ValueTypeFor`). `Raw` is what a custom `valueDecoder` receives: `string`,
+ * or `Buffer` with `valueDecoderInput: 'buffer'`.
+ */
+export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
   /**
    * An ioredis `Redis` or `Cluster` you own and share (never closed by flipcache), or a `redis://`
    * URL / ioredis options, for which flipcache opens a client of its own and closes it in `close()`.
@@ -41,15 +46,18 @@ export interface FlipCacheOptions<K, V> {
   /** Redis time to live of each entry: ms, a duration (`'10s'`, `'3d'`), an `expire.*` preset, or `null` for none. @default null */
   expireTime?: ExpireTime
   /** How keys are checked, coerced and written after `name:`. @default 'string' */
-  keyType?: KeyType<K>
+  keyType?: KeyTypeFor<K>
   /**
    * Longest key, in characters (UTF-16 code units, as `string.length` counts them), as given and as
    * encoded: a longer key is a `TypeError` before it is parsed; a longer key found by keys() or
    * entries() is skipped and reported (`E_DECODE`). See docs/format.md#limits. @default 16384
    */
   maxKeyLength?: number
-  /** How values are checked and encoded in Redis. @default 'superjson' */
-  valueType?: ValueTypeName
+  /**
+   * How values are checked and encoded in Redis; `typed.json<T>()` (and `typed.superjson`,
+   * `typed.msgpack`) is the name with the value type for TypeScript. @default 'superjson'
+   */
+  valueType?: ValueTypeFor<V>
   /**
    * Largest encoded value, in bytes (before compression; at most 512 MiB). A longer value is refused
    * before anything is written (`E_TOO_LARGE`, naming its size); stored data that is longer, or
@@ -60,9 +68,9 @@ export interface FlipCacheOptions<K, V> {
   /** `valueType: 'custom'`: turns a value into the string or Buffer stored in Redis. */
   valueEncoder?: (value: V) => RedisValue
   /** `valueType: 'custom'`: turns the stored string (or Buffer, with `valueDecoderInput: 'buffer'`) back into a value. */
-  valueDecoder?: (raw: string) => V
+  valueDecoder?: (raw: Raw) => V
   /** `valueType: 'custom'`: whether `valueDecoder` receives a UTF-8 `'string'` or the raw `'buffer'`. @default 'string' */
-  valueDecoderInput?: 'string' | 'buffer'
+  valueDecoderInput?: Raw extends Buffer ? 'buffer' : 'string'
   /** What `get` returns on a miss; it is never written to Redis. @default undefined */
   valueDefault?: V
   /**
@@ -164,6 +172,9 @@ export interface FlipCacheOptions<K, V> {
   hashTag?: boolean
 }
 
+/** Options with a custom `valueDecoder` of either input, as the constructor takes them. */
+export type AnyFlipCacheOptions<K, V> = FlipCacheOptions<K, V> | FlipCacheOptions<K, V, Buffer>
+
 /** The `storage` option. */
 export type StorageOption<K> =
   | 'string'
@@ -245,7 +256,7 @@ export function checkName(name: unknown): asserts name is string {
 }
 
 /** Validates every option once, quoting the bad value in a `TypeError`, and fills in the defaults. */
-export function resolveOptions<K, V>(options: FlipCacheOptions<K, V> = {}): ResolvedOptions<K, V> {
+export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): ResolvedOptions<K, V> {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected options to be an object, got ${describe(options)}`)
   }
@@ -352,7 +363,7 @@ export function checkApartFromLocks(name: string, keyPrefix: string, lockPrefix:
 }
 
 function resolveStorage<K, V>(
-  options: FlipCacheOptions<K, V>,
+  options: AnyFlipCacheOptions<K, V>,
   keys: KeyCodec<K>,
 ): { layout: HashLayout; expire: BucketExpire } | undefined {
   const { storage = 'string', bucketExpire } = options
@@ -501,7 +512,7 @@ function resolveSync(sync: unknown, localMax: number): SyncMode {
   return sync as SyncMode
 }
 
-function resolveCacheLoad<K, V>(options: FlipCacheOptions<K, V>, expireMs: number | null): ResolvedLoad {
+function resolveCacheLoad<K, V>(options: AnyFlipCacheOptions<K, V>, expireMs: number | null): ResolvedLoad {
   const load: ResolvedLoad = { expireMs, ...resolveLoadDefaults(options) }
   checkLoad(load)
   return load
@@ -550,7 +561,7 @@ function resolveBreaker(
   return { failures, cooldownMs }
 }
 
-function resolveValueCodec<K, V>(options: FlipCacheOptions<K, V>): ValueCodec<V> {
+function resolveValueCodec<K, V>(options: AnyFlipCacheOptions<K, V>): ValueCodec<V> {
   const valueType = options.valueType === undefined ? 'superjson' : options.valueType
   if (!isValueTypeName(valueType)) {
     throw new TypeError(
@@ -581,7 +592,8 @@ function resolveValueCodec<K, V>(options: FlipCacheOptions<K, V>): ValueCodec<V>
   }
   return valueCodecFor<V>('custom', {
     encoder: valueEncoder,
-    decoder: valueDecoder,
+    // Called with a string, or a Buffer with decodeBytes (customCodec).
+    decoder: valueDecoder as (raw: string) => V,
     decodeBytes: valueDecoderInput === 'buffer',
   })
 }

@@ -202,3 +202,29 @@ export function keyCodecFor<K>(keyType: KeyType<K>, maxKeyLength = defaultMaxKey
       .join(', ')} or { encode(key): string, decode(s): key }, got ${describe(keyType)}`,
   )
 }
+
+/** The key type each named `keyType` stands for (`'json'`: any JSON value but `undefined`). */
+export interface KeyTypes {
+  string: string
+  int: number
+  float: number
+  bigint: bigint
+  json: unknown
+}
+
+/**
+ * The `keyType` values a cache of keys `K` accepts: the names whose keys `K` fits (`'json'` takes
+ * any `K`), or a codec of `K`. An untyped cache (`K` is `unknown`) takes every name.
+ */
+export type KeyTypeFor<K> =
+  | KeyCodec<K>
+  | (unknown extends K
+      ? KeyTypeName
+      : { [N in KeyTypeName]: [K] extends [KeyTypes[N]] ? N : never }[KeyTypeName])
+
+/** The key type a `keyType` option stands for: `'int'` → `number`, a codec → its key type. */
+export type KeyOfType<T> = T extends KeyTypeName
+  ? KeyTypes[T]
+  : T extends { decode(encoded: string): infer K }
+    ? K
+    : string

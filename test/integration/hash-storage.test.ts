@@ -295,13 +295,15 @@ describe('storage: hash buckets', () => {
 
   it('the storage and bucketExpire options are validated', () => {
     expect(() => cache({ storage: { kind: 'hash', bucketSize: 10 } })).toThrow(/keyType: 'int'/)
-    expect(() => cache({ keyType: 'int', storage: { kind: 'hash', bucketSize: 0 } })).toThrow(/bucketSize/)
+    expect(() => cache<number>({ keyType: 'int', storage: { kind: 'hash', bucketSize: 0 } })).toThrow(
+      /bucketSize/,
+    )
     expect(() => cache({ storage: { kind: 'list' } as never })).toThrow(/storage/)
     expect(() => cache({ storage: { kind: 'hash', bucket: 'b' } as never })).toThrow(/storage\.bucket/)
     expect(() => cache({ bucketExpire: 'sometimes' as never })).toThrow(/bucketExpire/)
     expect(() => cache({ bucketExpire: 'always' })).toThrow(/bucketExpire.*storage/)
     expect(() =>
-      cache({
+      cache<number>({
         keyType: 'int',
         storage: { kind: 'hash', bucketSize: 10 },
         expireTime: '1m',

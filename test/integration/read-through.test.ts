@@ -350,9 +350,29 @@ describe('wrap()', () => {
     expect(await cachedAdd(1, 2)).toBe(3)
     expect(add).toHaveBeenCalledTimes(1)
     expect(await sums.ttl('1+2')).toBeGreaterThan(50_000)
-    expect(() => sums.wrap('fn' as never)).toThrow(TypeError)
+    expect(() => (sums.wrap as (fn: unknown) => unknown)('fn')).toThrow(TypeError)
     expect(() => sums.wrap(add, { key: 'k' as never })).toThrow(/key/)
-    expect(() => sums.wrap(add, { grace: 5 })).toThrow(/grace/)
+    expect(() => sums.wrap(add, { key: () => 'k', grace: 5 })).toThrow(/grace/)
+  })
+
+  it('wrap() without key refuses a call with more than one argument instead of keying by the first', async () => {
+    const greetings = cache<string, string>({ valueType: 'string' })
+    let calls = 0
+    const greet = (name: string, lang?: string): string => {
+      calls++
+      return `${lang ?? 'en'}:${name}`
+    }
+    // JavaScript, or a cast, can still call the wrapper with more arguments than the key.
+    const cached = greetings.wrap(greet as (name: string) => string) as (...args: string[]) => Promise<string>
+    expect(await cached('ada')).toBe('en:ada')
+    await expect(cached('ada', 'fr')).rejects.toThrow(/exactly one argument, its key; got 2 arguments/)
+    await expect(cached()).rejects.toThrow(/got 0 arguments/)
+    expect(calls).toBe(1)
+    // With a key over every argument, each combination is its own entry.
+    const keyed = greetings.wrap(greet, { key: (name, lang) => `${lang ?? 'en'}/${name}` })
+    expect(await keyed('ada', 'fr')).toBe('fr:ada')
+    expect(await keyed('ada')).toBe('en:ada')
+    expect(await greetings.get('fr/ada')).toBe('fr:ada')
   })
 })
 

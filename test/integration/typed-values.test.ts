@@ -175,10 +175,10 @@ describe('FlipCache typed values', () => {
   })
 
   it("valueType 'custom' with valueDecoderInput 'buffer' hands the decoder raw bytes", async () => {
-    const packed = cache<string, number[]>({
+    const packed = cache<string, number[], Buffer>({
       valueType: 'custom',
       valueEncoder: (numbers) => Buffer.from(numbers),
-      valueDecoder: (raw) => [...(raw as unknown as Buffer)],
+      valueDecoder: (raw) => [...raw],
       valueDecoderInput: 'buffer',
       localMax: 0,
     })

@@ -54,12 +54,13 @@ function useCachesOn<C extends Redis | Cluster>(open: () => C) {
       return shared
     },
     /** A cache on its own namespace (or `name`), sharing the test's client unless `redis` is given. */
-    cache<K = string, V = unknown>(
-      options: FlipCacheOptions<K, V> = {},
+    cache<K = string, V = unknown, Raw extends string | Buffer = string>(
+      options: FlipCacheOptions<K, V, Raw> = {},
       name = uniqueName(),
     ): FlipCache<K, V> {
       shared ??= client()
-      const cache = new FlipCache<K, V>(name, { redis: shared, ...options })
+      // A Buffer-reading valueDecoder comes with valueDecoderInput: 'buffer' (checked by the caller's Raw).
+      const cache = new FlipCache<K, V>(name, { redis: shared, ...options } as FlipCacheOptions<K, V>)
       caches.push(cache as unknown as FlipCache<never, never>)
       return cache
     },

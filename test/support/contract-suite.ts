@@ -166,7 +166,7 @@ export function describeContract(
     })
 
     it('a stored value that does not decode is a miss reported as E_DECODE', async () => {
-      const items = make({ valueType: 'int' } as FlipCacheOptions<unknown, { n: number }>)
+      const items = make({ valueType: 'int' } as unknown as FlipCacheOptions<unknown, { n: number }>)
       const errors: FlipCacheError[] = []
       items.on('error', (error) => errors.push(error))
       const writer = cache<unknown, string>(

@@ -128,7 +128,7 @@ describe('resolveOptions values', () => {
     const { valueCodec } = resolveOptions<string, { n: number }>({
       valueType: 'custom',
       valueEncoder: (value) => String(value.n),
-      valueDecoder: (raw) => ({ n: Number(raw) }),
+      valueDecoder: (raw: string) => ({ n: Number(raw) }),
     })
     expect(valueCodec.reply).toBe('string')
     expect(valueCodec.encode({ n: 3 })).toBe('3')
@@ -139,7 +139,7 @@ describe('resolveOptions values', () => {
     const { valueCodec } = resolveOptions<string, number>({
       valueType: 'custom',
       valueEncoder: (value) => Buffer.from([value]),
-      valueDecoder: (raw) => (raw as unknown as Buffer)[0] ?? -1,
+      valueDecoder: (raw) => raw[0] ?? -1,
       valueDecoderInput: 'buffer',
     })
     expect(valueCodec.reply).toBe('buffer')

@@ -32,6 +32,7 @@ describe('public API', () => {
       'ValueTypeName',
       'expire',
       'parseDuration',
+      'typed',
     ])
   })
 
