@@ -178,13 +178,26 @@ describe('storage: hash buckets', () => {
   it("sync: 'tracking' drops the L1 copies of a bucket that another client changed", async () => {
     const items = sized({ sync: 'tracking', localTtl: '1h' })
     await items.ready()
+    const invalidated = new Set<number>()
+    items.on('invalidate', (event) => {
+      if (event.origin === 'tracking' && event.keys !== 'all')
+        for (const key of event.keys) invalidated.add(key)
+    })
     await items.setMany([
       [1, 'a'],
       [2, 'b'],
       [150, 'c'],
+      [901, 's'],
     ])
-    // The cache's own writes come back as tracking invalidations too, a moment later: once they
-    // have, its reads stay in L1.
+    // The cache's own writes come back as tracking invalidations too, a moment later, and Redis
+    // sends them in order: once the last bucket's has come (or the sentinel's, written after), the
+    // others have, and the copies read from now on stay.
+    await vi.waitFor(async () => {
+      expect(await items.get(901)).toBe('s')
+      expect(items.peek(901)).toBe('s')
+    }, patience)
+    await own.admin.hset(`${items.name}:b:9`, '1', 'sentinel')
+    await vi.waitFor(() => expect(invalidated.has(901)).toBe(true), patience)
     await vi.waitFor(async () => {
       expect(await items.getMany([1, 2, 150])).toEqual(['a', 'b', 'c'])
       expect([items.peek(1), items.peek(2), items.peek(150)]).toEqual(['a', 'b', 'c'])

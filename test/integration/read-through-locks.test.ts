@@ -235,8 +235,10 @@ describe('getOrSet() locks', () => {
   })
 
   it('close() lets go of the locks this instance still holds', async () => {
-    // close() gives running loads `timeout` (here the default, 1 s) to finish, then releases their locks.
-    const items = cache<string, string>({ redis: client(), valueType: 'string' })
+    // close() gives running loads `timeout` to finish, then releases their locks within `timeout`
+    // (3 s: a release that times out on a loaded machine is never sent again, and the lock would
+    // stay until its own TTL).
+    const items = cache<string, string>({ redis: client(), valueType: 'string', timeout: '3s' })
     const finish = gate<string>()
     const hung = items.getOrSet('k', () => finish.opened).catch(() => 'closed')
     await lockTaken(items.name, 'k')
