@@ -11,9 +11,14 @@ export async function readInfo(client: Redis, section: string): Promise<Map<stri
   return fields
 }
 
-/** The server's `redis_version`. */
+/**
+ * The server's `redis_version`; on Valkey (which reports `redis_version:7.2.4` to clients that check
+ * it) its own, as 'Valkey 8.0.1'.
+ */
 export async function serverVersion(client: Redis): Promise<string> {
-  return (await readInfo(client, 'server')).get('redis_version') ?? 'unknown'
+  const info = await readInfo(client, 'server')
+  const valkey = info.get('valkey_version')
+  return valkey === undefined ? (info.get('redis_version') ?? 'unknown') : `Valkey ${valkey}`
 }
 
 /** `INFO stats` `total_commands_processed`: every command the server has run, from every client. */

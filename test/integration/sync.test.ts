@@ -59,7 +59,11 @@ describe("sync: 'pubsub'", () => {
 
   it('after a.set() resolves, b.get() returns the new value once the invalidation has arrived', async () => {
     const [a, b] = (await instances(2)) as [FlipCache<string, string>, FlipCache<string, string>]
+    // b hears of v1 before it reads: a notice that lands while b's read is on its way keeps the read
+    // out of L1 (rightly), and a's reply and b's notice come on two connections in either order.
+    const heardFirst = nextInvalidation(b)
     await a.set('k', 'v1')
+    await heardFirst
     expect(await b.get('k')).toBe('v1')
     expect(b.peek('k')).toBe('v1')
     const heard = nextInvalidation(b)
@@ -74,13 +78,17 @@ describe("sync: 'pubsub'", () => {
   it('delete(), deleteMany() and clear() reach every instance', async () => {
     const caches = (await instances(4)) as FlipCache<string, string>[]
     const [writer, ...readers] = caches as [FlipCache<string, string>, ...FlipCache<string, string>[]]
+    // The readers hear of the setMany before the checks below listen: its notice comes on another
+    // connection than the writer's reply, and could otherwise be the one a check hears.
+    let heard = Promise.all(readers.map((reader) => nextInvalidation(reader)))
     await writer.setMany([
       ['a', '1'],
       ['b', '2'],
       ['c', '3'],
     ])
+    await heard
     for (const reader of readers) expect(await reader.getMany(['a', 'b', 'c'])).toEqual(['1', '2', '3'])
-    let heard = Promise.all(readers.map((reader) => nextInvalidation(reader)))
+    heard = Promise.all(readers.map((reader) => nextInvalidation(reader)))
     await writer.delete('a')
     expect((await heard).map((each) => each.keys)).toEqual([['a'], ['a'], ['a']])
     heard = Promise.all(readers.map((reader) => nextInvalidation(reader)))
@@ -101,8 +109,14 @@ describe("sync: 'pubsub'", () => {
       FlipCache<string, string>,
       FlipCache<string, string>,
     ]
+    // b hears each notice before it listens for the next (the notices and a's replies come on
+    // different connections, in either order).
+    const stored = nextInvalidation(b)
     await a.setMany(Array.from({ length: 300 }, (_, index): [string, string] => [`k${index}`, 'v']))
+    expect((await stored).keys).toHaveLength(300)
+    const cleared = nextInvalidation(b)
     expect(await countCommands(admin, () => a.clear())).toMatchObject({ publish: 1 })
+    expect((await cleared).keys).toBe('all')
     const heard = nextInvalidation(b)
     const commands = await countCommands(admin, () =>
       Promise.all(Array.from({ length: 50 }, (_, index) => a.set(`k${index}`, 'w'))),

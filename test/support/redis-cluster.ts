@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 import { freePort, type RedisServer, startRedisServer } from './redis-server.js'
+import { cliBinary } from './server-binary.js'
 
 const run = promisify(execFile)
 
@@ -53,7 +54,8 @@ const clusterArgs = (busPort: number, nodeTimeoutMs: number, manualFailover: boo
 
 /**
  * Starts 6 `redis-server --cluster-enabled yes` on free ports (the bus on a free port of its own,
- * not port + 10000), joins them with `redis-cli --cluster create --cluster-replicas 1`, and waits
+ * not port + 10000), joins them with `redis-cli --cluster create --cluster-replicas 1` (the CLI
+ * `cliBinary()` picks: `FLIPCACHE_REDIS_CLI`, or the one next to `FLIPCACHE_REDIS_SERVER`), and waits
  * for `cluster_state:ok`. `nodeTimeoutMs` is how long a silent master takes to be failed over.
  */
 export async function startRedisCluster(
@@ -66,11 +68,12 @@ export async function startRedisCluster(
     ),
   )
   const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
+  const cli = cliBinary()
   try {
-    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'])
+    await run(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'])
   } catch (error) {
     await Promise.all(nodes.map((node) => node.stop()))
-    throw new Error(`redis-cli --cluster create failed: ${(error as Error).message}`)
+    throw new Error(`${cli} --cluster create failed: ${(error as Error).message}`)
   }
   const cluster: RedisCluster = {
     nodes,

@@ -3,8 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { installHint, serverBinary } from './server-binary.js'
 
-/** A private redis-server on 127.0.0.1, started for tests or benchmarks and stopped by them. */
+/**
+ * A private redis-server on 127.0.0.1, started for tests or benchmarks and stopped by them: the
+ * binary `FLIPCACHE_REDIS_SERVER` names (a redis-server or valkey-server), else `redis-server`.
+ */
 export interface RedisServer {
   readonly port: number
   readonly url: string
@@ -22,13 +26,9 @@ export interface RedisServer {
   freeze(): void
   /** Lets a frozen process run again (SIGCONT). */
   thaw(): void
-  /** The redis-server version, such as '7.0.15'. */
+  /** The server's version, such as '7.0.15' (Redis) or '8.0.1' (Valkey). */
   readonly version: string
 }
-
-const installHint =
-  'redis-server was not found on PATH. Install it (Debian/Ubuntu: `apt-get install redis-server`, ' +
-  'macOS: `brew install redis`) or set REDIS_URL to a server flipcache may write to.'
 
 /** Asks the OS for a free TCP port (`--port 0` would turn TCP off in Redis). */
 export function freePort(): Promise<number> {
@@ -63,23 +63,21 @@ function launch(
     '--dir',
     dir,
   ]
-  const child = spawn('redis-server', [...args, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const binary = serverBinary()
+  const child = spawn(binary, [...args, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
     let output = ''
-    const timer = setTimeout(
-      () => fail(new Error(`redis-server did not start within 10 s:\n${output}`)),
-      10_000,
-    )
+    const timer = setTimeout(() => fail(new Error(`${binary} did not start within 10 s:\n${output}`)), 10_000)
     const fail = (error: Error): void => {
       clearTimeout(timer)
       child.kill('SIGKILL')
       reject(error)
     }
     child.on('error', (error: NodeJS.ErrnoException) => {
-      fail(error.code === 'ENOENT' ? new Error(installHint) : error)
+      fail(error.code === 'ENOENT' ? new Error(installHint(binary)) : error)
     })
     child.on('exit', (code) =>
-      fail(new Error(`redis-server exited with code ${code} before it was ready:\n${output}`)),
+      fail(new Error(`${binary} exited with code ${code} before it was ready:\n${output}`)),
     )
     let ready = false
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -90,7 +88,8 @@ function launch(
         clearTimeout(timer)
         child.removeAllListeners('exit')
         const version =
-          /v=(\d+\.\d+\.\d+)/.exec(output)?.[1] ?? /Redis version=(\d+\.\d+\.\d+)/.exec(output)?.[1]
+          /v=(\d+\.\d+\.\d+)/.exec(output)?.[1] ??
+          /(?:Redis|Valkey) version=(\d+\.\d+\.\d+)/.exec(output)?.[1]
         resolve({ child, version: version ?? 'unknown' })
       }
     })
@@ -156,7 +155,7 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
       }
     } catch (error) {
       // Another process may have taken the port between the probe and the launch: try another.
-      if (++attempt >= 3 || (error as Error).message === installHint) {
+      if (++attempt >= 3 || (error as Error).message === installHint(serverBinary())) {
         rmSync(dir, { recursive: true, force: true })
         throw error
       }
