@@ -41,10 +41,10 @@ export class FlipCacheError extends Error {
   }
 }
 
-/** A call was made after `close()`. */
+/** A call was made after `close()` (of a FlipCache, or of another flipcache class named by `kind`). */
 export class CacheClosedError extends FlipCacheError {
-  constructor(cacheName: string) {
-    super(ErrorCode.closed, `FlipCache \`${cacheName}\` is closed`)
+  constructor(cacheName: string, kind = 'FlipCache') {
+    super(ErrorCode.closed, `${kind} \`${cacheName}\` is closed`)
   }
 }
 

@@ -10,6 +10,13 @@ import {
   type ResolvedLoad,
   resolveLoadDefaults,
 } from './loading/load-options.js'
+import {
+  booleanOption,
+  type CircuitBreakerOption,
+  checkKnownOptions,
+  resolveBreaker,
+  sizeOption,
+} from './option-checks.js'
 import type { BreakerSettings } from './redis/circuit-breaker.js'
 import { checkRedisInput, type RedisInput } from './redis/connection.js'
 import { type BucketExpire, type HashLayout, sizedLayout } from './store/hash-store.js'
@@ -24,6 +31,7 @@ import {
 } from './types/value-type.js'
 
 export type { ExpireTime } from './expire/option-values.js'
+export { checkName, keyPrefixOf } from './option-checks.js'
 
 /**
  * The options of a cache of keys `K` and values `V`. `keyType` and `valueType` must fit `K` and `V`
@@ -97,7 +105,7 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * succeeds; changes are emitted as `'redis'` events. `false` turns it off.
    * @default { failures: 5, cooldown: '1s' }
    */
-  circuitBreaker?: { failures?: number; cooldown?: number | Duration } | false
+  circuitBreaker?: CircuitBreakerOption
   /** getOrSet default: how long past freshness a stale value may still be served. @default 0 */
   grace?: number | Duration
   /** getOrSet default: the fraction of `expireTime` after which a read refreshes in the background. @default off */
@@ -246,25 +254,9 @@ const knownOptions = new Set<string>([
   'hashTag',
 ])
 
-/** Validates a cache name: a non-empty string without whitespace. */
-export function checkName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0 || /\s/.test(name) || !name.isWellFormed()) {
-    throw new TypeError(
-      `Expected the cache name to be a non-empty string without whitespace or lone surrogates, got ${describe(name)}`,
-    )
-  }
-}
-
 /** Validates every option once, quoting the bad value in a `TypeError`, and fills in the defaults. */
 export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): ResolvedOptions<K, V> {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected options to be an object, got ${describe(options)}`)
-  }
-  for (const option of Object.keys(options)) {
-    if (!knownOptions.has(option)) {
-      throw new TypeError(`Unknown option \`${option}\`; known options: ${[...knownOptions].join(', ')}`)
-    }
-  }
+  checkKnownOptions(options, knownOptions)
   checkRedisInput(options.redis)
 
   const localMax = options.localMax === undefined ? 1000 : options.localMax
@@ -315,39 +307,8 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
     pubsubDictChannels: resolvePubsubDict(options.pubsubDictChannels),
     compression: resolveCompression(options.compress),
     buckets: resolveStorage(options, keyCodec),
-    hashTag: resolveHashTag(options.hashTag),
+    hashTag: booleanOption('hashTag', options.hashTag, false),
   }
-}
-
-/** A positive integer option of at most `largest`, or its default. */
-function sizeOption(name: string, value: unknown, fallback: number, largest: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > largest) {
-    throw new TypeError(`Expected \`${name}\` to be an integer from 1 to ${largest}, got ${describe(value)}`)
-  }
-  return value as number
-}
-
-function resolveHashTag(hashTag: unknown): boolean {
-  if (hashTag === undefined) return false
-  if (typeof hashTag !== 'boolean') {
-    throw new TypeError(`Expected \`hashTag\` to be a boolean, got ${describe(hashTag)}`)
-  }
-  return hashTag
-}
-
-/**
- * What every Redis key of cache `name` starts with: `name:`, or `{name}:` with `hashTag` (a name
- * with braces of its own would cut the tag short, so it is refused there).
- */
-export function keyPrefixOf(name: string, hashTag: boolean): string {
-  if (!hashTag) return `${name}:`
-  if (/[{}]/.test(name)) {
-    throw new TypeError(
-      `Expected a cache name without \`{\` or \`}\` with \`hashTag: true\`, got ${describe(name)}`,
-    )
-  }
-  return `{${name}}:`
 }
 
 /**
@@ -533,32 +494,6 @@ function resolveLockRelease(hook: unknown): ((error: LockLostError) => void) | u
   if (typeof hook !== 'function')
     throw new TypeError(`Expected \`lockRelease\` to be a function, got ${describe(hook)}`)
   return hook as (error: LockLostError) => void
-}
-
-function resolveBreaker(
-  option: FlipCacheOptions<unknown, unknown>['circuitBreaker'],
-): BreakerSettings | undefined {
-  if (option === false) return undefined
-  if (option === undefined) return { failures: 5, cooldownMs: 1000 }
-  if (typeof option !== 'object' || option === null) {
-    throw new TypeError(
-      `Expected \`circuitBreaker\` to be false or { failures, cooldown }, got ${describe(option)}`,
-    )
-  }
-  for (const field of Object.keys(option)) {
-    if (field !== 'failures' && field !== 'cooldown') {
-      throw new TypeError(`Unknown \`circuitBreaker\` field \`${field}\`; known fields: failures, cooldown`)
-    }
-  }
-  const failures = option.failures === undefined ? 5 : option.failures
-  if (!Number.isSafeInteger(failures) || failures < 1) {
-    throw new TypeError(
-      `Expected \`circuitBreaker.failures\` to be a positive integer, got ${describe(failures)}`,
-    )
-  }
-  const cooldownMs =
-    option.cooldown === undefined ? 1000 : positiveDuration('circuitBreaker.cooldown', option.cooldown)
-  return { failures, cooldownMs }
 }
 
 function resolveValueCodec<K, V>(options: AnyFlipCacheOptions<K, V>): ValueCodec<V> {
