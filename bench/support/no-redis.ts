@@ -9,21 +9,34 @@ export const noRedisLabel = 'no Redis: in-process scenarios only'
 /** What the run measures against: `REDIS_URL`, a private redis-server, or nothing (in-process scenarios only). */
 export type RedisSource = { kind: 'url'; url: string } | { kind: 'server' } | { kind: 'none' }
 
-/** `REDIS_URL` when set, else a private `redis-server` when one is on `PATH`, else none. */
+/**
+ * `REDIS_URL` when set, else a private server: `FLIPCACHE_REDIS_SERVER` (a path, or a name on
+ * `PATH`) when set and executable, else `redis-server` when one is on `PATH`; else none.
+ */
 export function redisSource(env: Record<string, string | undefined>): RedisSource {
   const url = env.REDIS_URL
   if (url !== undefined && url !== '') return { kind: 'url', url }
+  const chosen = env.FLIPCACHE_REDIS_SERVER?.trim()
+  if (chosen !== undefined && chosen !== '') {
+    const found = chosen.includes('/') ? executable(chosen) : onPath(chosen, env.PATH ?? '')
+    return found ? { kind: 'server' } : { kind: 'none' }
+  }
   return onPath('redis-server', env.PATH ?? '') ? { kind: 'server' } : { kind: 'none' }
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Whether an executable `name` is in one of the folders of `path` (a `PATH` value). */
 export function onPath(name: string, path: string): boolean {
   for (const folder of path.split(delimiter)) {
-    if (folder === '') continue
-    try {
-      accessSync(join(folder, name), constants.X_OK)
-      return true
-    } catch {}
+    if (folder !== '' && executable(join(folder, name))) return true
   }
   return false
 }

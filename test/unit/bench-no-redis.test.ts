@@ -55,6 +55,27 @@ describe('bench without Redis: where Redis comes from', () => {
     expect(redisSource({})).toEqual({ kind: 'none' })
   })
 
+  it('FLIPCACHE_REDIS_SERVER names the server to start: a path or a name on PATH, executable', () => {
+    const valkeyFolder = folderWith('valkey-server', true)
+    const without = folderWith('node', true)
+    expect(
+      redisSource({ FLIPCACHE_REDIS_SERVER: join(valkeyFolder, 'valkey-server'), PATH: without }),
+    ).toEqual({
+      kind: 'server',
+    })
+    expect(redisSource({ FLIPCACHE_REDIS_SERVER: 'valkey-server', PATH: valkeyFolder })).toEqual({
+      kind: 'server',
+    })
+    // Named but absent: no server, even with a redis-server on PATH (the run was asked for another one).
+    const withRedis = folderWith('redis-server', true)
+    expect(redisSource({ FLIPCACHE_REDIS_SERVER: 'valkey-server', PATH: withRedis })).toEqual({
+      kind: 'none',
+    })
+    expect(
+      redisSource({ FLIPCACHE_REDIS_SERVER: join(folderWith('valkey-server', false), 'valkey-server') }),
+    ).toEqual({ kind: 'none' })
+  })
+
   it('a redis-server file that is not executable is not a server', () => {
     expect(onPath('redis-server', folderWith('redis-server', false))).toBe(false)
     expect(onPath('redis-server', `${delimiter}${folderWith('redis-server', true)}`)).toBe(true)
