@@ -38,7 +38,7 @@ export interface CoherenceConfig<K, V> {
 }
 
 /** What a cache listens to: its sync channel, and with `sync: 'tracking'` Redis's invalidations. */
-type HearingSource = 'sync' | 'tracking'
+type HearingSource = 'sync' | 'tracking' | 'tracking-armed'
 
 /** How often a refused subscription is asked again. */
 const refusedRetryMs = 10_000
@@ -174,7 +174,7 @@ export class Coherence<K, V> {
   }
 
   /** The subscriber dropped, or a heartbeat did not come back within the bound: L1 goes off. */
-  #unheard(reason: 'dropped' | 'silent', source: HearingSource = 'sync'): void {
+  #unheard(reason: 'dropped' | 'silent' | 'unarmed', source: HearingSource = 'sync', cause?: Error): void {
     const hearing = this.#deaf.size === 0
     if (this.#deaf.has(source)) return
     this.#deaf.add(source)
@@ -185,14 +185,18 @@ export class Coherence<K, V> {
     const why =
       reason === 'dropped'
         ? 'its subscriber connection dropped'
-        : source === 'tracking'
-          ? `it has not heard its tracking connection for ${maxStalenessMs} ms`
-          : `it has not heard its sync channel for ${maxStalenessMs} ms`
+        : reason === 'unarmed'
+          ? `client tracking could not be armed again after a reconnection (${cause?.message}; retrying)`
+          : source === 'tracking'
+            ? `it has not heard its tracking connection for ${maxStalenessMs} ms`
+            : `it has not heard its sync channel for ${maxStalenessMs} ms`
+    const until = reason === 'unarmed' ? 'tracking is armed' : `it hears \`${channel}\``
     report(
       new SyncError(
         ErrorCode.syncUnheard,
         channel,
-        `FlipCache \`${name}\`: ${why}; L1 is off (reads go to Redis) until it hears \`${channel}\` again`,
+        `FlipCache \`${name}\`: ${why}; L1 is off (reads go to Redis) until ${until} again`,
+        cause === undefined ? undefined : { cause },
       ),
     )
   }
@@ -227,7 +231,11 @@ export class Coherence<K, V> {
         keyPrefix,
         {
           invalidated: (redisKeys) => this.#invalidate(this.#selectionOf(redisKeys), 'tracking'),
-          reconnected: () => this.#invalidate('all', 'reconnect'),
+          reconnected: () => {
+            this.#invalidate('all', 'reconnect')
+            this.#heard('tracking-armed')
+          },
+          unarmed: (error) => this.#unheard('unarmed', 'tracking-armed', error),
         },
         timeoutMs,
       )

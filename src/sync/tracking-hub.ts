@@ -13,7 +13,15 @@ export interface TrackingListener {
   invalidated: (keys: string[] | 'all') => void
   /** Invalidations may have been lost (a connection dropped, or tracking was re-armed). */
   reconnected: () => void
+  /**
+   * A connection came back but tracking could not be armed on it again (`error` says why):
+   * invalidations are not heard until a retry succeeds, which then calls `reconnected`.
+   */
+  unarmed: (error: Error) => void
 }
+
+/** The first retry of a failed re-arm, doubled after each failure up to the last. */
+const rearmRetryMs = { first: 250, last: 8000 }
 
 /** Redis refused client tracking (a server before 6.0, or one that forbids it). */
 export class TrackingRefusedError extends Error {}
@@ -264,9 +272,24 @@ export class TrackingHub {
 
   /** After `connection` reconnects, tracking is armed anew (unless it has been replaced or closed since). */
   #watch(connection: RedisClient): void {
-    watchReconnections(connection, () => {
-      if (connection !== this.#subscriber && connection !== this.#control) return
-      this.#serialize(() => this.#rearm()).catch(() => {})
+    watchReconnections(connection, () => this.#rearmUntilArmed(connection, rearmRetryMs.first))
+  }
+
+  /**
+   * Arms tracking again after `connection` reconnected; a failure (Redis answered with an error, or
+   * not at all) tells every cache (L1 then goes off) and is retried with back-off, for as long as
+   * caches listen and `connection` is still one of the two.
+   */
+  #rearmUntilArmed(connection: RedisClient, retryMs: number): void {
+    const current = (): boolean =>
+      this.#listeners.size > 0 && (connection === this.#subscriber || connection === this.#control)
+    if (!current()) return
+    this.#serialize(() => this.#rearm()).catch((error: unknown) => {
+      if (!current()) return
+      const reason = error instanceof Error ? error : new Error(String(error))
+      this.#everyListener((listener) => listener.unarmed(reason))
+      const next = Math.min(retryMs * 2, rearmRetryMs.last)
+      setTimeout(() => this.#rearmUntilArmed(connection, next), retryMs).unref()
     })
   }
 
