@@ -4,7 +4,10 @@ import { positiveDuration } from '../expire/option-values.js'
 import { booleanOption, sizeOption } from '../option-checks.js'
 import type { FlushChanges } from '../write-behind/drain-step.js'
 
-/** The `writeThrough` option: how `set`, `setMany`, `delete` and `deleteMany` write the source of truth. */
+/**
+ * The `writeThrough` option: how `set`, `setMany`, `delete` and `deleteMany` write the source of
+ * truth. Any object with these two methods (a repository of yours): they are called as its methods.
+ */
 export interface WriteThroughOption<K, V> {
   /** Writes entries to the source of truth; the cache takes them only once it resolves. */
   write: (entries: [key: K, value: V][]) => Promise<void> | void
@@ -93,8 +96,14 @@ export function resolveWritePolicy<K, V>(
   return { kind: 'behind', settings: resolveBehind(writeBehind) }
 }
 
+/** Any object with `write` and `delete` (a repository, say: they are called as its methods). */
 function resolveThrough<K, V>(option: unknown): WriteThroughOption<K, V> {
-  const fields = objectOption('writeThrough', option, ['write', 'delete'])
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
+    throw new TypeError(
+      `Expected \`writeThrough\` to be an object with write and delete, got ${describe(option)}`,
+    )
+  }
+  const fields = option as Record<string, unknown>
   for (const name of ['write', 'delete']) {
     if (typeof fields[name] !== 'function') {
       throw new TypeError(`Expected \`writeThrough.${name}\` to be a function, got ${describe(fields[name])}`)
