@@ -8,9 +8,15 @@ export type FlushChanges<K, V> = (
   info: { attempt: number },
 ) => Promise<void> | void
 
+/** What the drainer does with the queue (a `WriteQueue`; a fake in unit tests). */
+export type DrainQueue = Pick<
+  WriteQueue,
+  'keys' | 'take' | 'renew' | 'release' | 'settle' | 'deadLetter' | 'length'
+>
+
 /** What a drain step needs: the queue, the user's flush, and the resolved settings. */
 export interface DrainSettings<K, V> {
-  queue: WriteQueue
+  queue: DrainQueue
   /** This instance's consumer name in the group (and the lease's value). */
   consumer: string
   flush: FlushChanges<K, V>
