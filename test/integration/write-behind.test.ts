@@ -151,6 +151,36 @@ describe('writeBehind', () => {
     expect([...flushed.values()]).toEqual(Array.from({ length: 20 }, () => 5))
   })
 
+  it('a queue entry that does not decode goes to the dead letters, reported; the rest of its batch is flushed', async () => {
+    const source = recordingSource()
+    const users = cache<string, { n: number }>({ writeBehind: { flush: source.flush, pollInterval: 60_000 } })
+    const errors: FlipCacheError[] = []
+    users.on('error', (error) => errors.push(error))
+    await users.set('a', { n: 1 })
+    await sharedClient().xadd(`_wb:${users.name}:queue`, '*', 'k', 'b', 'v', '{not json')
+    expect(await users.flushNow()).toBe(0)
+    expect(source.batches).toEqual([[{ op: 'set', key: 'a', value: { n: 1 } }]])
+    await vi.waitFor(() => expect(errors.map((error) => error.code)).toEqual(['E_DEAD_LETTER']), patience)
+    expect(errors[0]?.cause).toMatchObject({ code: 'E_DECODE' })
+    expect(await sharedClient().xlen(`_wb:${users.name}:dead`)).toBe(1)
+  })
+
+  it('flushNow() refuses a bad timeout, and answers 0 at once on a cache without writeBehind', async () => {
+    const users = cache<string, { n: number }>({ writeBehind: { flush: () => {}, drain: false } })
+    await expect(users.flushNow('soon' as never)).rejects.toThrow(TypeError)
+    await expect(users.flushNow(-1)).rejects.toThrow('Invalid `timeout`')
+    await users.set('a', { n: 1 })
+    // Nobody drains: the entry is still there when the timeout passes.
+    expect(await users.flushNow(50)).toBe(1)
+    expect(await cache().flushNow()).toBe(0)
+  })
+
+  it('a write-behind cache named like its queues is refused', () => {
+    expect(() => cache({ writeBehind: { flush: () => {} } }, '_wb')).toThrow(
+      'Expected a cache name that does not start with `_wb:`',
+    )
+  })
+
   it('close() drains what it can and gives the lease up', async () => {
     const source = recordingSource()
     const users = cache<string, { n: number }>({ writeBehind: { flush: source.flush, pollInterval: 60_000 } })
