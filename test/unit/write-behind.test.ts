@@ -195,7 +195,7 @@ describe('writeThrough and writeBehind options', () => {
   const resolve = (options: unknown) => resolveOptions(options as never)
   const flush = () => {}
 
-  it.each([
+  const refused: [options: object, ...fragments: string[]][] = [
     [{ writeThrough: 5 }, '`writeThrough` to be an object', '`5` (number)'],
     [{ writeThrough: { write: () => {} } }, '`writeThrough.delete` to be a function', '`undefined`'],
     [{ writeThrough: { write: 'x', delete: () => {} } }, '`writeThrough.write` to be a function', "`'x'`"],
@@ -219,7 +219,8 @@ describe('writeThrough and writeBehind options', () => {
       { writeBehind: { flush }, storage: { kind: 'hash', bucketSize: 10 }, keyType: 'int' },
       "needs `storage: 'string'`",
     ],
-  ])('refuses %o with a TypeError naming the bad value', (options, ...fragments) => {
+  ]
+  it.each(refused)('refuses %o with a TypeError naming the bad value', (options, ...fragments) => {
     expectTypeError(() => resolve(options), ...fragments)
   })
 
