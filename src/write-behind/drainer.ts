@@ -16,8 +16,8 @@ export class Drainer<K, V> {
   readonly #pollMs: number
   /** Whether this instance drains (`drain: true`), or only waits for others in flushNow(). */
   readonly #active: boolean
-  /** The step running now, or the last: steps never overlap. */
-  #running: Promise<StepOutcome> = Promise.resolve('idle')
+  /** The step running now (never two at once: a step that hangs in `flush` is waited for, not queued behind). */
+  #running: Promise<StepOutcome> | undefined
   #timer: NodeJS.Timeout | undefined
   #stopped = false
   /** A step failed (Redis down) and was reported; the next failures are not, until a step succeeds. */
@@ -41,7 +41,7 @@ export class Drainer<K, V> {
     const deadline = now() + timeoutMs
     this.#step.hurry()
     for (;;) {
-      const outcome = await within(this.#next(), Math.max(1, deadline - now()), () => 'waiting' as const)
+      const outcome = await this.#stepWithin(deadline)
       const left = await this.#settings.queue.length()
       if (left === 0 || now() >= deadline) return left
       if (outcome !== 'busy' && outcome !== 'idle') {
@@ -50,23 +50,32 @@ export class Drainer<K, V> {
     }
   }
 
-  /** Stops the interval, drains within `timeoutMs`, gives the lease up; never rejects. */
+  /**
+   * Stops the interval; while this instance holds the lease, drains within `timeoutMs` (the other
+   * instances drain the rest); gives the lease up. Never rejects.
+   */
   async close(timeoutMs: number): Promise<void> {
     this.#stopped = true
     clearTimeout(this.#timer)
     if (!this.#active) return
-    await this.flushNow(timeoutMs).catch(() => {})
+    const deadline = this.#settings.now() + timeoutMs
+    this.#step.hurry()
+    while ((await this.#stepWithin(deadline)) === 'busy');
     await this.#settings.queue.release(this.#settings.consumer).catch(() => {})
   }
 
-  /** The next step, after the one running now. */
+  /** The next step's outcome, or 'waiting' when it is not done by `deadline` (a `flush` that hangs). */
+  #stepWithin(deadline: number): Promise<StepOutcome> {
+    const left = deadline - this.#settings.now()
+    if (left <= 0) return Promise.resolve('waiting')
+    return within(this.#next(), left, () => 'waiting' as const)
+  }
+
+  /** The step running now, or a new one; never rejects (a failure is reported once per outage). */
   #next(): Promise<StepOutcome> {
     if (!this.#active) return Promise.resolve('not-holder')
-    const next = this.#running.then(
-      () => this.#step.run(),
-      () => this.#step.run(),
-    )
-    this.#running = next.then(
+    if (this.#running !== undefined) return this.#running
+    const running = this.#step.run().then(
       (outcome) => {
         this.#failing = false
         return outcome
@@ -83,15 +92,18 @@ export class Drainer<K, V> {
         return 'waiting' as const
       },
     )
-    return next
+    this.#running = running
+    running.then(() => {
+      if (this.#running === running) this.#running = undefined
+    })
+    return running
   }
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return
     this.#timer = setTimeout(() => {
       this.#timer = undefined
-      this.#next().catch(() => {})
-      this.#running.then((outcome) => this.#schedule(this.#delayAfter(outcome)))
+      this.#next().then((outcome) => this.#schedule(this.#delayAfter(outcome)))
     }, delayMs)
     this.#timer.unref()
   }

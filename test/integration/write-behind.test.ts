@@ -181,6 +181,36 @@ describe('writeBehind', () => {
     )
   })
 
+  it('close() does not wait for the queue that another instance drains (its flush hangs here)', async () => {
+    let started!: () => void
+    const flushing = new Promise<void>((resolve) => {
+      started = resolve
+    })
+    const holder = cache<string, { n: number }>({
+      writeBehind: {
+        flush: () => {
+          started()
+          return new Promise<void>(() => {})
+        },
+        pollInterval: 10,
+        drainTimeout: 100,
+      },
+    })
+    await holder.set('a', { n: 1 })
+    await flushing
+    const closing = cache<string, { n: number }>(
+      { writeBehind: { flush: () => {}, drainTimeout: '1m' } },
+      holder.name,
+    )
+    const closed = await Promise.race([
+      closing.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(resolve, 10_000, 'still waiting')),
+    ])
+    expect(closed).toBe('closed')
+    // The entry stays pending with the holder, never acknowledged.
+    expect(await sharedClient().xlen(`_wb:${holder.name}:queue`)).toBe(1)
+  })
+
   it('close() drains what it can and gives the lease up', async () => {
     const source = recordingSource()
     const users = cache<string, { n: number }>({ writeBehind: { flush: source.flush, pollInterval: 60_000 } })
