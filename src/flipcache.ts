@@ -470,7 +470,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
    * with `E_CLOSED`; a write already sent settles with its own outcome (within `timeout`). Loads
    * already running are given up to `timeout` to finish, and still store their value; past it their
    * locks are released, their loaders' signals abort with `E_CLOSED`, and what they return later is
-   * dropped. Pending sliding-expiry touches are sent, L1 is emptied, and a client that flipcache
+   * dropped. With `writeBehind`, the drainer drains while this instance holds the lease, within
+   * `drainTimeout`, and gives the lease up. Pending sliding-expiry touches are sent, L1 is emptied, and a client that flipcache
    * opened is closed (a client you passed in is left open). Idempotent; every later call rejects
    * with `E_CLOSED`.
    */

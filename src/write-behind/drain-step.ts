@@ -75,12 +75,13 @@ export class DrainStep<K, V> {
     const { queue, consumer, batchSize, claimAfterMs, now } = this.#settings
     const held = this.#held
     if (held !== undefined) {
-      if (now() < held.dueAt) return 'backoff'
+      // The lease is kept through the back-off: newer entries wait behind the batch held.
       if (!(await queue.renew(consumer, this.leaseMs))) {
         // Another instance holds the lease: it claims these entries once they are idle long enough.
         this.#held = undefined
         return 'not-holder'
       }
+      if (now() < held.dueAt) return 'backoff'
       await this.#attempt(held)
       return 'busy'
     }
