@@ -29,7 +29,13 @@ export function prepareBatch<K, V>(
   decoders: ChangeDecoders<K, V>,
 ): PreparedBatch<K, V> {
   const byKey = new Map<string, { latest: QueuedEntry; ids: string[] }>()
+  let undecodable: PreparedBatch<K, V>['undecodable']
   for (const entry of entries) {
+    if (entry.key === undefined) {
+      undecodable ??= { ids: [], keys: [], error: new TypeError('a queue entry without a key (`k`)') }
+      undecodable.ids.push(entry.id)
+      continue
+    }
     const seen = byKey.get(entry.key)
     if (seen === undefined) {
       byKey.set(entry.key, { latest: entry, ids: [entry.id] })
@@ -43,7 +49,6 @@ export function prepareBatch<K, V>(
   const changes: WriteBehindChange<K, V>[] = []
   const ids: string[] = []
   const keys: string[] = []
-  let undecodable: PreparedBatch<K, V>['undecodable']
   for (const [encoded, { latest, ids: keyIds }] of byKey) {
     try {
       const key = decoders.key(encoded)

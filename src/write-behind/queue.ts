@@ -15,7 +15,8 @@ import {
 /** One queue entry as a drainer took it: its stream id, encoded key, stored value (absent: a delete). */
 export interface QueuedEntry {
   id: string
-  key: string
+  /** `undefined` for an entry without a key (not written by flipcache): it goes to the dead letters. */
+  key: string | undefined
   value: Buffer | undefined
   /** How many times it was handed to a drainer, this time included. */
   deliveries: number
@@ -126,7 +127,7 @@ function entriesOf(raw: unknown, deliveriesOf: (id: string) => number): QueuedEn
   const entries: QueuedEntry[] = []
   for (const [rawId, fields] of (raw ?? []) as [Buffer, Buffer[] | null][]) {
     const id = String(rawId)
-    let key = ''
+    let key: string | undefined
     let value: Buffer | undefined
     for (let index = 0; index + 1 < (fields?.length ?? 0); index += 2) {
       const name = String(fields?.[index])

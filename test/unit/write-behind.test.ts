@@ -24,6 +24,15 @@ const decoders = {
 }
 
 describe('prepareBatch', () => {
+  it('an entry without a key goes to the dead letters', () => {
+    const prepared = prepareBatch(
+      [{ id: '1', key: undefined, value: undefined, deliveries: 1 }, entry('2', 'a')],
+      decoders,
+    )
+    expect(prepared.changes).toEqual([{ op: 'delete', key: 'a' }])
+    expect(prepared.undecodable?.ids).toEqual(['1'])
+  })
+
   it('keeps the latest change per key, in the order of those latest entries, and every id', () => {
     const prepared = prepareBatch(
       [
