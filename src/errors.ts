@@ -27,6 +27,10 @@ export const ErrorCode = {
   syncNotice: 'E_SYNC_NOTICE',
   /** Redis refused the sync subscription (an ACL without the channel, a server without SSUBSCRIBE): L1 stays off. */
   syncRefused: 'E_SYNC_REFUSED',
+  /** A write-behind write was refused: the queue (with the dead letters) holds `maxQueued` entries; nothing was written. */
+  queueFull: 'E_QUEUE_FULL',
+  /** Write-behind entries whose `flush` failed `maxAttempts` times were moved to the dead-letter stream. */
+  deadLetter: 'E_DEAD_LETTER',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -161,6 +165,49 @@ export class SyncError extends FlipCacheError {
   ) {
     super(code, message, options)
     this.channel = channel
+  }
+}
+
+/**
+ * A write-behind `set`, `setMany` or `delete` was refused because the durable queue (with its
+ * dead-letter stream) holds `maxQueued` entries: neither the value nor the queue entry was written.
+ */
+export class WriteQueueFullError extends FlipCacheError {
+  /** The queue's Redis key. */
+  readonly queue: string
+  readonly maxQueued: number
+
+  constructor(queue: string, maxQueued: number) {
+    super(
+      ErrorCode.queueFull,
+      `The write-behind queue \`${queue}\` holds \`maxQueued\` (${maxQueued}) entries with its dead letters: the write was refused, nothing was written`,
+    )
+    this.queue = queue
+    this.maxQueued = maxQueued
+  }
+}
+
+/**
+ * Write-behind entries were moved to the dead-letter stream: their `flush` failed `maxAttempts`
+ * times (`cause` holds its last error), or they do not decode (`cause` is the `DecodeError`).
+ */
+export class DeadLetterError extends FlipCacheError {
+  /** The dead-letter stream's Redis key. */
+  readonly deadLetters: string
+  /** The encoded keys of the entries moved. */
+  readonly keys: string[]
+  readonly attempts: number
+
+  constructor(deadLetters: string, keys: string[], attempts: number, options?: ErrorOptions) {
+    const shown = keys.length > 5 ? `${keys.slice(0, 5).join(', ')}, ...` : keys.join(', ')
+    super(
+      ErrorCode.deadLetter,
+      `${keys.length} write-behind entries (keys ${shown}) moved to \`${deadLetters}\` after ${attempts} attempts`,
+      options,
+    )
+    this.deadLetters = deadLetters
+    this.keys = keys
+    this.attempts = attempts
   }
 }
 

@@ -7,7 +7,8 @@ import type { Flight } from './core/reads.js'
 import { EntryCodec } from './entry/entry-codec.js'
 import { ErrorReporter, emitApart } from './error-reporter.js'
 import { CacheClosedError, describe, type FlipCacheError, RedisUnavailableError } from './errors.js'
-import { parseExpireTime } from './expire/option-values.js'
+import type { Duration } from './expire/duration.js'
+import { parseExpireTime, positiveDuration } from './expire/option-values.js'
 import { loaderStandsFor } from './loading/failure-backoff.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
 import { instanceId, type Loader, ReadThrough } from './loading/read-through.js'
@@ -36,6 +37,8 @@ import type { InvalidationOrigin } from './sync/sync-bus.js'
 import type { KeyCodec } from './types/key-type.js'
 import type { RedisValue } from './types/value-codec.js'
 import { within } from './within.js'
+import { openWritePath } from './write-policy/open-write-path.js'
+import type { WritePath } from './write-policy/write-path.js'
 
 /** Per-call options of `set` and `setMany`. */
 export interface SetOptions {
@@ -114,6 +117,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   /** Calls waiting on Redis, a load or a lock holder: close() rejects them all with E_CLOSED. */
   readonly #pending = new PendingCalls()
   readonly #leaveTransport: () => void
+  /** Where set, setMany, delete and deleteMany go: the cache alone, write-through or write-behind. */
+  readonly #writes: WritePath<K, V>
 
   constructor(name: string, options?: AnyFlipCacheOptions<K, V>) {
     super()
@@ -192,6 +197,19 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
         lockRelease: this.#options.lockRelease,
         closed: () => new CacheClosedError(name),
         timeoutMs,
+      })
+      this.#writes = openWritePath({
+        name,
+        policy: this.#options.writePolicy,
+        core: this.#core,
+        client,
+        transport: batcher,
+        keyPrefix,
+        hashTag: this.#options.hashTag,
+        redisKey: (key) => store.redisKey(key),
+        keys: this.#keys,
+        consumer: origin,
+        report,
       })
       this.#scan = new NamespaceScan({
         store,
@@ -362,13 +380,14 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     const ttlMs = this.#ttlFor(options)
     const encodedValue = this.#core.encode(encoded, value)
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    await this.#core.write([[encoded, encodedValue]], ttlMs)
+    await this.#writes.write([[key, value]], [[encoded, encodedValue]], ttlMs)
   }
 
   /** Writes every `[key, value]` in one round trip; nothing is written if any key or value is invalid. */
   async setMany(entries: Iterable<readonly [K, V]>, options?: SetOptions): Promise<void> {
     this.#checkOpen()
     const ttlMs = this.#ttlFor(options)
+    const pairs: [K, V][] = []
     const encoded = Array.from(entries, (entry): [string, RedisValue] => {
       if (!Array.isArray(entry) || entry.length !== 2) {
         throw new TypeError(
@@ -376,11 +395,12 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
         )
       }
       const key = this.#keys.encode(entry[0])
+      pairs.push([entry[0], entry[1]])
       return [key, this.#core.encode(key, entry[1])]
     })
     if (encoded.length === 0) return
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    await this.#core.write(encoded, ttlMs)
+    await this.#writes.write(pairs, encoded, ttlMs)
   }
 
   /** Removes `key` from Redis and L1; resolves to whether Redis had it. */
@@ -388,15 +408,28 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    return (await this.#core.remove([encoded])) > 0
+    return (await this.#writes.remove([key], [encoded])) > 0
   }
 
   /** Removes every key in one `UNLINK`; resolves to how many Redis had. */
   async deleteMany(keys: Iterable<K>): Promise<number> {
     this.#checkOpen()
-    const encoded = [...new Set(Array.from(keys, (key) => this.#keys.encode(key)))]
+    const byEncoded = new Map<string, K>()
+    for (const key of keys) byEncoded.set(this.#keys.encode(key), key)
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    return encoded.length === 0 ? 0 : this.#core.remove(encoded)
+    if (byEncoded.size === 0) return 0
+    return this.#writes.remove([...byEncoded.values()], [...byEncoded.keys()])
+  }
+
+  /**
+   * With `writeBehind`: drains the queue now (a failed batch is tried again at once) until it is
+   * empty or `timeout` passed (default the `drainTimeout` option); resolves to how many entries it
+   * still holds (0: every write so far was flushed). Without it: 0 at once.
+   */
+  async flushNow(timeout?: number | Duration): Promise<number> {
+    this.#checkOpen()
+    const timeoutMs = timeout === undefined ? undefined : positiveDuration('timeout', timeout)
+    return this.#pending.guard(this.#writes.flushNow(timeoutMs))
   }
 
   /**
@@ -437,7 +470,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
    * with `E_CLOSED`; a write already sent settles with its own outcome (within `timeout`). Loads
    * already running are given up to `timeout` to finish, and still store their value; past it their
    * locks are released, their loaders' signals abort with `E_CLOSED`, and what they return later is
-   * dropped. Pending sliding-expiry touches are sent, L1 is emptied, and a client that flipcache
+   * dropped. With `writeBehind`, the drainer drains while this instance holds the lease, within
+   * `drainTimeout`, and gives the lease up. Pending sliding-expiry touches are sent, L1 is emptied, and a client that flipcache
    * opened is closed (a client you passed in is left open). Idempotent; every later call rejects
    * with `E_CLOSED`.
    */
@@ -455,6 +489,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     this.#pending.closeAll(new CacheClosedError(this.name))
     // Loads already running finish first, for at most `timeout`: they still write.
     await this.#readThrough.close(this.#options.timeoutMs)
+    // The write-behind drainer drains what it can within `drainTimeout`, then gives its lease up.
+    await this.#writes.close()
     await Promise.all([this.#core.flush(), this.#coherence.close(), this.#locks.close()])
     this.#state.close()
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)

@@ -1,6 +1,7 @@
 export { CompressionAlgorithm } from './entry/entry-header.js'
 export {
   CacheClosedError,
+  DeadLetterError,
   DecodeError,
   EncodeError,
   ErrorCode,
@@ -12,6 +13,7 @@ export {
   RedisUnavailableError,
   SyncError,
   ValueTooLargeError,
+  WriteQueueFullError,
 } from './errors.js'
 export { type Duration, type ExpirePreset, expire, parseDuration } from './expire/index.js'
 export type {
@@ -56,3 +58,6 @@ export {
   ValueTypeName,
   type ValueTypes,
 } from './types/value-type.js'
+export type { WriteBehindChange } from './write-behind/changes.js'
+export type { FlushChanges } from './write-behind/drain-step.js'
+export type { WriteBehindOption, WriteThroughOption } from './write-policy/write-options.js'

@@ -29,6 +29,12 @@ import {
   valueCodecFor,
   ValueTypeName as valueTypeNames,
 } from './types/value-type.js'
+import {
+  resolveWritePolicy,
+  type WriteBehindOption,
+  type WritePolicy,
+  type WriteThroughOption,
+} from './write-policy/write-options.js'
 
 export type { ExpireTime } from './expire/option-values.js'
 export { checkName, keyPrefixOf } from './option-checks.js'
@@ -178,6 +184,22 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * cost of one shard holding (and serving) the whole cache. See docs/cluster.md. @default false
    */
   hashTag?: boolean
+  /**
+   * Write-through: `set` / `setMany` call `write(entries)` and `delete` / `deleteMany` call
+   * `delete(keys)` on the source of truth first, and only once it resolves write Redis and L1; the
+   * call resolves when both took it. A write the source rejects reaches no cache; when the source
+   * took it and Redis failed, the keys are removed from Redis and every L1 (never the old value
+   * served as fresh) and the call rejects. getOrSet's loads are not written back. See
+   * docs/write-behind.md. @default none
+   */
+  writeThrough?: WriteThroughOption<K, V>
+  /**
+   * Write-behind: each `set` / `setMany` / `delete` writes Redis and a durable queue (a Redis stream)
+   * in one script, and a drainer hands the queue to `flush(changes)` in batches (the latest change
+   * per key, per-key order kept), at least once, with retries, a dead-letter stream and a bound
+   * (`maxQueued`). Needs `hashTag: true` on a Cluster. See docs/write-behind.md. @default none
+   */
+  writeBehind?: WriteBehindOption<K, V>
 }
 
 /** Options with a custom `valueDecoder` of either input, as the constructor takes them. */
@@ -219,6 +241,8 @@ export interface ResolvedOptions<K, V> {
   /** The hash-bucket layout, or `undefined` for one string per entry. */
   buckets: { layout: HashLayout; expire: BucketExpire } | undefined
   hashTag: boolean
+  /** How writes reach the source of truth (`writeThrough`, `writeBehind`), if at all. */
+  writePolicy: WritePolicy<K, V>
 }
 
 const knownOptions = new Set<string>([
@@ -252,6 +276,8 @@ const knownOptions = new Set<string>([
   'storage',
   'bucketExpire',
   'hashTag',
+  'writeThrough',
+  'writeBehind',
 ])
 
 /** Validates every option once, quoting the bad value in a `TypeError`, and fills in the defaults. */
@@ -308,6 +334,11 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
     compression: resolveCompression(options.compress),
     buckets: resolveStorage(options, keyCodec),
     hashTag: booleanOption('hashTag', options.hashTag, false),
+    writePolicy: resolveWritePolicy(
+      options.writeThrough,
+      options.writeBehind,
+      options.storage !== undefined && options.storage !== 'string',
+    ),
   }
 }
 

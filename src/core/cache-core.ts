@@ -8,7 +8,7 @@ import type { RedisValue } from '../types/value-codec.js'
 import type { CacheState } from './cache-state.js'
 import { type Flight, type Found, freshValue, type Looked, MISSING, Reads } from './reads.js'
 import { SlidingExpiry } from './sliding-expiry.js'
-import { Writes } from './writes.js'
+import { type SendRemove, type SendWrite, Writes } from './writes.js'
 
 export interface CacheCoreConfig<V> {
   store: Store
@@ -155,13 +155,14 @@ export class CacheCore<V> {
     return this.entries.encode(key, value)
   }
 
-  /** Writes encoded entries to Redis, then L1 (see `Writes.write`). */
+  /** Writes encoded entries to Redis (through `send` when given), then L1 (see `Writes.write`). */
   write(
     entries: [key: string, encoded: RedisValue][],
     ttlMs: number | null,
     freshUntil?: number,
+    send?: SendWrite,
   ): Promise<void> {
-    return this.#writes.write(entries, ttlMs, freshUntil)
+    return this.#writes.write(entries, ttlMs, freshUntil, send)
   }
 
   /** Keeps a loaded value in L1 alone (Redis failed to take it). */
@@ -169,9 +170,9 @@ export class CacheCore<V> {
     this.#writes.keepLocally(key, encoded, ttlMs, freshUntil)
   }
 
-  /** Removes `keys` from Redis and L1; resolves to how many Redis had. */
-  remove(keys: string[]): Promise<number> {
-    return this.#writes.remove(keys)
+  /** Removes `keys` from Redis (through `send` when given) and L1; resolves to how many Redis had. */
+  remove(keys: string[], send?: SendRemove): Promise<number> {
+    return this.#writes.remove(keys, send)
   }
 
   /** Removes the namespace from Redis and empties L1; the other instances are told once the keys are gone. */

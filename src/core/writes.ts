@@ -6,6 +6,15 @@ import type { Store } from '../store/store.js'
 import type { RedisValue } from '../types/value-codec.js'
 import type { CacheState } from './cache-state.js'
 
+/**
+ * What sends a write's framed entries to Redis in place of `store.write` (write-behind: the values
+ * and their queue entries in one script); called synchronously, so it joins the tick's pipeline.
+ */
+export type SendWrite = (stored: [key: string, value: RedisValue][], ttlMs: number | null) => Promise<void>
+
+/** What sends a delete to Redis in place of `store.remove`; resolves to how many keys Redis had. */
+export type SendRemove = (keys: string[]) => Promise<number>
+
 export interface WritesConfig<V> {
   store: Store
   state: CacheState<V>
@@ -33,12 +42,13 @@ export class Writes<V> {
   /**
    * Writes encoded values (framed with a header when they need one), then keeps what a read would
    * return in L1. `freshUntil` is the logical expiry of getOrSet values written with grace or
-   * refresh-ahead; plain writes have none and stay raw.
+   * refresh-ahead; plain writes have none and stay raw. `send` replaces `store.write`.
    */
   async write(
     entries: [key: string, encoded: RedisValue][],
     ttlMs: number | null,
     freshUntil = Number.POSITIVE_INFINITY,
+    send?: SendWrite,
   ): Promise<void> {
     const { store, state, entries: codec, stats, announce, report } = this.#config
     const keys = entries.map(([key]) => key)
@@ -51,7 +61,7 @@ export class Writes<V> {
       codec.frame(encoded, { freshUntil, expiresAt }),
     ])
     // The store queues its commands at once; the news of them is queued after, so it leaves after them.
-    const landing = store.write(stored, ttlMs)
+    const landing = send === undefined ? store.write(stored, ttlMs) : send(stored, ttlMs)
     announce(keys, false)
     try {
       await landing
@@ -80,11 +90,11 @@ export class Writes<V> {
     }
   }
 
-  /** Removes `keys` from L1 and Redis (one UNLINK); resolves to how many Redis had. */
-  async remove(keys: string[]): Promise<number> {
+  /** Removes `keys` from L1 and Redis (one UNLINK, or `send`); resolves to how many Redis had. */
+  async remove(keys: string[], send?: SendRemove): Promise<number> {
     const { store, state, stats, announce } = this.#config
     state.invalidate(keys)
-    const removing = store.remove(keys)
+    const removing = send === undefined ? store.remove(keys) : send(keys)
     announce(keys, true)
     try {
       const removed = await removing

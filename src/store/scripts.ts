@@ -19,7 +19,12 @@ export class LuaScript {
 
   /** Runs the script on `keys` (all in one slot) with `args`. */
   run<T>(transport: TransportView, keys: string[], args: Arg[]): Promise<T> {
-    return transport.command<T>('EVAL', [this.#source, keys.length, ...keys, ...args])
+    return transport.command<T>('EVAL', this.argsFor(keys, args))
+  }
+
+  /** The arguments of `EVAL` for `keys` and `args`, for a caller that reads the reply its own way. */
+  argsFor(keys: string[], args: Arg[]): Arg[] {
+    return [this.#source, keys.length, ...keys, ...args]
   }
 }
 

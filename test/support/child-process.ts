@@ -10,8 +10,9 @@ export interface Child {
   go(): void
 }
 
-export function spawnChild(args: string[]): Child {
-  const child = spawn(process.execPath, [inject('childScripts').getOrSet, ...args], {
+/** Starts `script` (get-or-set-child.ts unless told otherwise) with `args`. */
+export function spawnChild(args: string[], script = inject('childScripts').getOrSet): Child {
+  const child = spawn(process.execPath, [script, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   const lines: string[] = []

@@ -15,6 +15,7 @@ describe('public API', () => {
     expect(Object.keys(flipcache).sort()).toEqual([
       'CacheClosedError',
       'CompressionAlgorithm',
+      'DeadLetterError',
       'DecodeError',
       'EncodeError',
       'ErrorCode',
@@ -30,6 +31,7 @@ describe('public API', () => {
       'SyncMode',
       'ValueTooLargeError',
       'ValueTypeName',
+      'WriteQueueFullError',
       'expire',
       'parseDuration',
       'typed',
@@ -50,6 +52,8 @@ describe('public API', () => {
       syncUnheard: 'E_SYNC_UNHEARD',
       syncNotice: 'E_SYNC_NOTICE',
       syncRefused: 'E_SYNC_REFUSED',
+      queueFull: 'E_QUEUE_FULL',
+      deadLetter: 'E_DEAD_LETTER',
     })
     const error = new FlipCacheError('E_REDIS', 'down', { cause: new Error('socket') })
     expect(error).toBeInstanceOf(Error)
