@@ -16,6 +16,7 @@ import {
   checkKnownOptions,
   resolveBreaker,
   sizeOption,
+  versionOption,
 } from './option-checks.js'
 import type { BreakerSettings } from './redis/circuit-breaker.js'
 import { checkRedisInput, type RedisInput } from './redis/connection.js'
@@ -31,7 +32,7 @@ import {
 } from './types/value-type.js'
 
 export type { ExpireTime } from './expire/option-values.js'
-export { checkName, keyPrefixOf } from './option-checks.js'
+export { checkName, keyPrefixOf, namespaceOf } from './option-checks.js'
 
 /**
  * The options of a cache of keys `K` and values `V`. `keyType` and `valueType` must fit `K` and `V`
@@ -178,6 +179,14 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * cost of one shard holding (and serving) the whole cache. See docs/cluster.md. @default false
    */
   hashTag?: boolean
+  /**
+   * The version of the values' schema: entry `k` lives at `name:v<version>:k` (`{name}:v<version>:k`
+   * with `hashTag`), so a deploy that changes the value type (bump the version) never reads the
+   * previous one's entries, and `clearVersions([...])` removes old versions' keys. A non-negative
+   * integer or a string without whitespace, `:`, braces or glob characters. The sync and lock
+   * channels are the version's own. See docs/patterns.md#versioned-namespaces. @default none (`name:k`)
+   */
+  version?: string | number
 }
 
 /** Options with a custom `valueDecoder` of either input, as the constructor takes them. */
@@ -219,6 +228,8 @@ export interface ResolvedOptions<K, V> {
   /** The hash-bucket layout, or `undefined` for one string per entry. */
   buckets: { layout: HashLayout; expire: BucketExpire } | undefined
   hashTag: boolean
+  /** The `version` option as it appears in keys, or `undefined` without one. */
+  version: string | undefined
 }
 
 const knownOptions = new Set<string>([
@@ -252,6 +263,7 @@ const knownOptions = new Set<string>([
   'storage',
   'bucketExpire',
   'hashTag',
+  'version',
 ])
 
 /** Validates every option once, quoting the bad value in a `TypeError`, and fills in the defaults. */
@@ -308,6 +320,7 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
     compression: resolveCompression(options.compress),
     buckets: resolveStorage(options, keyCodec),
     hashTag: booleanOption('hashTag', options.hashTag, false),
+    version: options.version === undefined ? undefined : versionOption('`version`', options.version),
   }
 }
 
