@@ -1,47 +1,19 @@
 import calculateSlot from 'cluster-key-slot'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { uniqueName, useClusterCaches } from '../support/cache-builder.js'
 import { describeContract } from '../support/contract-suite.js'
-import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
+import { useOwnCluster } from '../support/own-cluster.js'
 
 // Versioned namespaces on a real 3-master, 3-replica cluster of this file's own.
-let cluster: RedisCluster
-/** A plain connection to each master, to see what each one holds. */
-let masters: Redis[]
-// No node is meant to fail here: a 5 s node timeout keeps a starved machine from failing one over.
-// Six servers, a cluster create and the first syncs get a minute on a loaded machine.
-beforeAll(async () => {
-  cluster = await startRedisCluster(5_000)
-  masters = (await cluster.masterPorts()).map((port) => new Redis({ port, host: '127.0.0.1' }))
-}, 60_000)
-afterAll(async () => {
-  for (const master of masters ?? []) master.disconnect()
-  await cluster?.stop()
-})
+const own = useOwnCluster()
+const { keysOnMasters } = own
 
-/** Every key matching `pattern`, on every master (SCAN). */
-async function keysOnMasters(pattern: string): Promise<string[][]> {
-  return Promise.all(
-    masters.map(async (master) => {
-      const found: string[] = []
-      let cursor = '0'
-      do {
-        const [next, batch] = await master.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-        cursor = next
-        found.push(...batch)
-      } while (cursor !== '0')
-      return found
-    }),
-  )
-}
-
-describeContract('a Redis Cluster, versioned', () => useClusterCaches(() => cluster.startupNodes), {
+describeContract('a Redis Cluster, versioned', () => useClusterCaches(() => own.cluster.startupNodes), {
   version: 7,
 })
 
 describe('versioned namespaces on a Redis Cluster', () => {
-  const { cache } = useClusterCaches(() => cluster.startupNodes)
+  const { cache } = useClusterCaches(() => own.cluster.startupNodes)
 
   it('clearVersions() removes an old version spread over every master, and keeps the current one', async () => {
     const name = uniqueName()
