@@ -7,7 +7,7 @@ import { useOwnClients } from '../support/own-clients.js'
 import { useOwnServer } from '../support/own-server.js'
 import { patience } from '../support/patience.js'
 import { freePort } from '../support/redis-server.js'
-import type { TcpProxy } from '../support/tcp-proxy.js'
+import type { ProxiedConnection, TcpProxy } from '../support/tcp-proxy.js'
 
 // ACL users, proxies and command counts: a server of this file's own.
 const own = useOwnServer()
@@ -66,17 +66,29 @@ async function proxiedReader(label: string, sync: 'pubsub' | 'tracking' = 'pubsu
   return { link, reader, errors, write }
 }
 
+/**
+ * Silences the reader's connection whose opening holds `opening` (bytes go nowhere, the connection
+ * stays up), writes `k` = 'v2', and resolves once the reader serves it: the connection, to let it
+ * pass again, and how long the old copy was served.
+ */
+async function partitioned(
+  { link, reader, write }: ProxiedReader,
+  opening: string,
+): Promise<{ connection: ProxiedConnection; staleMs: number }> {
+  const [connection] = link.connectionsWith(opening)
+  if (connection === undefined) throw new Error(`the reader has no ${opening} connection through the proxy`)
+  connection.mode = 'blackhole'
+  await write('v2')
+  const writtenAt = performance.now()
+  await vi.waitFor(async () => expect(await reader.get('k')).toBe('v2'), patience)
+  return { connection, staleMs: performance.now() - writtenAt }
+}
+
 describe('bounded staleness', () => {
   it('a silent partition of the subscriber: the cut-off instance stops serving its old copy within maxStaleness, and takes L1 up again once it hears', async () => {
-    const { link, reader, errors, write } = await proxiedReader('partition')
-
-    const [subscriber] = link.connectionsWith('SUBSCRIBE')
-    if (subscriber === undefined) throw new Error('the reader has no subscriber connection through the proxy')
-    subscriber.mode = 'blackhole'
-    await write('v2')
-    const writtenAt = performance.now()
-    await vi.waitFor(async () => expect(await reader.get('k')).toBe('v2'), patience)
-    const staleMs = performance.now() - writtenAt
+    const setup = await proxiedReader('partition')
+    const { reader, errors } = setup
+    const { connection: subscriber, staleMs } = await partitioned(setup, 'SUBSCRIBE')
     // The bound is 2 s; a loaded machine may run the check a little late.
     expect(staleMs).toBeLessThan(3_500)
     expect(errors.map((error) => error.code)).toContain('E_SYNC_UNHEARD')
@@ -88,14 +100,10 @@ describe('bounded staleness', () => {
   })
 
   it("sync: 'tracking': a silent partition of the connection Redis sends its invalidations to stops the old copy within maxStaleness", async () => {
-    const { link, reader, errors, write } = await proxiedReader('tracking-partition', 'tracking')
-    const [redirect] = link.connectionsWith('flipcache-tracking')
-    if (redirect === undefined) throw new Error('the reader has no tracking connection through the proxy')
-    redirect.mode = 'blackhole'
-    await write('v2')
-    const writtenAt = performance.now()
-    await vi.waitFor(async () => expect(await reader.get('k')).toBe('v2'), patience)
-    expect(performance.now() - writtenAt).toBeLessThan(3_500)
+    const setup = await proxiedReader('tracking-partition', 'tracking')
+    const { reader, errors } = setup
+    const { connection: redirect, staleMs } = await partitioned(setup, 'flipcache-tracking')
+    expect(staleMs).toBeLessThan(3_500)
     expect(errors.map((error) => error.message)).toContainEqual(expect.stringMatching(/tracking connection/))
     redirect.mode = 'pass'
     await untilHeldInL1(reader, 'v2')

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
+import { startedBy } from './own-server.js'
 import { type RedisCluster, startRedisCluster } from './redis-cluster.js'
 
 /** A test file's own Redis Cluster, and a plain connection to each master (to see what each holds and ran). */
@@ -26,11 +27,7 @@ export function useOwnCluster(nodeTimeoutMs = 5_000): OwnCluster {
     for (const master of masters ?? []) master.disconnect()
     await cluster?.stop()
   })
-  const started = <T>(value: T | undefined): T => {
-    if (value === undefined)
-      throw new Error('useOwnCluster(): the cluster starts in beforeAll; use it in a test')
-    return value
-  }
+  const started = <T>(value: T | undefined): T => startedBy('useOwnCluster', value)
   return {
     get cluster() {
       return started(cluster)
