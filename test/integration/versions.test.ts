@@ -115,6 +115,36 @@ describe('versioned namespaces (the `version` option)', () => {
     await vi.waitFor(() => expect(heard).toEqual([{ keys: ['k'], origin: 'remote' }]))
     expect(await reader.get('k')).toBe('second')
   })
+
+  it('wakes getOrSet waiters on the version’s own lock channel, name:v<version>:__lock', async () => {
+    const name = uniqueName()
+    const options = { version: 2, valueType: 'string', sync: 'none' } as const
+    const holder = cache<string, string>({ ...options, redis: client() }, name)
+    const waiter = cache<string, string>({ ...options, redis: client() }, name)
+    let release!: () => void
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const loading = holder.getOrSet('k', async () => {
+      await held
+      return 'loaded'
+    })
+    await vi.waitFor(async () => expect(await admin.exists(`_lock:${name}:v2:k`)).toBe(1))
+    const waiting = waiter.getOrSet('k', () => 'not this one')
+    await vi.waitFor(async () =>
+      expect(await admin.pubsub('CHANNELS', `${name}*`)).toEqual([`${name}:v2:__lock`]),
+    )
+    release()
+    expect(await Promise.all([loading, waiting])).toEqual(['loaded', 'loaded'])
+  })
+
+  it("speaks redis_pubsub_dict's channels as the namespace name:v<version>", async () => {
+    const name = uniqueName()
+    const dict = cache({ version: 2, pubsubDictChannels: true, maxStaleness: false }, name)
+    await dict.ready()
+    const channels = await admin.pubsub('CHANNELS', `${name}*`)
+    expect(channels.sort()).toEqual([`${name}:v2/delete`, `${name}:v2/update`, `${name}:v2:__sync`])
+  })
 })
 
 describe('clearVersions()', () => {
