@@ -1,3 +1,4 @@
+import { combinedPage } from './patterns/combined-page.js'
 import type { PatternBench } from './patterns/pattern-bench.js'
 import { writeBehindBench } from './patterns/write-behind.js'
 import { measure, resultOf, type TaskSpec } from './support/measure.js'
@@ -5,7 +6,7 @@ import { measuredCells } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 /** The patterns measured, in the order of docs/benchmarks.md. */
-const patternBenches: PatternBench[] = [writeBehindBench]
+const patternBenches: PatternBench[] = [combinedPage, writeBehindBench]
 
 /**
  * The Redis patterns of the reference articles: each article's hand-written version against the

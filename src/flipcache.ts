@@ -21,6 +21,7 @@ import {
   checkName,
   type ExpireTime,
   keyPrefixOf,
+  namespaceOf,
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
@@ -29,6 +30,7 @@ import { type Connection, connect, disconnect } from './redis/connection.js'
 import { isCluster } from './redis/slot-router.js'
 import { transportOf } from './redis/transport.js'
 import { type CacheStats, StatsCounter } from './stats.js'
+import { OldVersions } from './store/old-versions.js'
 import { openStore } from './store/open-store.js'
 import { Coherence } from './sync/coherence.js'
 import { untilListening } from './sync/listening-gate.js'
@@ -97,8 +99,10 @@ export type RedisStatusChange = ({ status: 'down'; error: Error } | { status: 'u
  * namespaced Redis keys `name:key` (L2). One instance per data set; instances may share a client.
  */
 export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventEmitter<FlipCacheEvents<K>> {
-  /** The namespace: entry `k` lives at the Redis key `${name}:${encoded k}`. */
+  /** The namespace: entry `k` lives at the Redis key `${name}:${encoded k}` (see `version`). */
   readonly name: string
+  /** The `version` option as keys carry it (entry `k` then lives at `${name}:v${version}:${encoded k}`), or `undefined`. */
+  readonly version: string | undefined
   readonly #options: ResolvedOptions<K, V>
   readonly #keys: KeyCodec<K>
   readonly #keysAreStrings: boolean
@@ -119,13 +123,17 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   readonly #leaveTransport: () => void
   /** Where set, setMany, delete and deleteMany go: the cache alone, write-through or write-behind. */
   readonly #writes: WritePath<K, V>
+  readonly #oldVersions: OldVersions
 
   constructor(name: string, options?: AnyFlipCacheOptions<K, V>) {
     super()
     checkName(name)
     this.name = name
     this.#options = resolveOptions(options)
-    const keyPrefix = keyPrefixOf(name, this.#options.hashTag)
+    this.version = this.#options.version
+    const keyPrefix = keyPrefixOf(name, this.#options.hashTag, this.version)
+    // Channels follow the version: other versions hold other keys, so their writes concern us not.
+    const namespace = namespaceOf(name, this.version)
     checkApartFromLocks(name, keyPrefix, this.#options.lockPrefix)
     this.#reporter = new ErrorReporter(this, name, () => {
       this.#stats.errors++
@@ -152,7 +160,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
       const report = (error: FlipCacheError): void => this.#reporter.report(error)
       const origin = instanceId()
       this.#coherence = new Coherence({
-        name,
+        name: namespace,
         keyPrefix,
         sync: this.#options.sync,
         pubsubDict: this.#options.pubsubDictChannels,
@@ -183,7 +191,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
         report,
       })
       const notices = new LockNotices({
-        name,
+        name: namespace,
         origin,
         batcher,
         hub: subscriberHub(client),
@@ -211,6 +219,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
         consumer: origin,
         report,
       })
+      this.#oldVersions = new OldVersions(batcher, name, this.#options.hashTag, this.version)
       this.#scan = new NamespaceScan({
         store,
         keys: this.#keys,
@@ -447,6 +456,18 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     this.#checkOpen()
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     await this.#core.clear()
+  }
+
+  /**
+   * Removes every key of the given old `versions` of this cache's name (`name:v<old>:*`, strings and
+   * hash buckets, with SCAN and UNLINK; every master of a Cluster); resolves to how many keys were
+   * removed. Needs a cache with a `version`, and refuses that version. Instances still running an old
+   * version keep their L1 copies up to `localTtl`. See docs/patterns.md#versioned-namespaces.
+   */
+  async clearVersions(versions: readonly (string | number)[]): Promise<number> {
+    this.#checkOpen()
+    const checked = this.#oldVersions.check(versions)
+    return this.#pending.guard(this.#oldVersions.clear(checked))
   }
 
   /** Every key of the namespace, decoded to its type, once each (SCAN, never KEYS). */

@@ -52,16 +52,48 @@ export function booleanOption(name: string, value: unknown, fallback: boolean): 
 
 /**
  * What every Redis key of namespace `name` starts with: `name:`, or `{name}:` with `hashTag` (a name
- * with braces of its own would cut the tag short, so it is refused there).
+ * with braces of its own would cut the tag short, so it is refused there); with a `version`,
+ * `name:v<version>:` (`{name}:v<version>:`), so a version's keys stay in the name's slot.
  */
-export function keyPrefixOf(name: string, hashTag: boolean): string {
-  if (!hashTag) return `${name}:`
+export function keyPrefixOf(name: string, hashTag: boolean, version?: string): string {
+  const versionPart = version === undefined ? '' : `v${version}:`
+  if (!hashTag) return `${name}:${versionPart}`
   if (/[{}]/.test(name)) {
     throw new TypeError(
       `Expected a cache name without \`{\` or \`}\` with \`hashTag: true\`, got ${describe(name)}`,
     )
   }
-  return `{${name}}:`
+  return `{${name}}:${versionPart}`
+}
+
+/**
+ * The namespace's own name, which its channels (`<namespace>:__sync`, `<namespace>:__lock`) derive
+ * from: `name`, or `name:v<version>` (instances of other versions hold other keys, so they need not
+ * hear each other).
+ */
+export function namespaceOf(name: string, version: string | undefined): string {
+  return version === undefined ? name : `${name}:v${version}`
+}
+
+/**
+ * The `version` option (or a version given to `clearVersions`): a non-negative safe integer, or a
+ * non-empty string without whitespace, control characters, `:`, braces or glob characters
+ * (`*?[]\`), which would blur where the version ends or what a SCAN pattern of it matches.
+ */
+export function versionOption(what: string, value: unknown): string {
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value) && value >= 0) return String(value)
+  } else if (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.isWellFormed() &&
+    !/[\s\p{Cc}:{}*?[\]\\]/u.test(value)
+  ) {
+    return value
+  }
+  throw new TypeError(
+    `Expected ${what} to be a non-negative integer or a non-empty string without whitespace, \`:\`, braces or glob characters (*?[]\\), got ${describe(value)}`,
+  )
 }
 
 /** The `circuitBreaker` option: `undefined` when it is off. */

@@ -16,6 +16,7 @@ import {
   checkKnownOptions,
   resolveBreaker,
   sizeOption,
+  versionOption,
 } from './option-checks.js'
 import type { BreakerSettings } from './redis/circuit-breaker.js'
 import { checkRedisInput, type RedisInput } from './redis/connection.js'
@@ -37,7 +38,7 @@ import {
 } from './write-policy/write-options.js'
 
 export type { ExpireTime } from './expire/option-values.js'
-export { checkName, keyPrefixOf } from './option-checks.js'
+export { checkName, keyPrefixOf, namespaceOf } from './option-checks.js'
 
 /**
  * The options of a cache of keys `K` and values `V`. `keyType` and `valueType` must fit `K` and `V`
@@ -200,6 +201,14 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * (`maxQueued`). Needs `hashTag: true` on a Cluster. See docs/write-behind.md. @default none
    */
   writeBehind?: WriteBehindOption<K, V>
+  /**
+   * The version of the values' schema: entry `k` lives at `name:v<version>:k` (`{name}:v<version>:k`
+   * with `hashTag`), so a deploy that changes the value type (bump the version) never reads the
+   * previous one's entries, and `clearVersions([...])` removes old versions' keys. A non-negative
+   * integer or a string without whitespace, `:`, braces or glob characters. The sync and lock
+   * channels are the version's own. See docs/patterns.md#versioned-namespaces. @default none (`name:k`)
+   */
+  version?: string | number
 }
 
 /** Options with a custom `valueDecoder` of either input, as the constructor takes them. */
@@ -243,6 +252,8 @@ export interface ResolvedOptions<K, V> {
   hashTag: boolean
   /** How writes reach the source of truth (`writeThrough`, `writeBehind`), if at all. */
   writePolicy: WritePolicy<K, V>
+  /** The `version` option as it appears in keys, or `undefined` without one. */
+  version: string | undefined
 }
 
 const knownOptions = new Set<string>([
@@ -278,6 +289,7 @@ const knownOptions = new Set<string>([
   'hashTag',
   'writeThrough',
   'writeBehind',
+  'version',
 ])
 
 /** Validates every option once, quoting the bad value in a `TypeError`, and fills in the defaults. */
@@ -339,6 +351,7 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
       options.writeBehind,
       options.storage !== undefined && options.storage !== 'string',
     ),
+    version: options.version === undefined ? undefined : versionOption('`version`', options.version),
   }
 }
 

@@ -7,19 +7,20 @@
 //   FLIPCACHE_SRC=/path/to/src/index.ts npx tsx bench/probes/hostile-values.ts
 import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { Redis } from 'ioredis'
 import type { FlipCacheOptions } from '../../src/index.js'
 import {
-  brotliBomb1GiB,
+  compressedSpaces,
   cyclicMsgpack,
   invalidUtf8,
+  markedBrotliBomb,
   markedCompressed,
   nestedArray,
   nestedJson,
 } from '../../test/support/hostile-data.js'
+import { watchLoopBlocks } from '../../test/support/loop-blocks.js'
 import { startRedisServer } from '../../test/support/redis-server.js'
 
 const MiB = 2 ** 20
@@ -55,26 +56,25 @@ const scenarios: Record<string, Scenario> = {
   'brotli-1gib-superjson': {
     what: '1,681-byte brotli bomb (1 GiB), superjson with compress',
     options: { compress: { algorithm: 'brotli' } },
-    store: (raw, key) => raw.set(key('bomb'), markedCompressed('b', brotliBomb1GiB)).then(() => {}),
+    store: (raw, key) => raw.set(key('bomb'), markedBrotliBomb).then(() => {}),
     reads: () => ['bomb', 'bomb', 'bomb'],
   },
   'brotli-1gib-msgpack': {
     what: 'the same bomb, msgpack, compress off',
     options: { valueType: 'msgpack' },
-    store: (raw, key) => raw.set(key('bomb'), markedCompressed('b', brotliBomb1GiB)).then(() => {}),
+    store: (raw, key) => raw.set(key('bomb'), markedBrotliBomb).then(() => {}),
     reads: () => ['bomb', 'bomb', 'bomb'],
   },
   'brotli-1gib-bytes': {
     what: 'the same bomb, bytes, compress off (L1 on)',
     options: { valueType: 'bytes' },
-    store: (raw, key) => raw.set(key('bomb'), markedCompressed('b', brotliBomb1GiB)).then(() => {}),
+    store: (raw, key) => raw.set(key('bomb'), markedBrotliBomb).then(() => {}),
     reads: () => ['bomb', 'bomb', 'bomb'],
   },
   'gzip-256mib-json': {
     what: 'gzip bomb (256 MiB), json with compress',
     options: { valueType: 'json', compress: {} },
-    store: (raw, key) =>
-      raw.set(key('bomb'), markedCompressed('g', gzipSync(Buffer.alloc(256 * MiB, 0x20)))).then(() => {}),
+    store: (raw, key) => raw.set(key('bomb'), compressedSpaces('g', 256 * MiB)).then(() => {}),
     reads: () => ['bomb', 'bomb', 'bomb'],
   },
   'raw-100mb-superjson': {
@@ -246,15 +246,7 @@ async function child(name: string, url: string, namespace: string): Promise<void
   gc()
   const before = process.memoryUsage()
   const reset = resetPeakRss()
-  let maxBlockMs = 0
-  let last = performance.now()
-  const lag = setInterval(() => {
-    const now = performance.now()
-    maxBlockMs = Math.max(maxBlockMs, now - last)
-    last = now
-  }, 1)
-  const histogram = monitorEventLoopDelay({ resolution: 1 })
-  histogram.enable()
+  const blocks = watchLoopBlocks()
   const outcomes = new Set<string>()
   let slowestReadMs = 0
   for (const key of keys) {
@@ -268,8 +260,7 @@ async function child(name: string, url: string, namespace: string): Promise<void
     // Lets the timer run between reads, so that each read's block is seen on its own.
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
-  histogram.disable()
-  clearInterval(lag)
+  const maxBlockMs = blocks.stop()
   const peak = peakRss(reset)
   const inL1 = keys.some((key) => {
     try {
@@ -288,7 +279,7 @@ async function child(name: string, url: string, namespace: string): Promise<void
     outcome: [...outcomes].join('; '),
     reads: keys.length,
     slowestReadMs: Math.round(slowestReadMs),
-    maxBlockMs: Math.round(Math.max(maxBlockMs, histogram.max / 1e6)),
+    maxBlockMs: Math.round(maxBlockMs),
     peakRssMb: mb(peak - before.rss),
     keptRssMb: mb(after.rss - before.rss),
     keptHeapMb: mb(after.heapUsed - before.heapUsed),

@@ -1,31 +1,19 @@
 import calculateSlot from 'cluster-key-slot'
 import { Cluster, Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { FlipCache } from '../../src/index.js'
 import { uniqueName, useClusterCaches } from '../support/cache-builder.js'
 import { countCommands } from '../support/command-stats.js'
+import { useOwnCluster } from '../support/own-cluster.js'
 import { patience } from '../support/patience.js'
-import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
 import { freePort } from '../support/redis-server.js'
 
 // A cluster of this file's own: command counts are per server, and these tests read them.
-let cluster: RedisCluster
-/** A plain connection to each master, to see what each one holds and ran. */
-let masters: Redis[]
-// No node is meant to fail here: a 5 s node timeout keeps a starved machine from failing one over.
-// Six servers, a cluster create and the first syncs get a minute on a loaded machine.
-beforeAll(async () => {
-  cluster = await startRedisCluster(5_000)
-  masters = (await cluster.masterPorts()).map((port) => new Redis({ port, host: '127.0.0.1' }))
-}, 60_000)
-afterAll(async () => {
-  for (const master of masters ?? []) master.disconnect()
-  await cluster?.stop()
-})
+const own = useOwnCluster()
 
 /** The commands each master ran during `work` (handshakes left out), in master order. */
 async function perMaster(work: () => Promise<unknown>): Promise<Record<string, number>[]> {
-  const counts: Record<string, number>[] = masters.map(() => ({}))
+  const counts: Record<string, number>[] = own.masters.map(() => ({}))
   let finish!: () => void
   const done = new Promise<void>((resolve) => {
     finish = resolve
@@ -35,9 +23,9 @@ async function perMaster(work: () => Promise<unknown>): Promise<Record<string, n
   const ready = new Promise<void>((resolve) => {
     allStarted = resolve
   })
-  const counting = masters.map((master, index) =>
+  const counting = own.masters.map((master, index) =>
     countCommands(master, async () => {
-      if (++started === masters.length) allStarted()
+      if (++started === own.masters.length) allStarted()
       await done
     }).then((delta) => {
       counts[index] = delta
@@ -58,18 +46,7 @@ const total = (counts: Record<string, number>[], command: string): number =>
 
 /** How many keys of `prefix` each master holds. */
 async function keysPerMaster(prefix: string): Promise<number[]> {
-  return Promise.all(
-    masters.map(async (master) => {
-      let count = 0
-      let cursor = '0'
-      do {
-        const [next, found] = await master.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-        cursor = next
-        count += found.length
-      } while (cursor !== '0')
-      return count
-    }),
-  )
+  return (await own.keysOnMasters(`${prefix}*`)).map((keys) => keys.length)
 }
 
 /** Counts the pipelines and direct calls a Cluster client sends. */
@@ -86,7 +63,7 @@ function countRoundTrips(client: Cluster): { readonly count: number } {
 }
 
 describe('FlipCache on a Redis Cluster', () => {
-  const { cache, client } = useClusterCaches(() => cluster.startupNodes)
+  const { cache, client } = useClusterCaches(() => own.cluster.startupNodes)
 
   it("spreads a cache's keys over every master, or puts them in one slot with hashTag", async () => {
     const spread = cache<number, number>({ keyType: 'int', valueType: 'int' })
@@ -100,7 +77,7 @@ describe('FlipCache on a Redis Cluster', () => {
     const taggedHeld = await keysPerMaster(`{${tagged.name}}:`)
     expect(taggedHeld.sort((a, b) => a - b)).toEqual([0, 0, 300])
     const slots = await Promise.all(
-      [0, 150, 299].map((key) => masters[0]?.call('CLUSTER', 'KEYSLOT', `{${tagged.name}}:${key}`)),
+      [0, 150, 299].map((key) => own.masters[0]?.call('CLUSTER', 'KEYSLOT', `{${tagged.name}}:${key}`)),
     )
     expect(new Set(slots).size).toBe(1)
     expect(await tagged.getMany([0, 150, 299])).toEqual([0, 150, 299])
@@ -118,7 +95,7 @@ describe('FlipCache on a Redis Cluster', () => {
     })
     expect(total(counts, 'get') + total(counts, 'mget')).toBe(slots.size)
     for (const count of counts) expect((count.get ?? 0) + (count.mget ?? 0)).toBeGreaterThan(0)
-    expect(trips.count).toBe(masters.length)
+    expect(trips.count).toBe(own.masters.length)
   })
 
   it('with hashTag, getMany() is one MGET and deleteMany() one UNLINK', async () => {
@@ -220,7 +197,7 @@ describe('FlipCache on a Redis Cluster', () => {
     origins.length = 0
     // Every pub/sub connection on every node is killed: both caches' subscribers go, wherever they were.
     await Promise.all(
-      cluster.nodes.map(async (node) => {
+      own.cluster.nodes.map(async (node) => {
         const direct = new Redis({ port: node.port, host: '127.0.0.1' })
         await direct.call('CLIENT', 'KILL', 'TYPE', 'pubsub')
         direct.disconnect()
@@ -268,7 +245,7 @@ describe('FlipCache on a Redis Cluster', () => {
     let lockSlot: unknown
     const loader = async () => {
       calls++
-      const [lockKey] = await masters.reduce<Promise<string[]>>(
+      const [lockKey] = await own.masters.reduce<Promise<string[]>>(
         async (found, master) => [...(await found), ...(await master.keys(`_lock:{${first.name}}:*`))],
         Promise.resolve([]),
       )
@@ -304,7 +281,7 @@ describe('FlipCache on a Redis Cluster', () => {
 
   it('opens and closes a Cluster of its own for { cluster: [nodes] }', async () => {
     const items = new FlipCache<string, string>(uniqueName(), {
-      redis: { cluster: cluster.startupNodes },
+      redis: { cluster: own.cluster.startupNodes },
       valueType: 'string',
     })
     await items.set('a', 'b')

@@ -1,37 +1,24 @@
-import { Redis } from 'ioredis'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { FlipCache } from '../../src/index.js'
 import { uniqueName } from '../support/cache-builder.js'
+import { useOwnClients } from '../support/own-clients.js'
 import { useOwnServer } from '../support/own-server.js'
 import { patience } from '../support/patience.js'
-import { startTcpProxy } from '../support/tcp-proxy.js'
 
 // Proxies and stalls: a server of this file's own.
 const own = useOwnServer()
 
-const opened: { close(): unknown }[] = []
-const clients: Redis[] = []
-afterEach(async () => {
-  for (const each of opened.splice(0).reverse()) await each.close()
-  for (const client of clients.splice(0)) client.disconnect()
-})
-
-function client(port: number): Redis {
-  const redis = new Redis({ host: '127.0.0.1', port })
-  redis.on('error', () => {})
-  clients.push(redis)
-  return redis
-}
+const { client, closeAfter, proxy } = useOwnClients(own)
 
 describe('a write reported as failed', () => {
   it('never lands after a write acknowledged later, once a stalled link flows again', async () => {
-    const link = await startTcpProxy(own.server.port)
-    opened.push(link)
+    const link = await proxy()
     const name = uniqueName('fenced')
     const options = { valueType: 'string', localMax: 0, timeout: 200 } as const
-    const stalled = new FlipCache<string, string>(name, { ...options, redis: client(link.port) })
-    const healthy = new FlipCache<string, string>(name, { ...options, redis: client(own.server.port) })
-    opened.push(stalled, healthy)
+    const stalled = closeAfter(
+      new FlipCache<string, string>(name, { ...options, redis: client({ port: link.port }) }),
+    )
+    const healthy = closeAfter(new FlipCache<string, string>(name, { ...options, redis: client() }))
     stalled.on('error', () => {})
     const keys = Array.from({ length: 20 }, (_, index) => `k${index}`)
     await stalled.setMany(keys.map((key) => [key, 'first']))
@@ -56,17 +43,17 @@ describe('a write reported as failed', () => {
   })
 
   it('on a link slower than timeout, every call settles within its timeout; once the link is fast again, calls succeed', async () => {
-    const link = await startTcpProxy(own.server.port)
-    opened.push(link)
+    const link = await proxy()
     const timeout = 200
-    const slow = new FlipCache<string, string>(uniqueName('slow'), {
-      valueType: 'string',
-      localMax: 0,
-      timeout,
-      circuitBreaker: false,
-      redis: client(link.port),
-    })
-    opened.push(slow)
+    const slow = closeAfter(
+      new FlipCache<string, string>(uniqueName('slow'), {
+        valueType: 'string',
+        localMax: 0,
+        timeout,
+        circuitBreaker: false,
+        redis: client({ port: link.port }),
+      }),
+    )
     slow.on('error', () => {})
     await slow.set('k', 'v')
     link.setMode('delay', 600)

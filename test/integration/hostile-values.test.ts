@@ -1,7 +1,5 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { deflateSync, gzipSync } from 'node:zlib'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   DecodeError,
@@ -12,13 +10,14 @@ import {
 } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
 import {
-  brotliBomb1GiB,
+  compressedSpaces,
   cyclicMsgpack,
   invalidUtf8,
-  markedCompressed,
+  markedBrotliBomb,
   nestedArray,
   nestedJson,
 } from '../support/hostile-data.js'
+import { watchLoopBlocks } from '../support/loop-blocks.js'
 
 const MiB = 1024 * 1024
 
@@ -43,23 +42,14 @@ function memoryInUse(): number {
 
 /** Runs `read` and resolves to what it returned and the longest the event loop was held meanwhile. */
 async function timed<T>(read: () => Promise<T>): Promise<{ result: T; blockedMs: number }> {
-  const histogram = monitorEventLoopDelay({ resolution: 1 })
-  let longestGap = 0
-  let last = performance.now()
-  const ticker = setInterval(() => {
-    const now = performance.now()
-    longestGap = Math.max(longestGap, now - last)
-    last = now
-  }, 1)
-  histogram.enable()
+  const watch = watchLoopBlocks()
   try {
     const result = await read()
     // One more turn of the timer, so that a block at the very end of the read is seen.
     await new Promise((resolve) => setTimeout(resolve, 2))
-    return { result, blockedMs: Math.max(longestGap, histogram.max / 1e6) }
+    return { result, blockedMs: watch.stop() }
   } finally {
-    histogram.disable()
-    clearInterval(ticker)
+    watch.stop()
   }
 }
 
@@ -86,8 +76,8 @@ describe('hostile stored values', () => {
 
   beforeAll(() => {
     // 64 MiB of spaces each, in some 65 KB: past the 1 MiB bound 64 times over.
-    gzipBomb = markedCompressed('g', gzipSync(Buffer.alloc(64 * MiB, 0x20)))
-    deflateBomb = markedCompressed('d', deflateSync(Buffer.alloc(64 * MiB, 0x20)))
+    gzipBomb = compressedSpaces('g', 64 * MiB)
+    deflateBomb = compressedSpaces('d', 64 * MiB)
   })
 
   /** Stores `raw` under `key` of `target` with a raw client, reads it back, and checks it is a bounded E_DECODE miss. */
@@ -127,7 +117,7 @@ describe('hostile stored values', () => {
     async (_label, options) => {
       await expectBoundedMiss(
         options,
-        markedCompressed('b', brotliBomb1GiB),
+        markedBrotliBomb,
         /^Stored data expands to more than `maxValueBytes` \(1048576 bytes\); expansion was stopped there$/,
       )
     },
@@ -136,7 +126,7 @@ describe('hostile stored values', () => {
   it('the bomb is given up by zlib itself (maxOutputLength), before a byte past the bound is allocated', async () => {
     const target = cache<string, unknown>({ valueType: 'bytes' })
     const errors = errorsOf(target)
-    await sharedClient().set(`${target.name}:bomb`, markedCompressed('b', brotliBomb1GiB))
+    await sharedClient().set(`${target.name}:bomb`, markedBrotliBomb)
     expect(await target.get('bomb')).toBeUndefined()
     await vi.waitFor(() => expect(errors).toHaveLength(1))
     expect(causes(errors[0])).toContainEqual(expect.objectContaining({ code: 'ERR_BUFFER_TOO_LARGE' }))
@@ -226,7 +216,7 @@ describe('hostile stored values', () => {
     const docs = cache<string, unknown>({ valueType: 'json', compress: { threshold: 10 } })
     const errors = errorsOf(docs)
     await docs.set('good', { ok: 'yes'.repeat(10) })
-    await sharedClient().set(`${docs.name}:bomb`, markedCompressed('b', brotliBomb1GiB))
+    await sharedClient().set(`${docs.name}:bomb`, markedBrotliBomb)
     expect(await docs.getMany(['good', 'bomb'])).toEqual([{ ok: 'yes'.repeat(10) }, undefined])
     const entries: [string, unknown][] = []
     for await (const entry of docs.entries()) entries.push(entry)
@@ -241,7 +231,7 @@ describe('hostile stored values', () => {
       storage: { kind: 'hash', bucketSize: 100 },
     })
     const errors = errorsOf(buckets)
-    await sharedClient().hset(`${buckets.name}:b:0`, '7', markedCompressed('b', brotliBomb1GiB))
+    await sharedClient().hset(`${buckets.name}:b:0`, '7', markedBrotliBomb)
     const { result, blockedMs } = await timed(() => buckets.get(7))
     expect(result).toBeUndefined()
     expect(blockedMs).toBeLessThan(blockBound)

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useCaches } from '../support/cache-builder.js'
 import { countCommands } from '../support/command-stats.js'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
+import { countRoundTrips } from '../support/round-trip-counter.js'
 
 // Command counts are server-wide, so these tests run on a server of their own.
 let server: RedisServer
@@ -10,30 +11,6 @@ beforeAll(async () => {
   server = await startRedisServer()
 })
 afterAll(() => server.stop())
-
-/**
- * Counts round trips: commands sent on their own plus pipeline executions on a client. (A pipeline
- * hands its commands to the client's `sendCommand` too, each marked with its `pipelineIndex`; so
- * does ioredis's own connection handshake.)
- */
-/** What ioredis sends on its own as it connects, through the same `sendCommand`. */
-const handshake = new Set(['hello', 'client', 'info', 'select', 'auth'])
-
-function countRoundTrips(client: Redis): { readonly count: number } {
-  const counter = { count: 0 }
-  const sendCommand = client.sendCommand.bind(client)
-  const pipeline = client.pipeline.bind(client)
-  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
-    const command = args[0] as { name: string; pipelineIndex?: number }
-    if (command.pipelineIndex === undefined && !handshake.has(command.name)) counter.count++
-    return sendCommand(...args)
-  }) as Redis['sendCommand']
-  client.pipeline = ((...args: Parameters<Redis['pipeline']>) => {
-    counter.count++
-    return pipeline(...args)
-  }) as Redis['pipeline']
-  return counter
-}
 
 describe('FlipCache round trips', () => {
   const caches = useCaches(() => server.url)

@@ -1,53 +1,28 @@
-import { Redis } from 'ioredis'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Redis } from 'ioredis'
+import { describe, expect, it, vi } from 'vitest'
 import { FlipCache, type FlipCacheError, type FlipCacheOptions } from '../../src/index.js'
 import { uniqueName } from '../support/cache-builder.js'
 import { commandCalls } from '../support/command-stats.js'
+import { useOwnClients } from '../support/own-clients.js'
 import { useOwnServer } from '../support/own-server.js'
 import { patience } from '../support/patience.js'
 import { freePort } from '../support/redis-server.js'
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js'
+import type { ProxiedConnection, TcpProxy } from '../support/tcp-proxy.js'
 
 // ACL users, proxies and command counts: a server of this file's own.
 const own = useOwnServer()
 
-const opened: { close(): unknown }[] = []
-const clients: Redis[] = []
-afterEach(async () => {
-  for (const each of opened.splice(0).reverse()) await each.close()
-  for (const client of clients.splice(0)) client.disconnect()
-})
+const { client, closeAfter, proxy } = useOwnClients(own)
 
-function client(options: { port?: number; username?: string } = {}): Redis {
-  const redis = new Redis({
-    host: '127.0.0.1',
-    port: options.port ?? own.server.port,
-    username: options.username,
-  })
-  redis.on('error', () => {})
-  clients.push(redis)
-  return redis
-}
-
+/** A cache of string values whose L1 copies live an hour: only invalidations (or their absence) end them. */
 function cache(
   redis: Redis,
   name: string,
-  maxStaleness?: FlipCacheOptions<string, string>['maxStaleness'],
+  options: Pick<FlipCacheOptions<string, string>, 'maxStaleness' | 'sync'> = {},
 ): FlipCache<string, string> {
-  const made = new FlipCache<string, string>(name, {
-    redis,
-    valueType: 'string',
-    localTtl: '1h',
-    ...(maxStaleness === undefined ? {} : { maxStaleness }),
-  })
-  opened.push(made)
-  return made
-}
-
-async function proxy(): Promise<TcpProxy> {
-  const started = await startTcpProxy(own.server.port)
-  opened.push(started)
-  return started
+  return closeAfter(
+    new FlipCache<string, string>(name, { redis, valueType: 'string', localTtl: '1h', ...options }),
+  )
 }
 
 function errorsOf(target: FlipCache<string, string>): FlipCacheError[] {
@@ -56,28 +31,64 @@ function errorsOf(target: FlipCache<string, string>): FlipCacheError[] {
   return errors
 }
 
+/** Resolves once `reader` serves `value` of key `k` and holds it in L1. */
+async function untilHeldInL1(reader: FlipCache<string, string>, value: string): Promise<void> {
+  // The reader may hear of a write after its first read left: that read does not fill L1.
+  await vi.waitFor(async () => {
+    expect(await reader.get('k')).toBe(value)
+    expect(reader.peek('k')).toBe(value)
+  }, patience)
+}
+
+/** A reader that reaches the server through a proxy, holding `k` = 'v1' in L1, and how `k` gets written. */
+interface ProxiedReader {
+  link: TcpProxy
+  reader: FlipCache<string, string>
+  errors: FlipCacheError[]
+  /** Writes `k`: through a cache on a direct client; with `sync: 'tracking'`, as another program (only Redis's tracking tells the reader). */
+  write(value: string): Promise<unknown>
+}
+
+async function proxiedReader(label: string, sync: 'pubsub' | 'tracking' = 'pubsub'): Promise<ProxiedReader> {
+  const link = await proxy()
+  const name = uniqueName(label)
+  const reader = cache(client({ port: link.port }), name, { sync })
+  let write: (value: string) => Promise<unknown> = (value) => own.admin.set(`${name}:k`, value)
+  if (sync === 'pubsub') {
+    const writer = cache(client(), name)
+    await writer.ready()
+    write = (value) => writer.set('k', value)
+  }
+  await reader.ready()
+  const errors = errorsOf(reader)
+  await write('v1')
+  await untilHeldInL1(reader, 'v1')
+  return { link, reader, errors, write }
+}
+
+/**
+ * Silences the reader's connection whose opening holds `opening` (bytes go nowhere, the connection
+ * stays up), writes `k` = 'v2', and resolves once the reader serves it: the connection, to let it
+ * pass again, and how long the old copy was served.
+ */
+async function partitioned(
+  { link, reader, write }: ProxiedReader,
+  opening: string,
+): Promise<{ connection: ProxiedConnection; staleMs: number }> {
+  const [connection] = link.connectionsWith(opening)
+  if (connection === undefined) throw new Error(`the reader has no ${opening} connection through the proxy`)
+  connection.mode = 'blackhole'
+  await write('v2')
+  const writtenAt = performance.now()
+  await vi.waitFor(async () => expect(await reader.get('k')).toBe('v2'), patience)
+  return { connection, staleMs: performance.now() - writtenAt }
+}
+
 describe('bounded staleness', () => {
   it('a silent partition of the subscriber: the cut-off instance stops serving its old copy within maxStaleness, and takes L1 up again once it hears', async () => {
-    const link = await proxy()
-    const name = uniqueName('partition')
-    const writer = cache(client(), name)
-    const reader = cache(client({ port: link.port }), name)
-    await Promise.all([writer.ready(), reader.ready()])
-    const errors = errorsOf(reader)
-    await writer.set('k', 'v1')
-    // The reader may hear of the write after its first read left: that read does not fill L1.
-    await vi.waitFor(async () => {
-      expect(await reader.get('k')).toBe('v1')
-      expect(reader.peek('k')).toBe('v1')
-    }, patience)
-
-    const [subscriber] = link.connectionsWith('SUBSCRIBE')
-    if (subscriber === undefined) throw new Error('the reader has no subscriber connection through the proxy')
-    subscriber.mode = 'blackhole'
-    await writer.set('k', 'v2')
-    const writtenAt = performance.now()
-    await vi.waitFor(async () => expect(await reader.get('k')).toBe('v2'), patience)
-    const staleMs = performance.now() - writtenAt
+    const setup = await proxiedReader('partition')
+    const { reader, errors } = setup
+    const { connection: subscriber, staleMs } = await partitioned(setup, 'SUBSCRIBE')
     // The bound is 2 s; a loaded machine may run the check a little late.
     expect(staleMs).toBeLessThan(3_500)
     expect(errors.map((error) => error.code)).toContain('E_SYNC_UNHEARD')
@@ -85,54 +96,21 @@ describe('bounded staleness', () => {
     expect(reader.peek('k')).toBeUndefined()
 
     subscriber.mode = 'pass'
-    await vi.waitFor(async () => {
-      expect(await reader.get('k')).toBe('v2')
-      expect(reader.peek('k')).toBe('v2')
-    }, patience)
+    await untilHeldInL1(reader, 'v2')
   })
 
   it("sync: 'tracking': a silent partition of the connection Redis sends its invalidations to stops the old copy within maxStaleness", async () => {
-    const link = await proxy()
-    const name = uniqueName('tracking-partition')
-    const reader = new FlipCache<string, string>(name, {
-      redis: client({ port: link.port }),
-      valueType: 'string',
-      localTtl: '1h',
-      sync: 'tracking',
-    })
-    opened.push(reader)
-    await reader.ready()
-    const errors = errorsOf(reader)
-    // Another program writes: only Redis's tracking tells the reader.
-    await own.admin.set(`${name}:k`, 'v1')
-    await vi.waitFor(async () => {
-      expect(await reader.get('k')).toBe('v1')
-      expect(reader.peek('k')).toBe('v1')
-    }, patience)
-    const [redirect] = link.connectionsWith('flipcache-tracking')
-    if (redirect === undefined) throw new Error('the reader has no tracking connection through the proxy')
-    redirect.mode = 'blackhole'
-    await own.admin.set(`${name}:k`, 'v2')
-    const writtenAt = performance.now()
-    await vi.waitFor(async () => expect(await reader.get('k')).toBe('v2'), patience)
-    expect(performance.now() - writtenAt).toBeLessThan(3_500)
+    const setup = await proxiedReader('tracking-partition', 'tracking')
+    const { reader, errors } = setup
+    const { connection: redirect, staleMs } = await partitioned(setup, 'flipcache-tracking')
+    expect(staleMs).toBeLessThan(3_500)
     expect(errors.map((error) => error.message)).toContainEqual(expect.stringMatching(/tracking connection/))
     redirect.mode = 'pass'
-    await vi.waitFor(async () => {
-      expect(await reader.get('k')).toBe('v2')
-      expect(reader.peek('k')).toBe('v2')
-    }, patience)
+    await untilHeldInL1(reader, 'v2')
   })
 
   it('a subscriber connection that drops while the client stays up turns L1 off at once, until it hears again', async () => {
-    const link = await proxy()
-    const name = uniqueName('dropped')
-    const writer = cache(client(), name)
-    const reader = cache(client({ port: link.port }), name)
-    await Promise.all([writer.ready(), reader.ready()])
-    const errors = errorsOf(reader)
-    await writer.set('k', 'v1')
-    expect(await reader.get('k')).toBe('v1')
+    const { link, errors, reader, write } = await proxiedReader('dropped')
     link.connectionsWith('SUBSCRIBE')[0]?.cut()
     await vi.waitFor(
       () =>
@@ -141,11 +119,8 @@ describe('bounded staleness', () => {
         ),
       patience,
     )
-    await writer.set('k', 'v2')
-    await vi.waitFor(async () => {
-      expect(await reader.get('k')).toBe('v2')
-      expect(reader.peek('k')).toBe('v2')
-    }, patience)
+    await write('v2')
+    await untilHeldInL1(reader, 'v2')
   })
 
   it('the heartbeat costs about one PUBLISH a second per client, whatever the number of caches on it', async () => {
@@ -167,7 +142,7 @@ describe('invalidation notices that fail', () => {
     const user = uniqueName('nopub')
     await own.admin.call('ACL', 'SETUSER', user, 'on', 'nopass', '~*', '&*', '+@all', '-publish')
     const name = uniqueName('notice')
-    const writer = cache(client({ username: user }), name, '5s')
+    const writer = cache(client({ username: user }), name, { maxStaleness: '5s' })
     const reader = cache(client(), name)
     await reader.ready()
     const errors = errorsOf(writer)
@@ -186,7 +161,7 @@ describe('invalidation notices that fail', () => {
   it('are given up once maxStaleness has passed, and counted', async () => {
     const user = uniqueName('nopub')
     await own.admin.call('ACL', 'SETUSER', user, 'on', 'nopass', '~*', '&*', '+@all', '-publish')
-    const writer = cache(client({ username: user }), uniqueName('notice'), '300ms')
+    const writer = cache(client({ username: user }), uniqueName('notice'), { maxStaleness: '300ms' })
     const errors = errorsOf(writer)
     await writer.set('k', 'v')
     await writer.set('j', 'v')
@@ -220,11 +195,12 @@ describe('a sync subscription that cannot be made', () => {
   })
 
   it('Redis unreachable: ready() rejects with E_REDIS after timeout instead of hanging', async () => {
-    const dead = new FlipCache<string, string>(uniqueName('dead'), {
-      redis: `redis://127.0.0.1:${await freePort()}`,
-      timeout: 300,
-    })
-    opened.push(dead)
+    const dead = closeAfter(
+      new FlipCache<string, string>(uniqueName('dead'), {
+        redis: `redis://127.0.0.1:${await freePort()}`,
+        timeout: 300,
+      }),
+    )
     dead.on('error', () => {})
     const startedAt = performance.now()
     await expect(dead.ready()).rejects.toMatchObject({

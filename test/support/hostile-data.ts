@@ -1,3 +1,4 @@
+import { deflateSync, gzipSync } from 'node:zlib'
 import { Packr } from 'msgpackr'
 
 /**
@@ -25,6 +26,15 @@ export const brotliBomb1GiBExpanded = 2 ** 30
  */
 export function markedCompressed(algorithm: 'g' | 'd' | 'b', data: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`\0B${algorithm}`, 'latin1'), data])
+}
+
+/** The brotli bomb as flipcache's header marks it: what a reader of a compressing cache expands. */
+export const markedBrotliBomb: Buffer = markedCompressed('b', brotliBomb1GiB)
+
+/** `bytes` spaces, gzipped ('g') or deflated ('d') and marked as such: a bomb of the size asked. */
+export function compressedSpaces(algorithm: 'g' | 'd', bytes: number): Buffer {
+  const compress = algorithm === 'g' ? gzipSync : deflateSync
+  return markedCompressed(algorithm, compress(Buffer.alloc(bytes, 0x20)))
 }
 
 /** JSON arrays nested `depth` deep: `[[[...]]]`. */

@@ -24,17 +24,19 @@ export function useOwnServer(extraArgs: string[] = []): OwnServer {
     admin?.disconnect()
     await server?.stop()
   })
-  const started = <T>(value: T | undefined): T => {
-    if (value === undefined)
-      throw new Error('useOwnServer(): the server starts in beforeAll; use it in a test')
-    return value
-  }
   return {
     get server() {
-      return started(server)
+      return startedBy('useOwnServer', server)
     },
     get admin() {
-      return started(admin)
+      return startedBy('useOwnServer', admin)
     },
   }
+}
+
+/** `value`, set by `helper`'s beforeAll: an error for a use outside a test, before it ran. */
+export function startedBy<T>(helper: string, value: T | undefined): T {
+  if (value === undefined)
+    throw new Error(`${helper}(): what it starts, it starts in beforeAll; use it in a test`)
+  return value
 }

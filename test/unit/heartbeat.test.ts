@@ -1,8 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type Confirmation, Heartbeat } from '../../src/sync/heartbeat.js'
 
-/** A heartbeat on fake timers whose published beats come back only when the test says. */
-function heartbeatOnFakes() {
+/**
+ * A heartbeat on fake timers whose published beats come back only when the test says; `now` is its
+ * clock (the fake timers' by default; a test may skew it, as a blocked event loop does).
+ */
+function heartbeatOnFakes(now: () => number = () => Date.now()) {
   const published: string[] = []
   const heartbeat = new Heartbeat({
     subscribe: () => Promise.resolve(),
@@ -11,7 +14,7 @@ function heartbeatOnFakes() {
       return Promise.resolve()
     },
     beatChannelOf: (channel) => `${channel}:beat`,
-    now: () => Date.now(),
+    now,
   })
   return { heartbeat, published }
 }
@@ -111,16 +114,7 @@ describe('Heartbeat', () => {
 
   it('a check that comes late (the event loop was blocked) sends a heartbeat and gives it half the bound, instead of declaring the channel unheard', async () => {
     let skewMs = 0
-    const published: string[] = []
-    const heartbeat = new Heartbeat({
-      subscribe: () => Promise.resolve(),
-      publish: (channel) => {
-        published.push(channel)
-        return Promise.resolve()
-      },
-      beatChannelOf: (channel) => `${channel}:beat`,
-      now: () => Date.now() + skewMs,
-    })
+    const { heartbeat, published } = heartbeatOnFakes(() => Date.now() + skewMs)
     const { confirm, events } = confirmation(2000)
     heartbeat.watch('c', confirm)
     heartbeat.received('c:beat')
