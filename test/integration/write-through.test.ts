@@ -53,7 +53,11 @@ describe('writeThrough', () => {
     const source = memorySource()
     const writer = cache<string, string>({ valueType: 'string', writeThrough: source })
     const reader = cache<string, string>({ valueType: 'string' }, writer.name)
+    await reader.ready()
+    // The reader hears of the first write before it reads (else that notice could drop its copy later).
+    const heard = new Promise((resolve) => reader.once('invalidate', resolve))
     await writer.set('a', 'old')
+    await heard
     expect(await reader.get('a')).toBe('old')
     source.refuse(new Error('constraint violated'))
     await expect(writer.set('a', 'new')).rejects.toThrow('constraint violated')
