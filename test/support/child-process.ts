@@ -1,17 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { inject } from 'vitest'
 
-/** A child process running get-or-set-child.ts (bundled by the global setup), with its stdout lines as they come. */
+/** A child process running one of the child scripts (bundled by the global setup), with its stdout lines as they come. */
 export interface Child {
   process: ChildProcess
   /** Resolves with the first stdout line that starts with `prefix`. */
   line(prefix: string, withinMs?: number): Promise<string>
-  /** Tells the child to call getOrSet now. */
+  /** Tells the child to start its work now. */
   go(): void
 }
 
-export function spawnChild(args: string[]): Child {
-  const child = spawn(process.execPath, [inject('childScripts').getOrSet, ...args], {
+/** Starts `script` (get-or-set-child unless told otherwise) with `args`. */
+export function spawnChild(args: string[], script = inject('childScripts').getOrSet): Child {
+  const child = spawn(process.execPath, [script, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   const lines: string[] = []

@@ -24,6 +24,8 @@ describe('public API', () => {
       'LoaderError',
       'LoaderTimeoutError',
       'LockLostError',
+      'RateLimitAlgorithm',
+      'RateLimiter',
       'RedisTimeoutError',
       'RedisUnavailableError',
       'SyncError',

@@ -53,6 +53,11 @@ const algorithms: readonly string[] = Object.values(RateLimitAlgorithm)
 
 /** Validates `options`, quoting a bad value in a `TypeError`, and fills in the defaults. */
 export function resolveRateLimiterOptions<K>(options: RateLimiterOptions<K>): ResolvedRateLimiterOptions<K> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      `Expected options to be an object with \`limit\` and \`window\`, got ${describe(options)}`,
+    )
+  }
   const shared = resolveStructureOptions(options, ['limit', 'window', 'algorithm'])
   const algorithm = options.algorithm ?? RateLimitAlgorithm.slidingLog
   if (!algorithms.includes(algorithm)) {
