@@ -35,6 +35,7 @@ local newestOf = function()
   return newest and tonumber(newest) or -1
 end
 local allowed = used + cost <= limit
+local newest = nil
 if allowed and not peek then
   local score = math.max(now, newestOf() + 1)
   for first = 0, cost - 1, 500 do
@@ -47,10 +48,11 @@ if allowed and not peek then
     redis.call('ZADD', key, unpack(batch))
   end
   used = used + cost
-  redis.call('PEXPIRE', key, math.ceil((score + cost - 1 - oldest) / 1000))
+  newest = score + cost - 1
+  redis.call('PEXPIRE', key, math.ceil((newest - oldest) / 1000))
 end
 local reset, retry = 0, 0
-if used > 0 then reset = math.ceil((newestOf() - oldest) / 1000) end
+if used > 0 then reset = math.ceil(((newest or newestOf()) - oldest) / 1000) end
 if not allowed then
   local frees = stale + used + cost - limit - 1
   local score = tonumber(redis.call('ZRANGE', key, frees, frees, 'WITHSCORES')[2])
