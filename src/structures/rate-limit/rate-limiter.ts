@@ -15,7 +15,10 @@ import { slidingWindowScript } from './sliding-window.js'
 
 /** The events a rate limiter emits. */
 export interface RateLimiterEvents {
-  /** A failure no caller was waiting for: a key found damaged (another type, no expiry), deleted and counted from zero. */
+  /**
+   * A failure no caller was waiting for: a key found damaged (another type, values that are not
+   * counts, no expiry, a window ahead of the server's clock), deleted and counted from zero.
+   */
   error: [error: FlipCacheError]
   /** The client's circuit breaker marked Redis down (calls fail at once) or up again. */
   redis: [change: RedisStatusChange]

@@ -8,9 +8,9 @@ import { scriptArguments, serverClock } from './script-arguments.js'
  * no other hit runs in between and two callers can never both take the last slot. Each new score is
  * past the newest one held (`now`, or the newest + 1 µs), and the member is its score in digits, so
  * members are unique even for hits in the same microsecond and for a cost above 1. The key's PEXPIRE
- * is when its newest member leaves the window: then it holds nothing. A key of another type, or
- * without expiry, is damaged: deleted (the reply says so), and the hit counts from zero. A peek
- * counts with ZCOUNT and writes nothing.
+ * is when its newest member leaves the window: then it holds nothing. A key of another type, without
+ * expiry, or with a member more than a window ahead of the server's clock is damaged: deleted (the
+ * reply says so), and the hit counts from zero. A peek counts with ZCOUNT and writes nothing else.
  */
 export const slidingLogScript = new LuaScript(`
 ${scriptArguments}
@@ -22,6 +22,11 @@ if kind ~= 'none' and (kind ~= 'zset' or redis.call('PTTL', key) < 0) then
   redis.call('DEL', key)
   damaged = 1
 end
+local newest = tonumber(redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2] or '-1')
+if newest > now + span then
+  redis.call('DEL', key)
+  damaged, newest = 1, -1
+end
 local stale, used = 0, 0
 if peek then
   used = redis.call('ZCOUNT', key, '(' .. string.format('%.0f', oldest), '+inf')
@@ -30,14 +35,9 @@ else
   redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%.0f', oldest))
   used = redis.call('ZCARD', key)
 end
-local newestOf = function()
-  local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
-  return newest and tonumber(newest) or -1
-end
 local allowed = used + cost <= limit
-local newest = nil
 if allowed and not peek then
-  local score = math.max(now, newestOf() + 1)
+  local score = math.max(now, newest + 1)
   for first = 0, cost - 1, 500 do
     local batch = {}
     for unit = first, math.min(cost, first + 500) - 1 do
@@ -52,7 +52,7 @@ if allowed and not peek then
   redis.call('PEXPIRE', key, math.ceil((newest - oldest) / 1000))
 end
 local reset, retry = 0, 0
-if used > 0 then reset = math.ceil(((newest or newestOf()) - oldest) / 1000) end
+if used > 0 then reset = math.ceil((newest - oldest) / 1000) end
 if not allowed then
   local frees = stale + used + cost - limit - 1
   local score = tonumber(redis.call('ZRANGE', key, frees, frees, 'WITHSCORES')[2])

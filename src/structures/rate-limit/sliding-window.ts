@@ -9,8 +9,9 @@ import { scriptArguments, serverClock } from './script-arguments.js'
  *   p × (window − elapsed) / window + c + cost ≤ limit
  * that is, when the previous window's hits, taken as spread evenly over it, and this window's leave
  * room for it; compared as `p × (window − elapsed) ≤ (limit − c − cost) × window`, in whole numbers.
- * A key of another type, fields that are not counts, or a key without expiry is damaged: deleted
- * (the reply says so), and the hit counts from zero.
+ * A key of another type, fields that are not counts, a window starting more than a window ahead of
+ * the server's clock, or a key without expiry is damaged: deleted (the reply says so), and the hit
+ * counts from zero.
  */
 export const slidingWindowScript = new LuaScript(`
 ${scriptArguments}
@@ -21,7 +22,7 @@ local kind = redis.call('TYPE', key).ok
 if kind ~= 'none' then
   local fields = kind == 'hash' and redis.call('HMGET', key, 's', 'c', 'p') or {}
   local s, c, p = tonumber(fields[1]), tonumber(fields[2]), tonumber(fields[3])
-  if s == nil or c == nil or p == nil or c < 0 or p < 0 or redis.call('PTTL', key) < 0 then
+  if s == nil or c == nil or p == nil or c < 0 or p < 0 or s > now + window or redis.call('PTTL', key) < 0 then
     redis.call('DEL', key)
     damaged = 1
   elseif now < s + window then
