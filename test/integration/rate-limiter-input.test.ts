@@ -147,6 +147,22 @@ describe.each(algorithms)('RateLimiter %s inputs and failures', (algorithm) => {
     expect(ttl).toBeLessThanOrEqual(120_000)
   })
 
+  it('hit() on a state written by hand with fractions neither fails nor reports it', async () => {
+    const limits = limiter({ algorithm })
+    const errors: FlipCacheError[] = []
+    limits.on('error', (error) => errors.push(error))
+    const redis = clients[0] as Redis
+    const key = `${limits.name}:k`
+    const [seconds] = await redis.time()
+    if (algorithm === 'sliding-window')
+      await redis.hset(key, 's', `${Number(seconds) * 1000 - 0.5}`, 'c', '1.5', 'p', '0.25')
+    if (algorithm === 'sliding-log') await redis.zadd(key, Number(seconds) * 1_000_000 - 0.5, 'by-hand')
+    if (algorithm === 'fixed-window') await redis.set(key, '1')
+    await redis.pexpire(key, 30_000)
+    expect(await limits.hit('k')).toMatchObject({ allowed: true })
+    expect(errors).toEqual([])
+  })
+
   it('calls after close() reject with E_CLOSED; close() leaves a shared client open', async () => {
     const limits = limiter({ algorithm })
     await limits.close()

@@ -39,7 +39,7 @@ local allowed = fits(cost)
 if allowed and not peek then
   current = current + cost
   redis.call('HSET', key, 's', start, 'c', current, 'p', previous)
-  redis.call('PEXPIRE', key, start + 2 * window - now)
+  redis.call('PEXPIRE', key, math.ceil(start + 2 * window - now))
 end
 local remaining = math.max(0, math.floor(limit - current - previous * (window - elapsed) / window))
 if remaining > 0 and not fits(remaining) then remaining = remaining - 1 end
