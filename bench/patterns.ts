@@ -1,12 +1,13 @@
 import { combinedPage } from './patterns/combined-page.js'
 import type { PatternBench } from './patterns/pattern-bench.js'
+import { rateLimitBench } from './patterns/rate-limits.js'
 import { writeBehindBench } from './patterns/write-behind.js'
 import { measure, resultOf, type TaskSpec } from './support/measure.js'
 import { measuredCells } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 /** The patterns measured, in the order of docs/benchmarks.md. */
-const patternBenches: PatternBench[] = [combinedPage, writeBehindBench]
+const patternBenches: PatternBench[] = [combinedPage, rateLimitBench, writeBehindBench]
 
 /**
  * The Redis patterns of the reference articles: each article's hand-written version against the

@@ -39,6 +39,9 @@ export type { Loader, LoaderContext } from './loading/read-through.js'
 export type { AnyFlipCacheOptions, ExpireTime, FlipCacheOptions } from './options.js'
 export type { ClusterInput, RedisInput } from './redis/connection.js'
 export type { CacheStats } from './stats.js'
+export { RateLimitAlgorithm, type RateLimiterOptions } from './structures/rate-limit/rate-limit-options.js'
+export type { RateLimitResult } from './structures/rate-limit/rate-limit-result.js'
+export { RateLimiter, type RateLimiterEvents } from './structures/rate-limit/rate-limiter.js'
 export { type InvalidationOrigin, SyncMode } from './sync/sync-bus.js'
 export {
   type KeyCodec,

@@ -13,3 +13,4 @@ if (!existsSync(fileURLToPath(built))) {
 const flipcache = (await import(built.href)) as typeof import('../../src/index.js')
 
 export const { FlipCache } = flipcache
+export const { RateLimiter } = flipcache

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { inject } from 'vitest'
 
-/** A child process running get-or-set-child.ts (bundled by the global setup), with its stdout lines as they come. */
+/** A child process running one of the child scripts (bundled by the global setup), with its stdout lines as they come. */
 export interface Child {
   process: ChildProcess
   /** Resolves with the first stdout line that starts with `prefix`. */
   line(prefix: string, withinMs?: number): Promise<string>
-  /** Tells the child to call getOrSet now. */
+  /** Tells the child to start its work now. */
   go(): void
 }
 

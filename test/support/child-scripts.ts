@@ -11,6 +11,8 @@ export interface ChildScripts {
   sync: string
   /** write-behind-child.ts, bundled. */
   writeBehind: string
+  /** rate-limit-child.ts, bundled. */
+  rateLimit: string
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -31,6 +33,7 @@ export async function bundleChildScripts(): Promise<ChildScripts & { remove(): v
         'get-or-set-child': join(root, 'test/support/get-or-set-child.ts'),
         'sync-child': join(root, 'test/support/sync-child.ts'),
         'write-behind-child': join(root, 'test/support/write-behind-child.ts'),
+        'rate-limit-child': join(root, 'test/support/rate-limit-child.ts'),
       },
       outdir,
       outExtension: { '.js': '.mjs' },
@@ -49,6 +52,7 @@ export async function bundleChildScripts(): Promise<ChildScripts & { remove(): v
     getOrSet: join(outdir, 'get-or-set-child.mjs'),
     sync: join(outdir, 'sync-child.mjs'),
     writeBehind: join(outdir, 'write-behind-child.mjs'),
+    rateLimit: join(outdir, 'rate-limit-child.mjs'),
     remove: () => rmSync(outdir, { recursive: true, force: true }),
   }
 }

@@ -35,6 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     getOrSet: children.getOrSet,
     sync: children.sync,
     writeBehind: children.writeBehind,
+    rateLimit: children.rateLimit,
   })
   return async () => {
     children.remove()

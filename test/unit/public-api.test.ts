@@ -25,6 +25,8 @@ describe('public API', () => {
       'LoaderError',
       'LoaderTimeoutError',
       'LockLostError',
+      'RateLimitAlgorithm',
+      'RateLimiter',
       'RedisTimeoutError',
       'RedisUnavailableError',
       'SyncError',
