@@ -11,11 +11,14 @@ export class ErrorReporter {
   readonly #cacheName: string
   readonly #counted: () => void
   readonly #warnedCodes = new Set<string>()
+  readonly #kind: string
 
-  constructor(emitter: EventEmitter, cacheName: string, counted: () => void) {
+  /** `kind` names the emitter's class in warnings (`FlipCache`, `RateLimiter`). */
+  constructor(emitter: EventEmitter, cacheName: string, counted: () => void, kind = 'FlipCache') {
     this.#emitter = emitter
     this.#cacheName = cacheName
     this.#counted = counted
+    this.#kind = kind
   }
 
   report(error: FlipCacheError): void {

@@ -43,7 +43,7 @@ export class StructureBase<K> {
     this.#connection = connect(options.redis)
     const transport = transportOf(this.#connection.client)
     this.transport = transport.for(options.timeoutMs)
-    this.#reporter = new ErrorReporter(emitter, name, () => {})
+    this.#reporter = new ErrorReporter(emitter, name, () => {}, kind)
     this.#leaveBreakers = transport.breakers.join(name, options.breaker, (change) =>
       emitApart(emitter, 'redis', change),
     )
