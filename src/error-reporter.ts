@@ -37,7 +37,7 @@ export class ErrorReporter {
     process.emitWarning(error.message, {
       type: 'FlipCacheWarning',
       code: error.code,
-      detail: `Listen to the 'error' event of FlipCache \`${this.#cacheName}\` to see every such failure.`,
+      detail: `Listen to the 'error' event of ${this.#kind} \`${this.#cacheName}\` to see every such failure.`,
     })
   }
 
