@@ -20,6 +20,8 @@ describe('public API', () => {
       'ErrorCode',
       'FlipCache',
       'FlipCacheError',
+      'FlipList',
+      'FlipRanking',
       'KeyTypeName',
       'LoaderError',
       'LoaderTimeoutError',
