@@ -7,7 +7,7 @@ import type { StructureEvents } from '../structure-events.js'
 import { readOfType } from '../structure-read.js'
 import { type FlipRankingOptions, resolveRankingOptions } from './ranking-options.js'
 import { incrementAndTrim } from './ranking-scripts.js'
-import { parseScore, type Scored } from './scores.js'
+import { parseScore, type Scored, type ScoreReply, scoredPairs } from './scores.js'
 
 /** The most members one top() returns. */
 export const largestTop = 100_000
@@ -51,7 +51,11 @@ export class FlipRanking<K = string, M = string> extends EventEmitter<StructureE
         throw new TypeError(`Expected \`by\` to be a finite number, got ${describe(by)}`)
       }
       const args = [this.#members.encode(member), by, this.maxSize ?? 0, this.#expireMs ?? 0]
-      const score = await incrementAndTrim.run<string>(this.#base.transport, [this.#base.redisKey(key)], args)
+      const score = await incrementAndTrim.run<ScoreReply>(
+        this.#base.transport,
+        [this.#base.redisKey(key)],
+        args,
+      )
       return parseScore(score)
     })
   }
@@ -67,12 +71,11 @@ export class FlipRanking<K = string, M = string> extends EventEmitter<StructureE
         throw new TypeError(`Expected \`n\` to be an integer from 1 to ${largestTop}, got ${describe(n)}`)
       }
       const redisKey = this.#base.redisKey(key)
-      const flat = await this.#read<string[]>(redisKey, 'ZRANGE', [0, n - 1, 'REV', 'WITHSCORES'], [])
+      const reply = await this.#read<unknown[]>(redisKey, 'ZRANGE', [0, n - 1, 'REV', 'WITHSCORES'], [])
       const scored: Scored<M>[] = []
-      for (let index = 0; index + 1 < flat.length; index += 2) {
-        const member = this.#decodeMember(redisKey, flat[index] as string)
-        if (member !== undefined)
-          scored.push({ member: member.value, score: parseScore(flat[index + 1] as string) })
+      for (const [encoded, score] of scoredPairs(reply)) {
+        const member = this.#decodeMember(redisKey, encoded)
+        if (member !== undefined) scored.push({ member: member.value, score: parseScore(score) })
       }
       return scored
     })
@@ -91,7 +94,7 @@ export class FlipRanking<K = string, M = string> extends EventEmitter<StructureE
   score(key: K, member: M): Promise<number | undefined> {
     return this.#base.call(async () => {
       const args = [this.#members.encode(member)]
-      const score = await this.#read<string | null>(this.#base.redisKey(key), 'ZSCORE', args, null)
+      const score = await this.#read<ScoreReply | null>(this.#base.redisKey(key), 'ZSCORE', args, null)
       return score === null ? undefined : parseScore(score)
     })
   }
