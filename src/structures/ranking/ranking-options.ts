@@ -1,11 +1,12 @@
 import { type ExpireTime, parseExpireTime } from '../../expire/option-values.js'
 import { sizeOption } from '../../option-checks.js'
-import { defaultMaxKeyLength, type KeyCodec, type KeyTypeFor, keyCodecFor } from '../../types/key-type.js'
+import { defaultMaxKeyLength, type KeyCodec, type KeyTypeFor } from '../../types/key-type.js'
 import {
   type ResolvedStructureOptions,
   resolveStructureOptions,
   type StructureOptions,
 } from '../structure-options.js'
+import { memberCodecFor } from './member-codec.js'
 
 /** The options of a `FlipRanking` of keys `K` and members `M`. */
 export interface FlipRankingOptions<K, M> extends StructureOptions<K> {
@@ -45,17 +46,10 @@ export function resolveRankingOptions<K, M>(
 ): ResolvedRankingOptions<K, M> {
   const shared = resolveStructureOptions<K>(options, ownOptionNames)
   const given: FlipRankingOptions<K, M> = options ?? {}
-  let members: KeyCodec<M>
-  try {
-    members = keyCodecFor<M>(
-      (given.memberType ?? 'string') as KeyTypeFor<M>,
-      sizeOption('maxMemberLength', given.maxMemberLength, defaultMaxKeyLength, Number.MAX_SAFE_INTEGER),
-    )
-  } catch (error) {
-    // keyCodecFor names the option `keyType`; here it is `memberType`.
-    if (error instanceof TypeError) throw new TypeError(error.message.replace('`keyType`', '`memberType`'))
-    throw error
-  }
+  const members = memberCodecFor<M>(
+    (given.memberType ?? 'string') as KeyTypeFor<M>,
+    sizeOption('maxMemberLength', given.maxMemberLength, defaultMaxKeyLength, Number.MAX_SAFE_INTEGER),
+  )
   return {
     ...shared,
     members,
