@@ -1,10 +1,12 @@
+import { listPushes, listRanges } from './patterns/lists.js'
 import type { PatternBench } from './patterns/pattern-bench.js'
+import { rankingIncrements, rankingTops } from './patterns/rankings.js'
 import { measure, resultOf, type TaskSpec } from './support/measure.js'
 import { measuredCells } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 /** The patterns measured, in the order of docs/benchmarks.md. */
-const patternBenches: PatternBench[] = []
+const patternBenches: PatternBench[] = [listPushes, listRanges, rankingIncrements, rankingTops]
 
 /**
  * The Redis patterns of the reference articles: each article's hand-written version against the

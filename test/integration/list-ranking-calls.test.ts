@@ -74,6 +74,10 @@ describe('FlipList and FlipRanking: one round trip per call and per batch', () =
     expect(await countCommands(own.admin, () => scores.top('k', 3))).toEqual({ zrange: 1 })
     expect(trips.count).toBe(2)
     expect(await scores.top('k', 3)).toEqual([{ member: 'a', score: 5 }])
+    // Without maxSize or expireTime, ZINCRBY alone.
+    const plain = ranking()
+    expect(await countCommands(own.admin, () => plain.increment('k', 'a', 2))).toEqual({ zincrby: 1 })
+    expect(await plain.score('k', 'a')).toBe(2)
   })
 
   it('calls of one tick from a cache, a list and a ranking on one client share one round trip', async () => {

@@ -50,12 +50,17 @@ export class FlipRanking<K = string, M = string> extends EventEmitter<StructureE
       if (typeof by !== 'number' || !Number.isFinite(by)) {
         throw new TypeError(`Expected \`by\` to be a finite number, got ${describe(by)}`)
       }
-      const args = [this.#members.encode(member), by, this.maxSize ?? 0, this.#expireMs ?? 0]
-      const score = await incrementAndTrim.run<ScoreReply>(
-        this.#base.transport,
-        [this.#base.redisKey(key)],
-        args,
-      )
+      const redisKey = this.#base.redisKey(key)
+      const encoded = this.#members.encode(member)
+      // Without a trim or an expiry to go with it, ZINCRBY alone is the atomic step.
+      const score =
+        this.maxSize === null && this.#expireMs === null
+          ? await this.#base.transport.command<ScoreReply>('ZINCRBY', [redisKey, by, encoded])
+          : await incrementAndTrim.run<ScoreReply>(
+              this.#base.transport,
+              [redisKey],
+              [encoded, by, this.maxSize ?? 0, this.#expireMs ?? 0],
+            )
       return parseScore(score)
     })
   }
