@@ -11,6 +11,26 @@ const scanCount = 500
  * drop SCAN's repeats: memory in the number of keys of the namespace, as FlipCache's keys().
  */
 export async function* namespaceKeys<K>(base: StructureBase<K>): AsyncGenerator<K, void, undefined> {
+  base.checkOpen()
+  const items = scannedKeys(base)
+  let done = false
+  try {
+    for (;;) {
+      // A batch on its way when the structure closes: the caller hears E_CLOSED at once.
+      const step = await base.call(() => items.next())
+      if (step.done === true) {
+        done = true
+        return
+      }
+      yield step.value
+    }
+  } finally {
+    // Stopped early (break, an error, close()): the scan ends once its batch on the way lands.
+    if (!done) items.return().catch(() => {})
+  }
+}
+
+async function* scannedKeys<K>(base: StructureBase<K>): AsyncGenerator<K, void, undefined> {
   const seen = new Set<string>()
   for await (const found of scanKeys(base.transport, base.pattern, scanCount)) {
     for (const redisKey of found) {

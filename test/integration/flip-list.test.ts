@@ -204,11 +204,20 @@ describe('FlipList', () => {
     expect(await redis().lrange(`{${views.name}}:k`, 0, -1)).toEqual(['1'])
   })
 
+  it('close() settles a keys() scan on its way with E_CLOSED', async () => {
+    const views = list<string, number>({ maxLength: 3, valueType: 'int' })
+    await views.push('k', 1)
+    const first = views.keys().next()
+    const closing = views.close()
+    await expect(first).rejects.toMatchObject({ code: 'E_CLOSED' })
+    await closing
+  })
+
   it('calls after close() reject with E_CLOSED', async () => {
     const views = list<string, number>({ maxLength: 3, valueType: 'int' })
     await views.close()
     await expect(views.push('k', 1)).rejects.toMatchObject({ code: 'E_CLOSED' })
     await expect(views.range('k')).rejects.toMatchObject({ code: 'E_CLOSED' })
-    expect(() => views.keys()).toThrow(/FlipList .* is closed/)
+    await expect(views.keys().next()).rejects.toThrow(/FlipList .* is closed/)
   })
 })

@@ -173,6 +173,6 @@ describe('FlipRanking', () => {
     await scores.close()
     await expect(scores.increment('k', 'a')).rejects.toMatchObject({ code: 'E_CLOSED' })
     await expect(scores.top('k', 1)).rejects.toMatchObject({ code: 'E_CLOSED' })
-    expect(() => scores.keys()).toThrow(/FlipRanking .* is closed/)
+    await expect(scores.keys().next()).rejects.toThrow(/FlipRanking .* is closed/)
   })
 })

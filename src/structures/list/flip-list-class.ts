@@ -98,9 +98,8 @@ export class FlipList<K = string, V = unknown> extends EventEmitter<StructureEve
     )
   }
 
-  /** Every key of the namespace once (SCAN, never KEYS); a Redis key that does not decode is skipped and reported. */
+  /** Every key of the namespace once (SCAN, never KEYS); a Redis key that does not decode is skipped and reported. Rejects with `E_CLOSED` after close(). */
   keys(): AsyncGenerator<K, void, undefined> {
-    this.#base.checkOpen()
     return namespaceKeys(this.#base)
   }
 
