@@ -146,6 +146,18 @@ describe('FlipList', () => {
     expect(await redis().llen(key)).toBe(5)
   })
 
+  it('a list made longer by something else is read as if trimmed: never more than maxLength values', async () => {
+    const views = list<string, number>({ maxLength: 3, valueType: 'int' })
+    await redis().rpush(`${views.name}:k`, ...Array.from({ length: 1000 }, (_, index) => index))
+    expect(await views.range('k')).toEqual([0, 1, 2])
+    expect(await views.range('k', 1, -2)).toEqual([1])
+    expect(await views.range('k', 0, 500)).toEqual([0, 1, 2])
+    expect(await views.range('k', -1000, -1)).toHaveLength(3)
+    await views.push('k', 7)
+    expect(await views.range('k')).toEqual([7, 0, 1])
+    expect(await views.length('k')).toBe(3)
+  })
+
   it('a key holding another type reads as an empty list (E_DECODE); a push to it rejects', async () => {
     const views = list<string, string>({ maxLength: 3, valueType: 'string' })
     const errors: FlipCacheError[] = []

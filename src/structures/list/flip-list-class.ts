@@ -7,6 +7,7 @@ import type { StructureEvents } from '../structure-events.js'
 import { readOfType } from '../structure-read.js'
 import { type FlipListOptions, type ResolvedListOptions, resolveListOptions } from './list-options.js'
 import { pushAndTrim } from './list-scripts.js'
+import { listWindow } from './list-window.js'
 
 /**
  * Latest-N lists of keys `K` and values `V`: list `key` is the Redis list `name:key`, newest value
@@ -59,16 +60,18 @@ export class FlipList<K = string, V = unknown> extends EventEmitter<StructureEve
    * The values of list `key` from index `start` to `stop`, both included, newest first: index 0 is
    * the newest, 1 the one pushed before it; a negative index counts from the oldest (-1 is the
    * oldest), as Redis's LRANGE. The default is the whole list. A missing list is `[]`; a stored
-   * element that does not decode is left out and reported (`E_DECODE`).
+   * element that does not decode is left out and reported (`E_DECODE`). At most `maxLength` values
+   * are read, even of a list something else made longer (read as if trimmed).
    */
   range(key: K, start = 0, stop = -1): Promise<V[]> {
     return this.#base.call(async () => {
       checkIndex('start', start)
       checkIndex('stop', stop)
       const redisKey = this.#base.redisKey(key)
-      const raw = await this.#read<Buffer[]>(redisKey, 'LRANGE', [start, stop], [])
+      const window = listWindow(start, stop, this.maxLength)
+      const raw = await this.#read<Buffer[]>(redisKey, 'LRANGE', [window.start, window.stop], [])
       const values: V[] = []
-      for (const element of raw) {
+      for (const element of raw.slice(0, Math.max(0, raw.length - window.dropLast))) {
         const entry = this.#entries.unframe(redisKey, element)
         if (entry instanceof DecodeError) this.#base.report(entry)
         else values.push(entry.value)
