@@ -16,9 +16,20 @@ afterAll(async () => {
   await cluster?.stop()
 })
 
-/** How many keys starting with `prefix` each master holds. */
+/** How many keys starting with `prefix` each master holds (SCAN, as the code under test). */
 function keysPerMaster(prefix: string): Promise<number[]> {
-  return Promise.all(masters.map(async (master) => (await master.keys(`${prefix}*`)).length))
+  return Promise.all(
+    masters.map(async (master) => {
+      let count = 0
+      let cursor = '0'
+      do {
+        const [next, found] = await master.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+        cursor = next
+        count += found.length
+      } while (cursor !== '0')
+      return count
+    }),
+  )
 }
 
 describe('FlipList and FlipRanking on a Redis Cluster', () => {
