@@ -127,6 +127,8 @@ describe('FlipList', () => {
     await expect(failing.push('k', 'a')).rejects.toMatchObject({ code: 'E_ENCODE' })
     const ints = list<string, number>({ maxLength: 3, valueType: 'int' })
     await expect(ints.push('k', 1.5)).rejects.toThrow(TypeError)
+    // A bad value refuses the push even when it is older than the newest maxLength.
+    await expect(ints.push('k', 1.5, 1, 2, 3)).rejects.toThrow(TypeError)
     expect(await ints.length('k')).toBe(0)
   })
 

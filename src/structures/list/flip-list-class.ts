@@ -45,13 +45,13 @@ export class FlipList<K = string, V = unknown> extends EventEmitter<StructureEve
     return this.#base.call(async () => {
       if (values.length === 0) throw new TypeError('Expected push() to get at least one value after the key')
       const redisKey = this.#base.redisKey(key)
-      // Only the newest maxLength can stay: older ones are neither encoded nor sent.
-      const kept = values.slice(-this.maxLength)
-      const encoded = kept.map((value) => this.#entries.frame(this.#entries.encode(redisKey, value)))
+      // Every value is checked (a bad one refuses the push), but only the newest maxLength can stay: older ones are not sent.
+      const encoded = values.map((value) => this.#entries.encode(redisKey, value))
+      const kept = encoded.slice(-this.maxLength).map((value) => this.#entries.frame(value))
       return pushAndTrim.run<number>(
         this.#base.transport,
         [redisKey],
-        [this.maxLength, this.#expireMs ?? 0, ...encoded],
+        [this.maxLength, this.#expireMs ?? 0, ...kept],
       )
     })
   }
