@@ -1,5 +1,7 @@
 import { combinedPage } from './patterns/combined-page.js'
+import { listPushes, listRanges } from './patterns/lists.js'
 import type { PatternBench } from './patterns/pattern-bench.js'
+import { rankingIncrements, rankingTops } from './patterns/rankings.js'
 import { rateLimitBench } from './patterns/rate-limits.js'
 import { writeBehindBench } from './patterns/write-behind.js'
 import { measure, resultOf, type TaskSpec } from './support/measure.js'
@@ -7,7 +9,15 @@ import { measuredCells } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 /** The patterns measured, in the order of docs/benchmarks.md. */
-const patternBenches: PatternBench[] = [combinedPage, rateLimitBench, writeBehindBench]
+const patternBenches: PatternBench[] = [
+  combinedPage,
+  rateLimitBench,
+  writeBehindBench,
+  listPushes,
+  listRanges,
+  rankingIncrements,
+  rankingTops,
+]
 
 /**
  * The Redis patterns of the reference articles: each article's hand-written version against the

@@ -39,9 +39,19 @@ export type { Loader, LoaderContext } from './loading/read-through.js'
 export type { AnyFlipCacheOptions, ExpireTime, FlipCacheOptions } from './options.js'
 export type { ClusterInput, RedisInput } from './redis/connection.js'
 export type { CacheStats } from './stats.js'
+export { FlipList, type FlipListConstructor, type InferringListOptions } from './structures/list/flip-list.js'
+export type { FlipListOptions } from './structures/list/list-options.js'
+export {
+  FlipRanking,
+  type FlipRankingConstructor,
+  type InferringRankingOptions,
+} from './structures/ranking/flip-ranking.js'
+export type { FlipRankingOptions } from './structures/ranking/ranking-options.js'
+export type { Scored } from './structures/ranking/scores.js'
 export { RateLimitAlgorithm, type RateLimiterOptions } from './structures/rate-limit/rate-limit-options.js'
 export type { RateLimitResult } from './structures/rate-limit/rate-limit-result.js'
 export { RateLimiter, type RateLimiterEvents } from './structures/rate-limit/rate-limiter.js'
+export type { StructureEvents } from './structures/structure-events.js'
 export { type InvalidationOrigin, SyncMode } from './sync/sync-bus.js'
 export {
   type KeyCodec,

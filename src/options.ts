@@ -540,7 +540,7 @@ function resolveLockRelease(hook: unknown): ((error: LockLostError) => void) | u
   return hook as (error: LockLostError) => void
 }
 
-function resolveValueCodec<K, V>(options: AnyFlipCacheOptions<K, V>): ValueCodec<V> {
+export function resolveValueCodec<K, V>(options: AnyFlipCacheOptions<K, V>): ValueCodec<V> {
   const valueType = options.valueType === undefined ? 'superjson' : options.valueType
   if (!isValueTypeName(valueType)) {
     throw new TypeError(

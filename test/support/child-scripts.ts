@@ -13,6 +13,8 @@ export interface ChildScripts {
   writeBehind: string
   /** rate-limit-child.ts, bundled. */
   rateLimit: string
+  /** list-ranking-child.ts, bundled. */
+  listRanking: string
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -34,6 +36,7 @@ export async function bundleChildScripts(): Promise<ChildScripts & { remove(): v
         'sync-child': join(root, 'test/support/sync-child.ts'),
         'write-behind-child': join(root, 'test/support/write-behind-child.ts'),
         'rate-limit-child': join(root, 'test/support/rate-limit-child.ts'),
+        'list-ranking-child': join(root, 'test/support/list-ranking-child.ts'),
       },
       outdir,
       outExtension: { '.js': '.mjs' },
@@ -53,6 +56,7 @@ export async function bundleChildScripts(): Promise<ChildScripts & { remove(): v
     sync: join(outdir, 'sync-child.mjs'),
     writeBehind: join(outdir, 'write-behind-child.mjs'),
     rateLimit: join(outdir, 'rate-limit-child.mjs'),
+    listRanking: join(outdir, 'list-ranking-child.mjs'),
     remove: () => rmSync(outdir, { recursive: true, force: true }),
   }
 }

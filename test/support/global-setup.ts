@@ -36,6 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     sync: children.sync,
     writeBehind: children.writeBehind,
     rateLimit: children.rateLimit,
+    listRanking: children.listRanking,
   })
   return async () => {
     children.remove()

@@ -21,6 +21,8 @@ describe('public API', () => {
       'ErrorCode',
       'FlipCache',
       'FlipCacheError',
+      'FlipList',
+      'FlipRanking',
       'KeyTypeName',
       'LoaderError',
       'LoaderTimeoutError',
