@@ -8,8 +8,10 @@ export {
   LoaderError,
   LoaderTimeoutError,
   LockLostError,
+  PersistError,
   RedisTimeoutError,
   RedisUnavailableError,
+  RestoreError,
   SyncError,
   ValueTooLargeError,
 } from './errors.js'
@@ -37,6 +39,12 @@ export type { Loader, LoaderContext } from './loading/read-through.js'
 export type { AnyFlipCacheOptions, ExpireTime, FlipCacheOptions } from './options.js'
 export type { ClusterInput, RedisInput } from './redis/connection.js'
 export type { CacheStats } from './stats.js'
+export type {
+  FlipCounterOptions,
+  PersistCounters,
+  RestoreCounter,
+} from './structures/counter/counter-options.js'
+export { FlipCounter, type FlipCounterEvents } from './structures/counter/flip-counter.js'
 export { type InvalidationOrigin, SyncMode } from './sync/sync-bus.js'
 export {
   type KeyCodec,

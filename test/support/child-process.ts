@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { inject } from 'vitest'
 
-/** A child process running get-or-set-child.ts (bundled by the global setup), with its stdout lines as they come. */
+/** A child process running a bundled child script (get-or-set-child.ts unless told), with its stdout lines as they come. */
 export interface Child {
   process: ChildProcess
   /** Resolves with the first stdout line that starts with `prefix`. */
@@ -10,8 +10,8 @@ export interface Child {
   go(): void
 }
 
-export function spawnChild(args: string[]): Child {
-  const child = spawn(process.execPath, [inject('childScripts').getOrSet, ...args], {
+export function spawnChild(args: string[], script: string = inject('childScripts').getOrSet): Child {
+  const child = spawn(process.execPath, [script, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   const lines: string[] = []

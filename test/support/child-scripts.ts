@@ -9,6 +9,8 @@ export interface ChildScripts {
   getOrSet: string
   /** sync-child.ts, bundled. */
   sync: string
+  /** counter-child.ts, bundled. */
+  counter: string
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -28,6 +30,7 @@ export async function bundleChildScripts(): Promise<ChildScripts & { remove(): v
       entryPoints: {
         'get-or-set-child': join(root, 'test/support/get-or-set-child.ts'),
         'sync-child': join(root, 'test/support/sync-child.ts'),
+        'counter-child': join(root, 'test/support/counter-child.ts'),
       },
       outdir,
       outExtension: { '.js': '.mjs' },
@@ -45,6 +48,7 @@ export async function bundleChildScripts(): Promise<ChildScripts & { remove(): v
   return {
     getOrSet: join(outdir, 'get-or-set-child.mjs'),
     sync: join(outdir, 'sync-child.mjs'),
+    counter: join(outdir, 'counter-child.mjs'),
     remove: () => rmSync(outdir, { recursive: true, force: true }),
   }
 }

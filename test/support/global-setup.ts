@@ -31,7 +31,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const children = bundled.value
   project.provide('redisUrl', server.url)
   project.provide('redisServer', identity)
-  project.provide('childScripts', { getOrSet: children.getOrSet, sync: children.sync })
+  project.provide('childScripts', {
+    getOrSet: children.getOrSet,
+    sync: children.sync,
+    counter: children.counter,
+  })
   return async () => {
     children.remove()
     await server.stop()
