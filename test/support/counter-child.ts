@@ -1,6 +1,6 @@
 // A separate process with a FlipCounter, for the tests that need several processes.
 // Usage: node counter-child.mjs <redisUrl> <name> increment <key> <count> <base> <restoreMs>
-//    or: node counter-child.mjs <redisUrl> <name> persist-hang <key...>
+//    or: node counter-child.mjs <redisUrl> <name> persist-hang <persistTimeoutMs> <key...>
 // (the tests run it bundled by child-scripts.ts). It prints "ready" once connected and waits for a
 // line on stdin, so that all start together. `increment`: `count` concurrent increments of `key`,
 // whose restore INCRs `<name>#restore-calls` (so the parent counts calls across processes), waits
@@ -41,16 +41,18 @@ if (mode === 'increment') {
   process.stdout.write(`values ${JSON.stringify(values)}\n`)
   await counter.close()
 } else {
+  const [persistTimeout = '60000', ...keys] = rest
   const counter = new FlipCounter(name, {
     redis,
     persistInterval: 3_600_000,
+    persistTimeout: Number(persistTimeout),
     persist: async (changes) => {
       process.stdout.write(`handed ${JSON.stringify(changes)}\n`)
       await new Promise(() => {})
     },
   })
   await whenTold()
-  for (const key of rest) await counter.increment(key)
+  for (const key of keys) await counter.increment(key)
   await counter.persistNow()
 }
 redis.disconnect()
