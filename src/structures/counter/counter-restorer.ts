@@ -1,3 +1,4 @@
+import { now } from '../../clock.js'
 import { describe, RestoreError } from '../../errors.js'
 import { within } from '../../within.js'
 import type { CounterAddress, CounterCalls } from './counter-calls.js'
@@ -44,7 +45,7 @@ export class CounterRestorer<K> {
     token: string,
     first: CounterReply,
   ): Promise<number> {
-    const deadline = Date.now() + this.#patienceMs
+    const deadline = now() + this.#patienceMs
     let reply = first
     let delta = 0
     let pauseMs = 2
@@ -71,7 +72,7 @@ export class CounterRestorer<K> {
         case 'lost':
           break
       }
-      if (Date.now() > deadline) {
+      if (now() > deadline) {
         throw new RestoreError(address.redisKey, `it was still being restored after ${this.#patienceMs} ms`)
       }
       const local = this.#running.get(address.redisKey)
