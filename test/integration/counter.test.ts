@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode, type FlipCacheError } from '../../src/index.js'
-import { countCommands } from '../support/command-stats.js'
 import { useCounters } from '../support/counter-builder.js'
 
 const { counter, sharedClient } = useCounters()
@@ -43,16 +42,6 @@ describe('FlipCounter increment()', () => {
     const lasting = counter()
     await lasting.increment('a')
     expect(await observer.pttl(`${lasting.name}:a`)).toBe(-1)
-  })
-
-  it('costs one EVAL for a live counter, increment and expiry together', async () => {
-    const views = counter({ expireTime: '100s' })
-    await views.increment('a')
-    const ran = await countCommands(observer, () => views.increment('a'))
-    // The server is shared with other test files: only this namespace's command shape is checked.
-    expect(ran.eval).toBeGreaterThanOrEqual(1)
-    expect(ran.incr ?? 0).toBe(0)
-    expect(ran.expire ?? 0).toBe(0)
   })
 
   it('gives 500 concurrent increments 500 distinct values', async () => {
