@@ -1,10 +1,11 @@
+import { concurrentCounters, sequentialCounters } from './patterns/counters.js'
 import type { PatternBench } from './patterns/pattern-bench.js'
 import { measure, resultOf, type TaskSpec } from './support/measure.js'
 import { measuredCells } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 /** The patterns measured, in the order of docs/benchmarks.md. */
-const patternBenches: PatternBench[] = []
+const patternBenches: PatternBench[] = [sequentialCounters, concurrentCounters]
 
 /**
  * The Redis patterns of the reference articles: each article's hand-written version against the

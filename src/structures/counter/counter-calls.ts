@@ -1,6 +1,6 @@
 import type { TransportView } from '../../redis/transport-view.js'
 import { type CounterReply, counterReply } from './counter-reply.js'
-import { counterStep, finishRestore, pollRestore, releaseRestore } from './counter-scripts.js'
+import { finishRestore, plainStep, pollRestore, releaseRestore, restoringStep } from './counter-scripts.js'
 
 /** One counter as the scripts address it. */
 export interface CounterAddress<K> {
@@ -46,15 +46,10 @@ export class CounterCalls {
     token: string,
   ): Promise<CounterReply> {
     const { expireMs, restoring, leaseMs } = this.#settings
-    const reply = await counterStep.run(this.#transport, this.#keys(address), [
-      mode,
-      by,
-      expireMs,
-      restoring ? '1' : '0',
-      token,
-      leaseMs,
-      address.member,
-    ])
+    const args = [mode, by, expireMs, address.member]
+    const reply = restoring
+      ? await restoringStep.run(this.#transport, this.#keys(address), [...args, token, leaseMs])
+      : await plainStep.run(this.#transport, this.#keys(address), args)
     return counterReply(address.redisKey, reply)
   }
 

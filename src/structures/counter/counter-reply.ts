@@ -11,6 +11,8 @@ export type CounterReply =
 
 /** A counter's stored integer, or a `DecodeError` for anything else (beyond ±2^53 included). */
 export function integerAt(redisKey: string, stored: unknown): number {
+  // A script's own arithmetic replies with an integer; what it read back replies with a string.
+  if (typeof stored === 'number' && Number.isSafeInteger(stored)) return stored
   if (typeof stored === 'string' && /^-?\d{1,16}$/.test(stored)) {
     const value = Number(stored)
     if (Number.isSafeInteger(value)) return value

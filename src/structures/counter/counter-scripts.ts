@@ -13,30 +13,51 @@ const now = `local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`
 
 /**
- * One increment (`ARGV[1]` 'incr') or read ('get') of counter KEYS[1]. Replies:
- * `{'value', v}` (live, or started from 0 without restore), `{'restore', d}` (missing: the caller
- * now holds the restore lease and its own increment is in `d`), `{'wait', d}` (missing, another
- * caller restores it), `{'bad', what}` (the key holds something else than a counter).
+ * One increment (`ARGV[1]` 'incr') or read ('get') of counter KEYS[1], for a FlipCounter without
+ * `restore` (a missing counter starts from 0). Replies `{'value', v}`, or `{'bad', why}` when the
+ * key holds no counter (another type, a field `v` that is no 64-bit integer, an overflow).
  *
  * KEYS[1] the counter; KEYS[2] the dirty set (only with `persist`). ARGV[1] 'incr' | 'get';
- * ARGV[2] by; ARGV[3] expiry ms ('0': none); ARGV[4] '1' with restore; ARGV[5] token;
- * ARGV[6] lease ms; ARGV[7] the dirty-set member (the encoded key).
+ * ARGV[2] by; ARGV[3] expiry ms ('0': none); ARGV[4] the dirty-set member (the encoded key).
  */
-export const counterStep = new LuaScript(`
+export const plainStep = new LuaScript(`
 local counter = KEYS[1]
-local kind = redis.call('TYPE', counter).ok
-if kind ~= 'none' and kind ~= 'hash' then return {'bad', kind} end
-local value = redis.call('HGET', counter, 'v')
-if value or ARGV[4] == '0' then
-  if ARGV[1] == 'get' then return {'value', value or '0'} end
+if ARGV[1] == 'get' then
+  local value = redis.pcall('HGET', counter, 'v')
+  if type(value) == 'table' then return {'bad', value.err} end
+  return {'value', value or '0'}
+end
+local sum = redis.pcall('HINCRBY', counter, 'v', ARGV[2])
+if type(sum) == 'table' then return {'bad', sum.err} end
+if ARGV[3] ~= '0' then redis.call('PEXPIRE', counter, ARGV[3]) end
+if KEYS[2] and ARGV[2] ~= '0' then redis.call('SADD', KEYS[2], ARGV[4]) end
+return {'value', sum}
+`)
+
+/**
+ * One increment (`ARGV[1]` 'incr') or read ('get') of counter KEYS[1], for a FlipCounter with
+ * `restore`. Replies: `{'value', v}` (live), `{'restore', d}` (missing: the caller now holds the
+ * restore lease and its own increment is in `d`), `{'wait', d}` (missing, another caller restores
+ * it), `{'bad', why}` (the key holds no counter, or the sum overflows).
+ *
+ * KEYS[1] the counter; KEYS[2] the dirty set (only with `persist`). ARGV[1] 'incr' | 'get';
+ * ARGV[2] by; ARGV[3] expiry ms ('0': none); ARGV[4] the dirty-set member (the encoded key);
+ * ARGV[5] token; ARGV[6] lease ms.
+ */
+export const restoringStep = new LuaScript(`
+local counter = KEYS[1]
+local value = redis.pcall('HGET', counter, 'v')
+if type(value) == 'table' then return {'bad', value.err} end
+if value then
+  if ARGV[1] == 'get' then return {'value', value} end
   local sum = redis.pcall('HINCRBY', counter, 'v', ARGV[2])
-  if type(sum) == 'table' then return {'bad', value} end
+  if type(sum) == 'table' then return {'bad', sum.err} end
   if ARGV[3] ~= '0' then redis.call('PEXPIRE', counter, ARGV[3]) end
-  if KEYS[2] and ARGV[2] ~= '0' then redis.call('SADD', KEYS[2], ARGV[7]) end
-  return {'value', redis.call('HGET', counter, 'v')}
+  if KEYS[2] and ARGV[2] ~= '0' then redis.call('SADD', KEYS[2], ARGV[4]) end
+  return {'value', sum}
 end
 local delta = redis.pcall('HINCRBY', counter, 'd', ARGV[2])
-if type(delta) == 'table' then return {'bad', redis.call('HGET', counter, 'd')} end
+if type(delta) == 'table' then return {'bad', delta.err} end
 ${now}
 if (tonumber(redis.call('HGET', counter, 'u')) or 0) <= now then
   redis.call('HSET', counter, 'o', ARGV[5], 'u', now + tonumber(ARGV[6]))
@@ -59,14 +80,15 @@ local counter = KEYS[1]
 if redis.call('HGET', counter, 'o') ~= ARGV[1] then return {'lost'} end
 local delta = redis.call('HGET', counter, 'd') or '0'
 redis.call('HSET', counter, 'v', ARGV[2], 'b', ARGV[2])
-if type(redis.pcall('HINCRBY', counter, 'v', delta)) == 'table' then
+local sum = redis.pcall('HINCRBY', counter, 'v', delta)
+if type(sum) == 'table' then
   redis.call('HDEL', counter, 'v', 'b')
-  return {'bad', delta}
+  return {'bad', sum.err}
 end
 redis.call('HDEL', counter, 'd', 'o', 'u')
 if ARGV[3] ~= '0' then redis.call('PEXPIRE', counter, ARGV[3]) end
 if KEYS[2] and delta ~= '0' then redis.call('SADD', KEYS[2], ARGV[4]) end
-return {'value', redis.call('HGET', counter, 'v')}
+return {'value', sum}
 `)
 
 /**
