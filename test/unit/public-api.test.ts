@@ -20,12 +20,15 @@ describe('public API', () => {
       'ErrorCode',
       'FlipCache',
       'FlipCacheError',
+      'FlipCounter',
       'KeyTypeName',
       'LoaderError',
       'LoaderTimeoutError',
       'LockLostError',
+      'PersistError',
       'RedisTimeoutError',
       'RedisUnavailableError',
+      'RestoreError',
       'SyncError',
       'SyncMode',
       'ValueTooLargeError',
@@ -50,6 +53,8 @@ describe('public API', () => {
       syncUnheard: 'E_SYNC_UNHEARD',
       syncNotice: 'E_SYNC_NOTICE',
       syncRefused: 'E_SYNC_REFUSED',
+      restore: 'E_RESTORE',
+      persist: 'E_PERSIST',
     })
     const error = new FlipCacheError('E_REDIS', 'down', { cause: new Error('socket') })
     expect(error).toBeInstanceOf(Error)
