@@ -44,7 +44,8 @@ export type {
   PersistCounters,
   RestoreCounter,
 } from './structures/counter/counter-options.js'
-export { FlipCounter, type FlipCounterEvents } from './structures/counter/flip-counter.js'
+export type { FlipCounterEvents } from './structures/counter/flip-counter.js'
+export { FlipCounter, type FlipCounterConstructor } from './structures/counter/flip-counter-constructor.js'
 export { type InvalidationOrigin, SyncMode } from './sync/sync-bus.js'
 export {
   type KeyCodec,
