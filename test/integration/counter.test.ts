@@ -110,7 +110,11 @@ describe('FlipCounter restore', () => {
     expect(source.calls).toEqual(['job'])
     expect(values.sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, index) => 1001 + index))
     expect(await views.get('job')).toBe(1200)
-    expect(await observer.hgetall(`${views.name}:job`)).toEqual({ v: '1200', b: '1000' })
+    expect(await observer.hgetall(`${views.name}:job`)).toEqual({
+      v: '1200',
+      b: '1000',
+      e: expect.any(String),
+    })
     expect(await observer.pttl(`${views.name}:job`)).toBeGreaterThan(90_000)
   })
 
@@ -164,6 +168,24 @@ describe('FlipCounter restore', () => {
     const values = [await owner, ...(await Promise.all(waiters))]
     expect(source.calls).toEqual(['a'])
     expect(values.sort((a, b) => a - b)).toEqual([51, 61, 161])
+  })
+})
+
+describe('FlipCounter restore and a flush', () => {
+  it('callers still waiting record their increments again when a flush takes the pending counter', async () => {
+    let calls = 0
+    const views = counter({
+      restore: async () => {
+        calls++
+        // The first restore's counter is flushed while it runs, increments recorded so far with it.
+        if (calls === 1) await observer.del(`${views.name}:a`)
+        return 100
+      },
+    })
+    const values = await Promise.all(Array.from({ length: 20 }, () => views.increment('a')))
+    expect(calls).toBe(2)
+    expect(values.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, index) => 101 + index))
+    expect(await views.get('a')).toBe(120)
   })
 })
 

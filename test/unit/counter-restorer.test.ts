@@ -34,19 +34,46 @@ describe('CounterRestorer', () => {
   it('a waiter gets the restored base plus the increments recorded up to its own', async () => {
     const { calls, made } = scriptedCalls({
       poll: [
-        { kind: 'wait', delta: undefined },
-        { kind: 'done', base: 100, value: 130 },
+        { kind: 'wait', delta: undefined, epoch: 'e1' },
+        { kind: 'done', base: 100, value: 130, epoch: 'e1' },
       ],
     })
     const restorer = new CounterRestorer(calls, () => 0, 1000, 2000)
-    expect(await restorer.settle(address, 'incr', 1, 't', { kind: 'wait', delta: 5 })).toBe(105)
+    expect(await restorer.settle(address, 'incr', 1, 't', { kind: 'wait', delta: 5, epoch: 'e1' })).toBe(105)
     expect(made).toEqual(['poll', 'poll'])
   })
 
-  it('a waiter whose counter was never restored (base unknown) gets the live value', async () => {
-    const { calls } = scriptedCalls({ poll: [{ kind: 'done', base: undefined, value: 7 }] })
+  it('records the increment again when the counter it waits for is of another epoch (flushed, started over)', async () => {
+    const { calls, made } = scriptedCalls({
+      poll: [
+        { kind: 'wait', delta: undefined, epoch: 'e2' },
+        { kind: 'done', base: 30, value: 33, epoch: 'e2' },
+      ],
+      step: [{ kind: 'wait', delta: 1, epoch: 'e2' }],
+    })
     const restorer = new CounterRestorer(calls, () => 0, 1000, 2000)
-    expect(await restorer.settle(address, 'get', 0, 't', { kind: 'wait', delta: 0 })).toBe(7)
+    expect(await restorer.settle(address, 'incr', 1, 't', { kind: 'wait', delta: 4, epoch: 'e1' })).toBe(31)
+    expect(made).toEqual(['poll', 'step', 'poll'])
+  })
+
+  it('gives a lease of another epoch back before recording its increment again', async () => {
+    const { calls, made } = scriptedCalls({
+      poll: [{ kind: 'restore', delta: undefined, epoch: 'e2' }],
+      step: [{ kind: 'value', value: 9 }],
+    })
+    const restorer = new CounterRestorer(calls, () => 0, 1000, 2000)
+    expect(await restorer.settle(address, 'incr', 1, 't', { kind: 'wait', delta: 4, epoch: 'e1' })).toBe(9)
+    expect(made).toEqual(['poll', 'release', 'step'])
+  })
+
+  it('a waiter that finds a live counter of no restore records its increment on it', async () => {
+    const { calls, made } = scriptedCalls({
+      poll: [{ kind: 'done', base: undefined, value: 7, epoch: undefined }],
+      step: [{ kind: 'value', value: 8 }],
+    })
+    const restorer = new CounterRestorer(calls, () => 0, 1000, 2000)
+    expect(await restorer.settle(address, 'incr', 1, 't', { kind: 'wait', delta: 0, epoch: 'e1' })).toBe(8)
+    expect(made).toEqual(['poll', 'step'])
   })
 
   it('records the increment again when a flush took the counter with it', async () => {
@@ -55,7 +82,7 @@ describe('CounterRestorer', () => {
       step: [{ kind: 'value', value: 1 }],
     })
     const restorer = new CounterRestorer(calls, () => 0, 1000, 2000)
-    expect(await restorer.settle(address, 'incr', 1, 't', { kind: 'wait', delta: 3 })).toBe(1)
+    expect(await restorer.settle(address, 'incr', 1, 't', { kind: 'wait', delta: 3, epoch: 'e1' })).toBe(1)
     expect(made).toEqual(['poll', 'step'])
   })
 
@@ -63,7 +90,9 @@ describe('CounterRestorer', () => {
     const restore = vi.fn(async () => 40)
     const { calls, made } = scriptedCalls({ finish: [{ kind: 'value', value: 45 }] })
     const restorer = new CounterRestorer(calls, restore, 1000, 2000)
-    expect(await restorer.settle(address, 'incr', 2, 't', { kind: 'restore', delta: 2 })).toBe(42)
+    expect(await restorer.settle(address, 'incr', 2, 't', { kind: 'restore', delta: 2, epoch: 'e1' })).toBe(
+      42,
+    )
     expect(restore).toHaveBeenCalledWith('a')
     expect(made).toEqual(['finish'])
   })
@@ -71,10 +100,12 @@ describe('CounterRestorer', () => {
   it('a lease holder that lost its lease waits for the new holder instead', async () => {
     const { calls, made } = scriptedCalls({
       finish: [{ kind: 'lost' }],
-      poll: [{ kind: 'done', base: 20, value: 30 }],
+      poll: [{ kind: 'done', base: 20, value: 30, epoch: 'e1' }],
     })
     const restorer = new CounterRestorer(calls, () => 10, 1000, 2000)
-    expect(await restorer.settle(address, 'incr', 3, 't', { kind: 'restore', delta: 3 })).toBe(23)
+    expect(await restorer.settle(address, 'incr', 3, 't', { kind: 'restore', delta: 3, epoch: 'e1' })).toBe(
+      23,
+    )
     expect(made).toEqual(['finish', 'poll'])
   })
 
@@ -89,7 +120,7 @@ describe('CounterRestorer', () => {
       2000,
     )
     const error = (await restorer
-      .settle(address, 'incr', 1, 't', { kind: 'restore', delta: 1 })
+      .settle(address, 'incr', 1, 't', { kind: 'restore', delta: 1, epoch: 'e1' })
       .catch((caught: unknown) => caught)) as FlipCacheError
     expect(error.code).toBe(ErrorCode.restore)
     expect(made).toEqual(['release'])
@@ -99,11 +130,11 @@ describe('CounterRestorer', () => {
     const restored = gate<number>()
     const { calls, made } = scriptedCalls({
       finish: [{ kind: 'value', value: 52 }],
-      poll: [{ kind: 'done', base: 50, value: 52 }],
+      poll: [{ kind: 'done', base: 50, value: 52, epoch: 'e1' }],
     })
     const restorer = new CounterRestorer(calls, () => restored.opened, 1000, 2000)
-    const owner = restorer.settle(address, 'incr', 1, 'o', { kind: 'restore', delta: 1 })
-    const waiter = restorer.settle(address, 'incr', 1, 'w', { kind: 'wait', delta: 2 })
+    const owner = restorer.settle(address, 'incr', 1, 'o', { kind: 'restore', delta: 1, epoch: 'e1' })
+    const waiter = restorer.settle(address, 'incr', 1, 'w', { kind: 'wait', delta: 2, epoch: 'e1' })
     await new Promise((resolve) => setTimeout(resolve, 100))
     expect(made).toEqual([])
     restored.open(50)
@@ -114,11 +145,15 @@ describe('CounterRestorer', () => {
 
   it('a waiter gives up with E_RESTORE once the restore outlasts two leases and a restoreTimeout', async () => {
     vi.useFakeTimers()
-    const waits: CounterReply[] = Array.from({ length: 1000 }, () => ({ kind: 'wait', delta: undefined }))
+    const waits: CounterReply[] = Array.from({ length: 1000 }, () => ({
+      kind: 'wait',
+      delta: undefined,
+      epoch: 'e1',
+    }))
     const { calls } = scriptedCalls({ poll: waits })
     const restorer = new CounterRestorer(calls, () => 0, 100, 200)
     const settled = restorer
-      .settle(address, 'incr', 1, 't', { kind: 'wait', delta: 1 })
+      .settle(address, 'incr', 1, 't', { kind: 'wait', delta: 1, epoch: 'e1' })
       .catch((caught: unknown) => caught)
     await vi.advanceTimersByTimeAsync(600)
     const error = (await settled) as FlipCacheError

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { DecodeError, type FlipCacheError, PersistError } from '../../errors.js'
+import { DecodeError, FlipCacheError, PersistError } from '../../errors.js'
 import type { TransportView } from '../../redis/transport-view.js'
 import type { StructureBase } from '../structure-base.js'
 import type { PersistCounters } from './counter-options.js'
@@ -57,7 +57,10 @@ export class CounterPersister<K> {
     try {
       while ((await this.#handOver()) === 'handed') {}
     } catch (error) {
-      this.#base.report(error as FlipCacheError)
+      // Redis errors and timeouts come coded; anything else is wrapped so that 'error' stays typed.
+      this.#base.report(
+        error instanceof FlipCacheError ? error : new PersistError(this.#base.name, 0, { cause: error }),
+      )
     }
   }
 

@@ -3,9 +3,9 @@ import { DecodeError } from '../../errors.js'
 /** What a counter script replied, typed: see counter-scripts.ts for when each comes. */
 export type CounterReply =
   | { kind: 'value'; value: number }
-  | { kind: 'restore'; delta: number | undefined }
-  | { kind: 'wait'; delta: number | undefined }
-  | { kind: 'done'; base: number | undefined; value: number }
+  | { kind: 'restore'; delta: number | undefined; epoch: string | undefined }
+  | { kind: 'wait'; delta: number | undefined; epoch: string | undefined }
+  | { kind: 'done'; base: number | undefined; value: number; epoch: string | undefined }
   | { kind: 'gone' }
   | { kind: 'lost' }
 
@@ -22,19 +22,24 @@ export function integerAt(redisKey: string, stored: unknown): number {
 
 /** Types the reply of a counter script on `redisKey`; a `DecodeError` when the key holds no counter. */
 export function counterReply(redisKey: string, reply: unknown): CounterReply {
-  const [kind, first, second] = Array.isArray(reply) ? (reply as unknown[]) : [undefined]
+  const [kind, first, second, third] = Array.isArray(reply) ? (reply as unknown[]) : [undefined]
   switch (kind) {
     case 'value':
       return { kind, value: integerAt(redisKey, first) }
     case 'restore':
     case 'wait':
       // The first reply of a call says how far the increments had got with its own; a poll does not.
-      return { kind, delta: first === undefined ? undefined : integerAt(redisKey, first) }
+      return {
+        kind,
+        delta: first === null || first === undefined ? undefined : integerAt(redisKey, first),
+        epoch: typeof second === 'string' ? second : undefined,
+      }
     case 'done':
       return {
         kind,
         base: first === null || first === undefined ? undefined : integerAt(redisKey, first),
         value: integerAt(redisKey, second),
+        epoch: typeof third === 'string' ? third : undefined,
       }
     case 'gone':
     case 'lost':

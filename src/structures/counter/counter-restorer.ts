@@ -47,9 +47,23 @@ export class CounterRestorer<K> {
   ): Promise<number> {
     const deadline = now() + this.#patienceMs
     let reply = first
+    // How far the increments had got with this call's own, and the epoch they were recorded in.
     let delta = 0
+    let epoch: string | undefined
     let pauseMs = 2
     for (;;) {
+      if ((reply.kind === 'wait' || reply.kind === 'restore') && reply.delta !== undefined) {
+        delta = reply.delta
+        epoch = reply.epoch
+      } else if (
+        (reply.kind === 'wait' || reply.kind === 'restore' || reply.kind === 'done') &&
+        reply.epoch !== epoch
+      ) {
+        // A flush took the counter, this call's increment with it, and another call started over.
+        if (reply.kind === 'restore') await this.#calls.release(address, token)
+        reply = await this.#calls.step(address, mode, by, token)
+        continue
+      }
       switch (reply.kind) {
         case 'value':
           return reply.value
@@ -60,15 +74,12 @@ export class CounterRestorer<K> {
           reply = await this.#calls.step(address, mode, by, token)
           continue
         case 'restore': {
-          if (reply.delta !== undefined) delta = reply.delta
           const base = await this.#restoreOnce(address, token)
           reply = await this.#calls.finish(address, token, base)
           if (reply.kind === 'value') return sumAt(address.redisKey, base, delta)
           break
         }
         case 'wait':
-          if (reply.delta !== undefined) delta = reply.delta
-          break
         case 'lost':
           break
       }
