@@ -6,7 +6,7 @@ export interface Child {
   process: ChildProcess
   /** Resolves with the first stdout line that starts with `prefix`. */
   line(prefix: string, withinMs?: number): Promise<string>
-  /** Tells the child to call getOrSet now. */
+  /** Tells the child to start its work now (getOrSet, increments, a hand-over). */
   go(): void
 }
 
