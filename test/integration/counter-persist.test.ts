@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ErrorCode, type FlipCacheError } from '../../src/index.js'
 import { useCounters } from '../support/counter-builder.js'
+import { gate } from '../support/fake-clock.js'
 import { patience } from '../support/patience.js'
 
 const { counter, sharedClient } = useCounters()
@@ -96,6 +97,46 @@ describe('FlipCounter persist', () => {
     await views.increment('a', 7)
     await views.close()
     expect(sink.handed()).toEqual([['a', 7]])
+  })
+
+  it('hands over one batch at a time across instances: a claim while another is in flight waits for it', async () => {
+    const held = gate()
+    const first: [string, number][][] = []
+    const second = recorder()
+    const views = counter({
+      persistInterval: hour,
+      persist: async (changes) => {
+        first.push(changes)
+        await held.opened
+      },
+    })
+    const other = counter({ persist: second.persist, persistInterval: hour }, views.name)
+    await views.increment('a')
+    const handing = views.persistNow()
+    await vi.waitFor(() => expect(first).toEqual([[['a', 1]]]), patience)
+    await other.increment('b')
+    await other.persistNow()
+    expect(second.batches).toEqual([])
+    held.open()
+    await handing
+    await other.persistNow()
+    // The first instance's pass goes on until nothing is dirty: it may hand 'b' over itself.
+    expect([...first.flat(), ...second.handed()].sort(([x], [y]) => x.localeCompare(y))).toEqual([
+      ['a', 1],
+      ['b', 1],
+    ])
+  })
+
+  it('joins a pass under way rather than running two at once in one instance', async () => {
+    const sink = recorder()
+    const views = counter({ persist: sink.persist, persistInterval: hour })
+    await Promise.all(['a', 'b', 'c'].map((key) => views.increment(key)))
+    await Promise.all([views.persistNow(), views.persistNow(), views.persistNow()])
+    expect(sink.handed()).toEqual([
+      ['a', 1],
+      ['b', 1],
+      ['c', 1],
+    ])
   })
 
   it('persistNow() without persist is a TypeError', async () => {
