@@ -1,4 +1,5 @@
 import { combinedPage } from './patterns/combined-page.js'
+import { concurrentCounters, sequentialCounters } from './patterns/counters.js'
 import { listPushes, listRanges } from './patterns/lists.js'
 import type { PatternBench } from './patterns/pattern-bench.js'
 import { rankingIncrements, rankingTops } from './patterns/rankings.js'
@@ -11,6 +12,8 @@ import type { Scenario } from './support/scenario.js'
 /** The patterns measured, in the order of docs/benchmarks.md. */
 const patternBenches: PatternBench[] = [
   combinedPage,
+  sequentialCounters,
+  concurrentCounters,
   rateLimitBench,
   writeBehindBench,
   listPushes,

@@ -31,6 +31,10 @@ export const ErrorCode = {
   queueFull: 'E_QUEUE_FULL',
   /** Write-behind entries whose `flush` failed `maxAttempts` times were moved to the dead-letter stream. */
   deadLetter: 'E_DEAD_LETTER',
+  /** A FlipCounter's `restore` function threw, returned something other than a safe integer, or ran past `restoreTimeout`. */
+  restore: 'E_RESTORE',
+  /** A FlipCounter's `persist` function rejected a hand-over; the counters are handed over again later. */
+  persist: 'E_PERSIST',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -208,6 +212,33 @@ export class DeadLetterError extends FlipCacheError {
     this.deadLetters = deadLetters
     this.keys = keys
     this.attempts = attempts
+  }
+}
+
+/** A FlipCounter could not restore a missing counter; `cause` holds what `restore` threw, if it threw. */
+export class RestoreError extends FlipCacheError {
+  /** The Redis key of the counter. */
+  readonly key: string
+
+  constructor(key: string, reason: string, options?: ErrorOptions) {
+    super(ErrorCode.restore, `Could not restore the counter at Redis key \`${key}\`: ${reason}`, options)
+    this.key = key
+  }
+}
+
+/** A FlipCounter's `persist` function rejected a hand-over of `count` counters; `cause` holds what it threw. */
+export class PersistError extends FlipCacheError {
+  /** How many counters the rejected hand-over held (they are handed over again). */
+  readonly count: number
+
+  constructor(counterName: string, count: number, options?: ErrorOptions) {
+    const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : ''
+    super(
+      ErrorCode.persist,
+      `FlipCounter \`${counterName}\` could not persist ${count} counters${reason}`,
+      options,
+    )
+    this.count = count
   }
 }
 

@@ -9,8 +9,10 @@ export {
   LoaderError,
   LoaderTimeoutError,
   LockLostError,
+  PersistError,
   RedisTimeoutError,
   RedisUnavailableError,
+  RestoreError,
   SyncError,
   ValueTooLargeError,
   WriteQueueFullError,
@@ -39,6 +41,13 @@ export type { Loader, LoaderContext } from './loading/read-through.js'
 export type { AnyFlipCacheOptions, ExpireTime, FlipCacheOptions } from './options.js'
 export type { ClusterInput, RedisInput } from './redis/connection.js'
 export type { CacheStats } from './stats.js'
+export type {
+  FlipCounterOptions,
+  PersistCounters,
+  RestoreCounter,
+} from './structures/counter/counter-options.js'
+export type { FlipCounterEvents } from './structures/counter/flip-counter.js'
+export { FlipCounter, type FlipCounterConstructor } from './structures/counter/flip-counter-constructor.js'
 export { FlipList, type FlipListConstructor, type InferringListOptions } from './structures/list/flip-list.js'
 export type { FlipListOptions } from './structures/list/list-options.js'
 export {

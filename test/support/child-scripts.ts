@@ -15,6 +15,8 @@ export interface ChildScripts {
   rateLimit: string
   /** list-ranking-child.ts, bundled. */
   listRanking: string
+  /** counter-child.ts, bundled. */
+  counter: string
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -37,6 +39,7 @@ export async function bundleChildScripts(): Promise<ChildScripts & { remove(): v
         'write-behind-child': join(root, 'test/support/write-behind-child.ts'),
         'rate-limit-child': join(root, 'test/support/rate-limit-child.ts'),
         'list-ranking-child': join(root, 'test/support/list-ranking-child.ts'),
+        'counter-child': join(root, 'test/support/counter-child.ts'),
       },
       outdir,
       outExtension: { '.js': '.mjs' },
@@ -57,6 +60,7 @@ export async function bundleChildScripts(): Promise<ChildScripts & { remove(): v
     writeBehind: join(outdir, 'write-behind-child.mjs'),
     rateLimit: join(outdir, 'rate-limit-child.mjs'),
     listRanking: join(outdir, 'list-ranking-child.mjs'),
+    counter: join(outdir, 'counter-child.mjs'),
     remove: () => rmSync(outdir, { recursive: true, force: true }),
   }
 }

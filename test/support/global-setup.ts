@@ -37,6 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     writeBehind: children.writeBehind,
     rateLimit: children.rateLimit,
     listRanking: children.listRanking,
+    counter: children.counter,
   })
   return async () => {
     children.remove()

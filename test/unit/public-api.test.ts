@@ -23,14 +23,17 @@ describe('public API', () => {
       'FlipCacheError',
       'FlipList',
       'FlipRanking',
+      'FlipCounter',
       'KeyTypeName',
       'LoaderError',
       'LoaderTimeoutError',
       'LockLostError',
       'RateLimitAlgorithm',
       'RateLimiter',
+      'PersistError',
       'RedisTimeoutError',
       'RedisUnavailableError',
+      'RestoreError',
       'SyncError',
       'SyncMode',
       'ValueTooLargeError',
@@ -58,6 +61,8 @@ describe('public API', () => {
       syncRefused: 'E_SYNC_REFUSED',
       queueFull: 'E_QUEUE_FULL',
       deadLetter: 'E_DEAD_LETTER',
+      restore: 'E_RESTORE',
+      persist: 'E_PERSIST',
     })
     const error = new FlipCacheError('E_REDIS', 'down', { cause: new Error('socket') })
     expect(error).toBeInstanceOf(Error)
