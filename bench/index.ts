@@ -3,6 +3,7 @@ import { cluster } from './cluster.js'
 import { invalidation } from './invalidation.js'
 import { l1 } from './l1.js'
 import { memory } from './memory.js'
+import { patterns } from './patterns.js'
 import { published } from './published.js'
 import { redisHit } from './redis-hit.js'
 import { libraryVersions, machineInfo } from './report/machine.js'
@@ -30,6 +31,7 @@ const scenarios: Scenario[] = [
   memory,
   published,
   roundtrips,
+  patterns,
   cluster,
 ]
 

@@ -42,17 +42,17 @@ function counters(context: BenchContext, redis: Redis, label: string) {
   return { plain, durable }
 }
 
-const configs = (row: string): PatternTasks['configs'] => [
+const configs = (suffix: string): PatternTasks['configs'] => [
   {
-    row: `${row} article`,
+    row: `article: INCR + EXPIRE${suffix}`,
     config: `INCR + EXPIRE ${expireSeconds} in one pipeline, then the article's restore check`,
   },
   {
-    row: `${row} FlipCounter`,
+    row: `FlipCounter.increment${suffix}`,
     config: `increment(): one EVAL (HINCRBY + PEXPIRE), expireTime '${expireSeconds}s'`,
   },
   {
-    row: `${row} FlipCounter +restore`,
+    row: `FlipCounter.increment with restore + persist${suffix}`,
     config: 'the same with restore and persist: the EVAL also records the change (SADD)',
   },
 ]
@@ -76,12 +76,16 @@ export const sequentialCounters: PatternBench = {
     const key = context.key('counters', 'article', 'job-1')
     const { plain, durable } = counters(context, redis, 'counters')
     return {
-      article: { name: 'counters article', ops: 1, fn: () => articleIncrement(redis, key, () => 10) },
+      article: { name: 'article: INCR + EXPIRE', ops: 1, fn: () => articleIncrement(redis, key, () => 10) },
       ours: [
-        { name: 'counters FlipCounter', ops: 1, fn: () => plain.increment('job-1') },
-        { name: 'counters FlipCounter +restore', ops: 1, fn: () => durable.increment('job-1') },
+        { name: 'FlipCounter.increment', ops: 1, fn: () => plain.increment('job-1') },
+        {
+          name: 'FlipCounter.increment with restore + persist',
+          ops: 1,
+          fn: () => durable.increment('job-1'),
+        },
       ],
-      configs: configs('counters'),
+      configs: configs(''),
       check: () => checkLive(redis, [key], plain, 'job-1'),
     }
   },
@@ -89,30 +93,30 @@ export const sequentialCounters: PatternBench = {
 
 /** 100 increments of 100 jobs in one tick: a page counting the views of its listing. */
 export const concurrentCounters: PatternBench = {
-  pattern: `counters x${concurrent}`,
+  pattern: `counters ×${concurrent}`,
   async setup(context, redis) {
     const jobs = Array.from({ length: concurrent }, (_, index) => `job-${index}`)
     const keys = jobs.map((job) => context.key('counters-tick', 'article', job))
     const { plain, durable } = counters(context, redis, 'counters-tick')
     return {
       article: {
-        name: `counters x${concurrent} article`,
+        name: `article: INCR + EXPIRE ×${concurrent}, one tick`,
         ops: concurrent,
         fn: () => Promise.all(keys.map((key) => articleIncrement(redis, key, () => 10))),
       },
       ours: [
         {
-          name: `counters x${concurrent} FlipCounter`,
+          name: `FlipCounter.increment ×${concurrent}, one tick`,
           ops: concurrent,
           fn: () => Promise.all(jobs.map((job) => plain.increment(job))),
         },
         {
-          name: `counters x${concurrent} FlipCounter +restore`,
+          name: `FlipCounter.increment with restore + persist ×${concurrent}, one tick`,
           ops: concurrent,
           fn: () => Promise.all(jobs.map((job) => durable.increment(job))),
         },
       ],
-      configs: configs(`counters x${concurrent}`),
+      configs: configs(` ×${concurrent}, one tick`),
       check: () => checkLive(redis, keys, plain, 'job-0'),
     }
   },
