@@ -59,7 +59,8 @@ export type { FlipRankingOptions } from './structures/ranking/ranking-options.js
 export type { Scored } from './structures/ranking/scores.js'
 export { RateLimitAlgorithm, type RateLimiterOptions } from './structures/rate-limit/rate-limit-options.js'
 export type { RateLimitResult } from './structures/rate-limit/rate-limit-result.js'
-export { RateLimiter, type RateLimiterEvents } from './structures/rate-limit/rate-limiter.js'
+export type { RateLimiterEvents } from './structures/rate-limit/rate-limiter.js'
+export { RateLimiter, type RateLimiterConstructor } from './structures/rate-limit/rate-limiter-constructor.js'
 export type { StructureEvents } from './structures/structure-events.js'
 export { type InvalidationOrigin, SyncMode } from './sync/sync-bus.js'
 export {

@@ -19,7 +19,7 @@ afterEach(async () => {
 })
 
 function limiter(options: Omit<RateLimiterOptions<string>, 'redis' | 'window'>): RateLimiter {
-  const created = new RateLimiter(uniqueName('rl-state'), { redis, window, ...options })
+  const created = new RateLimiter<string>(uniqueName('rl-state'), { redis, window, ...options })
   limiters.push(created)
   return created
 }
