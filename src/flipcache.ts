@@ -15,6 +15,7 @@ import { instanceId, type Loader, ReadThrough } from './loading/read-through.js'
 import { LocalTier } from './local/local-tier.js'
 import { LockNotices } from './lock/lock-notices.js'
 import { Locks } from './lock/locks.js'
+import { namespacesOf } from './namespaces.js'
 import {
   type AnyFlipCacheOptions,
   checkApartFromLocks,
@@ -121,6 +122,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   /** Calls waiting on Redis, a load or a lock holder: close() rejects them all with E_CLOSED. */
   readonly #pending = new PendingCalls()
   readonly #leaveTransport: () => void
+  /** Leaves the client's register of open namespaces (see namespaces.ts). */
+  readonly #leaveNamespace: () => void
   /** Where set, setMany, delete and deleteMany go: the cache alone, write-through or write-behind. */
   readonly #writes: WritePath<K, V>
   readonly #oldVersions: OldVersions
@@ -246,6 +249,11 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
       throw error
     }
     // The client's breakers are shared by its caches: each hears every change, until it closes.
+    this.#leaveNamespace = namespacesOf(this.#connection.client).enter({
+      prefix: keyPrefix,
+      kind: 'FlipCache',
+      name,
+    })
     this.#leaveTransport = transportOf(this.#connection.client).breakers.join(
       name,
       this.#options.breaker,
@@ -507,6 +515,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
 
   async #shutdown(): Promise<void> {
     this.#leaveTransport()
+    this.#leaveNamespace()
     this.#pending.closeAll(new CacheClosedError(this.name))
     // Loads already running finish first, for at most `timeout`: they still write.
     await this.#readThrough.close(this.#options.timeoutMs)

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events'
 import { ErrorReporter, emitApart } from '../error-reporter.js'
 import { CacheClosedError, type FlipCacheError } from '../errors.js'
+import { namespacesOf } from '../namespaces.js'
 import { checkName, keyPrefixOf } from '../option-checks.js'
 import { PendingCalls } from '../pending-calls.js'
 import { type Connection, connect, disconnect, type RedisClient } from '../redis/connection.js'
@@ -30,6 +31,7 @@ export class StructureBase<K> {
   readonly #pending = new PendingCalls()
   readonly #reporter: ErrorReporter
   readonly #leaveBreakers: () => void
+  readonly #leaveNamespace: () => void
   #closing: Promise<void> | undefined
 
   /** `kind` names the class in errors (`FlipCounter \`visits\` is closed`); `emitter` hears 'error' and 'redis'. */
@@ -47,6 +49,7 @@ export class StructureBase<K> {
     this.#leaveBreakers = transport.breakers.join(name, options.breaker, (change) =>
       emitApart(emitter, 'redis', change),
     )
+    this.#leaveNamespace = namespacesOf(this.#connection.client).enter({ prefix: this.prefix, kind, name })
     if (this.#connection.owned) {
       this.#reporter.watchOwnedClient(this.#connection.client, () => this.closed)
     }
@@ -110,6 +113,7 @@ export class StructureBase<K> {
   close(finish: () => Promise<void> = async () => {}): Promise<void> {
     this.#closing ??= (async () => {
       this.#leaveBreakers()
+      this.#leaveNamespace()
       this.#pending.closeAll(new CacheClosedError(this.name, this.#kind))
       try {
         await finish()

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { FlipCounter } from '../../src/index.js'
 import { uniqueName, useCaches } from '../support/cache-builder.js'
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
@@ -20,6 +21,30 @@ describe('FlipCache namespace scans', () => {
     const entries = await collect(items.entries())
     expect(entries).toHaveLength(1_234)
     expect(entries.every(([key, value]) => value.n === key)).toBe(true)
+  })
+
+  it('a cache whose namespace lies inside another on the same client is warned of (E_NESTED_NAME)', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    try {
+      const outer = cache<string, string>({ valueType: 'string' })
+      const inner = cache<string, string>({ valueType: 'string' }, `${outer.name}:inner`)
+      await inner.set('k', 'v')
+      // What the warning is about: the outer namespace's clear() takes the inner one's keys (and the
+      // inner cache, which hears nothing of it, keeps its L1 copy).
+      await outer.clear()
+      expect(await sharedClient().exists(`${inner.name}:k`)).toBe(0)
+      const counter = new FlipCounter(outer.name, { redis: sharedClient() })
+      await counter.close()
+      const nested = warn.mock.calls.filter(
+        ([, options]) => (options as { code?: string }).code === 'E_NESTED_NAME',
+      )
+      expect(nested.map(([message]) => String(message))).toEqual([
+        expect.stringContaining(`FlipCache \`${inner.name}\` (keys \`${inner.name}:*\`) lies inside`),
+        expect.stringContaining(`FlipCounter \`${outer.name}\``),
+      ])
+    } finally {
+      warn.mockRestore()
+    }
   })
 
   it('clear() removes this namespace only and empties L1', async () => {
