@@ -1,20 +1,18 @@
 import { EventEmitter } from 'node:events'
+import { assembleCache } from './cache-parts.js'
 import * as clock from './clock.js'
-import { CacheCore } from './core/cache-core.js'
-import { CacheState } from './core/cache-state.js'
-import { NamespaceScan } from './core/namespace-scan.js'
+import type { CacheCore } from './core/cache-core.js'
+import type { CacheState } from './core/cache-state.js'
+import type { NamespaceScan } from './core/namespace-scan.js'
 import type { Flight } from './core/reads.js'
-import { EntryCodec } from './entry/entry-codec.js'
 import { ErrorReporter, emitApart } from './error-reporter.js'
 import { CacheClosedError, describe, type FlipCacheError, RedisUnavailableError } from './errors.js'
 import type { Duration } from './expire/duration.js'
 import { parseExpireTime, positiveDuration } from './expire/option-values.js'
 import { loaderStandsFor } from './loading/failure-backoff.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
-import { instanceId, type Loader, ReadThrough } from './loading/read-through.js'
-import { LocalTier } from './local/local-tier.js'
-import { LockNotices } from './lock/lock-notices.js'
-import { Locks } from './lock/locks.js'
+import type { Loader, ReadThrough } from './loading/read-through.js'
+import type { Locks } from './lock/locks.js'
 import { namespacesOf } from './namespaces.js'
 import {
   type AnyFlipCacheOptions,
@@ -22,25 +20,19 @@ import {
   checkName,
   type ExpireTime,
   keyPrefixOf,
-  namespaceOf,
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
 import { PendingCalls } from './pending-calls.js'
-import { type Connection, connect, disconnect } from './redis/connection.js'
-import { isCluster } from './redis/slot-router.js'
+import { type Connection, disconnect } from './redis/connection.js'
 import { transportOf } from './redis/transport.js'
 import { type CacheStats, StatsCounter } from './stats.js'
-import { OldVersions } from './store/old-versions.js'
-import { openStore } from './store/open-store.js'
-import { Coherence } from './sync/coherence.js'
-import { untilListening } from './sync/listening-gate.js'
-import { subscriberHub } from './sync/subscriber-hub.js'
+import type { OldVersions } from './store/old-versions.js'
+import type { Coherence } from './sync/coherence.js'
 import type { InvalidationOrigin } from './sync/sync-bus.js'
 import type { KeyCodec } from './types/key-type.js'
 import type { RedisValue } from './types/value-codec.js'
 import { within } from './within.js'
-import { openWritePath } from './write-policy/open-write-path.js'
 import type { WritePath } from './write-policy/write-path.js'
 
 /** Per-call options of `set` and `setMany`. */
@@ -134,133 +126,42 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     this.name = name
     this.#options = resolveOptions(options)
     this.version = this.#options.version
-    const keyPrefix = keyPrefixOf(name, this.#options.hashTag, this.version)
-    // Channels follow the version: other versions hold other keys, so their writes concern us not.
-    const namespace = namespaceOf(name, this.version)
-    checkApartFromLocks(name, keyPrefix, this.#options.lockPrefix)
+    checkApartFromLocks(
+      name,
+      keyPrefixOf(name, this.#options.hashTag, this.version),
+      this.#options.lockPrefix,
+    )
     this.#reporter = new ErrorReporter(this, name, () => {
       this.#stats.errors++
     })
-    const { localMax, localTtlMs, expireMs, sliding, timeoutMs, valueCodec, compression, maxValueBytes } =
-      this.#options
     this.#keys = this.#options.keyCodec
     this.#keysAreStrings = options?.keyType === undefined || options.keyType === 'string'
-    this.#connection = connect(this.#options.redis)
-    let coherenceMade: Coherence<K, V> | undefined
-    try {
-      const client = this.#connection.client
-      const batcher = transportOf(client).for(timeoutMs)
-      const store = openStore(batcher, name, keyPrefix, {
-        // Always bytes: a value may be compressed, and text must be checked to be UTF-8 (EntryCodec).
-        reply: 'buffer',
-        buckets: this.#options.buckets,
-      })
-      // Redis's tracking names a bucket, not the keys in it: an index of them spares a scan of L1.
-      const bucketOf = this.#options.sync === 'tracking' ? store.bucketOf : undefined
-      const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs), bucketOf)
-      this.#state = state
-      const entries = new EntryCodec(valueCodec, compression, (key) => store.redisKey(key), maxValueBytes)
-      const report = (error: FlipCacheError): void => this.#reporter.report(error)
-      const origin = instanceId()
-      this.#coherence = new Coherence({
-        name: namespace,
-        keyPrefix,
-        sync: this.#options.sync,
-        pubsubDict: this.#options.pubsubDictChannels,
-        client,
-        batcher,
-        timeoutMs,
-        maxStalenessMs: this.#options.maxStalenessMs,
-        report,
-        origin,
-        state,
-        keys: this.#keys,
-        holds: (suffix) => store.holds(suffix),
-        emitter: this,
-        closed: () => this.#closing !== undefined,
-      })
-      const coherence = this.#coherence
-      coherenceMade = coherence
-      this.#core = new CacheCore({
-        store,
-        state,
-        entries,
-        stats: this.#stats,
-        valueDefault: this.#options.valueDefault,
-        cloneOnRead: this.#options.cloneOnRead,
-        slidingMs: sliding ? expireMs : null,
-        announce: (keys, deleted) => coherence.written(keys, deleted),
-        announceCleared: () => coherence.cleared(),
-        report,
-      })
-      const notices = new LockNotices({
-        name: namespace,
-        origin,
-        batcher,
-        hub: subscriberHub(client),
-        timeoutMs,
-        sharded: isCluster(client),
-      })
-      this.#locks = new Locks(batcher, `${this.#options.lockPrefix}${keyPrefix}`, notices)
-      this.#readThrough = new ReadThrough<K, V>(this.#core, this.#locks, {
-        where: (key) => store.redisKey(key),
-        report,
-        lockRelease: this.#options.lockRelease,
-        closed: () => new CacheClosedError(name),
-        timeoutMs,
-      })
-      this.#writes = openWritePath({
-        name,
-        policy: this.#options.writePolicy,
-        core: this.#core,
-        client,
-        transport: batcher,
-        keyPrefix,
-        hashTag: this.#options.hashTag,
-        redisKey: (key) => store.redisKey(key),
-        keys: this.#keys,
-        consumer: origin,
-        report,
-      })
-      this.#oldVersions = new OldVersions(batcher, name, this.#options.hashTag, this.version)
-      this.#scan = new NamespaceScan({
-        store,
-        keys: this.#keys,
-        entries,
-        report,
-        failed: () => {
-          this.#stats.errors++
-        },
-      })
-      // The first calls wait until the cache hears the other instances, so that L1 is in use from the
-      // start; not past `timeout`, nor once the client is seen to fail: then they go on, without L1
-      // until it does.
-      if (this.#options.sync !== 'none') {
-        this.#starting = untilListening(this.#coherence.ready, client, timeoutMs).then(() => {
-          this.#starting = undefined
-        })
-      }
-    } catch (error) {
-      // A client this cache opened would otherwise reconnect forever and keep the process alive;
-      // and a subscription already asked for would keep a shared connection open.
-      this.#closing = Promise.resolve()
-      coherenceMade?.close().catch(() => {})
-      if (this.#connection.owned) this.#connection.client.disconnect()
-      throw error
-    }
-    // The client's breakers are shared by its caches: each hears every change, until it closes.
-    this.#leaveNamespace = namespacesOf(this.#connection.client).enter({
-      prefix: keyPrefix,
-      kind: 'FlipCache',
-      name,
+    const parts = assembleCache(name, this.#options, {
+      emitter: this,
+      stats: this.#stats,
+      report: (error) => this.#reporter.report(error),
+      closed: () => this.#closing !== undefined,
     })
-    this.#leaveTransport = transportOf(this.#connection.client).breakers.join(
-      name,
-      this.#options.breaker,
-      (change) => emitApart(this, 'redis', change),
+    this.#connection = parts.connection
+    this.#state = parts.state
+    this.#core = parts.core
+    this.#coherence = parts.coherence
+    this.#locks = parts.locks
+    this.#readThrough = parts.readThrough
+    this.#writes = parts.writes
+    this.#oldVersions = parts.oldVersions
+    this.#scan = parts.scan
+    this.#starting = parts.starting?.then(() => {
+      this.#starting = undefined
+    })
+    const client = this.#connection.client
+    this.#leaveNamespace = namespacesOf(client).enter({ prefix: parts.keyPrefix, kind: 'FlipCache', name })
+    // The client's breakers are shared by its caches: each hears every change, until it closes.
+    this.#leaveTransport = transportOf(client).breakers.join(name, this.#options.breaker, (change) =>
+      emitApart(this, 'redis', change),
     )
     if (this.#connection.owned) {
-      this.#reporter.watchOwnedClient(this.#connection.client, () => this.#closing !== undefined)
+      this.#reporter.watchOwnedClient(client, () => this.#closing !== undefined)
     }
   }
 

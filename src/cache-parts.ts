@@ -1,0 +1,180 @@
+import type { EventEmitter } from 'node:events'
+import { CacheCore } from './core/cache-core.js'
+import { CacheState } from './core/cache-state.js'
+import { NamespaceScan } from './core/namespace-scan.js'
+import type { Flight } from './core/reads.js'
+import { EntryCodec } from './entry/entry-codec.js'
+import { CacheClosedError, type FlipCacheError } from './errors.js'
+import { instanceId, ReadThrough } from './loading/read-through.js'
+import { LocalTier } from './local/local-tier.js'
+import { LockNotices } from './lock/lock-notices.js'
+import { Locks } from './lock/locks.js'
+import { keyPrefixOf, namespaceOf, type ResolvedOptions } from './options.js'
+import { type Connection, connect } from './redis/connection.js'
+import { isCluster } from './redis/slot-router.js'
+import { transportOf } from './redis/transport.js'
+import type { StatsCounter } from './stats.js'
+import { OldVersions } from './store/old-versions.js'
+import { openStore } from './store/open-store.js'
+import { Coherence } from './sync/coherence.js'
+import { untilListening } from './sync/listening-gate.js'
+import { subscriberHub } from './sync/subscriber-hub.js'
+import { openWritePath } from './write-policy/open-write-path.js'
+import type { WritePath } from './write-policy/write-path.js'
+
+/** What the parts of a cache need from the facade that owns them. */
+export interface CacheHooks {
+  /** Hears 'invalidate' events. */
+  emitter: EventEmitter
+  stats: StatsCounter
+  /** Failures no caller awaits. */
+  report: (error: FlipCacheError) => void
+  /** Whether the cache is closing. */
+  closed: () => boolean
+}
+
+/** The parts of one FlipCache, wired together; the facade holds them and calls down into them. */
+export interface CacheParts<K, V> {
+  /** What every Redis key of the cache starts with (`name:`, `{name}:`, with `v<version>:`). */
+  keyPrefix: string
+  connection: Connection
+  /** The core's state, held by the facade too: an L1 hit is one lookup away from the caller. */
+  state: CacheState<V, Flight<V>>
+  core: CacheCore<V>
+  coherence: Coherence<K, V>
+  locks: Locks
+  readThrough: ReadThrough<K, V>
+  /** Where set, setMany, delete and deleteMany go: the cache alone, write-through or write-behind. */
+  writes: WritePath<K, V>
+  oldVersions: OldVersions
+  scan: NamespaceScan<K, V>
+  /**
+   * Resolves once the cache hears the other instances, or `timeout` passed, or the client is seen
+   * to fail (the first calls wait for it); `undefined` with `sync: 'none'`.
+   */
+  starting: Promise<void> | undefined
+}
+
+/**
+ * Opens the connection and wires a cache's parts, bottom up: the store on the client's transport,
+ * the state and its L1, coherence (sync bus, tracking), the core, the locks and read-through, the
+ * write path, the scans. A failure on the way closes what was opened (a client the cache opened
+ * would reconnect forever; a subscription asked for would keep a shared connection open).
+ */
+export function assembleCache<K, V>(
+  name: string,
+  options: ResolvedOptions<K, V>,
+  hooks: CacheHooks,
+): CacheParts<K, V> {
+  const { localMax, localTtlMs, expireMs, sliding, timeoutMs, valueCodec, compression, maxValueBytes } =
+    options
+  const keyPrefix = keyPrefixOf(name, options.hashTag, options.version)
+  // Channels follow the version: other versions hold other keys, so their writes concern us not.
+  const namespace = namespaceOf(name, options.version)
+  const connection = connect(options.redis)
+  let coherence: Coherence<K, V> | undefined
+  // A cache whose wiring failed is closed from the start, for the parts already made.
+  let failed = false
+  const closed = (): boolean => failed || hooks.closed()
+  try {
+    const client = connection.client
+    const batcher = transportOf(client).for(timeoutMs)
+    const store = openStore(batcher, name, keyPrefix, {
+      // Always bytes: a value may be compressed, and text must be checked to be UTF-8 (EntryCodec).
+      reply: 'buffer',
+      buckets: options.buckets,
+    })
+    // Redis's tracking names a bucket, not the keys in it: an index of them spares a scan of L1.
+    const bucketOf = options.sync === 'tracking' ? store.bucketOf : undefined
+    const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs), bucketOf)
+    const entries = new EntryCodec(valueCodec, compression, (key) => store.redisKey(key), maxValueBytes)
+    const { report, stats } = hooks
+    const origin = instanceId()
+    const made = new Coherence<K, V>({
+      name: namespace,
+      keyPrefix,
+      sync: options.sync,
+      pubsubDict: options.pubsubDictChannels,
+      client,
+      batcher,
+      timeoutMs,
+      maxStalenessMs: options.maxStalenessMs,
+      report,
+      origin,
+      state,
+      keys: options.keyCodec,
+      holds: (suffix) => store.holds(suffix),
+      emitter: hooks.emitter,
+      closed,
+    })
+    coherence = made
+    const core = new CacheCore({
+      store,
+      state,
+      entries,
+      stats,
+      valueDefault: options.valueDefault,
+      cloneOnRead: options.cloneOnRead,
+      slidingMs: sliding ? expireMs : null,
+      announce: (keys, deleted) => made.written(keys, deleted),
+      announceCleared: () => made.cleared(),
+      report,
+    })
+    const notices = new LockNotices({
+      name: namespace,
+      origin,
+      batcher,
+      hub: subscriberHub(client),
+      timeoutMs,
+      sharded: isCluster(client),
+    })
+    const locks = new Locks(batcher, `${options.lockPrefix}${keyPrefix}`, notices)
+    return {
+      keyPrefix,
+      connection,
+      state,
+      core,
+      coherence: made,
+      locks,
+      readThrough: new ReadThrough<K, V>(core, locks, {
+        where: (key) => store.redisKey(key),
+        report,
+        lockRelease: options.lockRelease,
+        closed: () => new CacheClosedError(name),
+        timeoutMs,
+      }),
+      writes: openWritePath({
+        name,
+        policy: options.writePolicy,
+        core,
+        client,
+        transport: batcher,
+        keyPrefix,
+        hashTag: options.hashTag,
+        redisKey: (key) => store.redisKey(key),
+        keys: options.keyCodec,
+        consumer: origin,
+        report,
+      }),
+      oldVersions: new OldVersions(batcher, name, options.hashTag, options.version),
+      scan: new NamespaceScan({
+        store,
+        keys: options.keyCodec,
+        entries,
+        report,
+        failed: () => {
+          stats.errors++
+        },
+      }),
+      // The first calls wait until the cache hears the other instances, so that L1 is in use from
+      // the start; not past `timeout`, nor once the client is seen to fail: then they go on, without
+      // L1 until it does.
+      starting: options.sync === 'none' ? undefined : untilListening(made.ready, client, timeoutMs),
+    }
+  } catch (error) {
+    failed = true
+    coherence?.close().catch(() => {})
+    if (connection.owned) connection.client.disconnect()
+    throw error
+  }
+}
