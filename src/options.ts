@@ -1,260 +1,34 @@
+import type { AnyFlipCacheOptions, ResolvedOptions } from './cache-options.js'
 import { type Compression, CompressionAlgorithm } from './entry/entry-header.js'
 import { defaultMaxValueBytes, largestMaxValueBytes } from './entry/limits.js'
 import type { LockLostError } from './errors.js'
 import { describe } from './errors.js'
 import type { Duration } from './expire/duration.js'
-import { type ExpireTime, parseExpireTime, positiveDuration } from './expire/option-values.js'
-import {
-  checkLoad,
-  type LockOptions,
-  type ResolvedLoad,
-  resolveLoadDefaults,
-} from './loading/load-options.js'
+import { parseExpireTime, positiveDuration } from './expire/option-values.js'
+import { checkLoad, type ResolvedLoad, resolveLoadDefaults } from './loading/load-options.js'
 import {
   booleanOption,
-  type CircuitBreakerOption,
   checkKnownOptions,
   resolveBreaker,
   sizeOption,
   versionOption,
 } from './option-checks.js'
-import type { BreakerSettings } from './redis/circuit-breaker.js'
-import { checkRedisInput, type RedisInput } from './redis/connection.js'
+import { checkRedisInput } from './redis/connection.js'
 import { type BucketExpire, type HashLayout, sizedLayout } from './store/hash-store.js'
 import { SyncMode } from './sync/sync-bus.js'
-import { defaultMaxKeyLength, type KeyCodec, type KeyTypeFor, keyCodecFor } from './types/key-type.js'
-import { asReply, type RedisValue, type ValueCodec } from './types/value-codec.js'
-import {
-  isValueTypeName,
-  type ValueTypeFor,
-  valueCodecFor,
-  ValueTypeName as valueTypeNames,
-} from './types/value-type.js'
-import {
-  resolveWritePolicy,
-  type WriteBehindOption,
-  type WritePolicy,
-  type WriteThroughOption,
-} from './write-policy/write-options.js'
+import { defaultMaxKeyLength, type KeyCodec, keyCodecFor } from './types/key-type.js'
+import { asReply, type ValueCodec } from './types/value-codec.js'
+import { isValueTypeName, valueCodecFor, ValueTypeName as valueTypeNames } from './types/value-type.js'
+import { resolveWritePolicy } from './write-policy/write-options.js'
 
+export type {
+  AnyFlipCacheOptions,
+  FlipCacheOptions,
+  ResolvedOptions,
+  StorageOption,
+} from './cache-options.js'
 export type { ExpireTime } from './expire/option-values.js'
 export { checkName, keyPrefixOf, namespaceOf } from './option-checks.js'
-
-/**
- * The options of a cache of keys `K` and values `V`. `keyType` and `valueType` must fit `K` and `V`
- * (see `KeyTypeFor` and `ValueTypeFor`). `Raw` is what a custom `valueDecoder` receives: `string`,
- * or `Buffer` with `valueDecoderInput: 'buffer'`.
- */
-export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
-  /**
-   * An ioredis `Redis` or `Cluster` you own and share (never closed by flipcache), or a `redis://`
-   * URL / ioredis options, for which flipcache opens a client of its own and closes it in `close()`.
-   * Anything else (a node-redis client, an instance of some class) is refused with a `TypeError`, and
-   * so is a client or options with ioredis's `keyPrefix` (SCAN patterns and pub/sub do not get it).
-   * @default a client for `process.env.REDIS_URL`, else `'redis://127.0.0.1:6379'`
-   */
-  redis?: RedisInput
-  /** Most entries kept decoded in process memory (L1); `0` turns L1 off. @default 1000 */
-  localMax?: number
-  /** Longest an L1 copy is served without going back to Redis: ms or a duration. @default expireTime, or 60 s when there is none */
-  localTtl?: number | Duration
-  /** Redis time to live of each entry: ms, a duration (`'10s'`, `'3d'`), an `expire.*` preset, or `null` for none. @default null */
-  expireTime?: ExpireTime
-  /** How keys are checked, coerced and written after `name:`. @default 'string' */
-  keyType?: KeyTypeFor<K>
-  /**
-   * Longest key, in characters (UTF-16 code units, as `string.length` counts them), as given and as
-   * encoded: a longer key is a `TypeError` before it is parsed; a longer key found by keys() or
-   * entries() is skipped and reported (`E_DECODE`). See docs/format.md#limits. @default 16384
-   */
-  maxKeyLength?: number
-  /**
-   * How values are checked and encoded in Redis; `typed.json<T>()` (and `typed.superjson`,
-   * `typed.msgpack`) is the name with the value type for TypeScript. @default 'superjson'
-   */
-  valueType?: ValueTypeFor<V>
-  /**
-   * Largest encoded value, in bytes (before compression; at most 512 MiB). A longer value is refused
-   * before anything is written (`E_TOO_LARGE`, naming its size); stored data that is longer, or
-   * expands to more, is a miss reported as `E_DECODE`, never expanded past it nor kept.
-   * See docs/format.md#limits. @default 1048576 (1 MiB)
-   */
-  maxValueBytes?: number
-  /** `valueType: 'custom'`: turns a value into the string or Buffer stored in Redis. */
-  valueEncoder?: (value: V) => RedisValue
-  /** `valueType: 'custom'`: turns the stored string (or Buffer, with `valueDecoderInput: 'buffer'`) back into a value. */
-  valueDecoder?: (raw: Raw) => V
-  /** `valueType: 'custom'`: whether `valueDecoder` receives a UTF-8 `'string'` or the raw `'buffer'`. @default 'string' */
-  valueDecoderInput?: Raw extends Buffer ? 'buffer' : 'string'
-  /** What `get` returns on a miss; it is never written to Redis. @default undefined */
-  valueDefault?: V
-  /**
-   * Serve every read a copy of its own. By default an L1 hit returns the very object L1 holds, and
-   * so does every other hit of that key (and the read that filled it): a caller that changes what it
-   * read changes it for every caller in the process, until the copy leaves L1. With `cloneOnRead`,
-   * `get`, `getMany`, `getOrSet`, `wrap` and `peek` return a copy made through the value type (the
-   * value a read from Redis would return), and so does a miss's object `valueDefault` (which must then
-   * be a value of the value type). It costs an encode and a decode per object read: with superjson, a
-   * 110-byte object, ~22 µs per L1 hit instead of ~0.7 µs. Primitives are returned as they are.
-   * @default false
-   */
-  cloneOnRead?: boolean
-  /** Sliding expiry: every read, L1 hits included, pushes the Redis TTL back to `expireTime`. Needs an `expireTime`. @default false */
-  refreshExpireTimeOnGet?: boolean
-  /**
-   * Longest any single Redis operation may take before it rejects: ms or a duration. A getOrSet call
-   * waits for Redis at most this long in all, besides its loader. @default 1000
-   */
-  timeout?: number | Duration
-  /**
-   * Stops sending commands to a Redis that keeps failing: after `failures` consecutive failed round
-   * trips, calls fail at once with `E_REDIS` until a probe after `cooldown` (or a reconnection)
-   * succeeds; changes are emitted as `'redis'` events. `false` turns it off.
-   * @default { failures: 5, cooldown: '1s' }
-   */
-  circuitBreaker?: CircuitBreakerOption
-  /** getOrSet default: how long past freshness a stale value may still be served. @default 0 */
-  grace?: number | Duration
-  /** getOrSet default: the fraction of `expireTime` after which a read refreshes in the background. @default off */
-  refreshAhead?: number | false
-  /** getOrSet default for its soft `timeout` (named apart from `timeout`, which bounds Redis operations). @default 0 */
-  loaderTimeout?: number | Duration
-  /**
-   * getOrSet default: past it, the call rejects with `E_LOADER_TIMEOUT`. Without it, a loader that
-   * never returns holds every caller of its key until the cache closes. @default none
-   */
-  hardTimeout?: number | Duration
-  /** getOrSet default: the distributed lock, or `false` for the in-process single-flight only. @default { ttl: '10s', wait: ttl } */
-  lock?: LockOptions | false
-  /**
-   * Prefix of getOrSet's lock keys (`${lockPrefix}${name}:${key}`), so that `redis-cli --scan --pattern '_lock:*'`
-   * lists them. A cache name whose keys would overlap them (`_lock`, say) is refused. @default '_lock:'
-   */
-  lockPrefix?: string
-  /**
-   * Called when a getOrSet lock expired or was deleted (FLUSHALL, eviction) before its holder
-   * released it; the loaded value is still returned and stored. @default reports it on 'error' (`E_LOCK_LOST`)
-   */
-  lockRelease?: (error: LockLostError) => void
-  /**
-   * How instances keep their L1 coherent: `'pubsub'` broadcasts every write on `${name}:__sync`;
-   * `'tracking'` adds Redis's own invalidations (writes by any client, expiries, evictions);
-   * `'none'` sends nothing (L1 copies live at most `localTtl`). @default 'pubsub' with L1 on, else 'none'
-   */
-  sync?: SyncMode
-  /**
-   * The bound on staleness (with `sync` on): an instance that cannot confirm within it that it still
-   * hears its sync channel (a heartbeat this client publishes every half of it, on a channel of its
-   * own on the same subscriber connection, did not come back; or the subscriber connection dropped)
-   * stops serving L1, reads go to Redis, until it hears again; then it drops its L1 copies. Reported
-   * on 'error' (`E_SYNC_UNHEARD`). Also how long a failed invalidation notice is retried. `false`
-   * turns the heartbeat off: L1 then follows only the subscriber connection's state, and a silent
-   * partition can leave a copy stale up to `localTtl`. See docs/coherence.md.
-   * @default '2s'
-   */
-  maxStaleness?: number | Duration | false
-  /**
-   * Also publish each written key on `${name}/update` or `${name}/delete`, and listen there, as
-   * Python's redis_pubsub_dict does, for fleets that mix both. @default false
-   */
-  pubsubDictChannels?: boolean
-  /**
-   * Compresses values whose encoding is longer than `threshold` bytes with `algorithm` (node:zlib),
-   * marked in a header so that reads expand them; smaller values stay raw. It decides what this
-   * cache writes: every cache reads compressed values, up to `maxValueBytes`. @default false
-   */
-  compress?: { threshold?: number; algorithm?: CompressionAlgorithm } | false
-  /**
-   * Where entries live in Redis: `'string'`, one Redis string per entry (`name:key`); or packed into
-   * hash buckets `name:b:<bucket>`, by `bucketSize` (with `keyType: 'int'`: key k is field k mod
-   * size of bucket floor(k / size)) or by a `bucket(key) => [bucket, field]` function (give
-   * `key(bucket, field)` too, for keys() and entries()). See docs/memory.md. @default 'string'
-   */
-  storage?: StorageOption<K>
-  /**
-   * With hash buckets: when a bucket's own Redis TTL is set: 'always' (every write extends it to cover
-   * the entry written, never shortening it; an entry without expiry makes the bucket persist),
-   * 'on-create' (once, when the bucket is created: cheaper, but the bucket then dies with every entry
-   * in it at creation + TTL), or 'never' (expired entries are only removed when read).
-   * @default 'always'
-   */
-  bucketExpire?: BucketExpire
-  /**
-   * Wraps the name in a Redis Cluster hash tag (`{name}:key`), so that every key of the cache lives
-   * in one slot, on one shard: multi-key commands then stay whole (one MGET for a getMany), at the
-   * cost of one shard holding (and serving) the whole cache. See docs/cluster.md. @default false
-   */
-  hashTag?: boolean
-  /**
-   * Write-through: `set` / `setMany` call `write(entries)` and `delete` / `deleteMany` call
-   * `delete(keys)` on the source of truth first, and only once it resolves write Redis and L1; the
-   * call resolves when both took it. A write the source rejects reaches no cache; when the source
-   * took it and Redis failed, the keys are removed from Redis and every L1 (never the old value
-   * served as fresh) and the call rejects. getOrSet's loads are not written back. See
-   * docs/write-behind.md. @default none
-   */
-  writeThrough?: WriteThroughOption<K, V>
-  /**
-   * Write-behind: each `set` / `setMany` / `delete` writes Redis and a durable queue (a Redis stream)
-   * in one script, and a drainer hands the queue to `flush(changes)` in batches (the latest change
-   * per key, per-key order kept), at least once, with retries, a dead-letter stream and a bound
-   * (`maxQueued`). Needs `hashTag: true` on a Cluster. See docs/write-behind.md. @default none
-   */
-  writeBehind?: WriteBehindOption<K, V>
-  /**
-   * The version of the values' schema: entry `k` lives at `name:v<version>:k` (`{name}:v<version>:k`
-   * with `hashTag`), so a deploy that changes the value type (bump the version) never reads the
-   * previous one's entries, and `clearVersions([...])` removes old versions' keys. A non-negative
-   * integer or a string without whitespace, `:`, braces or glob characters. The sync and lock
-   * channels are the version's own. See docs/patterns.md#versioned-namespaces. @default none (`name:k`)
-   */
-  version?: string | number
-}
-
-/** Options with a custom `valueDecoder` of either input, as the constructor takes them. */
-export type AnyFlipCacheOptions<K, V> = FlipCacheOptions<K, V> | FlipCacheOptions<K, V, Buffer>
-
-/** The `storage` option. */
-export type StorageOption<K> =
-  | 'string'
-  | { kind: 'hash'; bucketSize: number }
-  | {
-      kind: 'hash'
-      bucket: (key: K) => readonly [bucket: string | number, field: string | number]
-      key?: (bucket: string, field: string) => K
-    }
-
-/** The options after validation, with every default filled in and durations in milliseconds. */
-export interface ResolvedOptions<K, V> {
-  redis: RedisInput | undefined
-  localMax: number
-  localTtlMs: number
-  expireMs: number | null
-  keyCodec: KeyCodec<K>
-  valueCodec: ValueCodec<V>
-  maxValueBytes: number
-  valueDefault: V | undefined
-  cloneOnRead: boolean
-  sliding: boolean
-  timeoutMs: number
-  /** The staleness bound in ms, or `null` without the heartbeat. */
-  maxStalenessMs: number | null
-  breaker: BreakerSettings | undefined
-  /** getOrSet's defaults, with the cache's expireTime. */
-  load: ResolvedLoad
-  lockPrefix: string
-  lockRelease: ((error: LockLostError) => void) | undefined
-  sync: SyncMode
-  pubsubDictChannels: boolean
-  compression: Compression | undefined
-  /** The hash-bucket layout, or `undefined` for one string per entry. */
-  buckets: { layout: HashLayout; expire: BucketExpire } | undefined
-  hashTag: boolean
-  /** How writes reach the source of truth (`writeThrough`, `writeBehind`), if at all. */
-  writePolicy: WritePolicy<K, V>
-  /** The `version` option as it appears in keys, or `undefined` without one. */
-  version: string | undefined
-}
 
 const knownOptions = new Set<string>([
   'redis',
