@@ -1,30 +1,12 @@
-import type { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { countCommands } from '../support/command-stats.js'
 import { useCounters } from '../support/counter-builder.js'
 import { useOwnServer } from '../support/own-server.js'
+import { countRoundTrips } from '../support/round-trip-counter.js'
 
 // Command counts are server-wide: this file runs on a server of its own.
 const own = useOwnServer()
 const { counter, sharedClient } = useCounters(() => own.server.url)
-
-/** Counts what a client sends: each command sent on its own and each pipeline, as one round trip each. */
-function countRoundTrips(client: Redis): { readonly count: number } {
-  const counter = { count: 0 }
-  const handshake = new Set(['hello', 'client', 'info', 'select', 'auth'])
-  const sendCommand = client.sendCommand.bind(client)
-  const pipeline = client.pipeline.bind(client)
-  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
-    const command = args[0] as { name: string; pipelineIndex?: number }
-    if (command.pipelineIndex === undefined && !handshake.has(command.name)) counter.count++
-    return sendCommand(...args)
-  }) as Redis['sendCommand']
-  client.pipeline = ((...args: Parameters<Redis['pipeline']>) => {
-    counter.count++
-    return pipeline(...args)
-  }) as Redis['pipeline']
-  return counter
-}
 
 describe('FlipCounter round trips', () => {
   it('increment() of a live counter is one EVAL (increment, expiry and change record together)', async () => {

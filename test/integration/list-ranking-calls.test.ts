@@ -4,30 +4,11 @@ import { FlipCache } from '../../src/index.js'
 import { uniqueName } from '../support/cache-builder.js'
 import { countCommands } from '../support/command-stats.js'
 import { useOwnServer } from '../support/own-server.js'
+import { countRoundTrips } from '../support/round-trip-counter.js'
 import { useStructures } from '../support/structure-builder.js'
 
 // Command counts are server-wide, so these tests run on a server of their own.
 const own = useOwnServer()
-
-/** What ioredis sends on its own as it connects, through the same `sendCommand`. */
-const handshake = new Set(['hello', 'client', 'info', 'select', 'auth'])
-
-/** Round trips of `client`: commands sent on their own plus pipeline executions (see round-trips.test.ts). */
-function countRoundTrips(client: Redis): { readonly count: number } {
-  const counter = { count: 0 }
-  const sendCommand = client.sendCommand.bind(client)
-  const pipeline = client.pipeline.bind(client)
-  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
-    const command = args[0] as { name: string; pipelineIndex?: number }
-    if (command.pipelineIndex === undefined && !handshake.has(command.name)) counter.count++
-    return sendCommand(...args)
-  }) as Redis['sendCommand']
-  client.pipeline = ((...args: Parameters<Redis['pipeline']>) => {
-    counter.count++
-    return pipeline(...args)
-  }) as Redis['pipeline']
-  return counter
-}
 
 describe('FlipList and FlipRanking: one round trip per call and per batch', () => {
   const { list, ranking, sharedClient, track } = useStructures(() => new Redis(own.server.url))

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, inject, it, vi } from 'vitest'
 import { FlipCache, RateLimitAlgorithm, RateLimiter, type RateLimiterOptions } from '../../src/index.js'
 import { uniqueName } from '../support/cache-builder.js'
 import { patience } from '../support/patience.js'
+import { countRoundTrips } from '../support/round-trip-counter.js'
 
 const algorithms = Object.values(RateLimitAlgorithm)
 /** Long enough that no test crosses a window on a loaded machine, unless it waits for it. */
@@ -27,23 +28,6 @@ function limiter(options: Omit<RateLimiterOptions<string>, 'redis'>, name = uniq
   const created = new RateLimiter<string>(name, { redis: shared(), ...options })
   limiters.push(created)
   return created
-}
-
-/** Counts round trips on `client`: pipelines, and commands sent on their own (the handshake left out). */
-function countRoundTrips(redis: Redis): { readonly count: number } {
-  const counter = { count: 0 }
-  const sendCommand = redis.sendCommand.bind(redis)
-  const pipeline = redis.pipeline.bind(redis)
-  redis.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
-    const command = args[0] as { name: string; pipelineIndex?: number }
-    if (command.pipelineIndex === undefined) counter.count++
-    return sendCommand(...args)
-  }) as Redis['sendCommand']
-  redis.pipeline = ((...args: Parameters<Redis['pipeline']>) => {
-    counter.count++
-    return pipeline(...args)
-  }) as Redis['pipeline']
-  return counter
 }
 
 const burst = (of: RateLimiter, count: number, key = 'k', cost = 1) =>
