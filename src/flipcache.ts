@@ -443,25 +443,10 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     return options.expireTime === undefined ? this.#options.expireMs : parseExpireTime(options.expireTime)
   }
 
-  /** A generator that checks the cache is open when it is first pulled, then yields `inner`'s items. */
+  /** A generator that checks the cache is open when it is first pulled, then yields `inner`'s items (E_CLOSED once it closes). */
   async *#openThen<T>(inner: () => AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
     this.#checkOpen()
-    const items = inner()
-    let done = false
-    try {
-      for (;;) {
-        // A batch on its way when the cache closes: the caller hears E_CLOSED at once.
-        const step = await this.#pending.guard(items.next())
-        if (step.done === true) {
-          done = true
-          return
-        }
-        yield step.value
-      }
-    } finally {
-      // Stopped early (break, an error, close()): the scan ends once its batch on the way lands.
-      if (!done) items.return().catch(() => {})
-    }
+    yield* this.#pending.each(inner())
   }
 }
 

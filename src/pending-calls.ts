@@ -42,4 +42,24 @@ export class PendingCalls {
     this.#rejecters.clear()
     for (const reject of rejecters) reject(error)
   }
+
+  /**
+   * `items`, each step guarded: a step on its way when `closeAll` comes rejects at once. Stopped
+   * early (break, an error, close()), `items` ends once its step on the way lands.
+   */
+  async *each<T>(items: AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
+    let done = false
+    try {
+      for (;;) {
+        const step = await this.guard(items.next())
+        if (step.done === true) {
+          done = true
+          return
+        }
+        yield step.value
+      }
+    } finally {
+      if (!done) items.return().catch(() => {})
+    }
+  }
 }

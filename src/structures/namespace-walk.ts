@@ -12,22 +12,7 @@ const scanCount = 500
  */
 export async function* namespaceKeys<K>(base: StructureBase<K>): AsyncGenerator<K, void, undefined> {
   base.checkOpen()
-  const items = scannedKeys(base)
-  let done = false
-  try {
-    for (;;) {
-      // A batch on its way when the structure closes: the caller hears E_CLOSED at once.
-      const step = await base.call(() => items.next())
-      if (step.done === true) {
-        done = true
-        return
-      }
-      yield step.value
-    }
-  } finally {
-    // Stopped early (break, an error, close()): the scan ends once its batch on the way lands.
-    if (!done) items.return().catch(() => {})
-  }
+  yield* base.each(scannedKeys(base))
 }
 
 async function* scannedKeys<K>(base: StructureBase<K>): AsyncGenerator<K, void, undefined> {

@@ -101,6 +101,11 @@ export class StructureBase<K> {
     }
   }
 
+  /** `items`, each step rejecting with `E_CLOSED` once close() comes (see PendingCalls.each). */
+  each<T>(items: AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
+    return this.#pending.each(items)
+  }
+
   /** A failure no caller awaits: the 'error' event, or one process warning per code without a listener. */
   report(error: FlipCacheError): void {
     this.#reporter.report(error)

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CacheClosedError } from '../../src/errors.js'
 import { PendingCalls } from '../../src/pending-calls.js'
 
@@ -26,5 +26,29 @@ describe('PendingCalls', () => {
     finish('too late')
     // The work's own rejection after closing is handled (no unhandled rejection).
     await expect(pending.guard(Promise.reject(new Error('ignored')))).rejects.toBe(closed)
+  })
+
+  it('each() yields the items; a step waiting when closeAll() comes rejects at once, and the source is ended', async () => {
+    const pending = new PendingCalls()
+    let release: () => void = () => {}
+    let ended = false
+    async function* source(): AsyncGenerator<number, void, undefined> {
+      try {
+        yield 1
+        await new Promise<void>((resolve) => (release = resolve))
+        yield 2
+      } finally {
+        ended = true
+      }
+    }
+    const items = pending.each(source())
+    expect(await items.next()).toEqual({ value: 1, done: false })
+    const waiting = items.next()
+    const closed = new CacheClosedError('c')
+    pending.closeAll(closed)
+    await expect(waiting).rejects.toBe(closed)
+    // The source's step on its way lands, then the source is ended.
+    release()
+    await vi.waitFor(() => expect(ended).toBe(true))
   })
 })
