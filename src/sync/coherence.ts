@@ -178,8 +178,10 @@ export class Coherence<K, V> {
     const hearing = this.#deaf.size === 0
     if (this.#deaf.has(source)) return
     this.#deaf.add(source)
-    if (!hearing) return
-    this.#updateTrust()
+    if (hearing) this.#updateTrust()
+    // Told once per spell of deafness; but tracking that could not be armed again is told even when
+    // the cache is deaf already (its subscriber dropped with it): it outlasts the reconnection.
+    if (!hearing && reason !== 'unarmed') return
     const { name, maxStalenessMs, report } = this.#config
     const channel = this.bus.channel
     const why =
