@@ -71,12 +71,15 @@ export const boolCodec: ValueCodec<boolean> = {
     return value ? '1' : '0'
   },
   decode(raw) {
+    // What other programs write for a boolean: 1/0, JSON's true/false, Python's str(True) / str(False).
     switch (raw) {
       case '1':
       case 'true':
+      case 'True':
         return true
       case '0':
       case 'false':
+      case 'False':
         return false
     }
     return corrupt(raw, 'bool')

@@ -91,7 +91,7 @@ function expectSame(actual: unknown[], expected: unknown[]): void {
 }
 
 describe('FlipCache typed values', () => {
-  const { cache } = useCaches()
+  const { cache, sharedClient } = useCaches()
 
   for (const [type, { options, values }] of Object.entries(samples)) {
     it(`get() returns every '${type}' value exactly as set(), from L1 and from Redis`, async () => {
@@ -106,6 +106,20 @@ describe('FlipCache typed values', () => {
       expect(writer.stats().localHits).toBe(values.length)
     })
   }
+
+  it("'bool' reads what other programs write for a boolean: 1/0, true/false, Python's True/False", async () => {
+    const flags = cache<string, boolean>({ valueType: 'bool', localMax: 0 })
+    const written: [string, string][] = [
+      ['one', '1'],
+      ['zero', '0'],
+      ['json-true', 'true'],
+      ['json-false', 'false'],
+      ['python-true', 'True'],
+      ['python-false', 'False'],
+    ]
+    for (const [key, raw] of written) await sharedClient().set(`${flags.name}:${key}`, raw)
+    expect(await flags.getMany(written.map(([key]) => key))).toEqual([true, false, true, false, true, false])
+  })
 
   it("'bytes' accepts a Uint8Array and reads back a Buffer of the same bytes", async () => {
     const blobs = cache<string, Uint8Array>({ valueType: 'bytes', localMax: 0 })

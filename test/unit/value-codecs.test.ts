@@ -167,12 +167,14 @@ describe('boolCodec', () => {
     expect(roundTrip(boolCodec, false)).toBe(false)
   })
 
-  it("boolCodec reads 'true' and 'false' written by other programs", () => {
+  it("boolCodec reads 'true' / 'false' (JSON) and 'True' / 'False' (Python's str()) written by other programs", () => {
     expect(boolCodec.decode('true')).toBe(true)
     expect(boolCodec.decode('false')).toBe(false)
+    expect(boolCodec.decode('True')).toBe(true)
+    expect(boolCodec.decode('False')).toBe(false)
   })
 
-  it.each(['yes', 'no', 'TRUE', 'False', '', ' 1', '2', 'null'])(
+  it.each(['yes', 'no', 'TRUE', 'FALSE', 'tRUE', '', ' 1', '2', 'null'])(
     'boolCodec.decode() throws a TypeError on the corrupt stored data %j',
     (raw) => {
       expectTypeError(() => boolCodec.decode(raw), 'not a valid `bool`', `\`'${raw}'\` (string)`)
