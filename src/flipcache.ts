@@ -6,9 +6,10 @@ import type { CacheState } from './core/cache-state.js'
 import type { NamespaceScan } from './core/namespace-scan.js'
 import type { Flight } from './core/reads.js'
 import { ErrorReporter, emitApart } from './error-reporter.js'
-import { CacheClosedError, describe, type FlipCacheError, RedisUnavailableError } from './errors.js'
+import { CacheClosedError, describe, RedisUnavailableError } from './errors.js'
 import type { Duration } from './expire/duration.js'
 import { parseExpireTime, positiveDuration } from './expire/option-values.js'
+import type { FlipCacheEvents, SetOptions, WrapOptionsArg } from './flipcache-types.js'
 import { loaderStandsFor } from './loading/failure-backoff.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
 import type { Loader, ReadThrough } from './loading/read-through.js'
@@ -18,7 +19,6 @@ import {
   type AnyFlipCacheOptions,
   checkApartFromLocks,
   checkName,
-  type ExpireTime,
   keyPrefixOf,
   type ResolvedOptions,
   resolveOptions,
@@ -29,63 +29,10 @@ import { transportOf } from './redis/transport.js'
 import { type CacheStats, StatsCounter } from './stats.js'
 import type { OldVersions } from './store/old-versions.js'
 import type { Coherence } from './sync/coherence.js'
-import type { InvalidationOrigin } from './sync/sync-bus.js'
 import type { KeyCodec } from './types/key-type.js'
 import type { RedisValue } from './types/value-codec.js'
 import { within } from './within.js'
 import type { WritePath } from './write-policy/write-path.js'
-
-/** Per-call options of `set` and `setMany`. */
-export interface SetOptions {
-  /** Overrides the cache's `expireTime` for these entries: ms, a duration, a preset, or `null` for none. */
-  expireTime?: ExpireTime
-}
-
-/** Options of `wrap`: getOrSet's, and how to make a key of the wrapped function's arguments. */
-export interface WrapOptions<K, A extends unknown[]> extends GetOrSetOptions {
-  /**
-   * The cache key for a call's arguments; required unless the function takes exactly one argument
-   * that is a key. @default the one argument
-   */
-  key?: (...args: A) => K
-}
-
-/**
- * wrap()'s options argument: optional for a function of exactly one argument that is a key of the
- * cache (it is then the key); otherwise it must give `key`.
- */
-export type WrapOptionsArg<K, A extends unknown[]> = A extends [infer Only]
-  ? [Only] extends [K]
-    ? [options?: WrapOptions<K, A>]
-    : [options: KeyedWrapOptions<K, A>]
-  : [options: KeyedWrapOptions<K, A>]
-
-/** wrap()'s options with the `key` that a function of other than one key argument needs. */
-export interface KeyedWrapOptions<K, A extends unknown[]> extends WrapOptions<K, A> {
-  key: (...args: A) => K
-}
-
-/** The events a cache emits. */
-export interface FlipCacheEvents<K = unknown> {
-  /** A failure no caller was waiting for: a sliding-expiry touch that failed, a value or key that no longer decodes. */
-  error: [error: FlipCacheError]
-  /** The circuit breaker marked Redis down (calls fail at once) or up again. */
-  redis: [change: RedisStatusChange]
-  /** L1 copies were dropped because another instance, Redis, or a lost connection said they may be stale. */
-  invalidate: [invalidation: Invalidation<K>]
-}
-
-/** An `'invalidate'` event: which keys (or `'all'`) and why. */
-export interface Invalidation<K> {
-  keys: K[] | 'all'
-  origin: InvalidationOrigin
-}
-
-/**
- * A `'redis'` event: Redis marked down after repeated failures (with the last one), or up again.
- * On a Cluster each master has its breaker, named by `node` (`host:port`).
- */
-export type RedisStatusChange = ({ status: 'down'; error: Error } | { status: 'up' }) & { node?: string }
 
 /**
  * A two-tier key-value store: a bounded in-process LRU of decoded values (L1) in front of the

@@ -18,15 +18,6 @@ export {
   WriteQueueFullError,
 } from './errors.js'
 export { type Duration, type ExpirePreset, expire, parseDuration } from './expire/index.js'
-export type {
-  FlipCacheEvents,
-  Invalidation,
-  KeyedWrapOptions,
-  RedisStatusChange,
-  SetOptions,
-  WrapOptions,
-  WrapOptionsArg,
-} from './flipcache.js'
 export {
   FlipCache,
   type FlipCacheConstructor,
@@ -36,6 +27,15 @@ export {
   type RawOfInput,
   type ValueOfOptions,
 } from './flipcache-constructor.js'
+export type {
+  FlipCacheEvents,
+  Invalidation,
+  KeyedWrapOptions,
+  RedisStatusChange,
+  SetOptions,
+  WrapOptions,
+  WrapOptionsArg,
+} from './flipcache-types.js'
 export type { GetOrSetOptions, LockOptions } from './loading/load-options.js'
 export type { Loader, LoaderContext } from './loading/read-through.js'
 export type { AnyFlipCacheOptions, ExpireTime, FlipCacheOptions } from './options.js'

@@ -1,5 +1,5 @@
 import type { FlipCacheError } from '../errors.js'
-import type { RedisStatusChange } from '../flipcache.js'
+import type { RedisStatusChange } from '../flipcache-types.js'
 
 /** The events of FlipList and FlipRanking: failures no caller awaits, and the client's breaker. */
 export interface StructureEvents {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { describe, type FlipCacheError } from '../../errors.js'
-import type { RedisStatusChange } from '../../flipcache.js'
+import type { RedisStatusChange } from '../../flipcache-types.js'
 import { isCluster } from '../../redis/slot-router.js'
 import { within } from '../../within.js'
 import { StructureBase } from '../structure-base.js'

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { DecodeError, describe, type FlipCacheError } from '../../errors.js'
-import type { RedisStatusChange } from '../../flipcache.js'
+import type { RedisStatusChange } from '../../flipcache-types.js'
 import type { LuaScript } from '../../store/scripts.js'
 import { StructureBase } from '../structure-base.js'
 import { fixedWindowScript } from './fixed-window.js'
