@@ -1,39 +1,18 @@
-import { Cluster, Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
+import { Cluster } from 'ioredis'
+import { describe, expect, it } from 'vitest'
+import { useOwnCluster } from '../support/own-cluster.js'
 import { useStructures } from '../support/structure-builder.js'
 
-// A cluster of this file's own (slow to start: one per file). A 5 s node timeout keeps a starved
-// machine from failing a node over; six servers and the first syncs get a minute.
-let cluster: RedisCluster
-let masters: Redis[]
-beforeAll(async () => {
-  cluster = await startRedisCluster(5_000)
-  masters = (await cluster.masterPorts()).map((port) => new Redis({ port, host: '127.0.0.1' }))
-}, 60_000)
-afterAll(async () => {
-  for (const master of masters ?? []) master.disconnect()
-  await cluster?.stop()
-})
+// A cluster of this file's own (slow to start: one per file).
+const own = useOwnCluster()
 
-/** How many keys starting with `prefix` each master holds (SCAN, as the code under test). */
-function keysPerMaster(prefix: string): Promise<number[]> {
-  return Promise.all(
-    masters.map(async (master) => {
-      let count = 0
-      let cursor = '0'
-      do {
-        const [next, found] = await master.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-        cursor = next
-        count += found.length
-      } while (cursor !== '0')
-      return count
-    }),
-  )
+/** How many keys starting with `prefix` each master holds (SCAN: a master's own keys, no redirect). */
+async function keysPerMaster(prefix: string): Promise<number[]> {
+  return (await own.keysOnMasters(`${prefix}*`)).map((keys) => keys.length)
 }
 
 describe('FlipList and FlipRanking on a Redis Cluster', () => {
-  const { list, ranking } = useStructures(() => new Cluster(cluster.startupNodes))
+  const { list, ranking } = useStructures(() => new Cluster(own.cluster.startupNodes))
 
   it('lists spread over the masters; push, range, lengths, keys() and clear() work across them', async () => {
     const views = list<number, number>({ maxLength: 3, keyType: 'int', valueType: 'int' })
@@ -47,7 +26,7 @@ describe('FlipList and FlipRanking on a Redis Cluster', () => {
     for await (const key of views.keys()) keys.push(key)
     expect(keys.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, key) => key))
     expect(await views.clear()).toBe(40)
-    expect(await keysPerMaster(`${views.name}:`)).toEqual(masters.map(() => 0))
+    expect(await keysPerMaster(`${views.name}:`)).toEqual(own.masters.map(() => 0))
   })
 
   it('rankings spread over the masters; increment with maxSize, top, rank, keys() and clear() work across them', async () => {
@@ -69,7 +48,7 @@ describe('FlipList and FlipRanking on a Redis Cluster', () => {
     for await (const key of scores.keys()) found.push(key)
     expect(found.sort()).toEqual([...keys].sort())
     expect(await scores.clear()).toBe(30)
-    expect(await keysPerMaster(`${scores.name}:`)).toEqual(masters.map(() => 0))
+    expect(await keysPerMaster(`${scores.name}:`)).toEqual(own.masters.map(() => 0))
   })
 
   it('with hashTag every key of the namespace lives on one master', async () => {

@@ -1,22 +1,12 @@
 import calculateSlot from 'cluster-key-slot'
-import { Cluster, Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { Cluster } from 'ioredis'
+import { afterEach, describe, expect, it } from 'vitest'
 import { RateLimitAlgorithm, RateLimiter } from '../../src/index.js'
 import { uniqueName } from '../support/cache-builder.js'
-import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
+import { useOwnCluster } from '../support/own-cluster.js'
 
-// One cluster for the file (six servers take a while on a loaded machine); a 5 s node timeout keeps
-// a starved machine from failing a master over.
-let cluster: RedisCluster
-let masters: Redis[]
-beforeAll(async () => {
-  cluster = await startRedisCluster(5_000)
-  masters = (await cluster.masterPorts()).map((port) => new Redis({ port, host: '127.0.0.1' }))
-}, 60_000)
-afterAll(async () => {
-  for (const master of masters ?? []) master.disconnect()
-  await cluster?.stop()
-})
+// A cluster of this file's own (slow to start: one per file).
+const own = useOwnCluster()
 
 const clients: Cluster[] = []
 const limiters: RateLimiter[] = []
@@ -26,7 +16,7 @@ afterEach(async () => {
 })
 
 function limiter(algorithm: RateLimitAlgorithm, hashTag: boolean): RateLimiter {
-  const redis = new Cluster(cluster.startupNodes)
+  const redis = new Cluster(own.cluster.startupNodes)
   redis.on('error', () => {})
   clients.push(redis)
   const created = new RateLimiter(uniqueName('rl-cluster'), {
@@ -41,19 +31,9 @@ function limiter(algorithm: RateLimitAlgorithm, hashTag: boolean): RateLimiter {
 }
 
 /** How many keys starting with `prefix` each master holds (SCAN: a master's own keys, no redirect). */
-const keysPerMaster = (prefix: string): Promise<number[]> =>
-  Promise.all(
-    masters.map(async (master) => {
-      let count = 0
-      let cursor = '0'
-      do {
-        const [next, found] = await master.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-        cursor = next
-        count += found.length
-      } while (cursor !== '0')
-      return count
-    }),
-  )
+async function keysPerMaster(prefix: string): Promise<number[]> {
+  return (await own.keysOnMasters(`${prefix}*`)).map((keys) => keys.length)
+}
 
 const users = Array.from({ length: 30 }, (_, index) => `user-${index}`)
 
