@@ -99,6 +99,27 @@ describe('FlipCounter persist', () => {
     expect(sink.handed()).toEqual([['a', 7]])
   })
 
+  it('close() waits for a last hand-over that hangs at most closeTimeout, and keeps its changes for a later one', async () => {
+    const handedOver: [string, number][][] = []
+    const views = counter({
+      persist: (changes) => {
+        handedOver.push(changes)
+        return new Promise<void>(() => {})
+      },
+      persistInterval: hour,
+      persistTimeout: '1m',
+      closeTimeout: '200ms',
+    })
+    await views.increment('a', 3)
+    const startedAt = performance.now()
+    await views.close()
+    // Bounded by closeTimeout, not by the minute persistTimeout gives the hand-over (a loaded machine adds some).
+    expect(performance.now() - startedAt).toBeLessThan(10_000)
+    expect(handedOver).toEqual([[['a', 3]]])
+    // Never acknowledged: the counter is still in the hand-over in flight, to be handed over again.
+    expect(await sharedClient().hget(`${views.name}#inflight`, 'm')).toBe('["a"]')
+  })
+
   it('hands over one batch at a time across instances: a claim while another is in flight waits for it', async () => {
     const held = gate()
     const first: [string, number][][] = []

@@ -23,6 +23,13 @@ describe('FlipRanking', () => {
     expect(await redis().zscore(`${jobs.name}:top`, '4')).toBe('3')
   })
 
+  it('maxMemberLength refuses a longer member with a TypeError, before anything is written', async () => {
+    const scores = ranking({ maxMemberLength: 5 })
+    await expect(scores.increment('week', 'abcdef')).rejects.toThrow(TypeError)
+    expect(await scores.size('week')).toBe(0)
+    expect(await scores.increment('week', 'abcde')).toBe(1)
+  })
+
   it('increment() resolves to the new score; by may be negative or fractional', async () => {
     const scores = ranking()
     expect(await scores.increment('k', 'a')).toBe(1)
