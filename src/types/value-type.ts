@@ -1,6 +1,7 @@
 import { describe } from '../errors.js'
+import { msgpackCodec } from './msgpack-codec.js'
 import { boolCodec, bytesCodec, floatCodec, intCodec, stringCodec } from './scalar-codecs.js'
-import { jsonCodec, msgpackCodec, superjsonCodec } from './structured-codecs.js'
+import { jsonCodec, superjsonCodec } from './structured-codecs.js'
 import type { RedisValue, ValueCodec } from './value-codec.js'
 
 /** The value types flipcache knows by name; `'custom'` uses `valueEncoder` / `valueDecoder`. */

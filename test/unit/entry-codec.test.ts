@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { EntryCodec } from '../../src/entry/entry-codec.js'
 import { withHeader } from '../../src/entry/entry-header.js'
 import { DecodeError, EncodeError } from '../../src/errors.js'
+import { msgpackCodec } from '../../src/types/msgpack-codec.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
-import { jsonCodec, msgpackCodec } from '../../src/types/structured-codecs.js'
+import { jsonCodec } from '../../src/types/structured-codecs.js'
 import type { ValueCodec } from '../../src/types/value-codec.js'
 
 const never = Number.POSITIVE_INFINITY

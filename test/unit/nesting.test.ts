@@ -1,7 +1,8 @@
 import { Packr } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
+import { msgpackCodec } from '../../src/types/msgpack-codec.js'
 import { jsonNestsDeeper, maxNestingDepth, valueNestsDeeper } from '../../src/types/nesting.js'
-import { jsonCodec, msgpackCodec, superjsonCodec } from '../../src/types/structured-codecs.js'
+import { jsonCodec, superjsonCodec } from '../../src/types/structured-codecs.js'
 import { cyclicMsgpack, nestedArray, nestedJson } from '../support/hostile-data.js'
 import { expectTypeError } from './expect-type-error.js'
 

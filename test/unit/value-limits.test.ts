@@ -5,8 +5,9 @@ import { lengthPast, longestHeader, readHeader, withHeader } from '../../src/ent
 import { defaultMaxValueBytes } from '../../src/entry/limits.js'
 import { DecodeError, ValueTooLargeError } from '../../src/errors.js'
 import { resolveOptions } from '../../src/options.js'
+import { msgpackCodec } from '../../src/types/msgpack-codec.js'
 import { bytesCodec, floatCodec, stringCodec } from '../../src/types/scalar-codecs.js'
-import { jsonCodec, msgpackCodec, superjsonCodec } from '../../src/types/structured-codecs.js'
+import { jsonCodec, superjsonCodec } from '../../src/types/structured-codecs.js'
 import type { ValueCodec } from '../../src/types/value-codec.js'
 import { valueCodecFor } from '../../src/types/value-type.js'
 import {
