@@ -86,11 +86,7 @@ function stringEnd(text: string, open: number): number {
  * token or is not JSON even with them. The value is what `JSON.parse` makes of the rewritten text,
  * passed to `check` (the nesting check) before NaN is put back.
  */
-export function parseNonFinite(
-  text: string,
-  failure: unknown,
-  check: (parsed: unknown) => void,
-): unknown {
+export function parseNonFinite(text: string, failure: unknown, check: (parsed: unknown) => void): unknown {
   /** The text as JSON, cut where it has a NaN token: its stand-in is chosen once the text is scanned. */
   const cuts: string[] = []
   let rewritten = ''
@@ -111,7 +107,8 @@ export function parseNonFinite(
   while (index < text.length) {
     const code = text.charCodeAt(index)
     if (code === openBracket || code === openBrace) {
-      if (++depth > maxNestingDepth) throw new TypeError(`Stored JSON nests deeper than ${maxNestingDepth} levels`)
+      if (++depth > maxNestingDepth)
+        throw new TypeError(`Stored JSON nests deeper than ${maxNestingDepth} levels`)
       index++
     } else if (code === closeBracket || code === closeBrace) {
       depth--
