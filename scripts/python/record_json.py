@@ -129,7 +129,8 @@ def tag(value):
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
-        return value if abs(value) <= 2**53 else float(value)
+        # Beyond 2**53, the nearest number (written out in full, which JavaScript reads exactly).
+        return value if abs(value) <= 2**53 else int(float(value))
     if isinstance(value, float):
         if math.isnan(value):
             return {"$number": "NaN"}
@@ -137,7 +138,8 @@ def tag(value):
             return {"$number": "Infinity" if value > 0 else "-Infinity"}
         if value == 0 and math.copysign(1, value) < 0:
             return {"$number": "-0"}
-        return value
+        # Exponents as text, where JSON formatters disagree on the spelling (1e-07, 1e-7).
+        return {"$number": repr(value)} if "e" in repr(value) else value
     if isinstance(value, (list, tuple)):
         return [tag(item) for item in value]
     if isinstance(value, dict):
