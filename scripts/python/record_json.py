@@ -17,6 +17,8 @@ The required tests never run this script.
 
 import json
 import math
+import os
+import subprocess
 import sys
 
 try:
@@ -214,10 +216,15 @@ def main(port):
         "recorded": "PYTHONPATH=/tmp/pylibs /usr/bin/python3 scripts/python/record_json.py <redis port>",
         "cases": out,
     }
-    path = __file__.rsplit("/scripts/", 1)[0] + "/test/fixtures/python/json.json"
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.path.join(root, "test", "fixtures", "python", "json.json")
     with open(path, "w", encoding="utf-8") as file:
         json.dump(fixture, file, indent=2, ensure_ascii=False)
         file.write("\n")
+    # In the project's own JSON style, so that `npm run lint` passes on it.
+    biome = os.path.join(root, "node_modules", ".bin", "biome")
+    if os.path.exists(biome):
+        subprocess.run([biome, "format", "--write", path], check=True, capture_output=True)
     print(f"record_json.py: {len(out)} cases written to {path}")
 
 
