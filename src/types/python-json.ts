@@ -6,10 +6,12 @@
  *
  * It rewrites the text into JSON and parses that: `Infinity` becomes `1e999` and `-Infinity`
  * `-1e999`, which `JSON.parse` reads as the infinities; `NaN` becomes a number the text does not
- * hold anywhere else (`0.5`, or `1.5`...), put back as NaN after the parse. Both are number
+ * hold anywhere else, put back as NaN after the parse: the smallest subnormal, `5e-324` (no real
+ * data holds it), and should the text hold that too, `1e-323`, `1.5e-323`... Both are number
  * tokens, valid exactly where Python accepts its own (as values, never as object keys), so the
  * rewritten text is JSON exactly when the original is Python's JSON. One pass over the text, one
- * parse and one walk of the value: linear in the text, whatever it holds.
+ * parse and one walk of the value (two of each when the text holds `5e-324`): linear in the text,
+ * whatever it holds.
  */
 
 import { maxNestingDepth } from './nesting.js'
@@ -21,20 +23,6 @@ const openBrace = 0x7b
 const closeBrace = 0x7d
 const backslash = 0x5c
 const minus = 0x2d
-const digit0 = 0x30
-const digit9 = 0x39
-
-/** Digits, '+', '-', '.', 'e', 'E': what a JSON number token is made of. */
-function isNumberPart(code: number): boolean {
-  return (
-    (code >= digit0 && code <= digit9) ||
-    code === 0x2b ||
-    code === minus ||
-    code === 0x2e ||
-    code === 0x65 ||
-    code === 0x45
-  )
-}
 
 /** Whether `token` stands at `index` as a whole value: delimiters (or the text's ends) on both sides. */
 function isToken(text: string, index: number, token: string): boolean {
@@ -87,11 +75,10 @@ function stringEnd(text: string, open: number): number {
  * passed to `check` (the nesting check) before NaN is put back.
  */
 export function parseNonFinite(text: string, failure: unknown, check: (parsed: unknown) => void): unknown {
-  /** The text as JSON, cut where it has a NaN token: its stand-in is chosen once the text is scanned. */
+  /** The text as JSON, cut where it has a NaN token, whose stand-in is chosen after the scan. */
   const cuts: string[] = []
   let rewritten = ''
   let copied = 0
-  const numbers = new Set<number>()
   const replace = (start: number, length: number, by: string | undefined): number => {
     rewritten += text.slice(copied, start)
     if (by === undefined) {
@@ -123,55 +110,90 @@ export function parseNonFinite(text: string, failure: unknown, check: (parsed: u
       index = replace(index, 8, '1e999')
     } else if (code === minus && isToken(text, index, '-Infinity')) {
       index = replace(index, 9, '-1e999')
-    } else if (code === minus || (code >= digit0 && code <= digit9)) {
-      // A number token: NaN's stand-in must differ from what JSON.parse will make of each.
-      const start = index
-      while (++index < text.length && isNumberPart(text.charCodeAt(index)));
-      numbers.add(Number(text.slice(start, index)))
     } else index++
   }
   if (copied === 0) throw failure
-  rewritten += text.slice(copied)
+  const nans = cuts.length
+  cuts.push(rewritten + text.slice(copied))
 
-  let standIn = 0.5
-  if (cuts.length > 0) {
-    while (numbers.has(standIn)) standIn++
-    cuts.push(rewritten)
-    rewritten = cuts.join(String(standIn))
+  let standIn = Number.MIN_VALUE
+  let parsed = parseOr(failure, cuts.join(String(standIn)))
+  check(parsed)
+  if (nans === 0) return parsed
+  let restored = restoreNaN(parsed, standIn, nans)
+  if (restored === undefined) {
+    // The text holds the stand-in itself (in any spelling): NaN gets a number it does not hold.
+    const held = numbersIn(parsed)
+    do standIn += Number.MIN_VALUE
+    while (held.has(standIn))
+    parsed = parseOr(failure, cuts.join(String(standIn)))
+    restored = restoreNaN(parsed, standIn, nans)
   }
+  return restored?.value
+}
 
-  let parsed: unknown
+function parseOr(failure: unknown, text: string): unknown {
   try {
-    parsed = JSON.parse(rewritten)
+    return JSON.parse(text)
   } catch {
     throw failure
   }
-  check(parsed)
-  return cuts.length === 0 ? parsed : restoreNaN(parsed, standIn)
 }
 
-/** `parsed` (arrays and plain objects from `JSON.parse`, nesting already checked) with each `standIn` number made NaN again. */
-function restoreNaN(parsed: unknown, standIn: number): unknown {
-  if (parsed === standIn) return Number.NaN
-  if (typeof parsed !== 'object' || parsed === null) return parsed
+/**
+ * Calls `visit` with each array and plain object in `parsed` (what `JSON.parse` makes, nesting
+ * already checked), with a stack of its own.
+ */
+function forEachContainer(
+  parsed: unknown,
+  visit: (container: Record<string, unknown> | unknown[]) => void,
+): void {
+  if (typeof parsed !== 'object' || parsed === null) return
   const stack: object[] = [parsed]
   while (stack.length > 0) {
-    const item = stack.pop() as Record<string, unknown>
+    const item = stack.pop() as Record<string, unknown> | unknown[]
+    visit(item)
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (typeof child === 'object' && child !== null) stack.push(child)
+    }
+  }
+}
+
+/**
+ * `parsed` with each `standIn` number made NaN again, or undefined when it holds other than
+ * `expected` of them (the text held the stand-in too: `parsed` is then spoiled).
+ */
+function restoreNaN(parsed: unknown, standIn: number, expected: number): { value: unknown } | undefined {
+  if (parsed === standIn) return expected === 1 ? { value: Number.NaN } : undefined
+  let restored = 0
+  forEachContainer(parsed, (item) => {
     if (Array.isArray(item)) {
       for (let at = 0; at < item.length; at++) {
-        const child: unknown = item[at]
-        if (child === standIn) item[at] = Number.NaN
-        else if (typeof child === 'object' && child !== null) stack.push(child)
+        if (item[at] !== standIn) continue
+        item[at] = Number.NaN
+        restored++
       }
-      continue
+      return
     }
     // Own fields only, as JSON.parse makes them; a `__proto__` field is one of them, and assigning
     // it writes that own field.
     for (const field of Object.keys(item)) {
-      const child = item[field]
-      if (child === standIn) item[field] = Number.NaN
-      else if (typeof child === 'object' && child !== null) stack.push(child)
+      if (item[field] !== standIn) continue
+      item[field] = Number.NaN
+      restored++
     }
-  }
-  return parsed
+  })
+  return restored === expected ? { value: parsed } : undefined
+}
+
+/** The numbers `parsed` holds. */
+function numbersIn(parsed: unknown): Set<number> {
+  const numbers = new Set<number>()
+  if (typeof parsed === 'number') numbers.add(parsed)
+  forEachContainer(parsed, (item) => {
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (typeof child === 'number') numbers.add(child)
+    }
+  })
+  return numbers
 }
