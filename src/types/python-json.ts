@@ -6,7 +6,7 @@
  *
  * It rewrites the text into JSON and parses that: `Infinity` becomes `1e999` and `-Infinity`
  * `-1e999`, which `JSON.parse` reads as the infinities; `NaN` becomes a number the text does not
- * hold anywhere else, put back as NaN after the parse: the smallest subnormal, `5e-324` (no real
+ * hold anywhere else, put back as NaN after the parse: the smallest subnormal, `5e-324` (hardly any
  * data holds it), and should the text hold that too, `1e-323`, `1.5e-323`... Both are number
  * tokens, valid exactly where Python accepts its own (as values, never as object keys), so the
  * rewritten text is JSON exactly when the original is Python's JSON. One pass over the text, one
