@@ -1,11 +1,11 @@
 import { describe } from '../errors.js'
-import { keyPrefixOf, versionOption } from '../option-checks.js'
+import { type KeySeparator, keyPrefixOf, versionOption } from '../option-checks.js'
 import type { TransportView } from '../redis/transport-view.js'
 import { StringStore } from './string-store.js'
 
 /**
  * The old versions of one versioned cache's namespace: `clear` removes every key under
- * `name:v<old>:` (`{name}:v<old>:` with hashTag), strings and hash buckets alike, with SCAN (every
+ * `name:v<old>:` (`{name}:v<old>:` with hashTag, `name:v<old>/` with pubsubDict), strings and hash buckets alike, with SCAN (every
  * master of a Cluster) and UNLINK, one version after another. It never touches the cache's own
  * version, and only the versions it is given: which versions are old is the caller's to say, since
  * a key under `name:vX:` may as well belong to a cache named `name:vX` (see docs/patterns.md).
@@ -15,12 +15,20 @@ export class OldVersions {
   readonly #name: string
   readonly #hashTag: boolean
   readonly #current: string | undefined
+  readonly #separator: KeySeparator
 
-  constructor(batcher: TransportView, name: string, hashTag: boolean, current: string | undefined) {
+  constructor(
+    batcher: TransportView,
+    name: string,
+    hashTag: boolean,
+    current: string | undefined,
+    separator: KeySeparator = ':',
+  ) {
     this.#batcher = batcher
     this.#name = name
     this.#hashTag = hashTag
     this.#current = current
+    this.#separator = separator
   }
 
   /** Checks `versions` (a `TypeError` names the bad one) and returns them as they appear in keys. */
@@ -50,7 +58,7 @@ export class OldVersions {
   async clear(versions: readonly string[]): Promise<number> {
     let removed = 0
     for (const version of versions) {
-      const prefix = keyPrefixOf(this.#name, this.#hashTag, version)
+      const prefix = keyPrefixOf(this.#name, this.#hashTag, version, this.#separator)
       removed += await new StringStore(this.#batcher, prefix, 'buffer').removeAll()
     }
     return removed

@@ -99,6 +99,11 @@ export class Coherence<K, V> {
     this.#announce(keys, 'local')
   }
 
+  /** clear() is removing `keys` (their UNLINK queued in this tick): redis_pubsub_dict's peers hear of each. */
+  removed(keys: string[]): void {
+    this.bus.removed(keys)
+  }
+
   /** This instance emptied the namespace: one message tells the others; resolves once Redis has it. */
   cleared(): Promise<void> {
     this.#announce('all', 'local')
