@@ -117,6 +117,22 @@ describe("pubsubDict: redis_pubsub_dict's data, keys and channels", () => {
     }
   })
 
+  it("with sync: 'tracking', a write to <name>/<key> that publishes nothing still drops the L1 copy", async () => {
+    const users = dict('string', { sync: 'tracking' })
+    await users.ready()
+    const python = client()
+    await python.set(`${users.name}/k`, bytesOf('01'))
+    // The SET's own invalidation may come after a first read filled L1: read until a copy stays.
+    await vi.waitFor(async () => {
+      expect(await users.get('k')).toBe(1)
+      expect(users.peek('k')).toBe(1)
+    }, patience)
+    // RedisDict's plain `reddict['k'] = 2`: no message, Redis's tracking tells.
+    await python.set(`${users.name}/k`, bytesOf('02'))
+    await vi.waitFor(() => expect(users.peek('k')).toBeUndefined(), patience)
+    expect(await users.get('k')).toBe(2)
+  })
+
   it('keys(), entries() and clear() stay inside <name>/, apart from name:… and other prefixes', async () => {
     const users = dict()
     const python = client()
