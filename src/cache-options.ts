@@ -141,7 +141,8 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * forms, keys(), entries(), clear(), getOrSet's locks `${lockPrefix}name/k`, clearVersions,
    * writeThrough, writeBehind). It turns `pubsubDictChannels` on: each write is published on
    * `name/update`, each delete on `name/delete` (one key per message, whatever `sync` is), and
-   * clear() publishes every key it removes on `name/delete`, in the round trips of its UNLINKs.
+   * clear() publishes every key it removes on `name/delete`, in the round trips of its UNLINKs
+   * (clearVersions, on the old version's `name:v<old>/delete`).
    * Python stores `str(key)`: for int and float keys use `keyType: 'int'` / `'float'`, for tuple keys
    * `pythonTupleKey([...])` (see docs/python/pubsubdict.md). Refused (a `TypeError`) with:
    * `pubsubDictChannels: false` (the channels are part of the contract); a `valueType` other than

@@ -158,7 +158,15 @@ export function assembleCache<K, V>(
         consumer: origin,
         report,
       }),
-      oldVersions: new OldVersions(batcher, name, options.hashTag, options.version, options.keySeparator),
+      oldVersions: new OldVersions(
+        batcher,
+        name,
+        options.hashTag,
+        options.version,
+        options.keySeparator,
+        // An old version's Python peers (prefix `name:v<old>`) hear of each key removed, as clear()'s do.
+        options.keySeparator === '/' ? (old, keys) => made.removed(keys, old) : undefined,
+      ),
       scan: new NamespaceScan({
         store,
         keys: options.keyCodec,

@@ -1,5 +1,5 @@
 import { describe } from '../errors.js'
-import { type KeySeparator, keyPrefixOf, versionOption } from '../option-checks.js'
+import { type KeySeparator, keyPrefixOf, namespaceOf, versionOption } from '../option-checks.js'
 import type { TransportView } from '../redis/transport-view.js'
 import { StringStore } from './string-store.js'
 
@@ -16,19 +16,26 @@ export class OldVersions {
   readonly #hashTag: boolean
   readonly #current: string | undefined
   readonly #separator: KeySeparator
+  readonly #removing: ((namespace: string, keys: string[]) => void) | undefined
 
+  /**
+   * `separator`: `'/'` with pubsubDict; `removing` hears each batch of an old version's keys in the
+   * tick its UNLINK is queued, with that version's namespace (`name:v<old>`).
+   */
   constructor(
     batcher: TransportView,
     name: string,
     hashTag: boolean,
     current: string | undefined,
     separator: KeySeparator = ':',
+    removing?: (namespace: string, keys: string[]) => void,
   ) {
     this.#batcher = batcher
     this.#name = name
     this.#hashTag = hashTag
     this.#current = current
     this.#separator = separator
+    this.#removing = removing
   }
 
   /** Checks `versions` (a `TypeError` names the bad one) and returns them as they appear in keys. */
@@ -59,7 +66,11 @@ export class OldVersions {
     let removed = 0
     for (const version of versions) {
       const prefix = keyPrefixOf(this.#name, this.#hashTag, version, this.#separator)
-      removed += await new StringStore(this.#batcher, prefix, 'buffer').removeAll()
+      const removing = this.#removing
+      const namespace = namespaceOf(this.#name, version)
+      removed += await new StringStore(this.#batcher, prefix, 'buffer').removeAll(
+        removing === undefined ? undefined : (keys) => removing(namespace, keys),
+      )
     }
     return removed
   }

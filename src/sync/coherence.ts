@@ -99,9 +99,12 @@ export class Coherence<K, V> {
     this.#announce(keys, 'local')
   }
 
-  /** clear() is removing `keys` (their UNLINK queued in this tick): redis_pubsub_dict's peers hear of each. */
-  removed(keys: string[]): void {
-    this.bus.removed(keys)
+  /**
+   * clear() (or clearVersions(), for `namespace`, an old version's) is removing `keys`, their UNLINK
+   * queued in this tick: redis_pubsub_dict's peers hear of each.
+   */
+  removed(keys: string[], namespace?: string): void {
+    this.bus.removed(keys, namespace)
   }
 
   /** This instance emptied the namespace: one message tells the others; resolves once Redis has it. */

@@ -172,13 +172,14 @@ export class SyncBus {
   }
 
   /**
-   * clear() is removing `keys` (its UNLINK queued in this tick): each goes on `${name}/delete`, as
+   * clear() is removing `keys` (its UNLINK queued in this tick): each goes on `${name}/delete` (or
+   * `${namespace}/delete`, for clearVersions' old versions), as
    * redis_pubsub_dict's own clear() (a `del` per key) publishes them, in the same round trip. Sent
    * as plain commands in the UNLINK's order, not coalesced: a clear's keys are distinct already.
    */
-  removed(keys: string[]): void {
-    const { batcher, name, sharded } = this.#config
-    const dictChannel = `${name}/delete`
+  removed(keys: string[], namespace = this.#config.name): void {
+    const { batcher, sharded } = this.#config
+    const dictChannel = `${namespace}/delete`
     if (!sharded) {
       publishEach.run(batcher, [], [dictChannel, ...keys]).catch(() => {})
       return

@@ -181,10 +181,15 @@ describe("pubsubDict: redis_pubsub_dict's data, keys and channels", () => {
     await vi.waitFor(() =>
       expect(heard.map(([c, m]) => [c, m.toString()])).toEqual([[`${name}:v2/update`, 'k']]),
     )
+    const v1Heard = await listen(client(), `${name}:v1`)
     await python.set(`${name}:v1/old`, bytesOf('01'))
     await python.set(`${name}:v1:other`, bytesOf('01'))
     expect(await v2.clearVersions([1])).toBe(1)
     expect(await python.exists(`${name}:v1/old`, `${name}:v1:other`, `${name}:v2/k`)).toBe(2)
+    // Version 1's Python peers (prefix `name:v1`) hear of the key removed, as clear()'s would.
+    await vi.waitFor(() =>
+      expect(v1Heard.map(([c, m]) => [c, m.toString()])).toEqual([[`${name}:v1/delete`, 'old']]),
+    )
   })
 
   it('a cache named {name} keeps its keys in one slot, and its channels are {name}/update and {name}/delete', async () => {
