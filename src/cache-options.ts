@@ -3,7 +3,7 @@ import type { LockLostError } from './errors.js'
 import type { Duration } from './expire/duration.js'
 import type { ExpireTime } from './expire/option-values.js'
 import type { LockOptions, ResolvedLoad } from './loading/load-options.js'
-import type { CircuitBreakerOption } from './option-checks.js'
+import type { CircuitBreakerOption, KeySeparator } from './option-checks.js'
 import type { BreakerSettings } from './redis/circuit-breaker.js'
 import type { RedisInput } from './redis/connection.js'
 import type { BucketExpire, HashLayout } from './store/hash-store.js'
@@ -134,6 +134,28 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    */
   pubsubDictChannels?: boolean
   /**
+   * Share the data itself with Python's redis_pubsub_dict (`RedisDict`, `PubSubRedisDict`,
+   * `PubSubCacheManager` with `prefix` = this cache's name): entry `k` lives at `name/k` instead of
+   * `name:k` (with a `version`, `name:v<version>/k`, a Python prefix of `name:v<version>`), so one
+   * side's write is the other side's read, and every path follows it (get/set/delete and the many
+   * forms, keys(), entries(), clear(), getOrSet's locks `${lockPrefix}name/k`, clearVersions,
+   * writeThrough, writeBehind). It turns `pubsubDictChannels` on: each write is published on
+   * `name/update`, each delete on `name/delete` (one key per message, whatever `sync` is), and
+   * clear() publishes every key it removes on `name/delete`, in the round trips of its UNLINKs
+   * (clearVersions, on the old version's `name:v<old>/delete`).
+   * Python stores `str(key)`: for int and float keys use `keyType: 'int'` / `'float'`, for tuple keys
+   * `pythonTupleKey([...])` (see docs/python/pubsubdict.md). Refused (a `TypeError`) with:
+   * `pubsubDictChannels: false` (the channels are part of the contract); a `valueType` other than
+   * `'msgpack'`, `'bytes'` or `'custom'` (redis_pubsub_dict's values are msgpack, which
+   * `msgpack.loads` cannot read from the text types); `storage: { kind: 'hash' }` (it reads one
+   * string per key); `compress` (a compressed value is framed, which Python cannot read); and
+   * `hashTag` (the tag must then be part of the Python prefix, and so of its channels: name the
+   * cache `{name}` instead, which keeps every key in one slot and the channels `{name}/update`).
+   * A getOrSet `grace` (or `refreshAhead`) frames the values it writes, which Python cannot read.
+   * @default false
+   */
+  pubsubDict?: boolean
+  /**
    * Compresses values whose encoding is longer than `threshold` bytes with `algorithm` (node:zlib),
    * marked in a header so that reads expand them; smaller values stay raw. It decides what this
    * cache writes: every cache reads compressed values, up to `maxValueBytes`. @default false
@@ -221,6 +243,8 @@ export interface ResolvedOptions<K, V> {
   lockRelease: ((error: LockLostError) => void) | undefined
   sync: SyncMode
   pubsubDictChannels: boolean
+  /** What separates the namespace from the key: `':'`, or `'/'` with `pubsubDict`. */
+  keySeparator: KeySeparator
   compression: Compression | undefined
   /** The hash-bucket layout, or `undefined` for one string per entry. */
   buckets: { layout: HashLayout; expire: BucketExpire } | undefined

@@ -68,7 +68,7 @@ export function assembleCache<K, V>(
 ): CacheParts<K, V> {
   const { localMax, localTtlMs, expireMs, sliding, timeoutMs, valueCodec, compression, maxValueBytes } =
     options
-  const keyPrefix = keyPrefixOf(name, options.hashTag, options.version)
+  const keyPrefix = keyPrefixOf(name, options.hashTag, options.version, options.keySeparator)
   // Channels follow the version: other versions hold other keys, so their writes concern us not.
   const namespace = namespaceOf(name, options.version)
   const connection = connect(options.redis)
@@ -118,6 +118,8 @@ export function assembleCache<K, V>(
       slidingMs: sliding ? expireMs : null,
       announce: (keys, deleted) => made.written(keys, deleted),
       announceCleared: () => made.cleared(),
+      // redis_pubsub_dict's clear() publishes each key it deletes; a fleet sharing its data expects that.
+      ...(options.keySeparator === '/' ? { announceRemoved: (keys: string[]) => made.removed(keys) } : {}),
       report,
     })
     const notices = new LockNotices({
@@ -156,7 +158,15 @@ export function assembleCache<K, V>(
         consumer: origin,
         report,
       }),
-      oldVersions: new OldVersions(batcher, name, options.hashTag, options.version),
+      oldVersions: new OldVersions(
+        batcher,
+        name,
+        options.hashTag,
+        options.version,
+        options.keySeparator,
+        // An old version's Python peers (prefix `name:v<old>`) hear of each key removed, as clear()'s do.
+        options.keySeparator === '/' ? (old, keys) => made.removed(keys, old) : undefined,
+      ),
       scan: new NamespaceScan({
         store,
         keys: options.keyCodec,

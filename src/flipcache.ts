@@ -75,7 +75,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     this.version = this.#options.version
     checkApartFromLocks(
       name,
-      keyPrefixOf(name, this.#options.hashTag, this.version),
+      keyPrefixOf(name, this.#options.hashTag, this.version, this.#options.keySeparator),
       this.#options.lockPrefix,
     )
     this.#reporter = new ErrorReporter(this, name, () => {

@@ -71,6 +71,7 @@ export {
   KeyTypeName,
   type KeyTypes,
 } from './types/key-type.js'
+export { type PythonTupleItem, pythonTupleKey } from './types/python-tuple.js'
 export type { RedisValue } from './types/value-codec.js'
 export {
   type StructuredValueTypeName,

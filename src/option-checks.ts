@@ -50,12 +50,23 @@ export function booleanOption(name: string, value: unknown, fallback: boolean): 
   return value
 }
 
+/** What separates a namespace from its keys: `':'`, or redis_pubsub_dict's `'/'` (the `pubsubDict` option). */
+export type KeySeparator = ':' | '/'
+
 /**
  * What every Redis key of namespace `name` starts with: `name:`, or `{name}:` with `hashTag` (a name
  * with braces of its own would cut the tag short, so it is refused there); with a `version`,
- * `name:v<version>:` (`{name}:v<version>:`), so a version's keys stay in the name's slot.
+ * `name:v<version>:` (`{name}:v<version>:`), so a version's keys stay in the name's slot. With the
+ * separator `'/'` (`pubsubDict`, which refuses `hashTag`): `name/`, or `name:v<version>/`, which is
+ * redis_pubsub_dict's `<prefix>/` for the prefix `namespaceOf(name, version)`.
  */
-export function keyPrefixOf(name: string, hashTag: boolean, version?: string): string {
+export function keyPrefixOf(
+  name: string,
+  hashTag: boolean,
+  version?: string,
+  separator: KeySeparator = ':',
+): string {
+  if (separator === '/') return `${namespaceOf(name, version)}/`
   const versionPart = version === undefined ? '' : `v${version}:`
   if (!hashTag) return `${name}:${versionPart}`
   if (/[{}]/.test(name)) {

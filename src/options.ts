@@ -57,6 +57,7 @@ const knownOptions = new Set<string>([
   'sync',
   'maxStaleness',
   'pubsubDictChannels',
+  'pubsubDict',
   'compress',
   'storage',
   'bucketExpire',
@@ -93,6 +94,7 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
   }
 
   const valueCodec = resolveValueCodec(options)
+  const pubsubDict = resolvePubsubDictLayout(options)
   return {
     redis: options.redis,
     localMax,
@@ -116,7 +118,8 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
     lockRelease: resolveLockRelease(options.lockRelease),
     sync: resolveSync(options.sync, localMax),
     maxStalenessMs: resolveMaxStaleness(options.maxStaleness),
-    pubsubDictChannels: resolvePubsubDict(options.pubsubDictChannels),
+    pubsubDictChannels: pubsubDict || resolvePubsubDict(options.pubsubDictChannels),
+    keySeparator: pubsubDict ? '/' : ':',
     compression: resolveCompression(options.compress),
     buckets: resolveStorage(options, keyCodec),
     hashTag: booleanOption('hashTag', options.hashTag, false),
@@ -273,6 +276,50 @@ function resolveCloneOnRead<V>(option: unknown, valueDefault: V | undefined, cod
     }
   }
   return option
+}
+
+/**
+ * The `pubsubDict` option, refused (a `TypeError` that says why) with every option that would make
+ * flipcache's keys, values or channels differ from redis_pubsub_dict's (see its JSDoc).
+ */
+function resolvePubsubDictLayout<K, V>(options: AnyFlipCacheOptions<K, V>): boolean {
+  if (!booleanOption('pubsubDict', options.pubsubDict, false)) return false
+  const refuse = (why: string): never => {
+    throw new TypeError(`\`pubsubDict: true\` ${why}`)
+  }
+  if (options.pubsubDictChannels === false) {
+    refuse(
+      "speaks redis_pubsub_dict's `<name>/update` and `<name>/delete` channels: it cannot be combined with `pubsubDictChannels: false`",
+    )
+  }
+  const valueType = options.valueType
+  if (valueType !== 'msgpack' && valueType !== 'bytes' && valueType !== 'custom') {
+    refuse(
+      `needs \`valueType: 'msgpack'\` (or 'bytes' or 'custom' holding msgpack): redis_pubsub_dict reads every value with msgpack.loads, got valueType ${describe(valueType ?? 'superjson')}`,
+    )
+  }
+  if (options.storage !== undefined && options.storage !== 'string') {
+    refuse(
+      "cannot use hash buckets (`storage: { kind: 'hash' }`): redis_pubsub_dict reads one string per key",
+    )
+  }
+  if (options.compress !== undefined && options.compress !== false) {
+    refuse('cannot use `compress`: a compressed value is framed with a header that msgpack.loads cannot read')
+  }
+  if (options.hashTag === true) {
+    refuse(
+      'cannot use `hashTag`: the tag would have to be part of the Python prefix, and so of its channels; name the cache `{name}` instead (keys `{name}/key` share one slot, channels `{name}/update` and `{name}/delete`)',
+    )
+  }
+  for (const option of ['grace', 'refreshAhead'] as const) {
+    const value = options[option]
+    if (value !== undefined && value !== 0 && value !== false) {
+      refuse(
+        `cannot use \`${option}\`: getOrSet would frame the values it writes with a freshness header that msgpack.loads cannot read`,
+      )
+    }
+  }
+  return true
 }
 
 function resolvePubsubDict(option: unknown): boolean {

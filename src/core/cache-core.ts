@@ -25,6 +25,11 @@ export interface CacheCoreConfig<V> {
   announce: (keys: string[], deleted: boolean) => void
   /** This instance emptied the namespace: the other instances are told; resolves once Redis has it. */
   announceCleared: () => Promise<void>
+  /**
+   * With `pubsubDict`: clear() is removing these keys (their UNLINK queued in this tick), each to be
+   * published on redis_pubsub_dict's `<name>/delete` in the same round trip.
+   */
+  announceRemoved?: (keys: string[]) => void
   report: (error: FlipCacheError) => void
 }
 
@@ -179,7 +184,7 @@ export class CacheCore<V> {
   async clear(): Promise<void> {
     this.state.invalidate('all')
     try {
-      await this.#counted(this.#config.store.removeAll())
+      await this.#counted(this.#config.store.removeAll(this.#config.announceRemoved))
     } finally {
       // Reads that ran during the scan may have filled L1 with keys the scan then removed; other
       // instances hear one message once the keys are gone, so they cannot refill from them either.

@@ -1,11 +1,11 @@
 import { describe } from '../errors.js'
-import { keyPrefixOf, versionOption } from '../option-checks.js'
+import { type KeySeparator, keyPrefixOf, namespaceOf, versionOption } from '../option-checks.js'
 import type { TransportView } from '../redis/transport-view.js'
 import { StringStore } from './string-store.js'
 
 /**
  * The old versions of one versioned cache's namespace: `clear` removes every key under
- * `name:v<old>:` (`{name}:v<old>:` with hashTag), strings and hash buckets alike, with SCAN (every
+ * `name:v<old>:` (`{name}:v<old>:` with hashTag, `name:v<old>/` with pubsubDict), strings and hash buckets alike, with SCAN (every
  * master of a Cluster) and UNLINK, one version after another. It never touches the cache's own
  * version, and only the versions it is given: which versions are old is the caller's to say, since
  * a key under `name:vX:` may as well belong to a cache named `name:vX` (see docs/patterns.md).
@@ -15,12 +15,27 @@ export class OldVersions {
   readonly #name: string
   readonly #hashTag: boolean
   readonly #current: string | undefined
+  readonly #separator: KeySeparator
+  readonly #removing: ((namespace: string, keys: string[]) => void) | undefined
 
-  constructor(batcher: TransportView, name: string, hashTag: boolean, current: string | undefined) {
+  /**
+   * `separator`: `'/'` with pubsubDict; `removing` hears each batch of an old version's keys in the
+   * tick its UNLINK is queued, with that version's namespace (`name:v<old>`).
+   */
+  constructor(
+    batcher: TransportView,
+    name: string,
+    hashTag: boolean,
+    current: string | undefined,
+    separator: KeySeparator = ':',
+    removing?: (namespace: string, keys: string[]) => void,
+  ) {
     this.#batcher = batcher
     this.#name = name
     this.#hashTag = hashTag
     this.#current = current
+    this.#separator = separator
+    this.#removing = removing
   }
 
   /** Checks `versions` (a `TypeError` names the bad one) and returns them as they appear in keys. */
@@ -50,8 +65,12 @@ export class OldVersions {
   async clear(versions: readonly string[]): Promise<number> {
     let removed = 0
     for (const version of versions) {
-      const prefix = keyPrefixOf(this.#name, this.#hashTag, version)
-      removed += await new StringStore(this.#batcher, prefix, 'buffer').removeAll()
+      const prefix = keyPrefixOf(this.#name, this.#hashTag, version, this.#separator)
+      const removing = this.#removing
+      const namespace = namespaceOf(this.#name, version)
+      removed += await new StringStore(this.#batcher, prefix, 'buffer').removeAll(
+        removing === undefined ? undefined : (keys) => removing(namespace, keys),
+      )
     }
     return removed
   }

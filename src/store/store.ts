@@ -32,8 +32,12 @@ export interface Store {
   touch(keys: string[], ttlMs: number): Promise<boolean[]>
   /** Encoded keys of the namespace, a batch at a time (a key may repeat; callers dedupe). */
   scan(): AsyncGenerator<ScanBatch>
-  /** Removes every key of the namespace; resolves to how many Redis keys were removed. */
-  removeAll(): Promise<number>
+  /**
+   * Removes every key of the namespace; resolves to how many Redis keys were removed. `removing`
+   * (strings only) hears each batch's encoded keys in the tick its UNLINK is queued, so that what it
+   * sends rides in the same round trip.
+   */
+  removeAll(removing?: (keys: string[]) => void): Promise<number>
   /**
    * What Redis key `suffix` (the part after `name:`) holds, for Redis's tracking invalidations: the
    * entry itself (its encoded key) for a string; a bucket, by name; nothing of this cache otherwise.

@@ -97,10 +97,17 @@ export class StringStore implements Store {
     }
   }
 
-  /** Removes every key of the namespace: SCAN, then UNLINK each batch; resolves to how many were removed. */
-  async removeAll(): Promise<number> {
+  /**
+   * Removes every key of the namespace: SCAN, then UNLINK each batch (`removing` hears its keys in
+   * the same tick, to send more in the same round trip); resolves to how many were removed.
+   */
+  async removeAll(removing?: (keys: string[]) => void): Promise<number> {
     let removed = 0
-    for await (const { keys } of this.scan()) removed += await this.remove(keys)
+    for await (const { keys } of this.scan()) {
+      const unlinked = this.remove(keys)
+      removing?.(keys)
+      removed += await unlinked
+    }
     return removed
   }
 }

@@ -99,6 +99,14 @@ export class Coherence<K, V> {
     this.#announce(keys, 'local')
   }
 
+  /**
+   * clear() (or clearVersions(), for `namespace`, an old version's) is removing `keys`, their UNLINK
+   * queued in this tick: redis_pubsub_dict's peers hear of each.
+   */
+  removed(keys: string[], namespace?: string): void {
+    this.bus.removed(keys, namespace)
+  }
+
   /** This instance emptied the namespace: one message tells the others; resolves once Redis has it. */
   cleared(): Promise<void> {
     this.#announce('all', 'local')

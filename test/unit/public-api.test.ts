@@ -41,6 +41,7 @@ describe('public API', () => {
       'WriteQueueFullError',
       'expire',
       'parseDuration',
+      'pythonTupleKey',
       'typed',
     ])
   })
