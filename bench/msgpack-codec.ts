@@ -37,7 +37,8 @@ function codecRoundTrip(value: unknown): unknown {
 const small = { id: 12345, name: 'Ada Lovelace', active: true }
 const wide: Record<string, unknown> = {}
 for (let field = 0; field < 50; field++) {
-  wide[`field${field}`] = field % 3 === 0 ? `value ${field}` : field % 3 === 1 ? field * 1000 : field % 2 === 0
+  wide[`field${field}`] =
+    field % 3 === 0 ? `value ${field}` : field % 3 === 1 ? field * 1000 : field % 2 === 0
 }
 
 const bench = new Bench({ time: 1000, warmup: true })
