@@ -124,7 +124,8 @@ function standardMap(map: Map<unknown, unknown>): unknown {
   }
   const object: Record<string, unknown> = {}
   for (const [key, item] of map as Map<string, unknown>) {
-    if (key === '__proto__') Object.defineProperty(object, key, { value: standardValue(item), ...noPrototype })
+    if (key === '__proto__')
+      Object.defineProperty(object, key, { value: standardValue(item), ...noPrototype })
     else object[key] = standardValue(item)
   }
   return object
@@ -163,8 +164,10 @@ function isStringToken(first: number): boolean {
 /** Whether the string token `first` at `at` is `__proto__`, in any of the string formats. */
 function isProtoKey(raw: Buffer, at: number, first: number): boolean {
   const start = first < 0xc0 ? at + 1 : first === 0xd9 ? at + 2 : first === 0xda ? at + 3 : at + 5
-  return tokenLength(raw, at, first) === start - at + protoKey.length &&
+  return (
+    tokenLength(raw, at, first) === start - at + protoKey.length &&
     raw.subarray(start, start + protoKey.length).equals(protoKey)
+  )
 }
 
 /**
