@@ -52,17 +52,17 @@ function tokenLength(packed: Buffer, at: number, first: number): number {
  * end exactly at the end of the data changes nothing.
  */
 export function integersAsInts(packed: Buffer): Buffer {
-  let found: number[] | undefined
+  const found: number[] = []
   let at = 0
   while (at < packed.length) {
     const first = packed[at] as number
     if (first === float64 && at + 9 <= packed.length) {
       const value = packed.readDoubleBE(at + 1)
-      if (Number.isSafeInteger(value)) (found ??= []).push(at)
+      if (Number.isSafeInteger(value)) found.push(at)
     }
     at += tokenLength(packed, at, first)
   }
-  if (found === undefined || at !== packed.length) return packed
+  if (found.length === 0 || at !== packed.length) return packed
   for (const start of found) {
     const value = packed.readDoubleBE(start + 1)
     const high = Math.floor(value / twoTo32)
