@@ -208,5 +208,5 @@ export function readsAsPlainObjects(raw: Buffer): boolean {
   } catch {
     return false
   }
-  return true
+  return left.length === 0
 }

@@ -64,7 +64,10 @@ const samples: Record<string, { options: FlipCacheOptions<string, unknown>; valu
       new Set([1, 2]),
       2n ** 70n,
       /re/m,
-      { plain: { a: 1 }, map: new Map([['a', 1]]), bytes: Buffer.from([0, 255]) },
+      { plain: { a: 1 }, map: new Map([[1, 'a']]), bytes: Buffer.from([0, 255]), big: 2 ** 40 },
+      0,
+      2 ** 53 - 1,
+      '\0abc',
       // A str32 header of 5 bytes, then the characters.
       'x'.repeat(MiB - 5),
     ],
