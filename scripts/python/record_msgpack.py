@@ -164,5 +164,7 @@ path = os.path.join(root, "test", "fixtures", "python", "msgpack.json")
 with open(path, "w", encoding="utf-8") as out:
     json.dump(fixture, out, indent=2, ensure_ascii=False)
     out.write("\n")
+# The project's formatter has the last word on the layout of its JSON.
+subprocess.run(["npx", "biome", "format", "--write", path], cwd=root, capture_output=True, check=True)
 print(f"record_msgpack: {len(cases)} cases written to {os.path.relpath(path, root)}, {len(failures)} failed")
 sys.exit(1 if failures else 0)
