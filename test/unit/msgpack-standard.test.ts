@@ -81,6 +81,19 @@ describe('msgpack integers', () => {
   })
 })
 
+describe('msgpack extensions', () => {
+  it("reads Python's msgpack.Timestamp (and datetime=True) as a Date, and writes a Date the same way", () => {
+    // msgpack.packb(msgpack.Timestamp.from_unix_nano(1_700_000_000_123_000_000))
+    expect(fromHex('d7ff1d5353006553f100')).toStrictEqual(new Date(1_700_000_000_123))
+    expect(hexOf(new Date(1_700_000_000_123))).toBe('d7ff1d5353006553f100')
+  })
+
+  it('refuses an extension type it does not know, such as a Python ExtType(5, ...)', () => {
+    expect(() => fromHex('d5056162')).toThrow(/Unknown extension type 5/)
+    expect(() => fromHex('81a178d5056162')).toThrow(/Unknown extension type 5/)
+  })
+})
+
 describe('msgpack maps', () => {
   it('writes plain objects as the smallest standard map header and reads maps with string keys as plain objects', () => {
     expect(hexOf({})).toBe('80')
