@@ -73,7 +73,8 @@ export function integersAsInts(packed: Buffer): Buffer {
   return packed
 }
 
-const noPrototype = { enumerable: true, writable: true, configurable: true }
+/** The attributes of a field an assignment would make, for `defineProperty`. */
+const ownField = { enumerable: true, writable: true, configurable: true }
 
 /**
  * A decoded value with standard MessagePack's meaning: a Map whose keys are all strings (an empty one
@@ -102,7 +103,7 @@ export function standardValue(value: unknown): unknown {
       const before = fields[field]
       if (typeof before !== 'object' && typeof before !== 'bigint') continue
       const after = standardValue(before)
-      if (after !== before) Object.defineProperty(fields, field, { value: after, ...noPrototype })
+      if (after !== before) Object.defineProperty(fields, field, { value: after, ...ownField })
     }
     return value
   }
@@ -125,7 +126,7 @@ function standardMap(map: Map<unknown, unknown>): unknown {
   const object: Record<string, unknown> = {}
   for (const [key, item] of map as Map<string, unknown>) {
     if (key === '__proto__')
-      Object.defineProperty(object, key, { value: standardValue(item), ...noPrototype })
+      Object.defineProperty(object, key, { value: standardValue(item), ...ownField })
     else object[key] = standardValue(item)
   }
   return object
