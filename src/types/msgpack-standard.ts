@@ -125,8 +125,7 @@ function standardMap(map: Map<unknown, unknown>): unknown {
   }
   const object: Record<string, unknown> = {}
   for (const [key, item] of map as Map<string, unknown>) {
-    if (key === '__proto__')
-      Object.defineProperty(object, key, { value: standardValue(item), ...ownField })
+    if (key === '__proto__') Object.defineProperty(object, key, { value: standardValue(item), ...ownField })
     else object[key] = standardValue(item)
   }
   return object
