@@ -166,6 +166,23 @@ describe('FlipCache typed values', () => {
       expect(await target.has('a')).toBe(false)
   })
 
+  it("valueType 'msgpack' reads values earlier versions stored as msgpackr records, with or without a header", async () => {
+    const values = cache<string, unknown>({ valueType: 'msgpack', localMax: 0 })
+    // {id: 7, name: 'Ada', active: true} and [{id: 1, name: 'n'}, {id: 2, name: 'm'}], as the record codec wrote them.
+    const user = Buffer.from('d4724093a26964a46e616d65a661637469766507a3416461c3', 'hex')
+    const list = Buffer.from('92d4724092a26964a46e616d6501a16e4002a16d', 'hex')
+    await sharedClient().set(`${values.name}:user`, user)
+    await sharedClient().set(`${values.name}:list`, list)
+    // What getOrSet with grace wrote: the fresh-until header in front.
+    await sharedClient().set(`${values.name}:graced`, Buffer.concat([Buffer.from('\0Azzzzzzzzz'), user]))
+    expect(await values.get('user')).toStrictEqual({ id: 7, name: 'Ada', active: true })
+    expect(await values.get('list')).toStrictEqual([
+      { id: 1, name: 'n' },
+      { id: 2, name: 'm' },
+    ])
+    expect(await values.get('graced')).toStrictEqual({ id: 7, name: 'Ada', active: true })
+  })
+
   it("valueType 'custom' stores what valueEncoder returns and reads it with valueDecoder", async () => {
     interface Shape {
       name: string
