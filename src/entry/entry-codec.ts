@@ -74,7 +74,7 @@ export class EntryCodec<V> {
     return encoded
   }
 
-  /** What to store for an encoded value: raw unless it has times, is compressed, or starts with NUL. */
+  /** What to store for an encoded value: raw unless it has times, is compressed, or starts as a header does. */
   frame(encoded: RedisValue, times?: Partial<EntryTimes>): RedisValue {
     return withHeader(encoded, times?.freshUntil ?? never, this.#compression, times?.expiresAt ?? never)
   }

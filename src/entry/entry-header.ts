@@ -10,18 +10,25 @@ import type { RedisValue } from '../types/value-codec.js'
 import { defaultMaxValueBytes } from './limits.js'
 
 /**
- * The optional header of a stored value. Most values are stored raw; a value carries a header only
- * when it needs metadata (a logical expiry, written by getOrSet with `grace` or `refreshAhead`), when
- * it is compressed, or when its own first byte is NUL and would otherwise look like a header. The
- * header is ASCII, so it survives a client that reads replies as UTF-8 strings:
+ * The optional header of a stored value. A value without metadata is stored as its codec's bytes,
+ * exactly; a value carries a header only when it needs metadata (a logical expiry, written by getOrSet
+ * with `grace` or `refreshAhead`; an expires-at time in a hash bucket), when it is compressed, or when
+ * its own bytes would read as a header: NUL followed by a flags byte, 0x40 to 0x47 (`@` to `G`). Only
+ * those are escaped (with the two bytes NUL `@` in front); NUL followed by anything else, or alone, is
+ * a raw value (MessagePack's `0` is the one byte NUL; a string may start with NUL). The header is
+ * ASCII, so it survives a client that reads replies as UTF-8 strings:
  *
- *   byte 0   0x00 (NUL): a value never starts with it otherwise
+ *   byte 0   0x00 (NUL)
  *   byte 1   flags, 0x40 ('@') + bits: 0x01 = a fresh-until time follows; 0x02 = the value is
- *            compressed; 0x04 = an expires-at time follows (hash buckets); other bits must be 0
+ *            compressed; 0x04 = an expires-at time follows (hash buckets); other bits must be 0, so
+ *            the flags byte is 0x40 to 0x47 and any other second byte makes the data a raw value
  *   9 bytes  with 0x01: the fresh-until time, epoch milliseconds in base 36 ([0-9a-z])
  *   9 bytes  with 0x04: the expires-at time, the same way
  *   1 byte   with 0x02: the algorithm: 'g' gzip, 'd' deflate, 'b' brotli
  *   the rest the encoded value (compressed, with 0x02)
+ *
+ * Data that starts with NUL and a flags byte but whose times or algorithm are malformed is refused
+ * (`readHeader` throws), never read as a raw value.
  */
 const marker = 0x00
 const flagsBase = 0x40
@@ -63,9 +70,18 @@ export interface Stored {
   expiresAt: number
 }
 
-/** Whether stored data starts with a header (a cheap check for the common, raw case). */
+function isFlags(code: number | undefined): boolean {
+  return code !== undefined && code >= flagsBase && code <= (flagsBase | knownFlags)
+}
+
+/**
+ * Whether stored data starts with a header: NUL and a flags byte (a cheap check for the common, raw
+ * case). An encoded value for which it holds is escaped by `withHeader`.
+ */
 export function hasHeader(raw: RedisValue): boolean {
-  return typeof raw === 'string' ? raw.charCodeAt(0) === marker : raw.length > 0 && raw[0] === marker
+  return typeof raw === 'string'
+    ? raw.charCodeAt(0) === marker && isFlags(raw.charCodeAt(1))
+    : raw[0] === marker && isFlags(raw[1])
 }
 
 function byteLength(encoded: RedisValue): number {
@@ -73,8 +89,9 @@ function byteLength(encoded: RedisValue): number {
 }
 
 /**
- * What to store for an encoded value: the value alone, unless it has a fresh-until time, is longer
- * than the compression threshold (and shrinks when compressed), or starts with NUL.
+ * What to store for an encoded value: the value alone, unless it has a fresh-until or expires-at time,
+ * is longer than the compression threshold (and shrinks when compressed), or starts as a header does
+ * (NUL and a flags byte, `hasHeader`).
  */
 export function withHeader(
   encoded: RedisValue,

@@ -1,5 +1,6 @@
-import { C1, Packr } from 'msgpackr'
+import { C1, Packr, Unpackr } from 'msgpackr'
 import { describe } from '../errors.js'
+import { integersAsInts, readsAsPlainObjects, standardValue } from './msgpack-standard.js'
 import { maxNestingDepth, valueNestsDeeper } from './nesting.js'
 import type { ValueCodec } from './value-codec.js'
 
@@ -9,15 +10,28 @@ function refuseDeep(value: unknown): never {
   )
 }
 
-// Records (`useRecords`, msgpackr's default) keep plain objects apart from Maps, which both would
-// otherwise be msgpack maps; their definitions travel inline in each value, so any Packr reads any value.
-// `structuredClone: false` refuses msgpackr's id and pointer extensions (0x69, 0x70) when reading:
-// with them, stored data could make a value that holds itself.
+// Standard MessagePack, as other languages' libraries write and read it: plain objects and Maps are
+// maps (`useRecords: false`, with the smallest map header: `variableMapSize`), read back as Maps
+// (`mapsAsObjects: false`) that `standardValue` turns into plain objects where every key is a string;
+// int64 and uint64 are read as BigInts, which it turns into numbers where they are safe integers.
+// Values the codec wrote before as msgpackr records (extension 0x72, definitions inline in each
+// value) still read: any Unpackr reads them, and without shared `structures` no definition outlives
+// the value that holds it. `structuredClone: false` refuses msgpackr's id and pointer extensions
+// (0x69, 0x70) when reading: with them, stored data could make a value that holds itself.
 const packr = new Packr({
   moreTypes: true,
+  useRecords: false,
+  variableMapSize: true,
   mapsAsObjects: false,
   int64AsType: 'bigint',
   useBigIntExtension: true,
+  structuredClone: false,
+})
+/** The same reader, with maps read straight into objects: for data `readsAsPlainObjects` cleared. */
+const objectUnpackr = new Unpackr({
+  moreTypes: true,
+  mapsAsObjects: true,
+  int64AsType: 'bigint',
   structuredClone: false,
 })
 
@@ -30,7 +44,12 @@ function packedNestsDeeper(value: unknown, packed: Buffer): boolean {
   return packed.length > maxNestingDepth && valueNestsDeeper(value, maxNestingDepth, packed.length)
 }
 
-/** MessagePack through msgpackr: Date, Map, Set, BigInt, RegExp, undefined and binary survive. */
+/**
+ * Standard MessagePack through msgpackr: plain objects are maps, safe integers are integers. Maps
+ * whose keys are all strings read as plain objects, other Maps as Maps; int64/uint64 read as numbers
+ * when safe, else as BigInts. Date (timestamp extension -1), Set, BigInt past 64 bits, RegExp,
+ * Error and undefined survive through msgpackr's extensions; binary survives as a Buffer.
+ */
 export const msgpackCodec: ValueCodec<unknown> = {
   reply: 'buffer',
   encode(value) {
@@ -46,15 +65,16 @@ export const msgpackCodec: ValueCodec<unknown> = {
       )
     }
     if (packedNestsDeeper(value, packed)) refuseDeep(value)
-    return packed
+    return integersAsInts(packed)
   },
   decode(raw) {
-    const value: unknown = packr.unpack(raw as Buffer)
+    const plain = readsAsPlainObjects(raw as Buffer)
+    const value: unknown = plain ? objectUnpackr.unpack(raw as Buffer) : packr.unpack(raw as Buffer)
     // 0xc1 is the one byte MessagePack never uses; msgpackr reads it as a marker instead of failing.
     if (value === C1) throw new TypeError('Stored data is not MessagePack (byte 0xc1)')
     if (packedNestsDeeper(value, raw as Buffer)) {
       throw new TypeError(`Stored MessagePack nests deeper than ${maxNestingDepth} levels`)
     }
-    return value
+    return plain ? value : standardValue(value)
   },
 }

@@ -77,23 +77,35 @@ describe('FlipCache undecodable data', () => {
 describe('FlipCache values that start with NUL', () => {
   const { cache, sharedClient } = useCaches()
 
-  it('set() stores a value whose first byte is NUL behind a two-byte header, and get() reads it back', async () => {
+  it('set() stores a NUL-led value raw, escaping only one that would read as a header, and get() reads both back', async () => {
     const blobs = cache<string, Buffer>({ valueType: 'bytes', localMax: 0 })
     await blobs.set('zero', Buffer.from([0, 1, 2]))
-    expect([...((await sharedClient().getBuffer(`${blobs.name}:zero`)) as Buffer)]).toEqual([
-      0, 0x40, 0, 1, 2,
-    ])
+    expect([...((await sharedClient().getBuffer(`${blobs.name}:zero`)) as Buffer)]).toEqual([0, 1, 2])
     expect([...((await blobs.get('zero')) as Buffer)]).toEqual([0, 1, 2])
+    await blobs.set('flagged', Buffer.from([0, 0x41, 2]))
+    expect([...((await sharedClient().getBuffer(`${blobs.name}:flagged`)) as Buffer)]).toEqual([
+      0, 0x40, 0, 0x41, 2,
+    ])
+    expect([...((await blobs.get('flagged')) as Buffer)]).toEqual([0, 0x41, 2])
     const texts = cache<string, string>({ valueType: 'string', localMax: 0 })
     await texts.set('nul', '\0text')
+    expect(await sharedClient().get(`${texts.name}:nul`)).toBe('\0text')
     expect(await texts.get('nul')).toBe('\0text')
   })
 
-  it('get() reports E_DECODE for NUL-led data another program wrote without a valid header', async () => {
+  it('get() reads NUL-led data another program wrote as the raw value, and escaped data earlier versions wrote', async () => {
+    const texts = cache<string, string>({ valueType: 'string' })
+    await sharedClient().set(`${texts.name}:foreign`, '\0\x07binary')
+    await sharedClient().set(`${texts.name}:escaped`, '\0@\0text')
+    expect(await texts.get('foreign')).toBe('\0\x07binary')
+    expect(await texts.get('escaped')).toBe('\0text')
+  })
+
+  it('get() reports E_DECODE for data that starts with NUL and a flags byte but has no valid header', async () => {
     const texts = cache<string, string>({ valueType: 'string' })
     const errors: FlipCacheError[] = []
     texts.on('error', (error) => errors.push(error))
-    await sharedClient().set(`${texts.name}:foreign`, '\0\x07binary')
+    await sharedClient().set(`${texts.name}:foreign`, '\0Anot-a-time')
     expect(await texts.get('foreign')).toBeUndefined()
     expect(errors.map((error) => error.code)).toEqual(['E_DECODE'])
   })

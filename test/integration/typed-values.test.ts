@@ -64,7 +64,10 @@ const samples: Record<string, { options: FlipCacheOptions<string, unknown>; valu
       new Set([1, 2]),
       2n ** 70n,
       /re/m,
-      { plain: { a: 1 }, map: new Map([['a', 1]]), bytes: Buffer.from([0, 255]) },
+      { plain: { a: 1 }, map: new Map([[1, 'a']]), bytes: Buffer.from([0, 255]), big: 2 ** 40 },
+      0,
+      2 ** 53 - 1,
+      '\0abc',
       // A str32 header of 5 bytes, then the characters.
       'x'.repeat(MiB - 5),
     ],
@@ -161,6 +164,23 @@ describe('FlipCache typed values', () => {
     await expect(msgpack.set('a', () => 1)).rejects.toThrow(TypeError)
     for (const target of [ints, strings, bools, json, bytes, msgpack])
       expect(await target.has('a')).toBe(false)
+  })
+
+  it("valueType 'msgpack' reads values earlier versions stored as msgpackr records, with or without a header", async () => {
+    const values = cache<string, unknown>({ valueType: 'msgpack', localMax: 0 })
+    // {id: 7, name: 'Ada', active: true} and [{id: 1, name: 'n'}, {id: 2, name: 'm'}], as the record codec wrote them.
+    const user = Buffer.from('d4724093a26964a46e616d65a661637469766507a3416461c3', 'hex')
+    const list = Buffer.from('92d4724092a26964a46e616d6501a16e4002a16d', 'hex')
+    await sharedClient().set(`${values.name}:user`, user)
+    await sharedClient().set(`${values.name}:list`, list)
+    // What getOrSet with grace wrote: the fresh-until header in front.
+    await sharedClient().set(`${values.name}:graced`, Buffer.concat([Buffer.from('\0Azzzzzzzzz'), user]))
+    expect(await values.get('user')).toStrictEqual({ id: 7, name: 'Ada', active: true })
+    expect(await values.get('list')).toStrictEqual([
+      { id: 1, name: 'n' },
+      { id: 2, name: 'm' },
+    ])
+    expect(await values.get('graced')).toStrictEqual({ id: 7, name: 'Ada', active: true })
   })
 
   it("valueType 'custom' stores what valueEncoder returns and reads it with valueDecoder", async () => {

@@ -37,6 +37,41 @@ describe('EntryCodec', () => {
     expect(codec.unframe('k', framed)).toEqual({ value: 'timed', freshUntil: 1_000, expiresAt: 2_000 })
   })
 
+  it('frame() stores a value without metadata as exactly the codec bytes, NUL-led ones included', () => {
+    const msgpack = new EntryCodec(msgpackCodec, undefined, where)
+    const zero = msgpack.frame(msgpack.encode('k', 0))
+    expect([...(zero as Buffer)]).toEqual([0])
+    expect(msgpack.unframe('k', Buffer.from([0]))).toEqual({ value: 0, freshUntil: never, expiresAt: never })
+    const strings = new EntryCodec(stringCodec, undefined, where)
+    for (const text of ['', '\0', '\0abc', '\0\0', '\0\u00e9t\u00e9']) {
+      expect(strings.frame(strings.encode('k', text))).toBe(text)
+      expect(strings.unframe('k', Buffer.from(text))).toEqual({
+        value: text,
+        freshUntil: never,
+        expiresAt: never,
+      })
+    }
+    for (const text of ['\0@', '\0Aabc', '\0G']) {
+      const framed = strings.frame(text)
+      expect(framed).toBe(`\0@${text}`)
+      expect(strings.unframe('k', Buffer.from(framed as string))).toMatchObject({ value: text })
+    }
+  })
+
+  it('frame() gives a timed or hash-bucket value its header, NUL-led values too, and unframe() reads it', () => {
+    const msgpack = new EntryCodec(msgpackCodec, undefined, where)
+    const framed = msgpack.frame(msgpack.encode('k', 0), { expiresAt: 2_000 }) as Buffer
+    expect(framed.subarray(0, 2).toString('latin1')).toBe('\0D')
+    expect(msgpack.unframe('k', framed)).toEqual({ value: 0, freshUntil: never, expiresAt: 2_000 })
+    const strings = new EntryCodec(stringCodec, undefined, where)
+    const timed = strings.frame('\0abc', { freshUntil: 1_000 })
+    expect(strings.unframe('k', Buffer.from(timed as string))).toEqual({
+      value: '\0abc',
+      freshUntil: 1_000,
+      expiresAt: never,
+    })
+  })
+
   it('unframe() gives one verdict on bad data: a DecodeError naming the key, never a throw', () => {
     const codec = new EntryCodec(jsonCodec, undefined, where)
     for (const bad of [
@@ -46,6 +81,9 @@ describe('EntryCodec', () => {
       '\u0000AZZZZZZZZZ{}',
       Buffer.from('\u0000Bgnot gzip at all'),
       '\u0000Bg{} a compressed value read as a string',
+      '\u0000@{oops',
+      '\u0000Fnot a time',
+      Buffer.from([0, 0x47]),
     ]) {
       const result = codec.unframe('k', bad)
       expect(result, JSON.stringify(String(bad))).toBeInstanceOf(DecodeError)
