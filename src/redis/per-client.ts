@@ -21,6 +21,30 @@ export function duplicateOf(client: RedisClient, override?: object): RedisClient
   return (client as Redis).duplicate(override)
 }
 
+/** The subscription commands ioredis sends again by itself on a subscriber connection ready after a drop. */
+const resubscriptions = ['subscribe', 'psubscribe', 'ssubscribe'] as const
+type Subscribing = Record<(typeof resubscriptions)[number], (...args: unknown[]) => Promise<unknown>>
+
+/**
+ * Gives every subscription command's promise on `connection` (a subscriber connection flipcache
+ * owns) a handler of its own. ioredis subscribes such a connection again by itself once it is ready
+ * after a drop, and drops the promise of that SUBSCRIBE: closed (`disconnect()`) while the
+ * reconnection's ready check is on its way, the connection turns ready with its socket ended, the
+ * SUBSCRIBE waits in the offline queue, and the close rejects it with "Connection is closed.", an
+ * unhandled rejection no caller can catch. Callers still get the same promise, rejection included.
+ */
+export function catchResubscriptions(connection: RedisClient): void {
+  const methods = connection as unknown as Subscribing
+  for (const name of resubscriptions) {
+    const send = methods[name].bind(connection)
+    methods[name] = (...args) => {
+      const sent = send(...args)
+      sent.catch(() => {})
+      return sent
+    }
+  }
+}
+
 /**
  * Calls `reconnected` each time `connection` is ready again after a drop. Its own errors are not
  * news to anyone (it reconnects by itself), so they are listened to, and left there.

@@ -1,6 +1,6 @@
 import { type Cluster, Redis } from 'ioredis'
 import { type RedisClient, whenReady } from '../redis/connection.js'
-import { duplicateOf, watchReconnections } from '../redis/per-client.js'
+import { catchResubscriptions, duplicateOf, watchReconnections } from '../redis/per-client.js'
 import { isCluster, routerFor, type SlotRouter } from '../redis/slot-router.js'
 
 /** The subscriber connection a SubscriberHub listens on. */
@@ -26,6 +26,8 @@ export function openSubscriber(client: RedisClient, events: SubscriberEvents): S
   if (isCluster(client)) return new ShardSubscriber(client, events)
   // Its own offline queue on, whatever the client's: a SUBSCRIBE sent while it connects must wait.
   const connection = duplicateOf(client, { enableOfflineQueue: true })
+  // Closed while it reconnects, its own resubscription must not become an unhandled rejection.
+  catchResubscriptions(connection)
   connection.on('message', events.message)
   connection.on('close', events.dropped)
   // ioredis resubscribes by itself after a reconnection; what was published meanwhile is lost.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import * as clock from '../clock.js'
 import type { RedisClient } from '../redis/connection.js'
-import { duplicateOf, perClient, watchReconnections } from '../redis/per-client.js'
+import { catchResubscriptions, duplicateOf, perClient, watchReconnections } from '../redis/per-client.js'
 import { isCluster } from '../redis/slot-router.js'
 import { transportOf } from '../redis/transport.js'
 import { within } from '../within.js'
@@ -240,6 +240,8 @@ export class TrackingHub {
         enableOfflineQueue: true,
       })
       const control = duplicateOf(this.#client, { enableOfflineQueue: true })
+      // Closed while it reconnects, the subscriber's own resubscription must not become an unhandled rejection.
+      catchResubscriptions(subscriber)
       subscriber.on('error', () => {})
       control.on('error', () => {})
       subscriber.on('messageBuffer', (channel: Buffer, keys: unknown) => {
