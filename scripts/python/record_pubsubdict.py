@@ -70,6 +70,13 @@ values = [
     ("bytes", b"\x01\x02\xff"),
     ("list", [1, "two", 3.5, None, True, [4, b"\x05"]]),
     ("tuple (a list to msgpack)", ("complex", 1)),
+    ("int 0 (one NUL byte)", 0),
+    ("int 2**40", 2**40),
+    ("int -2**40", -(2**40)),
+    ("int 2**53-1", 2**53 - 1),
+    ("str starting with NUL", "\x00abc"),
+    ("dict", {"a": 1, "b": [1, 2], "c": {"d": None}}),
+    ("dict with __proto__", {"__proto__": {"x": 1}}),
 ]
 for index, (label, value) in enumerate(values):
     key = f"v{index}"
