@@ -3,6 +3,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DictWriteError, FlipCache, type FlipCacheError } from '../../src/index.js'
 import { uniqueName, useCaches } from '../support/cache-builder.js'
+import { gate } from '../support/fake-clock.js'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
 
 describe('asDict() on a real Redis', () => {
@@ -67,6 +68,38 @@ describe('asDict() on a real Redis', () => {
     expect(here.peek('k')).toBe('v49')
     expect(await there.has('gone')).toBe(false)
     expect('gone' in view).toBe(false)
+  })
+
+  it('with writeThrough, a later write of a key wins even when its source answers first', async () => {
+    const name = uniqueName('dict')
+    const firstWrite = gate()
+    const sourced: string[] = []
+    const here = new FlipCache(name, {
+      redis: client(),
+      valueType: 'string',
+      writeThrough: {
+        write: async (entries: [string, string][]) => {
+          const [[, value] = ['', '']] = entries
+          if (value === 'first') await firstWrite.opened
+          sourced.push(value)
+        },
+        delete: () => {},
+      },
+    })
+    try {
+      const there = cache<string, string>({ valueType: 'string' }, name)
+      const view = here.asDict()
+      view.k = 'first'
+      view.k = 'second'
+      expect(await view.k).toBe('second')
+      firstWrite.open()
+      await here.dictSettled()
+      expect(sourced).toEqual(['first', 'second'])
+      expect(await there.get('k')).toBe('second')
+      expect(here.peek('k')).toBe('second')
+    } finally {
+      await here.close()
+    }
   })
 
   it('a delete is visible to the view at once, and reaches Redis and the other instances', async () => {
