@@ -398,8 +398,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   }
 
   /**
-   * Stops the cache. Writes and deletes made through the dict view (asDict()) are let finish first
-   * (each within `timeout`; see dictSettled()). Every call still waiting for a read, a load or a lock holder rejects at once
+   * Stops the cache. Writes and deletes made through the dict view (asDict()) are given up to
+   * `timeout` to finish first (see dictSettled()). Every call still waiting for a read, a load or a lock holder rejects at once
    * with `E_CLOSED`; a write already sent settles with its own outcome (within `timeout`). Loads
    * already running are given up to `timeout` to finish, and still store their value; past it their
    * locks are released, their loaders' signals abort with `E_CLOSED`, and what they return later is
@@ -418,8 +418,10 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   }
 
   async #shutdown(): Promise<void> {
-    // The dict view's writes were started by expressions that cannot be awaited: they land first.
-    await this.#dict?.pending.drained()
+    // The dict view's writes were started by expressions that cannot be awaited: they land first,
+    // within `timeout` (a write-through source that hangs must not hang close()).
+    if (this.#dict !== undefined)
+      await within(this.#dict.pending.drained(), this.#options.timeoutMs, () => {})
     this.#leaveTransport()
     this.#leaveNamespace()
     this.#pending.closeAll(new CacheClosedError(this.name))

@@ -102,6 +102,23 @@ describe('asDict() on a real Redis', () => {
     }
   })
 
+  it('close() waits for a pending write at most `timeout` (a writeThrough source that never answers)', async () => {
+    const never = gate()
+    const items = new FlipCache(uniqueName('dict'), {
+      redis: client(),
+      valueType: 'string',
+      timeout: 200,
+      writeThrough: { write: () => never.opened, delete: () => {} },
+    })
+    const view = items.asDict()
+    view.k = 'v'
+    const startedAt = performance.now()
+    await items.close()
+    // A bound on blocking, generous for a loaded machine: it tells 200 ms from never.
+    expect(performance.now() - startedAt).toBeLessThan(3_200)
+    expect(() => view.k).toThrow(expect.objectContaining({ code: 'E_CLOSED' }))
+  })
+
   it('a delete is visible to the view at once, and reaches Redis and the other instances', async () => {
     const name = uniqueName('dict')
     const here = cache<string, string>({ valueType: 'string' }, name)
