@@ -123,4 +123,4 @@ with open(out, "w") as f:
         indent=2,
     )
     f.write("\n")
-print(f"record_dict.py: {len(recorded)} cases written to test/fixtures/python/dict.json")
+print(f"record_dict.py: {len(recorded)} cases written to test/fixtures/python/dict.json (run npm run format to lay it out as the linter wants)")
