@@ -109,8 +109,9 @@ export function dictView<K, V, Miss>(port: DictPort<K, V, Miss>): Dict<K, V, Mis
 
   const handler: ProxyHandler<object> = {
     get(_target, property) {
-      // Answered as an object without these: `await view` is the view; spreading it, iterating it,
-      // converting it to a primitive find no method (the engine's own TypeError, or its default).
+      // Answered as an object without these: `await view` is the view, and iterating or spreading
+      // it finds no iterator (the engine's TypeError); converting it to a primitive then reaches
+      // `valueOf` / `toString`, which are refused below.
       if (typeof property === 'symbol' || property === 'then') return undefined
       if (property === 'toJSON') {
         refuse('be turned into JSON (JSON.stringify reads no promises)')
