@@ -35,6 +35,8 @@ export const ErrorCode = {
   restore: 'E_RESTORE',
   /** A FlipCounter's `persist` function rejected a hand-over; the counters are handed over again later. */
   persist: 'E_PERSIST',
+  /** A write or delete made through the dict view (`asDict()`) failed in the background; `cause` holds why. */
+  dictWrite: 'E_DICT_WRITE',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -239,6 +241,29 @@ export class PersistError extends FlipCacheError {
       options,
     )
     this.count = count
+  }
+}
+
+/**
+ * A write (`view[key] = value`) or delete (`delete view[key]`) made through a cache's dict view
+ * failed in the background; `cause` holds why (an `E_REDIS` or `E_TIMEOUT`, a write-through
+ * source's error). Reported on the cache's 'error' event, and by the next `dictSettled()`.
+ */
+export class DictWriteError extends FlipCacheError {
+  /** The key as the view's property named it (its encoding: `'15'` for the int key 15). */
+  readonly key: string
+  readonly operation: 'set' | 'delete'
+
+  constructor(cacheName: string, key: string, operation: 'set' | 'delete', options?: ErrorOptions) {
+    const what = operation === 'set' ? 'write' : 'delete'
+    const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : ''
+    super(
+      ErrorCode.dictWrite,
+      `The dict view's ${what} of key \`${key}\` in FlipCache \`${cacheName}\` failed${reason}`,
+      options,
+    )
+    this.key = key
+    this.operation = operation
   }
 }
 

@@ -37,7 +37,10 @@ export interface KeyedWrapOptions<K, A extends unknown[]> extends WrapOptions<K,
 
 /** The events a cache emits. */
 export interface FlipCacheEvents<K = unknown> {
-  /** A failure no caller was waiting for: a sliding-expiry touch that failed, a value or key that no longer decodes. */
+  /**
+   * A failure no caller was waiting for: a sliding-expiry touch that failed, a value or key that no
+   * longer decodes, a dict view's write or delete (`E_DICT_WRITE`).
+   */
   error: [error: FlipCacheError]
   /** The circuit breaker marked Redis down (calls fail at once) or up again. */
   redis: [change: RedisStatusChange]

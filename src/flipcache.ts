@@ -9,6 +9,7 @@ import { ErrorReporter, emitApart } from './error-reporter.js'
 import { CacheClosedError, describe, RedisUnavailableError } from './errors.js'
 import type { Duration } from './expire/duration.js'
 import { parseExpireTime, positiveDuration } from './expire/option-values.js'
+import { type Dict, type DictView, dictView } from './facade/dict-view.js'
 import type { FlipCacheEvents, SetOptions, WrapOptionsArg } from './flipcache-types.js'
 import { loaderStandsFor } from './loading/failure-backoff.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
@@ -66,6 +67,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   /** Where set, setMany, delete and deleteMany go: the cache alone, write-through or write-behind. */
   readonly #writes: WritePath<K, V>
   readonly #oldVersions: OldVersions
+  /** The dict view, once asDict() made it. */
+  #dict: Dict<K, V, Miss> | undefined
 
   constructor(name: string, options?: AnyFlipCacheOptions<K, V>) {
     super()
@@ -244,8 +247,60 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     const encoded = this.#keys.encode(key)
     const ttlMs = this.#ttlFor(options)
     const encodedValue = this.#core.encode(encoded, value)
+    await this.#write(key, value, encoded, encodedValue, ttlMs)
+  }
+
+  async #write(
+    key: K,
+    value: V,
+    encoded: string,
+    encodedValue: RedisValue,
+    ttlMs: number | null,
+  ): Promise<void> {
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     await this.#writes.write([[key, value]], [[encoded, encodedValue]], ttlMs)
+  }
+
+  /**
+   * The cache seen as a dict, for code ported from Python flipcache (one view per cache):
+   * `await view[15]` reads as get() does (through L1, then Redis; `valueDefault` on a miss);
+   * `view[15] = value` and `delete view[15]` are visible to the view at once and sent to Redis in
+   * the background (see dictSettled()); `15 in view` answers from this process alone (L1 and the
+   * view's pending changes, never Redis). Property names are decoded by `keyType` (`'15'` is the int
+   * key 15); a bad key or value is a `TypeError` thrown by the expression, as is a symbol or a
+   * reserved name (`then`, `toJSON`, `inspect`, Object.prototype's); `E_CLOSED` after close().
+   * See README "Dict-style access".
+   */
+  asDict(): DictView<K, V, Miss> {
+    this.#checkOpen()
+    this.#dict ??= dictView<K, V, Miss>({
+      name: this.name,
+      keys: this.#keys,
+      localEnabled: this.#state.localEnabled,
+      closed: () => this.#closing !== undefined,
+      held: (encoded) => this.#state.peek(encoded, clock.now()) !== undefined,
+      encode: (encoded, value) => this.#core.encode(encoded, value),
+      copy: (encodedValue) => this.#core.entries.copyOf(encodedValue),
+      served: (encoded, value) => this.#core.served(encoded, value),
+      miss: (encoded) => this.#core.served(encoded, this.#options.valueDefault) as V | Miss,
+      read: (key) => this.get(key),
+      write: (key, value, encoded, encodedValue) =>
+        this.#write(key, value, encoded, encodedValue, this.#options.expireMs),
+      remove: (key) => this.delete(key),
+      report: (error) => this.#reporter.report(error),
+    })
+    return this.#dict.view
+  }
+
+  /**
+   * Resolves once every write and delete made through the dict view (asDict()) before this call has
+   * settled; rejects with an `AggregateError` of `DictWriteError`s (`E_DICT_WRITE`, `cause` says
+   * why) when any failed since the last call (each failure also went to the 'error' event). Works
+   * after close(), for the writes close() let finish. Not flushNow(), which drains the write-behind
+   * queue to the source of truth.
+   */
+  async dictSettled(): Promise<void> {
+    await this.#dict?.pending.settled()
   }
 
   /** Writes every `[key, value]` in one round trip; nothing is written if any key or value is invalid. */
@@ -343,7 +398,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   }
 
   /**
-   * Stops the cache. Every call still waiting for a read, a load or a lock holder rejects at once
+   * Stops the cache. Writes and deletes made through the dict view (asDict()) are given up to
+   * `timeout` to finish first (see dictSettled()). Every call still waiting for a read, a load or a lock holder rejects at once
    * with `E_CLOSED`; a write already sent settles with its own outcome (within `timeout`). Loads
    * already running are given up to `timeout` to finish, and still store their value; past it their
    * locks are released, their loaders' signals abort with `E_CLOSED`, and what they return later is
@@ -362,6 +418,10 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   }
 
   async #shutdown(): Promise<void> {
+    // The dict view's writes were started by expressions that cannot be awaited: they land first,
+    // within `timeout` (a write-through source that hangs must not hang close()).
+    if (this.#dict !== undefined)
+      await within(this.#dict.pending.drained(), this.#options.timeoutMs, () => {})
     this.#leaveTransport()
     this.#leaveNamespace()
     this.#pending.closeAll(new CacheClosedError(this.name))

@@ -3,6 +3,7 @@ export {
   CacheClosedError,
   DeadLetterError,
   DecodeError,
+  DictWriteError,
   EncodeError,
   ErrorCode,
   FlipCacheError,
@@ -18,6 +19,7 @@ export {
   WriteQueueFullError,
 } from './errors.js'
 export { type Duration, type ExpirePreset, expire, parseDuration } from './expire/index.js'
+export type { DictKey, DictView } from './facade/dict-view.js'
 export {
   FlipCache,
   type FlipCacheConstructor,

@@ -17,6 +17,7 @@ describe('public API', () => {
       'CompressionAlgorithm',
       'DeadLetterError',
       'DecodeError',
+      'DictWriteError',
       'EncodeError',
       'ErrorCode',
       'FlipCache',
@@ -64,6 +65,7 @@ describe('public API', () => {
       deadLetter: 'E_DEAD_LETTER',
       restore: 'E_RESTORE',
       persist: 'E_PERSIST',
+      dictWrite: 'E_DICT_WRITE',
     })
     const error = new FlipCacheError('E_REDIS', 'down', { cause: new Error('socket') })
     expect(error).toBeInstanceOf(Error)
