@@ -244,7 +244,7 @@ describe("dogpile's string keys and locks", () => {
     it(`reads what dogpile wrote and writes what it reads: ${entry.python}`, async () => {
       const { name, key, redisKey } = placeOf(entry)
       await client().set(redisKey, bytesOf(entry.pythonBytes))
-      const options = { valueType: entry.valueType as 'json', localMax: 0, expireTime: '60s' }
+      const options = { valueType: entry.valueType as 'json', localMax: 0, expireTime: '60s' as const }
       expect(await cache(options, name).get(key)).toEqual(untag(entry.js))
       await client().del(redisKey)
       await cache(options, name).set(key, untag(entry.js))
@@ -262,7 +262,12 @@ describe("dogpile's string keys and locks", () => {
     const lockKey = `_lock${redisKey}`
     expect(stringLock.lockKey).toBe(`_lock${stringLock.key as string}`)
     const redis = client()
-    const options = { valueType: 'msgpack' as const, lockPrefix: '_lock', expireTime: '60s', localMax: 0 }
+    const options = {
+      valueType: 'msgpack' as const,
+      lockPrefix: '_lock',
+      expireTime: '60s' as const,
+      localMax: 0,
+    }
     // dogpile holds the lock (redis-py's Lock: SET NX, no TTL without lock_timeout) while it creates.
     await redis.set(lockKey, 'a0b1c2d3', 'NX')
     const loader = vi.fn(() => 'flipcache')
