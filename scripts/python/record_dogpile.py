@@ -141,6 +141,7 @@ for label, python, value, js in [
     ("True", "True", True, True),
     ("None", "None", None, None),
     ("list", "[1, 'a', [2.5, None]]", [1, "a", [2.5, None]], [1, "a", [2.5, None]]),
+    ("bytes", "b'\\x00\\xff'", b"\x00\xff", {"$bytes": "00ff"}),
 ]:
     record_value("msgpack", label, python, value, js)
 # msgpack zero in a plain string key: the same byte, NUL first (the header question of item 3).
