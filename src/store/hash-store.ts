@@ -201,9 +201,17 @@ export class HashStore implements Store {
     return (await this.#batcher.command<number>('HEXISTS', [this.#prefix + bucket, field])) === 1
   }
 
-  /** The TTL of the bucket that holds `key` (with headers, the entry's own expiry is in its header, which the core reads). */
-  pttl(key: string): Promise<number> {
-    return this.#batcher.command<number>('PTTL', [this.#prefix + this.#layout.place(key)[0]])
+  /**
+   * The TTL of the bucket that holds `key`, or -2 when the bucket has no field for it (with headers,
+   * the entry's own expiry is in its header, which the core reads).
+   */
+  async pttl(key: string): Promise<number> {
+    const [bucket, field] = this.#layout.place(key)
+    const [exists, pttl] = await Promise.all([
+      this.#batcher.command<number>('HEXISTS', [this.#prefix + bucket, field]),
+      this.#batcher.command<number>('PTTL', [this.#prefix + bucket]),
+    ])
+    return exists === 1 ? pttl : -2
   }
 
   touch(): Promise<boolean[]> {

@@ -130,6 +130,9 @@ describe("dogpile's hstore buckets", () => {
     const ttl = await reader.ttl([bucket, 'posts'])
     expect(ttl).toBeGreaterThan(0)
     expect(ttl).toBeLessThanOrEqual(1500)
+    // Another field of the same bucket: not there, whatever the bucket's TTL.
+    expect(await reader.ttl([bucket, 'friends'])).toBeUndefined()
+    expect(await reader.has([bucket, 'friends'])).toBe(false)
     // L1's deadline is the PTTL counted from before the read: once Redis has let the bucket go, so has L1.
     await vi.waitFor(async () => expect(await redis.exists(bucket)).toBe(0), patience)
     expect(reader.peek([bucket, 'posts'])).toBeUndefined()
