@@ -6,7 +6,7 @@ import type { LockOptions, ResolvedLoad } from './loading/load-options.js'
 import type { CircuitBreakerOption, KeySeparator } from './option-checks.js'
 import type { BreakerSettings } from './redis/circuit-breaker.js'
 import type { RedisInput } from './redis/connection.js'
-import type { BucketExpire, HashLayout } from './store/hash-store.js'
+import type { BucketExpire, BucketSettings, EntryExpiry } from './store/hash-store.js'
 import type { SyncMode } from './sync/sync-bus.js'
 import type { KeyCodec, KeyTypeFor } from './types/key-type.js'
 import type { RedisValue, ValueCodec } from './types/value-codec.js'
@@ -165,14 +165,21 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * Where entries live in Redis: `'string'`, one Redis string per entry (`name:key`); or packed into
    * hash buckets `name:b:<bucket>`, by `bucketSize` (with `keyType: 'int'`: key k is field k mod
    * size of bucket floor(k / size)) or by a `bucket(key) => [bucket, field]` function (give
-   * `key(bucket, field)` too, for keys() and entries()). See docs/memory.md. @default 'string'
+   * `key(bucket, field)` too, for keys() and entries()). Either hash form also takes
+   * `bucketPrefix`, what each bucket's Redis key starts with in place of `name:b:` (`''`: the bucket
+   * alone, as dogpile's hstore names them; no keys(), entries() or clear() then), and `entryExpiry`,
+   * where an entry's expiry lives: `'header'` (its own, in a header on the value) or `'bucket'` (no
+   * header: the field is the value's bytes exactly, and the entry lives as long as its bucket, whose
+   * TTL `bucketExpire` sets). See docs/memory.md and docs/python/dogpile.md. @default 'string'
    */
   storage?: StorageOption<K>
   /**
    * With hash buckets: when a bucket's own Redis TTL is set: 'always' (every write extends it to cover
    * the entry written, never shortening it; an entry without expiry makes the bucket persist),
    * 'on-create' (once, when the bucket is created: cheaper, but the bucket then dies with every entry
-   * in it at creation + TTL), or 'never' (expired entries are only removed when read).
+   * in it at creation + TTL), or 'never' (expired entries are only removed when read). With
+   * `entryExpiry: 'bucket'` these are dogpile's `redis_expiration_time_hash` True, None and False: a
+   * write without expiry leaves the bucket's TTL alone, and 'always' gives a persisting bucket the TTL.
    * @default 'always'
    */
   bucketExpire?: BucketExpire
@@ -214,12 +221,30 @@ export type AnyFlipCacheOptions<K, V> = FlipCacheOptions<K, V> | FlipCacheOption
 /** The `storage` option. */
 export type StorageOption<K> =
   | 'string'
-  | { kind: 'hash'; bucketSize: number }
-  | {
+  | ({ kind: 'hash'; bucketSize: number } & BucketNaming)
+  | ({
       kind: 'hash'
       bucket: (key: K) => readonly [bucket: string | number, field: string | number]
       key?: (bucket: string, field: string) => K
-    }
+    } & BucketNaming)
+
+/** How hash buckets are named and where their entries' expiry lives (see `storage`). */
+export interface BucketNaming {
+  /**
+   * What each bucket's Redis key starts with, in place of the cache's `name:b:` (`{name}:b:` with
+   * hashTag, which a prefix of your own cannot have: put a hash tag in it yourself). `''` names a
+   * bucket by itself (dogpile's `user-15`); keys(), entries() and clear() then refuse, and so does
+   * `sync: 'tracking'`. @default `name:b:`
+   */
+  bucketPrefix?: string
+  /**
+   * Where an entry's expiry lives: `'header'`, its own expires-at time in a header on the value;
+   * or `'bucket'`, nowhere but the bucket's TTL (the field holds the value codec's bytes exactly,
+   * as dogpile's hstore backend with raw `loads`/`dumps` writes; no compress, grace or refreshAhead).
+   * @default 'header'
+   */
+  entryExpiry?: EntryExpiry
+}
 
 /** The options after validation, with every default filled in and durations in milliseconds. */
 export interface ResolvedOptions<K, V> {
@@ -247,7 +272,7 @@ export interface ResolvedOptions<K, V> {
   keySeparator: KeySeparator
   compression: Compression | undefined
   /** The hash-bucket layout, or `undefined` for one string per entry. */
-  buckets: { layout: HashLayout; expire: BucketExpire } | undefined
+  buckets: BucketSettings | undefined
   hashTag: boolean
   /** How writes reach the source of truth (`writeThrough`, `writeBehind`), if at all. */
   writePolicy: WritePolicy<K, V>

@@ -87,12 +87,20 @@ export function assembleCache<K, V>(
     // Redis's tracking names a bucket, not the keys in it: an index of them spares a scan of L1.
     const bucketOf = options.sync === 'tracking' ? store.bucketOf : undefined
     const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs), bucketOf)
-    const entries = new EntryCodec(valueCodec, compression, (key) => store.redisKey(key), maxValueBytes)
+    const entries = new EntryCodec(
+      valueCodec,
+      compression,
+      (key) => store.redisKey(key),
+      maxValueBytes,
+      // Hash buckets with expiry per bucket store each value as its codec's bytes, with no header.
+      options.buckets?.expiry !== 'bucket',
+    )
     const { report, stats } = hooks
     const origin = instanceId()
     const made = new Coherence<K, V>({
       name: namespace,
-      keyPrefix,
+      // Buckets named apart from the cache (`storage.bucketPrefix`) are tracked under their prefix.
+      keyPrefix: store.trackedPrefix ?? keyPrefix,
       sync: options.sync,
       pubsubDict: options.pubsubDictChannels,
       client,

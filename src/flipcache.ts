@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { checkLoadFits } from './bucket-options.js'
 import { assembleCache } from './cache-parts.js'
 import * as clock from './clock.js'
 import type { CacheCore } from './core/cache-core.js'
@@ -142,7 +143,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     if (typeof loader !== 'function') {
       throw new TypeError(`Expected the loader to be a function, got ${describe(loader)}`)
     }
-    const load = options === undefined ? this.#options.load : resolveLoad(options, this.#options.load)
+    const load = options === undefined ? this.#options.load : this.#loadOf(options)
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     return this.#getOrSet(key, loader, load)
   }
@@ -164,7 +165,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     if (typeof keyOf !== 'function') {
       throw new TypeError(`Expected the \`key\` option of wrap() to be a function, got ${describe(keyOf)}`)
     }
-    const load = resolveLoad(loadOptions, this.#options.load)
+    const load = this.#loadOf(loadOptions)
     return async (...args: A): Promise<V> => {
       this.#checkOpen()
       if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
@@ -432,6 +433,13 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     await Promise.all([this.#core.flush(), this.#coherence.close(), this.#locks.close()])
     this.#state.close()
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)
+  }
+
+  /** One call's getOrSet options over the cache's, checked against its storage. */
+  #loadOf(options: GetOrSetOptions): ResolvedLoad {
+    const load = resolveLoad(options, this.#options.load)
+    checkLoadFits(this.#options.buckets, load)
+    return load
   }
 
   #checkOpen(): void {

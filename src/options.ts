@@ -1,3 +1,4 @@
+import { checkBucketFit, resolveBucketNaming } from './bucket-options.js'
 import type { AnyFlipCacheOptions, ResolvedOptions } from './cache-options.js'
 import { type Compression, CompressionAlgorithm } from './entry/entry-header.js'
 import { defaultMaxValueBytes, largestMaxValueBytes } from './entry/limits.js'
@@ -14,7 +15,7 @@ import {
   versionOption,
 } from './option-checks.js'
 import { checkRedisInput } from './redis/connection.js'
-import { type BucketExpire, type HashLayout, sizedLayout } from './store/hash-store.js'
+import { type BucketSettings, type HashLayout, sizedLayout } from './store/hash-store.js'
 import { SyncMode } from './sync/sync-bus.js'
 import { defaultMaxKeyLength, type KeyCodec, keyCodecFor } from './types/key-type.js'
 import { asReply, type ValueCodec } from './types/value-codec.js'
@@ -95,7 +96,7 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
 
   const valueCodec = resolveValueCodec(options)
   const pubsubDict = resolvePubsubDictLayout(options)
-  return {
+  const resolved: ResolvedOptions<K, V> = {
     redis: options.redis,
     localMax,
     localTtlMs,
@@ -130,6 +131,8 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
     ),
     version: options.version === undefined ? undefined : versionOption('`version`', options.version),
   }
+  checkBucketFit(resolved.buckets, resolved)
+  return resolved
 }
 
 /**
@@ -147,7 +150,7 @@ export function checkApartFromLocks(name: string, keyPrefix: string, lockPrefix:
 function resolveStorage<K, V>(
   options: AnyFlipCacheOptions<K, V>,
   keys: KeyCodec<K>,
-): { layout: HashLayout; expire: BucketExpire } | undefined {
+): BucketSettings | undefined {
   const { storage = 'string', bucketExpire } = options
   if (bucketExpire !== undefined && !['never', 'on-create', 'always'].includes(bucketExpire)) {
     throw new TypeError(
@@ -172,6 +175,7 @@ function resolveStorage<K, V>(
   // 'always' by default: with 'on-create' a bucket dies at its creation + TTL, taking with it entries
   // written later that should have outlived it.
   const expire = bucketExpire ?? 'always'
+  const naming = resolveBucketNaming(storage, options.hashTag)
   if ('bucketSize' in storage) {
     const { bucketSize } = storage
     if (!Number.isSafeInteger(bucketSize) || bucketSize < 1) {
@@ -184,7 +188,7 @@ function resolveStorage<K, V>(
         "`storage.bucketSize` needs `keyType: 'int'`; for other keys give `storage.bucket(key)`",
       )
     }
-    return { layout: sizedLayout(bucketSize), expire }
+    return { layout: sizedLayout(bucketSize), expire, ...naming }
   }
   const { bucket, key } = storage as { bucket?: unknown; key?: unknown }
   if (typeof bucket !== 'function') {
@@ -204,6 +208,7 @@ function resolveStorage<K, V>(
       key as ((b: string, f: string) => K) | undefined,
     ),
     expire,
+    ...naming,
   }
 }
 

@@ -63,8 +63,10 @@ export class Writes<V> {
     // The store queues its commands at once; the news of them is queued after, so it leaves after them.
     const landing = send === undefined ? store.write(stored, ttlMs) : send(stored, ttlMs)
     announce(keys, false)
+    // Each entry's remaining life as Redis left it, where the store says it is not `ttlMs`.
+    let lives: number[] | undefined
     try {
-      await landing
+      lives = (await landing) ?? undefined
     } catch (error) {
       // Whether Redis applied the write is unknown, so no copy of the key may be trusted.
       state.drop(keys)
@@ -76,7 +78,7 @@ export class Writes<V> {
     stats.sets += entries.length
     if (!state.localEnabled) return
     const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : startedAt + ttlMs
-    for (const [key, encoded] of entries) {
+    for (const [index, [key, encoded]] of entries.entries()) {
       // L1 keeps what a read from Redis would return, not the caller's object (which the caller may change).
       let copy: V
       try {
@@ -86,7 +88,7 @@ export class Writes<V> {
         report(new DecodeError(store.redisKey(key), 'the value just written', { cause: error }))
         continue
       }
-      state.fill(ticket, key, copy, startedAt, redisUntil, freshUntil)
+      state.fill(ticket, key, copy, startedAt, lifeUntil(lives?.[index], startedAt, redisUntil), freshUntil)
     }
   }
 
@@ -115,4 +117,15 @@ export class Writes<V> {
     const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : now + ttlMs
     this.#config.state.fill(undefined, key, this.#config.entries.copyOf(encoded), now, redisUntil, freshUntil)
   }
+}
+
+/**
+ * Until when Redis keeps an entry: `redisUntil`, or by `life`, its remaining life as Redis reported
+ * it after the write (-1: none; -2: gone already), counted from `startedAt` (before the write, so
+ * never later than Redis's own expiry).
+ */
+function lifeUntil(life: number | undefined, startedAt: number, redisUntil: number): number {
+  if (life === undefined) return redisUntil
+  if (life === -1) return Number.POSITIVE_INFINITY
+  return startedAt + Math.max(0, life)
 }

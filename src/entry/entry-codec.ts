@@ -43,6 +43,8 @@ export class EntryCodec<V> {
   readonly #compression: Compression | undefined
   readonly #where: (key: string) => string
   readonly #maxBytes: number
+  /** Whether entries may carry a header; without (hash buckets with expiry per bucket), stored data is the value's bytes exactly. */
+  readonly #headers: boolean
 
   /** `where(key)` names an encoded key's place in Redis, for error messages. */
   constructor(
@@ -50,11 +52,13 @@ export class EntryCodec<V> {
     compression: Compression | undefined,
     where: (key: string) => string,
     maxValueBytes = defaultMaxValueBytes,
+    headers = true,
   ) {
     this.#values = values
     this.#compression = compression
     this.#where = where
     this.#maxBytes = maxValueBytes
+    this.#headers = headers
   }
 
   /**
@@ -76,6 +80,12 @@ export class EntryCodec<V> {
 
   /** What to store for an encoded value: raw unless it has times, is compressed, or starts as a header does. */
   frame(encoded: RedisValue, times?: Partial<EntryTimes>): RedisValue {
+    if (!this.#headers) {
+      // The options refuse what would need a header here (compress, grace, refreshAhead).
+      if (Number.isFinite(times?.freshUntil ?? never) || Number.isFinite(times?.expiresAt ?? never))
+        throw new TypeError('This cache stores values without a header: they cannot carry a time')
+      return encoded
+    }
     return withHeader(encoded, times?.freshUntil ?? never, this.#compression, times?.expiresAt ?? never)
   }
 
@@ -87,7 +97,7 @@ export class EntryCodec<V> {
   /** Stored data as an entry, or the `DecodeError` that says why it is none (never throws). */
   unframe(key: string, raw: RedisValue): Entry<V> | DecodeError {
     try {
-      if (!hasHeader(raw)) {
+      if (!this.#headers || !hasHeader(raw)) {
         checkLength(raw, this.#maxBytes)
         return {
           value: this.#values.decode(asReply(raw, this.#values.reply)),

@@ -8,7 +8,22 @@ import type { ScanBatch, Store } from './store.js'
 /** When a bucket's own Redis TTL is set: never, when the bucket is created, or at every write. */
 export type BucketExpire = 'never' | 'on-create' | 'always'
 
-/** Where an encoded key lives: its bucket (the part after `name:b:`) and its field. */
+/**
+ * Where an entry's expiry lives: in an expires-at header on the entry ('header'), or nowhere but
+ * its bucket's TTL ('bucket': the field is the codec's bytes exactly, as dogpile's hstore writes).
+ */
+export type EntryExpiry = 'header' | 'bucket'
+
+/** How a cache packs its entries into hash buckets (the `storage` and `bucketExpire` options, resolved). */
+export interface BucketSettings {
+  layout: HashLayout
+  expire: BucketExpire
+  expiry: EntryExpiry
+  /** What each bucket's Redis key starts with, when not the cache's own `name:b:` (`''`: the bucket alone). */
+  prefix: string | undefined
+}
+
+/** Where an encoded key lives: its bucket (the part after `name:b:`, or the bucket prefix) and its field. */
 export type Placement = [bucket: string, field: string]
 
 export interface HashLayout {
@@ -38,17 +53,22 @@ export function sizedLayout(size: number): HashLayout {
 const scanCount = 200
 
 /**
- * L2 packed: entry `key` of cache `name` is field `f` of the Redis hash `name:b:<bucket>`, so that
- * many small entries share one key's overhead (and, under the listpack limits, a compact encoding).
- * Fields have no TTL of their own (before Redis 7.4), so an entry's expiry travels in its header:
- * read past it, an entry is a miss and is removed if it still holds what was read (compare-and-delete
- * in Lua). The bucket's own TTL follows
+ * L2 packed: entry `key` of cache `name` is field `f` of the Redis hash `name:b:<bucket>` (or
+ * `<bucket prefix><bucket>`), so that many small entries share one key's overhead (and, under the
+ * listpack limits, a compact encoding). Fields have no TTL of their own (before Redis 7.4), so by
+ * default an entry's expiry travels in its header: read past it, an entry is a miss and is removed
+ * if it still holds what was read (compare-and-delete in Lua). With entry expiry 'bucket' the field
+ * holds the value alone and the entry lives as long as its bucket. The bucket's own TTL follows
  * `bucketExpire`.
  */
 export class HashStore implements Store {
-  readonly expiryInValue = true
+  readonly expiryInValue: boolean
+  /** What Redis's tracking must follow for this cache: the prefix of its buckets. */
+  readonly trackedPrefix: string
   readonly #batcher: TransportView
   readonly #prefix: string
+  /** Whether buckets are named by the cache (`name:b:`), rather than by a prefix of the user's. */
+  readonly #ownPrefix: boolean
   readonly #reply: ReplyMode
   readonly #layout: HashLayout
   readonly #bucketExpire: BucketExpire
@@ -58,16 +78,18 @@ export class HashStore implements Store {
     batcher: TransportView,
     keyPrefix: string,
     reply: ReplyMode,
-    layout: HashLayout,
-    bucketExpire: BucketExpire,
+    settings: BucketSettings,
     warn: (message: string) => void,
   ) {
     this.#batcher = batcher
-    this.#prefix = `${keyPrefix}b:`
+    this.#ownPrefix = settings.prefix === undefined
+    this.#prefix = settings.prefix ?? `${keyPrefix}b:`
+    this.trackedPrefix = settings.prefix ?? keyPrefix
+    this.expiryInValue = settings.expiry === 'header'
     this.#reply = reply
-    this.#layout = layout
-    this.#bucketExpire = bucketExpire
-    this.#listpack = new ListpackWatch(batcher, layout.bucketSize, warn)
+    this.#layout = settings.layout
+    this.#bucketExpire = settings.expire
+    this.#listpack = new ListpackWatch(batcher, settings.layout.bucketSize, warn)
   }
 
   redisKey(key: string): string {
@@ -105,25 +127,53 @@ export class HashStore implements Store {
     return Promise.reject(new TypeError('Sliding expiry is not available with hash buckets'))
   }
 
-  /** One HSET per bucket (and its TTL, as bucketExpire says), all in one round trip. */
-  async write(entries: [key: string, value: RedisValue][], ttlMs: number | null): Promise<void> {
+  /**
+   * One HSET per bucket (and its TTL, as bucketExpire says), all in one round trip. With entry
+   * expiry 'bucket', resolves to each entry's remaining life as Redis left its bucket (PTTL: -1
+   * none), which is the entry's own; with 'header', to `undefined` (each entry's life is `ttlMs`).
+   */
+  async write(
+    entries: [key: string, value: RedisValue][],
+    ttlMs: number | null,
+  ): Promise<number[] | undefined> {
     this.#listpack.check(entries)
-    const writes: Promise<unknown>[] = []
-    for (const [bucket, members] of this.#group(entries.map(([key]) => key))) {
+    const byBucket = !this.expiryInValue
+    const writes: Promise<number | undefined>[] = []
+    const groups = this.#group(entries.map(([key]) => key))
+    for (const [bucket, members] of groups) {
       const bucketKey = this.#prefix + bucket
       const args = members.flatMap(([index, field]) => [field, (entries[index] as [string, RedisValue])[1]])
       if (this.#bucketExpire === 'never' || ttlMs === null) {
-        writes.push(this.#batcher.command('HSET', [bucketKey, ...args]))
+        const written = this.#batcher.command('HSET', [bucketKey, ...args])
+        if (byBucket) {
+          // Expiry per bucket: a write without expiry leaves the bucket's TTL as it is.
+          writes.push(
+            written.then(() => undefined),
+            this.#batcher.command<number>('PTTL', [bucketKey]),
+          )
+          continue
+        }
+        writes.push(written.then(() => undefined))
         // 'always': an entry with no expiry makes the bucket persist for good.
-        if (this.#bucketExpire === 'always') writes.push(this.#batcher.command('PERSIST', [bucketKey]))
+        if (this.#bucketExpire === 'always')
+          writes.push(this.#batcher.command('PERSIST', [bucketKey]).then(() => undefined))
         continue
       }
       // 'always': the bucket lives at least as long as the entry just written and never shorter than
-      // before, but a persisting bucket stays so. 'on-create': the bucket gets the TTL of the write
-      // that creates it. Whether it existed before the write decides, so the server does it.
-      writes.push(writeBucket.run(this.#batcher, [bucketKey], [this.#bucketExpire, ttlMs ?? '', ...args]))
+      // before; a persisting bucket stays so with headers (an entry without expiry is in it), and gets
+      // the TTL with expiry per bucket (as dogpile's True does). 'on-create': the bucket gets the TTL
+      // of the write that creates it. Whether it existed before the write decides, so the server does it.
+      const mode = this.#bucketExpire === 'always' && byBucket ? 'always-bucket' : this.#bucketExpire
+      writes.push(writeBucket.run<number>(this.#batcher, [bucketKey], [mode, ttlMs, ...args]))
     }
-    await Promise.all(writes)
+    const replies = await Promise.all(writes)
+    if (!byBucket) return undefined
+    const bucketTtls = replies.filter((reply): reply is number => reply !== undefined)
+    const lives = new Array<number>(entries.length).fill(-2)
+    ;[...groups.values()].forEach((members, group) => {
+      for (const [index] of members) lives[index] = bucketTtls[group] as number
+    })
+    return lives
   }
 
   /** One HDEL per bucket; resolves to how many fields existed. */
@@ -145,15 +195,23 @@ export class HashStore implements Store {
     removeIfUnchanged.run(this.#batcher, [this.#prefix + bucket], [field, raw]).catch(() => {})
   }
 
-  /** Whether the bucket holds a field for `key`, without reading its header (the core reads it for has()). */
+  /** Whether the bucket holds a field for `key`, without reading its header (with headers, the core reads it for has()). */
   async exists(key: string): Promise<boolean> {
     const [bucket, field] = this.#layout.place(key)
     return (await this.#batcher.command<number>('HEXISTS', [this.#prefix + bucket, field])) === 1
   }
 
-  /** The TTL of the bucket that holds `key` (the entry's own expiry is in its header, which the core reads). */
-  pttl(key: string): Promise<number> {
-    return this.#batcher.command<number>('PTTL', [this.#prefix + this.#layout.place(key)[0]])
+  /**
+   * The TTL of the bucket that holds `key`, or -2 when the bucket has no field for it (with headers,
+   * the entry's own expiry is in its header, which the core reads).
+   */
+  async pttl(key: string): Promise<number> {
+    const [bucket, field] = this.#layout.place(key)
+    const [exists, pttl] = await Promise.all([
+      this.#batcher.command<number>('HEXISTS', [this.#prefix + bucket, field]),
+      this.#batcher.command<number>('PTTL', [this.#prefix + bucket]),
+    ])
+    return exists === 1 ? pttl : -2
   }
 
   touch(): Promise<boolean[]> {
@@ -197,14 +255,27 @@ export class HashStore implements Store {
     return removed
   }
 
+  /** What the Redis key `suffix` (the part after `trackedPrefix`) holds: a bucket, or nothing of this cache. */
   holds(suffix: string): { bucket: string } | undefined {
+    if (!this.#ownPrefix) return suffix === '' ? undefined : { bucket: suffix }
     return suffix.startsWith('b:') ? { bucket: suffix.slice(2) } : undefined
   }
 
   readonly bucketOf = (key: string): string => this.#layout.place(key)[0]
 
+  /**
+   * The buckets, a SCAN batch at a time: every key of `name:b:*`, or the hashes of `<prefix>*` under a
+   * prefix of the user's (which other data may share). An empty prefix would take every hash of the
+   * database for a bucket, and list (or, for clear(), delete) what is not the cache's: refused.
+   */
   #scanBuckets(): AsyncGenerator<string[]> {
-    return scanKeys(this.#batcher, `${escapeGlob(this.#prefix)}*`, scanCount)
+    if (this.#ownPrefix) return scanKeys(this.#batcher, `${escapeGlob(this.#prefix)}*`, scanCount)
+    if (this.#prefix === '') {
+      throw new TypeError(
+        "keys(), entries() and clear() are not available with `storage.bucketPrefix: ''`: a bucket may then be any hash of the database, and only a SCAN of all of it could find them. Give the buckets a common prefix (`bucketPrefix: 'user-'` for `user-15`), or delete by key",
+      )
+    }
+    return scanKeys(this.#batcher, `${escapeGlob(this.#prefix)}*`, scanCount, 'hash')
   }
 
   /** Keys grouped by bucket, each with its index in `keys` and its field. */

@@ -1,6 +1,6 @@
 import type { ReplyMode } from '../redis/steps.js'
 import type { TransportView } from '../redis/transport-view.js'
-import { type BucketExpire, type HashLayout, HashStore } from './hash-store.js'
+import { type BucketSettings, HashStore } from './hash-store.js'
 import type { Store } from './store.js'
 import { StringStore } from './string-store.js'
 
@@ -9,7 +9,7 @@ export interface StoreSettings {
   /** How replies are read: as the value codec wants them, or as bytes when values may be compressed. */
   reply: ReplyMode
   /** Hash buckets (`storage: { kind: 'hash', ... }`), or `undefined` for one string per entry. */
-  buckets: { layout: HashLayout; expire: BucketExpire } | undefined
+  buckets: BucketSettings | undefined
 }
 
 /** The Redis layout the `storage` option asks for: one string per entry, or hash buckets. */
@@ -21,7 +21,7 @@ export function openStore(
 ): Store {
   const { reply, buckets } = settings
   if (buckets === undefined) return new StringStore(batcher, keyPrefix, reply)
-  return new HashStore(batcher, keyPrefix, reply, buckets.layout, buckets.expire, (message) =>
+  return new HashStore(batcher, keyPrefix, reply, buckets, (message) =>
     process.emitWarning(`FlipCache \`${name}\`: ${message}`, {
       type: 'FlipCacheWarning',
       code: 'E_LISTPACK',

@@ -33,10 +33,12 @@ export class LuaScript {
  * whether the bucket existed before the write decides, and only the server knows that. A new bucket
  * gets the TTL; under 'always' an expiring bucket is extended to it, never shortened, and a bucket
  * that persists (an entry without expiry was written to it) is left so: a TTL would take that entry
- * with it when it passed.
+ * with it when it passed. Under 'always-bucket' (entry expiry per bucket, where no entry has an
+ * expiry of its own to keep) a persisting bucket gets the TTL too, as dogpile's hstore backend does.
+ * Replies with the bucket's PTTL after the write.
  *
- * KEYS[1] the bucket; ARGV[1] 'always' or 'on-create'; ARGV[2] the TTL in ms; ARGV[3..] field,
- * value pairs (HSET in slices: Lua's unpack has a limit).
+ * KEYS[1] the bucket; ARGV[1] 'always', 'always-bucket' or 'on-create'; ARGV[2] the TTL in ms;
+ * ARGV[3..] field, value pairs (HSET in slices: Lua's unpack has a limit).
  */
 export const writeBucket = new LuaScript(`
 local bucket = KEYS[1]
@@ -44,13 +46,16 @@ local existed = redis.call('EXISTS', bucket)
 for first = 3, #ARGV, 1000 do
   redis.call('HSET', bucket, unpack(ARGV, first, math.min(first + 999, #ARGV)))
 end
+local ttl = tonumber(ARGV[2])
 if existed == 0 then
-  redis.call('PEXPIRE', bucket, ARGV[2])
-elseif ARGV[1] == 'always' then
+  redis.call('PEXPIRE', bucket, ttl)
+elseif ARGV[1] ~= 'on-create' then
   local left = redis.call('PTTL', bucket)
-  if left >= 0 and left < tonumber(ARGV[2]) then redis.call('PEXPIRE', bucket, ARGV[2]) end
+  if (left >= 0 and left < ttl) or (left == -1 and ARGV[1] == 'always-bucket') then
+    redis.call('PEXPIRE', bucket, ttl)
+  end
 end
-return 0
+return redis.call('PTTL', bucket)
 `)
 
 /**

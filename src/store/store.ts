@@ -15,8 +15,12 @@ export interface Store {
   read(keys: string[], withTtl: boolean): Promise<ReadReply>
   /** Values of `keys`, each read in a way that pushes its expiry back to `ttlMs`. */
   readSliding(keys: string[], ttlMs: number): Promise<(RedisValue | null)[]>
-  /** Writes every entry, with Redis's TTL `ttlMs` (or none); one round trip. */
-  write(entries: [key: string, value: RedisValue][], ttlMs: number | null): Promise<void>
+  /**
+   * Writes every entry, with Redis's TTL `ttlMs` (or none); one round trip. Resolves to each entry's
+   * remaining life in ms as Redis left it (-1: none) where that may differ from `ttlMs` (hash
+   * buckets with expiry per bucket), else `undefined`.
+   */
+  write(entries: [key: string, value: RedisValue][], ttlMs: number | null): Promise<number[] | undefined>
   /** Removes `keys`; resolves to how many existed. */
   remove(keys: string[]): Promise<number>
   /**
@@ -39,12 +43,14 @@ export interface Store {
    */
   removeAll(removing?: (keys: string[]) => void): Promise<number>
   /**
-   * What Redis key `suffix` (the part after `name:`) holds, for Redis's tracking invalidations: the
+   * What Redis key `suffix` (the part after `name:`, or after `trackedPrefix`) holds, for Redis's tracking invalidations: the
    * entry itself (its encoded key) for a string; a bucket, by name; nothing of this cache otherwise.
    */
   holds(suffix: string): string | { bucket: string } | undefined
   /** The bucket an encoded key lives in, for a layout of hash buckets (string keys have none). */
   readonly bucketOf?: (key: string) => string
+  /** The key prefix Redis's tracking must follow, when not the cache's own (`name:`): buckets named apart. */
+  readonly trackedPrefix?: string
 }
 
 /** One batch of a namespace scan: encoded keys, and their stored values when the layout read them anyway. */

@@ -45,7 +45,7 @@ export class StringStore implements Store {
   }
 
   /** Writes every entry (`SET ... PX`, or one `MSET` when nothing expires); one round trip. */
-  async write(entries: [key: string, value: RedisValue][], ttlMs: number | null): Promise<void> {
+  async write(entries: [key: string, value: RedisValue][], ttlMs: number | null): Promise<undefined> {
     if (ttlMs === null && entries.length > 1) {
       await this.#batcher.command(
         'MSET',

@@ -51,7 +51,7 @@ export class ManualStore implements Store {
     return this.#hold('readSliding', keys, [ttlMs])
   }
 
-  write(entries: [key: string, value: RedisValue][], ttlMs: number | null): Promise<void> {
+  write(entries: [key: string, value: RedisValue][], ttlMs: number | null): Promise<number[] | undefined> {
     return this.#hold(
       'write',
       entries.map(([key]) => key),
