@@ -100,8 +100,11 @@ describe("EntryCodec without headers (entryExpiry 'bucket')", () => {
     expect(zero).toEqual(Buffer.from([0x00]))
     expect(bare.frame(zero)).toBe(zero)
     expect(bare.unframe('n', Buffer.from([0x00]))).toMatchObject({ value: 0, expiresAt: Infinity })
-    // With headers, the same byte would be read as the start of one.
-    expect(framed.unframe('n', Buffer.from([0x00]))).toBeInstanceOf(Error)
+    // With headers, NUL alone is a raw value too: only NUL followed by a flags byte starts a header.
+    expect(framed.unframe('n', Buffer.from([0x00]))).toMatchObject({ value: 0, expiresAt: Infinity })
+    const expiring = framed.frame(zero, { expiresAt: 5_000 })
+    expect(expiring).not.toEqual(zero)
+    expect(framed.unframe('n', expiring)).toMatchObject({ value: 0, expiresAt: 5_000 })
   })
 
   it('refuses to frame a time it has no header for', () => {
