@@ -17,4 +17,6 @@ for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep
 for recorder in scripts/python/record_*.py; do
   "$python" "$recorder" "$port"
 done
+# In the layout the repository's formatter keeps (`npm run lint` checks it).
+npx biome format --write test/fixtures/python >/dev/null
 npx vitest run test/integration/python-

@@ -126,7 +126,7 @@ def record_value(value_type, label, python, value, js, ts_bytes=None, hash_key=T
     raw.delete("dp-rec-15", "reports:value")
 
 
-# msgpack: scalars, strings and lists (maps and integers past 32 bits are another part of issue 15).
+# msgpack: scalars, strings, lists, dicts and integers past 32 bits.
 for label, python, value, js in [
     ("string", "'mellifluous'", "mellifluous", "mellifluous"),
     ("empty string", "''", "", ""),
@@ -142,11 +142,18 @@ for label, python, value, js in [
     ("None", "None", None, None),
     ("list", "[1, 'a', [2.5, None]]", [1, "a", [2.5, None]], [1, "a", [2.5, None]]),
     ("bytes", "b'\\x00\\xff'", b"\x00\xff", {"$bytes": "00ff"}),
+    ("int 2**40", "2**40", 2**40, 2**40),
+    ("int -2**40", "-2**40", -(2**40), -(2**40)),
+    ("dict", "{'name': 'Ada', 'tags': ['x']}", {"name": "Ada", "tags": ["x"]}, {"name": "Ada", "tags": ["x"]}),
+    ("list of dicts", "[{'id': 1}, {'id': 2, 'seen': 2**40}]", [{"id": 1}, {"id": 2, "seen": 2**40}],
+     [{"id": 1}, {"id": 2, "seen": 2**40}]),
 ]:
     record_value("msgpack", label, python, value, js)
 # msgpack zero in a plain string key: the same byte, NUL first (the header question of item 3).
 record_value("msgpack", "string", "'Ada'", "Ada", "Ada", hash_key=False)
 record_value("msgpack", "list", "[1, 'a']", [1, "a"], [1, "a"], hash_key=False)
+record_value("msgpack", "dict", "{'id': 15, 'n': 2**40}", {"id": 15, "n": 2**40}, {"id": 15, "n": 2**40}, hash_key=False)
+record_value("msgpack", "zero", "0", 0, 0, hash_key=False)
 
 # JSON: json.dumps writes ', ' and ': ' and \\u escapes; flipcache's JSON.stringify writes neither.
 for label, python, value, js, ts in [
