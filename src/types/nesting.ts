@@ -7,12 +7,27 @@
  */
 export const maxNestingDepth = 512
 
-const quote = 0x22
-const backslash = 0x5c
-const openBracket = 0x5b
-const closeBracket = 0x5d
-const openBrace = 0x7b
-const closeBrace = 0x7d
+/** The characters of JSON text that the scans of it look for. */
+export const quote = 0x22
+export const backslash = 0x5c
+export const openBracket = 0x5b
+export const closeBracket = 0x5d
+export const openBrace = 0x7b
+export const closeBrace = 0x7d
+
+/** The index of the quote that ends the JSON string opened at `open`, or -1 when the text ends first. */
+export function stringEnd(text: string, open: number): number {
+  let index = open
+  for (;;) {
+    index = text.indexOf('"', index + 1)
+    if (index < 0) return -1
+    // The quote ends the string when an even run of backslashes precedes it. Each run belongs to
+    // the one quote after it, so looking back stays linear overall.
+    let before = index - 1
+    while (text.charCodeAt(before) === backslash) before--
+    if ((index - 1 - before) % 2 === 0) return index
+  }
+}
 
 /**
  * Whether JSON `text` nests arrays and objects more than `limit` deep, in one pass over it (brackets
@@ -27,16 +42,8 @@ export function jsonNestsDeeper(text: string, limit = maxNestingDepth): boolean 
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index)
     if (code === quote) {
-      // To the string's end: its first quote after an even run of backslashes. Each run belongs to
-      // the one quote after it, so looking back stays linear overall.
-      for (;;) {
-        index = text.indexOf('"', index + 1)
-        if (index < 0) return false
-        if (text.charCodeAt(index - 1) !== backslash) break
-        let before = index - 2
-        while (text.charCodeAt(before) === backslash) before--
-        if ((index - 1 - before) % 2 === 0) break
-      }
+      index = stringEnd(text, index)
+      if (index < 0) return false
     } else if (code === openBracket || code === openBrace) {
       if (++depth > limit) return true
     } else if (code === closeBracket || code === closeBrace) depth--

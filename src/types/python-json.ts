@@ -14,14 +14,16 @@
  * whatever it holds.
  */
 
-import { maxNestingDepth } from './nesting.js'
+import {
+  closeBrace,
+  closeBracket,
+  maxNestingDepth,
+  openBrace,
+  openBracket,
+  quote,
+  stringEnd,
+} from './nesting.js'
 
-const quote = 0x22
-const openBracket = 0x5b
-const closeBracket = 0x5d
-const openBrace = 0x7b
-const closeBrace = 0x7d
-const backslash = 0x5c
 const minus = 0x2d
 
 /** Whether `token` stands at `index` as a whole value: delimiters (or the text's ends) on both sides. */
@@ -51,20 +53,6 @@ function isDelimiter(text: string, index: number, after: boolean): boolean {
       return after
     default:
       return false
-  }
-}
-
-/** The index of the quote that ends the string opened at `open`, or -1 when the text ends first. */
-function stringEnd(text: string, open: number): number {
-  let index = open
-  for (;;) {
-    index = text.indexOf('"', index + 1)
-    if (index < 0) return -1
-    // The quote ends the string when an even run of backslashes precedes it. Each run belongs to
-    // the one quote after it, so looking back stays linear overall.
-    let before = index - 1
-    while (text.charCodeAt(before) === backslash) before--
-    if ((index - 1 - before) % 2 === 0) return index
   }
 }
 
