@@ -163,10 +163,18 @@ describe("pubsubDict: redis_pubsub_dict's data, keys and channels", () => {
   it("getOrSet's lock is <lockPrefix><name>/<key>", async () => {
     const users = dict()
     const python = client()
-    let release: () => void = () => {}
-    const loading = users.getOrSet('k', () => new Promise<number>((resolve) => (release = () => resolve(7))))
-    await vi.waitFor(async () => expect(await python.exists(`_lock:${users.name}/k`)).toBe(1), patience)
-    release()
+    let release: (() => void) | undefined
+    const loading = users.getOrSet(
+      'k',
+      () =>
+        new Promise<number>((resolve) => {
+          release = () => resolve(7)
+        }),
+    )
+    // The loader runs once the lock is held: then the lock key is there, under <name>/.
+    await vi.waitFor(() => expect(release).toBeDefined(), patience)
+    expect(await python.exists(`_lock:${users.name}/k`)).toBe(1)
+    release?.()
     expect(await loading).toBe(7)
     expect((await python.getBuffer(`${users.name}/k`))?.toString('hex')).toBe('07')
   })

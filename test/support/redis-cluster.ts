@@ -64,7 +64,7 @@ export async function startRedisCluster(
 ): Promise<RedisCluster> {
   const nodes = await Promise.all(
     Array.from({ length: 6 }, async () =>
-      startRedisServer(clusterArgs(await freePort(), nodeTimeoutMs, manualFailover)),
+      startRedisServer(async () => clusterArgs(await freePort(), nodeTimeoutMs, manualFailover)),
     ),
   )
   const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)

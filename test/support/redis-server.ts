@@ -111,12 +111,19 @@ function exited(child: ChildProcess): Promise<void> {
   })
 }
 
-/** Starts a redis-server on a free port of 127.0.0.1 with persistence off. */
-export async function startRedisServer(extraArgs: string[] = []): Promise<RedisServer> {
+/**
+ * Starts a redis-server on a free port of 127.0.0.1 with persistence off. `extraArgs` may be a
+ * function, called again for each attempt, for arguments that name ports of their own (a cluster
+ * node's bus port): a port another process took between the probe and the launch is then replaced too.
+ */
+export async function startRedisServer(
+  argsOfAttempt: string[] | (() => Promise<string[]>) = [],
+): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'flipcache-redis-'))
   let attempt = 0
   for (;;) {
     const port = await freePort()
+    const extraArgs = typeof argsOfAttempt === 'function' ? await argsOfAttempt() : argsOfAttempt
     try {
       let { child, version } = await launch(port, dir, extraArgs)
       let stopped = false
@@ -155,7 +162,7 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
       }
     } catch (error) {
       // Another process may have taken the port between the probe and the launch: try another.
-      if (++attempt >= 3 || (error as Error).message === installHint(serverBinary())) {
+      if (++attempt >= 5 || (error as Error).message === installHint(serverBinary())) {
         rmSync(dir, { recursive: true, force: true })
         throw error
       }
