@@ -13,14 +13,16 @@ interface Snippet {
   code: string
 }
 
-/** Every ```ts block of README.md and docs/*.md, but those marked `<!-- not compiled -->`. */
+/** The Markdown files of `dir` (relative to the root), as paths from the root. */
+function markdownIn(dir: string): string[] {
+  return readdirSync(join(root, dir))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `${dir}/${name}`)
+}
+
+/** Every ```ts block of README.md, docs/*.md and docs/python/*.md, but those marked `<!-- not compiled -->`. */
 function snippets(): Snippet[] {
-  const files = [
-    'README.md',
-    ...readdirSync(join(root, 'docs'))
-      .filter((name) => name.endsWith('.md'))
-      .map((name) => `docs/${name}`),
-  ]
+  const files = ['README.md', ...markdownIn('docs'), ...markdownIn('docs/python')]
   const found: Snippet[] = []
   for (const file of files) {
     const lines = readFileSync(join(root, file), 'utf8').split('\n')
@@ -38,7 +40,7 @@ function snippets(): Snippet[] {
 }
 
 describe('documentation snippets', () => {
-  it('every ```ts block of README.md and docs/*.md type-checks under strict and exactOptionalPropertyTypes', () => {
+  it('every ```ts block of README.md, docs/*.md and docs/python/*.md type-checks under strict and exactOptionalPropertyTypes', () => {
     const found = snippets()
     expect(found.length).toBeGreaterThan(5)
     // Inside node_modules, so that the snippets resolve ioredis and @types/node as a consumer would.
