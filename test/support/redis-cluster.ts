@@ -62,11 +62,18 @@ export async function startRedisCluster(
   nodeTimeoutMs = 1000,
   { manualFailover = false }: ClusterOptions = {},
 ): Promise<RedisCluster> {
-  const nodes = await Promise.all(
+  const starts = await Promise.allSettled(
     Array.from({ length: 6 }, async () =>
       startRedisServer(async () => clusterArgs(await freePort(), nodeTimeoutMs, manualFailover)),
     ),
   )
+  const nodes = starts.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []))
+  const failed = starts.find((start) => start.status === 'rejected')
+  if (failed !== undefined) {
+    // The nodes that did start are stopped too: left running, they would outlive the test run.
+    await Promise.all(nodes.map((node) => node.stop()))
+    throw failed.reason
+  }
   const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
   const cli = cliBinary()
   try {
