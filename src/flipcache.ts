@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { checkLoadFits } from './bucket-options.js'
 import { assembleCache } from './cache-parts.js'
+import { byOnlyArgument, ttlOfSetOptions } from './call-options.js'
 import * as clock from './clock.js'
 import type { CacheCore } from './core/cache-core.js'
 import type { CacheState } from './core/cache-state.js'
@@ -9,7 +10,8 @@ import type { Flight } from './core/reads.js'
 import { ErrorReporter, emitApart } from './error-reporter.js'
 import { CacheClosedError, describe, RedisUnavailableError } from './errors.js'
 import type { Duration } from './expire/duration.js'
-import { parseExpireTime, positiveDuration } from './expire/option-values.js'
+import { positiveDuration } from './expire/option-values.js'
+import { cacheDictPort } from './facade/cache-dict-port.js'
 import { type Dict, type DictView, dictView } from './facade/dict-view.js'
 import type { FlipCacheEvents, SetOptions, WrapOptionsArg } from './flipcache-types.js'
 import { loaderStandsFor } from './loading/failure-backoff.js'
@@ -246,7 +248,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   async set(key: K, value: V, options?: SetOptions): Promise<void> {
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
-    const ttlMs = this.#ttlFor(options)
+    const ttlMs = ttlOfSetOptions(options, this.#options.expireMs)
     const encodedValue = this.#core.encode(encoded, value)
     await this.#write(key, value, encoded, encodedValue, ttlMs)
   }
@@ -274,22 +276,21 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
    */
   asDict(): DictView<K, V, Miss> {
     this.#checkOpen()
-    this.#dict ??= dictView<K, V, Miss>({
-      name: this.name,
-      keys: this.#keys,
-      localEnabled: this.#state.localEnabled,
-      closed: () => this.#closing !== undefined,
-      held: (encoded) => this.#state.peek(encoded, clock.now()) !== undefined,
-      encode: (encoded, value) => this.#core.encode(encoded, value),
-      copy: (encodedValue) => this.#core.entries.copyOf(encodedValue),
-      served: (encoded, value) => this.#core.served(encoded, value),
-      miss: (encoded) => this.#core.served(encoded, this.#options.valueDefault) as V | Miss,
-      read: (key) => this.get(key),
-      write: (key, value, encoded, encodedValue) =>
-        this.#write(key, value, encoded, encodedValue, this.#options.expireMs),
-      remove: (key) => this.delete(key),
-      report: (error) => this.#reporter.report(error),
-    })
+    this.#dict ??= dictView<K, V, Miss>(
+      cacheDictPort<K, V, Miss>({
+        name: this.name,
+        keys: this.#keys,
+        state: this.#state,
+        core: this.#core,
+        valueDefault: this.#options.valueDefault,
+        closed: () => this.#closing !== undefined,
+        read: (key) => this.get(key),
+        write: (key, value, encoded, encodedValue) =>
+          this.#write(key, value, encoded, encodedValue, this.#options.expireMs),
+        remove: (key) => this.delete(key),
+        report: (error) => this.#reporter.report(error),
+      }),
+    )
     return this.#dict.view
   }
 
@@ -307,7 +308,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   /** Writes every `[key, value]` in one round trip; nothing is written if any key or value is invalid. */
   async setMany(entries: Iterable<readonly [K, V]>, options?: SetOptions): Promise<void> {
     this.#checkOpen()
-    const ttlMs = this.#ttlFor(options)
+    const ttlMs = ttlOfSetOptions(options, this.#options.expireMs)
     const pairs: [K, V][] = []
     const encoded = Array.from(entries, (entry): [string, RedisValue] => {
       if (!Array.isArray(entry) || entry.length !== 2) {
@@ -400,8 +401,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
 
   /**
    * Stops the cache. Writes and deletes made through the dict view (asDict()) are given up to
-   * `timeout` to finish first (see dictSettled()). Every call still waiting for a read, a load or a lock holder rejects at once
-   * with `E_CLOSED`; a write already sent settles with its own outcome (within `timeout`). Loads
+   * `timeout` to finish first (see dictSettled()). Every call still waiting for a read, a load or a
+   * lock holder rejects at once with `E_CLOSED`; a write already sent settles with its own outcome (within `timeout`). Loads
    * already running are given up to `timeout` to finish, and still store their value; past it their
    * locks are released, their loaders' signals abort with `E_CLOSED`, and what they return later is
    * dropped. With `writeBehind`, the drainer drains while this instance holds the lease, within
@@ -446,31 +447,9 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     if (this.#closing !== undefined) throw new CacheClosedError(this.name)
   }
 
-  #ttlFor(options: SetOptions | undefined): number | null {
-    if (options === undefined) return this.#options.expireMs
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`Expected set options to be an object, got ${describe(options)}`)
-    }
-    for (const option of Object.keys(options)) {
-      if (option !== 'expireTime')
-        throw new TypeError(`Unknown set option \`${option}\`; known options: expireTime`)
-    }
-    return options.expireTime === undefined ? this.#options.expireMs : parseExpireTime(options.expireTime)
-  }
-
   /** A generator that checks the cache is open when it is first pulled, then yields `inner`'s items (E_CLOSED once it closes). */
   async *#openThen<T>(inner: () => AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
     this.#checkOpen()
     yield* this.#pending.each(inner())
   }
-}
-
-/** wrap()'s key without a `key` option: the call's one argument. */
-function byOnlyArgument(...args: unknown[]): unknown {
-  if (args.length !== 1) {
-    throw new TypeError(
-      `Expected a function wrapped without a \`key\` option to be called with exactly one argument, its key; got ${args.length} arguments: give wrap() a \`key\` function of them`,
-    )
-  }
-  return args[0]
 }
