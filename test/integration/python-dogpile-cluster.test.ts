@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { uniqueName, useClusterCaches } from '../support/cache-builder.js'
+import { prefixedBuckets, type Tuple } from '../support/dogpile-buckets.js'
 import { useOwnCluster } from '../support/own-cluster.js'
 
 // dogpile's hstore on a Redis Cluster: each bucket is one key in its own slot, named by the user.
 const own = useOwnCluster()
-
-type Tuple = [bucket: string, field: string]
 
 describe("dogpile-style buckets (bucketPrefix, entryExpiry 'bucket') on a Redis Cluster", () => {
   const { cache } = useClusterCaches(() => own.cluster.startupNodes)
@@ -13,13 +12,7 @@ describe("dogpile-style buckets (bucketPrefix, entryExpiry 'bucket') on a Redis 
     cache<Tuple, string>({
       keyType: 'json',
       valueType: 'msgpack',
-      storage: {
-        kind: 'hash',
-        bucket: ([bucket, field]) => [bucket.slice(prefix.length), field],
-        key: (bucket, field) => [prefix + bucket, field],
-        bucketPrefix: prefix,
-        entryExpiry: 'bucket',
-      },
+      storage: prefixedBuckets(prefix),
       bucketExpire: 'on-create',
       expireTime: '60s',
     })

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { FlipCacheOptions } from '../../src/index.js'
 import { uniqueName, useCaches } from '../support/cache-builder.js'
+import { prefixedBuckets, type Tuple } from '../support/dogpile-buckets.js'
 import { patience } from '../support/patience.js'
 import { bytesOf, type PythonCase, pythonFixture, untag } from '../support/python-fixtures.js'
 
@@ -13,8 +14,6 @@ import { bytesOf, type PythonCase, pythonFixture, untag } from '../support/pytho
 const fixture = pythonFixture('dogpile.json')
 const { cache, client } = useCaches()
 const cases = (kind: string) => fixture.cases.filter((entry) => entry.kind === kind)
-
-type Tuple = [bucket: string, field: string]
 
 /** dogpile's tuple keys `('user-15', 'posts')`: bucket key `user-15` (no prefix), field `posts`, no header. */
 function hstore(valueType: string, extra: FlipCacheOptions<Tuple, unknown> = {}, name = uniqueName()) {
@@ -170,13 +169,7 @@ describe("dogpile's hstore buckets", () => {
     const reader = cache<Tuple, unknown>({
       keyType: 'json',
       valueType: 'msgpack',
-      storage: {
-        kind: 'hash',
-        bucket: ([bucket, field]) => [bucket.slice(prefix.length), field],
-        key: (bucket, field) => [prefix + bucket, field],
-        bucketPrefix: prefix,
-        entryExpiry: 'bucket',
-      },
+      storage: prefixedBuckets(prefix),
       sync: 'tracking',
       localTtl: '1h',
     })
@@ -198,13 +191,7 @@ describe("dogpile's hstore buckets", () => {
     const scoped = cache<Tuple, unknown>({
       keyType: 'json',
       valueType: 'msgpack',
-      storage: {
-        kind: 'hash',
-        bucket: ([bucket, field]) => [bucket.slice(prefix.length), field],
-        key: (bucket, field) => [prefix + bucket, field],
-        bucketPrefix: prefix,
-        entryExpiry: 'bucket',
-      },
+      storage: prefixedBuckets(prefix),
     })
     await scoped.set([`${prefix}15`, 'posts'], 'Ada')
     await redis.hset(`${prefix}16`, 'friends', bytesOf('a3426f62'))
