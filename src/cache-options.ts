@@ -107,6 +107,12 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    */
   lockPrefix?: string
   /**
+   * Prefix of the tag keys (`${tagPrefix}${name}:${tag}`, one hash per tag, see docs/format.md), so
+   * that `redis-cli --scan --pattern '_tag:*'` lists them. A cache name whose keys would overlap them
+   * (`_tag`, say) is refused. @default '_tag:'
+   */
+  tagPrefix?: string
+  /**
    * Called when a getOrSet lock expired or was deleted (FLUSHALL, eviction) before its holder
    * released it; the loaded value is still returned and stored. @default reports it on 'error' (`E_LOCK_LOST`)
    */
@@ -265,6 +271,7 @@ export interface ResolvedOptions<K, V> {
   /** getOrSet's defaults, with the cache's expireTime. */
   load: ResolvedLoad
   lockPrefix: string
+  tagPrefix: string
   lockRelease: ((error: LockLostError) => void) | undefined
   sync: SyncMode
   pubsubDictChannels: boolean

@@ -16,6 +16,7 @@ import { transportOf } from './redis/transport.js'
 import type { StatsCounter } from './stats.js'
 import { OldVersions } from './store/old-versions.js'
 import { openStore } from './store/open-store.js'
+import { TagKeys } from './store/tag-keys.js'
 import { Coherence } from './sync/coherence.js'
 import { untilListening } from './sync/listening-gate.js'
 import { subscriberHub } from './sync/subscriber-hub.js'
@@ -86,7 +87,9 @@ export function assembleCache<K, V>(
     })
     // Redis's tracking names a bucket, not the keys in it: an index of them spares a scan of L1.
     const bucketOf = options.sync === 'tracking' ? store.bucketOf : undefined
-    const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs), bucketOf)
+    // Tag counts are kept as long as L1 copies are; not at all with neither L1 nor messages.
+    const tagTtlMs = localMax === 0 && options.sync === 'none' ? 0 : localTtlMs
+    const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs), bucketOf, tagTtlMs)
     const entries = new EntryCodec(
       valueCodec,
       compression,
@@ -129,6 +132,8 @@ export function assembleCache<K, V>(
       // redis_pubsub_dict's clear() publishes each key it deletes; a fleet sharing its data expects that.
       ...(options.keySeparator === '/' ? { announceRemoved: (keys: string[]) => made.removed(keys) } : {}),
       report,
+      tagKeys: new TagKeys(batcher, `${options.tagPrefix}${keyPrefix}`),
+      announceTags: (stamps) => made.tagsInvalidated(stamps),
     })
     const notices = new LockNotices({
       name: namespace,

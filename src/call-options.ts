@@ -1,18 +1,61 @@
 import { describe } from './errors.js'
 import { parseExpireTime } from './expire/option-values.js'
-import type { SetOptions } from './flipcache-types.js'
+import type { InvalidateTagsOptions, SetOptions } from './flipcache-types.js'
+import { checkTags } from './tags/tag-stamps.js'
 
-/** The TTL a `set` / `setMany` call writes with: its `expireTime`, else the cache's (`cacheTtlMs`). */
-export function ttlOfSetOptions(options: SetOptions | undefined, cacheTtlMs: number | null): number | null {
-  if (options === undefined) return cacheTtlMs
+/** What a `set` / `setMany` call writes with: its TTL, and its tags (checked), if any. */
+export interface SetCall {
+  ttlMs: number | null
+  tags: string[] | undefined
+}
+
+/**
+ * A `set` / `setMany` call's options: the TTL is its `expireTime`, else the cache's (`cacheTtlMs`);
+ * `tags` need entries that can carry a header (`headers`).
+ */
+export function setCallOf(
+  options: SetOptions | undefined,
+  cacheTtlMs: number | null,
+  headers: boolean,
+): SetCall {
+  if (options === undefined) return { ttlMs: cacheTtlMs, tags: undefined }
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected set options to be an object, got ${describe(options)}`)
   }
   for (const option of Object.keys(options)) {
-    if (option !== 'expireTime')
-      throw new TypeError(`Unknown set option \`${option}\`; known options: expireTime`)
+    if (option !== 'expireTime' && option !== 'tags')
+      throw new TypeError(`Unknown set option \`${option}\`; known options: expireTime, tags`)
   }
-  return options.expireTime === undefined ? cacheTtlMs : parseExpireTime(options.expireTime)
+  const ttlMs = options.expireTime === undefined ? cacheTtlMs : parseExpireTime(options.expireTime)
+  const tags = options.tags === undefined ? undefined : taggable(checkTags(options.tags), headers)
+  return { ttlMs, tags: tags?.length === 0 ? undefined : tags }
+}
+
+/** `tags`, if this cache's entries can carry them (not with hash buckets whose expiry is per bucket). */
+export function taggable(tags: string[], headers: boolean): string[] {
+  if (!headers && tags.length > 0) {
+    throw new TypeError(
+      "Tags need entries that carry a header; this cache stores hash buckets with `entryExpiry: 'bucket'`, whose values are the codec's bytes alone",
+    )
+  }
+  return tags
+}
+
+/** `invalidateTags`'s options: whether the entries go (`'delete'`, the default) or turn stale (`'expire'`). */
+export function softInvalidation(options: InvalidateTagsOptions | undefined): boolean {
+  if (options === undefined) return false
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected invalidateTags options to be an object, got ${describe(options)}`)
+  }
+  for (const option of Object.keys(options)) {
+    if (option !== 'mode')
+      throw new TypeError(`Unknown invalidateTags option \`${option}\`; known options: mode`)
+  }
+  const { mode = 'delete' } = options
+  if (mode !== 'delete' && mode !== 'expire') {
+    throw new TypeError(`Expected \`mode\` to be 'delete' or 'expire', got ${describe(mode)}`)
+  }
+  return mode === 'expire'
 }
 
 /** wrap()'s key without a `key` option: the call's one argument. */

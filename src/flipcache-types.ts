@@ -9,6 +9,21 @@ import type { InvalidationOrigin } from './sync/sync-bus.js'
 export interface SetOptions {
   /** Overrides the cache's `expireTime` for these entries: ms, a duration, a preset, or `null` for none. */
   expireTime?: ExpireTime
+  /**
+   * Tags these entries carry (at most 64 distinct non-empty strings of at most 128 characters):
+   * `invalidateTags` of any of them invalidates them on every instance. See docs/read-through.md#tags.
+   */
+  tags?: readonly string[]
+}
+
+/** Options of `invalidateTags`. */
+export interface InvalidateTagsOptions {
+  /**
+   * `'delete'`: the tagged entries are gone (a miss everywhere); `'expire'`: they turn stale, so
+   * getOrSet may still serve them within their `grace` while it reloads (and fall back on them if
+   * the loader fails); get() misses them. @default 'delete'
+   */
+  mode?: 'delete' | 'expire'
 }
 
 /** Options of `wrap`: getOrSet's, and how to make a key of the wrapped function's arguments. */

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { checkLoadFits } from './bucket-options.js'
 import { assembleCache } from './cache-parts.js'
-import { byOnlyArgument, ttlOfSetOptions } from './call-options.js'
+import { byOnlyArgument, type SetCall, setCallOf, softInvalidation } from './call-options.js'
 import * as clock from './clock.js'
 import type { CacheCore } from './core/cache-core.js'
 import type { CacheState } from './core/cache-state.js'
@@ -13,7 +13,7 @@ import type { Duration } from './expire/duration.js'
 import { positiveDuration } from './expire/option-values.js'
 import { cacheDictPort } from './facade/cache-dict-port.js'
 import { type Dict, type DictView, dictView } from './facade/dict-view.js'
-import type { FlipCacheEvents, SetOptions, WrapOptionsArg } from './flipcache-types.js'
+import type { FlipCacheEvents, InvalidateTagsOptions, SetOptions, WrapOptionsArg } from './flipcache-types.js'
 import { loaderStandsFor } from './loading/failure-backoff.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
 import type { Loader, ReadThrough } from './loading/read-through.js'
@@ -33,6 +33,7 @@ import { transportOf } from './redis/transport.js'
 import { type CacheStats, StatsCounter } from './stats.js'
 import type { OldVersions } from './store/old-versions.js'
 import type { Coherence } from './sync/coherence.js'
+import { checkTags, maxTagsInvalidated } from './tags/tag-stamps.js'
 import type { KeyCodec } from './types/key-type.js'
 import type { RedisValue } from './types/value-codec.js'
 import { within } from './within.js'
@@ -83,6 +84,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
       name,
       keyPrefixOf(name, this.#options.hashTag, this.version, this.#options.keySeparator),
       this.#options.lockPrefix,
+      this.#options.tagPrefix,
     )
     this.#reporter = new ErrorReporter(this, name, () => {
       this.#stats.errors++
@@ -248,20 +250,31 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   async set(key: K, value: V, options?: SetOptions): Promise<void> {
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
-    const ttlMs = ttlOfSetOptions(options, this.#options.expireMs)
+    const call = setCallOf(options, this.#options.expireMs, this.#core.entries.headers)
     const encodedValue = this.#core.encode(encoded, value)
-    await this.#write(key, value, encoded, encodedValue, ttlMs)
+    await this.#write([[key, value]], [[encoded, encodedValue]], call)
   }
 
-  async #write(
-    key: K,
-    value: V,
-    encoded: string,
-    encodedValue: RedisValue,
-    ttlMs: number | null,
-  ): Promise<void> {
+  /** A validated write, once the cache has started; tagged values stamped with their tags' counts. */
+  async #write(pairs: [K, V][], encoded: [string, RedisValue][], call: SetCall): Promise<void> {
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    await this.#writes.write([[key, value]], [[encoded, encodedValue]], ttlMs)
+    const stamps =
+      call.tags === undefined ? undefined : await this.#pending.guard(this.#core.stampsOf(call.tags))
+    await this.#writes.write(pairs, encoded, call.ttlMs, stamps)
+  }
+
+  /**
+   * Invalidates every entry carrying any of `tags`, in Redis and on every instance: O(1) per tag in
+   * Redis, whatever number of entries carry it. With `mode: 'expire'` they turn stale instead (served
+   * by getOrSet within grace while it reloads). Resolves once Redis has it and the other instances
+   * were told. See docs/read-through.md#tags.
+   */
+  async invalidateTags(tags: Iterable<string>, options?: InvalidateTagsOptions): Promise<void> {
+    this.#checkOpen()
+    const checked = checkTags(tags, 'invalidateTags', maxTagsInvalidated)
+    const soft = softInvalidation(options)
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
+    if (checked.length > 0) await this.#pending.guard(this.#core.invalidateTags(checked, soft))
   }
 
   /**
@@ -286,7 +299,10 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
         closed: () => this.#closing !== undefined,
         read: (key) => this.get(key),
         write: (key, value, encoded, encodedValue) =>
-          this.#write(key, value, encoded, encodedValue, this.#options.expireMs),
+          this.#write([[key, value]], [[encoded, encodedValue]], {
+            ttlMs: this.#options.expireMs,
+            tags: undefined,
+          }),
         remove: (key) => this.delete(key),
         report: (error) => this.#reporter.report(error),
       }),
@@ -308,7 +324,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   /** Writes every `[key, value]` in one round trip; nothing is written if any key or value is invalid. */
   async setMany(entries: Iterable<readonly [K, V]>, options?: SetOptions): Promise<void> {
     this.#checkOpen()
-    const ttlMs = ttlOfSetOptions(options, this.#options.expireMs)
+    const call = setCallOf(options, this.#options.expireMs, this.#core.entries.headers)
     const pairs: [K, V][] = []
     const encoded = Array.from(entries, (entry): [string, RedisValue] => {
       if (!Array.isArray(entry) || entry.length !== 2) {
@@ -321,8 +337,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
       return [key, this.#core.encode(key, entry[1])]
     })
     if (encoded.length === 0) return
-    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    await this.#writes.write(pairs, encoded, ttlMs)
+    await this.#write(pairs, encoded, call)
   }
 
   /** Removes `key` from Redis and L1; resolves to whether Redis had it. */

@@ -34,6 +34,7 @@ export type {
   Invalidation,
   KeyedWrapOptions,
   RedisStatusChange,
+  InvalidateTagsOptions,
   SetOptions,
   WrapOptions,
   WrapOptionsArg,

@@ -54,6 +54,7 @@ const knownOptions = new Set<string>([
   'hardTimeout',
   'lock',
   'lockPrefix',
+  'tagPrefix',
   'lockRelease',
   'sync',
   'maxStaleness',
@@ -115,7 +116,8 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
     timeoutMs,
     breaker: resolveBreaker(options.circuitBreaker),
     load: resolveCacheLoad(options, expireMs),
-    lockPrefix: resolveLockPrefix(options.lockPrefix),
+    lockPrefix: resolvePrefix('lockPrefix', options.lockPrefix, '_lock:'),
+    tagPrefix: resolvePrefix('tagPrefix', options.tagPrefix, '_tag:'),
     lockRelease: resolveLockRelease(options.lockRelease),
     sync: resolveSync(options.sync, localMax),
     maxStalenessMs: resolveMaxStaleness(options.maxStaleness),
@@ -139,12 +141,24 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
  * Refuses a namespace that overlaps the lock keys (`${lockPrefix}${keyPrefix}${key}` of every cache
  * with this lockPrefix): its keys(), entries() and clear() would list and delete other caches'
  * getOrSet locks, whose holders would then lose them (`E_LOCK_LOST`) while a second loader runs.
+ * Likewise the tag keys (`${tagPrefix}${keyPrefix}${tag}`): a clear() that deleted them would
+ * bring tag-invalidated entries back.
  */
-export function checkApartFromLocks(name: string, keyPrefix: string, lockPrefix: string): void {
-  if (!keyPrefix.startsWith(lockPrefix) && !lockPrefix.startsWith(keyPrefix)) return
-  throw new TypeError(
-    `Expected the cache name ${describe(name)} to keep its keys (\`${keyPrefix}*\`) apart from the getOrSet locks (\`${lockPrefix}*\`, the \`lockPrefix\`): choose another name or another lockPrefix`,
-  )
+export function checkApartFromLocks(
+  name: string,
+  keyPrefix: string,
+  lockPrefix: string,
+  tagPrefix = '_tag:',
+): void {
+  for (const [prefix, what, option] of [
+    [lockPrefix, 'getOrSet locks', 'lockPrefix'],
+    [tagPrefix, 'tag keys', 'tagPrefix'],
+  ] as const) {
+    if (!keyPrefix.startsWith(prefix) && !prefix.startsWith(keyPrefix)) continue
+    throw new TypeError(
+      `Expected the cache name ${describe(name)} to keep its keys (\`${keyPrefix}*\`) apart from the ${what} (\`${prefix}*\`, the \`${option}\`): choose another name or another ${option}`,
+    )
+  }
 }
 
 function resolveStorage<K, V>(
@@ -349,11 +363,12 @@ function resolveCacheLoad<K, V>(options: AnyFlipCacheOptions<K, V>, expireMs: nu
   return load
 }
 
-function resolveLockPrefix(prefix: unknown): string {
-  if (prefix === undefined) return '_lock:'
+/** `lockPrefix` or `tagPrefix`: a non-empty string without whitespace. */
+function resolvePrefix(option: string, prefix: unknown, byDefault: string): string {
+  if (prefix === undefined) return byDefault
   if (typeof prefix !== 'string' || prefix.length === 0 || /\s/.test(prefix)) {
     throw new TypeError(
-      `Expected \`lockPrefix\` to be a non-empty string without whitespace, got ${describe(prefix)}`,
+      `Expected \`${option}\` to be a non-empty string without whitespace, got ${describe(prefix)}`,
     )
   }
   return prefix

@@ -4,10 +4,13 @@ import type { FlipCacheError } from '../errors.js'
 import type { LocalEntry } from '../local/local-tier.js'
 import type { StatsCounter } from '../stats.js'
 import type { Store } from '../store/store.js'
+import type { TagStore } from '../store/tag-keys.js'
+import type { TagStamp } from '../tags/tag-stamps.js'
 import type { RedisValue } from '../types/value-codec.js'
 import type { CacheState } from './cache-state.js'
 import { type Flight, type Found, freshValue, type Looked, MISSING, Reads } from './reads.js'
 import { SlidingExpiry } from './sliding-expiry.js'
+import { TagReads } from './tag-reads.js'
 import { type SendRemove, type SendWrite, Writes } from './writes.js'
 
 export interface CacheCoreConfig<V> {
@@ -31,6 +34,13 @@ export interface CacheCoreConfig<V> {
    */
   announceRemoved?: (keys: string[]) => void
   report: (error: FlipCacheError) => void
+  /** The Redis layout of the cache's tags. */
+  tagKeys: TagStore
+  /**
+   * This instance raised the counts of these tags (to these): the other instances are told;
+   * resolves once Redis has the message (or the failure is reported and retried); never rejects.
+   */
+  announceTags: (stamps: TagStamp[]) => Promise<void>
 }
 
 /**
@@ -47,6 +57,7 @@ export class CacheCore<V> {
   readonly #sliding: SlidingExpiry<V> | undefined
   readonly #stats: StatsCounter
   readonly #cloneOnRead: boolean
+  readonly #tagReads: TagReads
 
   constructor(config: CacheCoreConfig<V>) {
     const { store, state, entries, stats, slidingMs, announce, report } = config
@@ -55,7 +66,8 @@ export class CacheCore<V> {
     this.entries = entries
     this.#stats = stats
     this.#cloneOnRead = config.cloneOnRead ?? false
-    this.#reads = new Reads({ store, state, entries, slidingMs, report })
+    this.#tagReads = new TagReads(config.tagKeys, state.tags)
+    this.#reads = new Reads({ store, state, entries, slidingMs, report, tagReads: this.#tagReads })
     this.#writes = new Writes({ store, state, entries, stats, announce, report })
     this.#sliding =
       slidingMs !== null && state.localEnabled
@@ -129,9 +141,39 @@ export class CacheCore<V> {
     return values
   }
 
-  /** Values of `keys` from Redis, joining reads on their way (a failure is the caller's to count). */
-  lookup(keys: string[], share = true): Promise<Looked<V>> {
-    return this.#reads.lookup(keys, share)
+  /**
+   * Values of `keys` from Redis, joining reads on their way (a failure is the caller's to count);
+   * the counts of `tags` not known here are read in the same round trip.
+   */
+  lookup(keys: string[], share = true, tags?: readonly string[]): Promise<Looked<V>> {
+    return this.#reads.lookup(keys, share, tags)
+  }
+
+  /**
+   * Stamps for values written now with `tags`: the tags' counts as this instance knows them, the
+   * unknown ones read from Redis first (one round trip, once per tag and localTtl).
+   */
+  async stampsOf(tags: readonly string[]): Promise<TagStamp[]> {
+    const now = clock.now()
+    const known = this.state.tags.stampsOf(tags, now)
+    if (known !== undefined) return known
+    const read = await this.#counted(this.#tagReads.read(this.state.tags.unknown(tags, now)))
+    return this.state.tags.stampsOf(tags, now, read) as TagStamp[]
+  }
+
+  /**
+   * Invalidates every entry carrying any of `tags`, in Redis (one count raised per tag: O(tags),
+   * whatever number of entries carry them) and on every instance: gone, or with `soft` stale.
+   */
+  async invalidateTags(tags: readonly string[], soft: boolean): Promise<void> {
+    const counts = await this.#counted(this.#config.tagKeys.raise(tags, soft ? 's' : 'h'))
+    const now = clock.now()
+    const stamps = tags.map((tag, index): TagStamp => {
+      const { hard, soft: softCount } = counts[index] as { hard: number; soft: number }
+      this.state.tags.learn(tag, { hard, soft: softCount }, now)
+      return { tag, hard, soft: softCount }
+    })
+    await this.#config.announceTags(stamps)
   }
 
   /** Counts what a read found: a Redis hit, or a miss (then `valueDefault`). */
@@ -166,13 +208,20 @@ export class CacheCore<V> {
     ttlMs: number | null,
     freshUntil?: number,
     send?: SendWrite,
+    tags?: readonly TagStamp[],
   ): Promise<void> {
-    return this.#writes.write(entries, ttlMs, freshUntil, send)
+    return this.#writes.write(entries, ttlMs, freshUntil, send, tags)
   }
 
   /** Keeps a loaded value in L1 alone (Redis failed to take it). */
-  keepLocally(key: string, encoded: RedisValue, ttlMs: number | null, freshUntil: number): void {
-    this.#writes.keepLocally(key, encoded, ttlMs, freshUntil)
+  keepLocally(
+    key: string,
+    encoded: RedisValue,
+    ttlMs: number | null,
+    freshUntil: number,
+    tags?: readonly TagStamp[],
+  ): void {
+    this.#writes.keepLocally(key, encoded, ttlMs, freshUntil, tags)
   }
 
   /** Removes `keys` from Redis (through `send` when given) and L1; resolves to how many Redis had. */

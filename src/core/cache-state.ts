@@ -1,4 +1,7 @@
 import type { LocalEntry, LocalTier } from '../local/local-tier.js'
+import type { TagCounts } from '../store/tag-keys.js'
+import type { TagStamp } from '../tags/tag-stamps.js'
+import { type TagVerdict, TagVersions } from '../tags/tag-versions.js'
 import { BucketIndex } from './bucket-index.js'
 
 /**
@@ -36,6 +39,8 @@ export class CacheState<V, R extends Ticket = Ticket> {
   #writes = new Map<string, Ticket>()
   /** With hash buckets named by invalidations: the keys of each bucket held or on their way. */
   readonly #buckets: BucketIndex | undefined
+  /** The invalidation counts of the tags met, which decide whether a tagged copy still stands. */
+  readonly tags: TagVersions
   /** The cache closed: L1 is empty and stays so, whatever lands late. */
   #closed = false
 
@@ -43,9 +48,10 @@ export class CacheState<V, R extends Ticket = Ticket> {
    * `bucketOf` (the bucket of a key, for a layout of hash buckets whose invalidations name buckets)
    * keeps an index of the keys of each bucket, so that invalidating a bucket costs its keys only.
    */
-  constructor(local: LocalTier<V>, bucketOf?: (key: string) => string) {
+  constructor(local: LocalTier<V>, bucketOf?: (key: string) => string, tagTtlMs = 0) {
     this.#local = local
     this.#buckets = bucketOf === undefined ? undefined : new BucketIndex(bucketOf)
+    this.tags = new TagVersions(tagTtlMs)
   }
 
   /** Whether L1 is on (`localMax > 0`). */
@@ -57,19 +63,43 @@ export class CacheState<V, R extends Ticket = Ticket> {
     return this.#local.size
   }
 
-  /** The L1 entry for `key` if it is a hit at `now`; marks it recently used. */
+  /** The L1 entry for `key` if it is a hit at `now` (its tags still current); marks it recently used. */
   local(key: string, now: number): LocalEntry<V> | undefined {
-    return this.#local.get(key, now)
+    const entry = this.#local.get(key, now)
+    if (entry?.tags === undefined) return entry
+    return this.tags.verdict(entry.tags, now) === 'current' ? entry : undefined
   }
 
   /** Like `local`, without changing the LRU order. */
   peek(key: string, now: number): LocalEntry<V> | undefined {
-    return this.#local.peek(key, now)
+    const entry = this.#local.peek(key, now)
+    if (entry?.tags === undefined) return entry
+    return this.tags.verdict(entry.tags, now) === 'current' ? entry : undefined
   }
 
-  /** The L1 entry for `key`, hit or stale, while its Redis key lives (read-through's fallback). */
+  /**
+   * The L1 entry for `key`, hit or stale, while its Redis key lives (read-through's fallback); not
+   * one whose tags were invalidated (a soft invalidation leaves it stale), or cannot be checked here.
+   */
   peekStale(key: string, now: number): LocalEntry<V> | undefined {
-    return this.#local.peekStale(key, now)
+    const entry = this.#local.peekStale(key, now)
+    if (entry?.tags === undefined) return entry
+    const verdict = this.tags.verdict(entry.tags, now)
+    return verdict === 'current' || verdict === 'stale' ? entry : undefined
+  }
+
+  /** The tags the L1 copy of `key` carries, hit or not (a read of it asks their counts in the same round trip). */
+  localTags(key: string): readonly TagStamp[] | undefined {
+    return this.#local.tagsOf(key)
+  }
+
+  /** What `stamps` say of an entry at `now` (see `TagVersions.verdict`). */
+  verdict(
+    stamps: readonly TagStamp[],
+    now: number,
+    fresh?: ReadonlyMap<string, TagCounts>,
+  ): TagVerdict | undefined {
+    return this.tags.verdict(stamps, now, fresh)
   }
 
   /** Whether any joinable read is on its way (a cheap check before looking keys up). */
@@ -130,9 +160,15 @@ export class CacheState<V, R extends Ticket = Ticket> {
     now: number,
     redisUntil: number,
     freshUntil = Number.POSITIVE_INFINITY,
+    tags?: readonly TagStamp[],
   ): void {
     if (this.#closed || ticket?.stale?.has(key)) return
-    this.#local.set(key, value, now, redisUntil, freshUntil)
+    // A tagged value whose tags moved on while it was out (an invalidation raced it) is not kept.
+    if (tags !== undefined && this.tags.verdict(tags, now) === 'gone') {
+      this.#local.delete(key)
+      return
+    }
+    this.#local.set(key, value, now, redisUntil, freshUntil, tags)
     if (this.#buckets !== undefined) this.#index([key])
   }
 
@@ -153,6 +189,8 @@ export class CacheState<V, R extends Ticket = Ticket> {
    */
   invalidate(selection: KeySelection): readonly string[] | 'all' {
     if (selection === 'all') {
+      // The namespace was emptied, or messages may have been lost: tag counts are asked again too.
+      this.tags.forget()
       this.#markAll(this.#reads)
       this.#reads = new Map()
       this.#markAll(this.#writes)
@@ -202,6 +240,8 @@ export class CacheState<V, R extends Ticket = Ticket> {
    */
   trust(trusted: boolean): void {
     this.#local.trust(trusted)
+    // Counts kept while messages may have been missed cannot be trusted either.
+    this.tags.forget()
   }
 
   /** The named keys, and every key of the buckets held in L1 or on its way; resolves to those keys, and the bucket keys L1 held. */

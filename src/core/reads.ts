@@ -2,8 +2,11 @@ import * as clock from '../clock.js'
 import type { Entry, EntryCodec } from '../entry/entry-codec.js'
 import type { DecodeError } from '../errors.js'
 import type { Store } from '../store/store.js'
+import type { TagCounts } from '../store/tag-keys.js'
+import type { TagVerdict } from '../tags/tag-versions.js'
 import type { RedisValue } from '../types/value-codec.js'
 import type { CacheState, Ticket } from './cache-state.js'
+import type { TagReads } from './tag-reads.js'
 
 /** What a lookup yields for a key Redis does not have (or holds undecodable data under). */
 export const MISSING: unique symbol = Symbol('flipcache.missing')
@@ -37,7 +40,12 @@ export interface ReadsConfig<V> {
   slidingMs: number | null
   /** Reports a value that did not decode (the read counts as a miss). */
   report: (error: DecodeError) => void
+  /** The counts of tags the state does not know, read from Redis. */
+  tagReads: TagReads
 }
+
+/** A stale-making verdict moves an entry's freshness to this instant: stale from the start. */
+const staleSince = 0
 
 /**
  * Reads keys from Redis for L1 misses: one round trip for all the keys asked for in a tick, one
@@ -58,11 +66,11 @@ export class Reads<V> {
    * indexing every key costs about as much as the rare duplicate read it would save, and with L1
    * off there is no fill to protect from a concurrent write.
    */
-  lookup(keys: string[], share = true): Promise<Looked<V>> {
+  lookup(keys: string[], share = true, tags?: readonly string[]): Promise<Looked<V>> {
     const { state } = this.#config
     // With L1 on, every read must be findable, so that a write can keep its answer out of L1.
     if (state.localEnabled) share = true
-    if (!state.reading) return this.#read(keys, share)
+    if (!state.reading) return this.#read(keys, share, tags)
     let joined: (Flight<V> | undefined)[] | undefined
     for (let index = 0; index < keys.length; index++) {
       const flight = state.readOf(keys[index] as string)
@@ -70,10 +78,10 @@ export class Reads<V> {
       joined ??= []
       joined[index] = flight
     }
-    if (joined === undefined) return this.#read(keys, share)
+    if (joined === undefined) return this.#read(keys, share, tags)
     const flights = joined
     const toRead = keys.filter((_, index) => flights[index] === undefined)
-    const own = toRead.length > 0 ? this.#read(toRead, share) : undefined
+    const own = toRead.length > 0 ? this.#read(toRead, share, tags) : undefined
     let ownIndex = 0
     const parts = keys.map((key, index) => {
       const flight = flights[index]
@@ -89,21 +97,24 @@ export class Reads<V> {
     }))
   }
 
-  /** Whether `key` holds a live entry: one EXISTS, or for a hash field its header read (one verdict with get). */
+  /**
+   * Whether `key` holds a live entry: its value read and judged as get() would (its header's expiry,
+   * its tags), but stale values count (as for EXISTS). Without headers, one EXISTS.
+   */
   async exists(key: string): Promise<boolean> {
-    const { store } = this.#config
-    if (!store.expiryInValue) return store.exists(key)
+    const { store, entries } = this.#config
+    if (!entries.headers) return store.exists(key)
     const { values } = await store.read([key], false)
-    return this.#live(key, values[0], clock.now()) !== undefined
+    return (await this.#live(key, values[0], clock.now())) !== undefined
   }
 
   /** Remaining life in ms; -1 for no expiry, -2 for none (for a hash field: its own expiry or its bucket's). */
   async pttl(key: string): Promise<number> {
-    const { store } = this.#config
-    if (!store.expiryInValue) return store.pttl(key)
+    const { store, entries } = this.#config
+    if (!entries.headers) return store.pttl(key)
     const { values, ttls } = await store.read([key], true)
     const now = clock.now()
-    const entry = this.#live(key, values[0], now)
+    const entry = await this.#live(key, values[0], now)
     if (entry === undefined) return -2
     const bucketTtl = ttls?.[0] ?? -1
     if (entry.expiresAt === Number.POSITIVE_INFINITY) return bucketTtl
@@ -111,36 +122,109 @@ export class Reads<V> {
     return bucketTtl < 0 ? remaining : Math.min(bucketTtl, remaining)
   }
 
-  /** The entry `raw` holds if it decodes and has not expired at `now`; a decode failure is reported. */
-  #live(key: string, raw: RedisValue | null | undefined, now: number): Entry<V> | undefined {
+  /**
+   * The entry `raw` holds if it decodes, has not expired at `now` and its tags have not been
+   * invalidated (a soft invalidation leaves it, stale); a decode failure is reported.
+   */
+  async #live(key: string, raw: RedisValue | null | undefined, now: number): Promise<Entry<V> | undefined> {
     if (raw === null || raw === undefined) return undefined
     const entry = this.#config.entries.unframe(key, raw)
     if (entry instanceof Error) {
       this.#config.report(entry)
       return undefined
     }
-    return entry.expiresAt > now ? entry : undefined
+    if (entry.expiresAt <= now) return undefined
+    const [verdict] = await this.#verdicts([entry], now, undefined)
+    return verdict === 'gone' ? undefined : entry
   }
 
-  #read(keys: string[], share: boolean): Promise<Looked<V>> {
+  /**
+   * What the tags of each entry say of it; the counts of tags not known here (nor in `prefetched`,
+   * the counts read in the values' round trip) are read first, in one more round trip.
+   */
+  async #verdicts(
+    entries: readonly (Entry<V> | undefined)[],
+    now: number,
+    prefetched: Promise<Map<string, TagCounts>> | undefined,
+  ): Promise<(TagVerdict | undefined)[]> {
+    const { state, tagReads } = this.#config
+    const fresh = prefetched === undefined ? undefined : await prefetched
+    const verdicts = entries.map((entry) =>
+      entry?.tags === undefined ? undefined : state.verdict(entry.tags, now, fresh),
+    )
+    let missing: Set<string> | undefined
+    entries.forEach((entry, index) => {
+      if (entry?.tags === undefined || verdicts[index] !== undefined) return
+      missing ??= new Set()
+      for (const { tag } of entry.tags) missing.add(tag)
+    })
+    if (missing === undefined) return verdicts
+    const read = await tagReads.read(missing)
+    for (const [tag, counts] of fresh ?? []) if (!read.has(tag)) read.set(tag, counts)
+    return entries.map((entry, index) =>
+      entry?.tags === undefined
+        ? undefined
+        : // Counts just read from Redis decide; one that moved past the stamp's (never) reads as gone.
+          (verdicts[index] ?? state.verdict(entry.tags, now, read) ?? 'gone'),
+    )
+  }
+
+  #read(keys: string[], share: boolean, tags: readonly string[] | undefined): Promise<Looked<V>> {
     const { state } = this.#config
     const startedAt = clock.now()
+    const fetching = this.#fetch(keys)
+    // The tags this read will likely meet (the call's, and those of the L1 copies it replaces) are
+    // read in the same round trip, when their counts are not known here.
+    const prefetched = this.#config.tagReads.readUnknown(this.#expectedTags(keys, tags), startedAt)
+    prefetched?.catch(() => {})
     const flight: Flight<V> = {
       keys,
       stale: undefined,
-      looked: this.#fetch(keys).then(
-        (reply) => {
+      looked: fetching
+        .then(async (reply) => {
+          const unframed = this.#unframe(keys, reply.values)
+          const verdicts = await this.#verdicts(unframed, clock.now(), prefetched)
+          // Ended only once the verdicts are in, so a write meanwhile still marks the read stale.
           state.endRead(flight, keys)
-          return this.#settle(flight, reply, startedAt)
-        },
-        (error: unknown) => {
+          return this.#settle(flight, reply, unframed, verdicts, startedAt)
+        })
+        .catch((error: unknown) => {
           state.endRead(flight, keys)
           throw error
-        },
-      ),
+        }),
     }
     state.startRead(flight, keys, share)
     return flight.looked
+  }
+
+  /** The call's tags and those of the L1 copies of `keys`, if any. */
+  #expectedTags(keys: readonly string[], tags: readonly string[] | undefined): string[] {
+    const { state } = this.#config
+    let expected: string[] | undefined = tags === undefined ? undefined : [...tags]
+    if (state.localEnabled) {
+      for (const key of keys) {
+        const stamps = state.localTags(key)
+        if (stamps === undefined) continue
+        expected ??= []
+        for (const { tag } of stamps) expected.push(tag)
+      }
+    }
+    return expected ?? []
+  }
+
+  /** Each raw value as an entry; `undefined` for a miss or what does not decode (reported). */
+  #unframe(keys: readonly string[], raws: readonly (RedisValue | null)[]): (Entry<V> | undefined)[] {
+    const { entries, report } = this.#config
+    return keys.map((key, index) => {
+      const raw = raws[index]
+      if (raw === null || raw === undefined) return undefined
+      const entry = entries.unframe(key, raw)
+      if (entry instanceof Error) {
+        report(entry)
+        return undefined
+      }
+      return entry
+    })
   }
 
   /** Raw values, and their PTTLs when the answers will fill L1. */
@@ -152,37 +236,38 @@ export class Reads<V> {
     return store.read(keys, state.localEnabled)
   }
 
-  /** Unframes each value once and offers it to L1, which keeps it unless its key changed meanwhile. */
+  /**
+   * Offers each entry to L1, which keeps it unless its key changed meanwhile: an expired one is a
+   * miss, one its tags invalidated is a miss (`gone`) or stale from the start (`stale`).
+   */
   #settle(
     flight: Flight<V>,
     reply: { values: (RedisValue | null)[]; ttls: number[] | undefined },
+    unframed: readonly (Entry<V> | undefined)[],
+    verdicts: readonly (TagVerdict | undefined)[],
     startedAt: number,
   ): Looked<V> {
-    const { state, entries, slidingMs, store, report } = this.#config
+    const { state, slidingMs, store } = this.#config
     const { keys } = flight
     const values = new Array<Found<V>>(keys.length)
     let freshUntil: number[] | undefined
     for (let index = 0; index < keys.length; index++) {
-      const raw = reply.values[index]
-      if (raw === null || raw === undefined) {
+      const entry = unframed[index]
+      const verdict = verdicts[index]
+      if (entry === undefined || verdict === 'gone') {
         values[index] = MISSING
         continue
       }
       const key = keys[index] as string
-      const entry = entries.unframe(key, raw)
-      if (entry instanceof Error) {
-        report(entry)
-        values[index] = MISSING
-        continue
-      }
-      const { value, freshUntil: fresh, expiresAt } = entry
+      const { value, expiresAt, tags } = entry
       if (expiresAt <= startedAt) {
         // A hash field read past the expiry in its header: gone, as far as anyone can tell. It is
         // removed only if it still holds what was read: a write that landed meanwhile stays.
-        store.removeExpired(key, raw)
+        store.removeExpired(key, reply.values[index] as RedisValue)
         values[index] = MISSING
         continue
       }
+      const fresh = verdict === 'stale' ? staleSince : entry.freshUntil
       values[index] = value
       if (fresh !== Number.POSITIVE_INFINITY) {
         freshUntil ??= new Array<number>(keys.length).fill(Number.POSITIVE_INFINITY)
@@ -191,7 +276,7 @@ export class Reads<V> {
       if (!state.localEnabled) continue
       const ttl = slidingMs ?? reply.ttls?.[index] ?? -2
       const redisUntil = Math.min(ttl === -1 ? Number.POSITIVE_INFINITY : startedAt + ttl, expiresAt)
-      state.fill(flight, key, value, startedAt, redisUntil, fresh)
+      state.fill(flight, key, value, startedAt, redisUntil, fresh, tags)
     }
     return { values, freshUntil }
   }

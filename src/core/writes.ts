@@ -3,6 +3,7 @@ import type { EntryCodec } from '../entry/entry-codec.js'
 import { DecodeError, type FlipCacheError } from '../errors.js'
 import type { StatsCounter } from '../stats.js'
 import type { Store } from '../store/store.js'
+import type { TagStamp } from '../tags/tag-stamps.js'
 import type { RedisValue } from '../types/value-codec.js'
 import type { CacheState } from './cache-state.js'
 
@@ -49,6 +50,7 @@ export class Writes<V> {
     ttlMs: number | null,
     freshUntil = Number.POSITIVE_INFINITY,
     send?: SendWrite,
+    tags?: readonly TagStamp[],
   ): Promise<void> {
     const { store, state, entries: codec, stats, announce, report } = this.#config
     const keys = entries.map(([key]) => key)
@@ -58,7 +60,7 @@ export class Writes<V> {
     const expiresAt = store.expiryInValue && ttlMs !== null ? startedAt + ttlMs : Number.POSITIVE_INFINITY
     const stored = entries.map(([key, encoded]): [string, RedisValue] => [
       key,
-      codec.frame(encoded, { freshUntil, expiresAt }),
+      codec.frame(encoded, { freshUntil, expiresAt, tags }),
     ])
     // The store queues its commands at once; the news of them is queued after, so it leaves after them.
     const landing = send === undefined ? store.write(stored, ttlMs) : send(stored, ttlMs)
@@ -88,7 +90,8 @@ export class Writes<V> {
         report(new DecodeError(store.redisKey(key), 'the value just written', { cause: error }))
         continue
       }
-      state.fill(ticket, key, copy, startedAt, lifeUntil(lives?.[index], startedAt, redisUntil), freshUntil)
+      const redisLife = lifeUntil(lives?.[index], startedAt, redisUntil)
+      state.fill(ticket, key, copy, startedAt, redisLife, freshUntil, tags)
     }
   }
 
@@ -112,10 +115,17 @@ export class Writes<V> {
    * Keeps a loaded value in L1 alone, Redis having failed to take it (read-through's fail-safe):
    * until its TTL, as if Redis had it.
    */
-  keepLocally(key: string, encoded: RedisValue, ttlMs: number | null, freshUntil: number): void {
+  keepLocally(
+    key: string,
+    encoded: RedisValue,
+    ttlMs: number | null,
+    freshUntil: number,
+    tags?: readonly TagStamp[],
+  ): void {
     const now = clock.now()
     const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : now + ttlMs
-    this.#config.state.fill(undefined, key, this.#config.entries.copyOf(encoded), now, redisUntil, freshUntil)
+    const copy = this.#config.entries.copyOf(encoded)
+    this.#config.state.fill(undefined, key, copy, now, redisUntil, freshUntil, tags)
   }
 }
 

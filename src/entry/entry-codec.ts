@@ -1,4 +1,5 @@
 import { DecodeError, EncodeError, ValueTooLargeError } from '../errors.js'
+import { type TagStamp, writeStamps } from '../tags/tag-stamps.js'
 import { asReply, type RedisValue, type ValueCodec } from '../types/value-codec.js'
 import {
   type Compression,
@@ -17,12 +18,15 @@ export interface Entry<V> {
   freshUntil: number
   /** Epoch ms after which the entry is gone (hash-bucket fields; `Infinity`: never). */
   expiresAt: number
+  /** Its tags, with their invalidation counts when it was written (`undefined`: no tags). */
+  tags: TagStamp[] | undefined
 }
 
-/** When a framed entry turns stale and when it is gone; `Infinity` for never. */
+/** When a framed entry turns stale and when it is gone (`Infinity` for never), and its tags. */
 export interface EntryTimes {
   freshUntil: number
   expiresAt: number
+  tags: readonly TagStamp[] | undefined
 }
 
 const never = Number.POSITIVE_INFINITY
@@ -78,15 +82,30 @@ export class EntryCodec<V> {
     return encoded
   }
 
-  /** What to store for an encoded value: raw unless it has times, is compressed, or starts as a header does. */
+  /** Whether entries may carry a header (times, tags, compression): not with hash buckets whose expiry is per bucket. */
+  get headers(): boolean {
+    return this.#headers
+  }
+
+  /** What to store for an encoded value: raw unless it has times or tags, is compressed, or starts as a header does. */
   frame(encoded: RedisValue, times?: Partial<EntryTimes>): RedisValue {
+    const tags = times?.tags
     if (!this.#headers) {
-      // The options refuse what would need a header here (compress, grace, refreshAhead).
+      // The options and calls refuse what would need a header here (compress, grace, refreshAhead, tags).
       if (Number.isFinite(times?.freshUntil ?? never) || Number.isFinite(times?.expiresAt ?? never))
         throw new TypeError('This cache stores values without a header: they cannot carry a time')
+      if (tags !== undefined && tags.length > 0)
+        throw new TypeError('This cache stores values without a header: they cannot carry tags')
       return encoded
     }
-    return withHeader(encoded, times?.freshUntil ?? never, this.#compression, times?.expiresAt ?? never)
+    const section = tags === undefined || tags.length === 0 ? '' : writeStamps(tags)
+    return withHeader(
+      encoded,
+      times?.freshUntil ?? never,
+      this.#compression,
+      times?.expiresAt ?? never,
+      section,
+    )
   }
 
   /** The value a read of `encoded` returns: what L1 keeps of a write (never the caller's own object). */
@@ -103,10 +122,11 @@ export class EntryCodec<V> {
           value: this.#values.decode(asReply(raw, this.#values.reply)),
           freshUntil: never,
           expiresAt: never,
+          tags: undefined,
         }
       }
-      const { payload, freshUntil, expiresAt } = readHeader(raw, this.#maxBytes)
-      return { value: this.#values.decode(asReply(payload, this.#values.reply)), freshUntil, expiresAt }
+      const { payload, freshUntil, expiresAt, tags } = readHeader(raw, this.#maxBytes)
+      return { value: this.#values.decode(asReply(payload, this.#values.reply)), freshUntil, expiresAt, tags }
     } catch (error) {
       return new DecodeError(this.#where(key), 'the value', { cause: error })
     }

@@ -6,24 +6,28 @@ import {
   gzipSync,
   inflateSync,
 } from 'node:zlib'
+import { maxTagSectionBytes, readStamps, type TagStamp } from '../tags/tag-stamps.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { defaultMaxValueBytes } from './limits.js'
 
 /**
  * The optional header of a stored value. A value without metadata is stored as its codec's bytes,
  * exactly; a value carries a header only when it needs metadata (a logical expiry, written by getOrSet
- * with `grace` or `refreshAhead`; an expires-at time in a hash bucket), when it is compressed, or when
- * its own bytes would read as a header: NUL followed by a flags byte, 0x40 to 0x47 (`@` to `G`). Only
+ * with `grace` or `refreshAhead`; an expires-at time in a hash bucket; tags), when it is compressed, or
+ * when its own bytes would read as a header: NUL followed by a flags byte, 0x40 to 0x4F (`@` to `O`). Only
  * those are escaped (with the two bytes NUL `@` in front); NUL followed by anything else, or alone, is
  * a raw value (MessagePack's `0` is the one byte NUL; a string may start with NUL). The header is
  * ASCII, so it survives a client that reads replies as UTF-8 strings:
  *
  *   byte 0   0x00 (NUL)
  *   byte 1   flags, 0x40 ('@') + bits: 0x01 = a fresh-until time follows; 0x02 = the value is
- *            compressed; 0x04 = an expires-at time follows (hash buckets); other bits must be 0, so
- *            the flags byte is 0x40 to 0x47 and any other second byte makes the data a raw value
+ *            compressed; 0x04 = an expires-at time follows (hash buckets); 0x08 = tags follow;
+ *            other bits must be 0, so the flags byte is 0x40 to 0x4F and any other second byte
+ *            makes the data a raw value
  *   9 bytes  with 0x01: the fresh-until time, epoch milliseconds in base 36 ([0-9a-z])
  *   9 bytes  with 0x04: the expires-at time, the same way
+ *   3 + L    with 0x08: L, the tag section's length in bytes, as 3 base-36 digits; then the section:
+ *            `tag=hard.soft` per tag (the tag percent-encoded, the counts decimal), joined by `,`
  *   1 byte   with 0x02: the algorithm: 'g' gzip, 'd' deflate, 'b' brotli
  *   the rest the encoded value (compressed, with 0x02)
  *
@@ -35,9 +39,11 @@ const flagsBase = 0x40
 const hasFreshUntil = 0x01
 const isCompressed = 0x02
 const hasExpiresAt = 0x04
-const knownFlags = hasFreshUntil | isCompressed | hasExpiresAt
+const hasTags = 0x08
+const knownFlags = hasFreshUntil | isCompressed | hasExpiresAt | hasTags
 const timeDigits = 9
-/** The longest a header gets: NUL, flags, two times and the algorithm. */
+const tagLengthDigits = 3
+/** The longest a header gets without tags: NUL, flags, two times and the algorithm. */
 export const longestHeader = 3 + 2 * timeDigits
 
 /** The compression algorithms of the `compress` option. */
@@ -68,6 +74,8 @@ export interface Stored {
   freshUntil: number
   /** Epoch ms after which the entry is gone (hash-bucket fields, which have no TTL of their own; `Infinity`: never). */
   expiresAt: number
+  /** The entry's tags and their invalidation counts when it was written, if it has tags. */
+  tags: TagStamp[] | undefined
 }
 
 function isFlags(code: number | undefined): boolean {
@@ -98,9 +106,11 @@ export function withHeader(
   freshUntil = Number.POSITIVE_INFINITY,
   compression?: Compression,
   expiresAt = Number.POSITIVE_INFINITY,
+  tagSection = '',
 ): RedisValue {
   const timed = Number.isFinite(freshUntil)
   const expiring = Number.isFinite(expiresAt)
+  const tagged = tagSection !== ''
   let body = encoded
   let algorithmId = ''
   if (compression !== undefined && byteLength(encoded) > compression.thresholdBytes) {
@@ -112,16 +122,18 @@ export function withHeader(
       algorithmId = algorithm.id
     }
   }
-  if (!timed && !expiring && algorithmId === '' && !hasHeader(encoded)) return encoded
+  if (!timed && !expiring && !tagged && algorithmId === '' && !hasHeader(encoded)) return encoded
   const flags =
     flagsBase |
     (timed ? hasFreshUntil : 0) |
     (expiring ? hasExpiresAt : 0) |
+    (tagged ? hasTags : 0) |
     (algorithmId === '' ? 0 : isCompressed)
   const header =
     String.fromCharCode(marker, flags) +
     (timed ? time(freshUntil) : '') +
     (expiring ? time(expiresAt) : '') +
+    (tagged ? tagSection.length.toString(36).padStart(tagLengthDigits, '0') + tagSection : '') +
     algorithmId
   return typeof body === 'string' ? header + body : Buffer.concat([Buffer.from(header, 'latin1'), body])
 }
@@ -167,20 +179,42 @@ export function readHeader(raw: RedisValue, maxBytes = defaultMaxValueBytes): St
     expiresAt = readTime(text, start, 'expires-at')
     start += timeDigits
   }
+  let tags: TagStamp[] | undefined
+  if ((flags & hasTags) !== 0) {
+    const section = tagSectionAt(raw, start)
+    tags = readStamps(section)
+    start += tagLengthDigits + section.length
+  }
   if ((flags & isCompressed) === 0) {
     const payload = typeof raw === 'string' ? raw.slice(start) : raw.subarray(start)
     checkLength(payload, maxBytes)
-    return { payload, freshUntil, expiresAt }
+    return { payload, freshUntil, expiresAt, tags }
   }
-  const algorithm = byId.get(text.charAt(start))
+  const algorithmId = typeof raw === 'string' ? raw.charAt(start) : String.fromCharCode(raw[start] ?? 0)
+  const algorithm = byId.get(algorithmId)
   if (algorithm === undefined)
-    throw new TypeError(`Stored header names an unknown compression '${text.charAt(start)}'`)
+    throw new TypeError(`Stored header names an unknown compression '${algorithmId}'`)
   if (typeof raw === 'string') {
     throw new TypeError('A compressed value was read as a string: it needs a reader of bytes')
   }
   const compressed = raw.subarray(start + 1)
   checkLength(compressed, maxBytes)
-  return { payload: expandAtMost(algorithm.expand, compressed, maxBytes), freshUntil, expiresAt }
+  return { payload: expandAtMost(algorithm.expand, compressed, maxBytes), freshUntil, expiresAt, tags }
+}
+
+/** The tag section that starts at `start` with its 3-digit length; ASCII only, or a `TypeError`. */
+function tagSectionAt(raw: RedisValue, start: number): string {
+  const read = (from: number, to: number): string =>
+    typeof raw === 'string' ? raw.slice(from, to) : raw.toString('latin1', from, to)
+  const digits = read(start, start + tagLengthDigits)
+  if (!/^[0-9a-z]{3}$/.test(digits))
+    throw new TypeError(`Stored header has a malformed tag length '${digits}'`)
+  const length = Number.parseInt(digits, 36)
+  const section = read(start + tagLengthDigits, start + tagLengthDigits + length)
+  if (length > maxTagSectionBytes || section.length !== length || !/^[\x21-\x7e]*$/.test(section)) {
+    throw new TypeError('Stored header has a truncated or non-ASCII tag section')
+  }
+  return section
 }
 
 function expandAtMost(expand: Expand, compressed: Buffer, maxBytes: number): Buffer {

@@ -1,4 +1,5 @@
 import QuickLRU from 'quick-lru'
+import type { TagStamp } from '../tags/tag-stamps.js'
 
 /** A decoded value held in process memory, and until when it may be served. */
 export interface LocalEntry<V> {
@@ -13,6 +14,8 @@ export interface LocalEntry<V> {
   until: number
   /** When a sliding-expiry touch was last scheduled for this key. */
   touchedAt: number
+  /** The entry's tags as it was written (`undefined`: none); the state checks them on every hit. */
+  readonly tags: readonly TagStamp[] | undefined
 }
 
 /**
@@ -75,7 +78,14 @@ export class LocalTier<V> {
   }
 
   /** Keeps `value`, unless Redis has already expired it (`redisUntil <= now`) or L1 is not trusted. */
-  set(key: string, value: V, now: number, redisUntil: number, freshUntil = Number.POSITIVE_INFINITY): void {
+  set(
+    key: string,
+    value: V,
+    now: number,
+    redisUntil: number,
+    freshUntil = Number.POSITIVE_INFINITY,
+    tags?: readonly TagStamp[],
+  ): void {
     if (this.#lru === undefined) return
     if (redisUntil <= now || !this.#trusted) {
       this.#lru.delete(key)
@@ -83,7 +93,7 @@ export class LocalTier<V> {
     }
     const localUntil = now + this.#ttlMs
     const until = Math.min(localUntil, redisUntil, freshUntil)
-    this.#lru.set(key, { value, localUntil, redisUntil, freshUntil, until, touchedAt: now })
+    this.#lru.set(key, { value, localUntil, redisUntil, freshUntil, until, touchedAt: now, tags })
   }
 
   /** The Redis expiry of `entry` was pushed back to `redisUntil` (a sliding-expiry touch at `now`). */
@@ -91,6 +101,11 @@ export class LocalTier<V> {
     entry.touchedAt = now
     entry.redisUntil = redisUntil
     entry.until = Math.min(entry.localUntil, redisUntil, entry.freshUntil)
+  }
+
+  /** The tags of the copy of `key`, hit or stale, without changing the LRU order. */
+  tagsOf(key: string): readonly TagStamp[] | undefined {
+    return this.#lru?.peek(key)?.tags
   }
 
   /** Whether L1 holds `key` (hit or stale), without changing the LRU order. */

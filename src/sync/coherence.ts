@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events'
+import * as clock from '../clock.js'
 import type { CacheState, KeySelection } from '../core/cache-state.js'
 import { emitApart } from '../error-reporter.js'
 import { ErrorCode, type FlipCacheError, SyncError } from '../errors.js'
@@ -6,6 +7,7 @@ import { type RedisClient, whenReady } from '../redis/connection.js'
 import { isCluster } from '../redis/slot-router.js'
 import { isReplyError } from '../redis/steps.js'
 import type { TransportView } from '../redis/transport-view.js'
+import type { TagStamp } from '../tags/tag-stamps.js'
 import type { KeyCodec } from '../types/key-type.js'
 import { subscriberHub } from './subscriber-hub.js'
 import { type InvalidationOrigin, SyncBus, type SyncMode } from './sync-bus.js'
@@ -79,6 +81,7 @@ export class Coherence<K, V> {
       sharded: isCluster(config.client),
       maxStalenessMs: config.maxStalenessMs,
       onInvalidate: (keys, origin) => this.#invalidate(keys, origin),
+      onTags: (stamps) => this.#tagsHeard(stamps),
       onUnheard: (reason) => (reason === 'dropped' ? this.#subscriberDropped() : this.#unheard(reason)),
       onHeard: () => this.#heard(),
       onReconnected: () => this.#reconnected(),
@@ -105,6 +108,11 @@ export class Coherence<K, V> {
    */
   removed(keys: string[], namespace?: string): void {
     this.bus.removed(keys, namespace)
+  }
+
+  /** This instance invalidated tags (raised to `stamps` in Redis): the others hear of it; never rejects. */
+  tagsInvalidated(stamps: TagStamp[]): Promise<void> {
+    return this.bus.tagsInvalidated(stamps)
   }
 
   /** This instance emptied the namespace: one message tells the others; resolves once Redis has it. */
@@ -285,6 +293,12 @@ export class Coherence<K, V> {
       else if (holding !== undefined) buckets.push(holding.bucket)
     }
     return buckets.length === 0 ? keys : { keys, buckets }
+  }
+
+  /** Another instance invalidated tags: the copies carrying them stop being hits (checked on every hit). */
+  #tagsHeard(stamps: TagStamp[]): void {
+    const now = clock.now()
+    for (const { tag, hard, soft } of stamps) this.#config.state.tags.learn(tag, { hard, soft }, now)
   }
 
   /** Another instance (or Redis, or a lost connection) says these keys changed: L1 lets them go. */

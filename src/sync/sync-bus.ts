@@ -1,6 +1,7 @@
 import { ErrorCode, SyncError } from '../errors.js'
 import type { TransportView } from '../redis/transport-view.js'
 import { LuaScript } from '../store/scripts.js'
+import type { TagStamp } from '../tags/tag-stamps.js'
 import { LazySubscription } from './lazy-subscription.js'
 import type { SubscriberHub } from './subscriber-hub.js'
 
@@ -15,10 +16,12 @@ export type InvalidationOrigin = 'local' | 'remote' | 'tracking' | 'reconnect'
 interface SyncMessage {
   /** The instance that sent it. */
   o: string
-  /** 'w': these keys were written or deleted; 'c': the namespace was cleared. */
-  e: 'w' | 'c'
+  /** 'w': these keys were written or deleted; 'c': the namespace was cleared; 't': tags were invalidated. */
+  e: 'w' | 'c' | 't'
   /** The encoded keys ('w'). */
   k?: string[]
+  /** The tags and their counts after the invalidation ('t'): `[tag, hard, soft]` each. */
+  t?: [string, number, number][]
 }
 
 export interface SyncBusConfig {
@@ -49,6 +52,8 @@ export interface SyncBusConfig {
   maxStalenessMs: number | null
   /** Another instance changed these keys (or, with 'all', anything), or messages may have been lost. */
   onInvalidate: (keys: string[] | 'all', origin: InvalidationOrigin) => void
+  /** Another instance invalidated these tags: their counts are now (at least) these. */
+  onTags: (stamps: TagStamp[]) => void
   /** This instance cannot tell that it hears the others any more: its subscriber dropped, or went silent. */
   onUnheard: (reason: 'dropped' | 'silent') => void
   /** It hears them again (after `onUnheard`). */
@@ -205,6 +210,22 @@ export class SyncBus {
     )
   }
 
+  /**
+   * This instance invalidated tags (their counts raised to `stamps` in Redis already): one message
+   * tells the other instances (with 'pubsub' and 'tracking' alike: Redis tracks no tag for them).
+   * Resolves once Redis has it; a failure is reported, and retried as a clear's notice (every other
+   * L1 emptied), since no instance may keep serving what the tags covered; never rejects.
+   */
+  tagsInvalidated(stamps: TagStamp[]): Promise<void> {
+    if (!this.#config.invalidate || stamps.length === 0) return Promise.resolve()
+    this.sent++
+    const t = stamps.map(({ tag, hard, soft }): [string, number, number] => [tag, hard, soft])
+    return this.#publish({ o: this.#config.origin, e: 't', t }).then(
+      () => undefined,
+      (error: unknown) => this.#noticeFailed('all', error),
+    )
+  }
+
   /** Unsubscribes (the shared connection closes when its last cache leaves); notices not sent yet are dropped. */
   close(): Promise<void> {
     clearTimeout(this.#retryTimer)
@@ -343,5 +364,18 @@ export class SyncBus {
     this.received++
     if (message.e === 'c') this.#config.onInvalidate('all', 'remote')
     else if (message.e === 'w' && keys.length > 0) this.#config.onInvalidate(keys, 'remote')
+    else if (message.e === 't' && Array.isArray(message.t)) this.#config.onTags(stampsOf(message.t))
   }
+}
+
+/** The well-formed `[tag, hard, soft]` items of a tag message (another program may write them). */
+function stampsOf(items: unknown[]): TagStamp[] {
+  const stamps: TagStamp[] = []
+  for (const item of items) {
+    if (!Array.isArray(item)) continue
+    const [tag, hard, soft] = item as unknown[]
+    if (typeof tag === 'string' && Number.isSafeInteger(hard) && Number.isSafeInteger(soft))
+      stamps.push({ tag, hard: hard as number, soft: soft as number })
+  }
+  return stamps
 }

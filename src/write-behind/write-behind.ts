@@ -1,6 +1,7 @@
 import type { CacheCore } from '../core/cache-core.js'
 import type { FlipCacheError } from '../errors.js'
 import type { TransportView } from '../redis/transport-view.js'
+import type { TagStamp } from '../tags/tag-stamps.js'
 import type { KeyCodec } from '../types/key-type.js'
 import type { RedisValue } from '../types/value-codec.js'
 import type { ResolvedWriteBehind } from '../write-policy/write-options.js'
@@ -67,13 +68,23 @@ export class WriteBehind<K, V> implements WritePath<K, V> {
     )
   }
 
-  write(_pairs: [K, V][], encoded: [string, RedisValue][], ttlMs: number | null): Promise<void> {
-    return this.#core.write(encoded, ttlMs, undefined, (stored, ttl) =>
-      this.#queue.write(
-        stored.map(([key]) => this.#redisKey(key)),
-        stored,
-        ttl,
-      ),
+  write(
+    _pairs: [K, V][],
+    encoded: [string, RedisValue][],
+    ttlMs: number | null,
+    tags?: readonly TagStamp[],
+  ): Promise<void> {
+    return this.#core.write(
+      encoded,
+      ttlMs,
+      undefined,
+      (stored, ttl) =>
+        this.#queue.write(
+          stored.map(([key]) => this.#redisKey(key)),
+          stored,
+          ttl,
+        ),
+      tags,
     )
   }
 

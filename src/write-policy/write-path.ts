@@ -1,4 +1,5 @@
 import type { CacheCore } from '../core/cache-core.js'
+import type { TagStamp } from '../tags/tag-stamps.js'
 import type { RedisValue } from '../types/value-codec.js'
 
 /**
@@ -12,6 +13,7 @@ export interface WritePath<K, V> {
     pairs: [key: K, value: V][],
     encoded: [key: string, value: RedisValue][],
     ttlMs: number | null,
+    tags?: readonly TagStamp[],
   ): Promise<void>
   /** Resolves to how many of the keys Redis had. */
   remove(keys: K[], encoded: string[]): Promise<number>
@@ -24,7 +26,7 @@ export interface WritePath<K, V> {
 /** The plain cache's writes: Redis, then L1. */
 export function cacheOnly<K, V>(core: CacheCore<V>): WritePath<K, V> {
   return {
-    write: (_pairs, encoded, ttlMs) => core.write(encoded, ttlMs),
+    write: (_pairs, encoded, ttlMs, tags) => core.write(encoded, ttlMs, undefined, undefined, tags),
     remove: (_keys, encoded) => core.remove(encoded),
     flushNow: async () => 0,
     close: async () => {},

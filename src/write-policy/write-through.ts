@@ -1,4 +1,5 @@
 import type { CacheCore } from '../core/cache-core.js'
+import type { TagStamp } from '../tags/tag-stamps.js'
 import type { RedisValue } from '../types/value-codec.js'
 import type { WriteThroughOption } from './write-options.js'
 import type { WritePath } from './write-path.js'
@@ -21,12 +22,17 @@ export class WriteThrough<K, V> implements WritePath<K, V> {
     this.#source = source
   }
 
-  write(pairs: [K, V][], encoded: [string, RedisValue][], ttlMs: number | null): Promise<void> {
+  write(
+    pairs: [K, V][],
+    encoded: [string, RedisValue][],
+    ttlMs: number | null,
+    tags?: readonly TagStamp[],
+  ): Promise<void> {
     const keys = encoded.map(([key]) => key)
     return this.#inOrder(keys, async () => {
       await this.#source.write(pairs)
       try {
-        await this.#core.write(encoded, ttlMs)
+        await this.#core.write(encoded, ttlMs, undefined, undefined, tags)
       } catch (error) {
         await this.#invalidate(keys)
         throw error

@@ -8,6 +8,7 @@ import { StatsCounter } from '../../src/stats.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
 import { fakeClock } from '../support/fake-clock.js'
 import { ManualStore } from '../support/manual-store.js'
+import { ManualTags } from '../support/manual-tags.js'
 
 /** A core over a hand-driven store with expiry per bucket (no header, the store reports each bucket's life). */
 function bucketCore() {
@@ -26,6 +27,8 @@ function bucketCore() {
     slidingMs: null,
     announce: () => {},
     announceCleared: async () => {},
+    tagKeys: new ManualTags(),
+    announceTags: async () => {},
     report: () => {},
   })
   const peek = (key: string): string | undefined => state.peek(key, Date.now())?.value

@@ -10,6 +10,7 @@ import type { ReadReply } from '../../src/redis/transport-view.js'
 import { StatsCounter } from '../../src/stats.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
 import { ManualStore } from '../support/manual-store.js'
+import { ManualTags } from '../support/manual-tags.js'
 
 /** Lets every promise callback that can run, run. */
 const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -35,6 +36,8 @@ function coreOn(
     slidingMs: null,
     announce: (keys, deleted) => announced.push([keys, deleted]),
     announceCleared: async () => {},
+    tagKeys: new ManualTags(),
+    announceTags: async () => {},
     report: (error) => reported.push(error),
   })
   const peek = (key: string): string | undefined => state.peek(key, Date.now())?.value

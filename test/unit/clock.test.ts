@@ -13,6 +13,7 @@ import { StatsCounter } from '../../src/stats.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
 import { afterTick, FakeRedisClient, track } from '../support/fake-redis-client.js'
 import { ManualStore } from '../support/manual-store.js'
+import { ManualTags } from '../support/manual-tags.js'
 
 /** Steps the wall clock (`Date`) alone, as NTP or an operator would; the monotonic clock runs on. */
 function stepWallClock(ms: number): void {
@@ -77,6 +78,8 @@ describe('durations do not follow wall-clock steps', () => {
         slidingMs: null,
         announce: () => {},
         announceCleared: async () => {},
+        tagKeys: new ManualTags(),
+        announceTags: async () => {},
         report: () => {},
       })
       const read = core.get('k')

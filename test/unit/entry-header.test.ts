@@ -120,19 +120,19 @@ describe('which data has a header', () => {
   const digits = at.toString(36).padStart(9, '0')
 
   it('empty data, NUL alone and NUL with anything but a flags byte are raw, as a string or as bytes', () => {
-    const raw = ['', '\0', '\0\0', '\0?', '\0H', '\0abc', '\0\x7f', '\0\u00e9', '\0\ufffd']
+    const raw = ['', '\0', '\0\0', '\0?', '\0P', '\0abc', '\0\x7f', '\0\u00e9', '\0\ufffd']
     for (const text of raw) {
       expect(hasHeader(text), JSON.stringify(text)).toBe(false)
       expect(withHeader(text)).toBe(text)
     }
-    for (const bytes of [[], [0], [0, 0], [0, 0x3f], [0, 0x48], [0, 0xc3, 0xa9], [0, 0xff], [0x40, 0]]) {
+    for (const bytes of [[], [0], [0, 0], [0, 0x3f], [0, 0x50], [0, 0xc3, 0xa9], [0, 0xff], [0x40, 0]]) {
       const data = Buffer.from(bytes)
       expect(hasHeader(data), JSON.stringify(bytes)).toBe(false)
       expect(withHeader(data)).toBe(data)
     }
   })
 
-  it.each([0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47])(
+  it.each([0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x4f])(
     'NUL and the flags byte %i start a header, as a string or as bytes, and such a value is escaped',
     (flags) => {
       const text = `\0${String.fromCharCode(flags)}rest`

@@ -21,6 +21,7 @@ import { StatsCounter } from '../../src/stats.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
 import { track } from '../support/fake-redis-client.js'
 import { ManualStore } from '../support/manual-store.js'
+import { ManualTags } from '../support/manual-tags.js'
 
 /** Lets every promise callback that can run, run (fake timers leave setImmediate alone here). */
 const settled = async (): Promise<void> => {
@@ -100,6 +101,8 @@ function readThroughOn() {
     slidingMs: null,
     announce: () => {},
     announceCleared: async () => {},
+    tagKeys: new ManualTags(),
+    announceTags: async () => {},
     report,
   })
   const locks = new FakeLocks()
