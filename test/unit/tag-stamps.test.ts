@@ -63,7 +63,7 @@ describe('checkTags', () => {
   it('keeps distinct tags in order and refuses what is not a list of short non-empty strings', () => {
     expect(checkTags(['a', 'b', 'a'])).toEqual(['a', 'b'])
     expect(checkTags(new Set(['x']))).toEqual(['x'])
-    expect(() => checkTags('abc')).toThrow(/array of tag strings, got .abc./)
+    expect(() => checkTags('abc')).toThrow(/array of tag strings, got `'abc'`/)
     expect(() => checkTags(undefined)).toThrow(TypeError)
     expect(() => checkTags([''])).toThrow(/non-empty string/)
     expect(() => checkTags([7])).toThrow(/got 7/)
