@@ -66,7 +66,7 @@ describe('checkTags', () => {
     expect(() => checkTags('abc')).toThrow(/array of tag strings, got `'abc'`/)
     expect(() => checkTags(undefined)).toThrow(TypeError)
     expect(() => checkTags([''])).toThrow(/non-empty string/)
-    expect(() => checkTags([7])).toThrow(/got 7/)
+    expect(() => checkTags([7])).toThrow(/got `7`/)
     expect(() => checkTags(['x'.repeat(129)])).toThrow(/at most 128/)
     expect(() => checkTags(Array.from({ length: 65 }, (_, i) => `t${i}`))).toThrow(/at most 64 distinct/)
     expect(
