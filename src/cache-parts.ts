@@ -188,6 +188,7 @@ export function assembleCache<K, V>(
         failed: () => {
           stats.errors++
         },
+        judge: (live, now) => core.tagVerdicts(live, now),
       }),
       // The first calls wait until the cache hears the other instances, so that L1 is in use from
       // the start; not past `timeout`, nor once the client is seen to fail: then they go on, without

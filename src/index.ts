@@ -31,10 +31,10 @@ export {
 } from './flipcache-constructor.js'
 export type {
   FlipCacheEvents,
+  InvalidateTagsOptions,
   Invalidation,
   KeyedWrapOptions,
   RedisStatusChange,
-  InvalidateTagsOptions,
   SetOptions,
   WrapOptions,
   WrapOptionsArg,

@@ -1,11 +1,12 @@
 import * as clock from '../clock.js'
-import type { EntryCodec } from '../entry/entry-codec.js'
+import type { Entry, EntryCodec } from '../entry/entry-codec.js'
 import type { FlipCacheError } from '../errors.js'
 import type { LocalEntry } from '../local/local-tier.js'
 import type { StatsCounter } from '../stats.js'
 import type { Store } from '../store/store.js'
 import type { TagStore } from '../store/tag-keys.js'
 import type { TagStamp } from '../tags/tag-stamps.js'
+import type { TagVerdict } from '../tags/tag-versions.js'
 import type { RedisValue } from '../types/value-codec.js'
 import type { CacheState } from './cache-state.js'
 import { type Flight, type Found, freshValue, type Looked, MISSING, Reads } from './reads.js'
@@ -147,6 +148,11 @@ export class CacheCore<V> {
    */
   lookup(keys: string[], share = true, tags?: readonly string[]): Promise<Looked<V>> {
     return this.#reads.lookup(keys, share, tags)
+  }
+
+  /** What the tags of each entry say of it (`undefined`: no tags), their unknown counts read from Redis. */
+  tagVerdicts(entries: readonly (Entry<V> | undefined)[], now: number): Promise<(TagVerdict | undefined)[]> {
+    return this.#reads.verdicts(entries, now)
   }
 
   /**

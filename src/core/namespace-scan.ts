@@ -2,6 +2,7 @@ import * as clock from '../clock.js'
 import type { Entry, EntryCodec } from '../entry/entry-codec.js'
 import { DecodeError, type FlipCacheError } from '../errors.js'
 import type { ScanBatch, Store } from '../store/store.js'
+import type { TagVerdict } from '../tags/tag-versions.js'
 import type { KeyCodec } from '../types/key-type.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { MISSING } from './reads.js'
@@ -14,6 +15,8 @@ export interface NamespaceScanConfig<K, V> {
   report: (error: FlipCacheError) => void
   /** Counts a failed Redis operation. */
   failed: () => void
+  /** What the tags of each entry say of it (`undefined`: no tags); unknown counts are read from Redis. */
+  judge: (entries: readonly (Entry<V> | undefined)[], now: number) => Promise<(TagVerdict | undefined)[]>
 }
 
 /**
@@ -29,14 +32,16 @@ export class NamespaceScan<K, V> {
 
   /**
    * Every key once. Where the scan read the values anyway (hash buckets, whose fields carry their
-   * expiry), a key whose entry has expired or does not unframe is left out, as get() would.
+   * expiry), a key whose entry has expired, does not unframe or was invalidated by a tag is left
+   * out, as get() would; a string key is listed while Redis holds it.
    */
   async *keys(): AsyncGenerator<K, void, undefined> {
     for await (const batch of this.#distinctBatches()) {
       const now = clock.now()
+      const { values } = batch
+      const live = values === undefined ? undefined : await this.#judged(batch.keys, values, now)
       for (const [index, key] of batch.keys.entries()) {
-        const raw = batch.values?.[index]
-        if (raw !== undefined && this.#live(key, raw, now) === undefined) continue
+        if (live !== undefined && live[index] === undefined) continue
         const decoded = this.#decodeKey(key)
         if (decoded !== MISSING) yield decoded
       }
@@ -58,10 +63,9 @@ export class NamespaceScan<K, V> {
         throw error
       }
       const now = clock.now()
+      const live = await this.#judged(batch.keys, values, now)
       for (const [index, key] of batch.keys.entries()) {
-        const raw = values[index]
-        if (raw === null || raw === undefined) continue
-        const entry = this.#live(key, raw, now)
+        const entry = live[index]
         if (entry === undefined || entry.freshUntil <= now) continue
         const decodedKey = this.#decodeKey(key)
         if (decodedKey !== MISSING) yield [decodedKey, entry.value]
@@ -69,14 +73,38 @@ export class NamespaceScan<K, V> {
     }
   }
 
-  /** The entry `raw` holds while it lives; a decode failure is reported. */
-  #live(key: string, raw: RedisValue, now: number): Entry<V> | undefined {
-    const entry = this.#config.entries.unframe(key, raw)
-    if (entry instanceof DecodeError) {
-      this.#config.report(entry)
-      return undefined
+  /**
+   * The entry each value holds while it lives (a tag's soft invalidation makes it stale), else
+   * `undefined`; a decode failure is reported.
+   */
+  async #judged(
+    keys: readonly string[],
+    values: readonly (RedisValue | null | undefined)[],
+    now: number,
+  ): Promise<(Entry<V> | undefined)[]> {
+    const live = keys.map((key, index) => {
+      const raw = values[index]
+      if (raw === null || raw === undefined) return undefined
+      const entry = this.#config.entries.unframe(key, raw)
+      if (entry instanceof DecodeError) {
+        this.#config.report(entry)
+        return undefined
+      }
+      return entry.expiresAt > now ? entry : undefined
+    })
+    if (!live.some((entry) => entry?.tags !== undefined)) return live
+    let verdicts: (TagVerdict | undefined)[]
+    try {
+      verdicts = await this.#config.judge(live, now)
+    } catch (error) {
+      this.#config.failed()
+      throw error
     }
-    return entry.expiresAt > now ? entry : undefined
+    return live.map((entry, index) => {
+      const verdict = verdicts[index]
+      if (entry === undefined || verdict === 'gone') return undefined
+      return verdict === 'stale' ? { ...entry, freshUntil: 0 } : entry
+    })
   }
 
   /** The store's scan batches, each key in only the first batch that has it. */

@@ -134,7 +134,7 @@ export class Reads<V> {
       return undefined
     }
     if (entry.expiresAt <= now) return undefined
-    const [verdict] = await this.#verdicts([entry], now, undefined)
+    const [verdict] = await this.verdicts([entry], now, undefined)
     return verdict === 'gone' ? undefined : entry
   }
 
@@ -142,10 +142,10 @@ export class Reads<V> {
    * What the tags of each entry say of it; the counts of tags not known here (nor in `prefetched`,
    * the counts read in the values' round trip) are read first, in one more round trip.
    */
-  async #verdicts(
+  async verdicts(
     entries: readonly (Entry<V> | undefined)[],
     now: number,
-    prefetched: Promise<Map<string, TagCounts>> | undefined,
+    prefetched?: Promise<Map<string, TagCounts>>,
   ): Promise<(TagVerdict | undefined)[]> {
     const { state, tagReads } = this.#config
     const fresh = prefetched === undefined ? undefined : await prefetched
@@ -183,7 +183,7 @@ export class Reads<V> {
       looked: fetching
         .then(async (reply) => {
           const unframed = this.#unframe(keys, reply.values)
-          const verdicts = await this.#verdicts(unframed, clock.now(), prefetched)
+          const verdicts = await this.verdicts(unframed, clock.now(), prefetched)
           // Ended only once the verdicts are in, so a write meanwhile still marks the read stale.
           state.endRead(flight, keys)
           return this.#settle(flight, reply, unframed, verdicts, startedAt)
