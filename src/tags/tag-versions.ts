@@ -55,7 +55,7 @@ export class TagVersions {
   ): TagVerdict | undefined {
     let verdict: TagVerdict | undefined = 'current'
     for (const stamp of stamps) {
-      const counts = fresh?.get(stamp.tag) ?? this.counts(stamp.tag, now)
+      const counts = this.#latest(stamp.tag, now, fresh)
       if (counts === undefined || counts.hard < stamp.hard) verdict = undefined
       else if (counts.hard > stamp.hard) return 'gone'
       else if (counts.soft < stamp.soft) verdict = undefined
@@ -77,7 +77,7 @@ export class TagVersions {
   ): TagStamp[] | undefined {
     const stamps: TagStamp[] = []
     for (const tag of tags) {
-      const counts = fresh?.get(tag) ?? this.counts(tag, now)
+      const counts = this.#latest(tag, now, fresh)
       if (counts === undefined) return undefined
       stamps.push({ tag, hard: counts.hard, soft: counts.soft })
     }
@@ -99,6 +99,14 @@ export class TagVersions {
     known.hard = Math.max(known.hard, counts.hard)
     known.soft = Math.max(known.soft, counts.soft)
     known.until = Math.max(known.until, until)
+  }
+
+  /** The highest counts of `tag` known here or in `fresh` (a read may be older than a message heard since). */
+  #latest(tag: string, now: number, fresh: ReadonlyMap<string, TagCounts> | undefined): TagCounts | undefined {
+    const known = this.counts(tag, now)
+    const read = fresh?.get(tag)
+    if (read === undefined || known === undefined) return read ?? known
+    return { hard: Math.max(read.hard, known.hard), soft: Math.max(read.soft, known.soft) }
   }
 
   /** Every count is asked of Redis again: the cache may have missed messages, or Redis was emptied. */
