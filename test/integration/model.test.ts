@@ -15,6 +15,7 @@ import {
   type Op,
   type Round,
   scenarioArbitrary,
+  tagName,
   written,
   writtenValue,
 } from '../support/cache-model.js'
@@ -207,10 +208,23 @@ describe('model: three instances race random rounds of operations; Redis and eve
           await cache.clear()
           for (const key of allKeys) model.touch(key, absent)
           return
+        case 'setTagged': {
+          const value = writtenValue(index, place)
+          await cache.set(op.key, value, { tags: [tagName(op.tag)] })
+          model.touch(op.key, written(value, null, issuedAt, Date.now(), op.tag))
+          return
+        }
+        case 'invalidateTag':
+          await cache.invalidateTags([tagName(op.tag)])
+          invalidated.push(op.tag)
+          return
       }
     }
+    const invalidated: number[] = []
     // Every op is issued in the same tick: they race inside flipcache and in Redis.
     await Promise.all(round.ops.map(play))
+    // Once the round's writes are recorded: an invalidation may have landed before or after each.
+    for (const tag of invalidated) model.invalidate(tag)
     // A read returns what Redis held before the round or what the round wrote, nothing older.
     for (const read of reads) {
       if (!model.readable(read.key, read.seen, read.at)) {

@@ -14,6 +14,10 @@ export type Op =
   | { kind: 'delete'; on: number; key: number }
   | { kind: 'getOrSet'; on: number; key: number; ttl: number | null }
   | { kind: 'clear'; on: number }
+  /** A set whose entry carries the tag `g<tag>`. */
+  | { kind: 'setTagged'; on: number; key: number; tag: number }
+  /** invalidateTags([`g<tag>`]): every entry carrying it goes. */
+  | { kind: 'invalidateTag'; on: number; tag: number }
 
 /** Operations issued together (in the same tick, awaited together), then a quiescent point. */
 export interface Round {
@@ -42,6 +46,7 @@ export function scenarioArbitrary(shape: ScenarioShape): fc.Arbitrary<Round[]> {
         { weight: 1, arbitrary: fc.integer({ min: 1000, max: 1500 }) },
       )
     : fc.constant(null)
+  const tag = fc.integer({ min: 0, max: tagCount - 1 })
   const op: fc.Arbitrary<Op> = fc.oneof(
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('get' as const), on, key }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('getMany' as const), on, keys: someKeys(2, 4) }) },
@@ -53,6 +58,8 @@ export function scenarioArbitrary(shape: ScenarioShape): fc.Arbitrary<Round[]> {
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), on, key }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('getOrSet' as const), on, key, ttl }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const), on }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('setTagged' as const), on, key, tag }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidateTag' as const), on, tag }) },
   )
   const round: fc.Arbitrary<Round> = fc.record({
     // One round in 8 (shrinking towards not waiting).
@@ -62,6 +69,14 @@ export function scenarioArbitrary(shape: ScenarioShape): fc.Arbitrary<Round[]> {
     ops: fc.array(op, { minLength: 1, maxLength: 6, size: 'max' }),
   })
   return fc.array(round, { minLength: 1, maxLength: shape.maxRounds, size: 'max' })
+}
+
+/** How many tags the tagged ops choose from (`g0`, `g1`). */
+export const tagCount = 2
+
+/** The tag `tag` as the cache sees it. */
+export function tagName(tag: number): string {
+  return `g${tag}`
 }
 
 /** The value an op writes: unique within a scenario (`index`: the entry of a setMany). */
@@ -89,6 +104,10 @@ export function describeOp(op: Op): string {
       return `#${op.on}.setMany([${op.keys.join(', ')}]${ttl})`
     case 'clear':
       return `#${op.on}.clear()`
+    case 'setTagged':
+      return `#${op.on}.set(${op.key}, { tags: ['${tagName(op.tag)}'] })`
+    case 'invalidateTag':
+      return `#${op.on}.invalidateTags(['${tagName(op.tag)}'])`
   }
 }
 
@@ -98,7 +117,7 @@ export function describeScenario(rounds: Round[]): string {
     .map((round, index) => {
       const ops = round.ops.map((op, place) => {
         const written =
-          op.kind === 'set'
+          op.kind === 'set' || op.kind === 'setTagged'
             ? ` = ${writtenValue(index, place)}`
             : op.kind === 'getOrSet'
               ? ` loader → ${loadedValueOf(index, place)}`
@@ -121,6 +140,8 @@ export interface Candidate {
   value: string | undefined
   expiresFrom: number
   expiresBy: number
+  /** The tag the value was written with (`invalidateTag` of it makes the key absent). */
+  tag?: number
 }
 
 export const absent: Candidate = {
@@ -133,10 +154,17 @@ export const absent: Candidate = {
 const clockLeewayMs = 25
 
 /** A value written at some time in [issuedAt, ackedAt], expiring `ttl` ms after it was applied. */
-export function written(value: string, ttl: number | null, issuedAt: number, ackedAt: number): Candidate {
+export function written(
+  value: string,
+  ttl: number | null,
+  issuedAt: number,
+  ackedAt: number,
+  tag?: number,
+): Candidate {
+  const tagged = tag === undefined ? {} : { tag }
   if (ttl === null)
-    return { value, expiresFrom: Number.POSITIVE_INFINITY, expiresBy: Number.POSITIVE_INFINITY }
-  return { value, expiresFrom: issuedAt + ttl, expiresBy: ackedAt + ttl }
+    return { value, expiresFrom: Number.POSITIVE_INFINITY, expiresBy: Number.POSITIVE_INFINITY, ...tagged }
+  return { value, expiresFrom: issuedAt + ttl, expiresBy: ackedAt + ttl, ...tagged }
 }
 
 /** Whether `candidate` may have expired by `at`. */
@@ -176,6 +204,17 @@ export class KeyModel {
   /** Records that an op of this round wrote `candidate` (or deleted the key: `absent`). */
   touch(key: number, candidate: Candidate): void {
     this.#round[key]?.push(candidate)
+  }
+
+  /**
+   * An op of this round invalidated `tag`: a key whose value before the round, or any value written
+   * in the round, carries it may end up absent (the invalidation may land after that write).
+   */
+  invalidate(tag: number): void {
+    this.#before.forEach((before, key) => {
+      const round = this.#round[key] ?? []
+      if (before.tag === tag || round.some((candidate) => candidate.tag === tag)) this.touch(key, absent)
+    })
   }
 
   /** What Redis may hold for `key` once the ops of this round are done. */
