@@ -82,16 +82,15 @@ export class NamespaceScan<K, V> {
     values: readonly (RedisValue | null | undefined)[],
     now: number,
   ): Promise<(Entry<V> | undefined)[]> {
-    const live = keys.map((key, index) => {
+    // A plain loop: a decode error's stack would keep a closure's context (every value) alive.
+    const live = new Array<Entry<V> | undefined>(keys.length)
+    for (let index = 0; index < keys.length; index++) {
       const raw = values[index]
-      if (raw === null || raw === undefined) return undefined
-      const entry = this.#config.entries.unframe(key, raw)
-      if (entry instanceof DecodeError) {
-        this.#config.report(entry)
-        return undefined
-      }
-      return entry.expiresAt > now ? entry : undefined
-    })
+      if (raw === null || raw === undefined) continue
+      const entry = this.#config.entries.unframe(keys[index] as string, raw)
+      if (entry instanceof DecodeError) this.#config.report(entry)
+      else if (entry.expiresAt > now) live[index] = entry
+    }
     if (!live.some((entry) => entry?.tags !== undefined)) return live
     let verdicts: (TagVerdict | undefined)[]
     try {

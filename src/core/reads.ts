@@ -44,6 +44,9 @@ export interface ReadsConfig<V> {
   tagReads: TagReads
 }
 
+/** The verdicts of entries without tags. */
+const undecided: readonly (TagVerdict | undefined)[] = []
+
 /** A stale-making verdict moves an entry's freshness to this instant: stale from the start. */
 const staleSince = 0
 
@@ -181,12 +184,18 @@ export class Reads<V> {
       keys,
       stale: undefined,
       looked: fetching
-        .then(async (reply) => {
+        .then((reply) => {
           const unframed = this.#unframe(keys, reply.values)
-          const verdicts = await this.verdicts(unframed, clock.now(), prefetched)
-          // Ended only once the verdicts are in, so a write meanwhile still marks the read stale.
-          state.endRead(flight, keys)
-          return this.#settle(flight, reply, unframed, verdicts, startedAt)
+          // Untagged entries (the common case) settle at once, as they land.
+          if (prefetched === undefined && !unframed.some((entry) => entry?.tags !== undefined)) {
+            state.endRead(flight, keys)
+            return this.#settle(flight, reply, unframed, undecided, startedAt)
+          }
+          return this.verdicts(unframed, clock.now(), prefetched).then((verdicts) => {
+            // Ended only once the verdicts are in, so a write meanwhile still marks the read stale.
+            state.endRead(flight, keys)
+            return this.#settle(flight, reply, unframed, verdicts, startedAt)
+          })
         })
         .catch((error: unknown) => {
           state.endRead(flight, keys)
@@ -212,19 +221,22 @@ export class Reads<V> {
     return expected ?? []
   }
 
-  /** Each raw value as an entry; `undefined` for a miss or what does not decode (reported). */
+  /**
+   * Each raw value as an entry; `undefined` for a miss or what does not decode (reported). A plain
+   * loop, not a closure: a decode error's stack would keep a closure's context, and so every raw
+   * value of the read (megabytes, for a hostile one), alive as long as the error is kept.
+   */
   #unframe(keys: readonly string[], raws: readonly (RedisValue | null)[]): (Entry<V> | undefined)[] {
     const { entries, report } = this.#config
-    return keys.map((key, index) => {
+    const unframed = new Array<Entry<V> | undefined>(keys.length)
+    for (let index = 0; index < keys.length; index++) {
       const raw = raws[index]
-      if (raw === null || raw === undefined) return undefined
-      const entry = entries.unframe(key, raw)
-      if (entry instanceof Error) {
-        report(entry)
-        return undefined
-      }
-      return entry
-    })
+      if (raw === null || raw === undefined) continue
+      const entry = entries.unframe(keys[index] as string, raw)
+      if (entry instanceof Error) report(entry)
+      else unframed[index] = entry
+    }
+    return unframed
   }
 
   /** Raw values, and their PTTLs when the answers will fill L1. */

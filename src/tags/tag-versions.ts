@@ -102,7 +102,11 @@ export class TagVersions {
   }
 
   /** The highest counts of `tag` known here or in `fresh` (a read may be older than a message heard since). */
-  #latest(tag: string, now: number, fresh: ReadonlyMap<string, TagCounts> | undefined): TagCounts | undefined {
+  #latest(
+    tag: string,
+    now: number,
+    fresh: ReadonlyMap<string, TagCounts> | undefined,
+  ): TagCounts | undefined {
     const known = this.counts(tag, now)
     const read = fresh?.get(tag)
     if (read === undefined || known === undefined) return read ?? known
