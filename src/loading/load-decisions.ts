@@ -13,9 +13,10 @@ export interface LoaderTtlOptions {
 export interface LoaderDecisionMethods {
   /**
    * Stores this value with this freshness and `grace` (0 unless given) instead of the call's
-   * `expireTime` and `grace` (an access token cached until it expires). Throws a `TypeError` for a
-   * bad duration, for a `grace` without an `expireTime`, for a `grace` on hash storage with
-   * `entryExpiry: 'bucket'`, and once the loader has returned (the value is stored by then).
+   * `expireTime` and `grace` (an access token cached until it expires); it is not refreshed ahead.
+   * Throws a `TypeError` for a bad duration, for a `grace` without an `expireTime`, for a `grace` on
+   * hash storage with `entryExpiry: 'bucket'`, for a `grace` with a freshness shorter than the
+   * `expireTime` of a call with `refreshAhead`, and once the loader has returned.
    */
   setTtl(expireTime: ExpireTime, options?: LoaderTtlOptions): void
   /** Stores nothing (neither L1 nor Redis): the callers still get the value, and the next call loads again. */
@@ -61,13 +62,17 @@ export class LoadDecisions implements LoaderDecisionMethods {
     }
     const expireMs = parseExpireTime(expireTime)
     const graceMs = options?.grace === undefined ? 0 : grace(options.grace)
-    const load: ResolvedLoad = {
-      ...this.#load,
-      expireMs,
-      graceMs,
-      // Refresh-ahead is a fraction of the freshness: it follows the new one, and needs one.
-      refreshAhead: expireMs === null ? undefined : this.#load.refreshAhead,
+    const call = this.#load
+    if (graceMs > 0 && call.refreshAhead !== undefined && call.expireMs !== null) {
+      if (expireMs !== null && expireMs < call.expireMs) {
+        throw new TypeError(
+          `ctx.setTtl() with a \`grace\` cannot shorten the freshness of a call with \`refreshAhead\`: readers measure the refresh point against the call's expireTime (${call.expireMs} ms), so a value fresh for ${expireMs} ms would be refreshed at every read; drop the grace or the call's refreshAhead`,
+        )
+      }
     }
+    // The value is not refreshed ahead: it is stored with a header only for a grace, and a read
+    // past its freshness refreshes it as stale-while-revalidate does.
+    const load: ResolvedLoad = { ...call, expireMs, graceMs, refreshAhead: undefined }
     checkLoad(load)
     this.#fits(load)
     this.#ttl = load

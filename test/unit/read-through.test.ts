@@ -512,6 +512,35 @@ describe("ReadThrough: the loader's decisions (ctx.setTtl, ctx.skip, ctx.fail, n
     ])
   })
 
+  it('ctx.setTtl refuses a grace that would shorten the freshness of a call with refreshAhead (it would refresh at every read)', async () => {
+    const { store, readThrough } = readThroughOn()
+    const refused: unknown[] = []
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      (ctx) => {
+        try {
+          ctx.setTtl('1m', { grace: '1m' })
+        } catch (error) {
+          refused.push(error)
+        }
+        // Longer than the call's expireTime, or without a grace: accepted, and not refreshed ahead.
+        ctx.setTtl('2h', { grace: '1m' })
+        return 'loaded'
+      },
+      { ...noLock, expireMs: 3_600_000, refreshAhead: 0.8 },
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const write = store.next<void>('write')
+    expect(write.args[1]).toBe(7_260_000)
+    write.release(undefined)
+    expect(await call).toBe('loaded')
+    expect(refused).toEqual([
+      expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(/refreshAhead/) }),
+    ])
+  })
+
   it("ctx.setTtl is checked against the storage (the cache's `fits`)", async () => {
     const { store, readThrough } = readThroughOn((load) => {
       if (load.graceMs > 0) throw new TypeError('`grace` keeps a fresh-until time in a header')
