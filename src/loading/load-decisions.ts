@@ -60,8 +60,8 @@ export class LoadDecisions implements LoaderDecisionMethods {
           throw new TypeError(`Unknown ctx.setTtl() option \`${field}\`; known options: grace`)
       }
     }
-    const expireMs = parseExpireTime(expireTime)
-    const graceMs = options?.grace === undefined ? 0 : grace(options.grace)
+    const expireMs = parseExpireTime(expireTime, 'ctx.setTtl(expireTime)')
+    const graceMs = options?.grace === undefined ? 0 : grace(options.grace, 'ctx.setTtl(…, { grace })')
     const call = this.#load
     if (graceMs > 0 && call.refreshAhead !== undefined && call.expireMs !== null) {
       if (expireMs !== null && expireMs < call.expireMs) {

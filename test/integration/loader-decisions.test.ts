@@ -236,6 +236,19 @@ describe("getOrSet(): the loader's decisions on real Redis", () => {
     expect(await sharedClient().exists(`${json.name}:k`, `${ints.name}:k`)).toBe(0)
   })
 
+  it('refuses a bad notFoundTtl or notFound, naming it', async () => {
+    expect(() => cache({ notFoundTtl: null as never })).toThrow(/`notFoundTtl`.*`null`/)
+    expect(() => cache({ notFoundTtl: 0 })).toThrow(/Expected `notFoundTtl` to be more than 0 ms or false/)
+    expect(() => cache({ notFoundTtl: 'soon' as never })).toThrow(/Invalid `notFoundTtl`/)
+    expect(() => cache({ notFoundTtl: true as never })).toThrow(/`notFoundTtl`/)
+    expect(() => cache({ notFound: null as never })).toThrow(/Expected `notFound` to be a function/)
+    const items = cache<string, string>({ valueType: 'string' })
+    await expect(items.getOrSet('k', async () => 'v', { notFoundTtl: -1 })).rejects.toThrow(/`notFoundTtl`/)
+    expect(() => items.wrap(async (key: string) => key, { notFoundTtl: 200 * 365 * 86_400_000 })).toThrow(
+      /Expected `notFoundTtl` to be at most 100 years or false/,
+    )
+  })
+
   it("a caller joining a running load gets its value, stored with the running load's options and decisions", async () => {
     const items = cache<string, string>({ valueType: 'string', expireTime: '1h' })
     const running = gate()

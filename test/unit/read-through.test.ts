@@ -504,10 +504,10 @@ describe("ReadThrough: the loader's decisions (ctx.setTtl, ctx.skip, ctx.fail, n
     expect(await call).toBe('loaded')
     expect(refused.map((error) => (error as Error).constructor.name)).toEqual(Array(5).fill('TypeError'))
     expect(refused.map((error) => (error as Error).message)).toEqual([
-      expect.stringContaining('`expireTime`'),
-      expect.stringContaining('`expireTime`'),
+      expect.stringContaining('Invalid `ctx.setTtl(expireTime)`'),
+      expect.stringContaining('Invalid `ctx.setTtl(expireTime)`: Expected a duration in whole milliseconds'),
       expect.stringContaining('`grace` needs an `expireTime`'),
-      expect.stringContaining('`grace`'),
+      expect.stringContaining('Invalid `ctx.setTtl(…, { grace })`'),
       expect.stringContaining('Unknown ctx.setTtl() option `stale`'),
     ])
   })
