@@ -220,6 +220,10 @@ describe("getOrSet(): the loader's decisions on real Redis", () => {
       expect(await values.getOrSet('k', nothing)).toBeUndefined()
       expect(await values.getOrSet('k', nothing)).toBeUndefined()
       expect(nothing).toHaveBeenCalledOnce()
+      // Read back from Redis by another instance: a hit too.
+      const other = cache<string, unknown>({ valueType, expireTime: '1h' }, values.name)
+      expect(await other.getOrSet('k', nothing)).toBeUndefined()
+      expect(nothing).toHaveBeenCalledOnce()
       const ttl = await values.ttl('k')
       expect(ttl).toBeGreaterThan(3_000_000)
     }
