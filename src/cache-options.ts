@@ -111,7 +111,8 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * Which loaded values are "not found", kept for `notFoundTtl` rather than `expireTime + grace`.
    * Only values the value type can hold are stored: `'json'` holds `null` but refuses `undefined`
    * (the load fails with `E_LOADER`, cause a `TypeError`), `'superjson'` and `'msgpack'` hold both,
-   * the scalar types neither. @default (value) => value === null || value === undefined
+   * the scalar types neither. Asked only when the loader neither skipped nor set a TTL; if it throws,
+   * the load fails (`E_LOADER`, its error as `cause`). @default (value) => value === null || value === undefined
    */
   notFound?: (value: V) => boolean
   /**

@@ -100,14 +100,15 @@ export class LoadDecisions implements LoaderDecisionMethods {
   }
 
   /**
-   * How to store `value`, or `undefined` to store nothing: as skipped; as `setTtl` said; as not
-   * found (`notFoundTtl`, never with grace or refresh-ahead, so a stale "not found" is never served);
-   * else with the call's options.
+   * How to store the loaded value, or `undefined` to store nothing: as skipped; as `setTtl` said; as
+   * not found (`notFoundTtl`, never with grace or refresh-ahead, so a stale "not found" is never
+   * served); else with the call's options. `isNotFound` (the `notFound` option) is asked only when
+   * neither `skip` nor `setTtl` decided.
    */
-  storing(load: ResolvedLoad, notFound: boolean): ResolvedLoad | undefined {
+  storing(load: ResolvedLoad, isNotFound: () => boolean): ResolvedLoad | undefined {
     if (this.#skipped) return undefined
     if (this.#ttl !== undefined) return this.#ttl
-    if (!notFound) return load
+    if (!isNotFound()) return load
     const { notFoundMs } = load
     if (notFoundMs === false) return undefined
     return {

@@ -253,7 +253,7 @@ export class ReadThrough<K, V> {
       if (this.#abandoned) throw this.#config.closed()
       // ctx.fail() holds even when the loader caught what it threw and returned a value.
       decisions.throwIfFailed()
-      const storing = decisions.storing(load, this.#config.notFound(value))
+      const storing = decisions.storing(load, () => this.#config.notFound(value))
       if (storing === undefined) {
         // Skipped (or a "not found" kept for no time): the callers get the value, nothing is stored,
         // and the lock is released as given up, so that waiters in other processes load for themselves.

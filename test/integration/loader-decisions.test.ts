@@ -202,6 +202,23 @@ describe("getOrSet(): the loader's decisions on real Redis", () => {
     await lists.getOrSet('full', async () => ['a'])
     expect(await lists.ttl('empty')).toBeLessThanOrEqual(2_000)
     expect(await lists.ttl('full')).toBeGreaterThan(3_000_000)
+    // A predicate that throws fails the load; it is not asked when the loader decided itself.
+    const broken = cache<string, string[]>({
+      valueType: typed.json<string[]>(),
+      notFound: () => {
+        throw new Error('predicate broke')
+      },
+    })
+    await expect(broken.getOrSet('k', async () => ['a'])).rejects.toMatchObject({
+      code: 'E_LOADER',
+      cause: { message: 'predicate broke' },
+    })
+    expect(
+      await broken.getOrSet('j', async ({ setTtl }) => {
+        setTtl('5s')
+        return ['b']
+      }),
+    ).toEqual(['b'])
   })
 
   it('wrap() takes notFoundTtl too', async () => {
