@@ -128,6 +128,19 @@ describe("getOrSet(): the loader's decisions on real Redis", () => {
     expect(await waiting).toBe('loaded by the second')
   })
 
+  it('after ctx.fail, the same loader backs off (its failure handed back uncalled) but a new loader runs', async () => {
+    fakeClock()
+    const items = cache<string, string>({ valueType: 'string' })
+    const refused = new Error('refused')
+    const failing = vi.fn((ctx: LoaderContext<string, string>) => ctx.fail(refused))
+    await expect(items.getOrSet('k', failing)).rejects.toMatchObject({ code: 'E_LOADER', cause: refused })
+    await expect(items.getOrSet('k', failing)).rejects.toMatchObject({ code: 'E_LOADER', cause: refused })
+    expect(failing).toHaveBeenCalledOnce()
+    // Still within the 100 ms (the clock is frozen): another loader is not handed that failure.
+    expect(await items.getOrSet('k', async () => 'from another loader')).toBe('from another loader')
+    expect(failing).toHaveBeenCalledOnce()
+  })
+
   it('ctx.fail with a stale value within grace serves it, reports E_LOADER, and leaves the stale entry and its TTL alone', async () => {
     const clock = fakeClock()
     const stock = cache<string, number>({
