@@ -102,6 +102,20 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
   /** getOrSet default: the distributed lock, or `false` for the in-process single-flight only. @default { ttl: '10s', wait: ttl } */
   lock?: LockOptions | false
   /**
+   * getOrSet default: how long a "not found" loader result (see `notFound`) stays fresh. It is stored
+   * without grace or refresh-ahead, so a stale "not found" is never served; `false` does not store
+   * it at all. @default the call's `expireTime` (without grace)
+   */
+  notFoundTtl?: number | Duration | false
+  /**
+   * Which loaded values are "not found", kept for `notFoundTtl` rather than `expireTime + grace`.
+   * Only values the value type can hold are stored: `'json'` holds `null` but refuses `undefined`
+   * (the load fails with `E_LOADER`, cause a `TypeError`), `'superjson'` and `'msgpack'` hold both,
+   * the scalar types neither. Asked only when the loader neither skipped nor set a TTL; if it throws,
+   * the load fails (`E_LOADER`, its error as `cause`). @default (value) => value === null || value === undefined
+   */
+  notFound?: (value: V) => boolean
+  /**
    * Prefix of getOrSet's lock keys (`${lockPrefix}${name}:${key}`), so that `redis-cli --scan --pattern '_lock:*'`
    * lists them. A cache name whose keys would overlap them (`_lock`, say) is refused. @default '_lock:'
    */
@@ -273,6 +287,8 @@ export interface ResolvedOptions<K, V> {
   lockPrefix: string
   tagPrefix: string
   lockRelease: ((error: LockLostError) => void) | undefined
+  /** The `notFound` option (a checked function). */
+  notFound: (value: V) => boolean
   sync: SyncMode
   pubsubDictChannels: boolean
   /** What separates the namespace from the key: `':'`, or `'/'` with `pubsubDict`. */

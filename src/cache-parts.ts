@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events'
+import { checkLoadFits } from './bucket-options.js'
 import { CacheCore } from './core/cache-core.js'
 import { CacheState } from './core/cache-state.js'
 import { NamespaceScan } from './core/namespace-scan.js'
@@ -157,6 +158,8 @@ export function assembleCache<K, V>(
         lockRelease: options.lockRelease,
         closed: () => new CacheClosedError(name),
         timeoutMs,
+        notFound: options.notFound,
+        fits: (load) => checkLoadFits(options.buckets, load),
       }),
       writes: openWritePath({
         name,

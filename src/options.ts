@@ -53,6 +53,8 @@ const knownOptions = new Set<string>([
   'loaderTimeout',
   'hardTimeout',
   'lock',
+  'notFoundTtl',
+  'notFound',
   'lockPrefix',
   'tagPrefix',
   'lockRelease',
@@ -119,6 +121,7 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
     lockPrefix: resolvePrefix('lockPrefix', options.lockPrefix, '_lock:'),
     tagPrefix: resolvePrefix('tagPrefix', options.tagPrefix, '_tag:'),
     lockRelease: resolveLockRelease(options.lockRelease),
+    notFound: resolveNotFound(options.notFound),
     sync: resolveSync(options.sync, localMax),
     maxStalenessMs: resolveMaxStaleness(options.maxStaleness),
     pubsubDictChannels: pubsubDict || resolvePubsubDict(options.pubsubDictChannels),
@@ -379,6 +382,18 @@ function resolveLockRelease(hook: unknown): ((error: LockLostError) => void) | u
   if (typeof hook !== 'function')
     throw new TypeError(`Expected \`lockRelease\` to be a function, got ${describe(hook)}`)
   return hook as (error: LockLostError) => void
+}
+
+/** By default, `null` and `undefined` are "not found". */
+const nullOrUndefined = (value: unknown): boolean => value === null || value === undefined
+
+function resolveNotFound<V>(predicate: unknown): (value: V) => boolean {
+  if (predicate === undefined) return nullOrUndefined
+  if (typeof predicate !== 'function')
+    throw new TypeError(
+      `Expected \`notFound\` to be a function of the loaded value, got ${describe(predicate)}`,
+    )
+  return predicate as (value: V) => boolean
 }
 
 export function resolveValueCodec<K, V>(options: AnyFlipCacheOptions<K, V>): ValueCodec<V> {

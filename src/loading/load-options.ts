@@ -33,6 +33,12 @@ export interface GetOrSetOptions {
   hardTimeout?: number | Duration
   /** The distributed lock that makes one process load; `false` keeps only the in-process single-flight. */
   lock?: LockOptions | false
+  /**
+   * How long a "not found" loader result (one the cache's `notFound` matches: `null` or `undefined`
+   * by default) stays fresh; it is stored without grace or refresh-ahead, so it is never served stale.
+   * `false` does not store it at all. @default the call's `expireTime` (without grace)
+   */
+  notFoundTtl?: number | Duration | false
 }
 
 /** The constructor's defaults for getOrSet (the soft timeout is `loaderTimeout`, since `timeout` is Redis's). */
@@ -42,6 +48,8 @@ export interface LoadDefaults {
   softTimeoutMs: number
   hardTimeoutMs: number | undefined
   lock: ResolvedLock | undefined
+  /** Freshness of a not-found result in ms; `false`: not stored; `undefined`: the load's `expireMs` (never with grace). */
+  notFoundMs?: number | false
 }
 
 export interface ResolvedLock {
@@ -55,12 +63,34 @@ export interface ResolvedLoad extends LoadDefaults {
 }
 
 const defaultLock: ResolvedLock = { ttlMs: 10_000, waitMs: 10_000 }
-const loadOptionNames = ['expireTime', 'grace', 'refreshAhead', 'timeout', 'hardTimeout', 'lock']
+const loadOptionNames = [
+  'expireTime',
+  'grace',
+  'refreshAhead',
+  'timeout',
+  'hardTimeout',
+  'lock',
+  'notFoundTtl',
+]
 
-function grace(value: unknown): number {
-  const ms = nonNegativeDuration('grace', value)
+/** A grace period in ms, for an option called `option`. */
+export function grace(value: unknown, option = 'grace'): number {
+  const ms = nonNegativeDuration(option, value)
   if (ms > longestExpireMs)
-    throw new TypeError(`Expected \`grace\` to be at most 100 years, got ${describe(value)}`)
+    throw new TypeError(`Expected \`${option}\` to be at most 100 years, got ${describe(value)}`)
+  return ms
+}
+
+function resolveNotFoundTtl(value: unknown): number | false {
+  if (value === false) return false
+  if (value === null) {
+    throw new TypeError(
+      'Expected `notFoundTtl` to be a duration or false, got `null`: a "not found" result kept with no expiry would never be looked up again',
+    )
+  }
+  const ms = positiveDuration('notFoundTtl', value, ' or false')
+  if (ms > longestExpireMs)
+    throw new TypeError(`Expected \`notFoundTtl\` to be at most 100 years or false, got ${describe(value)}`)
   return ms
 }
 
@@ -97,6 +127,7 @@ export function resolveLoadDefaults(options: {
   loaderTimeout?: unknown
   hardTimeout?: unknown
   lock?: unknown
+  notFoundTtl?: unknown
 }): LoadDefaults {
   return {
     graceMs: options.grace === undefined ? 0 : grace(options.grace),
@@ -109,6 +140,7 @@ export function resolveLoadDefaults(options: {
     hardTimeoutMs:
       options.hardTimeout === undefined ? undefined : positiveDuration('hardTimeout', options.hardTimeout),
     lock: options.lock === undefined ? defaultLock : resolveLock('lock', options.lock),
+    ...(options.notFoundTtl === undefined ? {} : { notFoundMs: resolveNotFoundTtl(options.notFoundTtl) }),
   }
 }
 
@@ -142,6 +174,9 @@ export function resolveLoad(options: GetOrSetOptions | undefined, defaults: Reso
         : positiveDuration('hardTimeout', options.hardTimeout),
     lock: options.lock === undefined ? defaults.lock : resolveLock('lock', options.lock),
   }
+  const notFoundMs =
+    options.notFoundTtl === undefined ? defaults.notFoundMs : resolveNotFoundTtl(options.notFoundTtl)
+  if (notFoundMs !== undefined) resolved.notFoundMs = notFoundMs
   checkLoad(resolved)
   return resolved
 }

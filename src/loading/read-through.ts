@@ -8,14 +8,16 @@ import type { RedisLock } from '../lock/redis-lock.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { within } from '../within.js'
 import { FailureBackoff } from './failure-backoff.js'
+import { LoadDecisions } from './load-decisions.js'
 import type { ResolvedLoad, ResolvedLock } from './load-options.js'
 import { LATE, RedisBudget } from './redis-budget.js'
 import { type Loader, RunningLoaders } from './running-loaders.js'
 
+export type { LoaderDecisionMethods, LoaderTtlOptions } from './load-decisions.js'
 export type { Loader, LoaderContext } from './running-loaders.js'
 
 /** What read-through needs besides the core and the locks. */
-export interface ReadThroughConfig {
+export interface ReadThroughConfig<V> {
   /** Where an encoded key lives in Redis (for error messages). */
   where: (key: string) => string
   /** Reports a failure no caller awaits. */
@@ -26,6 +28,10 @@ export interface ReadThroughConfig {
   closed: () => FlipCacheError
   /** The cache's `timeout`: what one getOrSet call may wait for Redis in all. */
   timeoutMs: number
+  /** The `notFound` option: whether a loaded value is a "not found", stored for `notFoundTtl`. */
+  notFound: (value: V) => boolean
+  /** Throws a `TypeError` for a load the storage cannot keep (a loader's `ctx.setTtl` grace on header-less buckets). */
+  fits: (load: ResolvedLoad) => void
 }
 
 type LockOutcome<V> =
@@ -82,7 +88,7 @@ const maxPollMs = 1000
 export class ReadThrough<K, V> {
   readonly #core: CacheCore<V>
   readonly #locks: Locks
-  readonly #config: ReadThroughConfig
+  readonly #config: ReadThroughConfig<V>
   readonly #loads = new Map<string, Promise<V>>()
   readonly #backoff = new FailureBackoff()
   /** Locks this instance holds now, and the encoded key of each. */
@@ -94,7 +100,7 @@ export class ReadThrough<K, V> {
   /** close() gave up on the loads still running: what they return is dropped. */
   #abandoned = false
 
-  constructor(core: CacheCore<V>, locks: Locks, config: ReadThroughConfig) {
+  constructor(core: CacheCore<V>, locks: Locks, config: ReadThroughConfig<V>) {
     this.#core = core
     this.#locks = locks
     this.#config = config
@@ -241,11 +247,21 @@ export class ReadThrough<K, V> {
       this.#throwIfClosing()
       const { key, loader } = job
       const timedOut = () => new LoaderTimeoutError(this.#config.where(encoded), load.hardTimeoutMs ?? 0)
-      const value = await this.#loaders.call(loader, key, stale, load.hardTimeoutMs, timedOut)
+      const decisions = new LoadDecisions(load, this.#config.fits)
+      const value = await this.#loaders.call(loader, key, stale, load.hardTimeoutMs, timedOut, decisions)
       // close() gave up on this load: its value is dropped, since the cache no longer writes.
       if (this.#abandoned) throw this.#config.closed()
+      // ctx.fail() holds even when the loader caught what it threw and returned a value.
+      decisions.throwIfFailed()
+      const storing = decisions.storing(load, () => this.#config.notFound(value))
+      if (storing === undefined) {
+        // Skipped (or a "not found" kept for no time): the callers get the value, nothing is stored,
+        // and the lock is released as given up, so that waiters in other processes load for themselves.
+        this.#backoff.succeeded(encoded)
+        return value
+      }
       // A value the cache cannot store fails the call here, before anything is kept.
-      const entry = this.#entryOf(encoded, value, load)
+      const entry = this.#entryOf(encoded, value, storing)
       if (storeApart) {
         this.#keepLocally(encoded, entry)
         void this.#store(encoded, entry)

@@ -1,5 +1,10 @@
-/** What a loader is given. */
-export interface LoaderContext<K, V> {
+import type { LoadDecisions, LoaderDecisionMethods } from './load-decisions.js'
+
+/**
+ * What a loader is given: the key, the stale value, an abort signal, and its say over what becomes
+ * of the value (`setTtl`, `skip`, `fail`; they may be destructured).
+ */
+export interface LoaderContext<K, V> extends LoaderDecisionMethods {
   /** The key being loaded. */
   key: K
   /** The stale value the cache still holds within its grace period, if any. */
@@ -18,7 +23,7 @@ export class RunningLoaders {
    * The loader's value; or, once its signal aborts (past `hardTimeoutMs`, with `timedOut()`; or by
    * `abortAll`), that reason at once. A loader that finishes anyway is ignored: its caller stores
    * nothing, since by then a newer value may have been written (another load may even have started
-   * meanwhile), and a late store would overwrite it.
+   * meanwhile), and a late store would overwrite it. Once the call settles, `decisions` are closed.
    */
   call<K, V>(
     loader: Loader<K, V>,
@@ -26,10 +31,19 @@ export class RunningLoaders {
     stale: V | undefined,
     hardTimeoutMs: number | undefined,
     timedOut: () => Error,
+    decisions: LoadDecisions,
   ): Promise<V> {
     const controller = new AbortController()
     const { signal } = controller
-    const loading = Promise.resolve().then(() => loader({ key, stale, signal }))
+    const context: LoaderContext<K, V> = {
+      key,
+      stale,
+      signal,
+      setTtl: (expireTime, options) => decisions.setTtl(expireTime, options),
+      skip: () => decisions.skip(),
+      fail: (error) => decisions.fail(error),
+    }
+    const loading = Promise.resolve().then(() => loader(context))
     const stopped = new Promise<never>((_, reject) => {
       signal.addEventListener('abort', () => reject(signal.reason), { once: true })
     })
@@ -37,6 +51,7 @@ export class RunningLoaders {
       hardTimeoutMs === undefined ? undefined : setTimeout(() => controller.abort(timedOut()), hardTimeoutMs)
     this.#controllers.add(controller)
     return Promise.race([loading, stopped]).finally(() => {
+      decisions.close()
       clearTimeout(timer)
       this.#controllers.delete(controller)
     })

@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from 'vitest'
 import { main as cacheAside } from '../../docs/examples/cache-aside.js'
 import { main as failSafe } from '../../docs/examples/fail-safe.js'
+import { main as loaderDecisions } from '../../docs/examples/loader-decisions.js'
 import { main as readThrough } from '../../docs/examples/read-through.js'
 import { main as refreshAhead } from '../../docs/examples/refresh-ahead.js'
 import { main as staleWhileRevalidate } from '../../docs/examples/stale-while-revalidate.js'
@@ -71,6 +72,15 @@ describe('docs/read-through.md examples', () => {
       'reported E_LOADER',
       'served 12',
       'no stale value: E_LOADER',
+    ])
+  })
+
+  it('loader decisions: a token cached until it expires, a draft not cached, a 404 kept 2 s, a refused id', async () => {
+    expect(await loaderDecisions(url())).toEqual([
+      'token tok-1 cached for at most 3 s: true',
+      'draft Lamp, cached: false',
+      'not found: 1 query, kept at most 2 s: true',
+      'failed: E_LOADER (no product can have id -1)',
     ])
   })
 })

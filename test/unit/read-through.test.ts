@@ -11,7 +11,7 @@ import {
   RedisUnavailableError,
 } from '../../src/errors.js'
 import type { ResolvedLoad } from '../../src/loading/load-options.js'
-import { ReadThrough } from '../../src/loading/read-through.js'
+import { type LoaderContext, ReadThrough } from '../../src/loading/read-through.js'
 import { LocalTier } from '../../src/local/local-tier.js'
 import type { KeyWatch } from '../../src/lock/lock-notices.js'
 import type { Locks } from '../../src/lock/locks.js'
@@ -84,7 +84,7 @@ class FakeLocks {
   }
 }
 
-function readThroughOn() {
+function readThroughOn(fits: (load: ResolvedLoad) => void = () => {}) {
   const store = new ManualStore()
   const state = new CacheState<string, Flight<string>>(new LocalTier(100, 60_000))
   const entries = new EntryCodec(stringCodec, undefined, (key) => store.redisKey(key))
@@ -112,6 +112,8 @@ function readThroughOn() {
     lockRelease: undefined,
     closed: () => new CacheClosedError('test'),
     timeoutMs: 1_000,
+    notFound: (value) => value === 'none',
+    fits,
   })
   const peek = (key: string): string | undefined => state.peek(key, Date.now())?.value
   return { store, readThrough, reported, locks, peek }
@@ -425,5 +427,318 @@ describe('ReadThrough.getOrSet() waits for Redis one `timeout` in all', () => {
     write.release(undefined)
     await settled()
     expect(peek('k')).toBe('new')
+  })
+})
+
+describe("ReadThrough: the loader's decisions (ctx.setTtl, ctx.skip, ctx.fail, not found)", () => {
+  const lockOn = { ...noLock, lock: { ttlMs: 10_000, waitMs: 10_000 } }
+
+  it('ctx.setTtl stores the value with its freshness and grace instead of the call’s', async () => {
+    const { store, readThrough } = readThroughOn()
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      ({ setTtl }) => {
+        setTtl('5s', { grace: 2_000 })
+        return 'token'
+      },
+      { ...noLock, expireMs: 60_000 },
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const write = store.next<void>('write')
+    // Freshness 5 s plus 2 s of grace: the TTL, and a header (the grace needs a fresh-until time).
+    expect(write.args[1]).toBe(7_000)
+    expect(write.args[0]).toEqual([['k', expect.stringMatching(/token$/)]])
+    expect(write.args[0]).not.toEqual([['k', 'token']])
+    write.release(undefined)
+    expect(await call).toBe('token')
+  })
+
+  it('ctx.setTtl(null) stores without expiry; without a grace option the call’s grace is dropped', async () => {
+    const { store, readThrough } = readThroughOn()
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      (ctx) => {
+        ctx.setTtl(null)
+        return 'forever'
+      },
+      { ...noLock, graceMs: 60_000, refreshAhead: 0.5 },
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const write = store.next<void>('write')
+    expect(write.args).toEqual([[['k', 'forever']], null])
+    write.release(undefined)
+    expect(await call).toBe('forever')
+  })
+
+  it('ctx.setTtl refuses a bad duration, a grace without expiry and a grace the storage cannot keep, naming them', async () => {
+    const refused: unknown[] = []
+    const { store, readThrough } = readThroughOn()
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      (ctx) => {
+        for (const attempt of [
+          () => ctx.setTtl('soon' as never),
+          () => ctx.setTtl(-5),
+          () => ctx.setTtl(null, { grace: '1m' }),
+          () => ctx.setTtl('1m', { grace: -1 }),
+          () => ctx.setTtl('1m', { stale: 1 } as never),
+        ]) {
+          try {
+            attempt()
+          } catch (error) {
+            refused.push(error)
+          }
+        }
+        return 'loaded'
+      },
+      noLock,
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const write = store.next<void>('write')
+    // Every attempt was refused: the call's own expireTime stands.
+    expect(write.args[1]).toBe(60_000)
+    write.release(undefined)
+    expect(await call).toBe('loaded')
+    expect(refused.map((error) => (error as Error).constructor.name)).toEqual(Array(5).fill('TypeError'))
+    expect(refused.map((error) => (error as Error).message)).toEqual([
+      expect.stringContaining('Invalid `ctx.setTtl(expireTime)`'),
+      expect.stringContaining('Invalid `ctx.setTtl(expireTime)`: Expected a duration in whole milliseconds'),
+      expect.stringContaining('`grace` needs an `expireTime`'),
+      expect.stringContaining('Invalid `ctx.setTtl(…, { grace })`'),
+      expect.stringContaining('Unknown ctx.setTtl() option `stale`'),
+    ])
+  })
+
+  it('ctx.setTtl refuses a grace that would shorten the freshness of a call with refreshAhead (it would refresh at every read)', async () => {
+    const { store, readThrough } = readThroughOn()
+    const refused: unknown[] = []
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      (ctx) => {
+        try {
+          ctx.setTtl('1m', { grace: '1m' })
+        } catch (error) {
+          refused.push(error)
+        }
+        // Longer than the call's expireTime, or without a grace: accepted, and not refreshed ahead.
+        ctx.setTtl('2h', { grace: '1m' })
+        return 'loaded'
+      },
+      { ...noLock, expireMs: 3_600_000, refreshAhead: 0.8 },
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const write = store.next<void>('write')
+    expect(write.args[1]).toBe(7_260_000)
+    write.release(undefined)
+    expect(await call).toBe('loaded')
+    expect(refused).toEqual([
+      expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(/refreshAhead/) }),
+    ])
+  })
+
+  it("ctx.setTtl is checked against the storage (the cache's `fits`)", async () => {
+    const { store, readThrough } = readThroughOn((load) => {
+      if (load.graceMs > 0) throw new TypeError('`grace` keeps a fresh-until time in a header')
+    })
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      (ctx) => {
+        ctx.setTtl('1m', { grace: '1m' })
+        return 'loaded'
+      },
+      noLock,
+    )
+    store.next<ReadReply>('read').release(miss)
+    await expect(call).rejects.toMatchObject({
+      code: 'E_LOADER',
+      cause: { name: 'TypeError', message: expect.stringContaining('header') },
+    })
+    expect(store.waiting('write')).toBe(0)
+  })
+
+  it('refuses a decision taken after the loader returned: the value was stored as it stood', async () => {
+    const { store, readThrough } = readThroughOn()
+    let late: LoaderContext<string, string> | undefined
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      (ctx) => {
+        late = ctx
+        return 'loaded'
+      },
+      noLock,
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    store.next<void>('write').release(undefined)
+    expect(await call).toBe('loaded')
+    expect(() => late?.setTtl('1s')).toThrow(/ctx.setTtl\(\) was called after the loader returned/)
+    expect(() => late?.skip()).toThrow(TypeError)
+    expect(() => late?.fail(new Error('late'))).toThrow(/ctx.fail\(\) was called after/)
+  })
+
+  it('ctx.skip stores nothing: every joiner gets the value, the lock is released as given up, the next call loads again', async () => {
+    const { store, readThrough, locks, peek } = readThroughOn()
+    const loader = vi.fn(({ skip }: LoaderContext<string, string>) => {
+      skip()
+      return 'uncached'
+    })
+    const calls = [1, 2].map(() => readThrough.getOrSet('k', 'k', loader, lockOn))
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    store.next<ReadReply>('read').release(miss)
+    expect(await Promise.all(calls)).toEqual(['uncached', 'uncached'])
+    await settled()
+    expect(loader).toHaveBeenCalledOnce()
+    expect(store.waiting('write')).toBe(0)
+    expect(peek('k')).toBeUndefined()
+    // 'released', not 'loaded': waiters elsewhere take the lock and load for themselves.
+    expect(locks.finished).toEqual([['k', 'released']])
+    const again = readThrough.getOrSet('k', 'k', loader, noLock)
+    store.next<ReadReply>('read').release(miss)
+    expect(await again).toBe('uncached')
+    expect(loader).toHaveBeenCalledTimes(2)
+  })
+
+  it('ctx.fail without a stale value rejects every joiner with E_LOADER (cause: the error), stores nothing, and backs off', async () => {
+    const { store, readThrough, locks, reported } = readThroughOn()
+    const cause = new Error('upstream said 503')
+    const loader = vi.fn((ctx: LoaderContext<string, string>) => ctx.fail(cause))
+    const calls = [1, 2].map((n) =>
+      readThrough.getOrSet('k', 'k', loader, lockOn).then(
+        () => `resolved ${n}`,
+        (error: unknown) => error,
+      ),
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    store.next<ReadReply>('read').release(miss)
+    const outcomes = await Promise.all(calls)
+    expect(outcomes).toEqual([
+      expect.objectContaining({ code: 'E_LOADER', cause }),
+      expect.objectContaining({ code: 'E_LOADER', cause }),
+    ])
+    await settled()
+    expect(store.waiting('write')).toBe(0)
+    expect(locks.finished).toEqual([['k', 'released']])
+    // Nobody was served a fallback, so nothing goes to 'error': the callers have the failure.
+    expect(reported).toEqual([])
+    // Within the back-off, the same loader is not called again: its failure is handed back.
+    const again = readThrough.getOrSet('k', 'k', loader, noLock)
+    store.next<ReadReply>('read').release(miss)
+    await expect(again).rejects.toMatchObject({ code: 'E_LOADER', cause })
+    expect(loader).toHaveBeenCalledOnce()
+  })
+
+  it('ctx.fail with a stale value within grace serves it, reports E_LOADER and leaves the stale entry as it is', async () => {
+    const { store, readThrough, reported } = readThroughOn()
+    const stale = withHeader('old', Date.now() - 1000) as string
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      ({ fail }) => {
+        try {
+          fail(new Error('invalid item'))
+        } catch {
+          // A loader that catches what fail() throws fails all the same.
+        }
+        return 'not to be stored'
+      },
+      { ...noLock, graceMs: 60_000, softTimeoutMs: 5_000 },
+    )
+    store.next<ReadReply>('read').release({ values: [stale], ttls: [-1] })
+    expect(await call).toBe('old')
+    await settled()
+    expect(store.waiting('write')).toBe(0)
+    expect(reported).toEqual([
+      expect.objectContaining({ code: 'E_LOADER', cause: new Error('invalid item') }),
+    ])
+  })
+
+  it('a "not found" result is stored for the call’s expireTime without grace or header, so it is never served stale', async () => {
+    const { store, readThrough } = readThroughOn()
+    const call = readThrough.getOrSet('k', 'k', async () => 'none', { ...noLock, graceMs: 60_000 })
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const write = store.next<void>('write')
+    expect(write.args).toEqual([[['k', 'none']], 60_000])
+    write.release(undefined)
+    expect(await call).toBe('none')
+  })
+
+  it('notFoundMs sets how long a "not found" is kept, and false keeps it nowhere', async () => {
+    const { store, readThrough, locks, peek } = readThroughOn()
+    const short = readThrough.getOrSet('a', 'a', async () => 'none', { ...noLock, notFoundMs: 1_000 })
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const write = store.next<void>('write')
+    expect(write.args).toEqual([[['a', 'none']], 1_000])
+    write.release(undefined)
+    expect(await short).toBe('none')
+    const unkept = readThrough.getOrSet('b', 'b', async () => 'none', { ...lockOn, notFoundMs: false })
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    store.next<ReadReply>('read').release(miss)
+    expect(await unkept).toBe('none')
+    await settled()
+    expect(store.waiting('write')).toBe(0)
+    expect(peek('b')).toBeUndefined()
+    expect(locks.finished).toEqual([['b', 'released']])
+    // A found value under the same options keeps the call's expireTime.
+    const found = readThrough.getOrSet('c', 'c', async () => 'here', { ...noLock, notFoundMs: 1_000 })
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const foundWrite = store.next<void>('write')
+    expect(foundWrite.args[1]).toBe(60_000)
+    foundWrite.release(undefined)
+    expect(await found).toBe('here')
+  })
+
+  it('ctx.setTtl wins over notFoundTtl for a "not found" result', async () => {
+    const { store, readThrough } = readThroughOn()
+    const call = readThrough.getOrSet(
+      'k',
+      'k',
+      (ctx) => {
+        ctx.setTtl('3s')
+        return 'none'
+      },
+      { ...noLock, notFoundMs: false },
+    )
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const write = store.next<void>('write')
+    expect(write.args[1]).toBe(3_000)
+    write.release(undefined)
+    expect(await call).toBe('none')
+  })
+
+  it('a caller joining a running load gets its value, stored with the running load’s options; its own loader is not called', async () => {
+    const { store, readThrough } = readThroughOn()
+    let finish: (value: string) => void = () => {}
+    const first = vi.fn(() => new Promise<string>((resolve) => (finish = resolve)))
+    const second = vi.fn(async () => 'second')
+    const leading = readThrough.getOrSet('k', 'k', first, { ...noLock, expireMs: 10_000 })
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    const joining = readThrough.getOrSet('k', 'k', second, { ...noLock, expireMs: 99_000, graceMs: 5_000 })
+    store.next<ReadReply>('read').release(miss)
+    await settled()
+    finish('first')
+    await settled()
+    const write = store.next<void>('write')
+    expect(write.args).toEqual([[['k', 'first']], 10_000])
+    write.release(undefined)
+    expect(await Promise.all([leading, joining])).toEqual(['first', 'first'])
+    expect(second).not.toHaveBeenCalled()
   })
 })
