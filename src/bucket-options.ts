@@ -48,6 +48,11 @@ export function checkBucketFit(
 /** getOrSet's grace and refreshAhead keep a fresh-until time in a header: refused without headers. */
 export function checkLoadFits(buckets: BucketSettings | undefined, load: ResolvedLoad): void {
   if (buckets?.expiry !== 'bucket') return
+  if (load.tags !== undefined) {
+    throw new TypeError(
+      "`tags` are kept in a header on the value, which `storage.entryExpiry: 'bucket'` stores without",
+    )
+  }
   const option = load.graceMs > 0 ? 'grace' : load.refreshAhead !== undefined ? 'refreshAhead' : undefined
   if (option === undefined) return
   throw new TypeError(

@@ -1,6 +1,7 @@
 import { describe } from '../errors.js'
 import type { Duration } from '../expire/duration.js'
 import { type ExpireTime, parseExpireTime } from '../expire/option-values.js'
+import { checkTags, maxTagsPerEntry } from '../tags/tag-stamps.js'
 import { checkLoad, grace, type ResolvedLoad } from './load-options.js'
 
 /** The options of `ctx.setTtl`. */
@@ -22,6 +23,12 @@ export interface LoaderDecisionMethods {
   /** Stores nothing (neither L1 nor Redis): the callers still get the value, and the next call loads again. */
   skip(): void
   /**
+   * Adds tags to the value (to the call's `tags`; at most 64 in all), for what the loader learns as
+   * it loads. Their counts are taken when the value is stored (the call's own, before the loader
+   * runs). Throws a `TypeError` for a bad tag, and once the loader has returned.
+   */
+  addTags(tags: readonly string[]): void
+  /**
    * Fails the load with `error`, as throwing it would: nothing is stored, a stale value within grace
    * is served in its place (and `E_LOADER` reported), else the call rejects with `E_LOADER`
    * (`cause`: `error`); the failure back-off applies. It throws, so `return ctx.fail(error)` works,
@@ -42,6 +49,8 @@ export class LoadDecisions implements LoaderDecisionMethods {
   #ttl: ResolvedLoad | undefined
   #skipped = false
   #failure: { error: unknown } | undefined
+  /** Tags added through `addTags`, beyond the call's own. */
+  #addedTags: string[] | undefined
 
   /** `fits` throws for a load the cache's storage cannot keep (`checkLoadFits`). */
   constructor(load: ResolvedLoad, fits: (load: ResolvedLoad) => void) {
@@ -81,6 +90,23 @@ export class LoadDecisions implements LoaderDecisionMethods {
   skip(): void {
     this.#checkOpen('skip')
     this.#skipped = true
+  }
+
+  addTags(tags: readonly string[]): void {
+    this.#checkOpen('addTags')
+    const added = checkTags(tags, 'ctx.addTags(tags)')
+    const own = new Set(this.#load.tags)
+    const all = new Set([...own, ...(this.#addedTags ?? []), ...added])
+    if (all.size > maxTagsPerEntry) {
+      throw new TypeError(`ctx.addTags(): a value carries at most ${maxTagsPerEntry} tags, this one would carry ${all.size}`)
+    }
+    this.#fits({ ...this.#load, tags: [...all] })
+    this.#addedTags = [...all].filter((tag) => !own.has(tag))
+  }
+
+  /** The tags added through `addTags` (beyond the call's own), if any. */
+  get addedTags(): readonly string[] | undefined {
+    return this.#addedTags
   }
 
   fail(error: unknown): never {

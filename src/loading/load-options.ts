@@ -1,4 +1,5 @@
 import { describe } from '../errors.js'
+import { checkTags } from '../tags/tag-stamps.js'
 import type { Duration } from '../expire/duration.js'
 import {
   type ExpireTime,
@@ -39,6 +40,12 @@ export interface GetOrSetOptions {
    * `false` does not store it at all. @default the call's `expireTime` (without grace)
    */
   notFoundTtl?: number | Duration | false
+  /**
+   * Tags the loaded value carries (as `set`'s `tags`; the loader may add more with `ctx.addTags`);
+   * their counts are read in the round trip of the call's first read. Per call only. See
+   * docs/read-through.md#tags. @default none
+   */
+  tags?: readonly string[]
 }
 
 /** The constructor's defaults for getOrSet (the soft timeout is `loaderTimeout`, since `timeout` is Redis's). */
@@ -60,6 +67,8 @@ export interface ResolvedLock {
 /** Everything a getOrSet call runs with, validated and in milliseconds. */
 export interface ResolvedLoad extends LoadDefaults {
   expireMs: number | null
+  /** The call's tags, checked (at most 64, distinct); `undefined`: none. */
+  tags?: string[]
 }
 
 const defaultLock: ResolvedLock = { ttlMs: 10_000, waitMs: 10_000 }
@@ -71,6 +80,7 @@ const loadOptionNames = [
   'hardTimeout',
   'lock',
   'notFoundTtl',
+  'tags',
 ]
 
 /** A grace period in ms, for an option called `option`. */
@@ -177,6 +187,10 @@ export function resolveLoad(options: GetOrSetOptions | undefined, defaults: Reso
   const notFoundMs =
     options.notFoundTtl === undefined ? defaults.notFoundMs : resolveNotFoundTtl(options.notFoundTtl)
   if (notFoundMs !== undefined) resolved.notFoundMs = notFoundMs
+  if (options.tags !== undefined) {
+    const tags = checkTags(options.tags)
+    if (tags.length > 0) resolved.tags = tags
+  }
   checkLoad(resolved)
   return resolved
 }

@@ -41,6 +41,7 @@ export class RunningLoaders {
       signal,
       setTtl: (expireTime, options) => decisions.setTtl(expireTime, options),
       skip: () => decisions.skip(),
+      addTags: (tags) => decisions.addTags(tags),
       fail: (error) => decisions.fail(error),
     }
     const loading = Promise.resolve().then(() => loader(context))
