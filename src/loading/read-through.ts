@@ -7,11 +7,13 @@ import type { Locks } from '../lock/locks.js'
 import type { RedisLock } from '../lock/redis-lock.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { within } from '../within.js'
+import { type BatchLoader, BatchReadThrough } from './batch-read-through.js'
 import { FailureBackoff } from './failure-backoff.js'
 import type { ResolvedLoad, ResolvedLock } from './load-options.js'
 import { LATE, RedisBudget } from './redis-budget.js'
 import { type Loader, RunningLoaders } from './running-loaders.js'
 
+export type { BatchLoader, BatchLoaderContext } from './batch-read-through.js'
 export type { Loader, LoaderContext } from './running-loaders.js'
 
 /** What read-through needs besides the core and the locks. */
@@ -93,11 +95,27 @@ export class ReadThrough<K, V> {
   #closing = false
   /** close() gave up on the loads still running: what they return is dropped. */
   #abandoned = false
+  /** getOrSetMany, built on these same parts (its loads join this single-flight, and close() covers them). */
+  readonly #batch: BatchReadThrough<K, V>
 
   constructor(core: CacheCore<V>, locks: Locks, config: ReadThroughConfig) {
     this.#core = core
     this.#locks = locks
     this.#config = config
+    this.#batch = new BatchReadThrough<K, V>({
+      core,
+      config,
+      loads: this.#loads,
+      backoff: this.#backoff,
+      loaders: this.#loaders,
+      closing: () => this.#closing,
+      abandoned: () => this.#abandoned,
+      lockOrWait: (encoded, settings, mode, budget, waiting) =>
+        this.#lockOrWait(encoded, settings, mode, budget, waiting),
+      hold: (lock, encoded) => this.#held.set(lock, encoded),
+      finish: (lock, encoded, loaded) => this.#finish(lock, encoded, loaded),
+      entryOf: (encoded, value, load) => this.#entryOf(encoded, value, load),
+    })
   }
 
   /**
@@ -176,6 +194,17 @@ export class ReadThrough<K, V> {
     const mode = redisDown ? withoutRedis : load.softTimeoutMs > 0 ? foreground : background
     const loading = this.#load({ key, encoded, loader, load, stale: staleValue, mode, budget })
     return preferFresh(loading, staleValue, load.softTimeoutMs)
+  }
+
+  /** getOrSetMany (see batch-read-through.ts): `encoded[i]` is `keys[i]` encoded; `keys` is not empty. */
+  getOrSetMany(
+    keys: K[],
+    encoded: string[],
+    loader: BatchLoader<K, V>,
+    load: ResolvedLoad,
+    encodeKey: (key: K) => string,
+  ): Promise<V[]> {
+    return this.#batch.getOrSetMany(keys, encoded, loader, load, encodeKey)
   }
 
   /** A fresh value read past its refresh-ahead point: refreshed in the background, once across processes. */
@@ -285,13 +314,15 @@ export class ReadThrough<K, V> {
   /**
    * Takes the lock; or, while another process holds it, waits for its notice (polling slowly in
    * case one is missed) and takes its value; a background load does not wait. Past the lock's
-   * `wait`, or when Redis cannot lock, it loads without the lock rather than hang.
+   * `wait`, or when Redis cannot lock, it loads without the lock rather than hang. `waiting` hears
+   * each time it starts waiting for the holder (getOrSetMany loads the keys it locked meanwhile).
    */
   async #lockOrWait(
     encoded: string,
     settings: ResolvedLock,
     mode: LoadMode,
     budget: RedisBudget,
+    waiting?: () => void,
   ): Promise<LockOutcome<V>> {
     const locks = this.#locks
     const lockKey = locks.keyOf(encoded)
@@ -339,6 +370,7 @@ export class ReadThrough<K, V> {
         spend = (work) => work
         const remaining = deadline - clock.now()
         if (remaining <= 0) return { kind: 'unlocked', slow: false }
+        waiting?.()
         await watch.next(Math.min(remaining, pollMs))
         this.#throwIfClosing()
         const found = await this.#readFresh(encoded, mode.newerThan).catch((): typeof MISSING => MISSING)
@@ -367,6 +399,14 @@ export class ReadThrough<K, V> {
         lock.discard().catch(() => {})
       },
     )
+  }
+
+  /** A batch load under `lock` ended (as #runLoad's does): the lock is released, then its waiters told. */
+  #finish(lock: RedisLock, encoded: string, loaded: boolean): void {
+    this.#held.delete(lock)
+    const tell = (): Promise<void> =>
+      this.#abandoned ? Promise.resolve() : this.#locks.done(encoded, loaded ? 'loaded' : 'released')
+    lock.release().then(tell, tell)
   }
 
   /** The value of `encoded` in Redis if it is fresh until after `newerThan` (and now), else `MISSING`. */
