@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from 'vitest'
+import { main as batchLoading } from '../../docs/examples/batch-loading.js'
 import { main as cacheAside } from '../../docs/examples/cache-aside.js'
 import { main as failSafe } from '../../docs/examples/fail-safe.js'
 import { main as readThrough } from '../../docs/examples/read-through.js'
@@ -71,6 +72,16 @@ describe('docs/read-through.md examples', () => {
       'reported E_LOADER',
       'served 12',
       'no stale value: E_LOADER',
+    ])
+  })
+
+  it('batch loading reads many keys at once and loads the missing ones in one loader call', async () => {
+    expect(await batchLoading(url())).toEqual([
+      'first: product 1, cached 2, product 3, product 1',
+      'queried: [[1,3]]',
+      'getOrSet: product 3',
+      'second: product 3, product 4; queried: [4]',
+      'partial: E_LOADER_RESULT',
     ])
   })
 })
