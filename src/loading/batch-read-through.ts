@@ -110,7 +110,8 @@ const withoutRedis: LoadMode = { waitForHolder: false, newerThan: 0, redisDown: 
  * round trip; the keys to load join loads already running in this process (getOrSet's or another
  * batch's), and the others are locked in one round trip. The locked keys are loaded by one loader
  * call and stored by one write; keys another process holds are waited for concurrently, and those
- * whose holder gave up (or past the lock's `wait`) are loaded by one more loader call.
+ * whose holder gave up (or past the lock's `wait`) are loaded by one more loader call (one per
+ * set of keys that come free together).
  */
 export class BatchReadThrough<K, V> {
   readonly #port: BatchPort<V>
@@ -215,8 +216,9 @@ export class BatchReadThrough<K, V> {
         const { at, stale } = toLoad[index] as { at: number; stale: V | undefined }
         const code = (asked[at] as Asked<K>).encoded
         const value = loading[index] as Promise<V>
-        const served = value.then((loaded) => core.served(code, loaded))
-        values[at] = stale === undefined ? served : preferFresh(served, stale, load.softTimeoutMs)
+        const settled = stale === undefined ? value : preferFresh(value, stale, load.softTimeoutMs)
+        // With cloneOnRead, each caller gets a copy of its own, as getOrSet's do.
+        values[at] = settled.then((served) => core.served(code, served))
       }
     }
     const unique = await Promise.all(values)
@@ -314,17 +316,36 @@ export class BatchReadThrough<K, V> {
     await Promise.all(firsts)
     const loadingNow = this.#loadGroup(now, batch, storeApart)
     // Keys another process holds: each read on its holder's notice; the rest loaded together after.
-    const later: Job<K, V>[] = []
+    // A key that comes free (its holder gave up, or the wait passed) is loaded soon after, with the
+    // others that came free in the same turn of the event loop: a lock taken here is never held
+    // while this call waits for another process's key (two batches could wait on each other).
+    const groups: Promise<void>[] = [loadingNow]
+    let freed: Job<K, V>[] | undefined
+    const loadFreed = (item: Job<K, V>): void => {
+      if (freed === undefined) {
+        const group: Job<K, V>[] = []
+        freed = group
+        setImmediate(() => {
+          freed = undefined
+          groups.push(this.#loadGroup(group, batch, false))
+        })
+      }
+      freed.push(item)
+    }
     await Promise.all(
       waited.map(async (item, index) => {
         try {
-          this.#settled(item, await (waiting[index] as Promise<LockOutcome<V>>), later)
+          const toLoad: Job<K, V>[] = []
+          this.#settled(item, await (waiting[index] as Promise<LockOutcome<V>>), toLoad)
+          if (toLoad.length > 0) loadFreed(item)
         } catch (error) {
           item.reject(error)
         }
       }),
     )
-    await Promise.all([loadingNow, this.#loadGroup(later, batch, false)])
+    // The last keys freed are handed to their group on the next turn: wait for it, then for every group.
+    if (freed !== undefined) await new Promise((resolve) => setImmediate(resolve))
+    await Promise.all(groups)
   }
 
   /** Settles `item` by its lock's outcome, or adds it to `toLoad` (holding its lock); true once settled. */

@@ -182,6 +182,33 @@ describe('ReadThrough.getOrSetMany()', () => {
     expect(loader.mock.calls.map(([keys]) => keys)).toEqual([['a'], ['b']])
   })
 
+  it('loads a key that comes free at once, without holding its lock while it waits for another', async () => {
+    const { store, locks, many } = readThroughOn()
+    locks.heldElsewhere.add('a')
+    locks.heldElsewhere.add('b')
+    const loader = vi.fn(loadAll)
+    const call = many(['a', 'b'], loader)
+    store.next<ReadReply>('read').release(misses(2))
+    await settled()
+    // a's holder gives up: a is read, locked here, read under its lock and loaded while b still waits.
+    locks.notify('a')
+    await settled()
+    store.next<ReadReply>('read').release(misses(1))
+    await settled()
+    store.next<ReadReply>('read').release(misses(1))
+    await settled()
+    expect(loader.mock.calls.map(([keys]) => keys)).toEqual([['a']])
+    store.next('write').release(undefined)
+    await settled()
+    expect(locks.finished).toEqual([['a', 'loaded']])
+    // b's holder stored it.
+    locks.notify('b')
+    await settled()
+    store.next<ReadReply>('read').release({ values: ['theirs'], ttls: [-1] })
+    expect(await call).toEqual(['v:a', 'theirs'])
+    expect(loader).toHaveBeenCalledOnce()
+  })
+
   it('shares the in-process single-flight with getOrSet, both ways', async () => {
     const { store, readThrough, many } = readThroughOn()
     const single = vi.fn(async () => 'single')
