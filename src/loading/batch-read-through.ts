@@ -1,6 +1,6 @@
 import * as clock from '../clock.js'
 import type { CacheCore } from '../core/cache-core.js'
-import { freshValue, MISSING } from '../core/reads.js'
+import { type Found, freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError } from '../errors.js'
 import type { RedisLock } from '../lock/redis-lock.js'
 import type { RedisValue } from '../types/value-codec.js'
@@ -51,6 +51,14 @@ export interface LoadedEntry {
   freshUntil: number
 }
 
+/** What a batch asks of ReadThrough's lock-or-wait for each of its keys. */
+export interface LockHooks<V> {
+  /** The lock is held elsewhere and the wait for its holder begins (called at each wait). */
+  waiting(): void
+  /** Reads the key once locked (fresh until after `newerThan`, else `MISSING`): the batch's keys in one read. */
+  readUnderLock?(encoded: string, newerThan: number): Promise<Found<V>>
+}
+
 /** The parts of a ReadThrough a batch load shares: its single-flight, locks, loaders, back-off and close(). */
 export interface BatchPort<V> {
   core: CacheCore<V>
@@ -61,13 +69,13 @@ export interface BatchPort<V> {
   loaders: RunningLoaders
   closing: () => boolean
   abandoned: () => boolean
-  /** ReadThrough's lock-or-wait; `waiting` is called when the lock is found held and the wait begins. */
+  /** ReadThrough's lock-or-wait, with the batch's hooks. */
   lockOrWait: (
     encoded: string,
     settings: ResolvedLock,
     mode: LoadMode,
     budget: RedisBudget,
-    waiting: () => void,
+    hooks: LockHooks<V>,
   ) => Promise<LockOutcome<V>>
   /** A lock taken for a load: held until `finish` (close() lets it go if the load outlives it). */
   hold: (lock: RedisLock, encoded: string) => void
@@ -286,6 +294,7 @@ export class BatchReadThrough<K, V> {
     const waited: Job<K, V>[] = []
     const now: Job<K, V>[] = []
     let storeApart = false
+    const readUnderLock = coalescedReads(this.#port.core)
     // Every key's first attempt goes out in the same tick (one round trip); a key found locked
     // elsewhere says so through `waiting`, so that the keys locked here are loaded without delay.
     const firsts = ready.map(async (item) => {
@@ -293,7 +302,8 @@ export class BatchReadThrough<K, V> {
       const began = new Promise<'waiting'>((resolve) => {
         wait = () => resolve('waiting')
       })
-      const outcome = this.#port.lockOrWait(item.encoded, settings, item.mode, batch.budget, () => wait?.())
+      const hooks = { waiting: () => wait?.(), readUnderLock }
+      const outcome = this.#port.lockOrWait(item.encoded, settings, item.mode, batch.budget, hooks)
       const first = await Promise.race([
         outcome.then(
           (value) => ({ value }),
@@ -451,6 +461,42 @@ export class BatchReadThrough<K, V> {
       this.#port.core.keepLocally(key, entry.encoded, entry.ttlMs, entry.freshUntil)
     })
   }
+}
+
+/**
+ * Reads under the locks: every key asked for within one tick (the keys whose locks one round trip
+ * granted) read by one lookup, instead of a GET each.
+ */
+function coalescedReads<V>(core: CacheCore<V>): (encoded: string, newerThan: number) => Promise<Found<V>> {
+  interface Asking {
+    encoded: string
+    newerThan: number
+    resolve: (found: Found<V>) => void
+    reject: (error: unknown) => void
+  }
+  let pending: Asking[] | undefined
+  return (encoded, newerThan) =>
+    new Promise<Found<V>>((resolve, reject) => {
+      if (pending === undefined) {
+        const asked: Asking[] = []
+        pending = asked
+        process.nextTick(() => {
+          pending = undefined
+          core.lookup(asked.map((item) => item.encoded)).then(
+            (looked) => {
+              const now = clock.now()
+              asked.forEach((item, index) => {
+                item.resolve(freshValue(looked, index, Math.max(now, item.newerThan)))
+              })
+            },
+            (error: unknown) => {
+              for (const item of asked) item.reject(error)
+            },
+          )
+        })
+      }
+      pending.push({ encoded, newerThan, resolve, reject })
+    })
 }
 
 function job<K, V>(asked: Asked<K>, stale: V | undefined, mode: LoadMode): Job<K, V> {

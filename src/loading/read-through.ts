@@ -7,7 +7,7 @@ import type { Locks } from '../lock/locks.js'
 import type { RedisLock } from '../lock/redis-lock.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { within } from '../within.js'
-import { type BatchLoader, BatchReadThrough } from './batch-read-through.js'
+import { type BatchLoader, BatchReadThrough, type LockHooks } from './batch-read-through.js'
 import { FailureBackoff } from './failure-backoff.js'
 import type { ResolvedLoad, ResolvedLock } from './load-options.js'
 import { LATE, RedisBudget } from './redis-budget.js'
@@ -110,8 +110,8 @@ export class ReadThrough<K, V> {
       loaders: this.#loaders,
       closing: () => this.#closing,
       abandoned: () => this.#abandoned,
-      lockOrWait: (encoded, settings, mode, budget, waiting) =>
-        this.#lockOrWait(encoded, settings, mode, budget, waiting),
+      lockOrWait: (encoded, settings, mode, budget, hooks) =>
+        this.#lockOrWait(encoded, settings, mode, budget, hooks),
       hold: (lock, encoded) => this.#held.set(lock, encoded),
       finish: (lock, encoded, loaded) => this.#finish(lock, encoded, loaded),
       entryOf: (encoded, value, load) => this.#entryOf(encoded, value, load),
@@ -314,15 +314,15 @@ export class ReadThrough<K, V> {
   /**
    * Takes the lock; or, while another process holds it, waits for its notice (polling slowly in
    * case one is missed) and takes its value; a background load does not wait. Past the lock's
-   * `wait`, or when Redis cannot lock, it loads without the lock rather than hang. `waiting` hears
-   * each time it starts waiting for the holder (getOrSetMany loads the keys it locked meanwhile).
+   * `wait`, or when Redis cannot lock, it loads without the lock rather than hang. getOrSetMany's
+   * `hooks` hear each time it starts waiting for the holder, and read under the lock for it.
    */
   async #lockOrWait(
     encoded: string,
     settings: ResolvedLock,
     mode: LoadMode,
     budget: RedisBudget,
-    waiting?: () => void,
+    hooks?: LockHooks<V>,
   ): Promise<LockOutcome<V>> {
     const locks = this.#locks
     const lockKey = locks.keyOf(encoded)
@@ -359,9 +359,8 @@ export class ReadThrough<K, V> {
         }
         if (acquired) {
           // Another process may have stored the value between our read and the lock.
-          const found = await spend(this.#readFresh(encoded, mode.newerThan)).catch(
-            (): typeof MISSING => MISSING,
-          )
+          const reading = hooks?.readUnderLock ?? ((key, newerThan) => this.#readFresh(key, newerThan))
+          const found = await spend(reading(encoded, mode.newerThan)).catch((): typeof MISSING => MISSING)
           if (found === MISSING || found === LATE) return { kind: 'locked', lock }
           lock.release().catch(() => {})
           return { kind: 'found', value: found }
@@ -370,7 +369,7 @@ export class ReadThrough<K, V> {
         spend = (work) => work
         const remaining = deadline - clock.now()
         if (remaining <= 0) return { kind: 'unlocked', slow: false }
-        waiting?.()
+        hooks?.waiting()
         await watch.next(Math.min(remaining, pollMs))
         this.#throwIfClosing()
         const found = await this.#readFresh(encoded, mode.newerThan).catch((): typeof MISSING => MISSING)
