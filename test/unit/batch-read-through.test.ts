@@ -3,6 +3,7 @@ import { CacheCore } from '../../src/core/cache-core.js'
 import { CacheState } from '../../src/core/cache-state.js'
 import type { Flight } from '../../src/core/reads.js'
 import { EntryCodec } from '../../src/entry/entry-codec.js'
+import { withHeader } from '../../src/entry/entry-header.js'
 import { CacheClosedError, type FlipCacheError, RedisUnavailableError } from '../../src/errors.js'
 import type { BatchLoader } from '../../src/loading/batch-read-through.js'
 import type { ResolvedLoad } from '../../src/loading/load-options.js'
@@ -226,6 +227,79 @@ describe('ReadThrough.getOrSetMany()', () => {
     for (const write of [store.next('write'), store.next('write')]) write.release(undefined)
     expect(await Promise.all([first, batch, joining])).toEqual(['single', ['single', 'v:b'], 'v:b'])
     expect(single).toHaveBeenCalledOnce()
+  })
+
+  it('serves stale keys at once and refreshes them in one background call; a stale key locked elsewhere is left to its holder', async () => {
+    const { store, locks, many } = readThroughOn()
+    locks.heldElsewhere.add('b')
+    const old = (value: string): string => withHeader(value, Date.now() - 1000) as string
+    let finish: (values: string[]) => void = () => {}
+    const loader = vi.fn<BatchLoader<string, string>>(
+      () => new Promise<string[]>((resolve) => (finish = resolve)),
+    )
+    const call = many(['a', 'b', 'c'], loader, { ...withLock, graceMs: 60_000 })
+    store.next<ReadReply>('read').release({ values: [old('old a'), old('old b'), null], ttls: [-1, -1, -2] })
+    await settled()
+    store.next<ReadReply>('read').release(misses(2))
+    await settled()
+    // a and c locked here, one call; b's lock is held elsewhere for a refresh: its holder refreshes it.
+    expect(loader.mock.calls.map(([keys, ctx]) => [keys, [...ctx.stale]])).toEqual([
+      [['a', 'c'], [['a', 'old a']]],
+    ])
+    finish(['new a', 'new c'])
+    await settled()
+    store.next('write').release(undefined)
+    // c had no stale value: the call waited for its load; a and b were served stale.
+    expect(await call).toEqual(['old a', 'old b', 'new c'])
+    expect(locks.attempts).toEqual(['a', 'b', 'c'])
+  })
+
+  it('a failing loader: stale keys get their stale value, the call rejects for a key without one', async () => {
+    const { store, reported, many } = readThroughOn()
+    const old = withHeader('old a', Date.now() - 1000) as string
+    const failing: BatchLoader<string, string> = () => {
+      throw new Error('source down')
+    }
+    const load = { ...withLock, graceMs: 60_000, softTimeoutMs: 5_000 }
+    const call = many(['a', 'b'], failing, load).catch((error: unknown) => error)
+    store.next<ReadReply>('read').release({ values: [old, null], ttls: [-1, -2] })
+    await settled()
+    store.next<ReadReply>('read').release(misses(2))
+    expect(await call).toMatchObject({ code: 'E_LOADER' })
+    // Reported once, as a key had a stale value to fall back on.
+    expect(reported.map((error) => error.code)).toEqual(['E_LOADER'])
+    const served = many(['a'], failing, load)
+    store.next<ReadReply>('read').release({ values: [old], ttls: [-1] })
+    // Within its back-off the loader is not called again: a falls back to its stale value.
+    expect(await served).toEqual(['old a'])
+  })
+
+  it('past hardTimeout the call fails with E_LOADER_TIMEOUT, the signal aborts and the locks go', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] })
+    const { store, locks, many } = readThroughOn()
+    let signal: AbortSignal | undefined
+    const hanging: BatchLoader<string, string> = (_keys, ctx) => {
+      signal = ctx.signal
+      return new Promise<string[]>(() => {})
+    }
+    const outcome = many(['a', 'b'], hanging, { ...withLock, hardTimeoutMs: 1_000 }).catch(
+      (error: unknown) => error,
+    )
+    store.next<ReadReply>('read').release(misses(2))
+    await settled()
+    store.next<ReadReply>('read').release(misses(2))
+    await settled()
+    await vi.advanceTimersByTimeAsync(999)
+    expect(signal?.aborted).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(await outcome).toMatchObject({ code: 'E_LOADER_TIMEOUT', timeoutMs: 1_000 })
+    expect(signal?.reason).toMatchObject({ code: 'E_LOADER_TIMEOUT' })
+    await settled()
+    expect(store.waiting('write')).toBe(0)
+    expect(locks.finished).toEqual([
+      ['a', 'released'],
+      ['b', 'released'],
+    ])
   })
 
   it('when the read fails, loads every key without locks and answers before the store lands', async () => {
