@@ -1,4 +1,5 @@
 import { startRedisServer } from '../test/support/redis-server.js'
+import { batchLoad } from './batch-load.js'
 import { cluster } from './cluster.js'
 import { invalidation } from './invalidation.js'
 import { l1 } from './l1.js'
@@ -27,6 +28,7 @@ const scenarios: Scenario[] = [
   redisHit,
   writes,
   stampede,
+  batchLoad,
   invalidation,
   memory,
   published,

@@ -16,6 +16,11 @@ export const ErrorCode = {
   loader: 'E_LOADER',
   /** A getOrSet loader ran past `hardTimeout`. */
   loaderTimeout: 'E_LOADER_TIMEOUT',
+  /**
+   * A getOrSetMany loader returned something other than one value per key asked for (a Map with a
+   * key missing or one not asked for, an array of another length, or neither a Map nor an array).
+   */
+  loaderResult: 'E_LOADER_RESULT',
   /** A getOrSet lock expired or was deleted (FLUSHALL, eviction) before its holder released it. */
   lockLost: 'E_LOCK_LOST',
   /**
@@ -139,6 +144,32 @@ export class LoaderTimeoutError extends FlipCacheError {
     )
     this.key = key
     this.timeoutMs = timeoutMs
+  }
+}
+
+/**
+ * A getOrSetMany loader did not return one value per key asked for: `missing` holds keys it gave no
+ * value for, `extra` the ones it gave but was not asked for (both as stored in Redis, at most ten
+ * each), `message` the counts. No value of that loader call is stored.
+ */
+export class LoaderResultError extends FlipCacheError {
+  readonly missing: string[]
+  readonly extra: string[]
+
+  constructor(problem: string, missing: string[] = [], extra: string[] = []) {
+    const listed = (label: string, keys: string[]): string =>
+      keys.length === 0
+        ? ''
+        : `; ${label}: ${keys
+            .slice(0, 10)
+            .map((key) => `\`${key}\``)
+            .join(', ')}`
+    super(
+      ErrorCode.loaderResult,
+      `The getOrSetMany loader ${problem}${listed('missing', missing)}${listed('not asked for', extra)}`,
+    )
+    this.missing = missing.slice(0, 10)
+    this.extra = extra.slice(0, 10)
   }
 }
 

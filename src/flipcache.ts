@@ -16,7 +16,7 @@ import { type Dict, type DictView, dictView } from './facade/dict-view.js'
 import type { FlipCacheEvents, InvalidateTagsOptions, SetOptions, WrapOptionsArg } from './flipcache-types.js'
 import { loaderStandsFor } from './loading/failure-backoff.js'
 import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
-import type { Loader, ReadThrough } from './loading/read-through.js'
+import type { BatchLoader, Loader, ReadThrough } from './loading/read-through.js'
 import type { Locks } from './lock/locks.js'
 import { namespacesOf } from './namespaces.js'
 import {
@@ -150,6 +150,30 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     const load = options === undefined ? this.#options.load : this.#loadOf(options)
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     return this.#getOrSet(key, loader, load)
+  }
+
+  /**
+   * getOrSet for many keys: their values in key order. L1 hits are answered locally, the other keys
+   * read in one round trip, and the keys still missing loaded by one call of `loader(keys, ctx)`
+   * (a Map of exactly those keys, or an array in their order; else `E_LOADER_RESULT`) and stored in
+   * one write, each key once across every process, as getOrSet's. See docs/read-through.md.
+   */
+  async getOrSetMany(keys: Iterable<K>, loader: BatchLoader<K, V>, options?: GetOrSetOptions): Promise<V[]> {
+    this.#checkOpen()
+    if (typeof loader !== 'function') {
+      throw new TypeError(`Expected the loader to be a function, got ${describe(loader)}`)
+    }
+    const list: K[] = []
+    const encoded: string[] = []
+    for (const key of keys) {
+      encoded.push(this.#keys.encode(key))
+      list.push(key)
+    }
+    const load = options === undefined ? this.#options.load : this.#loadOf(options)
+    if (list.length === 0) return []
+    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
+    const encodeKey = (key: K): string => this.#keys.encode(key)
+    return this.#pending.guard(this.#readThrough.getOrSetMany(list, encoded, loader, load, encodeKey))
   }
 
   /**

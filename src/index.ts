@@ -8,6 +8,7 @@ export {
   ErrorCode,
   FlipCacheError,
   LoaderError,
+  LoaderResultError,
   LoaderTimeoutError,
   LockLostError,
   PersistError,
@@ -40,7 +41,13 @@ export type {
   WrapOptionsArg,
 } from './flipcache-types.js'
 export type { GetOrSetOptions, LockOptions } from './loading/load-options.js'
-export type { Loader, LoaderContext, LoaderTtlOptions } from './loading/read-through.js'
+export type {
+  BatchLoader,
+  BatchLoaderContext,
+  Loader,
+  LoaderContext,
+  LoaderTtlOptions,
+} from './loading/read-through.js'
 export type { AnyFlipCacheOptions, ExpireTime, FlipCacheOptions } from './options.js'
 export type { ClusterInput, RedisInput } from './redis/connection.js'
 export type { CacheStats } from './stats.js'

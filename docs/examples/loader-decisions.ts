@@ -2,7 +2,7 @@
 // not to be cached (ctx.skip), or that the load failed (ctx.fail); "not found" results are kept
 // for notFoundTtl, never through grace.
 import { Redis } from 'ioredis'
-import { FlipCache, type LoaderContext, typed } from '../../src/index.js' // in your code: from 'flipcache-redis'
+import { FlipCache, typed } from '../../src/index.js' // in your code: from 'flipcache-redis'
 
 interface Token {
   value: string

@@ -98,7 +98,9 @@ export class LoadDecisions implements LoaderDecisionMethods {
     const own = new Set(this.#load.tags)
     const all = new Set([...own, ...(this.#addedTags ?? []), ...added])
     if (all.size > maxTagsPerEntry) {
-      throw new TypeError(`ctx.addTags(): a value carries at most ${maxTagsPerEntry} tags, this one would carry ${all.size}`)
+      throw new TypeError(
+        `ctx.addTags(): a value carries at most ${maxTagsPerEntry} tags, this one would carry ${all.size}`,
+      )
     }
     this.#fits({ ...this.#load, tags: [...all] })
     this.#addedTags = [...all].filter((tag) => !own.has(tag))

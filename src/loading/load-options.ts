@@ -1,5 +1,4 @@
 import { describe } from '../errors.js'
-import { checkTags } from '../tags/tag-stamps.js'
 import type { Duration } from '../expire/duration.js'
 import {
   type ExpireTime,
@@ -8,6 +7,7 @@ import {
   parseExpireTime,
   positiveDuration,
 } from '../expire/option-values.js'
+import { checkTags } from '../tags/tag-stamps.js'
 
 /** The distributed lock of getOrSet: how long it lives unless extended, and how long others wait for its value. */
 export interface LockOptions {

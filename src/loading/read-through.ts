@@ -7,12 +7,14 @@ import type { Locks } from '../lock/locks.js'
 import type { RedisLock } from '../lock/redis-lock.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { within } from '../within.js'
+import { type BatchLoader, BatchReadThrough, type LockHooks } from './batch-read-through.js'
 import { FailureBackoff } from './failure-backoff.js'
 import { LoadDecisions } from './load-decisions.js'
 import type { ResolvedLoad, ResolvedLock } from './load-options.js'
 import { LATE, RedisBudget } from './redis-budget.js'
 import { type Loader, RunningLoaders } from './running-loaders.js'
 
+export type { BatchLoader, BatchLoaderContext } from './batch-read-through.js'
 export type { LoaderDecisionMethods, LoaderTtlOptions } from './load-decisions.js'
 export type { Loader, LoaderContext } from './running-loaders.js'
 
@@ -99,11 +101,27 @@ export class ReadThrough<K, V> {
   #closing = false
   /** close() gave up on the loads still running: what they return is dropped. */
   #abandoned = false
+  /** getOrSetMany, built on these same parts (its loads join this single-flight, and close() covers them). */
+  readonly #batch: BatchReadThrough<K, V>
 
   constructor(core: CacheCore<V>, locks: Locks, config: ReadThroughConfig<V>) {
     this.#core = core
     this.#locks = locks
     this.#config = config
+    this.#batch = new BatchReadThrough<K, V>({
+      core,
+      config,
+      loads: this.#loads,
+      backoff: this.#backoff,
+      loaders: this.#loaders,
+      closing: () => this.#closing,
+      abandoned: () => this.#abandoned,
+      lockOrWait: (encoded, settings, mode, budget, hooks) =>
+        this.#lockOrWait(encoded, settings, mode, budget, hooks),
+      hold: (lock, encoded) => this.#held.set(lock, encoded),
+      finish: (lock, encoded, loaded) => this.#finish(lock, encoded, loaded),
+      entryOf: (encoded, value, load) => this.#entryOf(encoded, value, load),
+    })
   }
 
   /**
@@ -182,6 +200,17 @@ export class ReadThrough<K, V> {
     const mode = redisDown ? withoutRedis : load.softTimeoutMs > 0 ? foreground : background
     const loading = this.#load({ key, encoded, loader, load, stale: staleValue, mode, budget })
     return preferFresh(loading, staleValue, load.softTimeoutMs)
+  }
+
+  /** getOrSetMany (see batch-read-through.ts): `encoded[i]` is `keys[i]` encoded; `keys` is not empty. */
+  getOrSetMany(
+    keys: K[],
+    encoded: string[],
+    loader: BatchLoader<K, V>,
+    load: ResolvedLoad,
+    encodeKey: (key: K) => string,
+  ): Promise<V[]> {
+    return this.#batch.getOrSetMany(keys, encoded, loader, load, encodeKey)
   }
 
   /** A fresh value read past its refresh-ahead point: refreshed in the background, once across processes. */
@@ -301,13 +330,15 @@ export class ReadThrough<K, V> {
   /**
    * Takes the lock; or, while another process holds it, waits for its notice (polling slowly in
    * case one is missed) and takes its value; a background load does not wait. Past the lock's
-   * `wait`, or when Redis cannot lock, it loads without the lock rather than hang.
+   * `wait`, or when Redis cannot lock, it loads without the lock rather than hang. getOrSetMany's
+   * `hooks` hear each time it starts waiting for the holder, and read under the lock for it.
    */
   async #lockOrWait(
     encoded: string,
     settings: ResolvedLock,
     mode: LoadMode,
     budget: RedisBudget,
+    hooks?: LockHooks<V>,
   ): Promise<LockOutcome<V>> {
     const locks = this.#locks
     const lockKey = locks.keyOf(encoded)
@@ -344,9 +375,8 @@ export class ReadThrough<K, V> {
         }
         if (acquired) {
           // Another process may have stored the value between our read and the lock.
-          const found = await spend(this.#readFresh(encoded, mode.newerThan)).catch(
-            (): typeof MISSING => MISSING,
-          )
+          const reading = hooks?.readUnderLock ?? ((key, newerThan) => this.#readFresh(key, newerThan))
+          const found = await spend(reading(encoded, mode.newerThan)).catch((): typeof MISSING => MISSING)
           if (found === MISSING || found === LATE) return { kind: 'locked', lock }
           lock.release().catch(() => {})
           return { kind: 'found', value: found }
@@ -355,6 +385,7 @@ export class ReadThrough<K, V> {
         spend = (work) => work
         const remaining = deadline - clock.now()
         if (remaining <= 0) return { kind: 'unlocked', slow: false }
+        hooks?.waiting()
         await watch.next(Math.min(remaining, pollMs))
         this.#throwIfClosing()
         const found = await this.#readFresh(encoded, mode.newerThan).catch((): typeof MISSING => MISSING)
@@ -383,6 +414,14 @@ export class ReadThrough<K, V> {
         lock.discard().catch(() => {})
       },
     )
+  }
+
+  /** A batch load under `lock` ended (as #runLoad's does): the lock is released, then its waiters told. */
+  #finish(lock: RedisLock, encoded: string, loaded: boolean): void {
+    this.#held.delete(lock)
+    const tell = (): Promise<void> =>
+      this.#abandoned ? Promise.resolve() : this.#locks.done(encoded, loaded ? 'loaded' : 'released')
+    lock.release().then(tell, tell)
   }
 
   /** The value of `encoded` in Redis if it is fresh until after `newerThan` (and now), else `MISSING`. */

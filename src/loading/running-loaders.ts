@@ -58,6 +58,30 @@ export class RunningLoaders {
     })
   }
 
+  /**
+   * As `call`, for a loader of another shape (getOrSetMany's batch loader): `start` calls it with
+   * the signal, which aborts past `hardTimeoutMs` (with `timedOut()`) or by `abortAll`.
+   */
+  run<T>(
+    start: (signal: AbortSignal) => Promise<T> | T,
+    hardTimeoutMs: number | undefined,
+    timedOut: () => Error,
+  ): Promise<T> {
+    const controller = new AbortController()
+    const { signal } = controller
+    const loading = Promise.resolve().then(() => start(signal))
+    const stopped = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+    })
+    const timer =
+      hardTimeoutMs === undefined ? undefined : setTimeout(() => controller.abort(timedOut()), hardTimeoutMs)
+    this.#controllers.add(controller)
+    return Promise.race([loading, stopped]).finally(() => {
+      clearTimeout(timer)
+      this.#controllers.delete(controller)
+    })
+  }
+
   /** Aborts every loader running now with `reason` (the cache closed). */
   abortAll(reason: Error): void {
     for (const controller of this.#controllers) controller.abort(reason)

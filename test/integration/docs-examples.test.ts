@@ -1,10 +1,12 @@
 import { describe, expect, inject, it } from 'vitest'
+import { main as batchLoading } from '../../docs/examples/batch-loading.js'
 import { main as cacheAside } from '../../docs/examples/cache-aside.js'
 import { main as failSafe } from '../../docs/examples/fail-safe.js'
 import { main as loaderDecisions } from '../../docs/examples/loader-decisions.js'
 import { main as readThrough } from '../../docs/examples/read-through.js'
 import { main as refreshAhead } from '../../docs/examples/refresh-ahead.js'
 import { main as staleWhileRevalidate } from '../../docs/examples/stale-while-revalidate.js'
+import { main as tags } from '../../docs/examples/tags.js'
 
 /**
  * Runs `work` with time slowed down `factor` times for everything in this process: `Date.now()` and
@@ -81,6 +83,24 @@ describe('docs/read-through.md examples', () => {
       'draft Lamp, cached: false',
       'not found: 1 query, kept at most 2 s: true',
       'failed: E_LOADER (no product can have id -1)',
+    ])
+  })
+
+  it('tags invalidate a group of entries on every instance', async () => {
+    expect(await tags(url())).toEqual([
+      "b loaded the feed; b reads posts of 7 (now in b's L1)",
+      'a: /users/7 undefined, /users/8 profile of 8',
+      'b: /users/7/posts undefined, /feed the feed',
+    ])
+  })
+
+  it('batch loading reads many keys at once and loads the missing ones in one loader call', async () => {
+    expect(await batchLoading(url())).toEqual([
+      'first: product 1, cached 2, product 3, product 1',
+      'queried: [[1,3]]',
+      'getOrSet: product 3',
+      'second: product 3, product 4; queried: [4]',
+      'partial: E_LOADER_RESULT',
     ])
   })
 })

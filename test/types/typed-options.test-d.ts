@@ -148,3 +148,25 @@ export function wraps(strings: Caches['stringValues'], ints: Caches['intKeys']):
   strings.wrap(() => 'config')
   strings.wrap(() => 'config', { key: () => 'config' })
 }
+
+// getOrSetMany(): keys of the key type; the loader returns a Map of them or an array of values.
+export function batches(strings: Caches['stringValues'], ints: FlipCache<number, string>): void {
+  expectTypeOf(strings.getOrSetMany(['a'], (keys) => keys)).toEqualTypeOf<Promise<string[]>>()
+  expectTypeOf(
+    ints.getOrSetMany([1, 2], async (keys) => new Map(keys.map((key) => [key, `${key}`]))),
+  ).toEqualTypeOf<Promise<string[]>>()
+  ints.getOrSetMany([1], (keys, ctx) => {
+    expectTypeOf(keys).toEqualTypeOf<number[]>()
+    expectTypeOf(ctx.stale).toEqualTypeOf<Map<number, string>>()
+    expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>()
+    return keys.map(String)
+  })
+  // @ts-expect-error string keys are not int keys
+  ints.getOrSetMany(['a'], (keys) => keys.map(String))
+  // @ts-expect-error the values must be of the value type
+  ints.getOrSetMany([1], (keys) => keys)
+  // @ts-expect-error a Map keyed by another type
+  ints.getOrSetMany([1], () => new Map([['a', 'x']]))
+  // @ts-expect-error getOrSet's options only
+  strings.getOrSetMany(['a'], (keys) => keys, { ttl: 1 })
+}

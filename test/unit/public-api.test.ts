@@ -27,6 +27,7 @@ describe('public API', () => {
       'FlipRanking',
       'KeyTypeName',
       'LoaderError',
+      'LoaderResultError',
       'LoaderTimeoutError',
       'LockLostError',
       'PersistError',
@@ -57,6 +58,7 @@ describe('public API', () => {
       tooLarge: 'E_TOO_LARGE',
       loader: 'E_LOADER',
       loaderTimeout: 'E_LOADER_TIMEOUT',
+      loaderResult: 'E_LOADER_RESULT',
       lockLost: 'E_LOCK_LOST',
       syncUnheard: 'E_SYNC_UNHEARD',
       syncNotice: 'E_SYNC_NOTICE',
@@ -81,6 +83,8 @@ describe('public API', () => {
     expectTypeOf<Users['get']>().parameters.toEqualTypeOf<[number]>()
     expectTypeOf<Users['get']>().returns.resolves.toEqualTypeOf<User | undefined>()
     expectTypeOf<Users['getMany']>().returns.resolves.toEqualTypeOf<(User | undefined)[]>()
+    expectTypeOf<Users['getOrSetMany']>().parameter(0).toEqualTypeOf<Iterable<number>>()
+    expectTypeOf<Users['getOrSetMany']>().returns.resolves.toEqualTypeOf<User[]>()
     expectTypeOf<Users['set']>().parameter(1).toEqualTypeOf<User>()
     expectTypeOf<Users['peek']>().returns.toEqualTypeOf<User | undefined>()
     expectTypeOf<Users['delete']>().returns.resolves.toEqualTypeOf<boolean>()

@@ -1,0 +1,121 @@
+/** What getOrSetMany shares of ReadThrough (its port), its loader's types, and its read under the locks. */
+import * as clock from '../clock.js'
+import type { CacheCore } from '../core/cache-core.js'
+import { type Found, freshValue } from '../core/reads.js'
+import type { RedisLock } from '../lock/redis-lock.js'
+import type { RedisValue } from '../types/value-codec.js'
+import type { FailureBackoff } from './failure-backoff.js'
+import type { ResolvedLoad, ResolvedLock } from './load-options.js'
+import type { ReadThroughConfig } from './read-through.js'
+import type { RedisBudget } from './redis-budget.js'
+import type { RunningLoaders } from './running-loaders.js'
+
+/** What a getOrSetMany loader is given besides the keys. */
+export interface BatchLoaderContext<K, V> {
+  /** The keys to load (the loader's first argument): each once, in the order first asked for. */
+  keys: K[]
+  /** The stale values the cache still holds within their grace period, by key (only keys that have one). */
+  stale: Map<K, V>
+  /** Fires when the call passes its `hardTimeout` (`E_LOADER_TIMEOUT`) or the cache closes (`E_CLOSED`). */
+  signal: AbortSignal
+}
+
+/**
+ * getOrSetMany's loader: the values of `keys`, as a Map with exactly those keys, or an array in the
+ * same order (anything else fails with `E_LOADER_RESULT`).
+ */
+export type BatchLoader<K, V> = (
+  keys: K[],
+  context: BatchLoaderContext<K, V>,
+) => Promise<ReadonlyMap<K, V> | readonly V[]> | ReadonlyMap<K, V> | readonly V[]
+
+/** How a load treats the lock (see read-through.ts). */
+export interface LoadMode {
+  waitForHolder: boolean
+  newerThan: number
+  redisDown?: boolean
+}
+
+export type LockOutcome<V> =
+  | { kind: 'locked'; lock: RedisLock }
+  | { kind: 'found'; value: V }
+  | { kind: 'busy' }
+  | { kind: 'unlocked'; slow: boolean }
+
+/** A loaded value as it is stored: encoded, with its Redis TTL and its freshness. */
+export interface LoadedEntry {
+  encoded: RedisValue
+  ttlMs: number | null
+  freshUntil: number
+}
+
+/** What a batch asks of ReadThrough's lock-or-wait for each of its keys. */
+export interface LockHooks<V> {
+  /** The lock is held elsewhere and the wait for its holder begins (called at each wait). */
+  waiting(): void
+  /** Reads the key once locked (fresh until after `newerThan`, else `MISSING`): the batch's keys in one read. */
+  readUnderLock?(encoded: string, newerThan: number): Promise<Found<V>>
+}
+
+/** The parts of a ReadThrough a batch load shares: its single-flight, locks, loaders, back-off and close(). */
+export interface BatchPort<V> {
+  core: CacheCore<V>
+  config: ReadThroughConfig<V>
+  /** The in-process single-flight of getOrSet: a load of an encoded key, joined by every later caller. */
+  loads: Map<string, Promise<V>>
+  backoff: FailureBackoff
+  loaders: RunningLoaders
+  closing: () => boolean
+  abandoned: () => boolean
+  /** ReadThrough's lock-or-wait, with the batch's hooks. */
+  lockOrWait: (
+    encoded: string,
+    settings: ResolvedLock,
+    mode: LoadMode,
+    budget: RedisBudget,
+    hooks: LockHooks<V>,
+  ) => Promise<LockOutcome<V>>
+  /** A lock taken for a load: held until `finish` (close() lets it go if the load outlives it). */
+  hold: (lock: RedisLock, encoded: string) => void
+  /** The load under `lock` ended: released, and waiters told whether it stored a value. */
+  finish: (lock: RedisLock, encoded: string, loaded: boolean) => void
+  entryOf: (encoded: string, value: V, load: ResolvedLoad) => LoadedEntry
+}
+
+/**
+ * Reads under the locks: every key asked for within one tick (the keys whose locks one round trip
+ * granted) read by one lookup, instead of a GET each.
+ */
+export function coalescedReads<V>(
+  core: CacheCore<V>,
+): (encoded: string, newerThan: number) => Promise<Found<V>> {
+  interface Asking {
+    encoded: string
+    newerThan: number
+    resolve: (found: Found<V>) => void
+    reject: (error: unknown) => void
+  }
+  let pending: Asking[] | undefined
+  return (encoded, newerThan) =>
+    new Promise<Found<V>>((resolve, reject) => {
+      if (pending === undefined) {
+        const asked: Asking[] = []
+        pending = asked
+        process.nextTick(() => {
+          pending = undefined
+          core.lookup(asked.map((item) => item.encoded)).then(
+            (looked) => {
+              const now = clock.now()
+              asked.forEach((item, index) => {
+                item.resolve(freshValue(looked, index, Math.max(now, item.newerThan)))
+              })
+            },
+            (error: unknown) => {
+              for (const item of asked) item.reject(error)
+            },
+          )
+        })
+      }
+      pending.push({ encoded, newerThan, resolve, reject })
+    })
+}

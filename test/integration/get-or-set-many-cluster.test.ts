@@ -1,0 +1,58 @@
+import { describe, expect, it, vi } from 'vitest'
+import type { BatchLoader } from '../../src/index.js'
+import { uniqueName, useClusterCaches } from '../support/cache-builder.js'
+import { gate } from '../support/fake-clock.js'
+import { useOwnCluster } from '../support/own-cluster.js'
+
+// A cluster of this file's own: it looks at what each master holds.
+const own = useOwnCluster()
+
+describe('getOrSetMany() on a Redis Cluster', () => {
+  const { cache, client } = useClusterCaches(() => own.cluster.startupNodes)
+
+  it('loads keys spread over every master once across two processes, and stores them where they belong', async () => {
+    const name = uniqueName()
+    const lock = { ttl: 5_000, wait: 10_000 }
+    const one = cache<string, string>({ redis: client(), valueType: 'string', lock }, name)
+    const two = cache<string, string>({ redis: client(), valueType: 'string', lock }, name)
+    await Promise.all([one.ready(), two.ready()])
+    const keys = Array.from({ length: 40 }, (_, index) => `k${index}`)
+    const loads = new Map<string, number>()
+    const count = (key: string): void => {
+      loads.set(key, (loads.get(key) ?? 0) + 1)
+    }
+    const finish = gate()
+    const loader: BatchLoader<string, string> = async (asked) => {
+      for (const key of asked) count(key)
+      await finish.opened
+      return new Map(asked.map((key) => [key, `v:${key}`]))
+    }
+    const calls = [
+      one.getOrSetMany(keys.slice(0, 30), loader),
+      two.getOrSetMany(keys.slice(10, 40), loader),
+      ...keys.map((key, index) =>
+        (index % 2 === 0 ? two : one).getOrSet(key, () => {
+          count(key)
+          return `v:${key}`
+        }),
+      ),
+    ]
+    // Every key is being loaded somewhere before any loader finishes.
+    await vi.waitFor(() => expect(loads.size).toBe(keys.length), { timeout: 10_000 })
+    finish.open()
+    const results = await Promise.all(calls)
+    expect(results[0]).toEqual(keys.slice(0, 30).map((key) => `v:${key}`))
+    expect(results[1]).toEqual(keys.slice(10, 40).map((key) => `v:${key}`))
+    expect(results.slice(2)).toEqual(keys.map((key) => `v:${key}`))
+    for (const key of keys) expect(loads.get(key), key).toBe(1)
+    // Stored on the masters their slots belong to: every master holds some.
+    const held = await own.keysOnMasters(`${name}:*`)
+    expect(held.flat().sort()).toEqual(keys.map((key) => `${name}:${key}`).sort())
+    for (const keysOfMaster of held) expect(keysOfMaster.length).toBeGreaterThan(0)
+    // A third instance reads them all without loading.
+    const three = cache<string, string>({ redis: client(), valueType: 'string' }, name)
+    const never = vi.fn<BatchLoader<string, string>>(() => [])
+    expect(await three.getOrSetMany(keys, never)).toEqual(keys.map((key) => `v:${key}`))
+    expect(never).not.toHaveBeenCalled()
+  })
+})
