@@ -3,9 +3,8 @@ import * as clock from '../clock.js'
 import type { CacheCore } from '../core/cache-core.js'
 import { type Found, freshValue } from '../core/reads.js'
 import type { RedisLock } from '../lock/redis-lock.js'
-import type { RedisValue } from '../types/value-codec.js'
 import type { FailureBackoff } from './failure-backoff.js'
-import type { ResolvedLoad, ResolvedLock } from './load-options.js'
+import type { ResolvedLock } from './load-options.js'
 import type { ReadThroughConfig } from './read-through.js'
 import type { RedisBudget } from './redis-budget.js'
 import type { RunningLoaders } from './running-loaders.js'
@@ -42,13 +41,6 @@ export type LockOutcome<V> =
   | { kind: 'busy' }
   | { kind: 'unlocked'; slow: boolean }
 
-/** A loaded value as it is stored: encoded, with its Redis TTL and its freshness. */
-export interface LoadedEntry {
-  encoded: RedisValue
-  ttlMs: number | null
-  freshUntil: number
-}
-
 /** What a batch asks of ReadThrough's lock-or-wait for each of its keys. */
 export interface LockHooks<V> {
   /** The lock is held elsewhere and the wait for its holder begins (called at each wait). */
@@ -79,7 +71,6 @@ export interface BatchPort<V> {
   hold: (lock: RedisLock, encoded: string) => void
   /** The load under `lock` ended: released, and waiters told whether it stored a value. */
   finish: (lock: RedisLock, encoded: string, loaded: boolean) => void
-  entryOf: (encoded: string, value: V, load: ResolvedLoad) => LoadedEntry
 }
 
 /**

@@ -2,18 +2,18 @@ import * as clock from '../clock.js'
 import { freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError } from '../errors.js'
 import type { RedisLock } from '../lock/redis-lock.js'
-import type { RedisValue } from '../types/value-codec.js'
 import { within } from '../within.js'
 import {
   type BatchLoader,
   type BatchPort,
   coalescedReads,
-  type LoadedEntry,
   type LoadMode,
   type LockOutcome,
 } from './batch-port.js'
 import { valuesOfBatch } from './batch-result.js'
+import { LoadDecisions } from './load-decisions.js'
 import type { ResolvedLoad } from './load-options.js'
+import { keepLoaded, type LoadedEntry, loadedEntry, storeLoaded } from './loaded-entry.js'
 import { LATE, RedisBudget } from './redis-budget.js'
 
 export type { BatchLoader, BatchLoaderContext, LockHooks } from './batch-port.js'
@@ -324,6 +324,10 @@ export class BatchReadThrough<K, V> {
       const keys = jobs.map((item) => item.key)
       const stale = new Map<K, V>()
       for (const item of jobs) if (item.stale !== undefined) stale.set(item.key, item.stale)
+      // The call's tags are stamped before the loader runs (see ReadThrough: an invalidation while
+      // it loads leaves the values stamped older).
+      const stamps = load.tags === undefined ? undefined : await port.core.stampsOf(load.tags)
+      if (port.closing()) throw config.closed()
       const timedOut = () => new LoaderTimeoutError(config.where(first.encoded), load.hardTimeoutMs ?? 0)
       const result = await port.loaders.run(
         (signal) => loader([...keys], { keys, stale, signal }),
@@ -332,11 +336,20 @@ export class BatchReadThrough<K, V> {
       )
       if (port.abandoned()) throw config.closed()
       const values = valuesOfBatch(result, jobs, batch.encodeKey, config.where)
-      // A value the cache cannot store fails the group here, before anything is kept.
-      const entries = jobs.map((item, index) => port.entryOf(item.encoded, values[index] as V, load))
-      const stored = this.#store(jobs, entries)
-      if (storeApart) this.#keepLocally(jobs, entries)
-      else if ((await batch.budget.spend(stored)) === LATE) this.#keepLocally(jobs, entries)
+      // A value the cache cannot store fails the group here, before anything is kept. A "not found"
+      // is kept for notFoundTtl (without grace), or not at all, as getOrSet keeps it.
+      const decisions = new LoadDecisions(load, config.fits)
+      const loadedAll: [string, LoadedEntry][] = []
+      jobs.forEach((item, index) => {
+        const value = values[index] as V
+        const storing = decisions.storing(load, () => config.notFound(value))
+        if (storing !== undefined)
+          loadedAll.push([item.encoded, loadedEntry(port.core, item.encoded, value, storing, stamps)])
+      })
+      decisions.close()
+      const stored = storeLoaded(port.core, loadedAll, config.report)
+      if (storeApart) keepLoaded(port.core, loadedAll)
+      else if ((await batch.budget.spend(stored)) === LATE) keepLoaded(port.core, loadedAll)
       loaded = true
       jobs.forEach((item, index) => {
         port.backoff.succeeded(item.encoded)
@@ -365,35 +378,6 @@ export class BatchReadThrough<K, V> {
     // Keys with a stale value fall back on it; the failure must still be seen (once).
     if (jobs.some((item) => item.stale !== undefined)) port.config.report(failure)
     for (const item of jobs) item.reject(failure)
-  }
-
-  /** Stores loaded values in Redis, then L1 (one write per TTL: one round trip); on failure, reports and keeps them in L1. */
-  async #store(jobs: Job<K, V>[], entries: LoadedEntry[]): Promise<void> {
-    const groups = new Map<string, { entry: LoadedEntry; items: [key: string, encoded: RedisValue][] }>()
-    entries.forEach((entry, index) => {
-      const name = `${entry.ttlMs}/${entry.freshUntil}`
-      const group = groups.get(name) ?? { entry, items: [] }
-      groups.set(name, group)
-      group.items.push([(jobs[index] as Job<K, V>).encoded, entry.encoded])
-    })
-    const { core, config } = this.#port
-    await Promise.all(
-      [...groups.values()].map(async ({ entry, items }) => {
-        try {
-          await core.write(items, entry.ttlMs, entry.freshUntil)
-        } catch (error) {
-          if (error instanceof FlipCacheError) config.report(error)
-          for (const [key, encoded] of items) core.keepLocally(key, encoded, entry.ttlMs, entry.freshUntil)
-        }
-      }),
-    )
-  }
-
-  #keepLocally(jobs: Job<K, V>[], entries: LoadedEntry[]): void {
-    entries.forEach((entry, index) => {
-      const key = (jobs[index] as Job<K, V>).encoded
-      this.#port.core.keepLocally(key, entry.encoded, entry.ttlMs, entry.freshUntil)
-    })
   }
 }
 

@@ -5,12 +5,12 @@ import { freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError, LockLostError } from '../errors.js'
 import type { Locks } from '../lock/locks.js'
 import type { RedisLock } from '../lock/redis-lock.js'
-import type { RedisValue } from '../types/value-codec.js'
 import { within } from '../within.js'
 import { type BatchLoader, BatchReadThrough, type LockHooks } from './batch-read-through.js'
 import { FailureBackoff } from './failure-backoff.js'
 import { LoadDecisions } from './load-decisions.js'
 import type { ResolvedLoad, ResolvedLock } from './load-options.js'
+import { keepLoaded, type LoadedEntry, loadedEntry, storeLoaded } from './loaded-entry.js'
 import { LATE, RedisBudget } from './redis-budget.js'
 import { type Loader, RunningLoaders } from './running-loaders.js'
 
@@ -54,13 +54,6 @@ interface LoadJob<K, V> {
   mode: LoadMode
   /** What is left of the call's `timeout` for Redis. */
   budget: RedisBudget
-}
-
-/** A loaded value as it is stored: encoded, with its Redis TTL and its freshness. */
-interface LoadedEntry {
-  encoded: RedisValue
-  ttlMs: number | null
-  freshUntil: number
 }
 
 /**
@@ -120,7 +113,6 @@ export class ReadThrough<K, V> {
         this.#lockOrWait(encoded, settings, mode, budget, hooks),
       hold: (lock, encoded) => this.#held.set(lock, encoded),
       finish: (lock, encoded, loaded) => this.#finish(lock, encoded, loaded),
-      entryOf: (encoded, value, load) => this.#entryOf(encoded, value, load),
     })
   }
 
@@ -157,7 +149,8 @@ export class ReadThrough<K, V> {
     let redisDown = false
     let readAt = now
     try {
-      const looked = await core.lookup([encoded])
+      // The counts of the call's tags ride in the same round trip, for the load that may follow.
+      const looked = await core.lookup([encoded], true, load.tags)
       readAt = clock.now()
       const fresh = freshValue(looked, 0, readAt)
       if (fresh !== MISSING) {
@@ -275,6 +268,10 @@ export class ReadThrough<K, V> {
       // The cache closed while the lock was taken: the loader is not called.
       this.#throwIfClosing()
       const { key, loader } = job
+      // The call's tags are stamped before the loader runs: an invalidation while it loads (its
+      // source may have changed under it) leaves the value stamped older, a miss everywhere.
+      const ownStamps = load.tags === undefined ? undefined : await this.#core.stampsOf(load.tags)
+      this.#throwIfClosing()
       const timedOut = () => new LoaderTimeoutError(this.#config.where(encoded), load.hardTimeoutMs ?? 0)
       const decisions = new LoadDecisions(load, this.#config.fits)
       const value = await this.#loaders.call(loader, key, stale, load.hardTimeoutMs, timedOut, decisions)
@@ -289,15 +286,22 @@ export class ReadThrough<K, V> {
         this.#backoff.succeeded(encoded)
         return value
       }
+      // Tags the loader added are stamped as it returns.
+      const added = decisions.addedTags
+      const stamps =
+        added === undefined ? ownStamps : [...(ownStamps ?? []), ...(await this.#core.stampsOf(added))]
       // A value the cache cannot store fails the call here, before anything is kept.
-      const entry = this.#entryOf(encoded, value, storing)
+      const loadedOne: [string, LoadedEntry][] = [
+        [encoded, loadedEntry(this.#core, encoded, value, storing, stamps)],
+      ]
+      const store = (): Promise<void> => storeLoaded(this.#core, loadedOne, this.#config.report)
       if (storeApart) {
-        this.#keepLocally(encoded, entry)
-        void this.#store(encoded, entry)
-      } else if ((await budget.spend(this.#store(encoded, entry))) === LATE) {
+        keepLoaded(this.#core, loadedOne)
+        void store()
+      } else if ((await budget.spend(store())) === LATE) {
         // Redis has not acknowledged the store within the call's time: the caller has the value,
         // L1 keeps it, and the store lands (or fails, reported) in the background.
-        this.#keepLocally(encoded, entry)
+        keepLoaded(this.#core, loadedOne)
       }
       loaded = true
       this.#backoff.succeeded(encoded)
@@ -432,31 +436,6 @@ export class ReadThrough<K, V> {
 
   #throwIfClosing(): void {
     if (this.#closing) throw this.#config.closed()
-  }
-
-  /** A loaded value as stored: encoded (throws when it does not fit the value type), TTL `expireTime + grace`. */
-  #entryOf(encoded: string, value: V, load: ResolvedLoad): LoadedEntry {
-    const { expireMs, graceMs } = load
-    const needsFreshness = expireMs !== null && (graceMs > 0 || load.refreshAhead !== undefined)
-    return {
-      encoded: this.#core.encode(encoded, value),
-      ttlMs: expireMs === null ? null : expireMs + graceMs,
-      freshUntil: needsFreshness ? clock.now() + expireMs : Number.POSITIVE_INFINITY,
-    }
-  }
-
-  /** Stores a loaded value in Redis, then L1; when Redis fails, reports it and keeps it in L1 alone. Never rejects. */
-  async #store(encoded: string, entry: LoadedEntry): Promise<void> {
-    try {
-      await this.#core.write([[encoded, entry.encoded]], entry.ttlMs, entry.freshUntil)
-    } catch (error) {
-      if (error instanceof FlipCacheError) this.#config.report(error)
-      this.#keepLocally(encoded, entry)
-    }
-  }
-
-  #keepLocally(encoded: string, entry: LoadedEntry): void {
-    this.#core.keepLocally(encoded, entry.encoded, entry.ttlMs, entry.freshUntil)
   }
 
   /** A lock vanished under its holder: to the `lockRelease` hook, else (or if the hook throws) reported. */
