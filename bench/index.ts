@@ -19,6 +19,7 @@ import { progress } from './support/progress.js'
 import { serverVersion } from './support/redis-info.js'
 import type { Scenario } from './support/scenario.js'
 import { printTable } from './support/table.js'
+import { tags } from './tags.js'
 import { writes } from './writes.js'
 
 // In the order of the report: the cheapest path first.
@@ -28,6 +29,7 @@ const scenarios: Scenario[] = [
   writes,
   stampede,
   invalidation,
+  tags,
   memory,
   published,
   roundtrips,
