@@ -100,6 +100,15 @@ export async function afterInvalidationSection(
     ],
     rows,
     configs,
+    notes: [
+      "flipcache's reader has its L1 on: a get that misses L1 sends GET and PTTL (the L1 copy's life) in one round " +
+        'trip, tagged or not; it knows the invalidated counts from the message, so the miss costs no more. A tag ' +
+        'it has never met costs one more round trip (HMGET of the tag hash) on the first get that meets it. ' +
+        'BentoCache (Redis) sends 3 GETs (the entry, its tag key) and a SET; cacheable a GET, 2 MGETs (the tag ' +
+        'snapshot, the tag versions) and a MULTI/EXEC of 2 UNLINKs (the entry, its snapshot). With their memory ' +
+        'tier on and no bus, a second BentoCache instance kept serving the invalidated entry from memory in a ' +
+        'probe of this setup, so their rows run Redis-only.',
+    ],
   }
 }
 

@@ -13,12 +13,13 @@ export function tagsOf(id: number, count: number): string[] {
 }
 
 /**
- * What flipcache's docs/format.md says a tagged entry's header costs, in bytes: 5 (flag, length)
- * plus, per tag, its percent-encoded length + 5 (`=0.0` and a separator) while its counts are below 10.
+ * What a tagged entry's header costs in bytes by docs/format.md's layout, while every count is below
+ * 10: 5 (NUL, flags, 3 digits of length) plus, per tag, its percent-encoded length + 4 (`=0.0`),
+ * plus a `,` between tags; that is 4 + the sum of (length + 5).
  */
 export function predictedHeaderBytes(tags: readonly string[]): number {
   if (tags.length === 0) return 0
-  return 5 + tags.reduce((sum, tag) => sum + encodeURIComponent(tag).length + 5, 0)
+  return 4 + tags.reduce((sum, tag) => sum + encodeURIComponent(tag).length + 5, 0)
 }
 
 export interface MemoryCase {
@@ -69,7 +70,12 @@ export async function memorySection(cases: MemoryCase[], count: number, quick: b
         }
         await settle(admin, settleMs)
         const after = await usedMemory(admin)
-        rows.push({ library: each.library, tags: tagCount, bytesPerEntry: (after - before) / count, keys: await admin.dbsize() })
+        rows.push({
+          library: each.library,
+          tags: tagCount,
+          bytesPerEntry: (after - before) / count,
+          keys: await admin.dbsize(),
+        })
         progress.step(`${each.library}, ${tagCount} tags`)
       }
       // A tag's own record: what invalidating it leaves in Redis for good (or until its TTL). A first
@@ -95,13 +101,17 @@ export async function memorySection(cases: MemoryCase[], count: number, quick: b
     await admin.quit()
     await server.stop()
   }
-  const untagged = new Map(rows.filter((row) => row.tags === 0).map((row) => [row.library, row.bytesPerEntry]))
+  const untagged = new Map(
+    rows.filter((row) => row.tags === 0).map((row) => [row.library, row.bytesPerEntry]),
+  )
   return {
     id: 'tags-memory',
     title: `Tags: Redis bytes per entry of ${formatCount(count)} small entries with 0, 1 and 3 tags`,
     intro:
-      `${smallEntries.summary} entries, 1-hour TTL, written through each library's Redis store with 0, 1 or 3 tags ` +
-      `(${tagsOf(7, 3).map((tag) => `\`${tag}\``).join(', ')}, the first 1 or 3 of them); bytes by Redis's own ` +
+      `Small entries (${smallEntries.summary}), 1-hour TTL, written through each library's Redis store with 0, 1 or 3 tags ` +
+      `(${tagsOf(7, 3)
+        .map((tag) => `\`${tag}\``)
+        .join(', ')}, the first 1 or 3 of them); bytes by Redis's own ` +
       'accounting (INFO memory used_memory before and after, on a private redis-server emptied between rows, the ' +
       "row's connections closed first). 'tag record': what a library keeps in Redis per tag invalidated, in bytes " +
       `per tag over ${formatCount(tagsInvalidated)} tags invalidated (after 100 unmeasured ones, which pay for ` +
@@ -119,7 +129,7 @@ export async function memorySection(cases: MemoryCase[], count: number, quick: b
         row.library,
         String(row.tags),
         row.bytesPerEntry.toFixed(1),
-        row.tags === 0 ? '' : `+${(row.bytesPerEntry - (untagged.get(row.library) ?? Number.NaN)).toFixed(1)}`,
+        row.tags === 0 ? '' : signed(row.bytesPerEntry - (untagged.get(row.library) ?? Number.NaN)),
         formatCount(row.keys),
         row.library === 'flipcache' && row.tags > 0 ? `+${predictedHeaderBytes(tagsOf(7, row.tags))}` : '',
       ]),
@@ -133,8 +143,9 @@ export async function memorySection(cases: MemoryCase[], count: number, quick: b
       ]),
     ],
     notes: [
-      "flipcache header (docs): docs/format.md's count for entry 7's tags (5 bytes plus, per tag, its " +
-        'percent-encoded length + 5); the measured difference also carries the allocator’s rounding.',
+      "flipcache header (docs): the header of entry 7's tags by docs/format.md's layout (5 bytes, plus per tag " +
+        'its percent-encoded length + 4, plus a comma between tags); the measured difference also carries the ' +
+        "allocator's rounding (jemalloc's size classes are 16 bytes apart up to 128, 32 up to 256, 64 up to 512).",
       'BentoCache keeps the tags in each entry’s JSON envelope; cacheable writes a second key per tagged entry ' +
         '(its tag snapshot) with the entry’s TTL.',
     ],
@@ -151,4 +162,9 @@ async function invalidateTags(each: MemoryCase, url: string, stem: string, count
   } finally {
     await cache.close()
   }
+}
+
+/** A difference with its sign: +6.3, -0.3. */
+function signed(bytes: number): string {
+  return `${bytes >= 0 ? '+' : ''}${bytes.toFixed(1)}`
 }

@@ -5,7 +5,6 @@ import { redisDriver } from 'bentocache/drivers/redis'
 import { Cacheable } from 'cacheable'
 import { Redis } from 'ioredis'
 import type { FlipCacheOptions, FlipCache as FlipCacheType } from '../../src/index.js'
-import { FlipCache } from '../support/flipcache.js'
 
 /** Every entry of the scenario lives for an hour. */
 export const ttlMs = 3_600_000
@@ -22,7 +21,10 @@ export interface TaggedCache {
   /** Writes `value` under `key` carrying `tags` (none: an untagged write). */
   set(key: string, value: unknown, tags: readonly string[]): Promise<void>
   /** Writes every entry, each with the tags `tagsOf` gives it, in one go where the library can. */
-  setMany(entries: readonly (readonly [string, unknown])[], tagsOf: (key: string) => readonly string[]): Promise<void>
+  setMany(
+    entries: readonly (readonly [string, unknown])[],
+    tagsOf: (key: string) => readonly string[],
+  ): Promise<void>
   invalidate(tags: readonly string[]): Promise<void>
   delete(key: string): Promise<void>
   close(): Promise<void>
@@ -42,6 +44,8 @@ export async function flipcacheSubject(
   { url, namespace, tier }: SubjectOptions,
   options: Omit<FlipCacheOptions<string, unknown>, 'redis'> = {},
 ): Promise<TaggedCache & { cache: FlipCacheType<string, unknown> }> {
+  // Loaded here, not at the top: the built package must exist only when a flipcache row runs.
+  const { FlipCache } = await import('../support/flipcache.js')
   const redis = new Redis(url)
   const cache = new FlipCache<string, unknown>(namespace, {
     redis,
@@ -143,7 +147,9 @@ export async function cacheableSubject(
         ? 'new Cacheable({ primary: new KeyvRedis(url), namespace'
         : 'new Cacheable({ secondary: new KeyvRedis(url), namespace (default memory primary)') +
       `, tags: ${tags} })` +
-      (tags ? '; set(key, value, { ttl, tags }), setMany, tags.invalidateTags(tags).' : ': the same, tag service off.'),
+      (tags
+        ? '; set(key, value, { ttl, tags }), setMany, tags.invalidateTags(tags).'
+        : ' (its default: tag service off).'),
     get: (key) => cache.get(key),
     set,
     async setMany(entries, tagsOf) {
