@@ -51,7 +51,7 @@ describe('bench tags: the invalidation table and its target', () => {
       [],
     )
     expect(section.rows).toHaveLength(2 * carriers.length)
-    expect(section.rows[0]).toEqual(['flipcache (L1 + Redis)', '10', '400 µs', '800 µs', '4.0', '20.0'])
+    expect(section.rows[0]).toEqual(['flipcache (L1 + Redis)', '10', '400 µs', '800 µs', '4', '20.0'])
     expect(section.targets?.[0]?.pass).toBe(true)
     expect(section.charts?.[0]?.bars.map((bar) => [bar.label, bar.kind])).toEqual([
       ['flipcache (L1 + Redis)', 'flipcache'],
