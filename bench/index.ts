@@ -20,6 +20,7 @@ import { progress } from './support/progress.js'
 import { serverVersion } from './support/redis-info.js'
 import type { Scenario } from './support/scenario.js'
 import { printTable } from './support/table.js'
+import { tags } from './tags.js'
 import { writes } from './writes.js'
 
 // In the order of the report: the cheapest path first.
@@ -30,6 +31,7 @@ const scenarios: Scenario[] = [
   stampede,
   batchLoad,
   invalidation,
+  tags,
   memory,
   published,
   roundtrips,

@@ -69,7 +69,7 @@ export async function currentConfig(admin: Redis, settings: string[]): Promise<R
   return values
 }
 
-async function usedMemory(admin: Redis): Promise<number> {
+export async function usedMemory(admin: Redis): Promise<number> {
   const value = Number((await readInfo(admin, 'memory')).get('used_memory'))
   if (!Number.isSafeInteger(value)) throw new Error('INFO memory has no usable used_memory')
   return value
@@ -79,7 +79,7 @@ async function usedMemory(admin: Redis): Promise<number> {
  * Waits until the admin connection is the only client, then for a few server cron ticks (10 per
  * second), in which Redis shrinks idle query buffers and finishes rehashing its key tables.
  */
-async function settle(admin: Redis, quietMs: number): Promise<void> {
+export async function settle(admin: Redis, quietMs: number): Promise<void> {
   const deadline = Date.now() + 5_000
   while (Number((await readInfo(admin, 'clients')).get('connected_clients')) > 1) {
     if (Date.now() > deadline) throw new Error('Connections of the last subject are still open after 5 s')

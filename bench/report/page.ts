@@ -14,6 +14,7 @@ export const sectionOrder = [
   'writes',
   'stampede',
   'invalidation',
+  'tags',
   'memory',
   'published',
   'get-or-set',

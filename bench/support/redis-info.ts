@@ -30,3 +30,20 @@ export async function commandsProcessed(client: Redis): Promise<number> {
   }
   return count
 }
+
+/** Commands the server has run and the µs it spent in them (`INFO commandstats`), INFO itself left out. */
+export interface CommandWork {
+  calls: number
+  usec: number
+}
+
+/** `INFO commandstats` summed over every command but INFO (the reading itself): calls and µs of CPU in them. */
+export async function commandWork(client: Redis): Promise<CommandWork> {
+  const work: CommandWork = { calls: 0, usec: 0 }
+  for (const [field, value] of await readInfo(client, 'commandstats')) {
+    if (!field.startsWith('cmdstat_') || field === 'cmdstat_info') continue
+    work.calls += Number(/(?:^|,)calls=(\d+)/.exec(value)?.[1] ?? 0)
+    work.usec += Number(/(?:^|,)usec=(\d+)/.exec(value)?.[1] ?? 0)
+  }
+  return work
+}
