@@ -304,4 +304,23 @@ describe("getOrSet(): the loader's decisions on real Redis", () => {
     expect(ttl).toBeGreaterThan(20_000)
     expect(ttl).toBeLessThanOrEqual(30_000)
   })
+
+  it('getOrSetMany keeps a not-found result as getOrSet does: for notFoundTtl without grace, or not at all', async () => {
+    const users = cache<string, string | null>({ valueType: 'json', expireTime: '1h', grace: '1h' })
+    const loaded = await users.getOrSetMany(
+      ['found', 'gone'],
+      (keys) => keys.map((key) => (key === 'found' ? 'Ann' : null)),
+      {
+        notFoundTtl: '2s',
+      },
+    )
+    expect(loaded).toEqual(['Ann', null])
+    const [foundTtl, goneTtl] = await Promise.all([users.ttl('found'), users.ttl('gone')])
+    expect(foundTtl).toBeGreaterThan(3_600_000) // expireTime + grace
+    expect(goneTtl).toBeGreaterThan(1_000)
+    expect(goneTtl).toBeLessThanOrEqual(2_000)
+    const none = cache<string, string | null>({ valueType: 'json', expireTime: '1h', notFoundTtl: false })
+    expect(await none.getOrSetMany(['gone'], () => [null])).toEqual([null])
+    expect(await none.has('gone')).toBe(false)
+  })
 })

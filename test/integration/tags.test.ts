@@ -186,4 +186,80 @@ describe('tags', () => {
       admin.disconnect()
     }
   })
+
+  it("getOrSet stores what it loads with the call's tags and those the loader adds; getOrSetMany with the call's", async () => {
+    const [a, b] = await pair<string>({ valueType: 'string' })
+    expect(await a.getOrSet('one', () => 'v1', { tags: ['t'] })).toBe('v1')
+    expect(
+      await a.getOrSet(
+        'two',
+        (ctx) => {
+          ctx.addTags(['learned'])
+          return 'v2'
+        },
+        { tags: ['t'] },
+      ),
+    ).toBe('v2')
+    expect(
+      await a.getOrSetMany(['m1', 'm2'], (keys) => keys.map((key) => `${key}!`), { tags: ['many'] }),
+    ).toEqual(['m1!', 'm2!'])
+    expect(await b.getMany(['one', 'two', 'm1', 'm2'])).toEqual(['v1', 'v2', 'm1!', 'm2!'])
+    await a.invalidateTags(['learned'])
+    await vi.waitFor(async () => expect(await b.getMany(['one', 'two'])).toEqual(['v1', undefined]))
+    await b.invalidateTags(['many'])
+    await vi.waitFor(async () => expect(await a.getMany(['m1', 'm2'])).toEqual([undefined, undefined]))
+    const loader = vi.fn(() => 'again')
+    expect(await b.getOrSet('two', loader, { tags: ['t'] })).toBe('again')
+    expect(await b.getOrSetMany(['m1'], (keys) => keys.map(() => 'again'))).toEqual(['again'])
+    expect(loader).toHaveBeenCalledTimes(1)
+  })
+
+  it('a load that an invalidation of its tag overtakes is stored stamped from before it: a miss everywhere', async () => {
+    const [a, b] = await pair<string>({ valueType: 'string' })
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let started = false
+    const loading = a.getOrSet(
+      'k',
+      async () => {
+        started = true
+        await gate
+        return 'read before the change'
+      },
+      { tags: ['row:1'] },
+    )
+    // The loader has started (its tag's counts were taken before it ran): the row changes now.
+    await vi.waitFor(() => expect(started).toBe(true))
+    await b.invalidateTags(['row:1'])
+    release()
+    expect(await loading).toBe('read before the change')
+    expect(await a.get('k')).toBeUndefined()
+    expect(await b.get('k')).toBeUndefined()
+  })
+
+  it('ctx.addTags refuses bad tags and calls after the loader returned; getOrSet refuses tags where entries carry no header', async () => {
+    const c = cache<string, string>({ valueType: 'string' })
+    let late: ((tags: string[]) => void) | undefined
+    await expect(
+      c.getOrSet('k', (ctx) => {
+        ctx.addTags([''])
+        return 'v'
+      }),
+    ).rejects.toMatchObject({ code: 'E_LOADER', cause: expect.objectContaining({ name: 'TypeError' }) })
+    await c.getOrSet('k2', (ctx) => {
+      late = ctx.addTags
+      return 'v'
+    })
+    expect(() => late?.(['t'])).toThrow(/after the loader returned/)
+    await expect(c.getOrSet('k3', () => 'v', { tags: 'solo' as never })).rejects.toThrow(TypeError)
+    const bare = cache<number, string>({
+      valueType: 'string',
+      keyType: 'int',
+      storage: { kind: 'hash', bucketSize: 10, entryExpiry: 'bucket' },
+      expireTime: '1h',
+    })
+    await expect(bare.getOrSet(1, () => 'v', { tags: ['t'] })).rejects.toThrow(/entryExpiry: 'bucket'/)
+  })
 })
