@@ -214,6 +214,40 @@ describe('model: three instances race random rounds of operations; Redis and eve
           model.touch(op.key, written(value, null, issuedAt, Date.now(), op.tag))
           return
         }
+        case 'getOrSetTagged': {
+          const value = loadedValueOf(index, place)
+          let loadedAt: number | undefined
+          const seen = await cache.getOrSet(
+            op.key,
+            () => {
+              loadedAt = Date.now()
+              return value
+            },
+            { tags: [tagName(op.tag)] },
+          )
+          if (loadedAt !== undefined) model.touch(op.key, written(value, null, loadedAt, Date.now(), op.tag))
+          reads.push({ op, key: op.key, seen, at: Date.now() })
+          return
+        }
+        case 'getOrSetMany': {
+          // Each key's loaded value is a candidate only if this loader was asked for it.
+          const loadedAt = new Map<number, number>()
+          const seen = await cache.getOrSetMany(op.keys, (keys) => {
+            const now = Date.now()
+            return keys.map((key) => {
+              loadedAt.set(key, now)
+              return loadedValueOf(index, place, key)
+            })
+          })
+          const at = Date.now()
+          op.keys.forEach((key, position) => {
+            const started = loadedAt.get(key)
+            if (started !== undefined)
+              model.touch(key, written(loadedValueOf(index, place, key), null, started, at))
+            reads.push({ op, key, seen: seen[position], at })
+          })
+          return
+        }
         case 'invalidateTag':
           await cache.invalidateTags([tagName(op.tag)])
           invalidated.push(op.tag)

@@ -18,6 +18,10 @@ export type Op =
   | { kind: 'setTagged'; on: number; key: number; tag: number }
   /** invalidateTags([`g<tag>`]): every entry carrying it goes. */
   | { kind: 'invalidateTag'; on: number; tag: number }
+  /** getOrSet with `tags: ['g<tag>']`. */
+  | { kind: 'getOrSetTagged'; on: number; key: number; tag: number }
+  /** getOrSetMany of some keys, one loader call for those missing. */
+  | { kind: 'getOrSetMany'; on: number; keys: number[] }
 
 /** Operations issued together (in the same tick, awaited together), then a quiescent point. */
 export interface Round {
@@ -60,6 +64,11 @@ export function scenarioArbitrary(shape: ScenarioShape): fc.Arbitrary<Round[]> {
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const), on }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('setTagged' as const), on, key, tag }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidateTag' as const), on, tag }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('getOrSetTagged' as const), on, key, tag }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant('getOrSetMany' as const), on, keys: someKeys(1, 4) }),
+    },
   )
   const round: fc.Arbitrary<Round> = fc.record({
     // One round in 8 (shrinking towards not waiting).
@@ -84,9 +93,9 @@ export function writtenValue(round: number, op: number, index?: number): string 
   return index === undefined ? `v${round}.${op}` : `v${round}.${op}.${index}`
 }
 
-/** The value a getOrSet's loader returns. */
-export function loadedValueOf(round: number, op: number): string {
-  return `L${round}.${op}`
+/** The value a getOrSet's loader returns (`key`: for a getOrSetMany, the key's). */
+export function loadedValueOf(round: number, op: number, key?: number): string {
+  return key === undefined ? `L${round}.${op}` : `L${round}.${op}.${key}`
 }
 
 export function describeOp(op: Op): string {
@@ -108,6 +117,10 @@ export function describeOp(op: Op): string {
       return `#${op.on}.set(${op.key}, { tags: ['${tagName(op.tag)}'] })`
     case 'invalidateTag':
       return `#${op.on}.invalidateTags(['${tagName(op.tag)}'])`
+    case 'getOrSetTagged':
+      return `#${op.on}.getOrSet(${op.key}, { tags: ['${tagName(op.tag)}'] })`
+    case 'getOrSetMany':
+      return `#${op.on}.getOrSetMany([${op.keys.join(', ')}])`
   }
 }
 
@@ -119,11 +132,13 @@ export function describeScenario(rounds: Round[]): string {
         const written =
           op.kind === 'set' || op.kind === 'setTagged'
             ? ` = ${writtenValue(index, place)}`
-            : op.kind === 'getOrSet'
+            : op.kind === 'getOrSet' || op.kind === 'getOrSetTagged'
               ? ` loader → ${loadedValueOf(index, place)}`
-              : op.kind === 'setMany'
-                ? ` = ${op.keys.map((_, entry) => writtenValue(index, place, entry)).join(', ')}`
-                : ''
+              : op.kind === 'getOrSetMany'
+                ? ` loader → ${op.keys.map((key) => loadedValueOf(index, place, key)).join(', ')}`
+                : op.kind === 'setMany'
+                  ? ` = ${op.keys.map((_, entry) => writtenValue(index, place, entry)).join(', ')}`
+                  : ''
         return `${describeOp(op)}${written}`
       })
       return `  round ${index}${round.waitForExpiry ? ' (after the next expiry)' : ''}: ${ops.join('  ‖  ')}`
