@@ -134,7 +134,8 @@ export function assembleCache<K, V>(
       ...(options.keySeparator === '/' ? { announceRemoved: (keys: string[]) => made.removed(keys) } : {}),
       report,
       tagKeys: new TagKeys(batcher, `${options.tagPrefix}${keyPrefix}`),
-      announceTags: (stamps) => made.tagsInvalidated(stamps),
+      announceTags: (stamps, published) => made.tagsInvalidated(stamps, published),
+      tagNotice: () => made.tagNotice(),
     })
     const notices = new LockNotices({
       name: namespace,

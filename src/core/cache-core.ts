@@ -4,7 +4,7 @@ import type { FlipCacheError } from '../errors.js'
 import type { LocalEntry } from '../local/local-tier.js'
 import type { StatsCounter } from '../stats.js'
 import type { Store } from '../store/store.js'
-import type { TagStore } from '../store/tag-keys.js'
+import type { TagNotice, TagStore } from '../store/tag-keys.js'
 import type { TagStamp } from '../tags/tag-stamps.js'
 import type { TagVerdict } from '../tags/tag-versions.js'
 import type { RedisValue } from '../types/value-codec.js'
@@ -38,10 +38,13 @@ export interface CacheCoreConfig<V> {
   /** The Redis layout of the cache's tags. */
   tagKeys: TagStore
   /**
-   * This instance raised the counts of these tags (to these): the other instances are told;
-   * resolves once Redis has the message (or the failure is reported and retried); never rejects.
+   * This instance raised the counts of these tags (to these): the other instances are told (unless
+   * `published`: the raising script sent the message itself); resolves once Redis has the message
+   * (or the failure is reported and retried); never rejects.
    */
-  announceTags: (stamps: TagStamp[]) => Promise<void>
+  announceTags: (stamps: TagStamp[], published: boolean) => Promise<void>
+  /** The message a raising script may publish itself (a single node with sync on), if any. */
+  tagNotice?: () => TagNotice | undefined
 }
 
 /**
@@ -172,14 +175,15 @@ export class CacheCore<V> {
    * whatever number of entries carry them) and on every instance: gone, or with `soft` stale.
    */
   async invalidateTags(tags: readonly string[], soft: boolean): Promise<void> {
-    const counts = await this.#counted(this.#config.tagKeys.raise(tags, soft ? 's' : 'h'))
+    const notice = this.#config.tagNotice?.()
+    const counts = await this.#counted(this.#config.tagKeys.raise(tags, soft ? 's' : 'h', notice))
     const now = clock.now()
     const stamps = tags.map((tag, index): TagStamp => {
       const { hard, soft: softCount } = counts[index] as { hard: number; soft: number }
       this.state.tags.learn(tag, { hard, soft: softCount }, now)
       return { tag, hard, soft: softCount }
     })
-    await this.#config.announceTags(stamps)
+    await this.#config.announceTags(stamps, notice !== undefined)
   }
 
   /** Counts what a read found: a Redis hit, or a miss (then `valueDefault`). */

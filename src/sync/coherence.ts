@@ -7,6 +7,7 @@ import { type RedisClient, whenReady } from '../redis/connection.js'
 import { isCluster } from '../redis/slot-router.js'
 import { isReplyError } from '../redis/steps.js'
 import type { TransportView } from '../redis/transport-view.js'
+import type { TagNotice } from '../store/tag-keys.js'
 import type { TagStamp } from '../tags/tag-stamps.js'
 import type { KeyCodec } from '../types/key-type.js'
 import { subscriberHub } from './subscriber-hub.js'
@@ -110,9 +111,17 @@ export class Coherence<K, V> {
     this.bus.removed(keys, namespace)
   }
 
-  /** This instance invalidated tags (raised to `stamps` in Redis): the others hear of it; never rejects. */
-  tagsInvalidated(stamps: TagStamp[]): Promise<void> {
-    return this.bus.tagsInvalidated(stamps)
+  /**
+   * This instance invalidated tags (raised to `stamps` in Redis): the others hear of it (`published`:
+   * the raising script sent the message already); never rejects.
+   */
+  tagsInvalidated(stamps: TagStamp[], published = false): Promise<void> {
+    return this.bus.tagsInvalidated(stamps, published)
+  }
+
+  /** The message a script raising tag counts may publish itself, if any (see SyncBus.tagNotice). */
+  tagNotice(): TagNotice | undefined {
+    return this.bus.tagNotice()
   }
 
   /** This instance emptied the namespace: one message tells the others; resolves once Redis has it. */

@@ -1,6 +1,7 @@
 import { ErrorCode, SyncError } from '../errors.js'
 import type { TransportView } from '../redis/transport-view.js'
 import { LuaScript } from '../store/scripts.js'
+import type { TagNotice } from '../store/tag-keys.js'
 import type { TagStamp } from '../tags/tag-stamps.js'
 import { LazySubscription } from './lazy-subscription.js'
 import type { SubscriberHub } from './subscriber-hub.js'
@@ -216,14 +217,25 @@ export class SyncBus {
    * Resolves once Redis has it; a failure is reported, and retried as a clear's notice (every other
    * L1 emptied), since no instance may keep serving what the tags covered; never rejects.
    */
-  tagsInvalidated(stamps: TagStamp[]): Promise<void> {
+  tagsInvalidated(stamps: TagStamp[], published = false): Promise<void> {
     if (!this.#config.invalidate || stamps.length === 0) return Promise.resolve()
     this.sent++
+    if (published) return Promise.resolve()
     const t = stamps.map(({ tag, hard, soft }): [string, number, number] => [tag, hard, soft])
     return this.#publish({ o: this.#config.origin, e: 't', t }).then(
       () => undefined,
       (error: unknown) => this.#noticeFailed('all', error),
     )
+  }
+
+  /**
+   * Where a script that raises tag counts may publish their news itself, in the same step: the
+   * channel and this instance's id; not on a Cluster (SPUBLISH must stay in the channel's slot) nor
+   * without sync.
+   */
+  tagNotice(): TagNotice | undefined {
+    const { invalidate, sharded, origin } = this.#config
+    return invalidate && !sharded ? { channel: this.#channel, origin } : undefined
   }
 
   /** Unsubscribes (the shared connection closes when its last cache leaves); notices not sent yet are dropped. */

@@ -99,6 +99,11 @@ describe('tags', () => {
     const before = trips.count
     expect(await reader.get('k')).toBe('w') // the counts of 't' are known: one round trip
     expect(trips.count - before).toBe(1)
+    // On a single node, invalidateTags raises the counts and tells the others in one script.
+    const beforeInvalidation = trips.count
+    await reader.invalidateTags(['t', 'u', 'ü/"quoted"'])
+    expect(trips.count - beforeInvalidation).toBe(1)
+    await vi.waitFor(async () => expect(await writer.get('k')).toBeUndefined())
   })
 
   it('invalidateTags does O(tags) work in Redis: one HINCRBY per tag, whatever number of entries carry it', async () => {
