@@ -33,29 +33,17 @@ export class RunningLoaders {
     timedOut: () => Error,
     decisions: LoadDecisions,
   ): Promise<V> {
-    const controller = new AbortController()
-    const { signal } = controller
-    const context: LoaderContext<K, V> = {
-      key,
-      stale,
-      signal,
-      setTtl: (expireTime, options) => decisions.setTtl(expireTime, options),
-      skip: () => decisions.skip(),
-      addTags: (tags) => decisions.addTags(tags),
-      fail: (error) => decisions.fail(error),
-    }
-    const loading = Promise.resolve().then(() => loader(context))
-    const stopped = new Promise<never>((_, reject) => {
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true })
-    })
-    const timer =
-      hardTimeoutMs === undefined ? undefined : setTimeout(() => controller.abort(timedOut()), hardTimeoutMs)
-    this.#controllers.add(controller)
-    return Promise.race([loading, stopped]).finally(() => {
-      decisions.close()
-      clearTimeout(timer)
-      this.#controllers.delete(controller)
-    })
+    const started = (signal: AbortSignal): Promise<V> | V =>
+      loader({
+        key,
+        stale,
+        signal,
+        setTtl: (expireTime, options) => decisions.setTtl(expireTime, options),
+        skip: () => decisions.skip(),
+        addTags: (tags) => decisions.addTags(tags),
+        fail: (error) => decisions.fail(error),
+      })
+    return this.run(started, hardTimeoutMs, timedOut).finally(() => decisions.close())
   }
 
   /**
