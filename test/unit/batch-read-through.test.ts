@@ -13,10 +13,9 @@ import type { KeyWatch } from '../../src/lock/lock-notices.js'
 import type { Locks } from '../../src/lock/locks.js'
 import type { RedisLock } from '../../src/lock/redis-lock.js'
 import type { ReadReply } from '../../src/redis/transport-view.js'
-import { StatsCounter } from '../../src/stats.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
+import { manualCoreConfig } from '../support/manual-core.js'
 import { ManualStore } from '../support/manual-store.js'
-import { ManualTags } from '../support/manual-tags.js'
 
 /** Lets every promise callback that can run, run. */
 const settled = async (): Promise<void> => {
@@ -89,19 +88,7 @@ function readThroughOn() {
   const report = (error: FlipCacheError): void => {
     reported.push(error)
   }
-  const core = new CacheCore<string>({
-    store,
-    state,
-    entries,
-    stats: new StatsCounter(),
-    valueDefault: undefined,
-    slidingMs: null,
-    announce: () => {},
-    announceCleared: async () => {},
-    tagKeys: new ManualTags(),
-    announceTags: async () => {},
-    report,
-  })
+  const core = new CacheCore<string>(manualCoreConfig({ store, state, entries, report }))
   const locks = new FakeLocks()
   const readThrough = new ReadThrough<string, string>(core, locks as unknown as Locks, {
     where: (key) => store.redisKey(key),

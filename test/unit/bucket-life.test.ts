@@ -4,11 +4,10 @@ import { CacheState } from '../../src/core/cache-state.js'
 import type { Flight } from '../../src/core/reads.js'
 import { EntryCodec } from '../../src/entry/entry-codec.js'
 import { LocalTier } from '../../src/local/local-tier.js'
-import { StatsCounter } from '../../src/stats.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
 import { fakeClock } from '../support/fake-clock.js'
+import { manualCoreConfig } from '../support/manual-core.js'
 import { ManualStore } from '../support/manual-store.js'
-import { ManualTags } from '../support/manual-tags.js'
 
 /** A core over a hand-driven store with expiry per bucket (no header, the store reports each bucket's life). */
 function bucketCore() {
@@ -18,19 +17,7 @@ function bucketCore() {
     (key) => key[0] as string,
   )
   const entries = new EntryCodec(stringCodec, undefined, (key) => store.redisKey(key), undefined, false)
-  const core = new CacheCore<string>({
-    store,
-    state,
-    entries,
-    stats: new StatsCounter(),
-    valueDefault: undefined,
-    slidingMs: null,
-    announce: () => {},
-    announceCleared: async () => {},
-    tagKeys: new ManualTags(),
-    announceTags: async () => {},
-    report: () => {},
-  })
+  const core = new CacheCore<string>(manualCoreConfig({ store, state, entries }))
   const peek = (key: string): string | undefined => state.peek(key, Date.now())?.value
   return { store, core, peek }
 }

@@ -9,8 +9,8 @@ import { LocalTier } from '../../src/local/local-tier.js'
 import type { ReadReply } from '../../src/redis/transport-view.js'
 import { StatsCounter } from '../../src/stats.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
+import { manualCoreConfig } from '../support/manual-core.js'
 import { ManualStore } from '../support/manual-store.js'
-import { ManualTags } from '../support/manual-tags.js'
 
 /** Lets every promise callback that can run, run. */
 const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -27,19 +27,16 @@ function coreOn(
   const stats = new StatsCounter()
   const reported: FlipCacheError[] = []
   const announced: [keys: string[], deleted: boolean][] = []
-  const core = new CacheCore<string>({
-    store,
-    state,
-    entries,
-    stats,
-    valueDefault: undefined,
-    slidingMs: null,
-    announce: (keys, deleted) => announced.push([keys, deleted]),
-    announceCleared: async () => {},
-    tagKeys: new ManualTags(),
-    announceTags: async () => {},
-    report: (error) => reported.push(error),
-  })
+  const core = new CacheCore<string>(
+    manualCoreConfig({
+      store,
+      state,
+      entries,
+      stats,
+      announce: (keys, deleted) => announced.push([keys, deleted]),
+      report: (error) => reported.push(error),
+    }),
+  )
   const peek = (key: string): string | undefined => state.peek(key, Date.now())?.value
   return { store, state, core, stats, reported, announced, peek }
 }

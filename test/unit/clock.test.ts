@@ -9,11 +9,10 @@ import { FailureBackoff } from '../../src/loading/failure-backoff.js'
 import { LocalTier } from '../../src/local/local-tier.js'
 import { Transport } from '../../src/redis/transport.js'
 import type { ReadReply } from '../../src/redis/transport-view.js'
-import { StatsCounter } from '../../src/stats.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
 import { afterTick, FakeRedisClient, track } from '../support/fake-redis-client.js'
+import { manualCoreConfig } from '../support/manual-core.js'
 import { ManualStore } from '../support/manual-store.js'
-import { ManualTags } from '../support/manual-tags.js'
 
 /** Steps the wall clock (`Date`) alone, as NTP or an operator would; the monotonic clock runs on. */
 function stepWallClock(ms: number): void {
@@ -69,19 +68,13 @@ describe('durations do not follow wall-clock steps', () => {
       vi.useFakeTimers({ toFake: ['Date', 'performance'] })
       const store = new ManualStore()
       const state = new CacheState<string, Flight<string>>(new LocalTier(100, 2_000))
-      const core = new CacheCore<string>({
-        store,
-        state,
-        entries: new EntryCodec(stringCodec, undefined, (key) => store.redisKey(key)),
-        stats: new StatsCounter(),
-        valueDefault: undefined,
-        slidingMs: null,
-        announce: () => {},
-        announceCleared: async () => {},
-        tagKeys: new ManualTags(),
-        announceTags: async () => {},
-        report: () => {},
-      })
+      const core = new CacheCore<string>(
+        manualCoreConfig({
+          store,
+          state,
+          entries: new EntryCodec(stringCodec, undefined, (key) => store.redisKey(key)),
+        }),
+      )
       const read = core.get('k')
       store.next<ReadReply>('read').release({ values: ['v'], ttls: [-1] })
       expect(await read).toBe('v')

@@ -5,9 +5,9 @@ import type { Flight } from '../../src/core/reads.js'
 import { EntryCodec } from '../../src/entry/entry-codec.js'
 import { LocalTier } from '../../src/local/local-tier.js'
 import type { ReadReply } from '../../src/redis/transport-view.js'
-import { StatsCounter } from '../../src/stats.js'
 import type { TagStamp } from '../../src/tags/tag-stamps.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
+import { manualCoreConfig } from '../support/manual-core.js'
 import { ManualStore } from '../support/manual-store.js'
 import { ManualTags } from '../support/manual-tags.js'
 
@@ -18,21 +18,17 @@ function tagged() {
   const state = new CacheState<string, Flight<string>>(new LocalTier(100, 60_000), undefined, 60_000)
   const entries = new EntryCodec(stringCodec, undefined, (key) => store.redisKey(key))
   const announcedTags: TagStamp[][] = []
-  const core = new CacheCore<string>({
-    store,
-    state,
-    entries,
-    stats: new StatsCounter(),
-    valueDefault: undefined,
-    slidingMs: null,
-    announce: () => {},
-    announceCleared: async () => {},
-    tagKeys: tags,
-    announceTags: async (stamps) => {
-      announcedTags.push(stamps)
-    },
-    report: () => {},
-  })
+  const core = new CacheCore<string>(
+    manualCoreConfig({
+      store,
+      state,
+      entries,
+      tagKeys: tags,
+      announceTags: async (stamps) => {
+        announcedTags.push(stamps)
+      },
+    }),
+  )
   const peek = (key: string): string | undefined => state.peek(key, Date.now())?.value
   /** What the store was asked to write for `key`, framed (the value Redis would then hold). */
   const framed = (value: string, stamps: TagStamp[]) => entries.frame(value, { tags: stamps }) as string
