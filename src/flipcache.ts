@@ -252,8 +252,9 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   }
 
   /**
-   * Whether `key` exists: true at once for a live L1 copy, else one `EXISTS` (a hash field: its
-   * header is read, and an expired or undecodable field is absent, as for get()). Does not refresh expiry.
+   * Whether `key` exists: true at once for a live L1 copy, else its value is read and judged as get()
+   * judges it (an expired hash field, an undecodable value, one a tag invalidated: absent; a stale
+   * one within grace: present); one `EXISTS` where values carry no header. Does not refresh expiry.
    */
   async has(key: K): Promise<boolean> {
     this.#checkOpen()
@@ -395,7 +396,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
 
   /**
    * Remaining life of `key` in Redis in ms; `null` when it never expires, `undefined` when it does
-   * not exist (a hash field: expired or undecodable, as for get()).
+   * not exist (expired, undecodable or invalidated by a tag, as for get(): its value is read too).
    */
   async ttl(key: K): Promise<number | null | undefined> {
     this.#checkOpen()
