@@ -2,7 +2,7 @@
 import * as clock from '../clock.js'
 import type { CacheCore } from '../core/cache-core.js'
 import { type Found, freshValue } from '../core/reads.js'
-import type { RedisLock } from '../lock/redis-lock.js'
+import type { HeldLock, LockLoss } from '../lock/redis-lock.js'
 import type { FailureBackoff } from './failure-backoff.js'
 import type { ResolvedLock } from './load-options.js'
 import type { ReadThroughConfig } from './read-through.js'
@@ -36,7 +36,7 @@ export interface LoadMode {
 }
 
 export type LockOutcome<V> =
-  | { kind: 'locked'; lock: RedisLock }
+  | { kind: 'locked'; lock: HeldLock }
   | { kind: 'found'; value: V }
   | { kind: 'busy' }
   | { kind: 'unlocked'; slow: boolean }
@@ -47,6 +47,8 @@ export interface LockHooks<V> {
   waiting(): void
   /** Reads the key once locked (fresh until after `newerThan`, else `MISSING`): the batch's keys in one read. */
   readUnderLock?(encoded: string, newerThan: number): Promise<Found<V>>
+  /** The lock of `encoded` (Redis key `lockKey`), one of the batch's group: taken and released with the others. */
+  lock?(lockKey: string, onLost: (loss: LockLoss) => void): HeldLock
 }
 
 /** The parts of a ReadThrough a batch load shares: its single-flight, locks, loaders, back-off and close(). */
@@ -67,10 +69,12 @@ export interface BatchPort<V> {
     budget: RedisBudget,
     hooks: LockHooks<V>,
   ) => Promise<LockOutcome<V>>
+  /** A group of locks for one batch (see RedisLockGroup): every key's lock `ttlMs` long. */
+  lockGroup: (ttlMs: number) => { lock(lockKey: string, onLost: (loss: LockLoss) => void): HeldLock }
   /** A lock taken for a load: held until `finish` (close() lets it go if the load outlives it). */
-  hold: (lock: RedisLock, encoded: string) => void
+  hold: (lock: HeldLock, encoded: string) => void
   /** The load under `lock` ended: released, and waiters told whether it stored a value. */
-  finish: (lock: RedisLock, encoded: string, loaded: boolean) => void
+  finish: (lock: HeldLock, encoded: string, loaded: boolean) => void
 }
 
 /**

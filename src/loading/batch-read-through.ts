@@ -1,7 +1,7 @@
 import * as clock from '../clock.js'
 import { freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError } from '../errors.js'
-import type { RedisLock } from '../lock/redis-lock.js'
+import type { HeldLock, LockLoss } from '../lock/redis-lock.js'
 import { within } from '../within.js'
 import {
   type BatchLoader,
@@ -32,7 +32,7 @@ interface Job<K, V> extends Asked<K> {
   mode: LoadMode
   resolve: (value: V) => void
   reject: (error: unknown) => void
-  lock?: RedisLock
+  lock?: HeldLock
 }
 
 /** What one call shares among its keys. */
@@ -229,6 +229,9 @@ export class BatchReadThrough<K, V> {
     const now: Job<K, V>[] = []
     let storeApart = false
     const readUnderLock = coalescedReads(this.#port.core)
+    // The batch's locks: taken in one script per slot, extended and released together.
+    const group = this.#port.lockGroup(settings.ttlMs)
+    const lock = (lockKey: string, onLost: (loss: LockLoss) => void): HeldLock => group.lock(lockKey, onLost)
     // Every key's first attempt goes out in the same tick (one round trip); a key found locked
     // elsewhere says so through `waiting`, so that the keys locked here are loaded without delay.
     const firsts = ready.map(async (item) => {
@@ -236,7 +239,7 @@ export class BatchReadThrough<K, V> {
       const began = new Promise<'waiting'>((resolve) => {
         wait = () => resolve('waiting')
       })
-      const hooks = { waiting: () => wait?.(), readUnderLock }
+      const hooks = { waiting: () => wait?.(), readUnderLock, lock }
       const outcome = this.#port.lockOrWait(item.encoded, settings, item.mode, batch.budget, hooks)
       const first = await Promise.race([
         outcome.then(

@@ -1,6 +1,7 @@
 import type { TransportView } from '../redis/transport-view.js'
 import type { KeyWatch, LockNotices } from './lock-notices.js'
 import { type LockLoss, RedisLock } from './redis-lock.js'
+import { RedisLockGroup } from './redis-lock-group.js'
 
 /**
  * The lock service read-through uses: Redis locks on `${lockPrefix}${keyPrefix}${key}` (in the slot
@@ -25,6 +26,11 @@ export class Locks {
   /** A lock on `key`, not yet taken; `onLost` hears (at most once) that it vanished under its holder. */
   lock(key: string, ttlMs: number, onLost: (loss: LockLoss) => void): RedisLock {
     return new RedisLock(this.#batcher, this.keyOf(key), ttlMs, onLost)
+  }
+
+  /** A group of locks (getOrSetMany's) whose keys are taken, extended and released together; `ttlMs` for all. */
+  group(ttlMs: number): RedisLockGroup {
+    return new RedisLockGroup(this.#batcher, ttlMs)
   }
 
   /** Starts waiting for the holder's notices about `key`. */

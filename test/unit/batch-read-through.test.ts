@@ -55,6 +55,11 @@ class FakeLocks {
     } as unknown as RedisLock
   }
 
+  /** The batch's group: each key's lock as `lock` makes it (lock keys are `lock:${key}`). */
+  group(): { lock(lockKey: string): RedisLock } {
+    return { lock: (lockKey) => this.lock(lockKey.slice('lock:'.length)) }
+  }
+
   async watch(key: string): Promise<KeyWatch> {
     return {
       next: () =>
