@@ -1,14 +1,15 @@
 import * as clock from '../clock.js'
 import { freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError } from '../errors.js'
-import type { HeldLock, LockLoss } from '../lock/redis-lock.js'
+import type { HeldLock } from '../lock/redis-lock.js'
 import { within } from '../within.js'
 import {
   type BatchLoader,
   type BatchPort,
-  coalescedReads,
   type LoadMode,
+  type LockHooks,
   type LockOutcome,
+  ReadsUnderLock,
 } from './batch-port.js'
 import { valuesOfBatch } from './batch-result.js'
 import { LoadDecisions } from './load-decisions.js'
@@ -228,10 +229,22 @@ export class BatchReadThrough<K, V> {
     const waited: Job<K, V>[] = []
     const now: Job<K, V>[] = []
     let storeApart = false
-    const readUnderLock = coalescedReads(this.#port.core)
-    // The batch's locks: taken in one script per slot, extended and released together.
-    const group = this.#port.lockGroup(settings.ttlMs)
-    const lock = (lockKey: string, onLost: (loss: LockLoss) => void): HeldLock => group.lock(lockKey, onLost)
+    // The batch's locks: taken in one script per slot, extended and released together. On a single
+    // node, the keys are read in the same round trip, right after their locks are taken.
+    const reads = new ReadsUnderLock(this.#port.core)
+    const lockedKeys = new Map<HeldLock, string>()
+    const group = this.#port.lockGroup(settings.ttlMs, (locks) => {
+      reads.prefetch(locks.map((held) => lockedKeys.get(held) as string))
+    })
+    const hooks = (item: Job<K, V>, waiting: () => void): LockHooks<V> => ({
+      waiting,
+      readUnderLock: reads.read,
+      lock: (lockKey, onLost) => {
+        const held = group.lock(lockKey, onLost)
+        lockedKeys.set(held, item.encoded)
+        return held
+      },
+    })
     // Every key's first attempt goes out in the same tick (one round trip); a key found locked
     // elsewhere says so through `waiting`, so that the keys locked here are loaded without delay.
     const firsts = ready.map(async (item) => {
@@ -239,8 +252,13 @@ export class BatchReadThrough<K, V> {
       const began = new Promise<'waiting'>((resolve) => {
         wait = () => resolve('waiting')
       })
-      const hooks = { waiting: () => wait?.(), readUnderLock, lock }
-      const outcome = this.#port.lockOrWait(item.encoded, settings, item.mode, batch.budget, hooks)
+      const outcome = this.#port.lockOrWait(
+        item.encoded,
+        settings,
+        item.mode,
+        batch.budget,
+        hooks(item, () => wait?.()),
+      )
       const first = await Promise.race([
         outcome.then(
           (value) => ({ value }),

@@ -111,7 +111,7 @@ export class ReadThrough<K, V> {
       abandoned: () => this.#abandoned,
       lockOrWait: (encoded, settings, mode, budget, hooks) =>
         this.#lockOrWait(encoded, settings, mode, budget, hooks),
-      lockGroup: (ttlMs) => locks.group(ttlMs),
+      lockGroup: (ttlMs, afterAcquiring) => locks.group(ttlMs, afterAcquiring),
       hold: (lock, encoded) => this.#held.set(lock, encoded),
       finish: (lock, encoded, loaded) => this.#finish(lock, encoded, loaded),
     })

@@ -1,7 +1,7 @@
 import type { TransportView } from '../redis/transport-view.js'
 import type { KeyWatch, LockNotices } from './lock-notices.js'
 import { type LockLoss, RedisLock } from './redis-lock.js'
-import { RedisLockGroup } from './redis-lock-group.js'
+import { type GroupLock, RedisLockGroup } from './redis-lock-group.js'
 
 /**
  * The lock service read-through uses: Redis locks on `${lockPrefix}${keyPrefix}${key}` (in the slot
@@ -28,9 +28,12 @@ export class Locks {
     return new RedisLock(this.#batcher, this.keyOf(key), ttlMs, onLost)
   }
 
-  /** A group of locks (getOrSetMany's) whose keys are taken, extended and released together; `ttlMs` for all. */
-  group(ttlMs: number): RedisLockGroup {
-    return new RedisLockGroup(this.#batcher, ttlMs)
+  /**
+   * A group of locks (getOrSetMany's) whose keys are taken, extended and released together; `ttlMs`
+   * for all; `afterAcquiring` as RedisLockGroup's.
+   */
+  group(ttlMs: number, afterAcquiring?: (locks: GroupLock[]) => void): RedisLockGroup {
+    return new RedisLockGroup(this.#batcher, ttlMs, afterAcquiring)
   }
 
   /** Starts waiting for the holder's notices about `key`. */

@@ -38,9 +38,18 @@ export class RedisLockGroup {
   #releasing: Part[] = []
   #flushing = false
 
-  constructor(batcher: TransportView, ttlMs: number) {
+  /**
+   * Called with the locks whose acquisition script was just queued, on a single node only: what it
+   * queues at once leaves in the same pipeline, after the script, on the same connection, so Redis
+   * runs it after taking the locks (getOrSetMany reads the values under the locks so, in the same
+   * round trip). On a Cluster the entries may live on other nodes than their locks: not called.
+   */
+  readonly #afterAcquiring: ((locks: GroupLock[]) => void) | undefined
+
+  constructor(batcher: TransportView, ttlMs: number, afterAcquiring?: (locks: GroupLock[]) => void) {
     this.#batcher = batcher
     this.#ttlMs = ttlMs
+    this.#afterAcquiring = afterAcquiring
   }
 
   /** A lock on Redis key `key`, not yet taken; `onLost` hears (at most once) that it vanished under its holder. */
@@ -84,7 +93,9 @@ export class RedisLockGroup {
       this.#releasing = []
       // Releases first: a key released and asked for again in one tick is free for the second ask.
       if (releasing.length > 0) this.#send('release', releasing)
-      if (acquiring.length > 0) this.#send('acquire', acquiring)
+      if (acquiring.length === 0) return
+      this.#send('acquire', acquiring)
+      if (this.#batcher.router === undefined) this.#afterAcquiring?.(acquiring.map((part) => part.lock))
     })
   }
 
