@@ -76,8 +76,8 @@ export interface BatchPort<V> {
   ) => { lock(lockKey: string, onLost: (loss: LockLoss) => void): HeldLock }
   /** A lock taken for a load: held until `finish` (close() lets it go if the load outlives it). */
   hold: (lock: HeldLock, encoded: string) => void
-  /** The load under `lock` ended: released, and waiters told whether it stored a value. */
-  finish: (lock: HeldLock, encoded: string, loaded: boolean) => void
+  /** The loads under `locks` (each with its encoded key) ended: released, and waiters told whether they stored values. */
+  finish: (locks: readonly [lock: HeldLock, encoded: string][], loaded: boolean) => void
 }
 
 /**

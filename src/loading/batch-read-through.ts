@@ -379,7 +379,9 @@ export class BatchReadThrough<K, V> {
     } catch (error) {
       this.#failed(jobs, batch, error)
     } finally {
-      for (const item of jobs) if (item.lock !== undefined) port.finish(item.lock, item.encoded, loaded)
+      const held: [HeldLock, string][] = []
+      for (const item of jobs) if (item.lock !== undefined) held.push([item.lock, item.encoded])
+      if (held.length > 0) port.finish(held, loaded)
     }
   }
 

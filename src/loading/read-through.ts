@@ -113,7 +113,7 @@ export class ReadThrough<K, V> {
         this.#lockOrWait(encoded, settings, mode, budget, hooks),
       lockGroup: (ttlMs, afterAcquiring) => locks.group(ttlMs, afterAcquiring),
       hold: (lock, encoded) => this.#held.set(lock, encoded),
-      finish: (lock, encoded, loaded) => this.#finish(lock, encoded, loaded),
+      finish: (held, loaded) => this.#finish(held, loaded),
     })
   }
 
@@ -420,12 +420,20 @@ export class ReadThrough<K, V> {
     )
   }
 
-  /** A batch load under `lock` ended (as #runLoad's does): the lock is released, then its waiters told. */
-  #finish(lock: HeldLock, encoded: string, loaded: boolean): void {
-    this.#held.delete(lock)
+  /**
+   * A batch load under `held` locks ended (as #runLoad's does): the locks are released (a group's in
+   * one script), then their waiters told (in one message).
+   */
+  #finish(held: readonly [lock: HeldLock, encoded: string][], loaded: boolean): void {
+    for (const [lock] of held) this.#held.delete(lock)
     const tell = (): Promise<void> =>
-      this.#abandoned ? Promise.resolve() : this.#locks.done(encoded, loaded ? 'loaded' : 'released')
-    lock.release().then(tell, tell)
+      this.#abandoned
+        ? Promise.resolve()
+        : this.#locks.doneMany(
+            held.map(([, encoded]) => encoded),
+            loaded ? 'loaded' : 'released',
+          )
+    Promise.allSettled(held.map(([lock]) => lock.release())).then(tell)
   }
 
   /** The value of `encoded` in Redis if it is fresh until after `newerThan` (and now), else `MISSING`. */

@@ -77,12 +77,17 @@ export class LockNotices {
 
   /** The holder stored `key`: waiters read it. Resolves once sent (never rejects). */
   loaded(key: string): Promise<void> {
-    return this.#publish(`l${key}`)
+    return this.#publish([`l${key}`])
   }
 
   /** The holder gave up on `key` without a value: waiters try the lock themselves. */
   released(key: string): Promise<void> {
-    return this.#publish(`r${key}`)
+    return this.#publish([`r${key}`])
+  }
+
+  /** The holder stored (`'l'`) or gave up on (`'r'`) `keys`: their waiters hear it (in this tick's message). */
+  tell(keys: string[], event: 'l' | 'r'): Promise<void> {
+    return this.#publish(keys.map((key): NoticeItem => `${event}${key}`))
   }
 
   /** Starts waiting for notices about `key`; subscribes first if this cache does not listen yet. */
@@ -133,13 +138,13 @@ export class LockNotices {
     return this.#subscription.close()
   }
 
-  #publish(item: NoticeItem): Promise<void> {
+  #publish(items: NoticeItem[]): Promise<void> {
     const { batcher, origin, sharded } = this.#config
     const channel = this.#channel
     // One message per tick, sent last in the tick's pipeline (after the writes it tells of); keyed
     // by origin too, as instances that share a client (and so a batcher) send messages of their own.
     const build = (items: string[]) => [channel, JSON.stringify(noticeOf(origin, items))]
-    const sending = batcher.coalesce(`${channel}\n${origin}`, sharded ? 'SPUBLISH' : 'PUBLISH', build, [item])
+    const sending = batcher.coalesce(`${channel}\n${origin}`, sharded ? 'SPUBLISH' : 'PUBLISH', build, items)
     // A lost notice costs waiters one poll, nothing else.
     return sending.then(
       () => undefined,

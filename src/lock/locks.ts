@@ -46,6 +46,11 @@ export class Locks {
     return outcome === 'loaded' ? this.#notices.loaded(key) : this.#notices.released(key)
   }
 
+  /** The holder stored `keys` (`loaded`) or gave up on them: their waiters hear it in one message. Never rejects. */
+  doneMany(keys: string[], outcome: 'loaded' | 'released'): Promise<void> {
+    return this.#notices.tell(keys, outcome === 'loaded' ? 'l' : 'r')
+  }
+
   /** Wakes every waiter for a holder's notice now (the cache is closing). */
   wakeAll(): void {
     this.#notices.wakeAll()

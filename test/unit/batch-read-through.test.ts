@@ -81,6 +81,10 @@ class FakeLocks {
     for (const key of [...this.#wakes.keys()]) this.notify(key)
   }
 
+  async doneMany(keys: string[], outcome: string): Promise<void> {
+    for (const key of keys) await this.done(key, outcome)
+  }
+
   async done(key: string, outcome: string): Promise<void> {
     this.finished.push([key, outcome])
   }
