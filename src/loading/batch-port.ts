@@ -47,7 +47,7 @@ export interface LockHooks<V> {
   waiting(): void
   /** Reads the key once locked (fresh until after `newerThan`, else `MISSING`): the batch's keys in one read. */
   readUnderLock?(encoded: string, newerThan: number): Promise<Found<V>>
-  /** The lock of `encoded` (Redis key `lockKey`), one of the batch's group: taken and released with the others. */
+  /** The lock on Redis key `lockKey`, one of the batch's group: taken, extended and released with the others. */
   lock?(lockKey: string, onLost: (loss: LockLoss) => void): HeldLock
 }
 
