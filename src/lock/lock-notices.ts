@@ -37,8 +37,9 @@ function noticeOf(origin: string, items: Iterable<string>): LockNotice {
       notice = { o: origin, e, k }
       continue
     }
-    const more = (notice[e] ??= [])
-    more.push(k)
+    const more = notice[e]
+    if (more === undefined) notice[e] = [k]
+    else more.push(k)
   }
   return notice ?? { o: origin, e: 'r', k: '' }
 }
