@@ -1,8 +1,8 @@
 /** What getOrSetMany shares of ReadThrough (its port), its loader's types, and its read under the locks. */
 import * as clock from '../clock.js'
 import type { CacheCore } from '../core/cache-core.js'
-import { type Found, freshValue } from '../core/reads.js'
-import type { RedisLock } from '../lock/redis-lock.js'
+import { type Found, freshValue, type Looked } from '../core/reads.js'
+import type { HeldLock, LockLoss } from '../lock/redis-lock.js'
 import type { FailureBackoff } from './failure-backoff.js'
 import type { ResolvedLock } from './load-options.js'
 import type { ReadThroughConfig } from './read-through.js'
@@ -36,7 +36,7 @@ export interface LoadMode {
 }
 
 export type LockOutcome<V> =
-  | { kind: 'locked'; lock: RedisLock }
+  | { kind: 'locked'; lock: HeldLock }
   | { kind: 'found'; value: V }
   | { kind: 'busy' }
   | { kind: 'unlocked'; slow: boolean }
@@ -47,6 +47,8 @@ export interface LockHooks<V> {
   waiting(): void
   /** Reads the key once locked (fresh until after `newerThan`, else `MISSING`): the batch's keys in one read. */
   readUnderLock?(encoded: string, newerThan: number): Promise<Found<V>>
+  /** The lock on Redis key `lockKey`, one of the batch's group: taken, extended and released with the others. */
+  lock?(lockKey: string, onLost: (loss: LockLoss) => void): HeldLock
 }
 
 /** The parts of a ReadThrough a batch load shares: its single-flight, locks, loaders, back-off and close(). */
@@ -67,34 +69,57 @@ export interface BatchPort<V> {
     budget: RedisBudget,
     hooks: LockHooks<V>,
   ) => Promise<LockOutcome<V>>
+  /** A group of locks for one batch (see RedisLockGroup): every key's lock `ttlMs` long. */
+  lockGroup: (
+    ttlMs: number,
+    afterAcquiring: (locks: HeldLock[]) => void,
+  ) => { lock(lockKey: string, onLost: (loss: LockLoss) => void): HeldLock }
   /** A lock taken for a load: held until `finish` (close() lets it go if the load outlives it). */
-  hold: (lock: RedisLock, encoded: string) => void
-  /** The load under `lock` ended: released, and waiters told whether it stored a value. */
-  finish: (lock: RedisLock, encoded: string, loaded: boolean) => void
+  hold: (lock: HeldLock, encoded: string) => void
+  /** The loads under `locks` (each with its encoded key) ended: released, and waiters told whether they stored values. */
+  finish: (locks: readonly [lock: HeldLock, encoded: string][], loaded: boolean) => void
 }
 
 /**
  * Reads under the locks: every key asked for within one tick (the keys whose locks one round trip
- * granted) read by one lookup, instead of a GET each.
+ * granted) read by one lookup, instead of a GET each; or, for keys whose read was sent right after
+ * their locks' script in the same pipeline (`prefetch`, on a single node), that read's answer.
  */
-export function coalescedReads<V>(
-  core: CacheCore<V>,
-): (encoded: string, newerThan: number) => Promise<Found<V>> {
-  interface Asking {
-    encoded: string
-    newerThan: number
-    resolve: (found: Found<V>) => void
-    reject: (error: unknown) => void
+export class ReadsUnderLock<V> {
+  readonly #core: CacheCore<V>
+  /** Reads sent right after the acquisition of their keys' locks, by encoded key: each used once. */
+  readonly #prefetched = new Map<string, { looking: Promise<Looked<V>>; index: number }>()
+  #pending: Asking<V>[] | undefined
+
+  constructor(core: CacheCore<V>) {
+    this.#core = core
   }
-  let pending: Asking[] | undefined
-  return (encoded, newerThan) =>
-    new Promise<Found<V>>((resolve, reject) => {
-      if (pending === undefined) {
-        const asked: Asking[] = []
-        pending = asked
+
+  /** Reads `encoded` now: called in the tick their locks' acquisition is queued, so Redis reads after locking. */
+  prefetch(encoded: string[]): void {
+    const looking = this.#core.lookup(encoded)
+    // A failed read is the lock holder's to handle, if it reads at all (a key not locked is not read).
+    looking.catch(() => {})
+    encoded.forEach((code, index) => {
+      this.#prefetched.set(code, { looking, index })
+    })
+  }
+
+  /** The value of `encoded` (locked by this batch) if fresh until after `newerThan` (and now), else `MISSING`. */
+  read = (encoded: string, newerThan: number): Promise<Found<V>> => {
+    const prefetched = this.#prefetched.get(encoded)
+    if (prefetched !== undefined) {
+      this.#prefetched.delete(encoded)
+      const { looking, index } = prefetched
+      return looking.then((looked) => freshValue(looked, index, Math.max(clock.now(), newerThan)))
+    }
+    return new Promise<Found<V>>((resolve, reject) => {
+      if (this.#pending === undefined) {
+        const asked: Asking<V>[] = []
+        this.#pending = asked
         process.nextTick(() => {
-          pending = undefined
-          core.lookup(asked.map((item) => item.encoded)).then(
+          this.#pending = undefined
+          this.#core.lookup(asked.map((item) => item.encoded)).then(
             (looked) => {
               const now = clock.now()
               asked.forEach((item, index) => {
@@ -107,6 +132,14 @@ export function coalescedReads<V>(
           )
         })
       }
-      pending.push({ encoded, newerThan, resolve, reject })
+      this.#pending.push({ encoded, newerThan, resolve, reject })
     })
+  }
+}
+
+interface Asking<V> {
+  encoded: string
+  newerThan: number
+  resolve: (found: Found<V>) => void
+  reject: (error: unknown) => void
 }

@@ -1,14 +1,15 @@
 import * as clock from '../clock.js'
 import { freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError } from '../errors.js'
-import type { RedisLock } from '../lock/redis-lock.js'
+import type { HeldLock } from '../lock/redis-lock.js'
 import { within } from '../within.js'
 import {
   type BatchLoader,
   type BatchPort,
-  coalescedReads,
   type LoadMode,
+  type LockHooks,
   type LockOutcome,
+  ReadsUnderLock,
 } from './batch-port.js'
 import { valuesOfBatch } from './batch-result.js'
 import { LoadDecisions } from './load-decisions.js'
@@ -32,7 +33,7 @@ interface Job<K, V> extends Asked<K> {
   mode: LoadMode
   resolve: (value: V) => void
   reject: (error: unknown) => void
-  lock?: RedisLock
+  lock?: HeldLock
 }
 
 /** What one call shares among its keys. */
@@ -228,7 +229,22 @@ export class BatchReadThrough<K, V> {
     const waited: Job<K, V>[] = []
     const now: Job<K, V>[] = []
     let storeApart = false
-    const readUnderLock = coalescedReads(this.#port.core)
+    // The batch's locks: taken in one script per slot, extended and released together. On a single
+    // node, the keys are read in the same round trip, right after their locks are taken.
+    const reads = new ReadsUnderLock(this.#port.core)
+    const lockedKeys = new Map<HeldLock, string>()
+    const group = this.#port.lockGroup(settings.ttlMs, (locks) => {
+      reads.prefetch(locks.map((held) => lockedKeys.get(held) as string))
+    })
+    const hooks = (item: Job<K, V>, waiting: () => void): LockHooks<V> => ({
+      waiting,
+      readUnderLock: reads.read,
+      lock: (lockKey, onLost) => {
+        const held = group.lock(lockKey, onLost)
+        lockedKeys.set(held, item.encoded)
+        return held
+      },
+    })
     // Every key's first attempt goes out in the same tick (one round trip); a key found locked
     // elsewhere says so through `waiting`, so that the keys locked here are loaded without delay.
     const firsts = ready.map(async (item) => {
@@ -236,8 +252,13 @@ export class BatchReadThrough<K, V> {
       const began = new Promise<'waiting'>((resolve) => {
         wait = () => resolve('waiting')
       })
-      const hooks = { waiting: () => wait?.(), readUnderLock }
-      const outcome = this.#port.lockOrWait(item.encoded, settings, item.mode, batch.budget, hooks)
+      const outcome = this.#port.lockOrWait(
+        item.encoded,
+        settings,
+        item.mode,
+        batch.budget,
+        hooks(item, () => wait?.()),
+      )
       const first = await Promise.race([
         outcome.then(
           (value) => ({ value }),
@@ -358,7 +379,9 @@ export class BatchReadThrough<K, V> {
     } catch (error) {
       this.#failed(jobs, batch, error)
     } finally {
-      for (const item of jobs) if (item.lock !== undefined) port.finish(item.lock, item.encoded, loaded)
+      const held: [HeldLock, string][] = []
+      for (const item of jobs) if (item.lock !== undefined) held.push([item.lock, item.encoded])
+      if (held.length > 0) port.finish(held, loaded)
     }
   }
 

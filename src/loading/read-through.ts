@@ -4,7 +4,7 @@ import type { CacheCore } from '../core/cache-core.js'
 import { freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError, LockLostError } from '../errors.js'
 import type { Locks } from '../lock/locks.js'
-import type { RedisLock } from '../lock/redis-lock.js'
+import type { HeldLock, LockLoss } from '../lock/redis-lock.js'
 import { within } from '../within.js'
 import { type BatchLoader, BatchReadThrough, type LockHooks } from './batch-read-through.js'
 import { FailureBackoff } from './failure-backoff.js'
@@ -37,7 +37,7 @@ export interface ReadThroughConfig<V> {
 }
 
 type LockOutcome<V> =
-  | { kind: 'locked'; lock: RedisLock }
+  | { kind: 'locked'; lock: HeldLock }
   | { kind: 'found'; value: V }
   | { kind: 'busy' }
   /** Past the lock's wait (`slow: false`), or Redis did not answer the lock in time (`slow: true`). */
@@ -87,7 +87,7 @@ export class ReadThrough<K, V> {
   readonly #loads = new Map<string, Promise<V>>()
   readonly #backoff = new FailureBackoff()
   /** Locks this instance holds now, and the encoded key of each. */
-  readonly #held = new Map<RedisLock, string>()
+  readonly #held = new Map<HeldLock, string>()
   /** The loaders running now, each stoppable through its signal. */
   readonly #loaders = new RunningLoaders()
   /** The cache is closing: no loader is called any more, and no one waits for another holder. */
@@ -111,8 +111,9 @@ export class ReadThrough<K, V> {
       abandoned: () => this.#abandoned,
       lockOrWait: (encoded, settings, mode, budget, hooks) =>
         this.#lockOrWait(encoded, settings, mode, budget, hooks),
+      lockGroup: (ttlMs, afterAcquiring) => locks.group(ttlMs, afterAcquiring),
       hold: (lock, encoded) => this.#held.set(lock, encoded),
-      finish: (lock, encoded, loaded) => this.#finish(lock, encoded, loaded),
+      finish: (held, loaded) => this.#finish(held, loaded),
     })
   }
 
@@ -248,7 +249,7 @@ export class ReadThrough<K, V> {
   async #runLoad(job: LoadJob<K, V>): Promise<V> {
     const { encoded, load, stale, mode, budget } = job
     this.#backoff.check(encoded, job.loader)
-    let lock: RedisLock | undefined
+    let lock: HeldLock | undefined
     // Redis failed the read, or did not answer the lock in time: the caller does not wait for a
     // store that would only fail (or land) after `timeout`.
     let storeApart = mode.redisDown === true
@@ -357,9 +358,8 @@ export class ReadThrough<K, V> {
       for (;;) {
         // The cache is closing: a waiter stops waiting (close() woke it), and no lock is taken.
         this.#throwIfClosing()
-        const lock = locks.lock(encoded, settings.ttlMs, (loss) =>
-          this.#lockLost(new LockLostError(lockKey, loss)),
-        )
+        const onLost = (loss: LockLoss): void => this.#lockLost(new LockLostError(lockKey, loss))
+        const lock = hooks?.lock?.(lockKey, onLost) ?? locks.lock(encoded, settings.ttlMs, onLost)
         const acquiring = lock.acquire()
         let acquired: boolean | typeof LATE
         try {
@@ -405,7 +405,7 @@ export class ReadThrough<K, V> {
    * Redis gave is released and its waiters told; one Redis may still apply (the SET was sent, its
    * reply lost or late) is deleted if it is ours, by a command sent after it on the same connection.
    */
-  #letGo(lock: RedisLock, acquiring: Promise<boolean>, encoded: string): void {
+  #letGo(lock: HeldLock, acquiring: Promise<boolean>, encoded: string): void {
     acquiring.then(
       (taken) => {
         if (!taken) return
@@ -420,12 +420,20 @@ export class ReadThrough<K, V> {
     )
   }
 
-  /** A batch load under `lock` ended (as #runLoad's does): the lock is released, then its waiters told. */
-  #finish(lock: RedisLock, encoded: string, loaded: boolean): void {
-    this.#held.delete(lock)
+  /**
+   * A batch load under `held` locks ended (as #runLoad's does): the locks are released (a group's in
+   * one script), then their waiters told (in one message).
+   */
+  #finish(held: readonly [lock: HeldLock, encoded: string][], loaded: boolean): void {
+    for (const [lock] of held) this.#held.delete(lock)
     const tell = (): Promise<void> =>
-      this.#abandoned ? Promise.resolve() : this.#locks.done(encoded, loaded ? 'loaded' : 'released')
-    lock.release().then(tell, tell)
+      this.#abandoned
+        ? Promise.resolve()
+        : this.#locks.doneMany(
+            held.map(([, encoded]) => encoded),
+            loaded ? 'loaded' : 'released',
+          )
+    Promise.allSettled(held.map(([lock]) => lock.release())).then(tell)
   }
 
   /** The value of `encoded` in Redis if it is fresh until after `newerThan` (and now), else `MISSING`. */

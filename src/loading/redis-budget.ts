@@ -11,7 +11,12 @@ export const LATE: unique symbol = Symbol('flipcache.late')
  * and a wait for another process's lock holder (bounded by the lock's `wait`), are not counted.
  */
 export class RedisBudget {
+  /** What was left when no work was on its way (see `#inFlight`). */
   #leftMs: number
+  /** Works on their way now: they share the wall-clock time (a batch's keys wait concurrently). */
+  #inFlight = 0
+  /** When the first of the works on their way now began. */
+  #since = 0
 
   constructor(ms: number) {
     this.#leftMs = ms
@@ -24,16 +29,21 @@ export class RedisBudget {
 
   /**
    * `work`'s outcome if it comes within what is left, else `LATE` (the work goes on; what it does
-   * later is the caller's to handle). The time waited is spent.
+   * later is the caller's to handle). The time waited is spent; works waited for at the same time
+   * (getOrSetMany's keys) spend it once, not once each.
    */
   async spend<T>(work: Promise<T>): Promise<T | typeof LATE> {
     if (this.#leftMs === Number.POSITIVE_INFINITY) return work
-    if (this.#leftMs <= 0) return LATE
-    const startedAt = clock.now()
+    const now = clock.now()
+    const leftMs = this.#inFlight > 0 ? this.#leftMs - (now - this.#since) : this.#leftMs
+    if (leftMs <= 0) return LATE
+    if (this.#inFlight === 0) this.#since = now
+    this.#inFlight++
     try {
-      return await within<T | typeof LATE>(work, this.#leftMs, () => LATE)
+      return await within<T | typeof LATE>(work, leftMs, () => LATE)
     } finally {
-      this.#leftMs -= clock.now() - startedAt
+      this.#inFlight--
+      if (this.#inFlight === 0) this.#leftMs -= clock.now() - this.#since
     }
   }
 }

@@ -9,12 +9,39 @@ export interface KeyWatch {
   stop(): void
 }
 
-/** A notice on `${name}:__lock`: a lock holder stored the key's value ('l') or gave up ('r'). */
+/**
+ * A notice on `${name}:__lock`: a lock holder stored the key's value ('l') or gave up ('r'). The
+ * notices one instance sends in one tick (a getOrSetMany's keys) share one message: the first in
+ * `e` and `k` (all a receiver of single-key notices reads; it polls for the others), the others
+ * in `l` (stored) and `r` (given up).
+ */
 interface LockNotice {
   /** The instance that sent it. */
   o: string
   e: 'l' | 'r'
   k: string
+  l?: string[]
+  r?: string[]
+}
+
+/** A queued notice: its event's letter, then the key. */
+type NoticeItem = `${'l' | 'r'}${string}`
+
+/** The message of the notices `items` (in the order sent). */
+function noticeOf(origin: string, items: Iterable<string>): LockNotice {
+  let notice: LockNotice | undefined
+  for (const item of items) {
+    const e = item[0] === 'l' ? 'l' : 'r'
+    const k = item.slice(1)
+    if (notice === undefined) {
+      notice = { o: origin, e, k }
+      continue
+    }
+    const more = notice[e]
+    if (more === undefined) notice[e] = [k]
+    else more.push(k)
+  }
+  return notice ?? { o: origin, e: 'r', k: '' }
 }
 
 export interface LockNoticesConfig {
@@ -51,12 +78,17 @@ export class LockNotices {
 
   /** The holder stored `key`: waiters read it. Resolves once sent (never rejects). */
   loaded(key: string): Promise<void> {
-    return this.#publish({ o: this.#config.origin, e: 'l', k: key })
+    return this.#publish([`l${key}`])
   }
 
   /** The holder gave up on `key` without a value: waiters try the lock themselves. */
   released(key: string): Promise<void> {
-    return this.#publish({ o: this.#config.origin, e: 'r', k: key })
+    return this.#publish([`r${key}`])
+  }
+
+  /** The holder stored (`'l'`) or gave up on (`'r'`) `keys`: their waiters hear it (in this tick's message). */
+  tell(keys: string[], event: 'l' | 'r'): Promise<void> {
+    return this.#publish(keys.map((key): NoticeItem => `${event}${key}`))
   }
 
   /** Starts waiting for notices about `key`; subscribes first if this cache does not listen yet. */
@@ -107,10 +139,15 @@ export class LockNotices {
     return this.#subscription.close()
   }
 
-  #publish(notice: LockNotice): Promise<void> {
-    const command = this.#config.sharded ? 'SPUBLISH' : 'PUBLISH'
+  #publish(items: NoticeItem[]): Promise<void> {
+    const { batcher, origin, sharded } = this.#config
+    const channel = this.#channel
+    // One message per tick, sent last in the tick's pipeline (after the writes it tells of); keyed
+    // by origin too, as instances that share a client (and so a batcher) send messages of their own.
+    const build = (items: string[]) => [channel, JSON.stringify(noticeOf(origin, items))]
+    const sending = batcher.coalesce(`${channel}\n${origin}`, sharded ? 'SPUBLISH' : 'PUBLISH', build, items)
     // A lost notice costs waiters one poll, nothing else.
-    return this.#config.batcher.command(command, [this.#channel, JSON.stringify(notice)]).then(
+    return sending.then(
       () => undefined,
       () => undefined,
     )
@@ -124,6 +161,14 @@ export class LockNotices {
       return
     }
     if (notice.o === this.#config.origin || typeof notice.k !== 'string') return
-    for (const waiter of this.#waiters.get(notice.k) ?? []) waiter()
+    this.#wake(notice.k)
+    for (const more of [notice.l, notice.r]) {
+      if (!Array.isArray(more)) continue
+      for (const key of more) if (typeof key === 'string') this.#wake(key)
+    }
+  }
+
+  #wake(key: string): void {
+    for (const waiter of this.#waiters.get(key) ?? []) waiter()
   }
 }

@@ -1,6 +1,7 @@
 import type { TransportView } from '../redis/transport-view.js'
 import type { KeyWatch, LockNotices } from './lock-notices.js'
 import { type LockLoss, RedisLock } from './redis-lock.js'
+import { type GroupLock, RedisLockGroup } from './redis-lock-group.js'
 
 /**
  * The lock service read-through uses: Redis locks on `${lockPrefix}${keyPrefix}${key}` (in the slot
@@ -27,6 +28,14 @@ export class Locks {
     return new RedisLock(this.#batcher, this.keyOf(key), ttlMs, onLost)
   }
 
+  /**
+   * A group of locks (getOrSetMany's) whose keys are taken, extended and released together; `ttlMs`
+   * for all; `afterAcquiring` as RedisLockGroup's.
+   */
+  group(ttlMs: number, afterAcquiring?: (locks: GroupLock[]) => void): RedisLockGroup {
+    return new RedisLockGroup(this.#batcher, ttlMs, afterAcquiring)
+  }
+
   /** Starts waiting for the holder's notices about `key`. */
   watch(key: string): Promise<KeyWatch> {
     return this.#notices.watch(key)
@@ -35,6 +44,11 @@ export class Locks {
   /** The holder stored `key` (`loaded`) or gave up on it: waiters hear it. Never rejects. */
   done(key: string, outcome: 'loaded' | 'released'): Promise<void> {
     return outcome === 'loaded' ? this.#notices.loaded(key) : this.#notices.released(key)
+  }
+
+  /** The holder stored `keys` (`loaded`) or gave up on them: their waiters hear it in one message. Never rejects. */
+  doneMany(keys: string[], outcome: 'loaded' | 'released'): Promise<void> {
+    return this.#notices.tell(keys, outcome === 'loaded' ? 'l' : 'r')
   }
 
   /** Wakes every waiter for a holder's notice now (the cache is closing). */

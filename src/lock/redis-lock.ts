@@ -9,11 +9,23 @@ const releaseScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redi
 /** Why a held lock was lost: it expired or was deleted (FLUSHALL, eviction) before its holder released it. */
 export type LockLoss = 'extend' | 'release'
 
+/** A lock read-through takes for a load: a RedisLock, or one key of a RedisLockGroup. */
+export interface HeldLock {
+  /** The lock's Redis key. */
+  readonly key: string
+  /** Takes the lock if nobody holds it, and keeps extending it while held. Rejects if Redis fails. */
+  acquire(): Promise<boolean>
+  /** Lets the lock go (only if it is still ours), once. Rejects if Redis fails. */
+  release(): Promise<void>
+  /** Deletes the lock if it is ours and tells no one (an acquisition whose outcome is unknown). */
+  discard(): Promise<void>
+}
+
 /**
  * A Redis lock that makes one process run a loader: `SET key token NX PX ttl` with a random token;
  * extended every `ttl / 2` while held; released by compare-and-delete in Lua.
  */
-export class RedisLock {
+export class RedisLock implements HeldLock {
   readonly key: string
   readonly #batcher: TransportView
   readonly #ttlMs: number

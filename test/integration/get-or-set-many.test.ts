@@ -1,5 +1,11 @@
 import { describe, expect, it, vi } from 'vitest'
-import { type BatchLoader, ErrorCode, type FlipCacheError, LoaderResultError } from '../../src/index.js'
+import {
+  type BatchLoader,
+  ErrorCode,
+  type FlipCacheError,
+  LoaderResultError,
+  type LockLostError,
+} from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
 import { countCommands } from '../support/command-stats.js'
 import { gate } from '../support/fake-clock.js'
@@ -69,11 +75,12 @@ describe('getOrSetMany()', () => {
     })
     expect(values).toEqual(['x', ...keys.slice(1).map((key) => `v:${key}`)])
     expect(loader.mock.calls[0]?.[0]).toEqual(keys.slice(1))
-    // The read, the locks, the read under the locks, the store; then the releases, then the notices.
-    expect(trips.count).toBe(6)
-    // 19 lock SETs, then the read under them; one MSET; each lock released (its EVAL runs GET and
-    // DEL) and its waiters told.
-    expect(commands).toMatchObject({ mget: 2, set: 19, mset: 1, eval: 19, publish: 19 })
+    // The read; the locks' script with the read under them (one pipeline); the store; then the
+    // releases' script, then the notices' message.
+    expect(trips.count).toBe(5)
+    // One script takes the 19 locks (the SETs it runs count too), then the read under them; one
+    // MSET; one script releases the 19 locks (GET and DEL each), one message tells their waiters.
+    expect(commands).toMatchObject({ mget: 2, set: 19, mset: 1, eval: 2, publish: 1 })
     expect(await own.admin.get(`${flip.name}:k19`)).not.toBeNull()
   })
 
@@ -214,6 +221,47 @@ describe('getOrSetMany()', () => {
     expect(await waiting).toEqual(['held:a', 'v:c', 'held:b', 'v:d'])
     expect(await holding).toEqual(['held:a', 'held:b'])
     expect(loader).toHaveBeenCalledTimes(1)
+  })
+
+  it('hears of a lock lost while its loader ran (the group renewal found it gone), and keeps the others', async () => {
+    const lost: LockLostError[] = []
+    const flip = cache<string, string>({
+      redis: client(),
+      valueType: 'string',
+      lock: { ttl: 1_000 },
+      lockRelease: (error) => lost.push(error),
+    })
+    const values = await flip.getOrSetMany(['a', 'b', 'c'], async (keys) => {
+      await own.admin.del(`_lock:${flip.name}:b`)
+      // The loader runs until the next renewal of the batch's locks (every 500 ms) found b's gone.
+      await vi.waitFor(() => expect(lost).toHaveLength(1), { timeout: 5_000 })
+      expect(await own.admin.exists(`_lock:${flip.name}:a`, `_lock:${flip.name}:c`)).toBe(2)
+      return keys.map((key) => `v:${key}`)
+    })
+    expect(values).toEqual(['v:a', 'v:b', 'v:c'])
+    await vi.waitFor(async () => expect(await own.admin.keys(`_lock:${flip.name}:*`)).toEqual([]))
+    expect(lost).toHaveLength(1)
+    expect(lost[0]).toMatchObject({ code: 'E_LOCK_LOST', key: `_lock:${flip.name}:b` })
+  })
+
+  it('releases only the locks that still hold its token, and hears of the one taken over', async () => {
+    const lost: LockLostError[] = []
+    const flip = cache<string, string>({
+      redis: client(),
+      valueType: 'string',
+      lock: { ttl: 10_000 },
+      lockRelease: (error) => lost.push(error),
+    })
+    const values = await flip.getOrSetMany(['a', 'b', 'c'], async (keys) => {
+      // b's lock expired and another process took it.
+      await own.admin.set(`_lock:${flip.name}:b`, 'theirs', 'PX', 10_000)
+      return keys.map((key) => `v:${key}`)
+    })
+    expect(values).toEqual(['v:a', 'v:b', 'v:c'])
+    await vi.waitFor(() => expect(lost).toHaveLength(1))
+    expect(lost[0]).toMatchObject({ code: 'E_LOCK_LOST', key: `_lock:${flip.name}:b` })
+    expect(await own.admin.keys(`_lock:${flip.name}:*`)).toEqual([`_lock:${flip.name}:b`])
+    expect(await own.admin.get(`_lock:${flip.name}:b`)).toBe('theirs')
   })
 
   it('loads the keys whose holder gave up in one more loader call', async () => {

@@ -54,6 +54,11 @@ class FakeLocks {
     } as unknown as RedisLock
   }
 
+  /** The batch's group: each key's lock as `lock` makes it (lock keys are `lock:${key}`). */
+  group(): { lock(lockKey: string): RedisLock } {
+    return { lock: (lockKey) => this.lock(lockKey.slice('lock:'.length)) }
+  }
+
   async watch(key: string): Promise<KeyWatch> {
     return {
       next: () =>
@@ -73,6 +78,10 @@ class FakeLocks {
 
   wakeAll(): void {
     for (const key of [...this.#wakes.keys()]) this.notify(key)
+  }
+
+  async doneMany(keys: string[], outcome: string): Promise<void> {
+    for (const key of keys) await this.done(key, outcome)
   }
 
   async done(key: string, outcome: string): Promise<void> {
