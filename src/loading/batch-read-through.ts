@@ -14,7 +14,14 @@ import {
 import { valuesOfBatch } from './batch-result.js'
 import { LoadDecisions } from './load-decisions.js'
 import type { ResolvedLoad } from './load-options.js'
-import { keepLoaded, type LoadedEntry, loadedEntry, storeLoaded } from './loaded-entry.js'
+import {
+  keepLoaded,
+  type LoadedEntry,
+  loadedEntry,
+  stampsFor,
+  storeLoaded,
+  UNSTAMPED,
+} from './loaded-entry.js'
 import { LATE, RedisBudget } from './redis-budget.js'
 
 export type { BatchLoader, BatchLoaderContext, LockHooks } from './batch-port.js'
@@ -347,7 +354,7 @@ export class BatchReadThrough<K, V> {
       for (const item of jobs) if (item.stale !== undefined) stale.set(item.key, item.stale)
       // The call's tags are stamped before the loader runs (see ReadThrough: an invalidation while
       // it loads leaves the values stamped older).
-      const stamps = load.tags === undefined ? undefined : await port.core.stampsOf(load.tags)
+      const stamps = await stampsFor(port.core, load.tags, config.report)
       if (port.closing()) throw config.closed()
       const timedOut = () => new LoaderTimeoutError(config.where(first.encoded), load.hardTimeoutMs ?? 0)
       const result = await port.loaders.run(
@@ -361,12 +368,14 @@ export class BatchReadThrough<K, V> {
       // is kept for notFoundTtl (without grace), or not at all, as getOrSet keeps it.
       const decisions = new LoadDecisions(load, config.fits)
       const loadedAll: [string, LoadedEntry][] = []
-      jobs.forEach((item, index) => {
-        const value = values[index] as V
-        const storing = decisions.storing(load, () => config.notFound(value))
-        if (storing !== undefined)
-          loadedAll.push([item.encoded, loadedEntry(port.core, item.encoded, value, storing, stamps)])
-      })
+      // Redis could not give the tags' counts: the callers get the values, nothing keeps them.
+      if (stamps !== UNSTAMPED)
+        jobs.forEach((item, index) => {
+          const value = values[index] as V
+          const storing = decisions.storing(load, () => config.notFound(value))
+          if (storing !== undefined)
+            loadedAll.push([item.encoded, loadedEntry(port.core, item.encoded, value, storing, stamps)])
+        })
       decisions.close()
       const stored = storeLoaded(port.core, loadedAll, config.report)
       if (storeApart) keepLoaded(port.core, loadedAll)

@@ -71,3 +71,26 @@ export function keepLoaded<V>(
   for (const [key, entry] of loaded)
     core.keepLocally(key, entry.encoded, entry.ttlMs, entry.freshUntil, entry.tags)
 }
+
+/** What `stampsFor` yields when the tags' counts cannot be read: the value is served, not stored. */
+export const UNSTAMPED: unique symbol = Symbol('flipcache.unstamped')
+
+/**
+ * Stamps for a loaded value's `tags` (`undefined` without tags); `UNSTAMPED`, with the failure
+ * reported, when Redis cannot give their counts: a value stored without them could outlive an
+ * invalidation, and one stored with guessed counts could be lost to the next read, so the callers
+ * get it and nothing keeps it (as when Redis fails, the loader still answers).
+ */
+export async function stampsFor<V>(
+  core: CacheCore<V>,
+  tags: readonly string[] | undefined,
+  report: (error: FlipCacheError) => void,
+): Promise<TagStamp[] | undefined | typeof UNSTAMPED> {
+  if (tags === undefined || tags.length === 0) return undefined
+  try {
+    return await core.stampsOf(tags)
+  } catch (error) {
+    if (error instanceof FlipCacheError) report(error)
+    return UNSTAMPED
+  }
+}

@@ -10,7 +10,14 @@ import { type BatchLoader, BatchReadThrough, type LockHooks } from './batch-read
 import { FailureBackoff } from './failure-backoff.js'
 import { LoadDecisions } from './load-decisions.js'
 import type { ResolvedLoad, ResolvedLock } from './load-options.js'
-import { keepLoaded, type LoadedEntry, loadedEntry, storeLoaded } from './loaded-entry.js'
+import {
+  keepLoaded,
+  type LoadedEntry,
+  loadedEntry,
+  stampsFor,
+  storeLoaded,
+  UNSTAMPED,
+} from './loaded-entry.js'
 import { LATE, RedisBudget } from './redis-budget.js'
 import { type Loader, RunningLoaders } from './running-loaders.js'
 
@@ -271,7 +278,7 @@ export class ReadThrough<K, V> {
       const { key, loader } = job
       // The call's tags are stamped before the loader runs: an invalidation while it loads (its
       // source may have changed under it) leaves the value stamped older, a miss everywhere.
-      const ownStamps = load.tags === undefined ? undefined : await this.#core.stampsOf(load.tags)
+      const ownStamps = await stampsFor(this.#core, load.tags, this.#config.report)
       this.#throwIfClosing()
       const timedOut = () => new LoaderTimeoutError(this.#config.where(encoded), load.hardTimeoutMs ?? 0)
       const decisions = new LoadDecisions(load, this.#config.fits)
@@ -288,9 +295,13 @@ export class ReadThrough<K, V> {
         return value
       }
       // Tags the loader added are stamped as it returns.
-      const added = decisions.addedTags
-      const stamps =
-        added === undefined ? ownStamps : [...(ownStamps ?? []), ...(await this.#core.stampsOf(added))]
+      const addedStamps = await stampsFor(this.#core, decisions.addedTags, this.#config.report)
+      if (ownStamps === UNSTAMPED || addedStamps === UNSTAMPED) {
+        // Redis could not give the tags' counts: the callers get the value, nothing keeps it.
+        this.#backoff.succeeded(encoded)
+        return value
+      }
+      const stamps = addedStamps === undefined ? ownStamps : [...(ownStamps ?? []), ...addedStamps]
       // A value the cache cannot store fails the call here, before anything is kept.
       const loadedOne: [string, LoadedEntry][] = [
         [encoded, loadedEntry(this.#core, encoded, value, storing, stamps)],

@@ -17,10 +17,12 @@ import type { KeyWatch } from '../../src/lock/lock-notices.js'
 import type { Locks } from '../../src/lock/locks.js'
 import type { RedisLock } from '../../src/lock/redis-lock.js'
 import type { ReadReply } from '../../src/redis/transport-view.js'
+import type { TagStore } from '../../src/store/tag-keys.js'
 import { stringCodec } from '../../src/types/scalar-codecs.js'
 import { track } from '../support/fake-redis-client.js'
 import { manualCoreConfig } from '../support/manual-core.js'
 import { ManualStore } from '../support/manual-store.js'
+import { ManualTags } from '../support/manual-tags.js'
 
 /** Lets every promise callback that can run, run (fake timers leave setImmediate alone here). */
 const settled = async (): Promise<void> => {
@@ -83,7 +85,7 @@ class FakeLocks {
   }
 }
 
-function readThroughOn(fits: (load: ResolvedLoad) => void = () => {}) {
+function readThroughOn(fits: (load: ResolvedLoad) => void = () => {}, tagKeys: TagStore = new ManualTags()) {
   const store = new ManualStore()
   const state = new CacheState<string, Flight<string>>(new LocalTier(100, 60_000))
   const entries = new EntryCodec(stringCodec, undefined, (key) => store.redisKey(key))
@@ -91,7 +93,7 @@ function readThroughOn(fits: (load: ResolvedLoad) => void = () => {}) {
   const report = (error: FlipCacheError): void => {
     reported.push(error)
   }
-  const core = new CacheCore<string>(manualCoreConfig({ store, state, entries, report }))
+  const core = new CacheCore<string>(manualCoreConfig({ store, state, entries, report, tagKeys }))
   const locks = new FakeLocks()
   const readThrough = new ReadThrough<string, string>(core, locks as unknown as Locks, {
     where: (key) => store.redisKey(key),
@@ -727,5 +729,22 @@ describe("ReadThrough: the loader's decisions (ctx.setTtl, ctx.skip, ctx.fail, n
     write.release(undefined)
     expect(await Promise.all([leading, joining])).toEqual(['first', 'first'])
     expect(second).not.toHaveBeenCalled()
+  })
+
+  describe('ReadThrough.getOrSet() with tags when Redis fails', () => {
+    it("serves the loaded value and keeps it nowhere when the tags' counts cannot be read", async () => {
+      const down = new RedisUnavailableError('Redis is unreachable')
+      const tagKeys: TagStore = {
+        read: () => Promise.reject(down),
+        raise: () => Promise.reject(down),
+      }
+      const { store, readThrough, reported, peek } = readThroughOn(undefined, tagKeys)
+      const loading = readThrough.getOrSet('k', 'k', async () => 'loaded', { ...noLock, tags: ['t'] })
+      store.next<ReadReply>('read').fail(down)
+      expect(await loading).toBe('loaded')
+      expect(store.waiting('write')).toBe(0)
+      expect(peek('k')).toBeUndefined()
+      expect(reported.map((error) => error.code)).toContain('E_REDIS')
+    })
   })
 })
