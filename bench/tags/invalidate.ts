@@ -127,8 +127,9 @@ export function invalidationSection(
     ]),
     configs,
     notes: [
-      'flipcache: one EVAL per tag (HINCRBY and HGET of the tag hash inside it: 3 commands) and then one PUBLISH ' +
-        'to the other instances, two round trips in a row; nothing is written per entry. BentoCache writes its ' +
+      'flipcache: on a single node one EVAL (per tag a HINCRBY and a HGET of the tag hash, then the PUBLISH to ' +
+        'the other instances, all inside it: 4 commands, one round trip; on a Cluster one EVAL per tag, then the ' +
+        'PUBLISH); nothing is written per entry. BentoCache writes its ' +
         "tag key (`___bc:t:<tag>`, a timestamp) through its tiers in one SET; cacheable raises the tag's version " +
         'key. All three judge the entries when they are read (see the next tables), so none does work per entry here.',
     ],
