@@ -67,3 +67,24 @@ export function byOnlyArgument(...args: unknown[]): unknown {
   }
   return args[0]
 }
+
+/** getOrSet's and getOrSetMany's loader, checked: a function, else a `TypeError` naming what it is. */
+export function checkLoader(loader: unknown): void {
+  if (typeof loader !== 'function') {
+    throw new TypeError(`Expected the loader to be a function, got ${describe(loader)}`)
+  }
+}
+
+/** A call's keys as given and as encoded, in order (the first bad key throws, as `encode` does). */
+export function keysOfCall<K>(
+  keys: Iterable<K>,
+  encode: (key: K) => string,
+): { given: K[]; encoded: string[] } {
+  const given: K[] = []
+  const encoded: string[] = []
+  for (const key of keys) {
+    encoded.push(encode(key))
+    given.push(key)
+  }
+  return { given, encoded }
+}

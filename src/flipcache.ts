@@ -1,7 +1,14 @@
 import { EventEmitter } from 'node:events'
 import { checkLoadFits } from './bucket-options.js'
 import { assembleCache } from './cache-parts.js'
-import { byOnlyArgument, type SetCall, setCallOf, softInvalidation } from './call-options.js'
+import {
+  byOnlyArgument,
+  checkLoader,
+  keysOfCall,
+  type SetCall,
+  setCallOf,
+  softInvalidation,
+} from './call-options.js'
 import * as clock from './clock.js'
 import type { CacheCore } from './core/cache-core.js'
 import type { CacheState } from './core/cache-state.js'
@@ -144,9 +151,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
    */
   async getOrSet(key: K, loader: Loader<K, V>, options?: GetOrSetOptions): Promise<V> {
     this.#checkOpen()
-    if (typeof loader !== 'function') {
-      throw new TypeError(`Expected the loader to be a function, got ${describe(loader)}`)
-    }
+    checkLoader(loader)
     const load = options === undefined ? this.#options.load : this.#loadOf(options)
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     return this.#getOrSet(key, loader, load)
@@ -160,15 +165,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
    */
   async getOrSetMany(keys: Iterable<K>, loader: BatchLoader<K, V>, options?: GetOrSetOptions): Promise<V[]> {
     this.#checkOpen()
-    if (typeof loader !== 'function') {
-      throw new TypeError(`Expected the loader to be a function, got ${describe(loader)}`)
-    }
-    const list: K[] = []
-    const encoded: string[] = []
-    for (const key of keys) {
-      encoded.push(this.#keys.encode(key))
-      list.push(key)
-    }
+    checkLoader(loader)
+    const { given: list, encoded } = keysOfCall(keys, (key) => this.#keys.encode(key))
     const load = options === undefined ? this.#options.load : this.#loadOf(options)
     if (list.length === 0) return []
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
@@ -245,8 +243,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   /** Values of `keys` in the same order: L1 hits locally, every miss in one Redis round trip. */
   async getMany(keys: Iterable<K>): Promise<(V | Miss)[]> {
     this.#checkOpen()
-    const encoded: string[] = []
-    for (const key of keys) encoded.push(this.#keys.encode(key))
+    const { encoded } = keysOfCall(keys, (key) => this.#keys.encode(key))
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     return this.#pending.guard(this.#core.getMany(encoded)) as Promise<(V | Miss)[]>
   }

@@ -4,6 +4,7 @@ import type { CacheCore } from '../core/cache-core.js'
 import { type Found, freshValue, type Looked } from '../core/reads.js'
 import type { HeldLock, LockLoss } from '../lock/redis-lock.js'
 import type { FailureBackoff } from './failure-backoff.js'
+import type { LoadMode, LockOutcome } from './load-modes.js'
 import type { ResolvedLock } from './load-options.js'
 import type { ReadThroughConfig } from './read-through.js'
 import type { RedisBudget } from './redis-budget.js'
@@ -28,18 +29,7 @@ export type BatchLoader<K, V> = (
   context: BatchLoaderContext<K, V>,
 ) => Promise<ReadonlyMap<K, V> | readonly V[]> | ReadonlyMap<K, V> | readonly V[]
 
-/** How a load treats the lock (see read-through.ts). */
-export interface LoadMode {
-  waitForHolder: boolean
-  newerThan: number
-  redisDown?: boolean
-}
-
-export type LockOutcome<V> =
-  | { kind: 'locked'; lock: HeldLock }
-  | { kind: 'found'; value: V }
-  | { kind: 'busy' }
-  | { kind: 'unlocked'; slow: boolean }
+export type { LoadMode, LockOutcome }
 
 /** What a batch asks of ReadThrough's lock-or-wait for each of its keys. */
 export interface LockHooks<V> {

@@ -2,7 +2,6 @@ import * as clock from '../clock.js'
 import { freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError } from '../errors.js'
 import type { HeldLock } from '../lock/redis-lock.js'
-import { within } from '../within.js'
 import {
   type BatchLoader,
   type BatchPort,
@@ -13,6 +12,7 @@ import {
 } from './batch-port.js'
 import { valuesOfBatch } from './batch-result.js'
 import { LoadDecisions } from './load-decisions.js'
+import { background, foreground, preferFresh, withoutRedis } from './load-modes.js'
 import type { ResolvedLoad } from './load-options.js'
 import {
   keepLoaded,
@@ -50,10 +50,6 @@ interface Batch<K, V> {
   budget: RedisBudget
   encodeKey: (key: K) => string
 }
-
-const foreground: LoadMode = { waitForHolder: true, newerThan: 0 }
-const background: LoadMode = { waitForHolder: false, newerThan: 0 }
-const withoutRedis: LoadMode = { waitForHolder: false, newerThan: 0, redisDown: true }
 
 /**
  * getOrSetMany: getOrSet for many keys at once. L1 hits are answered locally, the rest read in one
@@ -415,10 +411,4 @@ export class BatchReadThrough<K, V> {
 
 function job<K, V>(asked: Asked<K>, stale: V | undefined, mode: LoadMode): Job<K, V> {
   return { key: asked.key, encoded: asked.encoded, stale, mode, resolve: () => {}, reject: () => {} }
-}
-
-/** The fresh value if it comes within `softTimeoutMs`, else (or if loading fails) the stale one (as getOrSet). */
-function preferFresh<V>(loading: Promise<V>, stale: V, softTimeoutMs: number): Promise<V> {
-  const settled = loading.catch(() => stale)
-  return softTimeoutMs === 0 ? Promise.resolve(stale) : within(settled, softTimeoutMs, () => stale)
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import * as clock from '../clock.js'
 import type { CacheCore } from '../core/cache-core.js'
 import { freshValue, MISSING } from '../core/reads.js'
@@ -9,6 +8,14 @@ import { within } from '../within.js'
 import { type BatchLoader, BatchReadThrough, type LockHooks } from './batch-read-through.js'
 import { FailureBackoff } from './failure-backoff.js'
 import { LoadDecisions } from './load-decisions.js'
+import {
+  background,
+  foreground,
+  type LoadMode,
+  type LockOutcome,
+  preferFresh,
+  withoutRedis,
+} from './load-modes.js'
 import type { ResolvedLoad, ResolvedLock } from './load-options.js'
 import {
   keepLoaded,
@@ -43,13 +50,6 @@ export interface ReadThroughConfig<V> {
   fits: (load: ResolvedLoad) => void
 }
 
-type LockOutcome<V> =
-  | { kind: 'locked'; lock: HeldLock }
-  | { kind: 'found'; value: V }
-  | { kind: 'busy' }
-  /** Past the lock's wait (`slow: false`), or Redis did not answer the lock in time (`slow: true`). */
-  | { kind: 'unlocked'; slow: boolean }
-
 /** One load: what it loads, with what, and how. */
 interface LoadJob<K, V> {
   key: K
@@ -62,21 +62,6 @@ interface LoadJob<K, V> {
   /** What is left of the call's `timeout` for Redis. */
   budget: RedisBudget
 }
-
-/**
- * How a load treats the lock: whether to wait for another holder's value (else leave the work to
- * it), and how fresh a value found in Redis must be to make the load needless.
- */
-interface LoadMode {
-  waitForHolder: boolean
-  /** A value fresh until after this instant (and now) ends the load. */
-  newerThan: number
-  /** The read just failed: no lock (Redis cannot take one), and the store goes on in the background. */
-  redisDown?: boolean
-}
-const foreground: LoadMode = { waitForHolder: true, newerThan: 0 }
-const background: LoadMode = { waitForHolder: false, newerThan: 0 }
-const withoutRedis: LoadMode = { waitForHolder: false, newerThan: 0, redisDown: true }
 
 /** Polls for a holder's value at this pace at most (the notice normally comes first). */
 const maxPollMs = 1000
@@ -470,15 +455,4 @@ export class ReadThrough<K, V> {
     }
     this.#config.report(error)
   }
-}
-
-/** The fresh value if it comes within `softTimeoutMs`, else (or if loading fails) the stale one. */
-function preferFresh<V>(loading: Promise<V>, stale: V, softTimeoutMs: number): Promise<V> {
-  const settled = loading.catch(() => stale)
-  return softTimeoutMs === 0 ? Promise.resolve(stale) : within(settled, softTimeoutMs, () => stale)
-}
-
-/** A random id for a cache instance, carried by its sync messages. */
-export function instanceId(): string {
-  return randomBytes(6).toString('base64url')
 }

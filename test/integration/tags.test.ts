@@ -126,6 +126,20 @@ describe('tags', () => {
     }
   })
 
+  it('tagPrefix moves the tag hashes', async () => {
+    const admin = new Redis(inject('redisUrl'))
+    try {
+      const c = cache<string, string>({ valueType: 'string', tagPrefix: 'tg:' })
+      await c.set('k', 'v', { tags: ['t'] })
+      await c.invalidateTags(['t'])
+      expect(await admin.hgetall(`tg:${c.name}:t`)).toEqual({ h: '1' })
+      expect(await admin.exists(`_tag:${c.name}:t`)).toBe(0)
+      expect(await c.get('k')).toBeUndefined()
+    } finally {
+      admin.disconnect()
+    }
+  })
+
   it('another program can invalidate a tag: HINCRBY on the tag key (seen within localTtl), plus a message to be seen at once', async () => {
     const admin = new Redis(inject('redisUrl'))
     try {
