@@ -1,0 +1,1 @@
+export type { FlipCache } from '../flipcache.js'

@@ -1,0 +1,1 @@
+export { channelNames } from '../observe/channels.js'
