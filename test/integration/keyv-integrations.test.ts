@@ -66,6 +66,21 @@ describe('FlipCacheKeyvStore', () => {
       expect(await cacheA.ttl('keyv:keyv-default')).toBeLessThanOrEqual(3_000)
     })
 
+    it('the store deletes on a ttl of 0 or less, and a ttl flipcache refuses is a failed write', async () => {
+      const [cacheA] = await pair()
+      const store = new FlipCacheKeyvStore(cacheA)
+      await store.set('k', 'v')
+      expect(await store.set('k', 'w', -1)).toBe(true)
+      expect(await cacheA.get('k')).toBeUndefined()
+      await expect(store.set('k', 'w', Number.POSITIVE_INFINITY)).rejects.toThrow(TypeError)
+      const keyv = new Keyv({ store })
+      const errors: unknown[] = []
+      keyv.on('error', (error: unknown) => errors.push(error))
+      expect(await keyv.set('k', 'w', 200 * 365 * 86_400_000)).toBe(false)
+      expect(errors).toEqual([expect.any(TypeError)])
+      expect(await cacheA.get('keyv:k')).toBeUndefined()
+    })
+
     it('with serialize and deserialize undefined, values reach the cache as objects, encoded by its valueType', async () => {
       const name = uniqueName('keyv-raw')
       const cacheA = cache({ redis: client(), expireTime: 60_000 }, name)

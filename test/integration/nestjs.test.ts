@@ -63,12 +63,19 @@ describe('NestJS CacheModule over FlipCacheKeyvStore', () => {
     expect(ttl).toBeLessThanOrEqual(30_000)
   })
 
-  it('app.close() disconnects the store but leaves the FlipCache open for its owner', async () => {
+  it('app.close() disconnects the store: it leaves a FlipCache it does not own open, and closes one it owns', async () => {
     const [a, , [cacheA]] = await start()
     if (cacheA === undefined) throw new Error('a cache expected')
     await getItem(a, '2')
     await a.app.close()
     apps.splice(apps.indexOf(a), 1)
     expect(await cacheA.get('keyv:/items/2')).toBeDefined()
+
+    const owned = cache<string, string>({ redis: client(), valueType: 'string' })
+    const c = await startItemsApp(new FlipCacheKeyvStore(owned, { closeOnDisconnect: true }), 'c')
+    await getItem(c, '3')
+    expect(await owned.get('keyv:/items/3')).toBeDefined()
+    await c.app.close()
+    await expect(owned.get('keyv:/items/3')).rejects.toMatchObject({ code: 'E_CLOSED' })
   })
 })

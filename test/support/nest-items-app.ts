@@ -65,7 +65,10 @@ function decorateMethod(name: keyof ItemsController, ...decorators: MethodDecora
   for (const decorate of decorators) decorate(ItemsController.prototype, name, descriptor)
 }
 
-/** The app's root module: CacheModule.register({ stores: [new Keyv({ store })] }), as docs/nestjs.md shows. */
+/**
+ * The app's root module: CacheModule.registerAsync with a factory returning `stores: [new Keyv({ store })]`,
+ * as docs/nestjs.md shows (register() with the same options is the same module).
+ */
 function appModule(store: FlipCacheKeyvStore<string>, catalog: Catalog): new () => object {
   class AppModule {}
   // This file is an ES module, so its Keyv is keyv's ESM build, while @nestjs/cache-manager (CommonJS)
@@ -74,7 +77,7 @@ function appModule(store: FlipCacheKeyvStore<string>, catalog: Catalog): new () 
   // default) both are the same declarations and no cast is needed; see docs/nestjs.md.
   const keyv = new Keyv({ store }) as unknown as CacheStore
   Module({
-    imports: [CacheModule.register({ stores: [keyv], ttl: 30_000 })],
+    imports: [CacheModule.registerAsync({ useFactory: () => ({ stores: [keyv], ttl: 30_000 }) })],
     controllers: [ItemsController],
     providers: [{ provide: catalogToken, useValue: catalog }],
   })(AppModule)
