@@ -87,7 +87,10 @@ describe('FlipCacheKeyvStore', () => {
       const cacheB = cache({ redis: client(), expireTime: 60_000 }, name)
       const raw = { serialize: undefined, deserialize: undefined }
       const a = new Keyv({ store: new FlipCacheKeyvStore(cacheA), ...raw })
-      const b = new Keyv({ store: new FlipCacheKeyvStore(cacheB), ...raw })
+      // The same through Keyv's setters, as docs/keyv.md shows it.
+      const b = new Keyv({ store: new FlipCacheKeyvStore(cacheB) })
+      b.serialize = undefined
+      b.deserialize = undefined
       const joined = new Date('1843-07-10T00:00:00.000Z')
       await a.set('ada', { name: 'Ada', joined }, 10_000)
       const read = (await b.get('ada')) as { joined: Date }
