@@ -66,6 +66,8 @@ const expected = {
   many: ['Ada 1843-07-10T00:00:00.000Z', 'Grace 1944-08-07T00:00:00.000Z', 'miss'],
   fromRedis: 'Grace 1944-08-07T00:00:00.000Z',
   refused: 'TypeError',
+  viaKeyv: 'TypeScript',
+  keyvRefused: 'TypeError',
 }
 
 let workspace = ''
@@ -92,10 +94,23 @@ describe('the tarball', () => {
         'dist/index.cjs',
         'dist/index.d.ts',
         'dist/index.d.cts',
+        'dist/keyv.js',
+        'dist/keyv.cjs',
+        'dist/keyv.d.ts',
+        'dist/keyv.d.cts',
+        // For TypeScript's moduleResolution node10, which reads no `exports`: the subpath's types.
+        'keyv/package.json',
         'docs/read-through.md',
+        'docs/keyv.md',
+        'docs/nestjs.md',
       ]),
     )
     expect(paths.filter((path) => path.endsWith('.map'))).toEqual([])
+    // flipcache-redis/keyv takes the user's FlipCache: its builds carry the adapter alone, never a
+    // second copy of the cache (dist/index.js is some 400 KB, dist/keyv.js 5 KB).
+    const sizeOf = (path: string) => packed.files.find((file) => file.path === path)?.size ?? Infinity
+    expect(sizeOf('dist/keyv.js')).toBeLessThan(16_384)
+    expect(sizeOf('dist/keyv.cjs')).toBeLessThan(16_384)
     // The examples import ../../src, which is not shipped.
     expect(paths.filter((path) => path.startsWith('docs/examples/'))).toEqual([])
     expect(paths.filter((path) => path.startsWith('src/') || path.startsWith('test/'))).toEqual([])
@@ -107,6 +122,10 @@ describe.each(consumers)('a fresh project: $name', (spec) => {
     const consumer = await createConsumer(workspace, packed.tarball, spec)
     expect(consumer.installed.name).toBe('flipcache-redis')
     expect(Number(consumer.ioredisVersion.split('.')[0])).toBe(spec.ioredisMajor)
+    // keyv is an optional peer: the project installs its own, for flipcache-redis/keyv.
+    expect(
+      satisfiesCaretRange(consumer.keyvVersion, consumer.installed.peerDependencies?.keyv ?? 'none'),
+    ).toBe(true)
     // ioredis is a peer: the project's own copy must be one the package accepts.
     const peerRange = consumer.installed.peerDependencies?.ioredis ?? 'none declared'
     expect(satisfiesCaretRange(consumer.ioredisVersion, peerRange)).toBe(true)

@@ -2,6 +2,8 @@
 // no client of its own: flipcache-redis opens one for the URL (requiring the project's ioredis) and
 // closes it. REDIS_URL and FLIPCACHE_NAMESPACE come from the test.
 const { FlipCache } = require('flipcache-redis')
+const { FlipCacheKeyvStore } = require('flipcache-redis/keyv')
+const { Keyv } = require('keyv')
 
 function shown(user) {
   return user === undefined ? 'miss' : `${user.name} ${user.joined.toISOString()}`
@@ -11,6 +13,8 @@ async function main() {
   const namespace = process.env.FLIPCACHE_NAMESPACE
   const users = new FlipCache(namespace, { redis: process.env.REDIS_URL })
   const reader = new FlipCache(namespace, { redis: process.env.REDIS_URL, localMax: 0 })
+  const strings = new FlipCache(`${namespace}-keyv`, { redis: process.env.REDIS_URL, valueType: 'string' })
+  const keyv = new Keyv({ store: new FlipCacheKeyvStore(strings) })
   try {
     await users.set('ada', { name: 'Ada', joined: new Date('1843-07-10T00:00:00.000Z') })
     const ada = await users.get('ada')
@@ -29,6 +33,14 @@ async function main() {
     } catch (error) {
       refused = error instanceof TypeError ? 'TypeError' : String(error)
     }
+    await keyv.set('typed', { lang: 'TypeScript' }, 10_000)
+    const viaKeyv = await keyv.get('typed')
+    let keyvRefused = 'accepted'
+    try {
+      new FlipCacheKeyvStore(42)
+    } catch (error) {
+      keyvRefused = error instanceof TypeError ? 'TypeError' : String(error)
+    }
     console.log(
       JSON.stringify({
         ada: shown(ada),
@@ -39,11 +51,14 @@ async function main() {
         many: many.map(shown),
         fromRedis: shown(fromRedis),
         refused,
+        viaKeyv: viaKeyv?.lang ?? 'miss',
+        keyvRefused,
       }),
     )
   } finally {
     await users.close()
     await reader.close()
+    await strings.close()
   }
 }
 

@@ -2,7 +2,9 @@
 // compiles this one file as ES modules (NodeNext) and as CommonJS, each against its own ioredis, and
 // runs it against a private Redis: REDIS_URL and FLIPCACHE_NAMESPACE come from the test.
 import { FlipCache } from 'flipcache-redis'
+import { FlipCacheKeyvStore } from 'flipcache-redis/keyv'
 import { Redis } from 'ioredis'
+import { Keyv } from 'keyv'
 
 interface User {
   name: string
@@ -25,6 +27,10 @@ async function main(): Promise<void> {
   // The consumer's own client, passed as `redis`: its type must be what the package accepts.
   const users = new FlipCache<string, User>(namespace, { redis })
   const reader = new FlipCache<string, User>(namespace, { redis, localMax: 0 })
+  // flipcache-redis/keyv: a Keyv over a cache of Keyv's serialized strings.
+  const strings = new FlipCache<string, string>(`${namespace}-keyv`, { redis, valueType: 'string' })
+  const store: FlipCacheKeyvStore<string> = new FlipCacheKeyvStore(strings)
+  const keyv = new Keyv<{ lang: string }>({ store })
   try {
     await users.set('ada', { name: 'Ada', joined: new Date('1843-07-10T00:00:00.000Z') })
     const ada: User | undefined = await users.get('ada')
@@ -46,6 +52,15 @@ async function main(): Promise<void> {
     } catch (error) {
       refused = error instanceof TypeError ? 'TypeError' : String(error)
     }
+    await keyv.set('typed', { lang: 'TypeScript' }, 10_000)
+    const viaKeyv = await keyv.get('typed')
+    let keyvRefused = 'accepted'
+    try {
+      // @ts-expect-error a number is not a FlipCache: compiles only if flipcache-redis/keyv's types are `any`.
+      new FlipCacheKeyvStore(42)
+    } catch (error) {
+      keyvRefused = error instanceof TypeError ? 'TypeError' : String(error)
+    }
     console.log(
       JSON.stringify({
         ada: shown(ada),
@@ -56,11 +71,14 @@ async function main(): Promise<void> {
         many: many.map(shown),
         fromRedis: shown(fromRedis),
         refused,
+        viaKeyv: viaKeyv?.lang ?? 'miss',
+        keyvRefused,
       }),
     )
   } finally {
     await users.close()
     await reader.close()
+    await strings.close()
     await redis.quit()
   }
 }
