@@ -84,7 +84,7 @@ export class FlipCacheError extends Error {
     this.code = code
     this.name = new.target.name
     if (options?.server !== undefined)
-      Object.defineProperty(this, 'server', { value: options.server, enumerable: true })
+      Object.defineProperty(this, 'server', { value: options.server, enumerable: true, configurable: true })
   }
 }
 
@@ -105,7 +105,7 @@ export function withContext<E extends FlipCacheError>(error: E, context: ErrorCo
     repeats: repeats > 0 ? repeats : undefined,
   }
   for (const [name, value] of Object.entries(fields)) {
-    if (value !== undefined)
+    if (value !== undefined && Object.getOwnPropertyDescriptor(copy, name)?.configurable !== false)
       Object.defineProperty(copy, name, { value, enumerable: true, configurable: true })
   }
   const where = [
