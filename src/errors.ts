@@ -113,7 +113,7 @@ export function withContext<E extends FlipCacheError>(error: E, context: ErrorCo
     fields.key !== undefined
       ? `\`${fields.key}\``
       : fields.keyCount !== undefined
-        ? `(${fields.keyCount} keys)`
+        ? `(${fields.keyCount} ${fields.keyCount === 1 ? 'key' : 'keys'})`
         : undefined,
     fields.server !== undefined && !error.message.includes(String(fields.server))
       ? `on ${fields.server}`
