@@ -44,6 +44,14 @@ export interface ReportContext extends ErrorContext {
 /** How long failures of one code are coalesced into one report, in ms. */
 export const coalesceWindowMs = 1_000
 
+/**
+ * Codes whose failures are told apart by key: each undecodable key is news of its own (data to
+ * fix), while an outage fails every key alike. Up to {@link maxKeyedBursts} keys a code at a time;
+ * past that, the code's other keys share one burst (a scan over many bad keys stays readable).
+ */
+const keyedCodes: ReadonlySet<string> = new Set(['E_DECODE'])
+const maxKeyedBursts = 20
+
 export interface ErrorReporterOptions {
   /** Hears 'error' (and is the `cache` of diagnostics-channel payloads' emitter). */
   readonly emitter: EventEmitter
@@ -72,7 +80,8 @@ interface Burst {
  * process); and the `flipcache:error` diagnostics channel when it has subscribers. Each report
  * names the operation, the key (or key count) and the server. Failures of one code are coalesced:
  * the first is reported at once, the next ones within 1 s are counted and reported as one at the
- * window's end (`repeats`); a code quiet for a whole window is reported at once again.
+ * window's end (`repeats`); a code quiet for a whole window is reported at once again. `E_DECODE`
+ * is coalesced per key (up to 20 keys at a time), each bad key being news of its own.
  */
 export class ErrorReporter {
   readonly #emitter: EventEmitter
@@ -81,7 +90,10 @@ export class ErrorReporter {
   readonly #kind: string
   readonly #logger: FlipCacheLogger | undefined
   readonly #server: () => string | undefined
+  /** The open bursts, by code (or code and key, for keyed codes). */
   readonly #bursts = new Map<string, Burst>()
+  /** How many keyed bursts each keyed code has open. */
+  readonly #keyed = new Map<string, number>()
 
   constructor(options: ErrorReporterOptions) {
     this.#emitter = options.emitter
@@ -94,46 +106,63 @@ export class ErrorReporter {
 
   report(error: FlipCacheError, context: ReportContext = {}): void {
     this.#counted()
-    const burst = this.#bursts.get(error.code)
+    const group = this.#groupOf(error, context)
+    const burst = this.#bursts.get(group)
     if (burst !== undefined) {
       burst.held++
       burst.latest = { error, context }
       return
     }
-    this.#bursts.set(error.code, this.#burst(error.code))
+    if (group !== error.code) this.#keyed.set(error.code, (this.#keyed.get(error.code) ?? 0) + 1)
+    this.#bursts.set(group, this.#burst(group, error.code))
     this.#deliver(error, context, 0)
+  }
+
+  /** Which burst a failure joins: its code's, or for a keyed code its key's while there are few. */
+  #groupOf(error: FlipCacheError, context: ReportContext): string {
+    const key = error.key ?? context.key
+    if (!keyedCodes.has(error.code) || key === undefined) return error.code
+    const group = `${error.code} ${key}`
+    if (this.#bursts.has(group) || (this.#keyed.get(error.code) ?? 0) < maxKeyedBursts) return group
+    return error.code
   }
 
   /** Delivers what the windows still hold and stops their timers (the owner closes). */
   close(): void {
-    for (const [code, burst] of this.#bursts) {
+    this.#keyed.clear()
+    for (const [group, burst] of this.#bursts) {
       clearTimeout(burst.timer)
-      this.#bursts.delete(code)
+      this.#bursts.delete(group)
       if (burst.latest !== undefined) this.#deliver(burst.latest.error, burst.latest.context, burst.held - 1)
     }
   }
 
-  #burst(code: string): Burst {
-    const timer = setTimeout(() => this.#windowEnded(code), coalesceWindowMs)
+  #burst(group: string, code: string): Burst {
+    const timer = setTimeout(() => this.#windowEnded(group, code), coalesceWindowMs)
     timer.unref()
     return { held: 0, latest: undefined, timer }
   }
 
   /** The window ends: its held failures go out as one report and a new window opens; a quiet one ends the burst. */
-  #windowEnded(code: string): void {
-    const burst = this.#bursts.get(code)
+  #windowEnded(group: string, code: string): void {
+    const burst = this.#bursts.get(group)
     if (burst === undefined) return
     if (burst.latest === undefined) {
-      this.#bursts.delete(code)
-      this.#logger?.debug?.(
-        { code, cache: this.#cacheName },
-        `${this.#kind} \`${this.#cacheName}\`: no ${code} failure for ${coalesceWindowMs} ms`,
-      )
+      this.#bursts.delete(group)
+      if (group !== code) this.#keyed.set(code, (this.#keyed.get(code) ?? 1) - 1)
+      try {
+        this.#logger?.debug?.(
+          { code, cache: this.#cacheName },
+          `${this.#kind} \`${this.#cacheName}\`: no ${group} failure for ${coalesceWindowMs} ms`,
+        )
+      } catch {
+        // As #log: a logger that throws is ignored.
+      }
       return
     }
     const { error, context } = burst.latest
     const repeats = burst.held - 1
-    this.#bursts.set(code, this.#burst(code))
+    this.#bursts.set(group, this.#burst(group, code))
     this.#deliver(error, context, repeats)
   }
 

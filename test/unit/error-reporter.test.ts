@@ -125,6 +125,25 @@ describe('ErrorReporter: coalescing', () => {
     expect(heard.map((error) => error.code)).toEqual(['E_REDIS', 'E_DECODE'])
   })
 
+  it('tells E_DECODE apart by key (each bad key is news), up to 20 keys at a time, and coalesces one key read again', async () => {
+    const { reporter, heard } = reporterWith()
+    for (let index = 0; index < 25; index++)
+      reporter.report(new DecodeError(`users:${index}`, 'the value'), { operation: 'read' })
+    reporter.report(new DecodeError('users:0', 'the value'), { operation: 'read' })
+    await settle()
+    // 20 keys at once; the 5 past the bound share the code's burst (the first of them reported).
+    expect(heard).toHaveLength(21)
+    expect(heard.map((error) => error.key)).toEqual([
+      ...Array.from({ length: 21 }, (_, index) => `users:${index}`),
+    ])
+    vi.advanceTimersByTime(1_000)
+    await settle()
+    expect(heard.slice(21).map((error) => [error.key, error.repeats])).toEqual([
+      ['users:0', undefined],
+      ['users:24', 3],
+    ])
+  })
+
   it('close() delivers what the windows hold and stops their timers', async () => {
     const { reporter, heard } = reporterWith()
     reporter.report(down(), { operation: 'get' })
