@@ -94,6 +94,8 @@ export class ErrorReporter {
   readonly #bursts = new Map<string, Burst>()
   /** How many keyed bursts each keyed code has open. */
   readonly #keyed = new Map<string, number>()
+  /** Past close(): a late failure (a background store settling) is delivered at once, with no timer. */
+  #closed = false
 
   constructor(options: ErrorReporterOptions) {
     this.#emitter = options.emitter
@@ -106,6 +108,10 @@ export class ErrorReporter {
 
   report(error: FlipCacheError, context: ReportContext = {}): void {
     this.#counted()
+    if (this.#closed) {
+      this.#deliver(error, context, 0)
+      return
+    }
     const group = this.#groupOf(error, context)
     const burst = this.#bursts.get(group)
     if (burst !== undefined) {
@@ -129,6 +135,7 @@ export class ErrorReporter {
 
   /** Delivers what the windows still hold and stops their timers (the owner closes). */
   close(): void {
+    this.#closed = true
     this.#keyed.clear()
     for (const [group, burst] of this.#bursts) {
       clearTimeout(burst.timer)

@@ -154,6 +154,11 @@ describe('ErrorReporter: coalescing', () => {
     expect(heard).toHaveLength(2)
     expect(heard[1]).toMatchObject({ operation: 'set', repeats: 1 })
     expect(vi.getTimerCount()).toBe(0)
+    // A failure that settles after close() is still reported, at once and with no timer left behind.
+    reporter.report(down(), { operation: 'store' })
+    await settle()
+    expect(heard).toHaveLength(3)
+    expect(vi.getTimerCount()).toBe(0)
   })
 })
 
