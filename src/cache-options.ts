@@ -1,4 +1,5 @@
 import type { Compression, CompressionAlgorithm } from './entry/entry-header.js'
+import type { FlipCacheLogger } from './error-reporter.js'
 import type { LockLostError } from './errors.js'
 import type { Duration } from './expire/duration.js'
 import type { ExpireTime } from './expire/option-values.js'
@@ -88,6 +89,14 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * @default { failures: 5, cooldown: '1s' }
    */
   circuitBreaker?: CircuitBreakerOption
+  /**
+   * Where failures no caller awaits are reported (besides the 'error' event, when it has
+   * listeners), instead of process warnings: `logger.error(fields, message)` (`logger.warn` for a
+   * stale value served because its loader failed), pino style, so a pino logger or `console` fit.
+   * Failures of one code are coalesced to one report a second. See docs/error-reports.md.
+   * @default none (process warnings without an 'error' listener)
+   */
+  logger?: FlipCacheLogger
   /** getOrSet default: how long past freshness a stale value may still be served. @default 0 */
   grace?: number | Duration
   /** getOrSet default: the fraction of `expireTime` after which a read refreshes in the background. @default off */
@@ -279,6 +288,7 @@ export interface ResolvedOptions<K, V> {
   cloneOnRead: boolean
   sliding: boolean
   timeoutMs: number
+  logger: FlipCacheLogger | undefined
   /** The staleness bound in ms, or `null` without the heartbeat. */
   maxStalenessMs: number | null
   breaker: BreakerSettings | undefined

@@ -5,6 +5,7 @@ import { CacheState } from './core/cache-state.js'
 import { NamespaceScan } from './core/namespace-scan.js'
 import type { Flight } from './core/reads.js'
 import { EntryCodec } from './entry/entry-codec.js'
+import type { ReportContext } from './error-reporter.js'
 import { CacheClosedError, type FlipCacheError } from './errors.js'
 import { ReadThrough } from './loading/read-through.js'
 import { LocalTier } from './local/local-tier.js'
@@ -32,7 +33,7 @@ export interface CacheHooks {
   emitter: EventEmitter
   stats: StatsCounter
   /** Failures no caller awaits. */
-  report: (error: FlipCacheError) => void
+  report: (error: FlipCacheError, context?: ReportContext) => void
   /** Whether the cache is closing. */
   closed: () => boolean
 }

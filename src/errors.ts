@@ -45,15 +45,90 @@ export const ErrorCode = {
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
+/**
+ * Where a failure happened, as reports carry it (docs/error-reports.md): what flipcache was doing,
+ * on which key (or how many keys), on which server.
+ */
+export interface ErrorContext {
+  /** What flipcache was doing: `'get'`, `'getOrSet'`, `'refresh'`, `'touch'`, `'sync'`, `'lockRelease'`, ... */
+  readonly operation?: string
+  /** The Redis key concerned (`name:encoded key`), when the failure concerns one key. */
+  readonly key?: string
+  /** How many keys the failed operation concerned, when it concerned more than one. */
+  readonly keyCount?: number
+  /** The Redis server as `host:port` (on a Cluster, the node the command went to, when known). */
+  readonly server?: string
+}
+
+/** What {@link FlipCacheError} takes beyond `cause`: the server a Redis error came from, say. */
+export interface FlipCacheErrorOptions extends ErrorOptions {
+  readonly server?: string
+}
+
 /** The base class of every error flipcache raises or reports, other than `TypeError`s for bad input. */
 export class FlipCacheError extends Error {
   readonly code: ErrorCode
+  /** What flipcache was doing when it failed (set on reported errors; see {@link ErrorContext}). */
+  declare readonly operation?: string
+  /** The Redis key concerned (set on reported errors about one key, and by the classes that name one). */
+  declare readonly key?: string
+  /** How many keys the failed operation concerned (reported errors about several keys). */
+  declare readonly keyCount?: number
+  /** The Redis server, `host:port` (on E_REDIS and E_TIMEOUT when known, and on every reported Redis failure). */
+  declare readonly server?: string
+  /** On a report: how many more failures like it the report stands for (coalesced within 1 s). */
+  declare readonly repeats?: number
 
-  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+  constructor(code: ErrorCode, message: string, options?: FlipCacheErrorOptions) {
     super(message, options)
     this.code = code
     this.name = new.target.name
+    if (options?.server !== undefined)
+      Object.defineProperty(this, 'server', { value: options.server, enumerable: true, configurable: true })
   }
+}
+
+/**
+ * A copy of `error` (same class, code, own fields, `cause` and stack) that carries `context` and
+ * `repeats` in its fields and message: `E_REDIS get \`user:1\` on 127.0.0.1:6390: <message>`. The
+ * original is left alone, so an error that one round trip shared between callers keeps no
+ * caller's key. Fields the error already has (a `DecodeError`'s `key`) are kept.
+ */
+export function withContext<E extends FlipCacheError>(error: E, context: ErrorContext, repeats = 0): E {
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as E
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error))
+  const fields: Record<string, string | number | undefined> = {
+    operation: error.operation ?? context.operation,
+    key: error.key ?? context.key,
+    keyCount: error.keyCount ?? (error.key === undefined ? context.keyCount : undefined),
+    server: error.server ?? context.server,
+    repeats: repeats > 0 ? repeats : undefined,
+  }
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined && Object.getOwnPropertyDescriptor(copy, name)?.configurable !== false)
+      Object.defineProperty(copy, name, { value, enumerable: true, configurable: true })
+  }
+  const where = [
+    fields.operation,
+    fields.key !== undefined
+      ? `\`${fields.key}\``
+      : fields.keyCount !== undefined
+        ? `(${fields.keyCount} ${fields.keyCount === 1 ? 'key' : 'keys'})`
+        : undefined,
+    fields.server !== undefined && !error.message.includes(String(fields.server))
+      ? `on ${fields.server}`
+      : undefined,
+  ].filter((part) => part !== undefined)
+  const more = repeats > 0 ? ` (and ${repeats} more like it in the last 1 s)` : ''
+  const message = `${[error.code, ...where].join(' ')}: ${error.message}${more}`
+  Object.defineProperty(copy, 'message', { value: message, writable: true, configurable: true })
+  const frames = typeof error.stack === 'string' ? error.stack.split('\n').slice(1).join('\n') : ''
+  Object.defineProperty(copy, 'stack', {
+    value: frames === '' ? `${error.name}: ${message}` : `${error.name}: ${message}\n${frames}`,
+    writable: true,
+    configurable: true,
+  })
+  return copy
 }
 
 /** A call was made after `close()` (of a FlipCache, or of another flipcache class named by `kind`). */
@@ -65,7 +140,7 @@ export class CacheClosedError extends FlipCacheError {
 
 /** Redis was unreachable, closed, or replied with an error. `cause` holds the underlying error. */
 export class RedisUnavailableError extends FlipCacheError {
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: FlipCacheErrorOptions) {
     super(ErrorCode.redis, message, options)
   }
 }
@@ -74,8 +149,9 @@ export class RedisUnavailableError extends FlipCacheError {
 export class RedisTimeoutError extends FlipCacheError {
   readonly timeoutMs: number
 
-  constructor(timeoutMs: number, commands: string) {
-    super(ErrorCode.timeout, `Redis did not answer ${commands} within ${timeoutMs} ms`)
+  constructor(timeoutMs: number, commands: string, server?: string) {
+    const on = server === undefined || commands.includes(server) ? '' : ` on ${server}`
+    super(ErrorCode.timeout, `Redis did not answer ${commands}${on} within ${timeoutMs} ms`, { server })
     this.timeoutMs = timeoutMs
   }
 }
@@ -83,7 +159,7 @@ export class RedisTimeoutError extends FlipCacheError {
 /** A stored value (or a scanned key) did not decode with the configured type; `cause` says why. */
 export class DecodeError extends FlipCacheError {
   /** The Redis key that held the undecodable data. */
-  readonly key: string
+  override readonly key: string
 
   constructor(key: string, what: string, options?: ErrorOptions) {
     super(ErrorCode.decode, `Could not decode ${what} at Redis key \`${key}\``, options)
@@ -93,7 +169,7 @@ export class DecodeError extends FlipCacheError {
 
 /** A custom `valueEncoder` threw; `cause` holds what it threw. */
 export class EncodeError extends FlipCacheError {
-  readonly key: string
+  override readonly key: string
 
   constructor(key: string, options?: ErrorOptions) {
     super(ErrorCode.encode, `The value encoder failed for Redis key \`${key}\``, options)
@@ -104,7 +180,7 @@ export class EncodeError extends FlipCacheError {
 /** A value encodes to more than `maxValueBytes` bytes: it is refused before anything is written. */
 export class ValueTooLargeError extends FlipCacheError {
   /** The Redis key the value was meant for. */
-  readonly key: string
+  override readonly key: string
   /** The length of the value's encoding, in bytes (before compression). */
   readonly bytes: number
   /** The `maxValueBytes` option of the cache. */
@@ -123,7 +199,7 @@ export class ValueTooLargeError extends FlipCacheError {
 
 /** A getOrSet loader failed; `cause` holds what it threw. */
 export class LoaderError extends FlipCacheError {
-  readonly key: string
+  override readonly key: string
 
   constructor(key: string, options?: ErrorOptions) {
     const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : ''
@@ -134,7 +210,7 @@ export class LoaderError extends FlipCacheError {
 
 /** A getOrSet loader ran past `hardTimeout`; its AbortSignal fired with this error. */
 export class LoaderTimeoutError extends FlipCacheError {
-  readonly key: string
+  override readonly key: string
   readonly timeoutMs: number
 
   constructor(key: string, timeoutMs: number) {
@@ -176,7 +252,7 @@ export class LoaderResultError extends FlipCacheError {
 /** A getOrSet lock vanished before its holder released it; the loaded value was still returned and stored. */
 export class LockLostError extends FlipCacheError {
   /** The lock's Redis key. */
-  readonly key: string
+  override readonly key: string
 
   constructor(key: string, when: 'extend' | 'release') {
     const moment = when === 'extend' ? 'while its loader ran' : 'before its holder released it'
@@ -251,7 +327,7 @@ export class DeadLetterError extends FlipCacheError {
 /** A FlipCounter could not restore a missing counter; `cause` holds what `restore` threw, if it threw. */
 export class RestoreError extends FlipCacheError {
   /** The Redis key of the counter. */
-  readonly key: string
+  override readonly key: string
 
   constructor(key: string, reason: string, options?: ErrorOptions) {
     super(ErrorCode.restore, `Could not restore the counter at Redis key \`${key}\`: ${reason}`, options)
@@ -282,8 +358,8 @@ export class PersistError extends FlipCacheError {
  */
 export class DictWriteError extends FlipCacheError {
   /** The key as the view's property named it (its encoding: `'15'` for the int key 15). */
-  readonly key: string
-  readonly operation: 'set' | 'delete'
+  override readonly key: string
+  override readonly operation: 'set' | 'delete'
 
   constructor(cacheName: string, key: string, operation: 'set' | 'delete', options?: ErrorOptions) {
     const what = operation === 'set' ? 'write' : 'delete'

@@ -54,7 +54,9 @@ export interface KeyedWrapOptions<K, A extends unknown[]> extends WrapOptions<K,
 export interface FlipCacheEvents<K = unknown> {
   /**
    * A failure no caller was waiting for: a sliding-expiry touch that failed, a value or key that no
-   * longer decodes, a dict view's write or delete (`E_DICT_WRITE`).
+   * longer decodes, a dict view's write or delete (`E_DICT_WRITE`). It names its `operation`, `key`
+   * (or `keyCount`) and `server`; failures of one code are coalesced to one event a second
+   * (`repeats`). See docs/error-reports.md.
    */
   error: [error: FlipCacheError]
   /** The circuit breaker marked Redis down (calls fail at once) or up again. */

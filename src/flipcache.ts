@@ -31,6 +31,7 @@ import {
 } from './options.js'
 import { PendingCalls } from './pending-calls.js'
 import { type Connection, disconnect } from './redis/connection.js'
+import { serverOf } from './redis/server-name.js'
 import { transportOf } from './redis/transport.js'
 import { type CacheStats, StatsCounter } from './stats.js'
 import type { OldVersions } from './store/old-versions.js'
@@ -90,15 +91,21 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
       this.#options.lockPrefix,
       this.#options.tagPrefix,
     )
-    this.#reporter = new ErrorReporter(this, name, () => {
-      this.#stats.errors++
+    this.#reporter = new ErrorReporter({
+      emitter: this,
+      name,
+      counted: () => {
+        this.#stats.errors++
+      },
+      logger: this.#options.logger,
+      server: () => (this.#connection === undefined ? undefined : serverOf(this.#connection.client)),
     })
     this.#keys = this.#options.keyCodec
     this.#keysAreStrings = options?.keyType === undefined || options.keyType === 'string'
     const parts = assembleCache(name, this.#options, {
       emitter: this,
       stats: this.#stats,
-      report: (error) => this.#reporter.report(error),
+      report: (error, context) => this.#reporter.report(error, context),
       closed: () => this.#closing !== undefined,
     })
     this.#connection = parts.connection
@@ -475,6 +482,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     await this.#writes.close()
     await Promise.all([this.#core.flush(), this.#coherence.close(), this.#locks.close()])
     this.#state.close()
+    this.#reporter.close()
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)
   }
 

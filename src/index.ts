@@ -1,4 +1,6 @@
 export { CompressionAlgorithm } from './entry/entry-header.js'
+export type { ErrorLogFields, FlipCacheLogger, LogMethod } from './error-reporter.js'
+export type { ErrorContext } from './errors.js'
 export {
   CacheClosedError,
   DeadLetterError,

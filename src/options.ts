@@ -7,6 +7,7 @@ import { describe } from './errors.js'
 import type { Duration } from './expire/duration.js'
 import { parseExpireTime, positiveDuration } from './expire/option-values.js'
 import { checkLoad, type ResolvedLoad, resolveLoadDefaults } from './loading/load-options.js'
+import { loggerOption } from './logger-option.js'
 import {
   booleanOption,
   checkKnownOptions,
@@ -48,6 +49,7 @@ const knownOptions = new Set<string>([
   'refreshExpireTimeOnGet',
   'timeout',
   'circuitBreaker',
+  'logger',
   'grace',
   'refreshAhead',
   'loaderTimeout',
@@ -116,6 +118,7 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
     cloneOnRead: resolveCloneOnRead(options.cloneOnRead, options.valueDefault, valueCodec),
     sliding,
     timeoutMs,
+    logger: loggerOption(options.logger),
     breaker: resolveBreaker(options.circuitBreaker),
     load: resolveCacheLoad(options, expireMs),
     lockPrefix: resolvePrefix('lockPrefix', options.lockPrefix, '_lock:'),

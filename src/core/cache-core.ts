@@ -1,5 +1,6 @@
 import * as clock from '../clock.js'
 import type { Entry, EntryCodec } from '../entry/entry-codec.js'
+import type { ReportContext } from '../error-reporter.js'
 import type { FlipCacheError } from '../errors.js'
 import type { LocalEntry } from '../local/local-tier.js'
 import type { Tier } from '../observe/channels.js'
@@ -35,7 +36,7 @@ export interface CacheCoreConfig<V> {
    * published on redis_pubsub_dict's `<name>/delete` in the same round trip.
    */
   announceRemoved?: (keys: string[]) => void
-  report: (error: FlipCacheError) => void
+  report: (error: FlipCacheError, context?: ReportContext) => void
   /** The Redis layout of the cache's tags. */
   tagKeys: TagStore
   /**
@@ -78,6 +79,11 @@ export class CacheCore<V> {
       slidingMs !== null && state.localEnabled
         ? new SlidingExpiry(store, state, slidingMs, report)
         : undefined
+  }
+
+  /** The Redis key of an encoded key (as errors and reports name it). */
+  redisKey(encoded: string): string {
+    return this.#config.store.redisKey(encoded)
   }
 
   /** An L1 hit: counted, and (with sliding expiry) its Redis expiry pushed back. */

@@ -1,5 +1,6 @@
 import * as clock from '../clock.js'
 import type { Entry, EntryCodec } from '../entry/entry-codec.js'
+import type { ReportContext } from '../error-reporter.js'
 import { DecodeError, type FlipCacheError } from '../errors.js'
 import type { ScanBatch, Store } from '../store/store.js'
 import type { TagVerdict } from '../tags/tag-versions.js'
@@ -12,7 +13,7 @@ export interface NamespaceScanConfig<K, V> {
   keys: KeyCodec<K>
   entries: EntryCodec<V>
   /** Reports a key or value that does not decode (it is skipped). */
-  report: (error: FlipCacheError) => void
+  report: (error: FlipCacheError, context?: ReportContext) => void
   /** Counts a failed Redis operation. */
   failed: () => void
   /** What the tags of each entry say of it (`undefined`: no tags); unknown counts are read from Redis. */
@@ -88,7 +89,7 @@ export class NamespaceScan<K, V> {
       const raw = values[index]
       if (raw === null || raw === undefined) continue
       const entry = this.#config.entries.unframe(keys[index] as string, raw)
-      if (entry instanceof DecodeError) this.#config.report(entry)
+      if (entry instanceof DecodeError) this.#config.report(entry, { operation: 'scan' })
       else if (entry.expiresAt > now) live[index] = entry
     }
     if (!live.some((entry) => entry?.tags !== undefined)) return live
@@ -133,7 +134,9 @@ export class NamespaceScan<K, V> {
     try {
       return this.#config.keys.decode(key)
     } catch (error) {
-      this.#config.report(new DecodeError(this.#config.store.redisKey(key), 'the key', { cause: error }))
+      this.#config.report(new DecodeError(this.#config.store.redisKey(key), 'the key', { cause: error }), {
+        operation: 'scan',
+      })
       return MISSING
     }
   }

@@ -1,5 +1,6 @@
 import * as clock from '../clock.js'
 import type { Entry, EntryCodec } from '../entry/entry-codec.js'
+import type { ReportContext } from '../error-reporter.js'
 import type { DecodeError } from '../errors.js'
 import type { Store } from '../store/store.js'
 import type { TagCounts } from '../store/tag-keys.js'
@@ -39,7 +40,7 @@ export interface ReadsConfig<V> {
   /** Sliding expiry: reads use GETEX and reset the TTL to this many ms. */
   slidingMs: number | null
   /** Reports a value that did not decode (the read counts as a miss). */
-  report: (error: DecodeError) => void
+  report: (error: DecodeError, context?: ReportContext) => void
   /** The counts of tags the state does not know, read from Redis. */
   tagReads: TagReads
 }
@@ -133,7 +134,7 @@ export class Reads<V> {
     if (raw === null || raw === undefined) return undefined
     const entry = this.#config.entries.unframe(key, raw)
     if (entry instanceof Error) {
-      this.#config.report(entry)
+      this.#config.report(entry, { operation: 'read' })
       return undefined
     }
     if (entry.expiresAt <= now) return undefined
@@ -233,7 +234,7 @@ export class Reads<V> {
       const raw = raws[index]
       if (raw === null || raw === undefined) continue
       const entry = entries.unframe(keys[index] as string, raw)
-      if (entry instanceof Error) report(entry)
+      if (entry instanceof Error) report(entry, { operation: 'read' })
       else unframed[index] = entry
     }
     return unframed

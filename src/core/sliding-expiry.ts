@@ -1,3 +1,4 @@
+import type { ReportContext } from '../error-reporter.js'
 import { FlipCacheError, RedisUnavailableError } from '../errors.js'
 import type { LocalEntry } from '../local/local-tier.js'
 import type { Store } from '../store/store.js'
@@ -15,13 +16,20 @@ const maxTouchIntervalMs = 1000
  */
 export class SlidingExpiry<V> {
   readonly #state: CacheState<V>
+  readonly #store: Store
   readonly #expireMs: number
   readonly #intervalMs: number
   readonly #queue: TouchQueue
-  readonly #report: (error: FlipCacheError) => void
+  readonly #report: (error: FlipCacheError, context?: ReportContext) => void
 
-  constructor(store: Store, state: CacheState<V>, expireMs: number, report: (error: FlipCacheError) => void) {
+  constructor(
+    store: Store,
+    state: CacheState<V>,
+    expireMs: number,
+    report: (error: FlipCacheError, context?: ReportContext) => void,
+  ) {
     this.#state = state
+    this.#store = store
     this.#expireMs = expireMs
     this.#intervalMs = Math.min(maxTouchIntervalMs, Math.floor(expireMs / 2))
     this.#report = report
@@ -52,6 +60,9 @@ export class SlidingExpiry<V> {
       error instanceof FlipCacheError
         ? error
         : new RedisUnavailableError(`Sliding expiry touch failed: ${error.message}`, { cause: error }),
+      outcome.failed.length === 1
+        ? { operation: 'touch', key: this.#store.redisKey(outcome.failed[0] as string) }
+        : { operation: 'touch', keyCount: outcome.failed.length },
     )
   }
 }

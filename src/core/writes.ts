@@ -1,5 +1,6 @@
 import * as clock from '../clock.js'
 import type { EntryCodec } from '../entry/entry-codec.js'
+import type { ReportContext } from '../error-reporter.js'
 import { DecodeError, type FlipCacheError } from '../errors.js'
 import type { StatsCounter } from '../stats.js'
 import type { Store } from '../store/store.js'
@@ -26,7 +27,7 @@ export interface WritesConfig<V> {
    * hear of it in the same round trip, after them.
    */
   announce: (keys: string[], deleted: boolean) => void
-  report: (error: FlipCacheError) => void
+  report: (error: FlipCacheError, context?: ReportContext) => void
 }
 
 /**
@@ -87,7 +88,9 @@ export class Writes<V> {
         copy = codec.copyOf(encoded)
       } catch (error) {
         state.drop([key])
-        report(new DecodeError(store.redisKey(key), 'the value just written', { cause: error }))
+        report(new DecodeError(store.redisKey(key), 'the value just written', { cause: error }), {
+          operation: 'set',
+        })
         continue
       }
       const redisLife = lifeUntil(lives?.[index], startedAt, redisUntil)

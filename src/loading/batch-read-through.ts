@@ -127,7 +127,8 @@ export class BatchReadThrough<K, V> {
         }
       } catch (error) {
         // Redis is failing: L1 and the loader answer. The failure is not the caller's, so report it.
-        if (error instanceof FlipCacheError) this.#port.config.report(error)
+        if (error instanceof FlipCacheError)
+          this.#port.config.report(error, { operation: 'getOrSetMany', keyCount: reading.length })
         redisDown = true
         const afterwards = clock.now()
         for (let index = 0; index < reading.length; index++) {
@@ -412,7 +413,15 @@ export class BatchReadThrough<K, V> {
         : new LoaderError(port.config.where(first.encoded), { cause: error })
     for (const item of jobs) port.backoff.failed(item.encoded, batch.loader, failure)
     // Keys with a stale value fall back on it; the failure must still be seen (once).
-    if (jobs.some((item) => item.stale !== undefined)) port.config.report(failure)
+    if (jobs.some((item) => item.stale !== undefined)) {
+      const context = { operation: 'getOrSetMany', level: 'warn' } as const
+      port.config.report(
+        failure,
+        jobs.length === 1
+          ? { ...context, key: port.config.where(first.encoded) }
+          : { ...context, keyCount: jobs.length },
+      )
+    }
     for (const item of jobs) item.reject(failure)
   }
 }

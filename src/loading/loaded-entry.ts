@@ -1,5 +1,6 @@
 import * as clock from '../clock.js'
 import type { CacheCore } from '../core/cache-core.js'
+import type { ReportContext } from '../error-reporter.js'
 import { FlipCacheError } from '../errors.js'
 import type { TagStamp } from '../tags/tag-stamps.js'
 import type { RedisValue } from '../types/value-codec.js'
@@ -41,7 +42,7 @@ export function loadedEntry<V>(
 export async function storeLoaded<V>(
   core: CacheCore<V>,
   loaded: readonly [key: string, entry: LoadedEntry][],
-  report: (error: FlipCacheError) => void,
+  report: (error: FlipCacheError, context?: ReportContext) => void,
 ): Promise<void> {
   const groups = new Map<string, { entry: LoadedEntry; items: [key: string, encoded: RedisValue][] }>()
   for (const [key, entry] of loaded) {
@@ -55,7 +56,15 @@ export async function storeLoaded<V>(
       try {
         await core.write(items, entry.ttlMs, entry.freshUntil, undefined, entry.tags)
       } catch (error) {
-        if (error instanceof FlipCacheError) report(error)
+        if (error instanceof FlipCacheError) {
+          const [only] = items
+          report(
+            error,
+            items.length === 1 && only !== undefined
+              ? { operation: 'store', key: core.redisKey(only[0]) }
+              : { operation: 'store', keyCount: items.length },
+          )
+        }
         for (const [key, encoded] of items)
           core.keepLocally(key, encoded, entry.ttlMs, entry.freshUntil, entry.tags)
       }
@@ -84,13 +93,13 @@ export const UNSTAMPED: unique symbol = Symbol('flipcache.unstamped')
 export async function stampsFor<V>(
   core: CacheCore<V>,
   tags: readonly string[] | undefined,
-  report: (error: FlipCacheError) => void,
+  report: (error: FlipCacheError, context?: ReportContext) => void,
 ): Promise<TagStamp[] | undefined | typeof UNSTAMPED> {
   if (tags === undefined || tags.length === 0) return undefined
   try {
     return await core.stampsOf(tags)
   } catch (error) {
-    if (error instanceof FlipCacheError) report(error)
+    if (error instanceof FlipCacheError) report(error, { operation: 'tagStamps' })
     return UNSTAMPED
   }
 }

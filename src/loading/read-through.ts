@@ -1,6 +1,7 @@
 import * as clock from '../clock.js'
 import type { CacheCore } from '../core/cache-core.js'
 import { freshValue, MISSING } from '../core/reads.js'
+import type { ReportContext } from '../error-reporter.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError, LockLostError } from '../errors.js'
 import type { Locks } from '../lock/locks.js'
 import type { HeldLock, LockLoss } from '../lock/redis-lock.js'
@@ -42,7 +43,7 @@ export interface ReadThroughConfig<V> {
   /** Where an encoded key lives in Redis (for error messages). */
   where: (key: string) => string
   /** Reports a failure no caller awaits. */
-  report: (error: FlipCacheError) => void
+  report: (error: FlipCacheError, context?: ReportContext) => void
   /** The `lockRelease` option: told of a lock that vanished under its holder (else it goes to `report`). */
   lockRelease: ((error: LockLostError) => void) | undefined
   /** The error of a call the closing of the cache cut short (`E_CLOSED`). */
@@ -171,7 +172,8 @@ export class ReadThrough<K, V> {
       if (value !== undefined && value !== MISSING) stale = { value }
     } catch (error) {
       // Redis is failing: L1 and the loader answer. The failure is not the caller's, so report it.
-      if (error instanceof FlipCacheError) this.#config.report(error)
+      if (error instanceof FlipCacheError)
+        this.#config.report(error, { operation: 'getOrSet', key: this.#config.where(encoded) })
       redisDown = true
       if (kept !== undefined && kept.freshUntil > clock.now()) {
         if (seen !== undefined) seen.tier = 'l1'
@@ -345,7 +347,10 @@ export class ReadThrough<K, V> {
           : new LoaderError(this.#config.where(encoded), { cause: error })
       this.#backoff.failed(encoded, job.loader, failure)
       // With a stale value to fall back on, the caller is served; the failure must still be seen.
-      if (stale !== undefined) this.#config.report(failure)
+      if (stale !== undefined) {
+        const operation = mode === background ? 'refresh' : 'getOrSet'
+        this.#config.report(failure, { operation, key: this.#config.where(encoded), level: 'warn' })
+      }
       throw failure
     } finally {
       if (lock !== undefined) {
@@ -499,6 +504,6 @@ export class ReadThrough<K, V> {
         // A hook that throws must not lose the news it was given.
       }
     }
-    this.#config.report(error)
+    this.#config.report(error, { operation: 'lockRelease' })
   }
 }

@@ -7,6 +7,7 @@ import type { CircuitBreaker } from './circuit-breaker.js'
 import type { RedisClient } from './connection.js'
 import { commandOf, fence, writes } from './fence.js'
 import { afterAll, stepsByNode } from './per-node.js'
+import { serverOf } from './server-name.js'
 import type { SlotRouter } from './slot-router.js'
 import { describeSteps, failSteps, isReplyError, type Step, toSteps, wrapRedisError } from './steps.js'
 
@@ -55,7 +56,7 @@ export class Dispatch {
       return
     }
     const trips: RoundTrip[] = []
-    batch.late = (timeoutMs) => new RedisTimeoutError(timeoutMs, describeSteps(steps))
+    batch.late = (timeoutMs) => new RedisTimeoutError(timeoutMs, describeSteps(steps), this.#serverOf(steps))
     batch.onExpired = (error) => this.#expire(trips, error)
     // Held while sending: steps failed at once (an open breaker) must not end the batch early.
     batch.hold()
@@ -75,6 +76,13 @@ export class Dispatch {
     batch.release()
   }
 
+  /** The server `steps` went to: the client's, or on a Cluster the node when they all went to one (else `undefined`). */
+  #serverOf(steps: Step[]): string | undefined {
+    if (this.#router === undefined) return serverOf(this.#client)
+    const nodes = [...stepsByNode(steps, this.#router).keys()]
+    return nodes.length === 1 && nodes[0] !== '' ? nodes[0] : undefined
+  }
+
   /** One pipeline per node (commands without keys ride with the first), unless the node's breaker is open. */
   #perNode(batch: Batch, trips: RoundTrip[], steps: Step[], router: SlotRouter): void {
     const byNode = stepsByNode(steps, router)
@@ -89,6 +97,7 @@ export class Dispatch {
           group,
           new RedisUnavailableError(
             `Redis node ${node} is marked down after repeated failures; the next probe is in ${breaker.probeIn(now)} ms`,
+            { server: node },
           ),
         )
         continue

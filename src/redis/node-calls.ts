@@ -52,7 +52,7 @@ export async function callOnNode<T>(
   let timer: NodeJS.Timeout | undefined
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new RedisTimeoutError(timeoutMs, `${name} on ${nodeName(node)}`)),
+      () => reject(new RedisTimeoutError(timeoutMs, `${name} on ${nodeName(node)}`, nodeName(node))),
       timeoutMs,
     )
   })
@@ -60,6 +60,7 @@ export async function callOnNode<T>(
   if (admission === 'refuse') {
     throw new RedisUnavailableError(
       `Redis node ${nodeName(node)} is marked down after repeated failures; the next probe is in ${breaker?.probeIn(clock.now())} ms`,
+      { server: nodeName(node) },
     )
   }
   try {

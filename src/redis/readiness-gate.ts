@@ -1,6 +1,7 @@
 import { RedisUnavailableError } from '../errors.js'
 import type { Batch } from './batch.js'
 import { type RedisClient, whenReady } from './connection.js'
+import { serverOf } from './server-name.js'
 
 /**
  * Holds batches while the client is not ready (connecting, reconnecting), in flipcache's own queue
@@ -40,9 +41,12 @@ export class ReadinessGate {
 
   hold(batch: Batch): void {
     const status = this.#client.status
+    const server = serverOf(this.#client)
+    const to = server === undefined ? '' : ` to ${server}`
     batch.late = (timeoutMs) =>
       new RedisUnavailableError(
-        `Redis is unreachable: the connection was not ready within ${timeoutMs} ms (client status \`${status}\`)`,
+        `Redis is unreachable: the connection${to} was not ready within ${timeoutMs} ms (client status \`${status}\`)`,
+        { server },
       )
     batch.onExpired = (error) => {
       const index = this.#waiting.indexOf(batch)

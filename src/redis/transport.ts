@@ -10,6 +10,7 @@ import { Dispatch } from './dispatch.js'
 import { callOnNode, mastersOf, nodeName } from './node-calls.js'
 import { perClient } from './per-client.js'
 import { ReadinessGate } from './readiness-gate.js'
+import { serverOf } from './server-name.js'
 import { routerFor, type SlotRouter } from './slot-router.js'
 import { type Arg, failAll, type ReadReply, type ReplyMode } from './steps.js'
 import { TickQueue } from './tick-queue.js'
@@ -90,12 +91,15 @@ export class Transport {
         calls,
         new RedisUnavailableError(
           `Redis is marked down after repeated failures; the next probe is in ${breaker.probeIn(now)} ms`,
+          { server: serverOf(this.#client) },
         ),
       )
       return
     }
     if (this.#client.status === 'end') {
-      const error = new RedisUnavailableError('The Redis connection is closed (client status `end`)')
+      const error = new RedisUnavailableError('The Redis connection is closed (client status `end`)', {
+        server: serverOf(this.#client),
+      })
       failAll(calls, error)
       this.#unsent(error, admission === 'probe')
       return

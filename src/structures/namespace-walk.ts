@@ -31,7 +31,7 @@ function decodedKey<K>(base: StructureBase<K>, redisKey: string): { value: K } |
   try {
     return { value: base.keys.decode(redisKey.slice(base.prefix.length)) }
   } catch (error) {
-    base.report(new DecodeError(redisKey, 'the key', { cause: error }))
+    base.report(new DecodeError(redisKey, 'the key', { cause: error }), { operation: 'scan' })
     return undefined
   }
 }

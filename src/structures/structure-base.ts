@@ -1,10 +1,11 @@
 import type { EventEmitter } from 'node:events'
-import { ErrorReporter, emitApart } from '../error-reporter.js'
+import { ErrorReporter, emitApart, type ReportContext } from '../error-reporter.js'
 import { CacheClosedError, type FlipCacheError } from '../errors.js'
 import { namespacesOf } from '../namespaces.js'
 import { checkName, keyPrefixOf } from '../option-checks.js'
 import { PendingCalls } from '../pending-calls.js'
 import { type Connection, connect, disconnect, type RedisClient } from '../redis/connection.js'
+import { serverOf } from '../redis/server-name.js'
 import { transportOf } from '../redis/transport.js'
 import type { TransportView } from '../redis/transport-view.js'
 import { escapeGlob } from '../store/glob.js'
@@ -45,7 +46,13 @@ export class StructureBase<K> {
     this.#connection = connect(options.redis)
     const transport = transportOf(this.#connection.client)
     this.transport = transport.for(options.timeoutMs)
-    this.#reporter = new ErrorReporter(emitter, name, () => {}, kind)
+    this.#reporter = new ErrorReporter({
+      emitter,
+      name,
+      kind,
+      logger: options.logger,
+      server: () => (this.#connection === undefined ? undefined : serverOf(this.#connection.client)),
+    })
     this.#leaveBreakers = transport.breakers.join(name, options.breaker, (change) =>
       emitApart(emitter, 'redis', change),
     )
@@ -106,9 +113,9 @@ export class StructureBase<K> {
     return this.#pending.each(items)
   }
 
-  /** A failure no caller awaits: the 'error' event, or one process warning per code without a listener. */
-  report(error: FlipCacheError): void {
-    this.#reporter.report(error)
+  /** A failure no caller awaits: to the logger, the 'error' event or a process warning, coalesced (see ErrorReporter). */
+  report(error: FlipCacheError, context?: ReportContext): void {
+    this.#reporter.report(error, context)
   }
 
   /**
@@ -123,6 +130,7 @@ export class StructureBase<K> {
       try {
         await finish()
       } finally {
+        this.#reporter.close()
         if (this.#connection.owned) await disconnect(this.#connection.client, this.timeoutMs)
       }
     })()

@@ -1,5 +1,7 @@
+import type { FlipCacheLogger } from '../error-reporter.js'
 import type { Duration } from '../expire/duration.js'
 import { positiveDuration } from '../expire/option-values.js'
+import { loggerOption } from '../logger-option.js'
 import {
   booleanOption,
   type CircuitBreakerOption,
@@ -36,6 +38,13 @@ export interface StructureOptions<K> {
   circuitBreaker?: CircuitBreakerOption
   /** Wraps the name in a Redis Cluster hash tag (`{name}:key`): every key in one slot. @default false */
   hashTag?: boolean
+  /**
+   * Where failures no caller awaits are reported (besides the 'error' event, when it has
+   * listeners), instead of process warnings: `logger.error(fields, message)`, pino style (a pino
+   * logger or `console` fit). See docs/error-reports.md.
+   * @default none (process warnings without an 'error' listener)
+   */
+  logger?: FlipCacheLogger
 }
 
 /** The shared options after validation. */
@@ -45,9 +54,18 @@ export interface ResolvedStructureOptions<K> {
   timeoutMs: number
   breaker: BreakerSettings | undefined
   hashTag: boolean
+  logger: FlipCacheLogger | undefined
 }
 
-const sharedOptionNames = ['redis', 'keyType', 'maxKeyLength', 'timeout', 'circuitBreaker', 'hashTag']
+const sharedOptionNames = [
+  'redis',
+  'keyType',
+  'maxKeyLength',
+  'timeout',
+  'circuitBreaker',
+  'hashTag',
+  'logger',
+]
 
 /**
  * Validates the shared options of `options` (whose other options must be among `ownOptionNames`),
@@ -69,5 +87,6 @@ export function resolveStructureOptions<K>(
     timeoutMs: given.timeout === undefined ? 1000 : positiveDuration('timeout', given.timeout),
     breaker: resolveBreaker(given.circuitBreaker),
     hashTag: booleanOption('hashTag', given.hashTag, false),
+    logger: loggerOption(given.logger),
   }
 }

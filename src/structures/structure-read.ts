@@ -22,7 +22,9 @@ export async function readOfType<K, T>(base: StructureBase<K>, what: string, rea
     return await base.transport.command<T>(read.command, [read.redisKey, ...read.args], read.reply)
   } catch (error) {
     if (!isWrongType(error)) throw error
-    base.report(new DecodeError(read.redisKey, `${what} (the key holds another type)`, { cause: error }))
+    base.report(new DecodeError(read.redisKey, `${what} (the key holds another type)`, { cause: error }), {
+      operation: 'read',
+    })
     return read.missing
   }
 }

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events'
 import * as clock from '../clock.js'
 import type { CacheState, KeySelection } from '../core/cache-state.js'
+import type { ReportContext } from '../error-reporter.js'
 import { emitApart } from '../error-reporter.js'
 import { ErrorCode, type FlipCacheError, SyncError } from '../errors.js'
 import { tellReceived } from '../observe/events.js'
@@ -28,7 +29,7 @@ export interface CoherenceConfig<K, V> {
   /** The bound on staleness (see the `maxStaleness` option), or `null` without the heartbeat. */
   maxStalenessMs: number | null
   /** Where failures nobody awaits go ('error', counted). */
-  report: (error: FlipCacheError) => void
+  report: (error: FlipCacheError, context?: ReportContext) => void
   /** This instance's id, carried by its sync messages. */
   origin: string
   /** The cache's state, which drops copies and marks reads and writes in flight. */
@@ -173,7 +174,7 @@ export class Coherence<K, V> {
       `Redis refused FlipCache \`${name}\` the subscription to \`${this.bus.channel}\` (${error.message}): L1 stays off, every read goes to Redis, until it is allowed`,
       { cause: error },
     )
-    report(refusal)
+    report(refusal, { operation: 'sync' })
     process.emitWarning(refusal.message, {
       type: 'FlipCacheWarning',
       code: ErrorCode.syncRefused,
@@ -226,6 +227,7 @@ export class Coherence<K, V> {
         `FlipCache \`${name}\`: ${why}; L1 is off (reads go to Redis) until ${until} again`,
         cause === undefined ? undefined : { cause },
       ),
+      { operation: 'sync' },
     )
   }
 

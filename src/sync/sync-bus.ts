@@ -1,3 +1,4 @@
+import type { ReportContext } from '../error-reporter.js'
 import { ErrorCode, SyncError } from '../errors.js'
 import { tellReceived, tellSent } from '../observe/events.js'
 import type { TransportView } from '../redis/transport-view.js'
@@ -65,7 +66,7 @@ export interface SyncBusConfig {
   /** The subscriber connection is back after a drop: messages sent meanwhile were lost. */
   onReconnected: () => void
   /** Where failures nobody awaits go (a notice that could not be published). */
-  report: (error: SyncError) => void
+  report: (error: SyncError, context?: ReportContext) => void
 }
 
 /**
@@ -274,6 +275,7 @@ export class SyncBus {
           `Could not publish ${what} on \`${this.#channel}\`: ${(error as Error).message}; retrying for up to ${boundMs} ms`,
           { cause: error },
         ),
+        keys === 'all' ? { operation: 'syncNotice' } : { operation: 'syncNotice', keyCount: keys.length },
       )
     }
     if (keys === 'all' || this.#unsent === 'all') this.#unsent = 'all'
@@ -297,6 +299,7 @@ export class SyncBus {
           this.#channel,
           `Gave up publishing an invalidation on \`${this.#channel}\` after ${this.#config.maxStalenessMs ?? defaultRetryMs} ms: instances that still hear the channel may serve older values until their localTtl`,
         ),
+        { operation: 'syncNotice' },
       )
       return
     }

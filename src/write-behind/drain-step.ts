@@ -1,3 +1,4 @@
+import type { ReportContext } from '../error-reporter.js'
 import { DeadLetterError, type FlipCacheError } from '../errors.js'
 import { type ChangeDecoders, type PreparedBatch, prepareBatch, type WriteBehindChange } from './changes.js'
 import type { WriteQueue } from './queue.js'
@@ -25,7 +26,7 @@ export interface DrainSettings<K, V> {
   claimAfterMs: number
   maxAttempts: number
   retryDelayMs: number
-  report: (error: FlipCacheError) => void
+  report: (error: FlipCacheError, context?: ReportContext) => void
   now: () => number
 }
 
@@ -94,7 +95,10 @@ export class DrainStep<K, V> {
     if (prepared.undecodable !== undefined) {
       const { ids, keys, error } = prepared.undecodable
       await queue.deadLetter(ids, `undecodable: ${messageOf(error)}`)
-      this.#settings.report(new DeadLetterError(queue.keys.dead, keys, earlier + 1, { cause: error }))
+      this.#settings.report(new DeadLetterError(queue.keys.dead, keys, earlier + 1, { cause: error }), {
+        operation: 'writeBehind',
+        keyCount: keys.length,
+      })
     }
     const batch: HeldBatch<K, V> = { prepared, attempts: earlier, dueAt: 0 }
     this.#held = batch
@@ -121,7 +125,10 @@ export class DrainStep<K, V> {
         }
         this.#held = undefined
         await queue.deadLetter(ids, `flush failed ${batch.attempts} times: ${messageOf(error)}`)
-        this.#settings.report(new DeadLetterError(queue.keys.dead, keys, batch.attempts, { cause: error }))
+        this.#settings.report(new DeadLetterError(queue.keys.dead, keys, batch.attempts, { cause: error }), {
+          operation: 'writeBehind',
+          keyCount: keys.length,
+        })
         return
       } finally {
         clearInterval(renewing)

@@ -87,6 +87,7 @@ export class Drainer<K, V> {
             new RedisUnavailableError(`A write-behind drain step failed: ${(error as Error).message}`, {
               cause: error,
             }),
+            { operation: 'writeBehind' },
           )
         }
         return 'waiting' as const

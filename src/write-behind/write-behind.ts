@@ -1,4 +1,5 @@
 import type { CacheCore } from '../core/cache-core.js'
+import type { ReportContext } from '../error-reporter.js'
 import type { FlipCacheError } from '../errors.js'
 import type { TransportView } from '../redis/transport-view.js'
 import type { TagStamp } from '../tags/tag-stamps.js'
@@ -22,7 +23,7 @@ export interface WriteBehindConfig<K, V> {
   /** This instance's consumer name in the drainers' group. */
   consumer: string
   settings: ResolvedWriteBehind<K, V>
-  report: (error: FlipCacheError) => void
+  report: (error: FlipCacheError, context?: ReportContext) => void
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { CacheCore } from '../core/cache-core.js'
+import type { ReportContext } from '../error-reporter.js'
 import type { FlipCacheError } from '../errors.js'
 import type { RedisClient } from '../redis/connection.js'
 import { isCluster } from '../redis/slot-router.js'
@@ -22,7 +23,7 @@ export interface WritePathParts<K, V> {
   redisKey: (key: string) => string
   keys: KeyCodec<K>
   consumer: string
-  report: (error: FlipCacheError) => void
+  report: (error: FlipCacheError, context?: ReportContext) => void
 }
 
 /** The write path the `writeThrough` / `writeBehind` options ask for. */

@@ -60,6 +60,7 @@ export class CounterPersister<K> {
       // Redis errors and timeouts come coded; anything else is wrapped so that 'error' stays typed.
       this.#base.report(
         error instanceof FlipCacheError ? error : new PersistError(this.#base.name, 0, { cause: error }),
+        { operation: 'persist' },
       )
     }
   }
@@ -80,7 +81,10 @@ export class CounterPersister<K> {
       try {
         await this.#settings.persist(changes)
       } catch (error) {
-        this.#base.report(new PersistError(this.#base.name, changes.length, { cause: error }))
+        this.#base.report(new PersistError(this.#base.name, changes.length, { cause: error }), {
+          operation: 'persist',
+          keyCount: changes.length,
+        })
         await returnHandOver.run(this.#transport, [dirtyKey, inFlightKey], [token])
         return 'later'
       }
@@ -112,7 +116,7 @@ export class CounterPersister<K> {
         if (state !== 'value') throw new DecodeError(redisKey, `a counter from a ${stored} key`)
         changes.push([key, integerAt(redisKey, stored)])
       } catch (error) {
-        this.#base.report(error as DecodeError)
+        this.#base.report(error as DecodeError, { operation: 'persist' })
       }
     })
     return changes

@@ -73,7 +73,7 @@ export class FlipList<K = string, V = unknown> extends EventEmitter<StructureEve
       const values: V[] = []
       for (const element of raw.slice(0, Math.max(0, raw.length - window.dropLast))) {
         const entry = this.#entries.unframe(redisKey, element)
-        if (entry instanceof DecodeError) this.#base.report(entry)
+        if (entry instanceof DecodeError) this.#base.report(entry, { operation: 'read' })
         else values.push(entry.value)
       }
       return values

@@ -147,7 +147,9 @@ export class FlipRanking<K = string, M = string> extends EventEmitter<StructureE
     try {
       return { value: this.#members.decode(encoded) }
     } catch (error) {
-      this.#base.report(new DecodeError(redisKey, `the member ${describe(encoded)}`, { cause: error }))
+      this.#base.report(new DecodeError(redisKey, `the member ${describe(encoded)}`, { cause: error }), {
+        operation: 'read',
+      })
       return undefined
     }
   }

@@ -103,7 +103,10 @@ export class RateLimiter<K = string> extends EventEmitter<RateLimiterEvents> {
       [mode, this.limit, this.windowMs, cost],
     )
     const { result, damaged } = outcomeOf(reply, redisKey)
-    if (damaged) this.#base.report(new DecodeError(redisKey, 'the rate-limit state (it was reset)'))
+    if (damaged)
+      this.#base.report(new DecodeError(redisKey, 'the rate-limit state (it was reset)'), {
+        operation: 'limit',
+      })
     return result
   }
 }
