@@ -46,10 +46,11 @@ export const coalesceWindowMs = 1_000
 
 /**
  * Codes whose failures are told apart by key: each undecodable key is news of its own (data to
- * fix), while an outage fails every key alike. Up to {@link maxKeyedBursts} keys a code at a time;
- * past that, the code's other keys share one burst (a scan over many bad keys stays readable).
+ * fix), and so is each dict-view write that was lost (its key holds neither value for sure), while
+ * an outage fails every key alike. Up to {@link maxKeyedBursts} keys a code at a time; past that,
+ * the code's other keys share one burst (a scan over many bad keys stays readable).
  */
-const keyedCodes: ReadonlySet<string> = new Set(['E_DECODE'])
+const keyedCodes: ReadonlySet<string> = new Set(['E_DECODE', 'E_DICT_WRITE'])
 const maxKeyedBursts = 20
 
 export interface ErrorReporterOptions {

@@ -15,7 +15,7 @@ import { type Dict, type DictView, dictView } from './facade/dict-view.js'
 import { ReadThroughCalls } from './facade/read-through-calls.js'
 import type { FlipCacheEvents, InvalidateTagsOptions, SetOptions, WrapOptionsArg } from './flipcache-types.js'
 import type { GetOrSetOptions } from './loading/load-options.js'
-import type { BatchLoader, Loader, ReadThrough } from './loading/read-through.js'
+import type { BatchLoader, Loader } from './loading/read-through.js'
 import type { Locks } from './lock/locks.js'
 import { namespacesOf } from './namespaces.js'
 import type { OperationContext, TracedOperation } from './observe/channels.js'
@@ -61,7 +61,6 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   readonly #coherence: Coherence<K, V>
   readonly #locks: Locks
   #starting: Promise<void> | undefined
-  readonly #readThrough: ReadThrough<K, V>
   /** getOrSet, getOrSetMany and wrap, from the facade's side (facade/read-through-calls.ts). */
   readonly #reading: ReadThroughCalls<K, V>
   readonly #stats = new StatsCounter()
@@ -113,14 +112,10 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     this.#core = parts.core
     this.#coherence = parts.coherence
     this.#locks = parts.locks
-    this.#readThrough = parts.readThrough
-    this.#reading = new ReadThroughCalls<K, V>({
+    this.#reading = new ReadThroughCalls<K, V>(parts, {
       name,
       options: this.#options,
       keysAreStrings: this.#keysAreStrings,
-      state: this.#state,
-      core: this.#core,
-      readThrough: this.#readThrough,
       pending: this.#pending,
       checkOpen: () => this.#checkOpen(),
       starting: () => this.#starting,
@@ -138,9 +133,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
       tellBreaker(name, change)
       emitApart(this, 'redis', change)
     })
-    if (this.#connection.owned) {
-      this.#reporter.watchOwnedClient(client, () => this.#closing !== undefined)
-    }
+    if (this.#connection.owned) this.#reporter.watchOwnedClient(client, () => this.#closing !== undefined)
   }
 
   /**
@@ -477,7 +470,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     this.#leaveNamespace()
     this.#pending.closeAll(new CacheClosedError(this.name))
     // Loads already running finish first, for at most `timeout`: they still write.
-    await this.#readThrough.close(this.#options.timeoutMs)
+    await this.#reading.close(this.#options.timeoutMs)
     // The write-behind drainer drains what it can within `drainTimeout`, then gives its lease up.
     await this.#writes.close()
     await Promise.all([this.#core.flush(), this.#coherence.close(), this.#locks.close()])

@@ -15,14 +15,18 @@ import type { ResolvedOptions } from '../options.js'
 import type { PendingCalls } from '../pending-calls.js'
 import type { KeyCodec } from '../types/key-type.js'
 
-/** What the facade lends its read-through calls. */
+/** The cache's parts its read-through calls use. */
+export interface ReadThroughParts<K, V> {
+  state: CacheState<V, Flight<V>>
+  core: CacheCore<V>
+  readThrough: ReadThrough<K, V>
+}
+
+/** What the facade lends its read-through calls besides its parts. */
 export interface ReadThroughCallsConfig<K, V> {
   name: string
   options: ResolvedOptions<K, V>
   keysAreStrings: boolean
-  state: CacheState<V, Flight<V>>
-  core: CacheCore<V>
-  readThrough: ReadThrough<K, V>
   pending: PendingCalls
   /** Throws `E_CLOSED` once the cache is closing. */
   checkOpen: () => void
@@ -35,12 +39,18 @@ export interface ReadThroughCallsConfig<K, V> {
  * (wrap's calls as getOrSet's), answered from L1 when it holds the key, else handed to read-through.
  */
 export class ReadThroughCalls<K, V> {
-  readonly #config: ReadThroughCallsConfig<K, V>
+  readonly #config: ReadThroughCallsConfig<K, V> & ReadThroughParts<K, V>
   readonly #keys: KeyCodec<K>
 
-  constructor(config: ReadThroughCallsConfig<K, V>) {
-    this.#config = config
+  constructor(parts: ReadThroughParts<K, V>, config: ReadThroughCallsConfig<K, V>) {
+    const { state, core, readThrough } = parts
+    this.#config = { ...config, state, core, readThrough }
     this.#keys = config.options.keyCodec
+  }
+
+  /** Stops read-through (see `ReadThrough.close`): loads running get `ms` to finish. */
+  close(ms: number): Promise<void> {
+    return this.#config.readThrough.close(ms)
   }
 
   getOrSet(key: K, loader: Loader<K, V>, options: GetOrSetOptions | undefined): Promise<V> {

@@ -3,7 +3,7 @@ import type { CacheCore } from '../core/cache-core.js'
 import { freshValue, MISSING } from '../core/reads.js'
 import type { ReportContext } from '../error-reporter.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError, LockLostError } from '../errors.js'
-import type { Locks } from '../lock/locks.js'
+import { type Locks, letGo } from '../lock/locks.js'
 import type { HeldLock, LockLoss } from '../lock/redis-lock.js'
 import type { Tier } from '../observe/channels.js'
 import { tellLock } from '../observe/events.js'
@@ -408,11 +408,11 @@ export class ReadThrough<K, V> {
         if (acquired === LATE) {
           // Redis cannot lock, or not in time: load without it (the in-process single-flight still
           // holds), and let go of the lock should Redis take it after all.
-          this.#letGo(lock, acquiring, encoded)
+          letGo(locks, lock, acquiring, encoded)
           return { kind: 'unlocked', slow: true }
         }
         if (acquired && this.#closing) {
-          this.#letGo(lock, acquiring, encoded)
+          letGo(locks, lock, acquiring, encoded)
           throw this.#config.closed()
         }
         if (acquired) {
@@ -436,26 +436,6 @@ export class ReadThrough<K, V> {
     } finally {
       watch?.stop()
     }
-  }
-
-  /**
-   * A lock not to be used (its acquisition failed or came too late, or the cache is closing): one
-   * Redis gave is released and its waiters told; one Redis may still apply (the SET was sent, its
-   * reply lost or late) is deleted if it is ours, by a command sent after it on the same connection.
-   */
-  #letGo(lock: HeldLock, acquiring: Promise<boolean>, encoded: string): void {
-    acquiring.then(
-      (taken) => {
-        if (!taken) return
-        lock.release().then(
-          () => this.#locks.done(encoded, 'released'),
-          () => {},
-        )
-      },
-      () => {
-        lock.discard().catch(() => {})
-      },
-    )
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { TransportView } from '../redis/transport-view.js'
 import type { KeyWatch, LockNotices } from './lock-notices.js'
-import { type LockLoss, RedisLock } from './redis-lock.js'
+import { type HeldLock, type LockLoss, RedisLock } from './redis-lock.js'
 import { type GroupLock, RedisLockGroup } from './redis-lock-group.js'
 
 /**
@@ -59,4 +59,30 @@ export class Locks {
   close(): Promise<void> {
     return this.#notices.close()
   }
+}
+
+/**
+ * A lock of `key` not to be used (its acquisition failed or came too late, or the cache is
+ * closing): one Redis gave is released and its waiters told; one Redis may still apply (the SET was
+ * sent, its reply lost or late) is deleted if it is ours, by a command sent after it on the same
+ * connection.
+ */
+export function letGo(
+  locks: Pick<Locks, 'done'>,
+  lock: HeldLock,
+  acquiring: Promise<boolean>,
+  key: string,
+): void {
+  acquiring.then(
+    (taken) => {
+      if (!taken) return
+      lock.release().then(
+        () => locks.done(key, 'released'),
+        () => {},
+      )
+    },
+    () => {
+      lock.discard().catch(() => {})
+    },
+  )
 }

@@ -62,6 +62,8 @@ describe('FlipCache through a Redis Cluster failover', () => {
     // Before the failure: 300 keys written and acknowledged, and read into the reader's L1.
     const settled = Array.from({ length: 300 }, (_, key): [number, number] => [key, key])
     await writer.setMany(settled)
+    // Acknowledged is not yet replicated: the victim's replica gets them before the kill.
+    await cluster.waitReplicated(victimPort)
     expect(await reader.getMany(settled.map(([key]) => key))).toEqual(settled.map(([, value]) => value))
     expect(settled.filter(([key]) => onVictim(key)).length).toBeGreaterThan(50)
 

@@ -33,6 +33,8 @@ describe('FlipCacheKeyvStore', () => {
       const a = new Keyv<{ name: string }>({ store: new FlipCacheKeyvStore(cacheA) })
       const b = new Keyv<{ name: string }>({ store: new FlipCacheKeyvStore(cacheB) })
       expect(await a.set('user', { name: 'Ada' })).toBe(true)
+      // b hears of a's write first: its notice could otherwise drop the copy b's first read makes.
+      await vi.waitFor(() => expect(cacheB.stats().invalidationsReceived).toBeGreaterThan(0))
 
       expect(await b.get('user')).toEqual({ name: 'Ada' })
       // Keyv prefixes its namespace; the L1 copy is Keyv's serialized envelope.
@@ -198,6 +200,8 @@ describe('FlipCacheKeyvStore', () => {
       const a = new Cacheable({ primary: new Keyv({ store: new FlipCacheKeyvStore(cacheA) }), ttl: '30s' })
       const b = new Cacheable({ primary: new Keyv({ store: new FlipCacheKeyvStore(cacheB) }), ttl: '30s' })
       await a.set('greeting', 'hello')
+      // b hears of a's write first: its notice could otherwise drop the copy b's first read makes.
+      await vi.waitFor(() => expect(cacheB.stats().invalidationsReceived).toBeGreaterThan(0))
       expect(await b.get('greeting')).toBe('hello')
       const before = cacheB.stats().localHits
       expect(await b.get('greeting')).toBe('hello')

@@ -21,6 +21,11 @@ export interface RedisCluster {
    * needs neither that master nor a vote): for a cluster started with `manualFailover`.
    */
   failover(masterPort: number, timeoutMs?: number): Promise<void>
+  /**
+   * Resolves once the replica of the master on `masterPort` has every write that master had when
+   * this was called (Redis replicates asynchronously: a loaded machine can lag a second or more).
+   */
+  waitReplicated(masterPort: number, timeoutMs?: number): Promise<void>
   stop(): Promise<void>
 }
 
@@ -124,6 +129,26 @@ export async function startRedisCluster(
         // A node that did not answer in time (a loaded machine) is asked again.
         if (Date.now() > deadline) throw new Error(`No replica of the master on ${masterPort} took over`)
         await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    },
+    async waitReplicated(masterPort, timeoutMs = 15_000) {
+      const offsetOf = (info: string | undefined, field: string): number =>
+        Number(new RegExp(`${field}:(\\d+)`).exec(info ?? '')?.[1] ?? Number.NaN)
+      const target = offsetOf(
+        await ask(masterPort, (client) => client.info('replication')),
+        'master_repl_offset',
+      )
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        for (const node of nodes) {
+          const replication = await ask(node.port, (client) => client.info('replication'))
+          if (!replication?.includes('role:slave') || !replication.includes(`master_port:${masterPort}\r\n`))
+            continue
+          if (offsetOf(replication, 'slave_repl_offset') >= target) return
+        }
+        if (Date.now() > deadline)
+          throw new Error(`The replica of ${masterPort} did not catch up within ${timeoutMs} ms`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
       }
     },
     async stop() {
