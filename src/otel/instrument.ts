@@ -98,6 +98,8 @@ export function instrumentFlipCache(options: FlipCacheInstrumentationOptions = {
     () => instruments.localSize.removeCallback(signals.observeLocalSizes),
     () => instruments.breakerOpen.removeCallback(signals.observeBreakers),
   )
+  // Last: once unbound, the store stops costing every async call of the process its hook.
+  undo.push(() => operations.store.disable())
   holder[enabledFlag] = true
 
   let enabled = true

@@ -1,0 +1,154 @@
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { FlipCache } from '../src/index.js'
+import { instrumentFlipCache } from '../src/otel/index.js'
+import { type User, users } from './support/data.js'
+import { formatCount, formatDuration, formatRatio, formatSpread } from './support/format.js'
+import { type Measured, measure, ratio, ratioSpread, resultOf, type TaskSpec } from './support/measure.js'
+import type { Scenario } from './support/scenario.js'
+
+const KEYS = 1000
+
+/** A metric reader collected once, at the end, to check that the instrumented rows were counted. */
+class CollectingReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
+/**
+ * The cost of `flipcache-redis/otel` on the cheapest path: the L1-hit `get` (and `getOrSet`) with
+ * `instrumentFlipCache()` enabled on the OpenTelemetry SDK's providers, against the same reads with
+ * nobody subscribed. The instrumentation is global, so the two sides cannot share a tinybench round:
+ * each round times both sides one after the other (their order alternating), and ratios pair rounds.
+ */
+export const otel: Scenario = {
+  name: 'otel',
+  summary: `L1-hit get / getOrSet of ${KEYS} warm keys with instrumentFlipCache() enabled vs not`,
+  inProcess: true,
+  async run(context) {
+    const entries = users(KEYS)
+    const keys = entries.map(([key]) => key)
+    const redis = await context.client()
+    const cache: FlipCache<string, User> = context.cache('otel', {
+      redis,
+      localMax: KEYS * 10,
+      localTtl: '1h',
+    })
+    await cache.setMany(entries)
+    for (const key of keys) await cache.get(key)
+    const loadUser = async (): Promise<User> => {
+      throw new Error('otel: getOrSet called its loader on a warm key')
+    }
+    let sink = 0
+    const tasks = (label: string): TaskSpec[] => [
+      {
+        name: `get${label}`,
+        ops: KEYS,
+        fn: async () => {
+          for (const key of keys) sink += (await cache.get(key))?.id ?? 0
+        },
+      },
+      {
+        name: `getOrSet${label}`,
+        ops: KEYS,
+        fn: async () => {
+          for (const key of keys) sink += (await cache.getOrSet(key, loadUser)).id
+        },
+      },
+    ]
+    const exporter = new InMemorySpanExporter()
+    const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+    const reader = new CollectingReader()
+    const meterProvider = new MeterProvider({ readers: [reader] })
+    const plainRounds: Map<string, Measured>[] = []
+    const instrumentedRounds: Map<string, Measured>[] = []
+    const rounds = Math.max(1, context.timing.rounds)
+    const once = { ...context.timing, rounds: 1 }
+    for (let round = 0; round < rounds; round++) {
+      const timePlain = async () => plainRounds.push(await measure(tasks(''), once))
+      const timeInstrumented = async () => {
+        const instrumentation = instrumentFlipCache({ tracerProvider, meterProvider, caches: [cache] })
+        try {
+          instrumentedRounds.push(await measure(tasks(', instrumented'), once))
+        } finally {
+          instrumentation.disable()
+        }
+      }
+      if (round % 2 === 0) {
+        await timePlain()
+        await timeInstrumented()
+      } else {
+        await timeInstrumented()
+        await timePlain()
+      }
+    }
+    const { resourceMetrics } = await reader.collect()
+    const hits = resourceMetrics.scopeMetrics
+      .flatMap((scope) => scope.metrics)
+      .filter((metric) => metric.descriptor.name === 'flipcache.hits')
+      .flatMap((metric) => metric.dataPoints as { value: unknown }[])
+      .reduce((sum: number, point) => sum + Number(point.value), 0)
+    if (hits === 0) throw new Error('otel: the instrumented rows counted no hit')
+    if (exporter.getFinishedSpans().length > 0)
+      throw new Error(`otel: L1 hits made ${exporter.getFinishedSpans().length} spans`)
+    const stats = cache.stats()
+    if (stats.remoteHits > 0 || stats.misses > 0) throw new Error('otel: a read went past L1')
+    if (sink <= 0) throw new Error('otel: the reads returned nothing')
+    await tracerProvider.shutdown()
+    await meterProvider.shutdown()
+
+    const rows: string[][] = []
+    for (const operation of ['get', 'getOrSet']) {
+      const plain = merged(plainRounds, operation)
+      const instrumented = merged(instrumentedRounds, `${operation}, instrumented`)
+      rows.push(
+        [plain.name, formatCount(plain.opsPerSec), formatDuration(plain.opMs), '', '', ''],
+        [
+          instrumented.name,
+          formatCount(instrumented.opsPerSec),
+          formatDuration(instrumented.opMs),
+          formatDuration(instrumented.opMs - plain.opMs),
+          formatRatio(ratio(instrumented, plain)),
+          formatSpread(ratioSpread(instrumented, plain)),
+        ],
+      )
+    }
+    context.report({
+      id: 'otel',
+      title: `OpenTelemetry: L1-hit reads over ${formatCount(KEYS)} warm keys, instrumented or not`,
+      intro:
+        'The same warm cache read with awaited gets (and getOrSet, whose loader never runs), with nobody ' +
+        'subscribed to its diagnostics channels, then with `instrumentFlipCache()` of `flipcache-redis/otel` ' +
+        "enabled on the SDK's BasicTracerProvider and MeterProvider (an L1 hit makes no span: it counts a " +
+        'hit on flipcache.hits). The two sides alternate round by round; ratios pair rounds.',
+      columns: [
+        { header: 'task' },
+        { header: 'ops/s', align: 'right' },
+        { header: 'mean/op', align: 'right' },
+        { header: 'added/op', align: 'right' },
+        { header: 'vs plain', align: 'right' },
+        { header: 'rounds', align: 'right' },
+      ],
+      rows,
+      notes: [
+        `Hits counted by the instrumented rows: ${formatCount(hits)}; spans made: 0.`,
+        "No global context manager is enabled: an application's AsyncLocalStorageContextManager costs every async call, with or without flipcache.",
+      ],
+      configs: [
+        { row: 'get', config: `FlipCache, localMax ${KEYS * 10}, localTtl 1 h, every key warm in L1` },
+        {
+          row: 'get, instrumented',
+          config: 'the same, with instrumentFlipCache({ tracerProvider, meterProvider, caches: [cache] })',
+        },
+      ],
+    })
+  },
+}
+
+/** One row over all rounds: the median round, with every round's throughput for paired ratios. */
+function merged(rounds: Map<string, Measured>[], name: string): Measured {
+  const measured = rounds.map((round) => resultOf(round, name))
+  const sorted = [...measured].sort((a, b) => a.opsPerSec - b.opsPerSec)
+  const median = sorted[Math.floor(sorted.length / 2)] as Measured
+  return { ...median, roundOpsPerSec: measured.map((each) => each.opsPerSec) }
+}
