@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type ConsumerSpec, compile, createConsumer, runConsumer } from './support/consumer.js'
-import { buildAndPack, type Packed, satisfiesCaretRange } from './support/pack.js'
+import { buildAndPack, type Packed, repoRoot, satisfiesCaretRange } from './support/pack.js'
 
 // What ships: the package is built and packed once, then installed into fresh projects outside this
 // repository (so that nothing resolves from its node_modules by accident), each of which type-checks
@@ -99,6 +99,21 @@ describe('the tarball', () => {
     // The examples import ../../src, which is not shipped.
     expect(paths.filter((path) => path.startsWith('docs/examples/'))).toEqual([])
     expect(paths.filter((path) => path.startsWith('src/') || path.startsWith('test/'))).toEqual([])
+  })
+
+  it('flipcache-redis/otel loads only @opentelemetry/api and Node builtins: no second copy of the cache', () => {
+    const paths = packed.files.map((file) => file.path)
+    expect(paths).toEqual(
+      expect.arrayContaining(['dist/otel.js', 'dist/otel.cjs', 'dist/otel.d.ts', 'dist/otel.d.cts']),
+    )
+    for (const file of ['dist/otel.js', 'dist/otel.cjs']) {
+      const code = readFileSync(join(repoRoot, file), 'utf8')
+      const loaded = [...code.matchAll(/(?:from\s+|require\()"([^"]+)"/g)].map((match) => match[1])
+      expect(new Set(loaded)).toEqual(new Set(['@opentelemetry/api', 'diagnostics_channel', 'async_hooks']))
+      // The main entry is ~400 kB; the instrumentation alone is ~20 kB.
+      expect(code.length).toBeLessThan(40_000)
+      expect(code).not.toContain('class FlipCache')
+    }
   })
 })
 

@@ -2,6 +2,8 @@
 // no client of its own: flipcache-redis opens one for the URL (requiring the project's ioredis) and
 // closes it. REDIS_URL and FLIPCACHE_NAMESPACE come from the test.
 const { FlipCache } = require('flipcache-redis')
+const { instrumentFlipCache } = require('flipcache-redis/otel')
+const { INVALID_SPAN_CONTEXT, trace } = require('@opentelemetry/api')
 
 function shown(user) {
   return user === undefined ? 'miss' : `${user.name} ${user.joined.toISOString()}`
@@ -11,6 +13,15 @@ async function main() {
   const namespace = process.env.FLIPCACHE_NAMESPACE
   const users = new FlipCache(namespace, { redis: process.env.REDIS_URL })
   const reader = new FlipCache(namespace, { redis: process.env.REDIS_URL, localMax: 0 })
+  // flipcache-redis/otel on a tracer of the project's own (@opentelemetry/api only), noting span names.
+  const spans = []
+  const tracer = {
+    startSpan(name) {
+      spans.push(name)
+      return trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+    },
+  }
+  const otel = instrumentFlipCache({ tracerProvider: { getTracer: () => tracer }, caches: [users] })
   try {
     await users.set('ada', { name: 'Ada', joined: new Date('1843-07-10T00:00:00.000Z') })
     const ada = await users.get('ada')
@@ -39,9 +50,11 @@ async function main() {
         many: many.map(shown),
         fromRedis: shown(fromRedis),
         refused,
+        spans,
       }),
     )
   } finally {
+    otel.disable()
     await users.close()
     await reader.close()
   }

@@ -1,7 +1,9 @@
 // A project that installed the packed flipcache-redis, as a user would write it. The package suite
 // compiles this one file as ES modules (NodeNext) and as CommonJS, each against its own ioredis, and
 // runs it against a private Redis: REDIS_URL and FLIPCACHE_NAMESPACE come from the test.
+import { INVALID_SPAN_CONTEXT, type Span, type Tracer, trace } from '@opentelemetry/api'
 import { FlipCache } from 'flipcache-redis'
+import { instrumentFlipCache } from 'flipcache-redis/otel'
 import { Redis } from 'ioredis'
 
 interface User {
@@ -25,6 +27,18 @@ async function main(): Promise<void> {
   // The consumer's own client, passed as `redis`: its type must be what the package accepts.
   const users = new FlipCache<string, User>(namespace, { redis })
   const reader = new FlipCache<string, User>(namespace, { redis, localMax: 0 })
+  // flipcache-redis/otel on a tracer of the project's own (@opentelemetry/api only), noting span names.
+  const spans: string[] = []
+  const tracer: Tracer = {
+    startSpan(name: string): Span {
+      spans.push(name)
+      return trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+    },
+    startActiveSpan(): never {
+      throw new Error('flipcache-redis/otel never makes its spans active')
+    },
+  }
+  const otel = instrumentFlipCache({ tracerProvider: { getTracer: () => tracer }, caches: [users] })
   try {
     await users.set('ada', { name: 'Ada', joined: new Date('1843-07-10T00:00:00.000Z') })
     const ada: User | undefined = await users.get('ada')
@@ -56,9 +70,11 @@ async function main(): Promise<void> {
         many: many.map(shown),
         fromRedis: shown(fromRedis),
         refused,
+        spans,
       }),
     )
   } finally {
+    otel.disable()
     await users.close()
     await reader.close()
     await redis.quit()
