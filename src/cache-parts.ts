@@ -10,6 +10,7 @@ import { ReadThrough } from './loading/read-through.js'
 import { LocalTier } from './local/local-tier.js'
 import { LockNotices } from './lock/lock-notices.js'
 import { Locks } from './lock/locks.js'
+import { tellEvicted } from './observe/events.js'
 import { keyPrefixOf, namespaceOf, type ResolvedOptions } from './options.js'
 import { type Connection, connect } from './redis/connection.js'
 import { isCluster } from './redis/slot-router.js'
@@ -91,7 +92,11 @@ export function assembleCache<K, V>(
     const bucketOf = options.sync === 'tracking' ? store.bucketOf : undefined
     // Tag counts are kept as long as L1 copies are; not at all with neither L1 nor messages.
     const tagTtlMs = localMax === 0 && options.sync === 'none' ? 0 : localTtlMs
-    const state = new CacheState<V, Flight<V>>(new LocalTier(localMax, localTtlMs), bucketOf, tagTtlMs)
+    const state = new CacheState<V, Flight<V>>(
+      new LocalTier(localMax, localTtlMs, (key) => tellEvicted(name, key)),
+      bucketOf,
+      tagTtlMs,
+    )
     const entries = new EntryCodec(
       valueCodec,
       compression,
@@ -155,6 +160,7 @@ export function assembleCache<K, V>(
       coherence: made,
       locks,
       readThrough: new ReadThrough<K, V>(core, locks, {
+        name,
         where: (key) => store.redisKey(key),
         report,
         lockRelease: options.lockRelease,

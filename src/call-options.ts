@@ -2,6 +2,7 @@ import { describe } from './errors.js'
 import { parseExpireTime } from './expire/option-values.js'
 import type { InvalidateTagsOptions, SetOptions } from './flipcache-types.js'
 import { checkTags } from './tags/tag-stamps.js'
+import type { RedisValue } from './types/value-codec.js'
 
 /** What a `set` / `setMany` call writes with: its TTL, and its tags (checked), if any. */
 export interface SetCall {
@@ -87,4 +88,26 @@ export function keysOfCall<K>(
     given.push(key)
   }
   return { given, encoded }
+}
+
+/**
+ * setMany's entries as given and as encoded, in order; an item that is not a `[key, value]` pair, a
+ * bad key or a value that does not fit throws before anything is written.
+ */
+export function entriesOfCall<K, V>(
+  entries: Iterable<readonly [K, V]>,
+  encodeKey: (key: K) => string,
+  encodeValue: (key: string, value: V) => RedisValue,
+): { pairs: [K, V][]; encoded: [string, RedisValue][] } {
+  const pairs: [K, V][] = []
+  const encoded: [string, RedisValue][] = []
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || entry.length !== 2) {
+      throw new TypeError(`Expected each entry of setMany to be a [key, value] pair, got ${describe(entry)}`)
+    }
+    const key = encodeKey(entry[0])
+    encoded.push([key, encodeValue(key, entry[1])])
+    pairs.push([entry[0], entry[1]])
+  }
+  return { pairs, encoded }
 }

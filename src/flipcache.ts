@@ -1,31 +1,26 @@
 import { EventEmitter } from 'node:events'
-import { checkLoadFits } from './bucket-options.js'
 import { assembleCache } from './cache-parts.js'
-import {
-  byOnlyArgument,
-  checkLoader,
-  keysOfCall,
-  type SetCall,
-  setCallOf,
-  softInvalidation,
-} from './call-options.js'
+import { entriesOfCall, keysOfCall, type SetCall, setCallOf, softInvalidation } from './call-options.js'
 import * as clock from './clock.js'
 import type { CacheCore } from './core/cache-core.js'
 import type { CacheState } from './core/cache-state.js'
 import type { NamespaceScan } from './core/namespace-scan.js'
 import type { Flight } from './core/reads.js'
 import { ErrorReporter, emitApart } from './error-reporter.js'
-import { CacheClosedError, describe, RedisUnavailableError } from './errors.js'
+import { CacheClosedError, RedisUnavailableError } from './errors.js'
 import type { Duration } from './expire/duration.js'
 import { positiveDuration } from './expire/option-values.js'
 import { cacheDictPort } from './facade/cache-dict-port.js'
 import { type Dict, type DictView, dictView } from './facade/dict-view.js'
+import { ReadThroughCalls } from './facade/read-through-calls.js'
 import type { FlipCacheEvents, InvalidateTagsOptions, SetOptions, WrapOptionsArg } from './flipcache-types.js'
-import { loaderStandsFor } from './loading/failure-backoff.js'
-import { type GetOrSetOptions, type ResolvedLoad, resolveLoad } from './loading/load-options.js'
+import type { GetOrSetOptions } from './loading/load-options.js'
 import type { BatchLoader, Loader, ReadThrough } from './loading/read-through.js'
 import type { Locks } from './lock/locks.js'
 import { namespacesOf } from './namespaces.js'
+import type { OperationContext, TracedOperation } from './observe/channels.js'
+import { tellBreaker } from './observe/events.js'
+import { noTiers, traceKey, traceKeys, traceOperation, traces } from './observe/operation-trace.js'
 import {
   type AnyFlipCacheOptions,
   checkApartFromLocks,
@@ -66,6 +61,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   readonly #locks: Locks
   #starting: Promise<void> | undefined
   readonly #readThrough: ReadThrough<K, V>
+  /** getOrSet, getOrSetMany and wrap, from the facade's side (facade/read-through-calls.ts). */
+  readonly #reading: ReadThroughCalls<K, V>
   readonly #stats = new StatsCounter()
   readonly #reporter: ErrorReporter
   readonly #scan: NamespaceScan<K, V>
@@ -110,6 +107,17 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     this.#coherence = parts.coherence
     this.#locks = parts.locks
     this.#readThrough = parts.readThrough
+    this.#reading = new ReadThroughCalls<K, V>({
+      name,
+      options: this.#options,
+      keysAreStrings: this.#keysAreStrings,
+      state: this.#state,
+      core: this.#core,
+      readThrough: this.#readThrough,
+      pending: this.#pending,
+      checkOpen: () => this.#checkOpen(),
+      starting: () => this.#starting,
+    })
     this.#writes = parts.writes
     this.#oldVersions = parts.oldVersions
     this.#scan = parts.scan
@@ -119,9 +127,10 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     const client = this.#connection.client
     this.#leaveNamespace = namespacesOf(client).enter({ prefix: parts.keyPrefix, kind: 'FlipCache', name })
     // The client's breakers are shared by its caches: each hears every change, until it closes.
-    this.#leaveTransport = transportOf(client).breakers.join(name, this.#options.breaker, (change) =>
-      emitApart(this, 'redis', change),
-    )
+    this.#leaveTransport = transportOf(client).breakers.join(name, this.#options.breaker, (change) => {
+      tellBreaker(name, change)
+      emitApart(this, 'redis', change)
+    })
     if (this.#connection.owned) {
       this.#reporter.watchOwnedClient(client, () => this.#closing !== undefined)
     }
@@ -149,12 +158,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
    * every process and stored. Within `grace` a stale value is served while it refreshes; if the
    * loader fails, the stale value is the fallback. See docs/read-through.md.
    */
-  async getOrSet(key: K, loader: Loader<K, V>, options?: GetOrSetOptions): Promise<V> {
-    this.#checkOpen()
-    checkLoader(loader)
-    const load = options === undefined ? this.#options.load : this.#loadOf(options)
-    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    return this.#getOrSet(key, loader, load)
+  getOrSet(key: K, loader: Loader<K, V>, options?: GetOrSetOptions): Promise<V> {
+    return this.#reading.getOrSet(key, loader, options)
   }
 
   /**
@@ -163,15 +168,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
    * (a Map of exactly those keys, or an array in their order; else `E_LOADER_RESULT`) and stored in
    * one write, each key once across every process, as getOrSet's. See docs/read-through.md.
    */
-  async getOrSetMany(keys: Iterable<K>, loader: BatchLoader<K, V>, options?: GetOrSetOptions): Promise<V[]> {
-    this.#checkOpen()
-    checkLoader(loader)
-    const { given: list, encoded } = keysOfCall(keys, (key) => this.#keys.encode(key))
-    const load = options === undefined ? this.#options.load : this.#loadOf(options)
-    if (list.length === 0) return []
-    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    const encodeKey = (key: K): string => this.#keys.encode(key)
-    return this.#pending.guard(this.#readThrough.getOrSetMany(list, encoded, loader, load, encodeKey))
+  getOrSetMany(keys: Iterable<K>, loader: BatchLoader<K, V>, options?: GetOrSetOptions): Promise<V[]> {
+    return this.#reading.getOrSetMany(keys, loader, options)
   }
 
   /**
@@ -184,48 +182,16 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     fn: F,
     ...[options = {}]: WrapOptionsArg<K, Parameters<F>>
   ): (...args: Parameters<F>) => Promise<V> {
-    type A = Parameters<F>
-    if (typeof fn !== 'function')
-      throw new TypeError(`Expected wrap() to get a function, got ${describe(fn)}`)
-    const { key: keyOf = byOnlyArgument as (...args: A) => K, ...loadOptions } = options
-    if (typeof keyOf !== 'function') {
-      throw new TypeError(`Expected the \`key\` option of wrap() to be a function, got ${describe(keyOf)}`)
-    }
-    const load = this.#loadOf(loadOptions)
-    return async (...args: A): Promise<V> => {
-      this.#checkOpen()
-      if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-      // Every call's closure backs off as `fn`: a failing fn is not called again within its wait.
-      return this.#getOrSet(
-        keyOf(...args),
-        loaderStandsFor(() => fn(...(args as never[])), fn),
-        load,
-      )
-    }
-  }
-
-  /** getOrSet's L1 hit, as in get() (no validation of a string key, no read-through machinery), or read-through. */
-  #getOrSet(key: K, loader: Loader<K, V>, load: ResolvedLoad): Promise<V> | V {
-    const unchecked = this.#keysAreStrings && typeof key === 'string'
-    const encoded = unchecked ? (key as string) : this.#keys.encode(key)
-    const now = clock.now()
-    const entry = this.#state.local(encoded, now)
-    if (entry !== undefined) {
-      if (load.refreshAhead !== undefined)
-        this.#readThrough.refreshAheadIfDue(key, encoded, loader, load, entry)
-      return this.#core.hit(encoded, entry, now)
-    }
-    if (unchecked) this.#keys.encode(key)
-    const loading = this.#readThrough.getOrSet(key, encoded, loader, load)
-    // With cloneOnRead, callers joined on one read or load get a copy each, as L1 hits do.
-    const served = this.#options.cloneOnRead
-      ? loading.then((value) => this.#core.copy(encoded, value))
-      : loading
-    return this.#pending.guard(served)
+    return this.#reading.wrap(fn, options)
   }
 
   /** The value of `key`: from L1 when it holds a live copy, else from Redis; `valueDefault` on a miss. */
-  async get(key: K): Promise<V | Miss> {
+  get(key: K): Promise<V | Miss> {
+    if (!traces.get.hasSubscribers) return this.#get(key)
+    return this.#tracedKey('get', key, (seen) => this.#get(key, seen))
+  }
+
+  async #get(key: K, seen?: OperationContext): Promise<V | Miss> {
     this.#checkOpen()
     // A string key is its own encoding, and one that would fail validation cannot be in L1: so an L1
     // hit skips validation, and a miss validates before going to Redis.
@@ -235,17 +201,29 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     const now = clock.now()
     const entry = this.#state.local(encoded, now)
     // valueDefault is a V: a miss is `undefined` only without one (then `Miss` is `undefined`).
-    if (entry !== undefined) return this.#core.hit(encoded, entry, now) as V | Miss
+    if (entry !== undefined) {
+      if (seen !== undefined) seen.tier = 'l1'
+      return this.#core.hit(encoded, entry, now) as V | Miss
+    }
     if (unchecked) this.#keys.encode(key)
-    return this.#pending.guard(this.#core.get(encoded)) as Promise<V | Miss>
+    return this.#pending.guard(this.#core.get(encoded, seen)) as Promise<V | Miss>
   }
 
   /** Values of `keys` in the same order: L1 hits locally, every miss in one Redis round trip. */
-  async getMany(keys: Iterable<K>): Promise<(V | Miss)[]> {
+  getMany(keys: Iterable<K>): Promise<(V | Miss)[]> {
+    if (!traces.getMany.hasSubscribers) return this.#getMany(keys)
+    const list = [...keys]
+    return traceKeys('getMany', this.name, list.length, (seen) => {
+      seen.tiers = noTiers()
+      return this.#getMany(list, seen.tiers)
+    })
+  }
+
+  async #getMany(keys: Iterable<K>, tiers?: OperationContext['tiers']): Promise<(V | Miss)[]> {
     this.#checkOpen()
     const { encoded } = keysOfCall(keys, (key) => this.#keys.encode(key))
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    return this.#pending.guard(this.#core.getMany(encoded)) as Promise<(V | Miss)[]>
+    return this.#pending.guard(this.#core.getMany(encoded, tiers)) as Promise<(V | Miss)[]>
   }
 
   /**
@@ -269,7 +247,12 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   }
 
   /** Writes `key` to Redis (`SET ... PX`), then to L1. Throws before writing if the value does not fit `valueType`. */
-  async set(key: K, value: V, options?: SetOptions): Promise<void> {
+  set(key: K, value: V, options?: SetOptions): Promise<void> {
+    if (!traces.set.hasSubscribers) return this.#set(key, value, options)
+    return this.#tracedKey('set', key, () => this.#set(key, value, options))
+  }
+
+  async #set(key: K, value: V, options: SetOptions | undefined): Promise<void> {
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
     const call = setCallOf(options, this.#options.expireMs, this.#core.entries.headers)
@@ -291,7 +274,13 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
    * by getOrSet within grace while it reloads). Resolves once Redis has it and the other instances
    * were told. See docs/read-through.md#tags.
    */
-  async invalidateTags(tags: Iterable<string>, options?: InvalidateTagsOptions): Promise<void> {
+  invalidateTags(tags: Iterable<string>, options?: InvalidateTagsOptions): Promise<void> {
+    if (!traces.invalidateTags.hasSubscribers) return this.#invalidateTags(tags, options)
+    const list = [...tags]
+    return traceKeys('invalidateTags', this.name, list.length, () => this.#invalidateTags(list, options))
+  }
+
+  async #invalidateTags(tags: Iterable<string>, options: InvalidateTagsOptions | undefined): Promise<void> {
     this.#checkOpen()
     const checked = checkTags(tags, 'invalidateTags', maxTagsInvalidated)
     const soft = softInvalidation(options)
@@ -344,26 +333,31 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   }
 
   /** Writes every `[key, value]` in one round trip; nothing is written if any key or value is invalid. */
-  async setMany(entries: Iterable<readonly [K, V]>, options?: SetOptions): Promise<void> {
+  setMany(entries: Iterable<readonly [K, V]>, options?: SetOptions): Promise<void> {
+    if (!traces.setMany.hasSubscribers) return this.#setMany(entries, options)
+    const list = [...entries]
+    return traceKeys('setMany', this.name, list.length, () => this.#setMany(list, options))
+  }
+
+  async #setMany(entries: Iterable<readonly [K, V]>, options: SetOptions | undefined): Promise<void> {
     this.#checkOpen()
     const call = setCallOf(options, this.#options.expireMs, this.#core.entries.headers)
-    const pairs: [K, V][] = []
-    const encoded = Array.from(entries, (entry): [string, RedisValue] => {
-      if (!Array.isArray(entry) || entry.length !== 2) {
-        throw new TypeError(
-          `Expected each entry of setMany to be a [key, value] pair, got ${describe(entry)}`,
-        )
-      }
-      const key = this.#keys.encode(entry[0])
-      pairs.push([entry[0], entry[1]])
-      return [key, this.#core.encode(key, entry[1])]
-    })
+    const { pairs, encoded } = entriesOfCall(
+      entries,
+      (key) => this.#keys.encode(key),
+      (key, value) => this.#core.encode(key, value),
+    )
     if (encoded.length === 0) return
     await this.#write(pairs, encoded, call)
   }
 
   /** Removes `key` from Redis and L1; resolves to whether Redis had it. */
-  async delete(key: K): Promise<boolean> {
+  delete(key: K): Promise<boolean> {
+    if (!traces.delete.hasSubscribers) return this.#delete(key)
+    return this.#tracedKey('delete', key, () => this.#delete(key))
+  }
+
+  async #delete(key: K): Promise<boolean> {
     this.#checkOpen()
     const encoded = this.#keys.encode(key)
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
@@ -371,7 +365,13 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   }
 
   /** Removes every key in one `UNLINK`; resolves to how many Redis had. */
-  async deleteMany(keys: Iterable<K>): Promise<number> {
+  deleteMany(keys: Iterable<K>): Promise<number> {
+    if (!traces.deleteMany.hasSubscribers) return this.#deleteMany(keys)
+    const list = [...keys]
+    return traceKeys('deleteMany', this.name, list.length, () => this.#deleteMany(list))
+  }
+
+  async #deleteMany(keys: Iterable<K>): Promise<number> {
     this.#checkOpen()
     const byEncoded = new Map<string, K>()
     for (const key of keys) byEncoded.set(this.#keys.encode(key), key)
@@ -402,7 +402,12 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   }
 
   /** Removes this namespace's keys only (SCAN + UNLINK in batches, never KEYS), and empties L1. */
-  async clear(): Promise<void> {
+  clear(): Promise<void> {
+    if (!traces.clear.hasSubscribers) return this.#clear()
+    return traceOperation('clear', { cache: this.name, operation: 'clear' }, () => this.#clear())
+  }
+
+  async #clear(): Promise<void> {
     this.#checkOpen()
     if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
     await this.#core.clear()
@@ -473,11 +478,13 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
     if (this.#connection.owned) await disconnect(this.#connection.client, this.#options.timeoutMs)
   }
 
-  /** One call's getOrSet options over the cache's, checked against its storage. */
-  #loadOf(options: GetOrSetOptions): ResolvedLoad {
-    const load = resolveLoad(options, this.#options.load)
-    checkLoadFits(this.#options.buckets, load)
-    return load
+  /** `call` traced on `operation`'s channel, its context naming this cache and `key`. */
+  #tracedKey<T>(
+    operation: TracedOperation,
+    key: K,
+    call: (seen: OperationContext) => Promise<T>,
+  ): Promise<T> {
+    return traceKey(operation, this.name, key, (given: K) => this.#keys.encode(given), call)
   }
 
   #checkOpen(): void {

@@ -48,6 +48,22 @@ export type {
   LoaderContext,
   LoaderTtlOptions,
 } from './loading/read-through.js'
+export {
+  type BreakerChange,
+  channelNames,
+  type ErrorEvent,
+  type InvalidationReceived,
+  type InvalidationSent,
+  type LoadContext,
+  type LocalEviction,
+  type LockEvent,
+  loadChannelName,
+  type OperationContext,
+  operationChannelName,
+  type Tier,
+  type TracedOperation,
+  tracedOperations,
+} from './observe/channels.js'
 export type { AnyFlipCacheOptions, ExpireTime, FlipCacheOptions } from './options.js'
 export type { ClusterInput, RedisInput } from './redis/connection.js'
 export type { CacheStats } from './stats.js'

@@ -2,6 +2,7 @@ import * as clock from '../clock.js'
 import type { Entry, EntryCodec } from '../entry/entry-codec.js'
 import type { FlipCacheError } from '../errors.js'
 import type { LocalEntry } from '../local/local-tier.js'
+import type { Tier } from '../observe/channels.js'
 import type { StatsCounter } from '../stats.js'
 import type { Store } from '../store/store.js'
 import type { TagNotice, TagStore } from '../store/tag-keys.js'
@@ -100,24 +101,25 @@ export class CacheCore<V> {
     return this.entries.copyOf(this.entries.encode(key, value)) as T
   }
 
-  /** The value of `key` from Redis (an L1 miss): `valueDefault` on a miss. */
-  async get(key: string): Promise<V | undefined> {
+  /** The value of `key` from Redis (an L1 miss): `valueDefault` on a miss. `seen` (a trace) learns the tier. */
+  async get(key: string, seen?: { tier?: Tier }): Promise<V | undefined> {
     const looked = await this.#counted(this.lookup([key]))
-    return this.served(key, this.count(freshValue(looked, 0, clock.now())))
+    const found = freshValue(looked, 0, clock.now())
+    if (seen !== undefined) seen.tier = found === MISSING ? 'miss' : 'l2'
+    return this.served(key, this.count(found))
   }
 
-  /** Values of `keys`: L1 hits locally, every miss in one round trip. */
-  async getMany(keys: string[]): Promise<(V | undefined)[]> {
+  /** Values of `keys`: L1 hits locally, every miss in one round trip; `tiers` (a trace's) counts who answered. */
+  async getMany(keys: string[], tiers?: Record<Tier, number>): Promise<(V | undefined)[]> {
     const values = new Array<V | undefined>(keys.length)
     if (!this.state.localEnabled) {
       if (keys.length === 0) return values
       const looked = await this.#counted(this.lookup(keys, keys.length === 1))
       const readAt = clock.now()
       for (let position = 0; position < keys.length; position++) {
-        values[position] = this.served(
-          keys[position] as string,
-          this.count(freshValue(looked, position, readAt)),
-        )
+        const found = freshValue(looked, position, readAt)
+        if (tiers !== undefined) tiers[found === MISSING ? 'miss' : 'l2']++
+        values[position] = this.served(keys[position] as string, this.count(found))
       }
       return values
     }
@@ -135,12 +137,14 @@ export class CacheCore<V> {
       }
       values[position] = this.hit(key, entry, now)
     }
+    if (tiers !== undefined) tiers.l1 += keys.length - missing.length
     if (missing.length === 0) return values
     const looked = await this.#counted(this.lookup(missing))
     const readAt = clock.now()
     for (let index = 0; index < positions.length; index++) {
-      const found = this.count(freshValue(looked, index, readAt))
-      values[positions[index] as number] = this.served(missing[index] as string, found)
+      const found = freshValue(looked, index, readAt)
+      if (tiers !== undefined) tiers[found === MISSING ? 'miss' : 'l2']++
+      values[positions[index] as number] = this.served(missing[index] as string, this.count(found))
     }
     return values
   }

@@ -2,6 +2,7 @@ import * as clock from '../clock.js'
 import { freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError } from '../errors.js'
 import type { HeldLock } from '../lock/redis-lock.js'
+import type { Tier } from '../observe/channels.js'
 import {
   type BatchLoader,
   type BatchPort,
@@ -72,6 +73,7 @@ export class BatchReadThrough<K, V> {
     loader: BatchLoader<K, V>,
     load: ResolvedLoad,
     encodeKey: (key: K) => string,
+    tiers?: Record<Tier, number>,
   ): Promise<V[]> {
     const { core } = this.#port
     const now = clock.now()
@@ -166,6 +168,11 @@ export class BatchReadThrough<K, V> {
         // With cloneOnRead, each caller gets a copy of its own, as getOrSet's do.
         values[at] = settled.then((served) => core.served(code, served))
       }
+    }
+    if (tiers !== undefined) {
+      tiers.loader = toLoad.length
+      tiers.l2 = redisDown ? 0 : reading.length - toLoad.length
+      tiers.l1 = asked.length - tiers.loader - tiers.l2
     }
     const unique = await Promise.all(values)
     return encoded.map((code, index) => {
@@ -357,6 +364,7 @@ export class BatchReadThrough<K, V> {
         (signal) => loader([...keys], { keys, stale, signal }),
         load.hardTimeoutMs,
         timedOut,
+        () => ({ cache: config.name, key: first.encoded, keyCount: keys.length, background: stale.size > 0 }),
       )
       if (port.abandoned()) throw config.closed()
       const values = valuesOfBatch(result, jobs, batch.encodeKey, config.where)

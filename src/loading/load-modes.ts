@@ -33,3 +33,26 @@ export function preferFresh<V>(loading: Promise<V>, stale: V, softTimeoutMs: num
   const settled = loading.catch(() => stale)
   return softTimeoutMs === 0 ? Promise.resolve(stale) : within(settled, softTimeoutMs, () => stale)
 }
+
+/**
+ * `served` (the load, or the stale value within grace), telling `seen` when the stale value was
+ * served: the load had not settled with a value by then (it failed, or is still running).
+ */
+export function servedStale<V>(
+  loading: Promise<V>,
+  served: Promise<V>,
+  seen: { stale?: boolean },
+): Promise<V> {
+  let loaded = false
+  // Registered after preferFresh's own reaction: it runs first, before `served` can settle.
+  loading.then(
+    () => {
+      loaded = true
+    },
+    () => {},
+  )
+  return served.then((value) => {
+    if (!loaded) seen.stale = true
+    return value
+  })
+}

@@ -4,6 +4,8 @@ import { freshValue, MISSING } from '../core/reads.js'
 import { FlipCacheError, LoaderError, LoaderTimeoutError, LockLostError } from '../errors.js'
 import type { Locks } from '../lock/locks.js'
 import type { HeldLock, LockLoss } from '../lock/redis-lock.js'
+import type { Tier } from '../observe/channels.js'
+import { tellLock } from '../observe/events.js'
 import { within } from '../within.js'
 import { type BatchLoader, BatchReadThrough, type LockHooks } from './batch-read-through.js'
 import { FailureBackoff } from './failure-backoff.js'
@@ -14,6 +16,7 @@ import {
   type LoadMode,
   type LockOutcome,
   preferFresh,
+  servedStale,
   withoutRedis,
 } from './load-modes.js'
 import type { ResolvedLoad, ResolvedLock } from './load-options.js'
@@ -34,6 +37,8 @@ export type { Loader, LoaderContext } from './running-loaders.js'
 
 /** What read-through needs besides the core and the locks. */
 export interface ReadThroughConfig<V> {
+  /** The cache's name, for traces. */
+  name: string
   /** Where an encoded key lives in Redis (for error messages). */
   where: (key: string) => string
   /** Reports a failure no caller awaits. */
@@ -104,7 +109,7 @@ export class ReadThrough<K, V> {
       lockOrWait: (encoded, settings, mode, budget, hooks) =>
         this.#lockOrWait(encoded, settings, mode, budget, hooks),
       lockGroup: (ttlMs, afterAcquiring) => locks.group(ttlMs, afterAcquiring),
-      hold: (lock, encoded) => this.#held.set(lock, encoded),
+      hold: (lock, encoded) => this.#hold(lock, encoded),
       finish: (held, loaded) => this.#finish(held, loaded),
     })
   }
@@ -125,15 +130,22 @@ export class ReadThrough<K, V> {
     const closed = this.#config.closed()
     this.#loaders.abortAll(closed)
     // Waiters in other processes hear that the lock is free, and take over at once.
-    const releasing = [...this.#held].map(([lock, encoded]) =>
-      lock.release().then(() => this.#locks.done(encoded, 'released')),
-    )
+    const releasing = [...this.#held].map(([lock, encoded]) => {
+      tellLock(this.#config.name, encoded, 'released')
+      return lock.release().then(() => this.#locks.done(encoded, 'released'))
+    })
     this.#held.clear()
     await within(Promise.allSettled(releasing), ms, () => [])
   }
 
   /** getOrSet after an L1 miss (the cache answers L1 hits itself). */
-  async getOrSet(key: K, encoded: string, loader: Loader<K, V>, load: ResolvedLoad): Promise<V> {
+  async getOrSet(
+    key: K,
+    encoded: string,
+    loader: Loader<K, V>,
+    load: ResolvedLoad,
+    seen?: { tier?: Tier; stale?: boolean },
+  ): Promise<V> {
     const core = this.#core
     const now = clock.now()
     // An L1 copy past localTtl or freshness, still within its Redis life: the fallback if Redis fails.
@@ -147,6 +159,7 @@ export class ReadThrough<K, V> {
       readAt = clock.now()
       const fresh = freshValue(looked, 0, readAt)
       if (fresh !== MISSING) {
+        if (seen !== undefined) seen.tier = 'l2'
         core.count(fresh)
         this.refreshAheadIfDue(key, encoded, loader, load, {
           freshUntil: looked.freshUntil?.[0],
@@ -160,7 +173,10 @@ export class ReadThrough<K, V> {
       // Redis is failing: L1 and the loader answer. The failure is not the caller's, so report it.
       if (error instanceof FlipCacheError) this.#config.report(error)
       redisDown = true
-      if (kept !== undefined && kept.freshUntil > clock.now()) return core.hit(encoded, kept, now)
+      if (kept !== undefined && kept.freshUntil > clock.now()) {
+        if (seen !== undefined) seen.tier = 'l1'
+        return core.hit(encoded, kept, now)
+      }
     }
     // The cache closed while Redis was asked: no loader is called any more.
     this.#throwIfClosing()
@@ -170,6 +186,7 @@ export class ReadThrough<K, V> {
     core.count(MISSING)
     // The read came out of the call's time for Redis; the lock and the store share what is left.
     const budget = new RedisBudget(this.#config.timeoutMs - (readAt - now))
+    if (seen !== undefined) seen.tier = 'loader'
     if (stale === undefined) {
       return this.#load({
         key,
@@ -185,7 +202,8 @@ export class ReadThrough<K, V> {
     // Stale within grace: the soft timeout says how long a fresh value is worth waiting for (0: not at all).
     const mode = redisDown ? withoutRedis : load.softTimeoutMs > 0 ? foreground : background
     const loading = this.#load({ key, encoded, loader, load, stale: staleValue, mode, budget })
-    return preferFresh(loading, staleValue, load.softTimeoutMs)
+    const served = preferFresh(loading, staleValue, load.softTimeoutMs)
+    return seen === undefined ? served : servedStale(loading, served, seen)
   }
 
   /** getOrSetMany (see batch-read-through.ts): `encoded[i]` is `keys[i]` encoded; `keys` is not empty. */
@@ -195,8 +213,9 @@ export class ReadThrough<K, V> {
     loader: BatchLoader<K, V>,
     load: ResolvedLoad,
     encodeKey: (key: K) => string,
+    tiers?: Record<Tier, number>,
   ): Promise<V[]> {
-    return this.#batch.getOrSetMany(keys, encoded, loader, load, encodeKey)
+    return this.#batch.getOrSetMany(keys, encoded, loader, load, encodeKey, tiers)
   }
 
   /** A fresh value read past its refresh-ahead point: refreshed in the background, once across processes. */
@@ -253,7 +272,7 @@ export class ReadThrough<K, V> {
       if (outcome.kind === 'unlocked' && outcome.slow) storeApart = true
       if (outcome.kind === 'locked') {
         lock = outcome.lock
-        this.#held.set(lock, encoded)
+        this.#hold(lock, encoded)
       }
     }
     let loaded = false
@@ -267,7 +286,21 @@ export class ReadThrough<K, V> {
       this.#throwIfClosing()
       const timedOut = () => new LoaderTimeoutError(this.#config.where(encoded), load.hardTimeoutMs ?? 0)
       const decisions = new LoadDecisions(load, this.#config.fits)
-      const value = await this.#loaders.call(loader, key, stale, load.hardTimeoutMs, timedOut, decisions)
+      const traceAs = () => ({
+        cache: this.#config.name,
+        key: encoded,
+        keyCount: 1,
+        background: stale !== undefined,
+      })
+      const value = await this.#loaders.call(
+        loader,
+        key,
+        stale,
+        load.hardTimeoutMs,
+        timedOut,
+        decisions,
+        traceAs,
+      )
       // close() gave up on this load: its value is dropped, since the cache no longer writes.
       if (this.#abandoned) throw this.#config.closed()
       // ctx.fail() holds even when the loader caught what it threw and returned a value.
@@ -318,6 +351,7 @@ export class ReadThrough<K, V> {
       if (lock !== undefined) {
         const outcome = loaded ? 'loaded' : 'released'
         this.#held.delete(lock)
+        tellLock(this.#config.name, encoded, 'released')
         // Waiters read the value on the notice; releasing needs no one to wait for it (it is sent
         // after the store, so Redis has the value first). Past close(), which let the lock go
         // already, the cache sends nothing.
@@ -354,7 +388,10 @@ export class ReadThrough<K, V> {
       for (;;) {
         // The cache is closing: a waiter stops waiting (close() woke it), and no lock is taken.
         this.#throwIfClosing()
-        const onLost = (loss: LockLoss): void => this.#lockLost(new LockLostError(lockKey, loss))
+        const onLost = (loss: LockLoss): void => {
+          tellLock(this.#config.name, encoded, 'lost')
+          this.#lockLost(new LockLostError(lockKey, loss))
+        }
         const lock = hooks?.lock?.(lockKey, onLost) ?? locks.lock(encoded, settings.ttlMs, onLost)
         const acquiring = lock.acquire()
         let acquired: boolean | typeof LATE
@@ -421,7 +458,10 @@ export class ReadThrough<K, V> {
    * one script), then their waiters told (in one message).
    */
   #finish(held: readonly [lock: HeldLock, encoded: string][], loaded: boolean): void {
-    for (const [lock] of held) this.#held.delete(lock)
+    for (const [lock, encoded] of held) {
+      this.#held.delete(lock)
+      tellLock(this.#config.name, encoded, 'released')
+    }
     const tell = (): Promise<void> =>
       this.#abandoned
         ? Promise.resolve()
@@ -436,6 +476,12 @@ export class ReadThrough<K, V> {
   async #readFresh(encoded: string, newerThan: number): Promise<V | typeof MISSING> {
     const looked = await this.#core.lookup([encoded])
     return freshValue(looked, 0, Math.max(clock.now(), newerThan))
+  }
+
+  /** A lock taken for `encoded`: held until released (close() lets go of those still held). */
+  #hold(lock: HeldLock, encoded: string): void {
+    this.#held.set(lock, encoded)
+    tellLock(this.#config.name, encoded, 'acquired')
   }
 
   #throwIfClosing(): void {

@@ -1,3 +1,4 @@
+import { type LoadContext, loadChannel } from '../observe/channels.js'
 import type { LoadDecisions, LoaderDecisionMethods } from './load-decisions.js'
 
 /**
@@ -32,6 +33,7 @@ export class RunningLoaders {
     hardTimeoutMs: number | undefined,
     timedOut: () => Error,
     decisions: LoadDecisions,
+    traceAs?: () => LoadContext,
   ): Promise<V> {
     const started = (signal: AbortSignal): Promise<V> | V =>
       loader({
@@ -43,14 +45,27 @@ export class RunningLoaders {
         addTags: (tags) => decisions.addTags(tags),
         fail: (error) => decisions.fail(error),
       })
-    return this.run(started, hardTimeoutMs, timedOut).finally(() => decisions.close())
+    return this.run(started, hardTimeoutMs, timedOut, traceAs).finally(() => decisions.close())
   }
 
   /**
    * As `call`, for a loader of another shape (getOrSetMany's batch loader): `start` calls it with
-   * the signal, which aborts past `hardTimeoutMs` (with `timedOut()`) or by `abortAll`.
+   * the signal, which aborts past `hardTimeoutMs` (with `timedOut()`) or by `abortAll`. Traced on
+   * `flipcache:load` with `traceAs()`'s context when anyone listens.
    */
   run<T>(
+    start: (signal: AbortSignal) => Promise<T> | T,
+    hardTimeoutMs: number | undefined,
+    timedOut: () => Error,
+    traceAs?: () => LoadContext,
+  ): Promise<T> {
+    if (traceAs !== undefined && loadChannel.hasSubscribers) {
+      return loadChannel.tracePromise(() => this.#run(start, hardTimeoutMs, timedOut), traceAs())
+    }
+    return this.#run(start, hardTimeoutMs, timedOut)
+  }
+
+  #run<T>(
     start: (signal: AbortSignal) => Promise<T> | T,
     hardTimeoutMs: number | undefined,
     timedOut: () => Error,

@@ -32,8 +32,12 @@ export class LocalTier<V> {
   /** Whether copies may be served and kept: not while the cache cannot confirm that it hears the other instances. */
   #trusted = true
 
-  constructor(maxEntries: number, ttlMs: number) {
-    this.#lru = maxEntries > 0 ? new QuickLRU({ maxSize: maxEntries }) : undefined
+  /** `onEvict` hears each key dropped for room (an entry past `maxEntries`), not those expired or removed. */
+  constructor(maxEntries: number, ttlMs: number, onEvict?: (key: string) => void) {
+    this.#lru =
+      maxEntries > 0
+        ? new QuickLRU({ maxSize: maxEntries, ...(onEvict && { onEviction: (key: string) => onEvict(key) }) })
+        : undefined
     this.#ttlMs = ttlMs
   }
 

@@ -55,7 +55,10 @@ export interface LoadContext {
   readonly key: string
   /** How many keys the loader was asked for (1 for getOrSet). */
   readonly keyCount: number
-  /** Whether this run refreshes a stale value in the background (grace, refreshAhead). */
+  /**
+   * Whether a value was in hand when this run started (a stale one within grace, or a fresh one past
+   * refreshAhead's point): the run refreshes it, and the caller may have been served already.
+   */
   readonly background: boolean
   result?: unknown
   error?: unknown

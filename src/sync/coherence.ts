@@ -3,6 +3,7 @@ import * as clock from '../clock.js'
 import type { CacheState, KeySelection } from '../core/cache-state.js'
 import { emitApart } from '../error-reporter.js'
 import { ErrorCode, type FlipCacheError, SyncError } from '../errors.js'
+import { tellReceived } from '../observe/events.js'
 import { type RedisClient, whenReady } from '../redis/connection.js'
 import { isCluster } from '../redis/slot-router.js'
 import { isReplyError } from '../redis/steps.js'
@@ -257,7 +258,10 @@ export class Coherence<K, V> {
       this.#stopTracking = await trackingHub(client).register(
         keyPrefix,
         {
-          invalidated: (redisKeys) => this.#invalidate(this.#selectionOf(redisKeys), 'tracking'),
+          invalidated: (redisKeys) => {
+            tellReceived(name, 'tracking', redisKeys === 'all' ? 0 : redisKeys.length, undefined)
+            this.#invalidate(this.#selectionOf(redisKeys), 'tracking')
+          },
           reconnected: () => {
             this.#invalidate('all', 'reconnect')
             this.#heard('tracking-armed')

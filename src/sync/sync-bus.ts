@@ -1,4 +1,5 @@
 import { ErrorCode, SyncError } from '../errors.js'
+import { tellReceived, tellSent } from '../observe/events.js'
 import type { TransportView } from '../redis/transport-view.js'
 import { LuaScript } from '../store/scripts.js'
 import type { TagNotice } from '../store/tag-keys.js'
@@ -23,6 +24,8 @@ interface SyncMessage {
   k?: string[]
   /** The tags and their counts after the invalidation ('t'): `[tag, hard, soft]` each. */
   t?: [string, number, number][]
+  /** When it was sent (ms since the epoch, the sender's clock): receivers publish the delay. */
+  s?: number
 }
 
 export interface SyncBusConfig {
@@ -142,7 +145,13 @@ export class SyncBus {
     const sending = batcher.coalesce(
       `${channel}\n${origin}`,
       command,
-      (written) => [channel, JSON.stringify({ o: origin, e: 'w', k: written } satisfies SyncMessage)],
+      (written) => {
+        tellSent(this.#config.name, 'write', written.length)
+        return [
+          channel,
+          JSON.stringify({ o: origin, e: 'w', k: written, s: Date.now() } satisfies SyncMessage),
+        ]
+      },
       keys,
     )
     if (this.#sending?.promise === sending) {
@@ -205,7 +214,8 @@ export class SyncBus {
   cleared(): Promise<void> {
     if (!this.#config.invalidate) return Promise.resolve()
     this.sent++
-    return this.#publish({ o: this.#config.origin, e: 'c' }).then(
+    tellSent(this.#config.name, 'clear', 0)
+    return this.#publish({ o: this.#config.origin, e: 'c', s: Date.now() }).then(
       () => undefined,
       (error: unknown) => this.#noticeFailed('all', error),
     )
@@ -220,9 +230,10 @@ export class SyncBus {
   tagsInvalidated(stamps: TagStamp[], published = false): Promise<void> {
     if (!this.#config.invalidate || stamps.length === 0) return Promise.resolve()
     this.sent++
+    tellSent(this.#config.name, 'tags', stamps.length)
     if (published) return Promise.resolve()
     const t = stamps.map(({ tag, hard, soft }): [string, number, number] => [tag, hard, soft])
-    return this.#publish({ o: this.#config.origin, e: 't', t }).then(
+    return this.#publish({ o: this.#config.origin, e: 't', t, s: Date.now() }).then(
       () => undefined,
       (error: unknown) => this.#noticeFailed('all', error),
     )
@@ -359,6 +370,7 @@ export class SyncBus {
   /** A key from redis_pubsub_dict's channels (its own messages carry no origin: ours come back too). */
   #receiveKey(key: string): void {
     this.received++
+    tellReceived(this.#config.name, 'write', 1, undefined)
     this.#config.onInvalidate([key], 'remote')
   }
 
@@ -374,9 +386,18 @@ export class SyncBus {
     if (!this.#config.invalidate) return
     const keys = Array.isArray(message.k) ? message.k.filter((key) => typeof key === 'string') : []
     this.received++
-    if (message.e === 'c') this.#config.onInvalidate('all', 'remote')
-    else if (message.e === 'w' && keys.length > 0) this.#config.onInvalidate(keys, 'remote')
-    else if (message.e === 't' && Array.isArray(message.t)) this.#config.onTags(stampsOf(message.t))
+    const { name } = this.#config
+    if (message.e === 'c') {
+      tellReceived(name, 'clear', 0, message.s)
+      this.#config.onInvalidate('all', 'remote')
+    } else if (message.e === 'w' && keys.length > 0) {
+      tellReceived(name, 'write', keys.length, message.s)
+      this.#config.onInvalidate(keys, 'remote')
+    } else if (message.e === 't' && Array.isArray(message.t)) {
+      const stamps = stampsOf(message.t)
+      tellReceived(name, 'tags', stamps.length, message.s)
+      this.#config.onTags(stamps)
+    }
   }
 }
 

@@ -1,5 +1,6 @@
-import { describe, expect, it, vi } from 'vitest'
-import type { RedisStatusChange } from '../../src/index.js'
+import diagnostics from 'node:diagnostics_channel'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import type { BreakerChange, RedisStatusChange } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
 import { useOwnServer } from '../support/own-server.js'
 
@@ -23,6 +24,15 @@ describe('circuit breaker against a real server', () => {
     const items = cache<string, string>({ localMax: 0, valueType: 'string', timeout: 300 })
     const changes: RedisStatusChange[] = []
     items.on('redis', (change) => changes.push(change))
+    // The diagnostics channel hears the same changes.
+    const published: BreakerChange[] = []
+    const hear = (message: unknown): void => {
+      if ((message as BreakerChange).cache === items.name) published.push(message as BreakerChange)
+    }
+    diagnostics.subscribe('flipcache:breaker', hear)
+    onTestFinished(() => {
+      diagnostics.unsubscribe('flipcache:breaker', hear)
+    })
     await items.ready()
     const keys = Array.from({ length: 32 }, (_, index) => `k${index}`)
     await items.setMany(keys.map((key) => [key, 'v']))
@@ -41,6 +51,10 @@ describe('circuit breaker against a real server', () => {
       // Recovery takes the cooldown (1 s) plus one round trip; the bound leaves room for a loaded machine.
       await vi.waitFor(async () => expect(await items.get('k0')).toBe('v'), { timeout: 4_000, interval: 50 })
       await vi.waitFor(() => expect(changes.at(-1)?.status).toBe('up'), { timeout: 4_000 })
+      await vi.waitFor(() =>
+        expect(published.map(({ status }) => status)).toEqual(changes.map(({ status }) => status)),
+      )
+      expect(published[0]).toMatchObject({ cache: items.name, status: 'down', error: expect.any(Error) })
     } finally {
       running = false
       await Promise.all(callers)

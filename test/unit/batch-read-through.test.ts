@@ -100,6 +100,7 @@ function readThroughOn() {
   const core = new CacheCore<string>(manualCoreConfig({ store, state, entries, report }))
   const locks = new FakeLocks()
   const readThrough = new ReadThrough<string, string>(core, locks as unknown as Locks, {
+    name: 'cache',
     where: (key) => store.redisKey(key),
     report,
     lockRelease: undefined,

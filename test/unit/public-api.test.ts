@@ -41,9 +41,13 @@ describe('public API', () => {
       'ValueTooLargeError',
       'ValueTypeName',
       'WriteQueueFullError',
+      'channelNames',
       'expire',
+      'loadChannelName',
+      'operationChannelName',
       'parseDuration',
       'pythonTupleKey',
+      'tracedOperations',
       'typed',
     ])
   })

@@ -96,6 +96,7 @@ function readThroughOn(fits: (load: ResolvedLoad) => void = () => {}, tagKeys: T
   const core = new CacheCore<string>(manualCoreConfig({ store, state, entries, report, tagKeys }))
   const locks = new FakeLocks()
   const readThrough = new ReadThrough<string, string>(core, locks as unknown as Locks, {
+    name: 'cache',
     where: (key) => store.redisKey(key),
     report,
     lockRelease: undefined,
