@@ -66,6 +66,9 @@ const expected = {
   many: ['Ada 1843-07-10T00:00:00.000Z', 'Grace 1944-08-07T00:00:00.000Z', 'miss'],
   fromRedis: 'Grace 1944-08-07T00:00:00.000Z',
   refused: 'TypeError',
+  // flipcache-redis/otel's spans, as started: the set, the getOrSet miss and its loader, the getMany
+  // that missed 'nobody', the get from Redis; the L1 hits (get ada, the second getOrSet) make none.
+  spans: ['flipcache set', 'flipcache getOrSet', 'flipcache load', 'flipcache getMany', 'flipcache get'],
 }
 
 let workspace = ''
