@@ -77,6 +77,36 @@ describe('flipcache-redis/otel on real caches', () => {
     expect(sumOf(metrics, 'flipcache.hits', { 'flipcache.tier': 'l2' })).toBe(1)
   })
 
+  it('a failed loader: both spans fail, the getOrSet one with E_LOADER, and the load is counted by error.type', async () => {
+    const users = cache<string, string>()
+    await expect(
+      users.getOrSet('grace', async () => Promise.reject(new Error('source down'))),
+    ).rejects.toMatchObject({
+      code: 'E_LOADER',
+    })
+    const getOrSet = telemetry.spans().find((span) => span.name === 'flipcache getOrSet')
+    const loaded = telemetry.spans().find((span) => span.name === 'flipcache load')
+    expect(loaded?.parentSpanContext?.spanId).toBe(getOrSet?.spanContext().spanId)
+    expect([getOrSet?.status.code, getOrSet?.attributes['error.type']]).toEqual([
+      SpanStatusCode.ERROR,
+      'E_LOADER',
+    ])
+    expect([loaded?.status, loaded?.attributes['error.type']]).toEqual([
+      { code: SpanStatusCode.ERROR, message: 'source down' },
+      'Error',
+    ])
+    const metrics = await telemetry.metrics()
+    expect(sumOf(metrics, 'flipcache.loads', { 'flipcache.cache': users.name, 'error.type': 'Error' })).toBe(
+      1,
+    )
+    expect(
+      sumOf(metrics, 'db.client.operation.duration', {
+        'flipcache.cache': users.name,
+        'error.type': 'E_LOADER',
+      }),
+    ).toBe(1)
+  })
+
   it('invalidations sent by one instance and received by another, with the bus delay', async () => {
     const name = cache<string, string>().name
     const writer = cache<string, string>({}, name)
