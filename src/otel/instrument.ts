@@ -92,9 +92,13 @@ export function instrumentFlipCache(options: FlipCacheInstrumentationOptions = {
   on(channelNames.lock, signals.lock)
   on(channelNames.localEviction, signals.localEviction)
   on(channelNames.error, signals.error)
+  instruments.hits.addCallback(operations.reads.observeHits)
+  instruments.misses.addCallback(operations.reads.observeMisses)
   instruments.localSize.addCallback(signals.observeLocalSizes)
   instruments.breakerOpen.addCallback(signals.observeBreakers)
   undo.push(
+    () => instruments.hits.removeCallback(operations.reads.observeHits),
+    () => instruments.misses.removeCallback(operations.reads.observeMisses),
     () => instruments.localSize.removeCallback(signals.observeLocalSizes),
     () => instruments.breakerOpen.removeCallback(signals.observeBreakers),
   )

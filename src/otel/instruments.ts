@@ -1,11 +1,18 @@
-import type { Attributes, Counter, Histogram, Meter, ObservableGauge } from '@opentelemetry/api'
+import type {
+  Attributes,
+  Counter,
+  Histogram,
+  Meter,
+  ObservableCounter,
+  ObservableGauge,
+} from '@opentelemetry/api'
 import { durationBuckets, metricNames } from './attributes.js'
 
 /** Every instrument the instrumentation records to; created once per `instrumentFlipCache`. */
 export interface Instruments {
   operationDuration: Histogram
-  hits: Counter
-  misses: Counter
+  hits: ObservableCounter
+  misses: ObservableCounter
   loads: Counter
   loadDuration: Histogram
   errors: Counter
@@ -29,11 +36,11 @@ export function createInstruments(meter: Meter): Instruments {
       metricNames.operationDuration,
       seconds('Duration of flipcache operations that reached Redis or a loader (not L1 hits)'),
     ),
-    hits: meter.createCounter(metricNames.hits, {
+    hits: meter.createObservableCounter(metricNames.hits, {
       description: 'Reads answered from a tier (flipcache.tier: l1 or l2), per key',
       unit: '{hit}',
     }),
-    misses: meter.createCounter(metricNames.misses, {
+    misses: meter.createObservableCounter(metricNames.misses, {
       description: 'Reads neither tier answered (a miss, or a getOrSet that called its loader), per key',
       unit: '{miss}',
     }),

@@ -9,7 +9,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api'
-import type { OperationContext, Tier } from '../observe/channels.js'
+import type { OperationContext } from '../observe/channels.js'
 import {
   CACHE,
   DB_OPERATION_NAME,
@@ -24,31 +24,35 @@ import {
   TIERS_PREFIX,
 } from './attributes.js'
 import { AttributeSets, type Instruments } from './instruments.js'
+import { ReadTally, tiers } from './read-tally.js'
 import { toHrTime } from './time.js'
 
-/** One traced operation between its `start` and its end; its span exists once it is known to be needed. */
-export interface PendingOperation {
-  readonly context: OperationContext
-  readonly startMs: number
-  /** The OpenTelemetry context active where the operation was called: its span's parent. */
-  readonly parent: Context
-  span: Span | undefined
-  done: boolean
-}
+// What the instrumentation notes on each operation's context object (the same object from `start`
+// to the end, per the contract), under symbols of its own: no map to look it up in, no allocation
+// for an L1 hit.
+const startedAt = Symbol('flipcache.otel.startedAt')
+const openSpan = Symbol('flipcache.otel.span')
+const parentContext = Symbol('flipcache.otel.parent')
+const finished = Symbol('flipcache.otel.finished')
 
-const tiers: readonly Tier[] = ['l1', 'l2', 'loader', 'miss']
-const reads = new Set<string>(['get', 'getMany', 'getOrSet', 'getOrSetMany'])
+/** An operation's context, with what the instrumentation noted on it. */
+export interface TracedContext extends OperationContext {
+  [startedAt]?: number
+  [openSpan]?: Span
+  [parentContext]?: Context
+  [finished]?: boolean
+}
 
 /**
  * Follows the operations' TracingChannels. A span is made only for an operation that went further
  * than L1 (which the context's `tier` / `tiers` tell at its end) or failed, so it is started after
- * the fact with the time recorded at `start`; a loader or a lock inside getOrSet opens it early, to
- * parent the loader's span. Every read also counts its hits and misses.
+ * the fact with the time noted at `start`; a loader or a lock inside getOrSet opens it early, to
+ * parent the loader's span. Every read also tallies its hits and misses.
  */
 export class OperationTracker {
   /** The operation running here, for the operations that can run a loader (bound to their `start`). */
-  readonly store = new AsyncLocalStorage<PendingOperation>()
-  readonly #pending = new WeakMap<OperationContext, PendingOperation>()
+  readonly store = new AsyncLocalStorage<TracedContext>()
+  readonly reads = new ReadTally()
   readonly #attributes = new AttributeSets()
   readonly #tracer: Tracer
   readonly #instruments: Instruments
@@ -60,18 +64,11 @@ export class OperationTracker {
     this.#recordKeys = recordKeys
   }
 
-  /** `start` (or the store's transform): notes the time and the caller's context. */
-  readonly begin = (message: unknown): PendingOperation => {
-    const operation = message as OperationContext
-    const pending: PendingOperation = {
-      context: operation,
-      startMs: performance.now(),
-      parent: context.active(),
-      span: undefined,
-      done: false,
-    }
-    this.#pending.set(operation, pending)
-    return pending
+  /** `start` (or the store's transform): notes the time. */
+  readonly begin = (message: unknown): TracedContext => {
+    const operation = message as TracedContext
+    operation[startedAt] = performance.now()
+    return operation
   }
 
   /**
@@ -79,18 +76,18 @@ export class OperationTracker {
    * its `result` or `error` is set by now; a promise's end comes with `asyncEnd`.
    */
   readonly end = (message: unknown): void => {
-    const operation = message as OperationContext
+    const operation = message as TracedContext
     if ('result' in operation || 'error' in operation) this.#finish(operation)
   }
 
   readonly asyncEnd = (message: unknown): void => {
-    this.#finish(message as OperationContext)
+    this.#finish(message as TracedContext)
   }
 
   /** The operation running in this async context (getOrSet, getOrSetMany), if still running. */
-  running(): PendingOperation | undefined {
-    const pending = this.store.getStore()
-    return pending === undefined || pending.done ? undefined : pending
+  running(): TracedContext | undefined {
+    const operation = this.store.getStore()
+    return operation === undefined || operation[finished] === true ? undefined : operation
   }
 
   /**
@@ -98,82 +95,64 @@ export class OperationTracker {
    * if need be); a background refresh that outlived an L1-hit getOrSet goes under that call's parent.
    */
   loaderParent(): Context {
-    const pending = this.store.getStore()
-    if (pending === undefined) return context.active()
-    if (pending.done && pending.span === undefined) return pending.parent
-    return trace.setSpan(pending.parent, this.spanOf(pending))
+    const operation = this.store.getStore()
+    if (operation === undefined) return context.active()
+    if (operation[finished] === true && operation[openSpan] === undefined)
+      return operation[parentContext] ?? context.active()
+    return trace.setSpan(operation[parentContext] ?? context.active(), this.spanOf(operation))
   }
 
-  /** The operation's span, started (at the operation's start time) if not yet. */
-  spanOf(pending: PendingOperation): Span {
-    if (pending.span !== undefined) return pending.span
-    const { cache, operation, key, keyCount } = pending.context
+  /**
+   * The operation's span, started (at the operation's start time) if not yet, under the context
+   * active now: inside the call, or in its promise's reactions, that is the caller's.
+   */
+  spanOf(operation: TracedContext): Span {
+    const open = operation[openSpan]
+    if (open !== undefined) return open
+    const { cache, key, keyCount } = operation
     const attributes: Attributes = {
       [DB_SYSTEM_NAME]: REDIS,
-      [DB_OPERATION_NAME]: operation,
+      [DB_OPERATION_NAME]: operation.operation,
       [CACHE]: cache,
     }
     if (this.#recordKeys && key !== undefined) attributes[KEY] = key
     if (keyCount !== undefined) attributes[KEY_COUNT] = keyCount
-    pending.span = this.#tracer.startSpan(
-      `flipcache ${operation}`,
-      { kind: SpanKind.CLIENT, startTime: toHrTime(pending.startMs), attributes },
-      pending.parent,
+    const parent = context.active()
+    const span = this.#tracer.startSpan(
+      `flipcache ${operation.operation}`,
+      { kind: SpanKind.CLIENT, startTime: toHrTime(operation[startedAt] ?? performance.now()), attributes },
+      parent,
     )
-    return pending.span
+    operation[parentContext] = parent
+    operation[openSpan] = span
+    return span
   }
 
-  #finish(operation: OperationContext): void {
-    const pending = this.#pending.get(operation)
-    if (pending === undefined || pending.done) return
-    pending.done = true
-    this.#pending.delete(operation)
-    const endMs = performance.now()
-    if (reads.has(operation.operation)) this.#countReads(operation)
+  #finish(operation: TracedContext): void {
+    const startMs = operation[startedAt]
+    if (startMs === undefined || operation[finished] === true) return
+    operation[finished] = true
+    this.reads.count(operation)
     const failed = operation.error !== undefined
-    if (pending.span === undefined && !failed && !leftL1(operation)) return
+    if (operation[openSpan] === undefined && !failed && !leftL1(operation)) return
+    const endMs = performance.now()
     const type = failed ? errorType(operation.error) : undefined
     this.#instruments.operationDuration.record(
-      (endMs - pending.startMs) / 1000,
-      this.#attributes.get(`d\0${operation.cache}\0${operation.operation}\0${type ?? ''}`, () => ({
+      (endMs - startMs) / 1000,
+      this.#attributes.get(`${operation.cache}\0${operation.operation}\0${type ?? ''}`, () => ({
         [DB_SYSTEM_NAME]: REDIS,
         [DB_OPERATION_NAME]: operation.operation,
         [CACHE]: operation.cache,
         ...(type === undefined ? {} : { [ERROR_TYPE]: type }),
       })),
     )
-    const span = this.spanOf(pending)
+    const span = this.spanOf(operation)
     if (operation.tier !== undefined) span.setAttribute(TIER, operation.tier)
     if (operation.tiers !== undefined)
       for (const tier of tiers) span.setAttribute(`${TIERS_PREFIX}${tier}`, operation.tiers[tier] ?? 0)
     if (operation.stale !== undefined) span.setAttribute(STALE, operation.stale)
     if (type !== undefined) failSpan(span, operation.error, type)
     span.end(toHrTime(endMs))
-  }
-
-  #countReads(operation: OperationContext): void {
-    if (operation.tiers !== undefined) {
-      for (const tier of tiers) {
-        const count = operation.tiers[tier] ?? 0
-        if (count > 0) this.#countRead(operation, tier, count)
-      }
-    } else if (operation.tier !== undefined) this.#countRead(operation, operation.tier, 1)
-  }
-
-  #countRead(operation: OperationContext, tier: Tier, count: number): void {
-    const stale = operation.stale === true
-    const hit = tier === 'l1' || tier === 'l2'
-    const attributes = this.#attributes.get(
-      `r\0${operation.cache}\0${operation.operation}\0${hit ? tier : ''}\0${stale}`,
-      () => ({
-        [CACHE]: operation.cache,
-        [DB_OPERATION_NAME]: operation.operation,
-        ...(hit ? { [TIER]: tier } : {}),
-        ...(stale ? { [STALE]: true } : {}),
-      }),
-    )
-    if (hit) this.#instruments.hits.add(count, attributes)
-    else this.#instruments.misses.add(count, attributes)
   }
 }
 
@@ -183,7 +162,7 @@ function leftL1(operation: OperationContext): boolean {
     const { l2 = 0, loader = 0, miss = 0 } = operation.tiers
     return l2 + loader + miss > 0
   }
-  if (!reads.has(operation.operation)) return true
+  if (!ReadTally.isRead(operation.operation)) return true
   return operation.tier !== 'l1'
 }
 
