@@ -73,12 +73,7 @@ export function instrumentFlipCache(options: FlipCacheInstrumentationOptions = {
   }
   for (const operation of tracedOperations) {
     const channel = diagnostics.tracingChannel(operationChannelName(operation))
-    // Only getOrSet and getOrSetMany run loaders: only they pay for the store that parents the
-    // loader's span (an AsyncLocalStorage run per call); the others note their start plainly.
-    if (operation === 'getOrSet' || operation === 'getOrSetMany') {
-      channel.start.bindStore(operations.store, operations.begin)
-      undo.push(() => channel.start.unbindStore(operations.store))
-    } else on(channel.start.name as string, operations.begin)
+    on(channel.start.name as string, operations.begin)
     on(channel.end.name as string, operations.end)
     on(channel.asyncEnd.name as string, operations.asyncEnd)
   }
@@ -102,8 +97,6 @@ export function instrumentFlipCache(options: FlipCacheInstrumentationOptions = {
     () => instruments.localSize.removeCallback(signals.observeLocalSizes),
     () => instruments.breakerOpen.removeCallback(signals.observeBreakers),
   )
-  // Last: once unbound, the store stops costing every async call of the process its hook.
-  undo.push(() => operations.store.disable())
   holder[enabledFlag] = true
 
   let enabled = true

@@ -39,7 +39,7 @@ export class LoadTracker {
     const span = this.#tracer.startSpan(
       'flipcache load',
       { kind: SpanKind.INTERNAL, startTime: toHrTime(startMs), attributes },
-      this.#operations.loaderParent(),
+      this.#operations.loaderParent(load),
     )
     this.#pending.set(load, { span, startMs })
   }

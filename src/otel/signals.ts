@@ -68,13 +68,13 @@ export class Signals {
   }
 
   readonly lock = (message: unknown): void => {
-    const { cache, event } = message as LockEvent
+    const { cache, key, event } = message as LockEvent
     this.#instruments.lockEvents.add(
       1,
       this.#attributes.get(`l\0${cache}\0${event}`, () => ({ [CACHE]: cache, [LOCK_EVENT]: event })),
     )
     // A lock is taken on the way to a loader: the getOrSet's span shows when.
-    const running = this.#operations.running()
+    const running = this.#operations.running(cache, key)
     if (running !== undefined) this.#operations.spanOf(running).addEvent(`flipcache.lock.${event}`)
   }
 

@@ -124,6 +124,43 @@ describe('spans', () => {
     expect(sumOf(metrics, 'db.client.operation.duration', { 'db.operation.name': 'getOrSet' })).toBe(1)
   })
 
+  it("getOrSetMany's batch load goes under its span; concurrent ones under the caller's span", async () => {
+    const batch = (keys: string[], ready: Promise<unknown> = Promise.resolve()) => {
+      const context = operation({ operation: 'getOrSetMany', keyCount: keys.length })
+      return operationChannels.getOrSetMany.tracePromise(async () => {
+        await ready
+        const loaded: LoadContext = {
+          cache: 'users',
+          key: keys[0] ?? '',
+          keyCount: keys.length,
+          background: false,
+        }
+        await loadChannel.tracePromise(async () => keys, loaded)
+        context.tiers = { l1: 0, l2: 0, loader: keys.length, miss: 0 }
+        return keys
+      }, context)
+    }
+    await batch(['a', 'b'])
+    const [alone, aloneCall] = telemetry.spans()
+    expect([alone?.name, aloneCall?.name]).toEqual(['flipcache load', 'flipcache getOrSetMany'])
+    expect(alone?.parentSpanContext?.spanId).toBe(aloneCall?.spanContext().spanId)
+    await telemetry.tracer().startActiveSpan('request', async (request) => {
+      // Both loads start while both calls run: which call a load is of, the channels do not say.
+      const bothRunning = new Promise((resolve) => setTimeout(resolve, 1))
+      await Promise.all([batch(['c', 'd'], bothRunning), batch(['e', 'f'], bothRunning)])
+      request.end()
+    })
+    const request = telemetry.spans().at(-1)
+    const concurrentLoads = telemetry
+      .spans()
+      .slice(2)
+      .filter((span) => span.name === 'flipcache load')
+    expect(concurrentLoads.map((span) => span.parentSpanContext?.spanId)).toEqual([
+      request?.spanContext().spanId,
+      request?.spanContext().spanId,
+    ])
+  })
+
   it("a background refresh that outlives an L1-hit getOrSet goes under the call's parent, flagged background", async () => {
     const context = operation({ operation: 'getOrSet', key: 'grace' })
     let refreshed: Promise<string> | undefined
