@@ -1,3 +1,5 @@
+import { context as otelContext } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import type { FlipCache } from '../src/index.js'
@@ -60,29 +62,37 @@ export const otel: Scenario = {
     const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
     const reader = new CollectingReader()
     const meterProvider = new MeterProvider({ readers: [reader] })
-    const plainRounds: Map<string, Measured>[] = []
-    const instrumentedRounds: Map<string, Measured>[] = []
+    // Four sides, each a tinybench run of its own in every round (their order rotating): nobody
+    // subscribed, instrumented, and both again with OpenTelemetry's AsyncLocalStorage context
+    // manager enabled, as NodeSDK enables it.
+    const sides = [
+      { label: '', contextManager: false, instrumented: false },
+      { label: ', instrumented', contextManager: false, instrumented: true },
+      { label: ', context manager', contextManager: true, instrumented: false },
+      { label: ', context manager, instrumented', contextManager: true, instrumented: true },
+    ]
+    const measured = new Map<string, Map<string, Measured>[]>(sides.map((side) => [side.label, []]))
     let hits = 0
     const rounds = Math.max(1, context.timing.rounds)
     const once = { ...context.timing, rounds: 1 }
     for (let round = 0; round < rounds; round++) {
-      const timePlain = async () => plainRounds.push(await measure(tasks(''), once))
-      const timeInstrumented = async () => {
-        const instrumentation = instrumentFlipCache({ tracerProvider, meterProvider, caches: [cache] })
+      for (const side of [...sides.slice(round % sides.length), ...sides.slice(0, round % sides.length)]) {
+        const manager = side.contextManager ? new AsyncLocalStorageContextManager().enable() : undefined
+        if (manager !== undefined) otelContext.setGlobalContextManager(manager)
+        const instrumentation = side.instrumented
+          ? instrumentFlipCache({ tracerProvider, meterProvider, caches: [cache] })
+          : undefined
         try {
-          instrumentedRounds.push(await measure(tasks(', instrumented'), once))
+          measured.get(side.label)?.push(await measure(tasks(side.label), once))
           // Hits are observable counters: read while this instrumentation is enabled.
-          hits = await hitsCounted(reader)
+          if (instrumentation !== undefined) hits = await hitsCounted(reader)
         } finally {
-          instrumentation.disable()
+          instrumentation?.disable()
+          if (manager !== undefined) {
+            otelContext.disable()
+            manager.disable()
+          }
         }
-      }
-      if (round % 2 === 0) {
-        await timePlain()
-        await timeInstrumented()
-      } else {
-        await timeInstrumented()
-        await timePlain()
       }
     }
     if (hits === 0) throw new Error('otel: the instrumented rows counted no hit')
@@ -96,19 +106,25 @@ export const otel: Scenario = {
 
     const rows: string[][] = []
     for (const operation of ['get', 'getOrSet']) {
-      const plain = merged(plainRounds, operation)
-      const instrumented = merged(instrumentedRounds, `${operation}, instrumented`)
-      rows.push(
-        [plain.name, formatCount(plain.opsPerSec), formatDuration(plain.opMs), '', '', ''],
-        [
-          instrumented.name,
-          formatCount(instrumented.opsPerSec),
-          formatDuration(instrumented.opMs),
-          formatDuration(instrumented.opMs - plain.opMs),
-          formatRatio(ratio(instrumented, plain)),
-          formatSpread(ratioSpread(instrumented, plain)),
-        ],
-      )
+      const row = (label: string) => merged(measured.get(label) ?? [], `${operation}${label}`)
+      for (const [baseline, instrumented] of [
+        ['', ', instrumented'],
+        [', context manager', ', context manager, instrumented'],
+      ] as const) {
+        const plain = row(baseline)
+        const traced = row(instrumented)
+        rows.push(
+          [plain.name, formatCount(plain.opsPerSec), formatDuration(plain.opMs), '', '', ''],
+          [
+            traced.name,
+            formatCount(traced.opsPerSec),
+            formatDuration(traced.opMs),
+            formatDuration(traced.opMs - plain.opMs),
+            formatRatio(ratio(traced, plain)),
+            formatSpread(ratioSpread(traced, plain)),
+          ],
+        )
+      }
     }
     context.report({
       id: 'otel',
@@ -117,19 +133,21 @@ export const otel: Scenario = {
         'The same warm cache read with awaited gets (and getOrSet, whose loader never runs), with nobody ' +
         'subscribed to its diagnostics channels, then with `instrumentFlipCache()` of `flipcache-redis/otel` ' +
         "enabled on the SDK's BasicTracerProvider and MeterProvider (an L1 hit makes no span: it counts a " +
-        'hit on flipcache.hits). The two sides alternate round by round; ratios pair rounds.',
+        "hit on flipcache.hits); both again with the SDK's AsyncLocalStorageContextManager enabled. Each side " +
+        'is timed on its own in every round (the instrumentation is global), the order rotating; ratios pair rounds.',
       columns: [
         { header: 'task' },
         { header: 'ops/s', align: 'right' },
         { header: 'mean/op', align: 'right' },
         { header: 'added/op', align: 'right' },
-        { header: 'vs plain', align: 'right' },
+        { header: 'vs uninstrumented', align: 'right' },
         { header: 'rounds', align: 'right' },
       ],
       rows,
       notes: [
         `Hits counted by the last instrumented round: ${formatCount(hits)}; spans made: 0.`,
-        "No global context manager is enabled: an application's AsyncLocalStorageContextManager costs every async call, with or without flipcache.",
+        'added/op and the ratio: against the row above (the same side without the instrumentation).',
+        "The 'context manager' rows have OpenTelemetry's AsyncLocalStorageContextManager enabled, as NodeSDK enables it; the instrumentation itself uses no AsyncLocalStorage.",
       ],
       configs: [
         { row: 'get', config: `FlipCache, localMax ${KEYS * 10}, localTtl 1 h, every key warm in L1` },
