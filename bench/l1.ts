@@ -1,5 +1,6 @@
+import diagnostics from 'node:diagnostics_channel'
 import QuickLRU from 'quick-lru'
-import type { FlipCache } from '../src/index.js'
+import { type FlipCache, operationChannelName } from '../src/index.js'
 import { type PeerCache, peers } from './peers/index.js'
 import type { Bar, Target } from './report/model.js'
 import { type User, users } from './support/data.js'
@@ -15,6 +16,15 @@ const PEER_TARGET = 5
 /** L1 exactly the size of the working set (quick-lru then moves every hit between its two generations), and roomy. */
 const SIZES = [KEYS, KEYS * 10]
 const TTL_MS = 3_600_000
+const TRACED_ROW = 'flipcache get, flipcache:get subscribed'
+
+/** Attaches a no-op subscriber to the get channel for the row's runs, and takes it off after. */
+function subscribedToGets(): { before: () => void; after: () => void } {
+  const channel = diagnostics.tracingChannel(operationChannelName('get'))
+  const noop = (): void => {}
+  const handlers = { start: noop, end: noop, asyncStart: noop, asyncEnd: noop, error: noop }
+  return { before: () => channel.subscribe(handlers), after: () => channel.unsubscribe(handlers) }
+}
 
 /** L1-hit `get` against a bare Map and a bare quick-lru holding the same objects, and the peers' memory tiers. */
 export const l1: Scenario = {
@@ -100,6 +110,14 @@ export const l1: Scenario = {
           for (const key of keys) sink += (await cloning.get(key))?.id ?? 0
         },
       },
+      {
+        name: TRACED_ROW,
+        ops: KEYS,
+        fn: async () => {
+          for (const key of keys) sink += (await largestCache.get(key))?.id ?? 0
+        },
+        around: subscribedToGets(),
+      },
     )
     configs.push(
       {
@@ -109,6 +127,10 @@ export const l1: Scenario = {
       {
         row: 'flipcache get, cloneOnRead',
         config: `as flipcache localMax ${KEYS * 10}, with cloneOnRead: true (each hit returns a copy, encoded and decoded with superjson)`,
+      },
+      {
+        row: TRACED_ROW,
+        config: `the flipcache localMax ${KEYS * 10} cache, with a subscriber (five no-op functions) on the \`flipcache:get\` tracing channel while this row runs: each get builds its context and publishes start, end, asyncStart and asyncEnd. Every other row runs with nobody subscribed`,
       },
     )
     const peerRows: { peer: PeerCache; copyFree: boolean }[] = []
@@ -186,7 +208,7 @@ export const l1: Scenario = {
     ]
     const rows = [row(resultOf(results, 'Map'), lruOf(largest))]
     for (const size of SIZES) rows.push(row(lruOf(size), lruOf(size)), row(flipcacheOf(size), lruOf(size)))
-    for (const name of ['flipcache getOrSet, L1 hit', 'flipcache get, cloneOnRead'])
+    for (const name of ['flipcache getOrSet, L1 hit', 'flipcache get, cloneOnRead', TRACED_ROW])
       rows.push(row(resultOf(results, name), lruOf(largest)))
     for (const { peer } of peerRows) rows.push(row(resultOf(results, peer.label), lruOf(largest)))
 

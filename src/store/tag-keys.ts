@@ -37,7 +37,10 @@ for index, key in ipairs(KEYS) do
   told[index] = {ARGV[3 + index], hard, soft}
 end
 if ARGV[2] ~= '' then
-  redis.call('PUBLISH', ARGV[2], cjson.encode({o = ARGV[3], e = 't', t = told}))
+  -- s: when it was sent, by the server's clock (ms), for the receivers' delay.
+  local now = redis.call('TIME')
+  local sent = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  redis.call('PUBLISH', ARGV[2], cjson.encode({o = ARGV[3], e = 't', t = told, s = sent}))
 end
 return counts
 `)

@@ -272,10 +272,11 @@ describe('diagnostics_channel', () => {
       ['tags', 1],
       ['clear', 0],
     ])
-    // The tag message of a single node is published by the raising script, which says no send time.
-    expect(received[0]?.delayMs).toBeGreaterThanOrEqual(0)
-    expect(received[2]?.delayMs).toBeGreaterThanOrEqual(0)
-    expect(received[0]?.delayMs).toBeLessThan(60_000)
+    // The tag message of a single node is published by the raising script, timed by the server's clock.
+    for (const { delayMs } of received) {
+      expect(delayMs).toBeGreaterThanOrEqual(0)
+      expect(delayMs).toBeLessThan(60_000)
+    }
   })
 
   it('publishes tracking invalidations as received', async () => {

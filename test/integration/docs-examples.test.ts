@@ -2,6 +2,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { main as batchLoading } from '../../docs/examples/batch-loading.js'
 import { main as cacheAside } from '../../docs/examples/cache-aside.js'
 import { main as failSafe } from '../../docs/examples/fail-safe.js'
+import { main as keyvExample } from '../../docs/examples/keyv.js'
 import { main as loaderDecisions } from '../../docs/examples/loader-decisions.js'
 import { main as readThrough } from '../../docs/examples/read-through.js'
 import { main as refreshAhead } from '../../docs/examples/refresh-ahead.js'
@@ -101,6 +102,17 @@ describe('docs/read-through.md examples', () => {
       'getOrSet: product 3',
       'second: product 3, product 4; queried: [4]',
       'partial: E_LOADER_RESULT',
+    ])
+  })
+})
+
+// The example of docs/keyv.md.
+describe('docs/keyv.md example', () => {
+  it('cache-manager over the Keyv store: a write on one instance is read on the other, whose L1 copy the next write invalidates', async () => {
+    expect(await keyvExample(inject('redisUrl'))).toEqual([
+      'b reads 9.99',
+      'b holds it in L1: true',
+      'b reads 12.5 after the change',
     ])
   })
 })

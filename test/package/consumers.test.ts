@@ -69,6 +69,8 @@ const expected = {
   // flipcache-redis/otel's spans, as started: the set, the getOrSet miss and its loader, the getMany
   // that missed 'nobody', the get from Redis; the L1 hits (get ada, the second getOrSet) make none.
   spans: ['flipcache set', 'flipcache getOrSet', 'flipcache load', 'flipcache getMany', 'flipcache get'],
+  viaKeyv: 'TypeScript',
+  keyvRefused: 'TypeError',
 }
 
 let workspace = ''
@@ -95,10 +97,25 @@ describe('the tarball', () => {
         'dist/index.cjs',
         'dist/index.d.ts',
         'dist/index.d.cts',
+        'dist/keyv.js',
+        'dist/keyv.cjs',
+        'dist/keyv.d.ts',
+        'dist/keyv.d.cts',
+        // For TypeScript's moduleResolution node10, which reads no `exports`: the subpath's types.
+        'keyv/package.json',
+        'otel/package.json',
         'docs/read-through.md',
+        'docs/opentelemetry.md',
+        'docs/keyv.md',
+        'docs/nestjs.md',
       ]),
     )
     expect(paths.filter((path) => path.endsWith('.map'))).toEqual([])
+    // flipcache-redis/keyv takes the user's FlipCache: its builds carry the adapter alone, never a
+    // second copy of the cache (dist/index.js is some 400 KB, dist/keyv.js 5 KB).
+    const sizeOf = (path: string) => packed.files.find((file) => file.path === path)?.size ?? Infinity
+    expect(sizeOf('dist/keyv.js')).toBeLessThan(16_384)
+    expect(sizeOf('dist/keyv.cjs')).toBeLessThan(16_384)
     // The examples import ../../src, which is not shipped.
     expect(paths.filter((path) => path.startsWith('docs/examples/'))).toEqual([])
     expect(paths.filter((path) => path.startsWith('src/') || path.startsWith('test/'))).toEqual([])
@@ -138,6 +155,10 @@ describe.each(consumers)('a fresh project: $name', (spec) => {
     const consumer = await createConsumer(workspace, packed.tarball, spec)
     expect(consumer.installed.name).toBe('flipcache-redis')
     expect(Number(consumer.ioredisVersion.split('.')[0])).toBe(spec.ioredisMajor)
+    // keyv is an optional peer: the project installs its own, for flipcache-redis/keyv.
+    expect(
+      satisfiesCaretRange(consumer.keyvVersion, consumer.installed.peerDependencies?.keyv ?? 'none'),
+    ).toBe(true)
     // ioredis is a peer: the project's own copy must be one the package accepts.
     const peerRange = consumer.installed.peerDependencies?.ioredis ?? 'none declared'
     expect(satisfiesCaretRange(consumer.ioredisVersion, peerRange)).toBe(true)

@@ -4,6 +4,8 @@
 const { FlipCache } = require('flipcache-redis')
 const { instrumentFlipCache } = require('flipcache-redis/otel')
 const { INVALID_SPAN_CONTEXT, trace } = require('@opentelemetry/api')
+const { FlipCacheKeyvStore } = require('flipcache-redis/keyv')
+const { Keyv } = require('keyv')
 
 function shown(user) {
   return user === undefined ? 'miss' : `${user.name} ${user.joined.toISOString()}`
@@ -13,15 +15,18 @@ async function main() {
   const namespace = process.env.FLIPCACHE_NAMESPACE
   const users = new FlipCache(namespace, { redis: process.env.REDIS_URL })
   const reader = new FlipCache(namespace, { redis: process.env.REDIS_URL, localMax: 0 })
-  // flipcache-redis/otel on a tracer of the project's own (@opentelemetry/api only), noting span names.
+  // flipcache-redis/otel on a tracer of the project's own (@opentelemetry/api only), noting the names
+  // of the spans of the users cache.
   const spans = []
   const tracer = {
-    startSpan(name) {
-      spans.push(name)
+    startSpan(name, options) {
+      if (options?.attributes?.['flipcache.cache'] === namespace) spans.push(name)
       return trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
     },
   }
   const otel = instrumentFlipCache({ tracerProvider: { getTracer: () => tracer }, caches: [users] })
+  const strings = new FlipCache(`${namespace}-keyv`, { redis: process.env.REDIS_URL, valueType: 'string' })
+  const keyv = new Keyv({ store: new FlipCacheKeyvStore(strings) })
   try {
     await users.set('ada', { name: 'Ada', joined: new Date('1843-07-10T00:00:00.000Z') })
     const ada = await users.get('ada')
@@ -40,6 +45,14 @@ async function main() {
     } catch (error) {
       refused = error instanceof TypeError ? 'TypeError' : String(error)
     }
+    await keyv.set('typed', { lang: 'TypeScript' }, 10_000)
+    const viaKeyv = await keyv.get('typed')
+    let keyvRefused = 'accepted'
+    try {
+      new FlipCacheKeyvStore(42)
+    } catch (error) {
+      keyvRefused = error instanceof TypeError ? 'TypeError' : String(error)
+    }
     console.log(
       JSON.stringify({
         ada: shown(ada),
@@ -51,12 +64,15 @@ async function main() {
         fromRedis: shown(fromRedis),
         refused,
         spans,
+        viaKeyv: viaKeyv?.lang ?? 'miss',
+        keyvRefused,
       }),
     )
   } finally {
     otel.disable()
     await users.close()
     await reader.close()
+    await strings.close()
   }
 }
 

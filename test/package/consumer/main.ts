@@ -1,10 +1,12 @@
 // A project that installed the packed flipcache-redis, as a user would write it. The package suite
 // compiles this one file as ES modules (NodeNext) and as CommonJS, each against its own ioredis, and
 // runs it against a private Redis: REDIS_URL and FLIPCACHE_NAMESPACE come from the test.
-import { INVALID_SPAN_CONTEXT, type Span, type Tracer, trace } from '@opentelemetry/api'
+import { INVALID_SPAN_CONTEXT, type Span, type SpanOptions, type Tracer, trace } from '@opentelemetry/api'
 import { FlipCache } from 'flipcache-redis'
+import { FlipCacheKeyvStore } from 'flipcache-redis/keyv'
 import { instrumentFlipCache } from 'flipcache-redis/otel'
 import { Redis } from 'ioredis'
+import { Keyv } from 'keyv'
 
 interface User {
   name: string
@@ -27,11 +29,12 @@ async function main(): Promise<void> {
   // The consumer's own client, passed as `redis`: its type must be what the package accepts.
   const users = new FlipCache<string, User>(namespace, { redis })
   const reader = new FlipCache<string, User>(namespace, { redis, localMax: 0 })
-  // flipcache-redis/otel on a tracer of the project's own (@opentelemetry/api only), noting span names.
+  // flipcache-redis/otel on a tracer of the project's own (@opentelemetry/api only), noting the names
+  // of the spans of the users cache.
   const spans: string[] = []
   const tracer: Tracer = {
-    startSpan(name: string): Span {
-      spans.push(name)
+    startSpan(name: string, options?: SpanOptions): Span {
+      if (options?.attributes?.['flipcache.cache'] === namespace) spans.push(name)
       return trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
     },
     startActiveSpan(): never {
@@ -39,6 +42,10 @@ async function main(): Promise<void> {
     },
   }
   const otel = instrumentFlipCache({ tracerProvider: { getTracer: () => tracer }, caches: [users] })
+  // flipcache-redis/keyv: a Keyv over a cache of Keyv's serialized strings.
+  const strings = new FlipCache<string, string>(`${namespace}-keyv`, { redis, valueType: 'string' })
+  const store: FlipCacheKeyvStore<string> = new FlipCacheKeyvStore(strings)
+  const keyv = new Keyv<{ lang: string }>({ store })
   try {
     await users.set('ada', { name: 'Ada', joined: new Date('1843-07-10T00:00:00.000Z') })
     const ada: User | undefined = await users.get('ada')
@@ -60,6 +67,15 @@ async function main(): Promise<void> {
     } catch (error) {
       refused = error instanceof TypeError ? 'TypeError' : String(error)
     }
+    await keyv.set('typed', { lang: 'TypeScript' }, 10_000)
+    const viaKeyv = await keyv.get('typed')
+    let keyvRefused = 'accepted'
+    try {
+      // @ts-expect-error a number is not a FlipCache: compiles only if flipcache-redis/keyv's types are `any`.
+      new FlipCacheKeyvStore(42)
+    } catch (error) {
+      keyvRefused = error instanceof TypeError ? 'TypeError' : String(error)
+    }
     console.log(
       JSON.stringify({
         ada: shown(ada),
@@ -71,12 +87,15 @@ async function main(): Promise<void> {
         fromRedis: shown(fromRedis),
         refused,
         spans,
+        viaKeyv: viaKeyv?.lang ?? 'miss',
+        keyvRefused,
       }),
     )
   } finally {
     otel.disable()
     await users.close()
     await reader.close()
+    await strings.close()
     await redis.quit()
   }
 }

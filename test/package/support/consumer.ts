@@ -22,6 +22,8 @@ export interface Consumer {
   entry: string
   /** The version of the ioredis it got. */
   ioredisVersion: string
+  /** The version of the keyv it got (an optional peer, which the consumer installs for flipcache-redis/keyv). */
+  keyvVersion: string
   /** The package.json of the flipcache-redis it installed. */
   installed: Manifest
 }
@@ -53,20 +55,28 @@ export async function createConsumer(parent: string, tarball: string, spec: Cons
     link(consumerModules, name, name === 'ioredis' ? spec.ioredis : name)
   }
   const ioredisVersion = readManifest(join(consumerModules, 'ioredis')).version
+  // Linked above as a peer of the package; a project using flipcache-redis/keyv lists it itself.
+  const keyvVersion = readManifest(join(consumerModules, 'keyv')).version
   const project = {
     name: `consumer-${spec.name}`,
     private: true,
     type: spec.type,
-    dependencies: { 'flipcache-redis': installed.version, ioredis: ioredisVersion },
+    dependencies: { 'flipcache-redis': installed.version, ioredis: ioredisVersion, keyv: keyvVersion },
   }
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(project, null, 2)}\n`)
   copyFileSync(join(sources, spec.source), join(dir, spec.source))
   if (spec.compilerOptions === undefined)
-    return { dir, entry: join(dir, spec.source), ioredisVersion, installed }
+    return { dir, entry: join(dir, spec.source), ioredisVersion, keyvVersion, installed }
   link(consumerModules, '@types/node', '@types/node')
   const tsconfig = { compilerOptions: { ...spec.compilerOptions, outDir: 'out' }, files: [spec.source] }
   writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`)
-  return { dir, entry: join(dir, 'out', spec.source.replace(/\.ts$/, '.js')), ioredisVersion, installed }
+  return {
+    dir,
+    entry: join(dir, 'out', spec.source.replace(/\.ts$/, '.js')),
+    ioredisVersion,
+    keyvVersion,
+    installed,
+  }
 }
 
 /** Type-checks and compiles a TypeScript consumer with this repository's tsc; rejects with tsc's diagnostics. */
