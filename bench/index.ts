@@ -4,6 +4,7 @@ import { cluster } from './cluster.js'
 import { invalidation } from './invalidation.js'
 import { l1 } from './l1.js'
 import { memory } from './memory.js'
+import { otel } from './otel.js'
 import { patterns } from './patterns.js'
 import { published } from './published.js'
 import { redisHit } from './redis-hit.js'
@@ -33,6 +34,7 @@ const scenarios: Scenario[] = [
   invalidation,
   tags,
   memory,
+  otel,
   published,
   roundtrips,
   patterns,

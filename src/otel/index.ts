@@ -1,1 +1,7 @@
-export { channelNames } from '../observe/channels.js'
+export { metricNames } from './attributes.js'
+export {
+  type FlipCacheInstrumentation,
+  type FlipCacheInstrumentationOptions,
+  instrumentFlipCache,
+  type ObservedCache,
+} from './instrument.js'

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type ConsumerSpec, compile, createConsumer, runConsumer } from './support/consumer.js'
-import { buildAndPack, type Packed, satisfiesCaretRange } from './support/pack.js'
+import { buildAndPack, type Packed, repoRoot, satisfiesCaretRange } from './support/pack.js'
 
 // What ships: the package is built and packed once, then installed into fresh projects outside this
 // repository (so that nothing resolves from its node_modules by accident), each of which type-checks
@@ -66,6 +66,9 @@ const expected = {
   many: ['Ada 1843-07-10T00:00:00.000Z', 'Grace 1944-08-07T00:00:00.000Z', 'miss'],
   fromRedis: 'Grace 1944-08-07T00:00:00.000Z',
   refused: 'TypeError',
+  // flipcache-redis/otel's spans, as started: the set, the getOrSet miss and its loader, the getMany
+  // that missed 'nobody', the get from Redis; the L1 hits (get ada, the second getOrSet) make none.
+  spans: ['flipcache set', 'flipcache getOrSet', 'flipcache load', 'flipcache getMany', 'flipcache get'],
   viaKeyv: 'TypeScript',
   keyvRefused: 'TypeError',
 }
@@ -100,7 +103,9 @@ describe('the tarball', () => {
         'dist/keyv.d.cts',
         // For TypeScript's moduleResolution node10, which reads no `exports`: the subpath's types.
         'keyv/package.json',
+        'otel/package.json',
         'docs/read-through.md',
+        'docs/opentelemetry.md',
         'docs/keyv.md',
         'docs/nestjs.md',
       ]),
@@ -114,6 +119,34 @@ describe('the tarball', () => {
     // The examples import ../../src, which is not shipped.
     expect(paths.filter((path) => path.startsWith('docs/examples/'))).toEqual([])
     expect(paths.filter((path) => path.startsWith('src/') || path.startsWith('test/'))).toEqual([])
+  })
+
+  it('flipcache-redis/otel loads only @opentelemetry/api and Node builtins: no second copy of the cache', () => {
+    const paths = packed.files.map((file) => file.path)
+    expect(paths).toEqual(
+      expect.arrayContaining(['dist/otel.js', 'dist/otel.cjs', 'dist/otel.d.ts', 'dist/otel.d.cts']),
+    )
+    for (const entry of ['dist/otel.js', 'dist/otel.cjs']) {
+      // The entry and the chunks it shares with the main entry (the ES build splits out the
+      // channels' names), followed import by import.
+      const files = new Map<string, string>()
+      const external = new Set<string>()
+      const visit = (file: string): void => {
+        if (files.has(file)) return
+        const code = readFileSync(join(repoRoot, file), 'utf8')
+        files.set(file, code)
+        for (const [, specifier = ''] of code.matchAll(/(?:from\s+|require\()"([^"]+)"/g)) {
+          if (specifier.startsWith('./')) visit(join('dist', specifier))
+          else external.add(specifier)
+        }
+      }
+      visit(entry)
+      expect([...external].sort()).toEqual(['@opentelemetry/api', 'diagnostics_channel'])
+      const code = [...files.values()].join('\n')
+      // The main entry is ~400 kB; the instrumentation with the channels' names ~20 kB.
+      expect(code.length).toBeLessThan(40_000)
+      expect(code).not.toContain('class FlipCache')
+    }
   })
 })
 

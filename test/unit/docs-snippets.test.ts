@@ -66,7 +66,11 @@ describe('documentation snippets', () => {
         noEmit: true,
         // The package name, as a consumer imports it, is this repository's source.
         baseUrl: root,
-        paths: { 'flipcache-redis': ['src/index.ts'], 'flipcache-redis/keyv': ['src/keyv/index.ts'] },
+        paths: {
+          'flipcache-redis': ['src/index.ts'],
+          'flipcache-redis/keyv': ['src/keyv/index.ts'],
+          'flipcache-redis/otel': ['src/otel/index.ts'],
+        },
       })
       const where = new Map(files.map((file, index) => [file, found[index]?.where]))
       // Only the snippets' own errors: the sources are checked by the project's tsconfig.

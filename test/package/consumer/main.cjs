@@ -2,6 +2,8 @@
 // no client of its own: flipcache-redis opens one for the URL (requiring the project's ioredis) and
 // closes it. REDIS_URL and FLIPCACHE_NAMESPACE come from the test.
 const { FlipCache } = require('flipcache-redis')
+const { instrumentFlipCache } = require('flipcache-redis/otel')
+const { INVALID_SPAN_CONTEXT, trace } = require('@opentelemetry/api')
 const { FlipCacheKeyvStore } = require('flipcache-redis/keyv')
 const { Keyv } = require('keyv')
 
@@ -13,6 +15,16 @@ async function main() {
   const namespace = process.env.FLIPCACHE_NAMESPACE
   const users = new FlipCache(namespace, { redis: process.env.REDIS_URL })
   const reader = new FlipCache(namespace, { redis: process.env.REDIS_URL, localMax: 0 })
+  // flipcache-redis/otel on a tracer of the project's own (@opentelemetry/api only), noting the names
+  // of the spans of the users cache.
+  const spans = []
+  const tracer = {
+    startSpan(name, options) {
+      if (options?.attributes?.['flipcache.cache'] === namespace) spans.push(name)
+      return trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+    },
+  }
+  const otel = instrumentFlipCache({ tracerProvider: { getTracer: () => tracer }, caches: [users] })
   const strings = new FlipCache(`${namespace}-keyv`, { redis: process.env.REDIS_URL, valueType: 'string' })
   const keyv = new Keyv({ store: new FlipCacheKeyvStore(strings) })
   try {
@@ -51,11 +63,13 @@ async function main() {
         many: many.map(shown),
         fromRedis: shown(fromRedis),
         refused,
+        spans,
         viaKeyv: viaKeyv?.lang ?? 'miss',
         keyvRefused,
       }),
     )
   } finally {
+    otel.disable()
     await users.close()
     await reader.close()
     await strings.close()

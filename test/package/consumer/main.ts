@@ -1,8 +1,10 @@
 // A project that installed the packed flipcache-redis, as a user would write it. The package suite
 // compiles this one file as ES modules (NodeNext) and as CommonJS, each against its own ioredis, and
 // runs it against a private Redis: REDIS_URL and FLIPCACHE_NAMESPACE come from the test.
+import { INVALID_SPAN_CONTEXT, type Span, type SpanOptions, type Tracer, trace } from '@opentelemetry/api'
 import { FlipCache } from 'flipcache-redis'
 import { FlipCacheKeyvStore } from 'flipcache-redis/keyv'
+import { instrumentFlipCache } from 'flipcache-redis/otel'
 import { Redis } from 'ioredis'
 import { Keyv } from 'keyv'
 
@@ -27,6 +29,19 @@ async function main(): Promise<void> {
   // The consumer's own client, passed as `redis`: its type must be what the package accepts.
   const users = new FlipCache<string, User>(namespace, { redis })
   const reader = new FlipCache<string, User>(namespace, { redis, localMax: 0 })
+  // flipcache-redis/otel on a tracer of the project's own (@opentelemetry/api only), noting the names
+  // of the spans of the users cache.
+  const spans: string[] = []
+  const tracer: Tracer = {
+    startSpan(name: string, options?: SpanOptions): Span {
+      if (options?.attributes?.['flipcache.cache'] === namespace) spans.push(name)
+      return trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+    },
+    startActiveSpan(): never {
+      throw new Error('flipcache-redis/otel never makes its spans active')
+    },
+  }
+  const otel = instrumentFlipCache({ tracerProvider: { getTracer: () => tracer }, caches: [users] })
   // flipcache-redis/keyv: a Keyv over a cache of Keyv's serialized strings.
   const strings = new FlipCache<string, string>(`${namespace}-keyv`, { redis, valueType: 'string' })
   const store: FlipCacheKeyvStore<string> = new FlipCacheKeyvStore(strings)
@@ -71,11 +86,13 @@ async function main(): Promise<void> {
         many: many.map(shown),
         fromRedis: shown(fromRedis),
         refused,
+        spans,
         viaKeyv: viaKeyv?.lang ?? 'miss',
         keyvRefused,
       }),
     )
   } finally {
+    otel.disable()
     await users.close()
     await reader.close()
     await strings.close()
