@@ -107,6 +107,21 @@ describe('flipcache-redis/otel on real caches', () => {
     ).toBe(1)
   })
 
+  it('a reported failure (a value that does not decode) is counted by error.type', async () => {
+    const users = cache<string, { name: string }>()
+    users.on('error', () => {})
+    await client().set(`${users.name}:broken`, '{not json')
+    expect(await users.get('broken')).toBeUndefined()
+    await vi.waitFor(async () =>
+      expect(
+        sumOf(await telemetry.metrics(), 'flipcache.errors', {
+          'flipcache.cache': users.name,
+          'error.type': 'E_DECODE',
+        }),
+      ).toBe(1),
+    )
+  })
+
   it('invalidations sent by one instance and received by another, with the bus delay', async () => {
     const name = cache<string, string>().name
     const writer = cache<string, string>({}, name)
