@@ -18,12 +18,17 @@ const SIZES = [KEYS, KEYS * 10]
 const TTL_MS = 3_600_000
 const TRACED_ROW = 'flipcache get, flipcache:get subscribed'
 
-/** Attaches a no-op subscriber to the get channel for the row's runs, and takes it off after. */
-function subscribedToGets(): { before: () => void; after: () => void } {
+/** `run` with a no-op subscriber on the get channel, taken off after. */
+async function whileGetsTraced<T>(run: () => Promise<T>): Promise<T> {
   const channel = diagnostics.tracingChannel(operationChannelName('get'))
   const noop = (): void => {}
   const handlers = { start: noop, end: noop, asyncStart: noop, asyncEnd: noop, error: noop }
-  return { before: () => channel.subscribe(handlers), after: () => channel.unsubscribe(handlers) }
+  channel.subscribe(handlers)
+  try {
+    return await run()
+  } finally {
+    channel.unsubscribe(handlers)
+  }
 }
 
 /** L1-hit `get` against a bare Map and a bare quick-lru holding the same objects, and the peers' memory tiers. */
@@ -110,14 +115,6 @@ export const l1: Scenario = {
           for (const key of keys) sink += (await cloning.get(key))?.id ?? 0
         },
       },
-      {
-        name: TRACED_ROW,
-        ops: KEYS,
-        fn: async () => {
-          for (const key of keys) sink += (await largestCache.get(key))?.id ?? 0
-        },
-        around: subscribedToGets(),
-      },
     )
     configs.push(
       {
@@ -130,7 +127,7 @@ export const l1: Scenario = {
       },
       {
         row: TRACED_ROW,
-        config: `the flipcache localMax ${KEYS * 10} cache, with a subscriber (five no-op functions) on the \`flipcache:get\` tracing channel while this row runs: each get builds its context and publishes start, end, asyncStart and asyncEnd. Every other row runs with nobody subscribed`,
+        config: `the flipcache localMax ${KEYS * 10} cache, with a subscriber (five no-op functions) on the \`flipcache:get\` tracing channel: each get builds its context and publishes start, end, asyncStart and asyncEnd. Timed on its own, after every other row (which run with nobody subscribed): subscribing once, as an APM does, not around each round (a subscribe and unsubscribe per round slows the unsubscribed path too, by deoptimizing it)`,
       },
     )
     const peerRows: { peer: PeerCache; copyFree: boolean }[] = []
@@ -166,6 +163,19 @@ export const l1: Scenario = {
     if (skipped.length > 0)
       console.log(`  l1: rows left out, as they need a Redis server: ${skipped.join(', ')}`)
     const results = await measure(tasks, context.timing, context.commands)
+    results.set(
+      TRACED_ROW,
+      await whileGetsTraced(async () => {
+        const traced: TaskSpec = {
+          name: TRACED_ROW,
+          ops: KEYS,
+          fn: async () => {
+            for (const key of keys) sink += (await largestCache.get(key))?.id ?? 0
+          },
+        }
+        return resultOf(await measure([traced], context.timing, context.commands), TRACED_ROW)
+      }),
+    )
 
     const notes: string[] = []
     if (skipped.length > 0) notes.push(`Rows left out, as they need a Redis server: ${skipped.join(', ')}.`)

@@ -17,8 +17,6 @@ export interface TaskSpec {
   fn: () => Promise<unknown>
   /** How many of the operations measured one run of `fn` performs (ops/s counts these). */
   ops: number
-  /** Runs before the task's warmup and timed runs of each round (a subscriber attached, say), and after them. */
-  around?: { before: () => void; after: () => void }
 }
 
 /** Reads the server's `total_commands_processed` (INFO stats), to count commands around a timed run. */
@@ -81,19 +79,19 @@ export async function measure(
       }
       bench.add(task.name, fn, {
         async: true,
-        beforeAll: async () => {
-          task.around?.before()
-          if (commands === undefined) return
-          before = await commands()
-          runs = 0
-        },
-        afterAll: async () => {
-          task.around?.after()
-          if (commands === undefined) return
-          const after = await commands()
-          counted.set(task.name, runs === 0 ? Number.NaN : (after - before - 1) / (runs * task.ops))
-          progress.step(`${task.name} (round ${round + 1}/${count})`)
-        },
+        beforeAll:
+          commands &&
+          (async () => {
+            before = await commands()
+            runs = 0
+          }),
+        afterAll:
+          commands &&
+          (async () => {
+            const after = await commands()
+            counted.set(task.name, runs === 0 ? Number.NaN : (after - before - 1) / (runs * task.ops))
+            progress.step(`${task.name} (round ${round + 1}/${count})`)
+          }),
       })
     }
     await bench.run()
