@@ -1,13 +1,13 @@
 import diagnostics from 'node:diagnostics_channel'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type {
-  InvalidationReceived,
-  InvalidationSent,
-  LoadContext,
-  LocalEviction,
-  LockEvent,
-  OperationContext,
-  TracedOperation,
+import {
+  type InvalidationReceived,
+  type InvalidationSent,
+  type LoadContext,
+  type LocalEviction,
+  type LockEvent,
+  type OperationContext,
+  tracedOperations,
 } from '../../src/index.js'
 import { uniqueName, useCaches } from '../support/cache-builder.js'
 import { fakeClock } from '../support/fake-clock.js'
@@ -22,19 +22,6 @@ interface Seen {
   snapshot: Record<string, unknown>
 }
 
-const operations: TracedOperation[] = [
-  'get',
-  'getMany',
-  'set',
-  'setMany',
-  'delete',
-  'deleteMany',
-  'getOrSet',
-  'getOrSetMany',
-  'clear',
-  'invalidateTags',
-]
-
 const unsubscribers: (() => void)[] = []
 afterEach(() => {
   for (const stop of unsubscribers.splice(0)) stop()
@@ -44,7 +31,7 @@ afterEach(() => {
 /** Records every traced operation and load of the cache named `cache` from now on. */
 function traceOf(cache: string): Seen[] {
   const seen: Seen[] = []
-  for (const name of [...operations.map((operation) => `flipcache:${operation}`), 'flipcache:load']) {
+  for (const name of [...tracedOperations.map((operation) => `flipcache:${operation}`), 'flipcache:load']) {
     const channel = diagnostics.tracingChannel<unknown, OperationContext | LoadContext>(name)
     const on =
       (phase: Phase) =>
