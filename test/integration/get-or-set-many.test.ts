@@ -7,7 +7,7 @@ import {
   type LockLostError,
 } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
-import { countCommands } from '../support/command-stats.js'
+import { commandCalls, countCommands } from '../support/command-stats.js'
 import { gate } from '../support/fake-clock.js'
 import { useOwnServer } from '../support/own-server.js'
 import { countRoundTrips } from '../support/round-trip-counter.js'
@@ -69,10 +69,14 @@ describe('getOrSetMany()', () => {
     const { loader } = countingLoader()
     const trips = countRoundTrips(redis)
     let values: string[] = []
+    const published = (await commandCalls(own.admin)).publish ?? 0
     const commands = await countCommands(own.admin, async () => {
       values = await flip.getOrSetMany(keys, loader)
-      // The locks are released (and waiters told) after the call has its values.
-      await vi.waitFor(async () => expect(await own.admin.keys('_lock:*')).toEqual([]))
+      // The locks are released, then their waiters told, after the call has its values.
+      await vi.waitFor(async () => {
+        expect(await own.admin.keys('_lock:*')).toEqual([])
+        expect((await commandCalls(own.admin)).publish ?? 0).toBeGreaterThan(published)
+      })
     })
     expect(values).toEqual(['x', ...keys.slice(1).map((key) => `v:${key}`)])
     expect(loader.mock.calls[0]?.[0]).toEqual(keys.slice(1))
