@@ -94,7 +94,10 @@ describe('FlipCacheKeyvStore', () => {
       b.serialize = undefined
       b.deserialize = undefined
       const joined = new Date('1843-07-10T00:00:00.000Z')
+      await Promise.all([cacheA.ready(), cacheB.ready()])
       await a.set('ada', { name: 'Ada', joined }, 10_000)
+      // b hears of a's write first: its notice could otherwise drop the copy b's first read makes.
+      await vi.waitFor(() => expect(cacheB.stats().invalidationsReceived).toBeGreaterThan(0))
       const read = (await b.get('ada')) as { joined: Date }
       // superjson (the cache's default valueType) keeps the Date a Date.
       expect(read.joined).toBeInstanceOf(Date)
@@ -170,6 +173,8 @@ describe('FlipCacheKeyvStore', () => {
       const a = createCache({ stores: [new Keyv({ store: new FlipCacheKeyvStore(cacheA) })], ttl: 30_000 })
       const b = createCache({ stores: [new Keyv({ store: new FlipCacheKeyvStore(cacheB) })], ttl: 30_000 })
       await a.set('price:1', 9.99)
+      // b hears of a's write first: its notice could otherwise drop the copy b's first read makes.
+      await vi.waitFor(() => expect(cacheB.stats().invalidationsReceived).toBeGreaterThan(0))
       expect(await b.get('price:1')).toBe(9.99)
       expect(cacheB.peek('keyv:price:1')).toBeDefined()
       const ttl = await b.ttl('price:1')
