@@ -102,8 +102,10 @@ export class HashStore implements Store {
    * taken for one that does not: every server reads the header).
    */
   headerExpiry(key: string): boolean {
-    if (this.#expiry === 'bucket') return false
-    return this.#expiry === 'header' || !this.#fieldTtl(this.#prefix + this.#layout.place(key)[0])
+    if (this.#expiry !== 'auto') return this.#expiry === 'header'
+    // A single server answers for every bucket: no need to place the key.
+    const bucketKey = this.#batcher.router === undefined ? '' : this.#prefix + this.#layout.place(key)[0]
+    return !this.#fieldTtl(bucketKey)
   }
 
   /** Whether the server of `bucketKey` expires hash fields: 'no' for buckets with expiry per bucket (nothing to ask). */
