@@ -73,6 +73,8 @@ export class ServerFeatures {
    * whichever comes first; never rejects, and leaves nothing behind once settled.
    */
   settled(ms: number): Promise<void> {
+    // A client made with `lazyConnect` waits for a first command, which waits for this answer.
+    if (this.#client.status === 'wait') this.#client.connect().catch(() => {})
     this.#askAll()
     if (this.#allKnown()) return Promise.resolve()
     return new Promise<void>((resolve) => {

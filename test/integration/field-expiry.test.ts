@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { FlipCacheError } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
@@ -141,6 +142,21 @@ describe("storage: hash buckets, entryExpiry 'auto' (the default)", () => {
       }
     } finally {
       warnings.mockRestore()
+    }
+  })
+
+  it('a lazyConnect client is connected to be asked: its first call does not wait out `timeout` for the answer', async () => {
+    const redis = new Redis(own.server.url, { lazyConnect: true })
+    try {
+      const items = sized({ redis, sync: 'none', timeout: 20_000, expireTime: '1h' })
+      const started = Date.now()
+      await items.set(1, 'one')
+      // The answer came in, so the write took the path of the server's kind.
+      expect(Date.now() - started).toBeLessThan(10_000)
+      const raw = (await own.admin.hget(`${items.name}:b:0`, '1')) as string
+      expect(raw === 'one').toBe(await expiresHashFields(own.admin))
+    } finally {
+      redis.disconnect()
     }
   })
 
