@@ -75,7 +75,11 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * @default false
    */
   cloneOnRead?: boolean
-  /** Sliding expiry: every read, L1 hits included, pushes the Redis TTL back to `expireTime`. Needs an `expireTime`. @default false */
+  /**
+   * Sliding expiry: every read, L1 hits included, pushes the Redis TTL back to `expireTime`. Needs an
+   * `expireTime`; not with `sync: 'tracking'` (Redis tracks a TTL touch as a change: every read would
+   * drop the other instances' copies). @default false
+   */
   refreshExpireTimeOnGet?: boolean
   /**
    * Longest any single Redis operation may take before it rejects: ms or a duration. A getOrSet call
@@ -142,8 +146,10 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
   lockRelease?: (error: LockLostError) => void
   /**
    * How instances keep their L1 coherent: `'pubsub'` broadcasts every write on `${name}:__sync`;
-   * `'tracking'` adds Redis's own invalidations (writes by any client, expiries, evictions);
-   * `'none'` sends nothing (L1 copies live at most `localTtl`). @default 'pubsub' with L1 on, else 'none'
+   * `'tracking'` adds Redis's own invalidations (writes by any client, expiries, evictions), armed
+   * with NOLOOP on the client's connection: writes through that client (the caches', and your own
+   * code's) do not come back to it, but caches of one name on it still hear each other's writes
+   * (flipcache tells them); not with `refreshExpireTimeOnGet`. `'none'` sends nothing (L1 copies live at most `localTtl`). @default 'pubsub' with L1 on, else 'none'
    */
   sync?: SyncMode
   /**
