@@ -35,6 +35,11 @@ export interface CoherenceConfig<K, V> {
   /** The cache's state, which drops copies and marks reads and writes in flight. */
   state: CacheState<V>
   keys: KeyCodec<K>
+  /**
+   * Whether a write changes a Redis key in part (a field of a hash bucket), not whole: tracking then
+   * cannot use NOLOOP (see TrackingHub).
+   */
+  writesInPart: boolean
   /** What a Redis key holds: an entry, or a bucket of them (for tracking, whose invalidations name Redis keys). */
   holds: (suffix: string) => string | { bucket: string } | undefined
   /** The cache, which emits 'invalidate'. */
@@ -293,6 +298,7 @@ export class Coherence<K, V> {
         this.#heard('tracking-armed')
       },
       unarmed: (error) => this.#unheard('unarmed', 'tracking-armed', error),
+      writesInPart: this.#config.writesInPart,
     }
     // Known before Redis confirms: the other caches of the namespace hear of its writes from the start.
     this.#trackingListener = listener

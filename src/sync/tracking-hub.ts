@@ -28,6 +28,11 @@ export interface TrackingListener {
   /** Invalidations may have been lost (a connection dropped, or tracking was re-armed). */
   reconnected: () => void
   /**
+   * Whether the cache's writes change a Redis key in part (a field of a hash bucket): then the
+   * client's connection tracks without NOLOOP while it listens (see TrackingHub).
+   */
+  readonly writesInPart: boolean
+  /**
    * A connection came back but tracking could not be armed on it again (`error` says why):
    * invalidations are not heard until a retry succeeds, which then calls `reconnected`.
    */
@@ -47,7 +52,8 @@ const invalidationChannel = '__redis__:invalidate'
  * client (redis-cli, another service, another instance), expiries and evictions of those keys reach
  * L1; the client's own writes do not come back (NOLOOP), so a cache keeps the copy it just wrote.
  * Other caches of the same prefix on the same client, which NOLOOP silences too, hear of a cache's
- * writes from `written`, once Redis has them.
+ * writes from `written`, once Redis has them. While a cache with hash buckets listens, the
+ * connection tracks without NOLOOP (see `#noLoopWanted`), and its own writes come back again.
  *
  * Redis tracks the fewest prefixes that cover the caches open now (caches of one name share theirs).
  * It can add a prefix to a tracking connection but not remove one: to drop a prefix nobody needs
@@ -64,6 +70,8 @@ export class TrackingHub {
   readonly #listeners = new Map<string, Set<TrackingListener>>()
   /** Prefixes the client's connection tracks now (none covers another). */
   #tracked: string[] = []
+  /** Whether it tracks them with NOLOOP. */
+  #noLoop = true
   #subscriber: RedisClient | undefined
   #subscriberId: string | undefined
   #subscriberName = ''
@@ -204,25 +212,28 @@ export class TrackingHub {
 
   /**
    * Makes Redis track the prefixes the caches need: new ones are added to the client's connection;
-   * when one is no longer needed (or a new one covers it), tracking switches over a bridge.
+   * when one is no longer needed (or a new one covers it, or NOLOOP must go on or off), tracking
+   * switches over a bridge.
    */
   async #apply(subscriberId: string): Promise<void> {
     const wanted = coverOf(this.#listeners.keys())
+    const noLoop = this.#noLoopWanted()
     const added = wanted.filter((prefix) => !this.#tracked.includes(prefix))
     if (this.#tracked.length === 0) {
       // The first arming: whatever the connection tracked before (a turn-off that failed) goes.
       if (wanted.length === 0) return
-      await retrack(this.#client, trackingOn(subscriberId, wanted, true))
+      await retrack(this.#client, trackingOn(subscriberId, wanted, noLoop))
       this.#tracked = wanted
+      this.#noLoop = noLoop
       return
     }
-    if (this.#tracked.every((prefix) => wanted.includes(prefix))) {
+    if (noLoop === this.#noLoop && this.#tracked.every((prefix) => wanted.includes(prefix))) {
       if (added.length === 0) return
-      await clientTracking(this.#client, trackingOn(subscriberId, added, true))
+      await clientTracking(this.#client, trackingOn(subscriberId, added, noLoop))
       this.#tracked = [...this.#tracked, ...added]
       return
     }
-    await this.#switchTo(wanted, subscriberId)
+    await this.#switchTo(wanted, noLoop, subscriberId)
   }
 
   /**
@@ -232,7 +243,7 @@ export class TrackingHub {
    * the bridge fails, the client's connection still tracks every prefix needed, and more; if the
    * switch itself fails, tracking is armed anew (L1 emptied, as after a reconnection).
    */
-  async #switchTo(prefixes: string[], subscriberId: string): Promise<void> {
+  async #switchTo(prefixes: string[], noLoop: boolean, subscriberId: string): Promise<void> {
     const bridge = duplicateOf(this.#client, { enableOfflineQueue: true })
     bridge.on('error', () => {})
     try {
@@ -240,8 +251,12 @@ export class TrackingHub {
       // The last cache left meanwhile, and turned tracking off: nothing is needed any more.
       if (this.#subscriber === undefined) return
       try {
-        await this.#bounded(retrack(this.#client, trackingOn(subscriberId, prefixes, true)), this.#timeoutMs)
+        await this.#bounded(
+          retrack(this.#client, trackingOn(subscriberId, prefixes, noLoop)),
+          this.#timeoutMs,
+        )
         this.#tracked = prefixes
+        this.#noLoop = noLoop
       } catch (error) {
         // Whether the client's connection still tracks anything is unknown: armed from scratch.
         this.#tracked = []
@@ -332,9 +347,11 @@ export class TrackingHub {
     this.#subscriberId = undefined
     const subscriberId = await this.#open()
     const wanted = coverOf(this.#listeners.keys())
+    const noLoop = this.#noLoopWanted()
     this.#tracked = []
-    await this.#bounded(retrack(this.#client, trackingOn(subscriberId, wanted, true)), this.#timeoutMs)
+    await this.#bounded(retrack(this.#client, trackingOn(subscriberId, wanted, noLoop)), this.#timeoutMs)
     this.#tracked = wanted
+    this.#noLoop = noLoop
     this.#everyListener((listener) => listener.reconnected())
   }
 
@@ -350,6 +367,19 @@ export class TrackingHub {
       if (mine.length === 0) continue
       for (const listener of listeners) listener.invalidated(mine)
     }
+  }
+
+  /**
+   * NOLOOP, unless a cache changes keys in part. Redis leaves out of a NOLOOP connection's
+   * invalidations the keys it was the last to change in an event loop turn: harmless when each
+   * write replaces a key whole (what this connection wrote is what the key holds), but a bucket
+   * changed by another client and then, in the same turn, by this one would keep another field's
+   * old copy in L1.
+   */
+  #noLoopWanted(): boolean {
+    for (const listeners of this.#listeners.values())
+      for (const listener of listeners) if (listener.writesInPart) return false
+    return true
   }
 
   #everyListener(visit: (listener: TrackingListener) => void): void {

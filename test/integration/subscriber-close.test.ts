@@ -96,7 +96,13 @@ describe('a subscriber connection closed while it reconnects', () => {
     const { client, duplicates } = clientWithDuplicates()
     const stop = await trackingHub(client).register(
       `${uniqueName()}:`,
-      { invalidated: () => {}, siblingWrote: () => {}, reconnected: () => {}, unarmed: () => {} },
+      {
+        invalidated: () => {},
+        siblingWrote: () => {},
+        reconnected: () => {},
+        unarmed: () => {},
+        writesInPart: false,
+      },
       5_000,
     )
     // One connection of its own: the RESP2 subscriber (named, to be found in CLIENT LIST); the

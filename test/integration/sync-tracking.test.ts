@@ -169,7 +169,10 @@ describe("sync: 'tracking'", () => {
   it("an instance's own set keeps its L1 copy (NOLOOP: no echo), while an instance on another client drops its copy", async () => {
     const a = await trackedCache()
     const b = await trackedCache({ redis: client() }, a.name)
+    // b reads once it has heard of a's write: a later notice would drop the copy it read.
+    const first = nextInvalidation(b, 'tracking')
     await a.set(1, 'v1')
+    await first
     expect(await b.get(1)).toBe('v1')
     expect(b.peek(1)).toBe('v1')
     const aOrigins: string[] = []
@@ -199,7 +202,9 @@ describe("sync: 'tracking'", () => {
     const shared = client()
     const first = await trackedCache({ redis: shared })
     const second = await trackedCache({ redis: shared }, first.name)
+    const told = nextInvalidation(second, 'tracking')
     await first.set(5, 'one')
+    expect(await told).toEqual({ keys: [5], origin: 'tracking' })
     expect(await second.get(5)).toBe('one')
     expect(second.peek(5)).toBe('one')
     const heard = nextInvalidation(second, 'tracking')
@@ -231,6 +236,29 @@ describe("sync: 'tracking'", () => {
     expect(await shared.call('CLIENT', 'TRACKINGINFO')).toEqual(
       expect.arrayContaining([expect.arrayContaining(['noloop'])]),
     )
+  })
+
+  it('tracks without NOLOOP while a cache with hash buckets listens on the client (its writes change keys in part), with NOLOOP again once it closes', async () => {
+    const shared = client()
+    const strings = await trackedCache({ redis: shared })
+    const hub = trackingHub(shared)
+    expect((await hub.trackingInfo())?.flags).toContain('noloop')
+    const buckets = await trackedCache({ redis: shared, storage: { kind: 'hash', bucketSize: 10 } })
+    const info = await hub.trackingInfo()
+    expect(info?.flags).toEqual(expect.arrayContaining(['on', 'bcast']))
+    expect(info?.flags).not.toContain('noloop')
+    expect(info?.prefixes.sort()).toEqual([`${strings.name}:`, `${buckets.name}:`].sort())
+    // Both still hear another client's writes; the bucket cache also its own (they come back again).
+    const echo = nextInvalidation(buckets, 'tracking')
+    await buckets.set(3, 'mine')
+    expect((await echo).keys).toContain(3)
+    await buckets.close()
+    expect((await hub.trackingInfo())?.flags).toContain('noloop')
+    expect((await hub.trackingInfo())?.prefixes).toEqual([`${strings.name}:`])
+    await strings.set(1, 'kept')
+    const heard = nextInvalidation(strings, 'tracking')
+    await admin.set(`${strings.name}:1`, 'theirs')
+    expect(await heard).toEqual({ keys: [1], origin: 'tracking' })
   })
 
   it('refuses refreshExpireTimeOnGet with a TypeError at construction, naming pubsub instead', () => {

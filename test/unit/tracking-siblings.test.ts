@@ -3,10 +3,17 @@ import { describe, expect, it } from 'vitest'
 import { TrackingHub, type TrackingListener } from '../../src/sync/tracking-hub.js'
 import { FakeRedisClient, idle } from '../support/fake-redis-client.js'
 
-/** The subscriber connection the hub opens with `duplicate()`: subscriptions succeed at once. */
+/** A connection the hub opens with `duplicate()` (the subscriber, a bridge): commands succeed at once. */
 class FakeSubscriber extends EventEmitter {
-  constructor(readonly options: { connectionName?: string }) {
+  constructor(
+    readonly options: { connectionName?: string },
+    readonly log: string[][],
+  ) {
     super()
+  }
+  call(name: string, ...args: unknown[]): Promise<unknown> {
+    this.log.push(['bridge', name, ...args.flat().map(String)])
+    return Promise.resolve('OK')
   }
   subscribe(): Promise<number> {
     return Promise.resolve(1)
@@ -30,7 +37,7 @@ class TrackingClient extends FakeRedisClient {
 
   duplicate(options: { connectionName?: string }): FakeSubscriber {
     if (options.connectionName !== undefined) this.#subscriberName = options.connectionName
-    return new FakeSubscriber(options)
+    return new FakeSubscriber(options, this.clientCommands)
   }
 
   override call(name: string, ...args: unknown[]): Promise<unknown> {
@@ -60,15 +67,20 @@ class TrackingClient extends FakeRedisClient {
   }
 }
 
-function listener(): TrackingListener & { told: string[][] } {
+function listener(writesInPart = false): TrackingListener & { told: string[][]; reconnects: number } {
   const told: string[][] = []
-  return {
+  const made = {
     told,
+    reconnects: 0,
     invalidated: () => {},
-    siblingWrote: (keys) => told.push(keys),
-    reconnected: () => {},
+    siblingWrote: (keys: string[]) => told.push(keys),
+    reconnected: () => {
+      made.reconnects++
+    },
     unarmed: () => {},
+    writesInPart,
   }
+  return made
 }
 
 function deferred(): { promise: Promise<unknown>; resolve: () => void; reject: (error: Error) => void } {
@@ -147,5 +159,41 @@ describe("TrackingHub: a cache's writes reach the other caches of its prefix on 
     expect(hub.hasSiblings('users:', writer)).toBe(true)
     await stop()
     expect(hub.hasSiblings('users:', writer)).toBe(false)
+  })
+
+  it('tracks without NOLOOP while a cache that writes keys in part listens, switching over a bridge both ways, without telling anyone of a gap', async () => {
+    const client = new TrackingClient()
+    const hub = new TrackingHub(client.asClient)
+    const strings = listener()
+    await hub.register('users:', strings, 1000)
+    client.clientCommands.length = 0
+    const stop = await hub.register('items:', listener(true), 1000)
+    const on = (noLoop: boolean) => [
+      'CLIENT',
+      'TRACKING',
+      'ON',
+      'REDIRECT',
+      '42',
+      'BCAST',
+      'PREFIX',
+      'items:',
+      'PREFIX',
+      'users:',
+      ...(noLoop ? ['NOLOOP'] : []),
+    ]
+    // The bridge tracks first (never with NOLOOP), then the client's connection turns over in a MULTI.
+    expect(client.clientCommands).toEqual([
+      ['bridge', ...on(false)],
+      ['CLIENT', 'TRACKING', 'OFF'],
+      on(false),
+    ])
+    client.clientCommands.length = 0
+    await stop()
+    expect(client.clientCommands).toEqual([
+      ['bridge', ...on(false).slice(0, 7), 'users:'],
+      ['CLIENT', 'TRACKING', 'OFF'],
+      [...on(false).slice(0, 7), 'users:', 'NOLOOP'],
+    ])
+    expect(strings.reconnects).toBe(0)
   })
 })
