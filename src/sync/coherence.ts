@@ -67,7 +67,7 @@ export class Coherence<K, V> {
   readonly ready: Promise<void>
   readonly #config: CoherenceConfig<K, V>
   #stopTracking: (() => Promise<void>) | undefined
-  /** What this cache told the tracking hub, once tracking is armed (its writes are told to the others as it). */
+  /** What this cache registered with the tracking hub (from the start of arming until close): the others hear of its writes as from it. */
   #trackingListener: TrackingListener | undefined
   /** Whether the subscription (and tracking) is in place. */
   #listening = false
