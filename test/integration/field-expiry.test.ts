@@ -6,7 +6,9 @@ import { countCommands } from '../support/command-stats.js'
 import { fakeClock } from '../support/fake-clock.js'
 import { useOwnServer } from '../support/own-server.js'
 import { patience } from '../support/patience.js'
+import { startRedisServer } from '../support/redis-server.js'
 import { expiresHashFields, fieldTtls } from '../support/server-features.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
 
 // Command counts are server-wide: these tests run on a server of their own. They run on every
 // server of the matrix (`npm run test:servers`) and assert what each kind must do: on Redis 8 and
@@ -271,5 +273,48 @@ describe('refreshExpireTimeOnGet with hash buckets', () => {
     fakeClock().advance(1_001)
     expect(await items.get(1)).toBe('v')
     await vi.waitFor(() => expect(items.peek(1)).toBeUndefined(), patience)
+  })
+})
+
+describe('a reconnection that lands on another server (a failover behind one address)', () => {
+  const { cache } = useCaches(() => own.server.url)
+
+  it('asks the new server again, and writes what it can read', async () => {
+    // The first server is the matrix's (Redis 8 in CI's run of it); the second the PATH's redis-server
+    // (7.0 here): each write must take the path of the server it lands on, whichever they are.
+    const other = await startRedisServer([], 'redis-server')
+    const otherAdmin = new Redis(other.url)
+    const proxy = await startTcpProxy(own.server.port)
+    try {
+      const redis = new Redis(proxy.url)
+      redis.on('error', () => {})
+      const items = cache<number, string>({
+        redis,
+        keyType: 'int',
+        valueType: 'string',
+        expireTime: '1h',
+        sync: 'none',
+        storage: { kind: 'hash', bucketSize: 100 },
+      })
+      await items.set(1, 'before')
+      const bucket = `${items.name}:b:0`
+      expect((await own.admin.hget(bucket, '1')) === 'before').toBe(await expiresHashFields(own.admin))
+      proxy.retarget(other.port)
+      // Writes go on once the client is back, on the other server; once it has answered (a write in
+      // between takes the header path, which every server reads), they take its path.
+      const fields = await expiresHashFields(otherAdmin)
+      await vi.waitFor(async () => {
+        await items.set(2, 'after')
+        const raw = (await otherAdmin.hget(bucket, '2')) as string
+        expect(raw === 'after').toBe(fields)
+        if (!fields) expect(raw.slice(0, 2)).toBe('\0D')
+      }, patience)
+      expect(await items.get(2)).toBe('after')
+      expect(await items.ttl(2)).toBeGreaterThan(3_500_000)
+    } finally {
+      otherAdmin.disconnect()
+      await proxy.close()
+      await other.stop()
+    }
   })
 })
