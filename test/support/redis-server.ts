@@ -50,6 +50,7 @@ function launch(
   port: number,
   dir: string,
   extraArgs: string[],
+  binary: string,
 ): Promise<{ child: ChildProcess; version: string }> {
   const args = [
     '--port',
@@ -63,7 +64,6 @@ function launch(
     '--dir',
     dir,
   ]
-  const binary = serverBinary()
   const child = spawn(binary, [...args, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
     let output = ''
@@ -115,9 +115,11 @@ function exited(child: ChildProcess): Promise<void> {
  * Starts a redis-server on a free port of 127.0.0.1 with persistence off. `extraArgs` may be a
  * function, called again for each attempt, for arguments that name ports of their own (a cluster
  * node's bus port): a port another process took between the probe and the launch is then replaced too.
+ * `binary` is the server to run: by default the one `FLIPCACHE_REDIS_SERVER` names (see serverBinary).
  */
 export async function startRedisServer(
   argsOfAttempt: string[] | (() => Promise<string[]>) = [],
+  binary: string = serverBinary(),
 ): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'flipcache-redis-'))
   let attempt = 0
@@ -125,7 +127,7 @@ export async function startRedisServer(
     const port = await freePort()
     const extraArgs = typeof argsOfAttempt === 'function' ? await argsOfAttempt() : argsOfAttempt
     try {
-      let { child, version } = await launch(port, dir, extraArgs)
+      let { child, version } = await launch(port, dir, extraArgs, binary)
       let stopped = false
       const thaw = (): void => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGCONT')
@@ -156,13 +158,13 @@ export async function startRedisServer(
           thaw()
           if (!stopped) await exited(child)
           mkdirSync(dir, { recursive: true })
-          ;({ child, version } = await launch(port, dir, extraArgs))
+          ;({ child, version } = await launch(port, dir, extraArgs, binary))
           stopped = false
         },
       }
     } catch (error) {
       // Another process may have taken the port between the probe and the launch: try another.
-      if (++attempt >= 5 || (error as Error).message === installHint(serverBinary())) {
+      if (++attempt >= 5 || (error as Error).message === installHint(binary)) {
         rmSync(dir, { recursive: true, force: true })
         throw error
       }
