@@ -8,7 +8,7 @@ export function resolveBucketNaming(
   storage: { bucketPrefix?: unknown; entryExpiry?: unknown },
   hashTag: unknown,
 ): Pick<BucketSettings, 'prefix' | 'expiry'> {
-  const { bucketPrefix, entryExpiry = 'header' } = storage
+  const { bucketPrefix, entryExpiry = 'auto' } = storage
   if (bucketPrefix !== undefined && typeof bucketPrefix !== 'string') {
     throw new TypeError(`Expected \`storage.bucketPrefix\` to be a string, got ${describe(bucketPrefix)}`)
   }
@@ -17,12 +17,29 @@ export function resolveBucketNaming(
       `\`hashTag: true\` puts the cache's own keys in one slot ({name}:b:...), but \`storage.bucketPrefix\` ${describe(bucketPrefix)} names the buckets apart from them: drop hashTag, or put a hash tag in the prefix yourself ('{users}:')`,
     )
   }
-  if (entryExpiry !== 'header' && entryExpiry !== 'bucket') {
+  if (entryExpiry !== 'auto' && entryExpiry !== 'header' && entryExpiry !== 'bucket') {
     throw new TypeError(
-      `Expected \`storage.entryExpiry\` to be 'header' or 'bucket', got ${describe(entryExpiry)}`,
+      `Expected \`storage.entryExpiry\` to be 'auto', 'header' or 'bucket', got ${describe(entryExpiry)}`,
     )
   }
   return { prefix: bucketPrefix, expiry: entryExpiry as EntryExpiry }
+}
+
+/**
+ * Sliding expiry in buckets pushes each field's own TTL back (`HGETEX ... PX`, `HPEXPIRE`): it needs
+ * entries whose expiry is their field's ('auto'), and a bucket that does not die at a fixed time.
+ */
+export function checkSlidingBuckets(expiry: EntryExpiry, expire: BucketSettings['expire']): void {
+  if (expiry !== 'auto') {
+    throw new TypeError(
+      `\`refreshExpireTimeOnGet\` with hash buckets pushes each field's own TTL back, which \`storage.entryExpiry: '${expiry}'\` does not use: leave entryExpiry at 'auto' (on Redis 8.0+ or Valkey 9.0+), or use storage 'string'`,
+    )
+  }
+  if (expire === 'on-create') {
+    throw new TypeError(
+      "`refreshExpireTimeOnGet` with `bucketExpire: 'on-create'` would let a bucket die at its creation + TTL, taking entries whose reads pushed their expiry past it: use 'always' or 'never'",
+    )
+  }
 }
 
 /** What the rest of the options must not ask of buckets named or timed the dogpile way. */

@@ -75,7 +75,11 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * @default false
    */
   cloneOnRead?: boolean
-  /** Sliding expiry: every read, L1 hits included, pushes the Redis TTL back to `expireTime`. Needs an `expireTime`. @default false */
+  /**
+   * Sliding expiry: every read, L1 hits included, pushes the Redis TTL back to `expireTime`. Needs an
+   * `expireTime`; with hash buckets, `entryExpiry: 'auto'` and a server that expires hash fields
+   * (Redis 8.0+, Valkey 9.0+: reads are `HGETEX ... PX`, touches `HPEXPIRE`). @default false
+   */
   refreshExpireTimeOnGet?: boolean
   /**
    * Longest any single Redis operation may take before it rejects: ms or a duration. A getOrSet call
@@ -267,10 +271,13 @@ export interface BucketNaming {
    */
   bucketPrefix?: string
   /**
-   * Where an entry's expiry lives: `'header'`, its own expires-at time in a header on the value;
-   * or `'bucket'`, nowhere but the bucket's TTL (the field holds the value codec's bytes exactly,
-   * as dogpile's hstore backend with raw `loads`/`dumps` writes; no compress, grace or refreshAhead).
-   * @default 'header'
+   * Where an entry's expiry lives: `'auto'`, in the field's own TTL (`HSETEX ... PX`, no header) on
+   * a server that expires hash fields (Redis 8.0+, Valkey 9.0+; asked per server at connect time),
+   * else in an expires-at header on the value; `'header'`, in the header on every server; or
+   * `'bucket'`, nowhere but the bucket's TTL (the field holds the value codec's bytes exactly, as
+   * dogpile's hstore backend with raw `loads`/`dumps` writes; no compress, grace or refreshAhead).
+   * `refreshExpireTimeOnGet` needs `'auto'` and a server that expires fields. See docs/memory.md.
+   * @default 'auto'
    */
   entryExpiry?: EntryExpiry
 }

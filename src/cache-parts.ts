@@ -13,7 +13,7 @@ import { LockNotices } from './lock/lock-notices.js'
 import { Locks } from './lock/locks.js'
 import { tellEvicted } from './observe/events.js'
 import { keyPrefixOf, namespaceOf, type ResolvedOptions } from './options.js'
-import { type Connection, connect } from './redis/connection.js'
+import { type Connection, connect, type RedisClient } from './redis/connection.js'
 import { isCluster } from './redis/slot-router.js'
 import { transportOf } from './redis/transport.js'
 import type { StatsCounter } from './stats.js'
@@ -84,6 +84,12 @@ export function assembleCache<K, V>(
   try {
     const client = connection.client
     const batcher = transportOf(client).for(timeoutMs)
+    // Hash buckets write each entry with a TTL of its own where the server has them: the first calls
+    // wait for its answer (within `timeout`), so that they already write what it can do.
+    const fieldsAsked =
+      options.buckets === undefined || options.buckets.expiry === 'bucket'
+        ? undefined
+        : batcher.features.settled(timeoutMs)
     const store = openStore(batcher, name, keyPrefix, {
       // Always bytes: a value may be compressed, and text must be checked to be UTF-8 (EntryCodec).
       reply: 'buffer',
@@ -203,9 +209,14 @@ export function assembleCache<K, V>(
         judge: (live, now) => core.tagVerdicts(live, now),
       }),
       // The first calls wait until the cache hears the other instances, so that L1 is in use from
-      // the start; not past `timeout`, nor once the client is seen to fail: then they go on, without
-      // L1 until it does.
-      starting: options.sync === 'none' ? undefined : untilListening(made.ready, client, timeoutMs),
+      // the start, and until a hash cache knows whether its server expires fields; not past
+      // `timeout`, nor once the client is seen to fail: then they go on, without L1 until it does.
+      starting: startingWaits(
+        options.sync === 'none' ? undefined : made.ready,
+        fieldsAsked,
+        client,
+        timeoutMs,
+      ),
     }
   } catch (error) {
     failed = true
@@ -213,4 +224,15 @@ export function assembleCache<K, V>(
     if (connection.owned) connection.client.disconnect()
     throw error
   }
+}
+
+/** What the first calls wait for: the sync subscription and the server's answer on field TTLs, where there are such. */
+function startingWaits(
+  listening: Promise<void> | undefined,
+  fieldsAsked: Promise<void> | undefined,
+  client: RedisClient,
+  timeoutMs: number,
+): Promise<void> | undefined {
+  if (listening === undefined && fieldsAsked === undefined) return undefined
+  return untilListening(Promise.all([listening, fieldsAsked]), client, timeoutMs)
 }

@@ -1,4 +1,4 @@
-import { checkBucketFit, resolveBucketNaming } from './bucket-options.js'
+import { checkBucketFit, checkSlidingBuckets, resolveBucketNaming } from './bucket-options.js'
 import type { AnyFlipCacheOptions, ResolvedOptions } from './cache-options.js'
 import { type Compression, CompressionAlgorithm } from './entry/entry-header.js'
 import { defaultMaxValueBytes, largestMaxValueBytes } from './entry/limits.js'
@@ -187,15 +187,11 @@ function resolveStorage<K, V>(
       `Expected \`storage\` to be 'string', { kind: 'hash', bucketSize } or { kind: 'hash', bucket }, got ${describe(storage)}`,
     )
   }
-  if (options.refreshExpireTimeOnGet === true) {
-    throw new TypeError(
-      '`refreshExpireTimeOnGet` is not available with hash buckets: their fields have no TTL of their own',
-    )
-  }
   // 'always' by default: with 'on-create' a bucket dies at its creation + TTL, taking with it entries
   // written later that should have outlived it.
   const expire = bucketExpire ?? 'always'
   const naming = resolveBucketNaming(storage, options.hashTag)
+  if (options.refreshExpireTimeOnGet === true) checkSlidingBuckets(naming.expiry, expire)
   if ('bucketSize' in storage) {
     const { bucketSize } = storage
     if (!Number.isSafeInteger(bucketSize) || bucketSize < 1) {

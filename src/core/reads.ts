@@ -243,8 +243,7 @@ export class Reads<V> {
   /** Raw values, and their PTTLs when the answers will fill L1. */
   #fetch(keys: string[]): Promise<{ values: (RedisValue | null)[]; ttls: number[] | undefined }> {
     const { store, state, slidingMs } = this.#config
-    if (slidingMs !== null)
-      return store.readSliding(keys, slidingMs).then((values) => ({ values, ttls: undefined }))
+    if (slidingMs !== null) return store.readSliding(keys, slidingMs)
     // PTTL rides in the same round trip only when the answer will fill L1, which must not outlive Redis.
     return store.read(keys, state.localEnabled)
   }
@@ -287,7 +286,7 @@ export class Reads<V> {
         freshUntil[index] = fresh
       }
       if (!state.localEnabled) continue
-      const ttl = slidingMs ?? reply.ttls?.[index] ?? -2
+      const ttl = reply.ttls?.[index] ?? slidingMs ?? -2
       const redisUntil = Math.min(ttl === -1 ? Number.POSITIVE_INFINITY : startedAt + ttl, expiresAt)
       state.fill(flight, key, value, startedAt, redisUntil, fresh, tags)
     }

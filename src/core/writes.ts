@@ -57,11 +57,15 @@ export class Writes<V> {
     const keys = entries.map(([key]) => key)
     const ticket = state.startWrite(keys)
     const startedAt = clock.now()
-    // Hash fields have no TTL of their own: their expiry travels in their header.
-    const expiresAt = store.expiryInValue && ttlMs !== null ? startedAt + ttlMs : Number.POSITIVE_INFINITY
+    // A hash field on a server without field TTLs: its expiry travels in its header.
+    const expiresAt = ttlMs === null ? Number.POSITIVE_INFINITY : startedAt + ttlMs
     const stored = entries.map(([key, encoded]): [string, RedisValue] => [
       key,
-      codec.frame(encoded, { freshUntil, expiresAt, tags }),
+      codec.frame(encoded, {
+        freshUntil,
+        expiresAt: store.headerExpiry(key) ? expiresAt : Number.POSITIVE_INFINITY,
+        tags,
+      }),
     ])
     // The store queues its commands at once; the news of them is queued after, so it leaves after them.
     const landing = send === undefined ? store.write(stored, ttlMs) : send(stored, ttlMs)

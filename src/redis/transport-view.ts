@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import type { ServerFeatures } from './server-features.js'
 import type { SlotRouter } from './slot-router.js'
 import type { Arg, ReadReply, ReplyMode } from './steps.js'
 import type { Transport } from './transport.js'
@@ -22,6 +23,11 @@ export class TransportView {
   /** Set on a Cluster: where each slot lives. */
   get router(): SlotRouter | undefined {
     return this.#transport.router
+  }
+
+  /** What the servers of the client can do (see server-features.ts). */
+  get features(): ServerFeatures {
+    return this.#transport.features
   }
 
   command<T>(name: string, args: Arg[], reply: ReplyMode = 'string'): Promise<T> {

@@ -10,6 +10,7 @@ import { Dispatch } from './dispatch.js'
 import { callOnNode, mastersOf, nodeName } from './node-calls.js'
 import { perClient } from './per-client.js'
 import { ReadinessGate } from './readiness-gate.js'
+import { ServerFeatures } from './server-features.js'
 import { serverOf } from './server-name.js'
 import { routerFor, type SlotRouter } from './slot-router.js'
 import { type Arg, failAll, type ReadReply, type ReplyMode } from './steps.js'
@@ -34,6 +35,7 @@ export class Transport {
   readonly #gate: ReadinessGate
   readonly #dispatch: Dispatch
   #watchingReconnect = false
+  #features: ServerFeatures | undefined
 
   constructor(client: RedisClient) {
     this.#client = client
@@ -44,6 +46,12 @@ export class Transport {
       (batch) => this.#dispatch.send(batch),
       (error, batch) => this.#unsent(error, batch.probe),
     )
+  }
+
+  /** What each server of the client can do; asked of the servers from the first time a cache wants to know. */
+  get features(): ServerFeatures {
+    this.#features ??= new ServerFeatures(this.#client, this.router)
+    return this.#features
   }
 
   /** A cache's view: the same calls, each bounded by `timeoutMs`. */

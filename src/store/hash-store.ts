@@ -1,18 +1,21 @@
+import { FlipCacheError } from '../errors.js'
+import type { Support } from '../redis/server-features.js'
 import type { ReadReply, ReplyMode, TransportView } from '../redis/transport-view.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
 import { scanKeys } from './scan-keys.js'
-import { removeIfUnchanged, writeBucket } from './scripts.js'
+import { removeIfUnchanged, writeBucket, writeFieldsOnCreate } from './scripts.js'
 import type { ScanBatch, Store } from './store.js'
 
 /** When a bucket's own Redis TTL is set: never, when the bucket is created, or at every write. */
 export type BucketExpire = 'never' | 'on-create' | 'always'
 
 /**
- * Where an entry's expiry lives: in an expires-at header on the entry ('header'), or nowhere but
+ * Where an entry's expiry lives: in the field's own TTL where the server has them, else in an
+ * expires-at header on the entry ('auto'); in the header on every server ('header'); or nowhere but
  * its bucket's TTL ('bucket': the field is the codec's bytes exactly, as dogpile's hstore writes).
  */
-export type EntryExpiry = 'header' | 'bucket'
+export type EntryExpiry = 'auto' | 'header' | 'bucket'
 
 /** How a cache packs its entries into hash buckets (the `storage` and `bucketExpire` options, resolved). */
 export interface BucketSettings {
@@ -62,7 +65,6 @@ const scanCount = 200
  * `bucketExpire`.
  */
 export class HashStore implements Store {
-  readonly expiryInValue: boolean
   /** What Redis's tracking must follow for this cache: the prefix of its buckets. */
   readonly trackedPrefix: string
   readonly #batcher: TransportView
@@ -72,6 +74,7 @@ export class HashStore implements Store {
   readonly #reply: ReplyMode
   readonly #layout: HashLayout
   readonly #bucketExpire: BucketExpire
+  readonly #expiry: EntryExpiry
   readonly #listpack: ListpackWatch
 
   constructor(
@@ -85,11 +88,31 @@ export class HashStore implements Store {
     this.#ownPrefix = settings.prefix === undefined
     this.#prefix = settings.prefix ?? `${keyPrefix}b:`
     this.trackedPrefix = settings.prefix ?? keyPrefix
-    this.expiryInValue = settings.expiry === 'header'
+    this.#expiry = settings.expiry
     this.#reply = reply
     this.#layout = settings.layout
     this.#bucketExpire = settings.expire
     this.#listpack = new ListpackWatch(batcher, settings.layout.bucketSize, warn)
+  }
+
+  /**
+   * Whether `key`'s expiry must travel in its header: with entry expiry 'header', and with 'auto'
+   * while the server that holds its bucket is not known to expire fields (a server being asked is
+   * taken for one that does not: every server reads the header).
+   */
+  headerExpiry(key: string): boolean {
+    if (this.#expiry === 'bucket') return false
+    return this.#expiry === 'header' || !this.#fieldTtl(this.#prefix + this.#layout.place(key)[0])
+  }
+
+  /** Whether the server of `bucketKey` expires hash fields: 'no' for buckets with expiry per bucket (nothing to ask). */
+  #support(bucketKey: string): Support {
+    return this.#expiry === 'bucket' ? 'no' : this.#batcher.features.fieldExpiry(bucketKey)
+  }
+
+  /** Whether entries of `bucketKey` are written with a TTL of their own (entry expiry 'auto' on a server that has them). */
+  #fieldTtl(bucketKey: string): boolean {
+    return this.#expiry === 'auto' && this.#batcher.features.fieldExpiry(bucketKey) === 'yes'
   }
 
   redisKey(key: string): string {
@@ -97,34 +120,86 @@ export class HashStore implements Store {
     return `${this.#prefix}${bucket}[${field}]`
   }
 
-  /** One HMGET per bucket, all in one round trip; with `withTtl`, each bucket's PTTL in it too. */
+  /**
+   * One HMGET per bucket, all in one round trip; with `withTtl`, how long Redis keeps each entry in
+   * it too: its bucket's PTTL, and on a server that expires fields each field's own (HPTTL), the
+   * shorter of the two. While the server is being asked, a TTL of 0: the entry is returned, not kept.
+   */
   async read(keys: string[], withTtl: boolean): Promise<ReadReply> {
     const groups = this.#group(keys)
-    const reads = [...groups].map(([bucket, members]) =>
-      Promise.all([
-        this.#batcher.command<(RedisValue | null)[]>(
-          'HMGET',
-          [this.#prefix + bucket, ...members.map(([, field]) => field)],
-          this.#reply,
-        ),
-        withTtl ? this.#batcher.command<number>('PTTL', [this.#prefix + bucket]) : Promise.resolve(-1),
-      ]),
-    )
+    const reads = [...groups].map(([bucket, members]) => {
+      const bucketKey = this.#prefix + bucket
+      const fields = members.map(([, field]) => field)
+      const support = withTtl ? this.#support(bucketKey) : 'no'
+      return Promise.all([
+        this.#batcher.command<(RedisValue | null)[]>('HMGET', [bucketKey, ...fields], this.#reply),
+        withTtl ? this.#batcher.command<number>('PTTL', [bucketKey]) : Promise.resolve(-1),
+        support === 'yes'
+          ? this.#batcher.command<number[]>('HPTTL', [bucketKey, 'FIELDS', fields.length, ...fields])
+          : Promise.resolve(support),
+      ])
+    })
     const replies = await Promise.all(reads)
     const values = new Array<RedisValue | null>(keys.length).fill(null)
     const ttls = withTtl ? new Array<number>(keys.length).fill(-2) : undefined
     ;[...groups.values()].forEach((members, group) => {
-      const [found, bucketTtl] = replies[group] as [(RedisValue | null)[], number]
+      const [found, bucketTtl, fieldTtls] = replies[group] as [
+        (RedisValue | null)[],
+        number,
+        number[] | Support,
+      ]
       members.forEach(([index], member) => {
         values[index] = found[member] ?? null
-        if (ttls !== undefined) ttls[index] = bucketTtl
+        if (ttls === undefined) return
+        if (fieldTtls === 'unknown') ttls[index] = 0
+        else
+          ttls[index] =
+            typeof fieldTtls === 'string' ? bucketTtl : shorter(bucketTtl, fieldTtls[member] ?? -1)
       })
     })
     return { values, ttls }
   }
 
-  readSliding(): Promise<(RedisValue | null)[]> {
-    return Promise.reject(new TypeError('Sliding expiry is not available with hash buckets'))
+  /**
+   * Values of `keys`, each read with `HGETEX ... PX ttlMs` so that reading pushes its field's expiry
+   * back (and under bucketExpire 'always' the bucket's, if it has one and it is shorter: `PEXPIRE
+   * ... GT`). Needs a server that expires fields: refused on one known not to; while the server is
+   * being asked, a plain read whose entries are not kept (TTL 0).
+   */
+  async readSliding(keys: string[], ttlMs: number): Promise<ReadReply> {
+    const groups = this.#group(keys)
+    const reads = [...groups].map(([bucket, members]) => {
+      const bucketKey = this.#prefix + bucket
+      const fields = members.map(([, field]) => field)
+      const support = this.#support(bucketKey)
+      if (support === 'no') return Promise.reject(this.#noFieldExpiry('Sliding expiry', bucketKey))
+      if (support === 'unknown') {
+        return this.#batcher
+          .command<(RedisValue | null)[]>('HMGET', [bucketKey, ...fields], this.#reply)
+          .then((found): [(RedisValue | null)[], number | undefined] => [found, 0])
+      }
+      this.#extendBucket(bucketKey, ttlMs)
+      return this.#batcher
+        .command<(RedisValue | null)[]>(
+          'HGETEX',
+          [bucketKey, 'PX', ttlMs, 'FIELDS', fields.length, ...fields],
+          this.#reply,
+        )
+        .then((found): [(RedisValue | null)[], number | undefined] => [found, undefined], this.#refused)
+    })
+    const replies = await Promise.all(reads)
+    const values = new Array<RedisValue | null>(keys.length).fill(null)
+    let ttls: number[] | undefined
+    ;[...groups.values()].forEach((members, group) => {
+      const [found, ttl] = replies[group] as [(RedisValue | null)[], number | undefined]
+      members.forEach(([index], member) => {
+        values[index] = found[member] ?? null
+        if (ttl === undefined) return
+        ttls ??= new Array<number>(keys.length).fill(ttlMs)
+        ttls[index] = ttl
+      })
+    })
+    return { values, ttls }
   }
 
   /**
@@ -137,12 +212,16 @@ export class HashStore implements Store {
     ttlMs: number | null,
   ): Promise<number[] | undefined> {
     this.#listpack.check(entries)
-    const byBucket = !this.expiryInValue
+    const byBucket = this.#expiry === 'bucket'
     const writes: Promise<number | undefined>[] = []
     const groups = this.#group(entries.map(([key]) => key))
     for (const [bucket, members] of groups) {
       const bucketKey = this.#prefix + bucket
       const args = members.flatMap(([index, field]) => [field, (entries[index] as [string, RedisValue])[1]])
+      if (ttlMs !== null && this.#fieldTtl(bucketKey)) {
+        writes.push(this.#writeFields(bucketKey, args, ttlMs))
+        continue
+      }
       if (this.#bucketExpire === 'never' || ttlMs === null) {
         const written = this.#batcher.command('HSET', [bucketKey, ...args])
         if (byBucket) {
@@ -174,6 +253,48 @@ export class HashStore implements Store {
       for (const [index] of members) lives[index] = bucketTtls[group] as number
     })
     return lives
+  }
+
+  /**
+   * Fields written with a TTL of their own (`HSETEX ... PX`, which replaces a field's value and TTL
+   * alike): no header, and nothing expired is left behind. The bucket itself needs no TTL (Redis
+   * removes a hash whose last field expired), but one it has (set by a write without field TTLs) must
+   * not take the entry early: under 'always' it is extended to cover it, never shortened (`PEXPIRE
+   * ... GT` leaves a persisting bucket so); under 'on-create' a new bucket gets the TTL, in one step.
+   */
+  #writeFields(bucketKey: string, args: RedisValue[], ttlMs: number): Promise<undefined> {
+    if (this.#bucketExpire === 'on-create') {
+      return writeFieldsOnCreate
+        .run(this.#batcher, [bucketKey], [ttlMs, ...args])
+        .then(() => undefined, this.#refused)
+    }
+    const written = this.#batcher
+      .command('HSETEX', [bucketKey, 'PX', ttlMs, 'FIELDS', args.length / 2, ...args])
+      .then(() => undefined, this.#refused)
+    this.#extendBucket(bucketKey, ttlMs)
+    return written
+  }
+
+  /** Under bucketExpire 'always', a bucket with a TTL shorter than `ttlMs` gets `ttlMs` (fire and forget, in the same round trip). */
+  #extendBucket(bucketKey: string, ttlMs: number): void {
+    if (this.#bucketExpire !== 'always') return
+    this.#batcher.command('PEXPIRE', [bucketKey, ttlMs, 'GT']).catch(() => {})
+  }
+
+  /**
+   * A command of field expiry failed: refused as unknown, the server was not the one asked (a slot
+   * moved, a failover landed on an older server), so every server is asked again.
+   */
+  readonly #refused = (error: unknown): never => {
+    if (error instanceof Error && /unknown command/i.test(error.message)) this.#batcher.features.forget()
+    throw error
+  }
+
+  #noFieldExpiry(what: string, bucketKey: string): FlipCacheError {
+    return new FlipCacheError(
+      'E_REDIS',
+      `${what} in hash buckets needs a server that expires hash fields (HSETEX, HGETEX, HPEXPIRE: Redis 8.0 or later, Valkey 9.0 or later); the server of \`${bucketKey}\` does not`,
+    )
   }
 
   /** One HDEL per bucket; resolves to how many fields existed. */
@@ -214,8 +335,33 @@ export class HashStore implements Store {
     return exists === 1 ? pttl : -2
   }
 
-  touch(): Promise<boolean[]> {
-    return Promise.reject(new TypeError('Sliding expiry is not available with hash buckets'))
+  /**
+   * Pushes each entry's field expiry to `ttlMs` from now (one `HPEXPIRE` per bucket, and under
+   * 'always' the bucket's own TTL if it has a shorter one); resolves to whether each field still
+   * existed. An entry whose server does not expire fields (or is being asked) counts as gone, so that
+   * its L1 copy is dropped rather than outlive it.
+   */
+  async touch(keys: string[], ttlMs: number): Promise<boolean[]> {
+    const groups = this.#group(keys)
+    const touches = [...groups].map(([bucket, members]) => {
+      const bucketKey = this.#prefix + bucket
+      if (this.#support(bucketKey) !== 'yes') return Promise.resolve(members.map(() => -2))
+      this.#extendBucket(bucketKey, ttlMs)
+      const fields = members.map(([, field]) => field)
+      return this.#batcher
+        .command<number[]>('HPEXPIRE', [bucketKey, ttlMs, 'FIELDS', fields.length, ...fields])
+        .catch(this.#refused)
+    })
+    const replies = await Promise.all(touches)
+    const existed = new Array<boolean>(keys.length).fill(false)
+    ;[...groups.values()].forEach((members, group) => {
+      const codes = replies[group] as number[]
+      members.forEach(([index], member) => {
+        // HPEXPIRE: 1 set, -2 no such field (0 and 2 need conditions or past times, never sent).
+        existed[index] = codes[member] === 1
+      })
+    })
+    return existed
   }
 
   /**
@@ -365,6 +511,14 @@ class ListpackWatch {
 interface ListpackLimits {
   entries: number
   value: number
+}
+
+/** The shorter of two remaining lives in ms, where -1 is none and -2 is gone. */
+function shorter(bucketTtl: number, fieldTtl: number): number {
+  if (bucketTtl === -2 || fieldTtl === -2) return -2
+  if (bucketTtl === -1) return fieldTtl
+  if (fieldTtl === -1) return bucketTtl
+  return Math.min(bucketTtl, fieldTtl)
 }
 
 /** `CONFIG GET hash-max-listpack-*` as limits, or `null` when the reply lacks them. */

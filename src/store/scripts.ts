@@ -65,3 +65,23 @@ return redis.call('PTTL', bucket)
 export const removeIfUnchanged = new LuaScript(
   `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`,
 )
+
+/**
+ * `writeBucket`'s 'on-create' for a server that expires hash fields: the fields are written with
+ * their own TTL (`HSETEX ... PX`, no header), and a bucket the write creates gets the TTL too, as
+ * 'on-create' says; an existing bucket's TTL is left as it is.
+ *
+ * KEYS[1] the bucket; ARGV[1] the TTL in ms; ARGV[2..] field, value pairs (HSETEX in slices).
+ */
+export const writeFieldsOnCreate = new LuaScript(`
+local bucket = KEYS[1]
+local existed = redis.call('EXISTS', bucket)
+for first = 2, #ARGV, 1000 do
+  local last = math.min(first + 999, #ARGV)
+  redis.call('HSETEX', bucket, 'PX', ARGV[1], 'FIELDS', (last - first + 1) / 2, unpack(ARGV, first, last))
+end
+if existed == 0 then
+  redis.call('PEXPIRE', bucket, ARGV[1])
+end
+return 0
+`)

@@ -7,14 +7,21 @@ import type { RedisValue } from '../types/value-codec.js'
  * one Redis string per entry (string-store.ts) and entries packed into hash buckets (hash-store.ts).
  */
 export interface Store {
-  /** Whether an entry's expiry must travel in its header (hash fields have no TTL of their own). */
-  readonly expiryInValue: boolean
+  /**
+   * Whether `key`'s expiry must travel in its header: a hash field on a server without field TTLs
+   * (or while its server is being asked). Asked in the tick of the write, which the store sends in
+   * the same tick, so both see the same answer.
+   */
+  headerExpiry(key: string): boolean
   /** Where `key` lives, for messages: `name:key`, or `name:b:bucket[field]`. */
   redisKey(key: string): string
   /** Values of `keys`, and with `withTtl` until when Redis keeps each (PTTLs: -1 none, -2 missing). */
   read(keys: string[], withTtl: boolean): Promise<ReadReply>
-  /** Values of `keys`, each read in a way that pushes its expiry back to `ttlMs`. */
-  readSliding(keys: string[], ttlMs: number): Promise<(RedisValue | null)[]>
+  /**
+   * Values of `keys`, each read in a way that pushes its expiry back to `ttlMs`; `ttls[i]`, where
+   * given, is how long Redis keeps entry `i` when that is not `ttlMs` (0: do not keep it in L1).
+   */
+  readSliding(keys: string[], ttlMs: number): Promise<ReadReply>
   /**
    * Writes every entry, with Redis's TTL `ttlMs` (or none); one round trip. Resolves to each entry's
    * remaining life in ms as Redis left it (-1: none) where that may differ from `ttlMs` (hash

@@ -14,7 +14,6 @@ const scanCount = 500
  * in the same tick share one round trip.
  */
 export class StringStore implements Store {
-  readonly expiryInValue = false
   readonly #batcher: TransportView
   readonly #keys: PrefixedKeys
   readonly #reply: ReplyMode
@@ -24,6 +23,11 @@ export class StringStore implements Store {
     this.#batcher = batcher
     this.#keys = new PrefixedKeys(prefix)
     this.#reply = reply
+  }
+
+  /** Strings expire by Redis's own TTL. */
+  headerExpiry(): boolean {
+    return false
   }
 
   redisKey(key: string): string {
@@ -36,12 +40,13 @@ export class StringStore implements Store {
   }
 
   /** Values of `keys`, each read with `GETEX ... PX ttlMs` so that reading pushes its expiry back. */
-  readSliding(keys: string[], ttlMs: number): Promise<(RedisValue | null)[]> {
-    return Promise.all(
+  async readSliding(keys: string[], ttlMs: number): Promise<ReadReply> {
+    const values = await Promise.all(
       keys.map((key) =>
         this.#batcher.command<RedisValue | null>('GETEX', [this.#keys.of(key), 'PX', ttlMs], this.#reply),
       ),
     )
+    return { values, ttls: undefined }
   }
 
   /** Writes every entry (`SET ... PX`, or one `MSET` when nothing expires); one round trip. */

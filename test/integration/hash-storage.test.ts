@@ -59,10 +59,10 @@ describe('storage: hash buckets', () => {
     expect(commands).toEqual({ scan: 1, hgetall: 3 })
   })
 
-  it('an entry read past its own expiry is a miss and is removed from its bucket with HDEL', async () => {
+  it("entryExpiry 'header': an entry read past its own expiry is a miss and is removed from its bucket with HDEL", async () => {
     // The entry's expiry travels in its header and is read against Date: the test moves Date.
     const clock = fakeClock()
-    const items = sized({ localMax: 0 })
+    const items = sized({ localMax: 0, storage: { kind: 'hash', bucketSize: 100, entryExpiry: 'header' } })
     await items.set(1, 'brief', { expireTime: '10s' })
     await items.set(2, 'lasting', { expireTime: '1h' })
     const raw = (await own.admin.hget(`${items.name}:b:0`, '1')) as string
@@ -78,7 +78,15 @@ describe('storage: hash buckets', () => {
     expect(await items.get(2)).toBe('lasting')
   })
 
-  it("bucketExpire: 'on-create' sets the bucket's TTL once, 'always' (the default) at every write, 'never' not at all", async () => {
+  it("entryExpiry 'header': bucketExpire 'on-create' sets the bucket's TTL once, 'always' (the default) at every write, 'never' not at all", async () => {
+    // Entries with their expiry in a header (every server): the bucket's TTL must cover them.
+    const sized = (extra = {}) =>
+      cache<number, string>({
+        keyType: 'int',
+        valueType: 'string',
+        storage: { kind: 'hash', bucketSize: 100, entryExpiry: 'header' },
+        ...extra,
+      })
     const onCreate = sized({ expireTime: '1h', bucketExpire: 'on-create' })
     await onCreate.set(1, 'a', { expireTime: '1m' })
     await onCreate.set(2, 'b', { expireTime: '2h' })
@@ -285,11 +293,11 @@ describe('storage: hash buckets', () => {
     expect(await own.admin.hlen(`${onCreate.name}:b:0`)).toBe(100)
   })
 
-  it('setMany() with an expiry writes more fields to one bucket than one Lua unpack takes, in one step', async () => {
+  it("entryExpiry 'header': setMany() with an expiry writes more fields to one bucket than one Lua unpack takes, in one step", async () => {
     const items = cache<number, string>({
       keyType: 'int',
       valueType: 'string',
-      storage: { kind: 'hash', bucketSize: 3000 },
+      storage: { kind: 'hash', bucketSize: 3000, entryExpiry: 'header' },
     })
     const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
     try {
@@ -315,13 +323,27 @@ describe('storage: hash buckets', () => {
     expect(() => cache({ storage: { kind: 'hash', bucket: 'b' } as never })).toThrow(/storage\.bucket/)
     expect(() => cache({ bucketExpire: 'sometimes' as never })).toThrow(/bucketExpire/)
     expect(() => cache({ bucketExpire: 'always' })).toThrow(/bucketExpire.*storage/)
+    // Sliding expiry pushes each field's own TTL back: it needs entryExpiry 'auto' and buckets that
+    // do not die at a fixed time.
+    expect(() =>
+      cache<number>({
+        keyType: 'int',
+        storage: { kind: 'hash', bucketSize: 10, entryExpiry: 'header' },
+        expireTime: '1m',
+        refreshExpireTimeOnGet: true,
+      }),
+    ).toThrow(/refreshExpireTimeOnGet.*entryExpiry: 'header'/)
     expect(() =>
       cache<number>({
         keyType: 'int',
         storage: { kind: 'hash', bucketSize: 10 },
+        bucketExpire: 'on-create',
         expireTime: '1m',
         refreshExpireTimeOnGet: true,
       }),
-    ).toThrow(/refreshExpireTimeOnGet/)
+    ).toThrow(/refreshExpireTimeOnGet.*on-create/)
+    expect(() => cache({ storage: { kind: 'hash', bucketSize: 10, entryExpiry: 'field' } as never })).toThrow(
+      /'auto', 'header' or 'bucket'.*'field'/,
+    )
   })
 })

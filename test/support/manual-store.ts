@@ -18,10 +18,15 @@ export interface HeldCall<T> {
 export class ManualStore implements Store {
   readonly calls: HeldCall<unknown>[] = []
   readonly removedExpired: [key: string, raw: RedisValue][] = []
+  /** Whether entries' expiry travels in their header (hash buckets on a server without field TTLs). */
   readonly expiryInValue: boolean
 
   constructor(options: { expiryInValue?: boolean } = {}) {
     this.expiryInValue = options.expiryInValue ?? false
+  }
+
+  headerExpiry(): boolean {
+    return this.expiryInValue
   }
 
   /** The oldest call of `method` not yet released (throws if there is none). */
@@ -47,7 +52,7 @@ export class ManualStore implements Store {
     return this.#hold('read', keys, [withTtl])
   }
 
-  readSliding(keys: string[], ttlMs: number): Promise<(RedisValue | null)[]> {
+  readSliding(keys: string[], ttlMs: number): Promise<ReadReply> {
     return this.#hold('readSliding', keys, [ttlMs])
   }
 

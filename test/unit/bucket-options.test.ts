@@ -23,10 +23,10 @@ function dogpile(naming: Record<string, unknown>, extra: Record<string, unknown>
 }
 
 describe('storage.bucketPrefix and storage.entryExpiry', () => {
-  it("resolve to the cache's own name:b: and headers by default", () => {
+  it("resolve to the cache's own name:b: and expiry by field TTL or header ('auto') by default", () => {
     const { buckets } = dogpile({})
     expect(buckets?.prefix).toBeUndefined()
-    expect(buckets?.expiry).toBe('header')
+    expect(buckets?.expiry).toBe('auto')
     expect(buckets?.expire).toBe('always')
   })
 
@@ -46,7 +46,7 @@ describe('storage.bucketPrefix and storage.entryExpiry', () => {
     expectTypeError(() => dogpile({ bucketPrefix: null }), '`storage.bucketPrefix`', 'null')
   })
 
-  it('refuse an entry expiry other than header or bucket, naming it', () => {
+  it('refuse an entry expiry other than auto, header or bucket, naming it', () => {
     expectTypeError(() => dogpile({ entryExpiry: 'field' }), '`storage.entryExpiry`', "'field'")
     expectTypeError(() => dogpile({ entryExpiry: true }), '`storage.entryExpiry`', 'true')
   })
