@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis'
 import type { FlipCacheOptions, FlipCache as FlipCacheType } from '../../src/index.js'
+import { expiresHashFields, fieldTtls } from '../../test/support/server-features.js'
 import { FlipCache } from '../support/flipcache.js'
 import { readInfo } from '../support/redis-info.js'
 import { settle, usedMemory } from './measure-memory.js'
@@ -7,8 +8,8 @@ import { smallEntries } from './shapes.js'
 import { ttlMs } from './subjects.js'
 
 type HashStorage = Extract<NonNullable<FlipCacheOptions<number, unknown>['storage']>, { bucketSize: number }>
-/** A value of `storage.entryExpiry`, or `undefined` for the default. */
-export type EntryExpiryChoice = HashStorage['entryExpiry']
+/** A value of `storage.entryExpiry`. */
+export type EntryExpiryChoice = NonNullable<HashStorage['entryExpiry']>
 
 /** How big the "expired, never read" scenario is. */
 export interface ExpiredUnreadPlan {
@@ -78,11 +79,7 @@ export async function measureExpiredUnread(
       ;(field < longPerBucket ? longKeys : shortKeys).push(bucket * bucketSize + field)
     }
   }
-  const storage: HashStorage = {
-    kind: 'hash',
-    bucketSize,
-    ...(entryExpiry === undefined ? {} : { entryExpiry }),
-  }
+  const storage: HashStorage = { kind: 'hash', bucketSize, entryExpiry }
   await withCache(url, storage, (cache) => writeAll(cache, longKeys, ttlMs))
   await settle(admin, settleMs)
   const baseline = await usedMemory(admin)
@@ -155,7 +152,7 @@ export function addedPerEntry(row: ExpiredUnreadRow): number {
 }
 
 export function describeOption(entryExpiry: EntryExpiryChoice): string {
-  return entryExpiry === undefined ? 'entryExpiry default' : `entryExpiry '${entryExpiry}'`
+  return `entryExpiry '${entryExpiry}'${entryExpiry === 'auto' ? ' (default)' : ''}`
 }
 
 type Cache = FlipCacheType<number, unknown>
@@ -218,10 +215,8 @@ async function countFields(admin: Redis, buckets: number): Promise<number> {
 
 /** Whether the server has field TTLs and the field of `key` carries one. */
 async function fieldHasTtl(admin: Redis, key: number): Promise<boolean> {
-  const [info] = (await admin.call('COMMAND', 'INFO', 'HPTTL')) as unknown[]
-  if (info === null || info === undefined) return false
-  const bucket = bucketKey(Math.floor(key / bucketSize))
-  const [ttl] = (await admin.call('HPTTL', bucket, 'FIELDS', '1', String(key % bucketSize))) as number[]
+  if (!(await expiresHashFields(admin))) return false
+  const [ttl] = await fieldTtls(admin, bucketKey(Math.floor(key / bucketSize)), String(key % bucketSize))
   return ttl !== undefined && ttl > 0
 }
 

@@ -11,13 +11,13 @@ export function fieldTtlCosts(pass: FieldTtlPass): string[] {
     const row = (suffix: string) =>
       pass.result.rows.find((candidate) => candidate.subject.label.endsWith(`'${valueType}', ${suffix}`))
     const header = row("entryExpiry 'header'")
-    const fieldTtls = row('entryExpiry default')
+    const fieldTtls = row("entryExpiry 'auto' (default)")
     if (header === undefined || fieldTtls === undefined) return []
     const difference = fieldTtls.bytesPerEntry - header.bytesPerEntry
     const what =
       fieldTtls.encoding === 'listpackex'
         ? 'field TTLs (listpackex) instead of the 11-byte header'
-        : `the default, stored as ${fieldTtls.encoding} (no field TTLs: the header path)`
+        : `'auto', stored as ${fieldTtls.encoding} (no field TTLs: the header path)`
     return [
       `'${valueType}': ${what}: ${difference >= 0 ? '+' : ''}${difference.toFixed(1)} B/entry ` +
         `(${header.bytesPerEntry.toFixed(1)} → ${fieldTtls.bytesPerEntry.toFixed(1)})`,
@@ -34,8 +34,8 @@ export function fieldTtlSection(pass: FieldTtlPass): Section {
     title: `Memory on ${pass.server}: ${count.toLocaleString('en-US')} small entries in hash buckets, with and without field TTLs`,
     intro:
       'The small-entries rows of hash storage again, on a server with field TTLs (HSETEX), each with its ' +
-      "expiry in an 11-byte header (entryExpiry 'header') and with the default (field TTLs where the server " +
-      'has them); × raw JSON against the baseline measured on this same server. Details: docs/memory.md.',
+      "expiry in an 11-byte header (entryExpiry 'header') and with the default, 'auto' (field TTLs where the " +
+      'server has them); × raw JSON against the baseline measured on this same server. Details: docs/memory.md.',
     columns: [
       { header: 'storage' },
       { header: 'bytes/entry', align: 'right' },

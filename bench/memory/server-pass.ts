@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis'
 import { startRedisServer } from '../../test/support/redis-server.js'
+import { expiresHashFields } from '../../test/support/server-features.js'
 import { readInfo, serverVersion } from '../support/redis-info.js'
 import { type ExpiredUnreadPlan, type ExpiredUnreadRow, measureExpiredUnread } from './expired-unread.js'
 import { currentConfig, type MemoryRow, measureSubject } from './measure-memory.js'
@@ -16,15 +17,9 @@ export async function serverLabel(admin: Redis): Promise<string> {
   return `${version.startsWith('Valkey') ? version : `Redis ${version}`} (${allocator})`
 }
 
-/** Whether the server has field TTLs: `COMMAND INFO HSETEX` (Redis 8.0+, Valkey 9.0+). */
-export async function hasFieldTtls(admin: Redis): Promise<boolean> {
-  const [info] = (await admin.call('COMMAND', 'INFO', 'HSETEX')) as unknown[]
-  return info !== null && info !== undefined
-}
-
 /**
- * The "expired, never read" rows of one server: with the default `entryExpiry`, and where the server
- * has field TTLs (so that the default uses them) with `entryExpiry: 'header'` too.
+ * The "expired, never read" rows of one server: with `entryExpiry: 'auto'` (the default), and where
+ * the server has field TTLs (so that 'auto' uses them) with `entryExpiry: 'header'` too.
  */
 export async function expiredRowsOn(
   admin: Redis,
@@ -34,10 +29,10 @@ export async function expiredRowsOn(
 ): Promise<ExpiredUnreadRow[]> {
   const server = await serverLabel(admin)
   const rows: ExpiredUnreadRow[] = []
-  if (await hasFieldTtls(admin)) {
+  if (await expiresHashFields(admin)) {
     rows.push(await measureExpiredUnread(admin, url, server, 'header', plan, settleMs))
   }
-  rows.push(await measureExpiredUnread(admin, url, server, undefined, plan, settleMs))
+  rows.push(await measureExpiredUnread(admin, url, server, 'auto', plan, settleMs))
   return rows
 }
 

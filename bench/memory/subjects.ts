@@ -168,8 +168,8 @@ export const subjects: Subject[] = [baseline, ...flipcacheRows, bentoCache, cach
 
 /**
  * The rows of the field-TTL pass, on a server with field TTLs: hash buckets with each entry's
- * expiry in a header (`entryExpiry: 'header'`) and with the default (field TTLs where the server
- * has them), after the baseline measured on that same server.
+ * expiry in a header (`entryExpiry: 'header'`) and with the default, `'auto'` (field TTLs where the
+ * server has them), after the baseline measured on that same server.
  */
 export const fieldTtlSubjects: Subject[] = [
   baseline,
@@ -178,9 +178,9 @@ export const fieldTtlSubjects: Subject[] = [
       valueType,
       storage: { kind: 'hash', bucketSize: 100, entryExpiry: 'header' },
     }),
-    flipcache(`hash 100/bucket, '${valueType}', entryExpiry default`, {
+    flipcache(`hash 100/bucket, '${valueType}', entryExpiry 'auto' (default)`, {
       valueType,
-      storage: { kind: 'hash', bucketSize: 100 },
+      storage: { kind: 'hash', bucketSize: 100, entryExpiry: 'auto' },
     }),
   ]),
 ]

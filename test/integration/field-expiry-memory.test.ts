@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest'
 import type { FlipCacheOptions } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
 import { useOwnServer } from '../support/own-server.js'
+import { expiresHashFields } from '../support/server-features.js'
 
 // used_memory is server-wide and each test empties the server: these tests run on a server of their own.
 const own = useOwnServer()
@@ -34,8 +35,7 @@ describe('entries that expire and are never read again (hash buckets kept alive 
   const { cache } = useCaches(() => own.server.url)
   let fieldTtls = false
   beforeAll(async () => {
-    const [info] = (await own.admin.call('COMMAND', 'INFO', 'HSETEX')) as unknown[]
-    fieldTtls = info !== null && info !== undefined
+    fieldTtls = await expiresHashFields(own.admin)
   })
 
   async function usedMemory(): Promise<number> {
@@ -114,7 +114,7 @@ describe('entries that expire and are never read again (hash buckets kept alive 
     await expectLongLivedReadBack(items)
   }, 120_000)
 
-  it('the default: the server removes them where it has field TTLs (HSETEX), and they stay where it has not', async () => {
+  it("the default ('auto'): the server removes them where it has field TTLs (HSETEX), and they stay where it has not", async () => {
     const { items, baseline } = await writeAndOutlive({})
     if (fieldTtls) await expectFreed(items, baseline)
     else await expectKept(items, baseline)
