@@ -101,7 +101,7 @@ export const memory: Scenario = {
         expired.push(...fieldTtl.expired)
         sections.push(fieldTtlSection(fieldTtl))
       }
-      sections.push(expiredSection(expired, plan.shortTtlMs))
+      sections.push(expiredSection(expired))
       const [small] = results
       if (small === undefined) return
       const goals = targets(small)
@@ -130,7 +130,7 @@ export const memory: Scenario = {
         results,
         goals,
         { node: process.version, redis: await serverVersion(admin), settings: defaults },
-        { fieldTtl, expired, shortTtlMs: plan.shortTtlMs },
+        { fieldTtl, expired },
       )
       console.log(`  Wrote ${written.join(', ')}`)
     } finally {

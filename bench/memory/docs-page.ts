@@ -20,7 +20,6 @@ export interface RunFacts {
 export interface ExpiryResults {
   fieldTtl: FieldTtlPass | { skipped: string }
   expired: ExpiredUnreadRow[]
-  shortTtlMs: number
 }
 
 /**
@@ -77,12 +76,12 @@ export function writeMemoryPage(
   return written
 }
 
-function expirySections({ fieldTtl, expired, shortTtlMs }: ExpiryResults): string[] {
+function expirySections({ fieldTtl, expired }: ExpiryResults): string[] {
   const first = expired[0]
   const scale =
     first === undefined
       ? ''
-      : `: ${first.shortLived.toLocaleString('en-US')} entries of ${shortTtlMs / 1000} s beside ` +
+      : `: ${first.shortLived.toLocaleString('en-US')} short-lived entries beside ` +
         `${first.longLived.toLocaleString('en-US')} of 1 hour, 100 per bucket, \`'msgpack'\``
   return [
     'skipped' in fieldTtl

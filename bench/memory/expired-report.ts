@@ -6,10 +6,11 @@ const headers = [
   'option',
   'expiry kept in',
   'encoding',
+  'short TTL',
   'B/entry while live',
   'B/entry after expiry',
   'fields left',
-  'expiry took',
+  'gone by',
 ]
 
 function cells(row: ExpiredUnreadRow): string[] {
@@ -19,28 +20,34 @@ function cells(row: ExpiredUnreadRow): string[] {
     row.option,
     row.path,
     row.encoding,
+    `${row.shortTtlMs / 1000} s`,
     addedPerEntry(row).toFixed(1),
     heldPerEntry(row).toFixed(1),
     `${row.fieldsLeft.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`,
-    row.settled ? `${(row.expiryMs / 1000).toFixed(1)} s` : 'did not settle',
+    !row.settled
+      ? 'did not settle'
+      : row.fieldsLeft === total
+        ? 'none removed'
+        : `TTL + ${(row.expiryMs / 1000).toFixed(1)} s`,
   ]
 }
 
 /** The "expired, never read" table for the terminal and docs/benchmarks.md. */
-export function expiredSection(rows: ExpiredUnreadRow[], ttlMs: number): Section {
+export function expiredSection(rows: ExpiredUnreadRow[]): Section {
   const first = rows[0]
   const counts =
     first === undefined
       ? ''
-      : `${first.shortLived.toLocaleString('en-US')} entries of ${ttlMs / 1000} s beside ${first.longLived.toLocaleString('en-US')} of 1 h, `
+      : `${first.shortLived.toLocaleString('en-US')} short-lived entries beside ${first.longLived.toLocaleString('en-US')} of 1 h, `
   return {
     id: 'memory-expired',
     title: `Memory: expired, never read (${counts}buckets of 100)`,
     intro:
       'Short-lived entries written once into hash buckets that long-lived entries keep alive, and never read ' +
       'again: used_memory with the long-lived entries alone, with both, and once the short TTL has passed and ' +
-      "the server's active expiry has settled (per short-lived entry). Details: docs/memory.md.",
-    columns: headers.map((header, index) => ({ header, ...(index >= 4 ? { align: 'right' as const } : {}) })),
+      "the server's active expiry has settled (per short-lived entry); gone by: when the field counts stopped " +
+      'falling, after the last short TTL ended. Details: docs/memory.md.',
+    columns: headers.map((header, index) => ({ header, ...(index >= 5 ? { align: 'right' as const } : {}) })),
     rows: rows.map(cells),
   }
 }
@@ -49,7 +56,7 @@ export function expiredSection(rows: ExpiredUnreadRow[], ttlMs: number): Section
 export function expiredMarkdown(rows: ExpiredUnreadRow[]): string {
   return [
     `| ${headers.join(' | ')} |`,
-    `|${headers.map((_, index) => (index >= 4 ? '--:' : '---')).join('|')}|`,
+    `|${headers.map((_, index) => (index >= 5 ? '--:' : '---')).join('|')}|`,
     ...rows.map((row) => `| ${cells(row).join(' | ')} |`),
   ].join('\n')
 }

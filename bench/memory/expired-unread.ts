@@ -15,7 +15,10 @@ export type EntryExpiryChoice = NonNullable<HashStorage['entryExpiry']>
 export interface ExpiredUnreadPlan {
   /** Buckets of {@link bucketSize} fields, each holding long-lived and short-lived entries. */
   buckets: number
-  /** The short-lived entries' TTL. */
+  /**
+   * The short-lived entries' TTL, at least: a loaded machine that took long over the long-lived
+   * writes gets twice the time it should take over the short-lived ones (see {@link shortTtlFor}).
+   */
   shortTtlMs: number
   /** How long to wait, past the TTL, for the server's active expiry to settle before giving up. */
   boundMs: number
@@ -41,6 +44,8 @@ export interface ExpiredUnreadRow {
   encoding: string
   longLived: number
   shortLived: number
+  /** The short-lived entries' TTL. */
+  shortTtlMs: number
   /** `used_memory` with the long-lived entries only, after the short-lived ones were written, after they expired. */
   memory: { baseline: number; written: number; expired: number }
   /** Fields in the buckets, summed, once expiry settled. */
@@ -80,16 +85,18 @@ export async function measureExpiredUnread(
     }
   }
   const storage: HashStorage = { kind: 'hash', bucketSize, entryExpiry }
+  const longStarted = Date.now()
   await withCache(url, storage, (cache) => writeAll(cache, longKeys, ttlMs))
+  const shortTtlMs = shortTtlFor(plan, Date.now() - longStarted, shortKeys.length / longKeys.length)
   await settle(admin, settleMs)
   const baseline = await usedMemory(admin)
-  await withCache(url, storage, (cache) => writeAll(cache, shortKeys, plan.shortTtlMs))
-  const ttlOver = Date.now() + plan.shortTtlMs
+  await withCache(url, storage, (cache) => writeAll(cache, shortKeys, shortTtlMs))
+  const ttlOver = Date.now() + shortTtlMs
   // A key of the same TTL, never read, alone in database 1 (so the first expiry cycle past its TTL
   // finds it): once the server reports it expired, its active expiry has run past the entries' TTL.
   const expiredBefore = await expiredKeys(admin)
   const other = new Redis(url, { db: 1 })
-  await other.set(`${name}:sentinel`, '1', 'PX', plan.shortTtlMs)
+  await other.set(`${name}:sentinel`, '1', 'PX', shortTtlMs)
   await other.quit()
   const path = (await fieldHasTtl(admin, shortKeys[0] ?? 0)) ? 'field TTLs' : 'expiry header'
   const encoding = String(await admin.object('ENCODING', bucketKey(0)))
@@ -100,7 +107,7 @@ export async function measureExpiredUnread(
   if (fields !== total) {
     throw new Error(
       `${server}, ${describeOption(entryExpiry)}: ${fields} of ${total} fields left before the second reading: ` +
-        `the writes outlasted the ${plan.shortTtlMs}-ms TTL (a loaded machine?)`,
+        `the writes outlasted the ${shortTtlMs}-ms TTL (a loaded machine?)`,
     )
   }
   let lastChange = 0
@@ -134,11 +141,22 @@ export async function measureExpiredUnread(
     encoding,
     longLived: longKeys.length,
     shortLived: shortKeys.length,
+    shortTtlMs,
     memory: { baseline, written, expired },
     fieldsLeft: fields,
     expiryMs: lastChange > ttlOver ? lastChange - ttlOver : 0,
     settled,
   }
+}
+
+/**
+ * The plan's TTL, or twice the time the short-lived writes should take (`ratio` times as many as the
+ * long-lived ones, which took `longWriteMs`), in whole seconds, if that is longer: the reading taken
+ * after the writes must come before the first of them expires.
+ */
+export function shortTtlFor(plan: ExpiredUnreadPlan, longWriteMs: number, ratio: number): number {
+  const needed = Math.ceil((2 * longWriteMs * ratio) / 1000) * 1000
+  return Math.max(plan.shortTtlMs, needed)
 }
 
 /** The bytes an expired, never-read entry still holds, per entry. */
