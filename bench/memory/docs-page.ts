@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
+import type { ExpiredUnreadRow } from './expired-plan.js'
 import { expiredMarkdown } from './expired-report.js'
-import type { ExpiredUnreadRow } from './expired-unread.js'
 import { fieldTtlMarkdown } from './field-ttl-report.js'
 import { barChart, describeTarget, markdownTable, type ShapeResult, type Target } from './report.js'
 import type { FieldTtlPass } from './server-pass.js'

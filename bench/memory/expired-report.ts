@@ -1,5 +1,5 @@
 import type { Section } from '../report/model.js'
-import { addedPerEntry, type ExpiredUnreadRow, heldPerEntry } from './expired-unread.js'
+import { addedPerEntry, type ExpiredUnreadRow, heldPerEntry } from './expired-plan.js'
 
 const headers = [
   'server',
