@@ -55,7 +55,8 @@ export const invalidation: Scenario = {
         },
         {
           row: 'tracking',
-          config: "the same with sync 'tracking' (CLIENT TRACKING … BCAST PREFIX on a RESP2 subscriber)",
+          config:
+            "the same with sync 'tracking' (CLIENT TRACKING … BCAST PREFIX … NOLOOP on the client's connection, redirected to a RESP2 subscriber)",
         },
       ],
       charts: [

@@ -78,7 +78,9 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
   /**
    * Sliding expiry: every read, L1 hits included, pushes the Redis TTL back to `expireTime`. Needs an
    * `expireTime`; with hash buckets, `entryExpiry: 'auto'` and a server that expires hash fields
-   * (Redis 8.0+, Valkey 9.0+: reads are `HGETEX ... PX`, touches `HPEXPIRE`). @default false
+   * (Redis 8.0+, Valkey 9.0+: reads are `HGETEX ... PX`, touches `HPEXPIRE`); not with
+   * `sync: 'tracking'` (Redis tracks a TTL touch as a change: every read would drop the other
+   * instances' copies). @default false
    */
   refreshExpireTimeOnGet?: boolean
   /**
@@ -146,8 +148,10 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
   lockRelease?: (error: LockLostError) => void
   /**
    * How instances keep their L1 coherent: `'pubsub'` broadcasts every write on `${name}:__sync`;
-   * `'tracking'` adds Redis's own invalidations (writes by any client, expiries, evictions);
-   * `'none'` sends nothing (L1 copies live at most `localTtl`). @default 'pubsub' with L1 on, else 'none'
+   * `'tracking'` adds Redis's own invalidations (writes by any client, expiries, evictions), armed
+   * with NOLOOP on the client's connection: writes through that client (the caches', and your own
+   * code's) do not come back to it, but caches of one name on it still hear each other's writes
+   * (flipcache tells them); not with `refreshExpireTimeOnGet`. `'none'` sends nothing (L1 copies live at most `localTtl`). @default 'pubsub' with L1 on, else 'none'
    */
   sync?: SyncMode
   /**

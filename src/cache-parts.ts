@@ -129,6 +129,7 @@ export function assembleCache<K, V>(
       state,
       keys: options.keyCodec,
       holds: (suffix) => store.holds(suffix),
+      writesInPart: options.buckets !== undefined,
       emitter: hooks.emitter,
       closed,
     })

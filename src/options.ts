@@ -99,6 +99,13 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
     throw new TypeError('`refreshExpireTimeOnGet: true` needs an `expireTime` to refresh to')
   }
 
+  const sync = resolveSync(options.sync, localMax)
+  if (sliding && sync === 'tracking') {
+    throw new TypeError(
+      "Expected `refreshExpireTimeOnGet: true` without `sync: 'tracking'`: Redis's client tracking counts each TTL touch (PEXPIRE, GETEX PX) as a change of the key, so every read on one instance would drop the other instances' L1 copies. Use `sync: 'pubsub'` (the default), which tells only of writes",
+    )
+  }
+
   const valueCodec = resolveValueCodec(options)
   const pubsubDict = resolvePubsubDictLayout(options)
   const resolved: ResolvedOptions<K, V> = {
@@ -125,7 +132,7 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
     tagPrefix: resolvePrefix('tagPrefix', options.tagPrefix, '_tag:'),
     lockRelease: resolveLockRelease(options.lockRelease),
     notFound: resolveNotFound(options.notFound),
-    sync: resolveSync(options.sync, localMax),
+    sync,
     maxStalenessMs: resolveMaxStaleness(options.maxStaleness),
     pubsubDictChannels: pubsubDict || resolvePubsubDict(options.pubsubDictChannels),
     keySeparator: pubsubDict ? '/' : ':',

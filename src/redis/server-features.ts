@@ -16,6 +16,9 @@ export const fieldExpiryCommands = ['HSETEX', 'HGETEX', 'HPEXPIRE', 'HPTTL'] as 
 /** How long an unanswered probe blocks another one to the same server. */
 const probePatienceMs = 5000
 
+/** The key of a single node's support. */
+const onlyServer = ''
+
 /**
  * What each server of one client can do, asked once per connection: `COMMAND INFO` of the commands
  * of hash-field expiry. A single node is asked when the client is ready, and again after every
@@ -28,13 +31,15 @@ const probePatienceMs = 5000
 export class ServerFeatures {
   readonly #client: RedisClient
   readonly #router: SlotRouter | undefined
-  /** A single node's support, and the generation of its connection (an answer from an older one is dropped). */
-  #single: Support = 'unknown'
-  #generation = 0
-  #singleAskedAt = Number.NEGATIVE_INFINITY
-  /** A Cluster's support by master (`host:port`), and when an unanswered probe went out. */
-  readonly #nodes = new Map<string, Support>()
-  readonly #askedAt = new Map<string, number>()
+  /** Each server's support, by master (`host:port`) on a Cluster, under `onlyServer` for a single node. */
+  readonly #known = new Map<string, Support>()
+  /**
+   * When the last probe to each server not answered for went out. One that failed (a connection
+   * error) stays, so that the server is asked again once the patience ran out, not on every call; a
+   * server whose connection dropped, or a `forget`, removes it, and the answer of a probe sent
+   * before that is dropped (it came over a connection that may have been to another server).
+   */
+  readonly #probes = new Map<string, { at: number }>()
   readonly #watched = new WeakSet<Redis>()
   /** Callers of `settled`, told when every server known is answered for. */
   readonly #waiters = new Set<() => void>()
@@ -44,11 +49,7 @@ export class ServerFeatures {
     this.#client = client
     this.#router = router
     if (router !== undefined) return
-    client.on('close', () => {
-      this.#generation++
-      this.#single = 'unknown'
-      this.#singleAskedAt = Number.NEGATIVE_INFINITY
-    })
+    client.on('close', () => this.#lost(onlyServer))
     client.on('ready', () => this.#askSingle())
     if (client.status === 'ready') this.#askSingle()
   }
@@ -57,12 +58,14 @@ export class ServerFeatures {
   fieldExpiry(key: string): Support {
     const router = this.#router
     if (router === undefined) {
-      if (this.#single === 'unknown') this.#askSingle()
-      return this.#single
+      const known = this.#known.get(onlyServer)
+      if (known !== undefined) return known
+      this.#askSingle()
+      return 'unknown'
     }
     const node = router.nodeOf(router.slotOf(key))
     if (node === '') return 'unknown'
-    const known = this.#nodes.get(node)
+    const known = this.#known.get(node)
     if (known !== undefined) return known
     this.#askNode(node)
     return 'unknown'
@@ -73,6 +76,8 @@ export class ServerFeatures {
    * whichever comes first; never rejects, and leaves nothing behind once settled.
    */
   settled(ms: number): Promise<void> {
+    // A client made with `lazyConnect` waits for a first command, which waits for this answer.
+    if (this.#client.status === 'wait') this.#client.connect().catch(() => {})
     this.#askAll()
     if (this.#allKnown()) return Promise.resolve()
     return new Promise<void>((resolve) => {
@@ -91,11 +96,8 @@ export class ServerFeatures {
    * an older server between the question and the write): every server is asked again.
    */
   forget(): void {
-    this.#generation++
-    this.#single = 'unknown'
-    this.#singleAskedAt = Number.NEGATIVE_INFINITY
-    this.#nodes.clear()
-    this.#askedAt.clear()
+    this.#known.clear()
+    this.#probes.clear()
   }
 
   #askAll(): void {
@@ -114,13 +116,13 @@ export class ServerFeatures {
       return
     }
     for (const node of cluster.nodes('master'))
-      if (!this.#nodes.has(nodeName(node))) this.#askNode(nodeName(node))
+      if (!this.#known.has(nodeName(node))) this.#askNode(nodeName(node))
   }
 
   #allKnown(): boolean {
-    if (this.#router === undefined) return this.#single !== 'unknown'
+    if (this.#router === undefined) return this.#known.has(onlyServer)
     const masters = (this.#client as Cluster).nodes('master')
-    return masters.length > 0 && masters.every((node) => this.#nodes.has(nodeName(node)))
+    return masters.length > 0 && masters.every((node) => this.#known.has(nodeName(node)))
   }
 
   /** An answer came in: the waiters whose servers are all answered for go on. */
@@ -129,38 +131,45 @@ export class ServerFeatures {
     for (const waiter of [...this.#waiters]) waiter()
   }
 
+  /** The connection to `name` dropped: what answers on it next may be another server. */
+  #lost(name: string): void {
+    this.#known.delete(name)
+    this.#probes.delete(name)
+  }
+
   #askSingle(): void {
-    const now = clock.now()
-    if (this.#client.status !== 'ready' || now - this.#singleAskedAt < probePatienceMs) return
-    this.#singleAskedAt = now
-    const generation = this.#generation
-    probe(this.#client).then((support) => {
-      if (generation !== this.#generation) return
-      if (support === 'unknown') this.#singleAskedAt = Number.NEGATIVE_INFINITY
-      else this.#single = support
-      this.#answered()
-    })
+    if (this.#client.status === 'ready') this.#ask(onlyServer, this.#client)
   }
 
   #askNode(name: string): void {
-    const now = clock.now()
-    if (now - (this.#askedAt.get(name) ?? Number.NEGATIVE_INFINITY) < probePatienceMs) return
+    if (this.#patient(name)) return
     const node = (this.#client as Cluster).nodes('master').find((candidate) => nodeName(candidate) === name)
     if (node === undefined) return
-    this.#askedAt.set(name, now)
     if (!this.#watched.has(node)) {
       this.#watched.add(node)
-      // The node's connection dropped: what answers on it next may be another server.
-      node.on('close', () => {
-        this.#nodes.delete(name)
-        this.#askedAt.delete(name)
-      })
+      node.on('close', () => this.#lost(name))
     }
-    const generation = this.#generation
-    probe(node).then((support) => {
-      if (generation !== this.#generation) return
-      this.#askedAt.delete(name)
-      if (support !== 'unknown') this.#nodes.set(name, support)
+    this.#ask(name, node)
+  }
+
+  /** Whether a probe to `name` went out less than the patience ago (answered since or not). */
+  #patient(name: string): boolean {
+    const asked = this.#probes.get(name)
+    return asked !== undefined && clock.now() - asked.at < probePatienceMs
+  }
+
+  /** Sends `connection` a probe, unless `name` is answered for or a probe to it went out within the patience. */
+  #ask(name: string, connection: RedisClient): void {
+    if (this.#known.has(name) || this.#patient(name)) return
+    // Probes over one connection share a record: a late answer to an earlier one counts as well.
+    const asked = this.#probes.get(name) ?? { at: 0 }
+    asked.at = clock.now()
+    this.#probes.set(name, asked)
+    probe(connection).then((support) => {
+      // Dropped: the connection closed, or `forget` was called, since it went out.
+      if (this.#probes.get(name) !== asked || support === 'unknown') return
+      this.#probes.delete(name)
+      this.#known.set(name, support)
       this.#answered()
     })
   }

@@ -14,7 +14,7 @@ import type { TagStamp } from '../tags/tag-stamps.js'
 import type { KeyCodec } from '../types/key-type.js'
 import { subscriberHub } from './subscriber-hub.js'
 import { type InvalidationOrigin, SyncBus, type SyncMode } from './sync-bus.js'
-import { TrackingRefusedError, trackingHub } from './tracking-hub.js'
+import { type TrackingListener, TrackingRefusedError, trackingHub } from './tracking-hub.js'
 
 export interface CoherenceConfig<K, V> {
   name: string
@@ -35,6 +35,11 @@ export interface CoherenceConfig<K, V> {
   /** The cache's state, which drops copies and marks reads and writes in flight. */
   state: CacheState<V>
   keys: KeyCodec<K>
+  /**
+   * Whether a write changes a Redis key in part (a field of a hash bucket), not whole: tracking then
+   * cannot use NOLOOP (see TrackingHub).
+   */
+  writesInPart: boolean
   /** What a Redis key holds: an entry, or a bucket of them (for tracking, whose invalidations name Redis keys). */
   holds: (suffix: string) => string | { bucket: string } | undefined
   /** The cache, which emits 'invalidate'. */
@@ -44,6 +49,9 @@ export interface CoherenceConfig<K, V> {
 
 /** What a cache listens to: its sync channel, and with `sync: 'tracking'` Redis's invalidations. */
 type HearingSource = 'sync' | 'tracking' | 'tracking-armed'
+
+/** The coalescing key of the PING that tells when a tick's writes have landed (see `#tellSiblings`). */
+const landedMarker = '__flipcache:tracking-landed'
 
 /** How often a refused subscription is asked again. */
 const refusedRetryMs = 10_000
@@ -59,6 +67,8 @@ export class Coherence<K, V> {
   readonly ready: Promise<void>
   readonly #config: CoherenceConfig<K, V>
   #stopTracking: (() => Promise<void>) | undefined
+  /** What this cache registered with the tracking hub (from the start of arming until close): the others hear of its writes as from it. */
+  #trackingListener: TrackingListener | undefined
   /** Whether the subscription (and tracking) is in place. */
   #listening = false
   /**
@@ -102,7 +112,24 @@ export class Coherence<K, V> {
   /** This instance is writing or deleting `keys`: the other instances hear of it in the same round trip. */
   written(keys: string[], deleted = false): void {
     this.bus.written(keys, deleted)
+    this.#tellSiblings(keys)
     this.#announce(keys, 'local')
+  }
+
+  /**
+   * With tracking, the client's connection does not hear its own writes (NOLOOP), nor do the other
+   * caches of this namespace on the same client: they hear of these from here, once Redis has
+   * answered for them. A PING rides last in the writes' pipeline, on the same connection, so its
+   * answer comes after theirs (one per tick, whatever the caches; none without such a cache).
+   */
+  #tellSiblings(keys: string[]): void {
+    const listener = this.#trackingListener
+    if (listener === undefined) return
+    const { client, batcher, keyPrefix } = this.#config
+    const hub = trackingHub(client)
+    if (!hub.hasSiblings(keyPrefix, listener)) return
+    const landed = batcher.coalesce(landedMarker, 'PING', () => [], [])
+    hub.written(keyPrefix, listener, keys, landed)
   }
 
   /**
@@ -133,6 +160,7 @@ export class Coherence<K, V> {
   }
 
   async close(): Promise<void> {
+    this.#trackingListener = undefined
     this.#stopTrackingBeat?.()
     await Promise.all([this.#stopTracking?.(), this.bus.close()])
   }
@@ -256,22 +284,26 @@ export class Coherence<K, V> {
   /** Arms client tracking; false to try again later. A server that refuses it leaves pubsub alone. */
   async #track(): Promise<boolean> {
     const { client, name, keyPrefix, timeoutMs, closed } = this.#config
+    const listener: TrackingListener = {
+      invalidated: (redisKeys) => {
+        tellReceived(name, 'tracking', redisKeys === 'all' ? 0 : redisKeys.length, undefined)
+        this.#invalidate(this.#selectionOf(redisKeys), 'tracking')
+      },
+      siblingWrote: (keys) => {
+        tellReceived(name, 'tracking', keys.length, undefined)
+        this.#invalidate(keys, 'tracking')
+      },
+      reconnected: () => {
+        this.#invalidate('all', 'reconnect')
+        this.#heard('tracking-armed')
+      },
+      unarmed: (error) => this.#unheard('unarmed', 'tracking-armed', error),
+      writesInPart: this.#config.writesInPart,
+    }
+    // Known before Redis confirms: the other caches of the namespace hear of its writes from the start.
+    this.#trackingListener = listener
     try {
-      this.#stopTracking = await trackingHub(client).register(
-        keyPrefix,
-        {
-          invalidated: (redisKeys) => {
-            tellReceived(name, 'tracking', redisKeys === 'all' ? 0 : redisKeys.length, undefined)
-            this.#invalidate(this.#selectionOf(redisKeys), 'tracking')
-          },
-          reconnected: () => {
-            this.#invalidate('all', 'reconnect')
-            this.#heard('tracking-armed')
-          },
-          unarmed: (error) => this.#unheard('unarmed', 'tracking-armed', error),
-        },
-        timeoutMs,
-      )
+      this.#stopTracking = await trackingHub(client).register(keyPrefix, listener, timeoutMs)
       if (closed()) await this.#stopTracking()
       else if (this.#config.maxStalenessMs !== null) {
         // Tracking's invalidations come on a connection of their own, proven by a heartbeat of its own.
@@ -283,6 +315,7 @@ export class Coherence<K, V> {
       }
       return true
     } catch (error) {
+      this.#trackingListener = undefined
       if (!(error instanceof TrackingRefusedError)) return false
       this.bus.publishWrites()
       process.emitWarning(`${error.message}; FlipCache \`${name}\` falls back to sync 'pubsub'`, {

@@ -6,13 +6,32 @@ import { isCluster } from '../redis/slot-router.js'
 import { transportOf } from '../redis/transport.js'
 import { within } from '../within.js'
 import { type Confirmation, Heartbeat } from './heartbeat.js'
+import {
+  clientTracking,
+  retrack,
+  TrackingRefusedError,
+  trackingInfoOf,
+  trackingOn,
+} from './tracking-commands.js'
+
+export { TrackingRefusedError } from './tracking-commands.js'
 
 /** What a cache hears from Redis's own invalidations. */
 export interface TrackingListener {
   /** Keys of this prefix (prefix removed) changed, expired or were evicted; 'all' after a FLUSHALL. */
   invalidated: (keys: string[] | 'all') => void
+  /**
+   * Another cache of the same prefix on the same client wrote (or deleted) these encoded keys, and
+   * Redis has them: what Redis would have said, had NOLOOP not silenced the client's own writes.
+   */
+  siblingWrote: (keys: string[]) => void
   /** Invalidations may have been lost (a connection dropped, or tracking was re-armed). */
   reconnected: () => void
+  /**
+   * Whether the cache's writes change a Redis key in part (a field of a hash bucket): then the
+   * client's connection tracks without NOLOOP while it listens (see TrackingHub).
+   */
+  readonly writesInPart: boolean
   /**
    * A connection came back but tracking could not be armed on it again (`error` says why):
    * invalidations are not heard until a retry succeeds, which then calls `reconnected`.
@@ -23,36 +42,45 @@ export interface TrackingListener {
 /** The first retry of a failed re-arm, doubled after each failure up to the last. */
 const rearmRetryMs = { first: 250, last: 8000 }
 
-/** Redis refused client tracking (a server before 6.0, or one that forbids it). */
-export class TrackingRefusedError extends Error {}
-
 const invalidationChannel = '__redis__:invalidate'
 
 /**
- * Server-assisted invalidation for every cache of one client, on two connections flipcache owns:
- * a RESP2 subscriber to `__redis__:invalidate` (RESP2, because a RESP3 connection gets these as
- * push frames that ioredis drops), and a control connection that runs
- * `CLIENT TRACKING ON REDIRECT <subscriber id> BCAST PREFIX <name>:` for the caches' prefixes. Writes
- * by any client (redis-cli, another service), expiries and evictions of those keys then reach L1.
+ * Server-assisted invalidation for every cache of one client: a RESP2 subscriber to
+ * `__redis__:invalidate` that flipcache owns (RESP2, because a RESP3 connection gets these as push
+ * frames that ioredis drops), and on the client's own connection, the one the caches write through,
+ * `CLIENT TRACKING ON REDIRECT <subscriber id> BCAST PREFIX <name>: ... NOLOOP`. Writes by any other
+ * client (redis-cli, another service, another instance), expiries and evictions of those keys reach
+ * L1; the client's own writes do not come back (NOLOOP), so a cache keeps the copy it just wrote.
+ * Other caches of the same prefix on the same client, which NOLOOP silences too, hear of a cache's
+ * writes from `written`, once Redis has them. While a cache with hash buckets listens, the
+ * connection tracks without NOLOOP (see `#noLoopWanted`), and its own writes come back again.
  *
  * Redis tracks the fewest prefixes that cover the caches open now (caches of one name share theirs).
- * It can add a prefix to a tracking connection but not remove one: when a cache's prefix is no longer
- * needed, a new control connection starts tracking the prefixes still needed, and only then is the
- * old one closed, so that no invalidation falls in between.
+ * It can add a prefix to a tracking connection but not remove one: to drop a prefix nobody needs
+ * (or to track one that covers another), a bridge connection first tracks the prefixes needed, then
+ * the client's connection turns tracking off and on again with them (one MULTI), then the bridge
+ * closes: some connection tracks every prefix needed at every moment, so no invalidation is lost,
+ * and L1 keeps its copies. (Keeping every prefix ever tracked instead would grow without bound as
+ * caches come and go, and Redis checks every key written on the server against every tracked
+ * prefix; turning tracking off and on without a bridge would lose what was written in between, and
+ * every cache on the client would have to empty its L1 each time one closed.)
  */
 export class TrackingHub {
   readonly #client: RedisClient
   readonly #listeners = new Map<string, Set<TrackingListener>>()
-  /** Prefixes the control connection tracks now (none covers another). */
+  /** Prefixes the client's connection tracks now (none covers another). */
   #tracked: string[] = []
+  /** Whether it tracks them with NOLOOP. */
+  #noLoop = true
   #subscriber: RedisClient | undefined
-  #control: RedisClient | undefined
   #subscriberId: string | undefined
   #subscriberName = ''
+  /** Stops watching the client's own connection for reconnections (set while tracking is on). */
+  #unwatchClient: (() => void) | undefined
   #arming: Promise<void> = Promise.resolve()
   /** A release of prefixes waiting its turn: caches that close meanwhile share it. */
   #releasing: Promise<void> | undefined
-  /** How long a move of tracking to a new control connection may take (the latest cache's `timeout`). */
+  /** How long a change of tracking may take (the latest cache's `timeout`). */
   #timeoutMs = 1000
 
   /** Proves that the subscriber still hears Redis (see heartbeat.ts): a channel of its own on it. */
@@ -111,12 +139,9 @@ export class TrackingHub {
     this.#timeoutMs = timeoutMs
     const stop = (): Promise<void> => this.#leave(prefix, listener)
     try {
-      await within(
+      await this.#bounded(
         this.#serialize(() => this.#track()),
         timeoutMs,
-        () => {
-          throw new Error(`CLIENT TRACKING did not complete within ${timeoutMs} ms`)
-        },
       )
     } catch (error) {
       stop().catch(() => {})
@@ -125,16 +150,39 @@ export class TrackingHub {
     return stop
   }
 
-  /** What Redis says it tracks on the control connection (`CLIENT TRACKINGINFO`), for diagnostics and tests. */
+  /** Whether a cache other than `writer` listens to `prefix`: only then does a write of `writer`'s concern anyone here. */
+  hasSiblings(prefix: string, writer: TrackingListener): boolean {
+    const listeners = this.#listeners.get(prefix)
+    return listeners !== undefined && (listeners.size > 1 || (listeners.size === 1 && !listeners.has(writer)))
+  }
+
+  /**
+   * `writer` is writing (or deleting) the encoded `keys` of `prefix` through the client, and
+   * `landed` settles once Redis has answered for them (or they failed, and will never land): then,
+   * and not before (a copy dropped earlier could be refilled with the old value), the other caches
+   * of `prefix` on this client drop theirs, as a remote write's invalidation would have them do.
+   * `writer` is not told (it keeps what it wrote).
+   */
+  written(prefix: string, writer: TrackingListener, keys: string[], landed: Promise<unknown>): void {
+    const tell = (): void => {
+      for (const listener of this.#listeners.get(prefix) ?? []) {
+        if (listener !== writer) listener.siblingWrote(keys)
+      }
+    }
+    landed.then(tell, tell)
+  }
+
+  /** What Redis says it tracks on the client's connection (`CLIENT TRACKINGINFO`), for diagnostics and tests. */
   async trackingInfo(): Promise<{ flags: string[]; prefixes: string[] } | undefined> {
-    const control = this.#control
-    if (control === undefined) return undefined
-    const reply = (await control.call('CLIENT', 'TRACKINGINFO')) as unknown[]
-    const fields = new Map<string, unknown>()
-    for (let index = 0; index + 1 < reply.length; index += 2)
-      fields.set(String(reply[index]), reply[index + 1])
-    const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : [])
-    return { flags: strings(fields.get('flags')), prefixes: strings(fields.get('prefixes')) }
+    if (this.#subscriber === undefined) return undefined
+    return trackingInfoOf(this.#client)
+  }
+
+  /** `work`, or a timeout error after `timeoutMs`. */
+  #bounded(work: Promise<void>, timeoutMs: number): Promise<void> {
+    return within(work, timeoutMs, () => {
+      throw new Error(`CLIENT TRACKING did not complete within ${timeoutMs} ms`)
+    })
   }
 
   /** One change to the tracking state at a time. */
@@ -150,100 +198,91 @@ export class TrackingHub {
         'Client tracking is not used on a Redis Cluster (each master would need tracking connections of its own)',
       )
     }
-    // Every cache left while this change waited its turn (the last one closed the connections).
+    // Every cache left while this change waited its turn (the last one turned tracking off).
     if (this.#listeners.size === 0) return
-    const { control, subscriberId } = await this.#open().catch((error: unknown) => {
+    const subscriberId = await this.#open().catch((error: unknown) => {
       // Redis answered, with an error (no permission for CLIENT, say): it will not track for us.
       if (error instanceof Error && error.name === 'ReplyError') {
         throw new TrackingRefusedError(`Redis refused client tracking: ${error.message}`, { cause: error })
       }
       throw error
     })
-    await this.#apply(control, subscriberId)
+    await this.#apply(subscriberId)
   }
 
   /**
-   * Makes Redis track the prefixes the caches need: new ones are added to the control connection;
-   * when one is no longer needed (or a new one covers it), tracking moves to a new connection.
+   * Makes Redis track the prefixes the caches need: new ones are added to the client's connection;
+   * when one is no longer needed (or a new one covers it, or NOLOOP must go on or off), tracking
+   * switches over a bridge.
    */
-  async #apply(control: RedisClient, subscriberId: string): Promise<void> {
+  async #apply(subscriberId: string): Promise<void> {
     const wanted = coverOf(this.#listeners.keys())
+    const noLoop = this.#noLoopWanted()
     const added = wanted.filter((prefix) => !this.#tracked.includes(prefix))
-    if (this.#tracked.every((prefix) => wanted.includes(prefix))) {
+    if (this.#tracked.length === 0) {
+      // The first arming: whatever the connection tracked before (a turn-off that failed) goes.
+      if (wanted.length === 0) return
+      await retrack(this.#client, trackingOn(subscriberId, wanted, noLoop))
+      this.#tracked = wanted
+      this.#noLoop = noLoop
+      return
+    }
+    if (noLoop === this.#noLoop && this.#tracked.every((prefix) => wanted.includes(prefix))) {
       if (added.length === 0) return
-      await this.#on(control, subscriberId, added)
+      await clientTracking(this.#client, trackingOn(subscriberId, added, noLoop))
       this.#tracked = [...this.#tracked, ...added]
       return
     }
-    await this.#moveTo(wanted, subscriberId)
+    await this.#switchTo(wanted, noLoop, subscriberId)
   }
 
   /**
-   * A new control connection tracks `prefixes`; once Redis has confirmed it, the old one closes (and
-   * Redis drops its tracking with it). Both track meanwhile: an invalidation may come twice, never
-   * not at all. If the new one fails, the old one still tracks every prefix needed, and more.
+   * The client's connection tracks exactly `prefixes` from now on. A bridge connection tracks them
+   * first (without NOLOOP), until the client's connection has turned tracking off and on again: an
+   * invalidation may come twice meanwhile (the client's own writes too, once), never not at all. If
+   * the bridge fails, the client's connection still tracks every prefix needed, and more; if the
+   * switch itself fails, tracking is armed anew (L1 emptied, as after a reconnection).
    */
-  async #moveTo(prefixes: string[], subscriberId: string): Promise<void> {
-    const next = duplicateOf(this.#client, { enableOfflineQueue: true })
-    next.on('error', () => {})
-    const timeoutMs = this.#timeoutMs
+  async #switchTo(prefixes: string[], noLoop: boolean, subscriberId: string): Promise<void> {
+    const bridge = duplicateOf(this.#client, { enableOfflineQueue: true })
+    bridge.on('error', () => {})
     try {
-      if (prefixes.length > 0) {
-        await within(this.#on(next, subscriberId, prefixes), timeoutMs, () => {
-          throw new Error(`CLIENT TRACKING did not complete within ${timeoutMs} ms`)
-        })
+      await this.#bounded(clientTracking(bridge, trackingOn(subscriberId, prefixes, false)), this.#timeoutMs)
+      // The last cache left meanwhile, and turned tracking off: nothing is needed any more.
+      if (this.#subscriber === undefined) return
+      try {
+        await this.#bounded(
+          retrack(this.#client, trackingOn(subscriberId, prefixes, noLoop)),
+          this.#timeoutMs,
+        )
+        this.#tracked = prefixes
+        this.#noLoop = noLoop
+      } catch (error) {
+        // Whether the client's connection still tracks anything is unknown: armed from scratch.
+        this.#tracked = []
+        this.#rearmUntilArmed(rearmRetryMs.first)
+        throw error
       }
-    } catch (error) {
-      next.disconnect()
-      throw error
+    } finally {
+      bridge.disconnect()
     }
-    // The last cache left meanwhile, and closed the connections: nothing is needed any more.
+  }
+
+  /** The subscriber, opened on first use, and its id; after it or the client's connection reconnects, tracking is armed anew. */
+  async #open(): Promise<string> {
     if (this.#subscriber === undefined) {
-      next.disconnect()
-      return
-    }
-    const previous = this.#control
-    this.#control = next
-    this.#tracked = prefixes
-    this.#watch(next)
-    previous?.disconnect()
-  }
-
-  async #on(control: RedisClient, subscriberId: string, prefixes: string[]): Promise<void> {
-    const args = [
-      'TRACKING',
-      'ON',
-      'REDIRECT',
-      subscriberId,
-      'BCAST',
-      ...prefixes.flatMap((p) => ['PREFIX', p]),
-    ]
-    try {
-      await control.call('CLIENT', args)
-    } catch (error) {
-      throw new TrackingRefusedError(`Redis refused CLIENT TRACKING: ${(error as Error).message}`, {
-        cause: error,
-      })
-    }
-  }
-
-  /** The two connections, opened on first use; after either reconnects, tracking is armed anew. */
-  async #open(): Promise<{ control: RedisClient; subscriberId: string }> {
-    if (this.#subscriber === undefined || this.#control === undefined) {
       // A name to find the subscriber by in CLIENT LIST: in subscriber mode it cannot run CLIENT ID,
-      // and ioredis gives it the name again (and a new id) whenever it reconnects. Both keep an
-      // offline queue whatever the client's setting: commands sent while they connect must wait.
+      // and ioredis gives it the name again (and a new id) whenever it reconnects. It keeps an
+      // offline queue whatever the client's setting: commands sent while it connects must wait.
       const name = `flipcache-tracking-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
       const subscriber = duplicateOf(this.#client, {
         protocol: 2,
         connectionName: name,
         enableOfflineQueue: true,
       })
-      const control = duplicateOf(this.#client, { enableOfflineQueue: true })
       // Closed while it reconnects, the subscriber's own resubscription must not become an unhandled rejection.
       catchResubscriptions(subscriber)
       subscriber.on('error', () => {})
-      control.on('error', () => {})
       subscriber.on('messageBuffer', (channel: Buffer, keys: unknown) => {
         const name = channel.toString()
         if (name === invalidationChannel) this.#dispatch(keys)
@@ -256,48 +295,47 @@ export class TrackingHub {
         if (this.#listeners.size === 0) throw new Error('Every cache left while tracking was armed')
       } catch (error) {
         subscriber.disconnect()
-        control.disconnect()
         throw error
       }
-      this.#watch(subscriber)
-      this.#watch(control)
+      watchReconnections(subscriber, () => this.#rearmAfter(subscriber))
+      this.#unwatchClient = watchClient(this.#client, () => this.#rearmAfter(this.#client))
       this.#subscriberName = name
       this.#subscriber = subscriber
       // The heartbeat's subscription was on a connection that is gone (if any).
       this.#heartbeat.dropped()
-      this.#control = control
       this.#tracked = []
     }
     this.#subscriberId ??= await this.#idOfSubscriber()
-    return { control: this.#control, subscriberId: this.#subscriberId }
+    return this.#subscriberId
   }
 
-  /** After `connection` reconnects, tracking is armed anew (unless it has been replaced or closed since). */
-  #watch(connection: RedisClient): void {
-    watchReconnections(connection, () => this.#rearmUntilArmed(connection, rearmRetryMs.first))
+  /** `connection` (the subscriber, or the client's own) reconnected: tracking is armed anew, if still needed. */
+  #rearmAfter(connection: RedisClient): void {
+    if (connection !== this.#client && connection !== this.#subscriber) return
+    this.#rearmUntilArmed(rearmRetryMs.first)
   }
 
   /**
-   * Arms tracking again after `connection` reconnected; a failure (Redis answered with an error, or
-   * not at all) tells every cache (L1 then goes off) and is retried with back-off, for as long as
-   * caches listen and `connection` is still one of the two.
+   * Arms tracking again (after a reconnection, or a switch that failed); a failure (Redis answered
+   * with an error, or not at all) tells every cache (L1 then goes off) and is retried with back-off,
+   * for as long as caches listen.
    */
-  #rearmUntilArmed(connection: RedisClient, retryMs: number): void {
-    const current = (): boolean =>
-      this.#listeners.size > 0 && (connection === this.#subscriber || connection === this.#control)
+  #rearmUntilArmed(retryMs: number): void {
+    const subscriber = this.#subscriber
+    const current = (): boolean => this.#listeners.size > 0 && this.#subscriber === subscriber
     if (!current()) return
     this.#serialize(() => this.#rearm()).catch((error: unknown) => {
       if (!current()) return
       const reason = error instanceof Error ? error : new Error(String(error))
       this.#everyListener((listener) => listener.unarmed(reason))
       const next = Math.min(retryMs * 2, rearmRetryMs.last)
-      setTimeout(() => this.#rearmUntilArmed(connection, next), retryMs).unref()
+      setTimeout(() => this.#rearmUntilArmed(next), retryMs).unref()
     })
   }
 
   /** The subscriber's current client id, found by its name. */
   async #idOfSubscriber(): Promise<string> {
-    const list = String(await (this.#control as RedisClient).call('CLIENT', 'LIST'))
+    const list = String(await this.#client.call('CLIENT', 'LIST'))
     const line = list.split('\n').find((entry) => entry.includes(` name=${this.#subscriberName} `))
     const id = line === undefined ? undefined : /\bid=(\d+)/.exec(line)?.[1]
     if (id === undefined) throw new Error('Could not find the tracking subscriber connection in CLIENT LIST')
@@ -307,12 +345,13 @@ export class TrackingHub {
   async #rearm(): Promise<void> {
     if (this.#listeners.size === 0) return
     this.#subscriberId = undefined
-    const { control, subscriberId } = await this.#open()
-    await control.call('CLIENT', 'TRACKING', 'OFF').catch(() => {})
+    const subscriberId = await this.#open()
     const wanted = coverOf(this.#listeners.keys())
+    const noLoop = this.#noLoopWanted()
     this.#tracked = []
-    if (wanted.length > 0) await this.#on(control, subscriberId, wanted)
+    await this.#bounded(retrack(this.#client, trackingOn(subscriberId, wanted, noLoop)), this.#timeoutMs)
     this.#tracked = wanted
+    this.#noLoop = noLoop
     this.#everyListener((listener) => listener.reconnected())
   }
 
@@ -330,6 +369,19 @@ export class TrackingHub {
     }
   }
 
+  /**
+   * NOLOOP, unless a cache changes keys in part. Redis leaves out of a NOLOOP connection's
+   * invalidations the keys it was the last to change in an event loop turn: harmless when each
+   * write replaces a key whole (what this connection wrote is what the key holds), but a bucket
+   * changed by another client and then, in the same turn, by this one would keep another field's
+   * old copy in L1.
+   */
+  #noLoopWanted(): boolean {
+    for (const listeners of this.#listeners.values())
+      for (const listener of listeners) if (listener.writesInPart) return false
+    return true
+  }
+
   #everyListener(visit: (listener: TrackingListener) => void): void {
     for (const listeners of this.#listeners.values()) for (const listener of listeners) visit(listener)
   }
@@ -339,14 +391,21 @@ export class TrackingHub {
     if (listeners === undefined || !listeners.delete(listener) || listeners.size > 0) return Promise.resolve()
     this.#listeners.delete(prefix)
     if (this.#listeners.size > 0) return this.#release()
-    // The last cache left: close both connections (Redis drops their tracking with them).
+    // The last cache left: the subscriber closes, and the client's connection stops tracking.
     this.#subscriber?.disconnect()
-    this.#control?.disconnect()
     this.#subscriber = undefined
-    this.#control = undefined
     this.#subscriberId = undefined
+    this.#unwatchClient?.()
+    this.#unwatchClient = undefined
+    const wasTracked = this.#tracked.length > 0
     this.#tracked = []
-    return Promise.resolve()
+    if (!wasTracked) return Promise.resolve()
+    const timeoutMs = this.#timeoutMs
+    return this.#serialize(async () => {
+      // A cache that came meanwhile arms tracking anew after this (its change is queued behind).
+      if (this.#listeners.size > 0) return
+      await this.#bounded(clientTracking(this.#client, ['TRACKING', 'OFF']), timeoutMs)
+    }).catch(() => {})
   }
 
   /**
@@ -358,13 +417,35 @@ export class TrackingHub {
     if (this.#releasing !== undefined) return this.#releasing
     const releasing = this.#serialize(async () => {
       this.#releasing = undefined
-      const control = this.#control
       const subscriberId = this.#subscriberId
-      if (control === undefined || subscriberId === undefined || this.#listeners.size === 0) return
-      await this.#apply(control, subscriberId)
+      if (subscriberId === undefined || this.#listeners.size === 0) return
+      await this.#apply(subscriberId)
     }).catch(() => {})
     this.#releasing = releasing
     return releasing
+  }
+}
+
+/**
+ * Calls `reconnected` each time the client's connection is ready again after a drop; returns the
+ * function that stops it. Unlike `watchReconnections` it adds no 'error' listener: the client is
+ * the user's, and so are its errors.
+ */
+function watchClient(client: RedisClient, reconnected: () => void): () => void {
+  let dropped = false
+  const closed = (): void => {
+    dropped = true
+  }
+  const ready = (): void => {
+    if (!dropped) return
+    dropped = false
+    reconnected()
+  }
+  client.on('close', closed)
+  client.on('ready', ready)
+  return () => {
+    client.off('close', closed)
+    client.off('ready', ready)
   }
 }
 

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { FlipCacheError } from '../../src/index.js'
 import { useCaches } from '../support/cache-builder.js'
@@ -5,7 +6,9 @@ import { countCommands } from '../support/command-stats.js'
 import { fakeClock } from '../support/fake-clock.js'
 import { useOwnServer } from '../support/own-server.js'
 import { patience } from '../support/patience.js'
+import { startRedisServer } from '../support/redis-server.js'
 import { expiresHashFields, fieldTtls } from '../support/server-features.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
 
 // Command counts are server-wide: these tests run on a server of their own. They run on every
 // server of the matrix (`npm run test:servers`) and assert what each kind must do: on Redis 8 and
@@ -144,6 +147,21 @@ describe("storage: hash buckets, entryExpiry 'auto' (the default)", () => {
     }
   })
 
+  it('a lazyConnect client is connected to be asked: its first call does not wait out `timeout` for the answer', async () => {
+    const redis = new Redis(own.server.url, { lazyConnect: true })
+    try {
+      const items = sized({ redis, sync: 'none', timeout: 20_000, expireTime: '1h' })
+      const started = Date.now()
+      await items.set(1, 'one')
+      // The answer came in, so the write took the path of the server's kind.
+      expect(Date.now() - started).toBeLessThan(10_000)
+      const raw = (await own.admin.hget(`${items.name}:b:0`, '1')) as string
+      expect(raw === 'one').toBe(await expiresHashFields(own.admin))
+    } finally {
+      redis.disconnect()
+    }
+  })
+
   it("entries written with a header (entryExpiry 'header') and without (the field path) read alike from either cache", async () => {
     const auto = sized({ expireTime: '1h', localMax: 0 })
     const header = sized(
@@ -255,5 +273,48 @@ describe('refreshExpireTimeOnGet with hash buckets', () => {
     fakeClock().advance(1_001)
     expect(await items.get(1)).toBe('v')
     await vi.waitFor(() => expect(items.peek(1)).toBeUndefined(), patience)
+  })
+})
+
+describe('a reconnection that lands on another server (a failover behind one address)', () => {
+  const { cache } = useCaches(() => own.server.url)
+
+  it('asks the new server again, and writes what it can read', async () => {
+    // The first server is the matrix's (Redis 8 in CI's run of it); the second the PATH's redis-server
+    // (7.0 here): each write must take the path of the server it lands on, whichever they are.
+    const other = await startRedisServer([], 'redis-server')
+    const otherAdmin = new Redis(other.url)
+    const proxy = await startTcpProxy(own.server.port)
+    try {
+      const redis = new Redis(proxy.url)
+      redis.on('error', () => {})
+      const items = cache<number, string>({
+        redis,
+        keyType: 'int',
+        valueType: 'string',
+        expireTime: '1h',
+        sync: 'none',
+        storage: { kind: 'hash', bucketSize: 100 },
+      })
+      await items.set(1, 'before')
+      const bucket = `${items.name}:b:0`
+      expect((await own.admin.hget(bucket, '1')) === 'before').toBe(await expiresHashFields(own.admin))
+      proxy.retarget(other.port)
+      // Writes go on once the client is back, on the other server; once it has answered (a write in
+      // between takes the header path, which every server reads), they take its path.
+      const fields = await expiresHashFields(otherAdmin)
+      await vi.waitFor(async () => {
+        await items.set(2, 'after')
+        const raw = (await otherAdmin.hget(bucket, '2')) as string
+        expect(raw === 'after').toBe(fields)
+        if (!fields) expect(raw.slice(0, 2)).toBe('\0D')
+      }, patience)
+      expect(await items.get(2)).toBe('after')
+      expect(await items.ttl(2)).toBeGreaterThan(3_500_000)
+    } finally {
+      otherAdmin.disconnect()
+      await proxy.close()
+      await other.stop()
+    }
   })
 })

@@ -65,7 +65,7 @@ describe('Python msgpack and valueType msgpack', () => {
     expect((await sharedClient().getBuffer(`${values.name}:again`))?.toString('hex')).toBe(nested.pythonBytes)
   })
 
-  it('msgpack 0 with a TTL is the one byte 0x00, and in a hash bucket with an expiry it gets the header', async () => {
+  it("msgpack 0 with a TTL is the one byte 0x00, and in a hash bucket with its expiry in a header (entryExpiry 'header') it gets the header", async () => {
     const values = cache<string, unknown>({ valueType: 'msgpack', localMax: 0 })
     await values.set('zero', 0, { expireTime: 60_000 })
     expect((await sharedClient().getBuffer(`${values.name}:zero`))?.toString('hex')).toBe('00')
@@ -74,7 +74,7 @@ describe('Python msgpack and valueType msgpack', () => {
       keyType: 'int',
       valueType: 'msgpack',
       localMax: 0,
-      storage: { kind: 'hash', bucketSize: 10 },
+      storage: { kind: 'hash', bucketSize: 10, entryExpiry: 'header' },
     })
     await buckets.set(11, 0, { expireTime: 60_000 })
     await buckets.set(12, '\0abc')

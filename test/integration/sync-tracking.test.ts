@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import type { FlipCache, Invalidation } from '../../src/index.js'
+import { FlipCache, type Invalidation } from '../../src/index.js'
 import { trackingHub } from '../../src/sync/tracking-hub.js'
 import { uniqueName, useCaches } from '../support/cache-builder.js'
 import { patience } from '../support/patience.js'
@@ -32,15 +32,18 @@ function nextInvalidation<K, V>(cache: FlipCache<K, V>, origin: string): Promise
 describe("sync: 'tracking'", () => {
   const { cache, client } = useCaches(() => server.url)
 
-  async function trackedCache(options = {}): Promise<FlipCache<number, string>> {
-    const users = cache<number, string>({
-      redis: client(),
-      keyType: 'int',
-      valueType: 'string',
-      sync: 'tracking',
-      localTtl: '1h',
-      ...options,
-    })
+  async function trackedCache(options = {}, name?: string): Promise<FlipCache<number, string>> {
+    const users = cache<number, string>(
+      {
+        redis: client(),
+        keyType: 'int',
+        valueType: 'string',
+        sync: 'tracking',
+        localTtl: '1h',
+        ...options,
+      },
+      name,
+    )
     await users.ready()
     return users
   }
@@ -163,6 +166,113 @@ describe("sync: 'tracking'", () => {
     expect(await sorted()).toEqual([`${other.name}:`])
   })
 
+  it("an instance's own set keeps its L1 copy (NOLOOP: no echo), while an instance on another client drops its copy", async () => {
+    const a = await trackedCache()
+    const b = await trackedCache({ redis: client() }, a.name)
+    // b reads once it has heard of a's write: a later notice would drop the copy it read.
+    const first = nextInvalidation(b, 'tracking')
+    await a.set(1, 'v1')
+    await first
+    expect(await b.get(1)).toBe('v1')
+    expect(b.peek(1)).toBe('v1')
+    const aOrigins: string[] = []
+    a.on('invalidate', ({ origin }) => aOrigins.push(origin))
+    const bHeard = nextInvalidation(b, 'tracking')
+    await a.set(1, 'v2')
+    expect(a.peek(1)).toBe('v2')
+    expect(await bHeard).toEqual({ keys: [1], origin: 'tracking' })
+    expect(b.peek(1)).toBeUndefined()
+    // Redis sends a's invalidations in order: once another client's later write has reached a, any
+    // echo of a's own write would have come before it.
+    const barrier = nextInvalidation(a, 'tracking')
+    await admin.set(`${a.name}:999`, 'later')
+    expect(await barrier).toEqual({ keys: [999], origin: 'tracking' })
+    expect(aOrigins).toEqual(['local', 'tracking'])
+    expect(a.peek(1)).toBe('v2')
+    // The next get is an L1 hit: no Redis read.
+    const before = a.stats()
+    expect(await a.get(1)).toBe('v2')
+    const after = a.stats()
+    expect(after.localHits).toBe(before.localHits + 1)
+    expect([after.remoteHits, after.misses]).toEqual([before.remoteHits, before.misses])
+    expect(await b.get(1)).toBe('v2')
+  })
+
+  it('two caches of one name on the same client invalidate each other; the writer keeps its copy', async () => {
+    const shared = client()
+    const first = await trackedCache({ redis: shared })
+    const second = await trackedCache({ redis: shared }, first.name)
+    const told = nextInvalidation(second, 'tracking')
+    await first.set(5, 'one')
+    expect(await told).toEqual({ keys: [5], origin: 'tracking' })
+    expect(await second.get(5)).toBe('one')
+    expect(second.peek(5)).toBe('one')
+    const heard = nextInvalidation(second, 'tracking')
+    await first.set(5, 'two')
+    expect(await heard).toEqual({ keys: [5], origin: 'tracking' })
+    expect(second.peek(5)).toBeUndefined()
+    expect(first.peek(5)).toBe('two')
+    expect(await second.get(5)).toBe('two')
+    // And back, for a delete.
+    const back = nextInvalidation(first, 'tracking')
+    await second.delete(5)
+    expect(await back).toEqual({ keys: [5], origin: 'tracking' })
+    expect(first.peek(5)).toBeUndefined()
+    expect(await first.get(5)).toBeUndefined()
+    // A write by another client reaches both, as before.
+    const firstHeard = nextInvalidation(first, 'tracking')
+    const secondHeard = nextInvalidation(second, 'tracking')
+    await admin.set(`${first.name}:5`, 'three')
+    expect(await firstHeard).toEqual({ keys: [5], origin: 'tracking' })
+    expect(await secondHeard).toEqual({ keys: [5], origin: 'tracking' })
+  })
+
+  it("the client's connection tracks with NOLOOP and BCAST, redirected to the subscriber", async () => {
+    const shared = client()
+    const users = await trackedCache({ redis: shared })
+    const info = await trackingHub(shared).trackingInfo()
+    expect(info?.flags).toEqual(expect.arrayContaining(['on', 'bcast', 'noloop']))
+    expect(info?.prefixes).toEqual([`${users.name}:`])
+    expect(await shared.call('CLIENT', 'TRACKINGINFO')).toEqual(
+      expect.arrayContaining([expect.arrayContaining(['noloop'])]),
+    )
+  })
+
+  it('tracks without NOLOOP while a cache with hash buckets listens on the client (its writes change keys in part), with NOLOOP again once it closes', async () => {
+    const shared = client()
+    const strings = await trackedCache({ redis: shared })
+    const hub = trackingHub(shared)
+    expect((await hub.trackingInfo())?.flags).toContain('noloop')
+    const buckets = await trackedCache({ redis: shared, storage: { kind: 'hash', bucketSize: 10 } })
+    const info = await hub.trackingInfo()
+    expect(info?.flags).toEqual(expect.arrayContaining(['on', 'bcast']))
+    expect(info?.flags).not.toContain('noloop')
+    expect(info?.prefixes.sort()).toEqual([`${strings.name}:`, `${buckets.name}:`].sort())
+    // Both still hear another client's writes; the bucket cache also its own (they come back again).
+    const echo = nextInvalidation(buckets, 'tracking')
+    await buckets.set(3, 'mine')
+    expect((await echo).keys).toContain(3)
+    await buckets.close()
+    expect((await hub.trackingInfo())?.flags).toContain('noloop')
+    expect((await hub.trackingInfo())?.prefixes).toEqual([`${strings.name}:`])
+    await strings.set(1, 'kept')
+    const heard = nextInvalidation(strings, 'tracking')
+    await admin.set(`${strings.name}:1`, 'theirs')
+    expect(await heard).toEqual({ keys: [1], origin: 'tracking' })
+  })
+
+  it('refuses refreshExpireTimeOnGet with a TypeError at construction, naming pubsub instead', () => {
+    expect(
+      () =>
+        new FlipCache(uniqueName(), {
+          redis: admin,
+          sync: 'tracking',
+          expireTime: '1h',
+          refreshExpireTimeOnGet: true,
+        }),
+    ).toThrow(/refreshExpireTimeOnGet.*sync: 'tracking'.*sync: 'pubsub'/s)
+  })
+
   it('falls back to pubsub, with a warning, on a server that refuses tracking', async () => {
     await admin.call('ACL', 'SETUSER', 'no-client', 'on', '>secret', '~*', '&*', '+@all', '-client')
     const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
@@ -189,6 +299,58 @@ describe("sync: 'tracking'", () => {
       for (const each of clients) each.disconnect()
       warnings.mockRestore()
       await admin.call('ACL', 'DELUSER', 'no-client')
+    }
+  })
+})
+
+// Why `refreshExpireTimeOnGet` is refused with `sync: 'tracking'` (redis/redis#13701): for client
+// tracking a TTL touch is a change of the key, so a sliding read on one instance would drop every
+// other instance's L1 copy, and GETEX reads would keep dropping each other's refills.
+describe('client tracking counts a TTL touch as a change (raw ioredis)', () => {
+  it('PEXPIRE and GETEX ... PX on a tracked key send an invalidation (and HPEXPIRE, HGETEX PX where Redis has them)', async () => {
+    const prefix = `${uniqueName('touch')}:`
+    const name = `touch-subscriber-${uniqueName()}`
+    // RESP2: on RESP3 the invalidations come as push frames, which ioredis drops.
+    const subscriber = new Redis(server.url, { connectionName: name, protocol: 2 })
+    const tracker = new Redis(server.url)
+    const toucher = new Redis(server.url)
+    const heard: string[] = []
+    subscriber.on('messageBuffer', (channel: Buffer, keys: unknown) => {
+      if (channel.toString() === '__redis__:invalidate' && Array.isArray(keys))
+        for (const key of keys) heard.push(String(key))
+    })
+    const invalidatedBy = async (key: string, touch: () => Promise<unknown>): Promise<void> => {
+      heard.length = 0
+      await touch()
+      await vi.waitFor(() => expect(heard).toContain(key), patience)
+    }
+    try {
+      await subscriber.subscribe('__redis__:invalidate')
+      const list = String(await tracker.call('CLIENT', 'LIST'))
+      const id = /\bid=(\d+)\b[^\n]* name=([^ ]+) /.exec(
+        list.split('\n').find((line) => line.includes(` name=${name} `)) ?? '',
+      )?.[1]
+      expect(id).toBeDefined()
+      await tracker.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(id), 'BCAST', 'PREFIX', prefix)
+      const key = `${prefix}k`
+      await invalidatedBy(key, () => toucher.set(key, 'v', 'PX', 60_000))
+      await invalidatedBy(key, () => toucher.pexpire(key, 60_000))
+      await invalidatedBy(key, () => toucher.call('GETEX', key, 'PX', '60000'))
+      // A plain read changes nothing: a later write's invalidation is the next one heard.
+      heard.length = 0
+      await toucher.get(key)
+      await invalidatedBy(`${prefix}other`, () => toucher.set(`${prefix}other`, 'x'))
+      expect(heard).not.toContain(key)
+      // Redis 8 (not Valkey 8, nor Redis 7) expires hash fields: touching one changes the hash.
+      const hashFieldExpiry = (await toucher.call('COMMAND', 'INFO', 'HPEXPIRE', 'HGETEX')) as unknown[]
+      if (hashFieldExpiry.every((entry) => entry !== null)) {
+        const hash = `${prefix}h`
+        await invalidatedBy(hash, () => toucher.hset(hash, 'f', 'v'))
+        await invalidatedBy(hash, () => toucher.call('HPEXPIRE', hash, '60000', 'FIELDS', '1', 'f'))
+        await invalidatedBy(hash, () => toucher.call('HGETEX', hash, 'PX', '60000', 'FIELDS', '1', 'f'))
+      }
+    } finally {
+      for (const connection of [subscriber, tracker, toucher]) connection.disconnect()
     }
   })
 })

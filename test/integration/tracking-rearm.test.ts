@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { FlipCache, type FlipCacheError } from '../../src/index.js'
+import { trackingHub } from '../../src/sync/tracking-hub.js'
 import { uniqueName } from '../support/cache-builder.js'
 import { patience } from '../support/patience.js'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
@@ -19,6 +20,43 @@ afterAll(async () => {
 })
 
 describe("sync: 'tracking' after a reconnection", () => {
+  it("re-arms NOLOOP tracking on the client's connection once it reconnects, and invalidations flow again", async () => {
+    const client = new Redis(server.url)
+    client.on('error', () => {})
+    const cache = new FlipCache<string, string>(uniqueName(), {
+      redis: client,
+      valueType: 'string',
+      sync: 'tracking',
+      localTtl: '1h',
+    })
+    const origins: string[] = []
+    cache.on('invalidate', ({ origin }) => origins.push(origin))
+    const key = `${cache.name}:k`
+    try {
+      await cache.ready()
+      const hub = trackingHub(client)
+      const firstId = String(await client.call('CLIENT', 'ID'))
+      await admin.call('CLIENT', 'KILL', 'ID', firstId)
+      // Invalidations may have been lost meanwhile: L1 starts over once tracking is armed again.
+      await vi.waitFor(() => expect(origins).toContain('reconnect'), patience)
+      expect(String(await client.call('CLIENT', 'ID'))).not.toBe(firstId)
+      const info = await hub.trackingInfo()
+      expect(info?.flags).toEqual(expect.arrayContaining(['on', 'bcast', 'noloop']))
+      expect(info?.prefixes).toEqual([`${cache.name}:`])
+      // Its own write keeps its copy; another client's write reaches it.
+      await cache.set('k', 'mine')
+      expect(cache.peek('k')).toBe('mine')
+      await vi.waitFor(async () => {
+        await admin.set(key, 'theirs')
+        expect(cache.peek('k')).toBeUndefined()
+        expect(await cache.get('k')).toBe('theirs')
+      }, patience)
+    } finally {
+      await cache.close()
+      client.disconnect()
+    }
+  })
+
   it('turns L1 off while tracking cannot be armed again, retries, and trusts L1 once it is armed', async () => {
     const user = `rearm-${randomBytes(4).toString('hex')}`
     await admin.call('ACL', 'SETUSER', user, 'on', '>secret', '~*', '&*', '+@all')

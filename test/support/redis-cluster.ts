@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 import { freePort, type RedisServer, startRedisServer } from './redis-server.js'
-import { cliBinary } from './server-binary.js'
+import { cliBinary, serverBinary } from './server-binary.js'
 
 const run = promisify(execFile)
 
@@ -37,6 +37,13 @@ export interface ClusterOptions {
    * a killed master stays down.
    */
   manualFailover?: boolean
+  /**
+   * The server binary of each of the 3 shards, master and replica alike (an older replica cannot
+   * replicate from a newer master): a cluster of mixed versions. By default every node runs
+   * `serverBinary()`. The cluster is then created from the masters, and each replica joined to the
+   * master of its shard: `nodes` are the masters of shards 0, 1, 2, then their replicas in that order.
+   */
+  shardBinaries?: readonly [string, string, string]
 }
 
 const clusterArgs = (busPort: number, nodeTimeoutMs: number, manualFailover: boolean): string[] => [
@@ -65,11 +72,14 @@ const clusterArgs = (busPort: number, nodeTimeoutMs: number, manualFailover: boo
  */
 export async function startRedisCluster(
   nodeTimeoutMs = 1000,
-  { manualFailover = false }: ClusterOptions = {},
+  { manualFailover = false, shardBinaries }: ClusterOptions = {},
 ): Promise<RedisCluster> {
   const starts = await Promise.allSettled(
-    Array.from({ length: 6 }, async () =>
-      startRedisServer(async () => clusterArgs(await freePort(), nodeTimeoutMs, manualFailover)),
+    Array.from({ length: 6 }, async (_, index) =>
+      startRedisServer(
+        async () => clusterArgs(await freePort(), nodeTimeoutMs, manualFailover),
+        shardBinaries?.[index % 3] ?? serverBinary(),
+      ),
     ),
   )
   const nodes = starts.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []))
@@ -82,7 +92,9 @@ export async function startRedisCluster(
   const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
   const cli = cliBinary()
   try {
-    await run(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'])
+    if (shardBinaries === undefined)
+      await run(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'])
+    else await createByShard(cli, nodes, addresses)
   } catch (error) {
     await Promise.all(nodes.map((node) => node.stop()))
     throw new Error(`${cli} --cluster create failed: ${(error as Error).message}`)
@@ -163,6 +175,26 @@ export async function startRedisCluster(
     throw error
   }
   return cluster
+}
+
+/** Creates the cluster from nodes 0-2, then has node 3 + i replicate node i. */
+async function createByShard(cli: string, nodes: RedisServer[], addresses: string[]): Promise<void> {
+  await run(cli, [
+    '--cluster',
+    'create',
+    ...addresses.slice(0, 3),
+    '--cluster-replicas',
+    '0',
+    '--cluster-yes',
+  ])
+  for (let shard = 0; shard < 3; shard++) {
+    const master = nodes[shard] as RedisServer
+    const id = await ask(master.port, (client) => client.call('CLUSTER', 'MYID'))
+    if (typeof id !== 'string') throw new Error(`The master on ${master.port} did not say its id`)
+    const replica = addresses[shard + 3] as string
+    const existing = addresses[shard] as string
+    await run(cli, ['--cluster', 'add-node', replica, existing, '--cluster-slave', '--cluster-master-id', id])
+  }
 }
 
 /** Resolves once every replica's link to its master is up and its first sync is done. */

@@ -115,7 +115,7 @@ function exited(child: ChildProcess): Promise<void> {
  * Starts a redis-server on a free port of 127.0.0.1 with persistence off. `extraArgs` may be a
  * function, called again for each attempt, for arguments that name ports of their own (a cluster
  * node's bus port): a port another process took between the probe and the launch is then replaced too.
- * `binary` is the server to run: by default the one `FLIPCACHE_REDIS_SERVER` names (see serverBinary).
+ * `binary` is the server to run (by default the one `FLIPCACHE_REDIS_SERVER` names).
  */
 export async function startRedisServer(
   argsOfAttempt: string[] | (() => Promise<string[]>) = [],

@@ -29,6 +29,8 @@ export interface TcpProxy {
   connectionsWith(text: string): ProxiedConnection[]
   /** Sets the mode of every open connection and of the connections opened later. */
   setMode(mode: LinkMode, delayMs?: number): void
+  /** Sends the connections opened from now on to `port` (another server), and cuts the open ones: a failover behind one address. */
+  retarget(port: number): void
   close(): Promise<void>
 }
 
@@ -108,7 +110,8 @@ class Link implements ProxiedConnection {
 }
 
 /** A TCP proxy on 127.0.0.1 in front of `targetPort`, for fault tests: each connection can be slowed, cut or silenced. */
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(firstTarget: number): Promise<TcpProxy> {
+  let targetPort = firstTarget
   const links: Link[] = []
   let mode: LinkMode = 'pass'
   let delayMs = 0
@@ -143,6 +146,10 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         link.mode = next
         link.delayMs = delay
       }
+    },
+    retarget(port) {
+      targetPort = port
+      for (const link of open()) link.cut()
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -341,6 +341,22 @@ describe('resolveOptions refusals', () => {
     expectTypeError(() => resolveOptions({ refreshExpireTimeOnGet: true, expireTime: null }), '`expireTime`')
   })
 
+  it("resolveOptions() refuses refreshExpireTimeOnGet true with sync 'tracking', saying why and what to use", () => {
+    expectTypeError(
+      () => resolveOptions({ expireTime: '1m', refreshExpireTimeOnGet: true, sync: 'tracking' }),
+      '`refreshExpireTimeOnGet: true`',
+      "`sync: 'tracking'`",
+      'PEXPIRE',
+      "`sync: 'pubsub'`",
+    )
+    expect(resolveOptions({ expireTime: '1m', refreshExpireTimeOnGet: true, sync: 'pubsub' }).sliding).toBe(
+      true,
+    )
+    expect(resolveOptions({ expireTime: '1m', refreshExpireTimeOnGet: false, sync: 'tracking' }).sync).toBe(
+      'tracking',
+    )
+  })
+
   it.each<[string, unknown, string]>([
     ['a number', 42, '`42` (number)'],
     ['an http:// URL', 'http://x', "`'http://x'` (string)"],
