@@ -156,5 +156,33 @@ const cacheManager: Subject = {
   },
 }
 
+/**
+ * Written once, unrecorded, before the rows: a server's first script (EVAL, which hash writes with
+ * an expiry header use) costs it about 50 to 75 KB for good (FLUSHALL keeps it), which the first hash row
+ * would otherwise count as its own (15 B/entry of --quick's 5,000 entries).
+ */
+export const scriptWarmUp: Subject = flipcache('hash warm-up', {
+  storage: { kind: 'hash', bucketSize: 100, entryExpiry: 'header' },
+})
+
 /** Every row, the baseline first. */
 export const subjects: Subject[] = [baseline, ...flipcacheRows, bentoCache, cacheable, cacheManager]
+
+/**
+ * The rows of the field-TTL pass, on a server with field TTLs: hash buckets with each entry's
+ * expiry in a header (`entryExpiry: 'header'`) and with the default, `'auto'` (field TTLs where the
+ * server has them), after the baseline measured on that same server.
+ */
+export const fieldTtlSubjects: Subject[] = [
+  baseline,
+  ...(['superjson', 'msgpack'] as const).flatMap((valueType) => [
+    flipcache(`hash 100/bucket, '${valueType}', entryExpiry 'header'`, {
+      valueType,
+      storage: { kind: 'hash', bucketSize: 100, entryExpiry: 'header' },
+    }),
+    flipcache(`hash 100/bucket, '${valueType}', entryExpiry 'auto' (default)`, {
+      valueType,
+      storage: { kind: 'hash', bucketSize: 100, entryExpiry: 'auto' },
+    }),
+  ]),
+]

@@ -17,7 +17,9 @@ export const usage = `Usage: npm run bench -- [--quick] [--only name,name]
 Uses REDIS_URL when it is set (writing only under a bench-<random> prefix, removed afterwards);
 otherwise starts a private redis-server on 127.0.0.1. With neither (no redis-server on the PATH, no
 REDIS_URL), runs only the scenarios that measure the in-process path, on an in-memory ioredis-mock client,
-labelled "no Redis: in-process scenarios only", and says how to get the full comparison.`
+labelled "no Redis: in-process scenarios only", and says how to get the full comparison.
+The memory scenario runs on private servers of its own: redis-server (or FLIPCACHE_REDIS_SERVER), and
+for hash field TTLs a Redis 8+ that FLIPCACHE_REDIS8_SERVER names (else CI's cached one; else skipped).`
 
 /** Parses the command line; throws a `TypeError` on an unknown flag or a scenario that does not exist. */
 export function parseBenchArgs(argv: string[], known: readonly string[]): BenchArgs {
