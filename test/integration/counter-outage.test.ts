@@ -44,8 +44,18 @@ describe('FlipCounter with Redis down', () => {
     }
     // The server restarted empty (no persistence), like a flush: the counter starts again, and
     // the change made before the stop (6) was never acknowledged; the timer hands over what Redis holds.
-    await vi.waitFor(async () => expect(await views.increment('b')).toBe(1), patience)
-    await vi.waitFor(() => expect(handed).toContainEqual(['b', 1]), patience)
+    // Increments are retried until one is answered; one that timed out on a loaded machine may
+    // still have landed, so the answer is 1 or more (retrying `expect(...).toBe(1)` counted on).
+    let b: number | undefined
+    await vi.waitFor(async () => {
+      b ??= await views.increment('b')
+    }, patience)
+    expect(b).toBeGreaterThanOrEqual(1)
+    const least = b as number
+    await vi.waitFor(
+      () => expect(handed.some(([key, count]) => key === 'b' && count >= least)).toBe(true),
+      patience,
+    )
   })
 
   it('a frozen Redis fails an increment with E_TIMEOUT, never hangs', async () => {
