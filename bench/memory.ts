@@ -6,7 +6,14 @@ import { expiredSection } from './memory/expired-report.js'
 import { fieldTtlSection } from './memory/field-ttl-report.js'
 import { currentConfig, type MemoryRow, measureSubject } from './memory/measure-memory.js'
 import { findRedis8 } from './memory/redis8-server.js'
-import { describeTarget, met, ratioToBaseline, type ShapeResult, targets } from './memory/report.js'
+import {
+  describeTarget,
+  entryColumns,
+  met,
+  ratioToBaseline,
+  type ShapeResult,
+  targets,
+} from './memory/report.js'
 import { expiredRowsOn, type FieldTtlPass, fieldTtlPass, listpackSettings } from './memory/server-pass.js'
 import { documents, smallEntries } from './memory/shapes.js'
 import { baseline, scriptWarmUp, subjects } from './memory/subjects.js'
@@ -54,13 +61,7 @@ export const memory: Scenario = {
             'Redis bytes per entry by its own accounting (INFO memory used_memory before and after, on a private ' +
             'redis-server emptied between rows, the row’s connections closed first), every entry counted back. ' +
             'Details and guidance: docs/memory.md.',
-          columns: [
-            { header: 'storage' },
-            { header: 'bytes/entry', align: 'right' },
-            { header: '× raw JSON', align: 'right' },
-            { header: 'keys', align: 'right' },
-            { header: 'encoding' },
-          ],
+          columns: entryColumns,
           rows: rows.map((row) => [
             row.subject.label,
             row.bytesPerEntry.toFixed(1),

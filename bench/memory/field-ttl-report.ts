@@ -1,5 +1,5 @@
 import type { Section } from '../report/model.js'
-import { markdownTable, ratioToBaseline } from './report.js'
+import { entryColumns, markdownTable, ratioToBaseline } from './report.js'
 import type { FieldTtlPass } from './server-pass.js'
 
 /**
@@ -36,13 +36,7 @@ export function fieldTtlSection(pass: FieldTtlPass): Section {
       'The small-entries rows of hash storage again, on a server with field TTLs (HSETEX), each with its ' +
       "expiry in an 11-byte header (entryExpiry 'header') and with the default, 'auto' (field TTLs where the " +
       'server has them); × raw JSON against the baseline measured on this same server. Details: docs/memory.md.',
-    columns: [
-      { header: 'storage' },
-      { header: 'bytes/entry', align: 'right' },
-      { header: '× raw JSON', align: 'right' },
-      { header: 'keys', align: 'right' },
-      { header: 'encoding' },
-    ],
+    columns: entryColumns,
     rows: result.rows.map((row) => [
       row.subject.label,
       row.bytesPerEntry.toFixed(1),

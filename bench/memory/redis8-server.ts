@@ -1,6 +1,6 @@
-import { accessSync, constants } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { identifyServer } from '../../test/support/server-binary.js'
+import { executable } from '../support/no-redis.js'
 
 /** The variable naming a Redis 8+ server (or Valkey 9+) for the memory benchmark's second pass. */
 export const redis8Variable = 'FLIPCACHE_REDIS8_SERVER'
@@ -40,13 +40,4 @@ export function findRedis8(env: Environment = process.env): Redis8Choice {
     }
   }
   return { binary, name: `${identity.name} ${identity.version}` }
-}
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
 }

@@ -1,3 +1,4 @@
+import type { Section } from '../report/model.js'
 import type { MemoryRow } from './measure-memory.js'
 import type { Shape } from './shapes.js'
 
@@ -121,3 +122,12 @@ export function barChart(result: ShapeResult, title: string): string {
 function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
 }
+
+/** The columns of a bytes-per-entry table (one row per storage). */
+export const entryColumns: Section['columns'] = [
+  { header: 'storage' },
+  { header: 'bytes/entry', align: 'right' },
+  { header: '× raw JSON', align: 'right' },
+  { header: 'keys', align: 'right' },
+  { header: 'encoding' },
+]

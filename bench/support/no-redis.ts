@@ -24,7 +24,8 @@ export function redisSource(env: Record<string, string | undefined>): RedisSourc
   return onPath('redis-server', env.PATH ?? '') ? { kind: 'server' } : { kind: 'none' }
 }
 
-function executable(path: string): boolean {
+/** Whether `path` is a file this process may run. */
+export function executable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK)
     return true
