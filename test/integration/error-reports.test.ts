@@ -63,14 +63,20 @@ describe('error reports during a Redis outage', () => {
         const lines = heard.slice(from)
         // 25 getOrSet calls failed to read Redis (each reported) and 25 gets were rejected (not
         // reported: their callers got the error). Per code at most one line a second, plus the first.
+        // Mostly E_REDIS (the connection is down); on a loaded machine a call sent as the server
+        // came back may time out (E_TIMEOUT), a code with a window of its own.
         expect(lines.length, `outage ${outage}`).toBeGreaterThan(0)
-        expect(lines.length).toBeLessThanOrEqual(Math.ceil(seconds) + 2)
+        for (const code of ['E_REDIS', 'E_TIMEOUT']) {
+          const ofCode = lines.filter(({ error }) => error.code === code)
+          expect(ofCode.length, code).toBeLessThanOrEqual(Math.ceil(seconds) + 2)
+        }
+        expect(lines.some(({ error }) => error.code === 'E_REDIS')).toBe(true)
         for (const { error } of lines) {
-          expect(error.code).toBe('E_REDIS')
+          expect(['E_REDIS', 'E_TIMEOUT']).toContain(error.code)
           expect(error.operation).toMatch(/^(getOrSet|store)$/)
           expect(error.key).toMatch(new RegExp(`^${cache.name}:k\\d$`))
           expect(error.server).toBe(server)
-          expect(error.message).toContain(`E_REDIS ${error.operation} \`${error.key}\``)
+          expect(error.message).toContain(`${error.code} ${error.operation} \`${error.key}\``)
           expect(error.message).toContain(server)
         }
         // Every failure is counted, however few lines told of it.
