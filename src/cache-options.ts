@@ -30,7 +30,10 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * @default a client for `process.env.REDIS_URL`, else `'redis://127.0.0.1:6379'`
    */
   redis?: RedisInput
-  /** Most entries kept decoded in process memory (L1); `0` turns L1 off. @default 1000 */
+  /**
+   * Most entries kept decoded in process memory (L1); `0` turns L1 off; at most 2^24 (16,777,216),
+   * the most a JavaScript Map holds. @default 1000
+   */
   localMax?: number
   /** Longest an L1 copy is served without going back to Redis: ms or a duration. @default expireTime, or 60 s when there is none */
   localTtl?: number | Duration

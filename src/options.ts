@@ -32,6 +32,9 @@ export type {
 export type { ExpireTime } from './expire/option-values.js'
 export { checkName, keyPrefixOf, namespaceOf } from './option-checks.js'
 
+/** The most entries L1 may hold: a JavaScript Map (quick-lru keeps its entries in two) throws past 2^24. */
+const maxLocalEntries = 2 ** 24
+
 const knownOptions = new Set<string>([
   'redis',
   'localMax',
@@ -81,6 +84,11 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
   const localMax = options.localMax === undefined ? 1000 : options.localMax
   if (!Number.isSafeInteger(localMax) || localMax < 0) {
     throw new TypeError(`Expected \`localMax\` to be a non-negative integer, got ${describe(localMax)}`)
+  }
+  if (localMax > maxLocalEntries) {
+    throw new TypeError(
+      `Expected \`localMax\` to be at most ${maxLocalEntries} (2^24, the most entries a JavaScript Map holds: L1 would throw past it), got ${describe(localMax)}`,
+    )
   }
   const expireMs = options.expireTime === undefined ? null : parseExpireTime(options.expireTime)
   const localTtlMs =

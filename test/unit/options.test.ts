@@ -205,6 +205,11 @@ describe('resolveOptions refusals', () => {
     expectTypeError(() => resolveAnything({ localMax }), '`localMax`', quoted)
   })
 
+  it('resolveOptions() takes localMax up to 2^24, the most entries a Map holds, and refuses more, saying why', () => {
+    expect(resolveOptions({ localMax: 2 ** 24 }).localMax).toBe(16_777_216)
+    expectTypeError(() => resolveAnything({ localMax: 2 ** 24 + 1 }), '`localMax`', '16777217', '2^24', 'Map')
+  })
+
   it.each<[unknown, string]>([
     [0, '`0` (number)'],
     ['0s', "`'0s'` (string)"],
