@@ -72,7 +72,7 @@ export interface Stored {
   payload: RedisValue
   /** Epoch ms after which the value is stale (`Infinity`: never). */
   freshUntil: number
-  /** Epoch ms after which the entry is gone (hash-bucket fields, which have no TTL of their own; `Infinity`: never). */
+  /** Epoch ms after which the entry is gone (hash-bucket fields on a server without field TTLs; `Infinity`: never). */
   expiresAt: number
   /** The entry's tags and their invalidation counts when it was written, if it has tags. */
   tags: TagStamp[] | undefined

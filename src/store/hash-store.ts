@@ -59,11 +59,12 @@ const scanCount = 200
 /**
  * L2 packed: entry `key` of cache `name` is field `f` of the Redis hash `name:b:<bucket>` (or
  * `<bucket prefix><bucket>`), so that many small entries share one key's overhead (and, under the
- * listpack limits, a compact encoding). Fields have no TTL of their own (before Redis 7.4), so by
- * default an entry's expiry travels in its header: read past it, an entry is a miss and is removed
- * if it still holds what was read (compare-and-delete in Lua). With entry expiry 'bucket' the field
- * holds the value alone and the entry lives as long as its bucket. The bucket's own TTL follows
- * `bucketExpire`.
+ * listpack limits, a compact encoding). On a server that expires hash fields (Redis 8.0+, Valkey
+ * 9.0+, asked per server by ServerFeatures) an entry's expiry is its field's own TTL (`HSETEX`);
+ * elsewhere, or with entry expiry 'header', it travels in the entry's header: read past it, an
+ * entry is a miss and is removed if it still holds what was read (compare-and-delete in Lua). With
+ * entry expiry 'bucket' the field holds the value alone and the entry lives as long as its bucket.
+ * The bucket's own TTL follows `bucketExpire`.
  */
 export class HashStore implements Store {
   /** What Redis's tracking must follow for this cache: the prefix of its buckets. */
