@@ -35,7 +35,9 @@ export const serverCpuColumn = 'Redis CPU ms/1k ops'
 export const serverCpuNote =
   `${serverCpuColumn}: the Redis server's CPU (INFO cpu used_cpu_sys + used_cpu_user) during the timed runs, ` +
   'in ms per 1,000 operations, median over rounds, as measured: the one INFO that reads it falls inside each ' +
-  'window (negligible against its hundreds of operations). n/a on a REDIS_URL server, which others may use.'
+  "window (negligible against its hundreds of operations), and so does the server's own background work " +
+  '(serverCron), which shows as a few hundredths on rows that send no command. n/a on a REDIS_URL server, ' +
+  'which others may use.'
 
 /** How a row is drawn in a chart: flipcache's, a peer's (its name starts with a peer's label), or a baseline. */
 export function barKind(name: string, peerLabels: readonly string[]): Bar['kind'] {
