@@ -84,7 +84,7 @@ async function main(): Promise<number> {
   }
   const url = server?.url ?? (source.kind === 'url' ? source.url : '')
   const inProcess = source.kind === 'none'
-  const context = new BenchContext(url, args.quick, inProcess)
+  const context = new BenchContext(url, args.quick, inProcess, server !== undefined)
   let failed = false
   try {
     const admin = await context.client()

@@ -6,7 +6,7 @@ import type { Bar, Target } from './report/model.js'
 import { type User, users } from './support/data.js'
 import { formatCount, formatRatio } from './support/format.js'
 import { type Measured, measure, ratio, resultOf, type TaskSpec } from './support/measure.js'
-import { barKind, measuredCells } from './support/rows.js'
+import { barKind, measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const KEYS = 1000
@@ -271,6 +271,7 @@ export const l1: Scenario = {
         { header: 'mean/op', align: 'right' },
         { header: '', align: 'right' },
         { header: 'cmds/op', align: 'right' },
+        { header: serverCpuColumn, align: 'right' },
         { header: 'vs quick-lru', align: 'right' },
         { header: 'rounds', align: 'right' },
         { header: 'flipcache is', align: 'right' },
@@ -281,6 +282,7 @@ export const l1: Scenario = {
         `flipcache is: how many times faster flipcache localMax ${formatCount(largest)} is than the row.`,
         "BentoCache's copy-free mode (memoryDriver({ serialize: false })) has no row: in 1.6.1 a key read from " +
           'Redis into it throws on its next read (bentocache issue #111).',
+        serverCpuNote,
         ...notes,
       ],
       configs,

@@ -6,7 +6,7 @@ import { rankingIncrements, rankingTops } from './patterns/rankings.js'
 import { rateLimitBench } from './patterns/rate-limits.js'
 import { writeBehindBench } from './patterns/write-behind.js'
 import { measure, resultOf, type TaskSpec } from './support/measure.js'
-import { measuredCells } from './support/rows.js'
+import { measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 /** The patterns measured, in the order of docs/benchmarks.md. */
@@ -59,12 +59,14 @@ export const patterns: Scenario = {
         { header: 'mean/op', align: 'right' },
         { header: '', align: 'right' },
         { header: 'cmds/op', align: 'right' },
+        { header: serverCpuColumn, align: 'right' },
         { header: 'vs article', align: 'right' },
         { header: 'rounds', align: 'right' },
       ],
       rows,
       notes: [
         "vs article: each row against the article's version of its pattern, measured in the same rounds.",
+        serverCpuNote,
       ],
       configs,
     })

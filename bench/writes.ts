@@ -2,7 +2,7 @@ import { type PeerCache, peers } from './peers/index.js'
 import type { Bar } from './report/model.js'
 import { type User, users } from './support/data.js'
 import { measure, resultOf, type TaskSpec } from './support/measure.js'
-import { barKind, measuredCells } from './support/rows.js'
+import { barKind, measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const KEYS = 100
@@ -106,6 +106,7 @@ export const writes: Scenario = {
         { header: 'mean/entry', align: 'right' },
         { header: '', align: 'right' },
         { header: 'cmds/op', align: 'right' },
+        { header: serverCpuColumn, align: 'right' },
         { header: 'vs raw', align: 'right' },
         { header: 'rounds', align: 'right' },
       ],
@@ -114,6 +115,9 @@ export const writes: Scenario = {
         'vs raw: set against raw SET PX sequential; setMany (and batches) against the raw pipeline.',
         "flipcache's default sync 'pubsub' adds one PUBLISH per tick of writes (cmds/op 2 for sequential sets), " +
           "which Redis also delivers to the writer's own subscriber; the peers here publish nothing.",
+        `${serverCpuColumn}: what the writes cost the Redis server (flipcache's include its PUBLISH and the ` +
+          'delivery to subscribers); a batch sent as one pipeline costs it less per entry than as many round trips.',
+        serverCpuNote,
       ],
       configs: [
         { row: 'raw SET PX', config: 'an ioredis client; the JSON string of each object, SET … PX 3600000' },

@@ -7,7 +7,7 @@ import { redactUrl } from './format.js'
 import { inProcessRedis } from './in-process-redis.js'
 import type { CommandCounter, Timing } from './measure.js'
 import { labelledInProcess } from './no-redis.js'
-import { commandsProcessed } from './redis-info.js'
+import { ServerCounterReader } from './redis-info.js'
 import { printTable } from './table.js'
 
 interface Closable {
@@ -31,12 +31,18 @@ export class BenchContext {
   readonly #caches: Closable[] = []
   /** What the run found, section by section, for docs/benchmarks.md. */
   readonly sections: Section[] = []
-  #admin: Promise<Redis> | undefined
+  /**
+   * The server is the private redis-server started for this run (not one of REDIS_URL, which others
+   * may be using): only then is its CPU the bench's, and counted.
+   */
+  readonly ownServer: boolean
+  #counters: Promise<ServerCounterReader> | undefined
 
-  constructor(url: string, quick: boolean, inProcess = false) {
+  constructor(url: string, quick: boolean, inProcess = false, ownServer = false) {
     this.url = url
     this.quick = quick
     this.inProcess = inProcess
+    this.ownServer = ownServer && !inProcess
     if (inProcess) this.commands = undefined
     // Many short rounds, rather than a few long ones: the tasks compared in one round run close
     // together in time, so a burst of noise on a shared machine hits both sides of a ratio.
@@ -46,12 +52,14 @@ export class BenchContext {
   }
 
   /**
-   * Reads the server's command counter on a connection of its own, for `measure()` to print
-   * commands per operation: each row's tier is checked, not assumed.
+   * Reads the server's command counter and CPU (one INFO) on a connection of its own, for `measure()`
+   * to print commands per operation (each row's tier is checked, not assumed) and the server's CPU
+   * per 1,000 operations (`NaN` unless {@link ownServer}).
    */
   readonly commands: CommandCounter | undefined = async () => {
-    this.#admin ??= this.client()
-    return commandsProcessed(await this.#admin)
+    this.#counters ??= this.client().then((admin) => new ServerCounterReader(admin))
+    const counters = await (await this.#counters).read()
+    return this.ownServer ? counters : { ...counters, cpuSeconds: Number.NaN }
   }
 
   /** Prints a section's table on the terminal and keeps the section for the report. */

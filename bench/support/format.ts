@@ -49,6 +49,14 @@ export function formatSpread([low, high]: [number, number]): string {
   return `${low.toFixed(2)}–${high.toFixed(2)}`
 }
 
+/** Redis server CPU in ms per 1,000 operations: `3.42`, `41.7`, `512`, `0`, `n/a` (not counted). */
+export function formatServerCpu(msPerK: number): string {
+  if (!Number.isFinite(msPerK)) return 'n/a'
+  if (Math.abs(msPerK) < 0.005) return '0'
+  if (msPerK >= 100) return msPerK.toFixed(0)
+  return msPerK >= 10 ? msPerK.toFixed(1) : msPerK.toFixed(2)
+}
+
 /** Redis commands per operation, as counted on the server: `0`, `1`, `0.01`, `n/a`. */
 export function formatCommands(perOp: number): string {
   if (!Number.isFinite(perOp)) return 'n/a'

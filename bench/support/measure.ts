@@ -1,5 +1,6 @@
 import { Bench } from 'tinybench'
 import { progress } from './progress.js'
+import type { ServerCounters } from './redis-info.js'
 
 export interface Timing {
   /** Time budget of each task, in ms (0: run exactly `iterations`). */
@@ -19,8 +20,11 @@ export interface TaskSpec {
   ops: number
 }
 
-/** Reads the server's `total_commands_processed` (INFO stats), to count commands around a timed run. */
-export type CommandCounter = () => Promise<number>
+/**
+ * Reads the server's `total_commands_processed` and CPU (one INFO), to count commands and CPU around a
+ * timed run; `cpuSeconds` is `NaN` when the server's CPU is not the bench's to count.
+ */
+export type CommandCounter = () => Promise<ServerCounters>
 
 export interface Measured {
   name: string
@@ -41,6 +45,27 @@ export interface Measured {
    * server's counter around them: 0 for an L1 hit, 1 for a Redis hit. `NaN` when not counted.
    */
   commandsPerOp: number
+  /**
+   * The Redis server's CPU (`used_cpu_sys` + `used_cpu_user`) in ms per 1,000 operations during the
+   * timed runs (median over rounds), one INFO of ours inside the window. `NaN` when not counted.
+   */
+  serverCpuMsPerK: number
+}
+
+/** What the server did in one timed run, per operation. */
+interface ServerWork {
+  commandsPerOp: number
+  serverCpuMsPerK: number
+}
+
+/** Commands per operation and server CPU ms per 1,000 operations, from the counters around `operations`. */
+export function serverWork(before: ServerCounters, after: ServerCounters, operations: number): ServerWork {
+  if (operations === 0) return { commandsPerOp: Number.NaN, serverCpuMsPerK: Number.NaN }
+  return {
+    // The INFO that read `after` is counted by it: one command left out.
+    commandsPerOp: (after.commands - before.commands - 1) / operations,
+    serverCpuMsPerK: ((after.cpuSeconds - before.cpuSeconds) * 1_000_000) / operations,
+  }
 }
 
 /**
@@ -67,12 +92,12 @@ export async function measure(
       throws: true,
     })
     const order = [...tasks.slice(round % tasks.length), ...tasks.slice(0, round % tasks.length)]
-    const counted = new Map<string, number>()
+    const counted = new Map<string, ServerWork>()
     for (const task of order) {
       // The server's command counter around each phase (warmup, then the timed run, which is kept),
       // and how many times fn ran in it; one INFO of ours falls inside each window.
       let runs = 0
-      let before = 0
+      let before: ServerCounters = { commands: 0, cpuSeconds: Number.NaN }
       const fn = (): Promise<unknown> => {
         runs++
         return task.fn()
@@ -89,7 +114,7 @@ export async function measure(
           commands &&
           (async () => {
             const after = await commands()
-            counted.set(task.name, runs === 0 ? Number.NaN : (after - before - 1) / (runs * task.ops))
+            counted.set(task.name, serverWork(before, after, runs * task.ops))
             progress.step(`${task.name} (round ${round + 1}/${count})`)
           }),
       })
@@ -112,7 +137,8 @@ export async function measure(
         roundOpsPerSec: [],
         rme: result.latency.rme,
         samples: result.latency.samplesCount,
-        commandsPerOp: counted.get(spec.name) ?? Number.NaN,
+        commandsPerOp: counted.get(spec.name)?.commandsPerOp ?? Number.NaN,
+        serverCpuMsPerK: counted.get(spec.name)?.serverCpuMsPerK ?? Number.NaN,
       }
       rounds.set(spec.name, [...(rounds.get(spec.name) ?? []), measured])
     }
@@ -121,14 +147,21 @@ export async function measure(
   for (const [name, measured] of rounds) {
     const sorted = [...measured].sort((a, b) => a.opsPerSec - b.opsPerSec)
     const median = sorted[Math.floor(sorted.length / 2)] as Measured
-    const perOp = measured.map((each) => each.commandsPerOp).sort((a, b) => a - b)
     medians.set(name, {
       ...median,
       roundOpsPerSec: measured.map((each) => each.opsPerSec),
-      commandsPerOp: perOp[Math.floor(perOp.length / 2)] ?? Number.NaN,
+      commandsPerOp: medianOf(measured.map((each) => each.commandsPerOp)),
+      serverCpuMsPerK: medianOf(measured.map((each) => each.serverCpuMsPerK)),
     })
   }
   return medians
+}
+
+/** The median of `values` (the upper one of an even count); `NaN` when any is `NaN`, as not counted. */
+function medianOf(values: number[]): number {
+  if (values.some(Number.isNaN)) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
 }
 
 /** How fast `task` is against `baseline`: the median of their per-round ratios (rounds are paired). */

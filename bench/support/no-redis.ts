@@ -80,7 +80,7 @@ export function labelledInProcess(section: Section): Section {
     title: `${section.title} [${noRedisLabel}]`,
     rows: section.rows.map(([name = '', ...cells]) => [`${name} (no Redis)`, ...cells]),
     notes: [
-      `${noRedisLabel}: the caches run on an in-memory ioredis-mock client; cmds/op is not counted.`,
+      `${noRedisLabel}: the caches run on an in-memory ioredis-mock client; cmds/op and Redis CPU are not counted.`,
       ...(section.notes ?? []),
     ],
     ...(section.targets === undefined

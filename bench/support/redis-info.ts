@@ -2,7 +2,11 @@ import type { Redis } from 'ioredis'
 
 /** The `field:value` lines of one `INFO` section. */
 export async function readInfo(client: Redis, section: string): Promise<Map<string, string>> {
-  const text = await client.info(section)
+  return parseInfo(await client.info(section))
+}
+
+/** The `field:value` lines of an `INFO` reply, of every section in it (`# Section` headers and blank lines skipped). */
+export function parseInfo(text: string): Map<string, string> {
   const fields = new Map<string, string>()
   for (const line of text.split(/\r?\n/)) {
     const colon = line.indexOf(':')
@@ -23,7 +27,51 @@ export async function serverVersion(client: Redis): Promise<string> {
 
 /** `INFO stats` `total_commands_processed`: every command the server has run, from every client. */
 export async function commandsProcessed(client: Redis): Promise<number> {
-  const value = (await readInfo(client, 'stats')).get('total_commands_processed')
+  return commandsOf(await readInfo(client, 'stats'))
+}
+
+/** What the server has done so far, read by one `INFO`: to take the difference around a timed run. */
+export interface ServerCounters {
+  /** `total_commands_processed`: every command the server has run, from every client. */
+  commands: number
+  /** `used_cpu_sys` + `used_cpu_user`, in seconds: the CPU of the server process; `NaN` when the server reports neither. */
+  cpuSeconds: number
+}
+
+/** The counters in the fields of an `INFO` reply holding the stats and cpu sections. */
+export function serverCounters(fields: Map<string, string>): ServerCounters {
+  const sys = Number(fields.get('used_cpu_sys') ?? Number.NaN)
+  const user = Number(fields.get('used_cpu_user') ?? Number.NaN)
+  return { commands: commandsOf(fields), cpuSeconds: sys + user }
+}
+
+/**
+ * {@link ServerCounters} in one `INFO stats cpu` (several sections in one call: Redis 7+); a server
+ * that refuses several sections gets a plain `INFO` (which holds both) from then on.
+ */
+export class ServerCounterReader {
+  readonly #client: Pick<Redis, 'info'>
+  #severalSections = true
+
+  constructor(client: Pick<Redis, 'info'>) {
+    this.#client = client
+  }
+
+  async read(): Promise<ServerCounters> {
+    if (this.#severalSections) {
+      try {
+        return serverCounters(parseInfo(await this.#client.info('stats', 'cpu')))
+      } catch (error) {
+        if (!/^ERR\b/.test((error as Error).message)) throw error
+        this.#severalSections = false
+      }
+    }
+    return serverCounters(parseInfo(await this.#client.info()))
+  }
+}
+
+function commandsOf(fields: Map<string, string>): number {
+  const value = fields.get('total_commands_processed')
   const count = Number(value)
   if (value === undefined || !Number.isSafeInteger(count)) {
     throw new Error(`INFO stats has no usable total_commands_processed (got ${String(value)})`)

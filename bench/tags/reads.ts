@@ -3,7 +3,7 @@ import type { BenchContext } from '../support/context.js'
 import { user } from '../support/data.js'
 import { formatRatio } from '../support/format.js'
 import { measure, ratio, resultOf, type TaskSpec } from '../support/measure.js'
-import { barKind, measuredCells } from '../support/rows.js'
+import { barKind, measuredCells, serverCpuColumn, serverCpuNote } from '../support/rows.js'
 import type { TaggedCache } from './subjects.js'
 
 /** Keys read per run of a task, one after the other. */
@@ -99,6 +99,7 @@ export async function readsSection(context: BenchContext, groups: ReadGroup[]): 
       { header: 'mean/op', align: 'right' },
       { header: '', align: 'right' },
       { header: 'cmds/op', align: 'right' },
+      { header: serverCpuColumn, align: 'right' },
       { header: 'vs untagged', align: 'right' },
       { header: 'rounds', align: 'right' },
     ],
@@ -115,6 +116,7 @@ export async function readsSection(context: BenchContext, groups: ReadGroup[]): 
         'tagged entry; cacheable with tags on reads the key’s tag snapshot and its tags’ versions from Redis on ' +
         'every get, also for memory hits and untagged entries (its tag service is off by default; the untagged ' +
         'cacheable rows have it off).',
+      serverCpuNote,
     ],
     charts: [
       {

@@ -129,6 +129,7 @@ describe('bench without Redis: what it prints', () => {
       ['flipcache (no Redis)', '2'],
     ])
     expect(labelled.notes?.[0]).toContain(noRedisLabel)
+    expect(labelled.notes?.[0]).toContain('cmds/op and Redis CPU are not counted')
     expect(labelled.notes?.[1]).toBe('a note')
     expect(labelled.targets?.[0]?.what).toBe(`L1-hit get (${noRedisLabel})`)
   })
