@@ -1,6 +1,6 @@
 import { describe } from './errors.js'
 import type { ResolvedLoad } from './loading/load-options.js'
-import type { BucketSettings, EntryExpiry } from './store/hash-store.js'
+import type { BucketSettings, EntryExpiry } from './store/bucket-layout.js'
 import type { SyncMode } from './sync/sync-bus.js'
 
 /** The `bucketPrefix` and `entryExpiry` of a hash `storage` option, checked on their own. */

@@ -16,7 +16,7 @@ import {
   versionOption,
 } from './option-checks.js'
 import { checkRedisInput } from './redis/connection.js'
-import { type BucketSettings, type HashLayout, sizedLayout } from './store/hash-store.js'
+import { type BucketSettings, type HashLayout, sizedLayout } from './store/bucket-layout.js'
 import { SyncMode } from './sync/sync-bus.js'
 import { defaultMaxKeyLength, type KeyCodec, keyCodecFor } from './types/key-type.js'
 import { asReply, type ValueCodec } from './types/value-codec.js'

@@ -1,6 +1,7 @@
 import type { ReplyMode } from '../redis/steps.js'
 import type { TransportView } from '../redis/transport-view.js'
-import { type BucketSettings, HashStore } from './hash-store.js'
+import type { BucketSettings } from './bucket-layout.js'
+import { HashStore } from './hash-store.js'
 import type { Store } from './store.js'
 import { StringStore } from './string-store.js'
 

@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest'
 import type { FlipCacheError } from '../../src/errors.js'
 import type { ServerFeatures, Support } from '../../src/redis/server-features.js'
 import type { Arg, TransportView } from '../../src/redis/transport-view.js'
-import { type BucketSettings, HashStore, sizedLayout } from '../../src/store/hash-store.js'
+import { type BucketSettings, sizedLayout } from '../../src/store/bucket-layout.js'
+import { HashStore } from '../../src/store/hash-store.js'
 
 /** One command the store sent, and the reply the test gives it. */
 interface Sent {
