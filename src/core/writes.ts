@@ -70,6 +70,10 @@ export class Writes<V> {
     // The store queues its commands at once; the news of them is queued after, so it leaves after them.
     const landing = send === undefined ? store.write(stored, ttlMs) : send(stored, ttlMs)
     announce(keys, false)
+    // L1's copies are decoded while the write is on its way: in a tick callback queued after the
+    // transport's, so once the pipeline has left and before its reply can be read.
+    let copies: (V | Undecodable)[] | undefined
+    if (state.localEnabled) process.nextTick(() => (copies ??= this.#copiesOf(entries)))
     // Each entry's remaining life as Redis left it, where the store says it is not `ttlMs`.
     let lives: number[] | undefined
     try {
@@ -85,21 +89,34 @@ export class Writes<V> {
     stats.sets += entries.length
     if (!state.localEnabled) return
     const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : startedAt + ttlMs
-    for (const [index, [key, encoded]] of entries.entries()) {
-      // L1 keeps what a read from Redis would return, not the caller's object (which the caller may change).
-      let copy: V
-      try {
-        copy = codec.copyOf(encoded)
-      } catch (error) {
+    copies ??= this.#copiesOf(entries)
+    for (const [index, [key]] of entries.entries()) {
+      const copy = copies[index] as V | Undecodable
+      if (copy instanceof Undecodable) {
         state.drop([key])
-        report(new DecodeError(store.redisKey(key), 'the value just written', { cause: error }), {
-          operation: 'set',
-        })
+        report(copy.error, { operation: 'set' })
         continue
       }
       const redisLife = lifeUntil(lives?.[index], startedAt, redisUntil)
       state.fill(ticket, key, copy, startedAt, redisLife, freshUntil, tags)
     }
+  }
+
+  /**
+   * What L1 keeps of each written value: what a read from Redis would return, never the caller's
+   * object (which the caller may change later); a value that does not decode is its `DecodeError`.
+   */
+  #copiesOf(entries: [key: string, encoded: RedisValue][]): (V | Undecodable)[] {
+    const { entries: codec, store } = this.#config
+    return entries.map(([key, encoded]) => {
+      try {
+        return codec.copyOf(encoded)
+      } catch (error) {
+        return new Undecodable(
+          new DecodeError(store.redisKey(key), 'the value just written', { cause: error }),
+        )
+      }
+    })
   }
 
   /** Removes `keys` from L1 and Redis (one UNLINK, or `send`); resolves to how many Redis had. */
@@ -134,6 +151,11 @@ export class Writes<V> {
     const copy = this.#config.entries.copyOf(encoded)
     this.#config.state.fill(undefined, key, copy, now, redisUntil, freshUntil, tags)
   }
+}
+
+/** A written value that did not decode back (a custom codec's bug): no decoded value can be one. */
+class Undecodable {
+  constructor(readonly error: DecodeError) {}
 }
 
 /**
