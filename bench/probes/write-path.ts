@@ -3,9 +3,9 @@
 // enableAutoPipelining client against raw GET, in alternating rounds on one private server.
 // Run: npx tsx bench/probes/write-path.ts [rounds]   (add --cpu-prof to node for a profile)
 import { Redis } from 'ioredis'
-import { FlipCache } from '../support/flipcache.js'
 import { startRedisServer } from '../../test/support/redis-server.js'
 import { users } from '../support/data.js'
+import { FlipCache } from '../support/flipcache.js'
 
 const rounds = Number(process.argv[2] ?? 20)
 const only = process.argv[3]
@@ -20,9 +20,27 @@ const pubsub = new FlipCache<string, User>('w-pubsub', { redis: client, expireTi
 const none = new FlipCache<string, User>('w-none', { redis: client, expireTime: TTL, sync: 'none' })
 const autoCache = new FlipCache<string, User>('w-auto', { redis: autoClient, expireTime: TTL, localMax: 0 })
 const plainCache = new FlipCache<string, User>('w-plain', { redis: client, expireTime: TTL, localMax: 0 })
-const stringNone = new FlipCache<string, string>('w-string', { redis: client, expireTime: TTL, sync: 'none', localMax: 0, valueType: 'string' })
-const noL1None = new FlipCache<string, User>('w-nol1', { redis: client, expireTime: TTL, sync: 'none', localMax: 0 })
-await Promise.all([pubsub.ready(), none.ready(), autoCache.ready(), plainCache.ready(), stringNone.ready(), noL1None.ready()])
+const stringNone = new FlipCache<string, string>('w-string', {
+  redis: client,
+  expireTime: TTL,
+  sync: 'none',
+  localMax: 0,
+  valueType: 'string',
+})
+const noL1None = new FlipCache<string, User>('w-nol1', {
+  redis: client,
+  expireTime: TTL,
+  sync: 'none',
+  localMax: 0,
+})
+await Promise.all([
+  pubsub.ready(),
+  none.ready(),
+  autoCache.ready(),
+  plainCache.ready(),
+  stringNone.ready(),
+  noL1None.ready(),
+])
 await autoCache.setMany(entries)
 await plainCache.setMany(entries)
 for (const [key, value] of json) await client.set(`raw:${key}`, value, 'PX', TTL)
@@ -60,7 +78,9 @@ const tasks: Record<string, () => Promise<void>> = {
     for (const [key] of entries) await autoCache.get(key)
   },
 }
-const names = Object.keys(tasks).filter((name) => only === undefined || only.split(",").some((part) => name.includes(part)))
+const names = Object.keys(tasks).filter(
+  (name) => only === undefined || only.split(',').some((part) => name.includes(part)),
+)
 const times = new Map<string, number[]>(names.map((name) => [name, []]))
 const cpu = new Map<string, number[]>(names.map((name) => [name, []]))
 for (let round = 0; round < rounds; round++) {
@@ -77,14 +97,27 @@ for (let round = 0; round < rounds; round++) {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
 const us = (name: string) => (median(times.get(name) ?? []) * 1000) / 1000
 const base = (name: string) =>
-  name.startsWith('setMany') || name === 'raw pipeline' ? 'raw pipeline' : name.startsWith('get') || name === 'raw GET' ? 'raw GET' : 'raw SET PX'
+  name.startsWith('setMany') || name === 'raw pipeline'
+    ? 'raw pipeline'
+    : name.startsWith('get') || name === 'raw GET'
+      ? 'raw GET'
+      : 'raw SET PX'
 for (const name of names) {
   const b = base(name)
   const ratio = times.has(b) ? (us(b) / us(name)).toFixed(3) : '-'
   const cpuUs = median(cpu.get(name) ?? [])
-  console.log(`${name.padEnd(36)} ${us(name).toFixed(1).padStart(8)} µs/entry  ${ratio}x vs ${b}   client CPU ${cpuUs.toFixed(1)} µs/entry`)
+  console.log(
+    `${name.padEnd(36)} ${us(name).toFixed(1).padStart(8)} µs/entry  ${ratio}x vs ${b}   client CPU ${cpuUs.toFixed(1)} µs/entry`,
+  )
 }
-await Promise.all([pubsub.close(), none.close(), autoCache.close(), plainCache.close(), stringNone.close(), noL1None.close()])
+await Promise.all([
+  pubsub.close(),
+  none.close(),
+  autoCache.close(),
+  plainCache.close(),
+  stringNone.close(),
+  noL1None.close(),
+])
 client.disconnect()
 autoClient.disconnect()
 await server.stop()
