@@ -3,8 +3,19 @@ import type { FlipCache, FlipCacheOptions } from '../src/index.js'
 import { type RedisCluster, startRedisCluster } from '../test/support/redis-cluster.js'
 import type { BenchContext } from './support/context.js'
 import { FlipCache as BuiltFlipCache } from './support/flipcache.js'
-import { formatCount, formatDuration, formatRatio, formatSpread } from './support/format.js'
-import { measure, percentile, ratio, ratioSpread, resultOf, type TaskSpec } from './support/measure.js'
+import { formatCount, formatDuration, formatRatio, formatServerCpu, formatSpread } from './support/format.js'
+import {
+  type CommandCounter,
+  measure,
+  percentile,
+  ratio,
+  ratioSpread,
+  resultOf,
+  serverWorkAround,
+  type TaskSpec,
+} from './support/measure.js'
+import { SummedCounterReader } from './support/redis-info.js'
+import { serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const KEYS = 100
@@ -37,9 +48,14 @@ export const cluster: Scenario = {
       caches.push(made)
       return made
     }
+    // Every node's commands and CPU (the cluster is the run's own): a connection to each, read at once.
+    const admins = nodes.startupNodes.map(({ host, port }) => new Redis({ host, port }))
+    clients.push(...admins)
+    const summed = new SummedCounterReader(admins)
+    const counter: CommandCounter = () => summed.read()
     try {
-      await reads(context, open, cache)
-      await delivery(context, nodes, open, cache)
+      await reads(context, open, cache, counter)
+      await delivery(context, nodes, open, cache, counter)
     } finally {
       await Promise.allSettled(caches.map((each) => each.close()))
       for (const client of clients) client.disconnect()
@@ -48,11 +64,21 @@ export const cluster: Scenario = {
   },
 }
 
+/** How the cluster's Redis CPU is counted, for the notes of both tables. */
+const clusterCpuNote =
+  'On a cluster it is the sum over all 6 nodes, replicas too, each read by an INFO of its own (6 in each ' +
+  "window), with every node's background work (serverCron, the cluster bus) inside it."
+
 type Open = (options?: ConstructorParameters<typeof Cluster>[1]) => Cluster
 type MakeCache = (options: FlipCacheOptions<string, string>, name: string) => FlipCache<string, string>
 
 /** getMany of 100 keys and sequential get(), L1 off, against the best raw ioredis Cluster equivalent. */
-async function reads(context: BenchContext, open: Open, cache: MakeCache): Promise<void> {
+async function reads(
+  context: BenchContext,
+  open: Open,
+  cache: MakeCache,
+  counter: CommandCounter,
+): Promise<void> {
   const keys = Array.from({ length: KEYS }, (_, index) => `user:${index}`)
   const value = JSON.stringify({ id: 1, name: 'Ada Lovelace', active: true })
   const plain = open()
@@ -97,14 +123,16 @@ async function reads(context: BenchContext, open: Open, cache: MakeCache): Promi
       fn: async () => (sink += ((await spread.get(keys[sink % KEYS] as string)) ?? '').length),
     },
   ]
-  const results = await measure(tasks, context.timing)
+  const results = await measure(tasks, context.timing, counter)
   const row = (name: string, baseline: string): string[] => {
     const task = resultOf(results, name)
     const base = resultOf(results, baseline)
     return [
       name,
       formatCount(task.opsPerSec),
+      formatServerCpu(task.serverCpuMsPerK),
       baseline,
+      formatServerCpu(base.serverCpuMsPerK),
       formatRatio(ratio(task, base)),
       formatSpread(ratioSpread(task, base)),
     ]
@@ -118,7 +146,9 @@ async function reads(context: BenchContext, open: Open, cache: MakeCache): Promi
     columns: [
       { header: 'flipcache' },
       { header: 'calls/s', align: 'right' },
+      { header: serverCpuColumn, align: 'right' },
       { header: 'baseline' },
+      { header: `baseline's ${serverCpuColumn}`, align: 'right' },
       { header: 'ratio', align: 'right' },
       { header: 'spread', align: 'right' },
     ],
@@ -130,6 +160,9 @@ async function reads(context: BenchContext, open: Open, cache: MakeCache): Promi
     notes: [
       'Spread keys: flipcache sends one MGET per slot (100 keys fall in ~100 slots), one pipeline per master.',
       'hashTag: every key in one slot, so one MGET on one master.',
+      `${serverCpuColumn}: per 1,000 calls. ${clusterCpuNote} A window of the slower rows holds tens of ` +
+        'calls, not hundreds, so the INFOs and the background work weigh more there.',
+      serverCpuNote,
     ],
     configs: [
       {
@@ -155,6 +188,7 @@ async function delivery(
   nodes: RedisCluster,
   open: Open,
   cache: MakeCache,
+  counter: CommandCounter,
 ): Promise<void> {
   const messages = context.quick ? 300 : 2000
   const channel = context.key('cluster-channel')
@@ -169,36 +203,33 @@ async function delivery(
   const plainSubscriber = new Redis({ host: '127.0.0.1', port: elsewhere })
   const shardedSubscriber = open({ shardedSubscribers: true })
   const rows: string[][] = []
+  // Each row's messages between two readings of every node's counters: the CPU per 1,000 messages.
+  const row = async (label: string, run: () => Promise<Delays>): Promise<void> => {
+    const { value, work } = await serverWorkAround(counter, messages, run)
+    rows.push(delayRow(label, value, work.serverCpuMsPerK))
+  }
   try {
     await plainSubscriber.subscribe(channel)
-    rows.push(
-      delayRow(
-        'PUBLISH (plain pub/sub)',
-        await timeMessages(
-          messages,
-          (text) => publisher.publish(channel, text),
-          (listener) => {
-            plainSubscriber.on('message', (_channel: string, text: string) => listener(text))
-          },
-        ),
+    await row('PUBLISH (plain pub/sub)', () =>
+      timeMessages(
+        messages,
+        (text) => publisher.publish(channel, text),
+        (listener) => {
+          plainSubscriber.on('message', (_channel: string, text: string) => listener(text))
+        },
       ),
     )
     await shardedSubscriber.ssubscribe(channel)
-    rows.push(
-      delayRow(
-        'SPUBLISH (sharded pub/sub)',
-        await timeMessages(
-          messages,
-          (text) => publisher.spublish(channel, text),
-          (listener) => {
-            shardedSubscriber.on('smessage', (_channel: string, text: string) => listener(text))
-          },
-        ),
+    await row('SPUBLISH (sharded pub/sub)', () =>
+      timeMessages(
+        messages,
+        (text) => publisher.spublish(channel, text),
+        (listener) => {
+          shardedSubscriber.on('smessage', (_channel: string, text: string) => listener(text))
+        },
       ),
     )
-    rows.push(
-      delayRow("flipcache sync 'pubsub' (SPUBLISH)", await cacheDelays(context, open, cache, messages)),
-    )
+    await row("flipcache sync 'pubsub' (SPUBLISH)", () => cacheDelays(context, open, cache, messages))
   } finally {
     plainSubscriber.disconnect()
   }
@@ -216,9 +247,15 @@ async function delivery(
       { header: 'p99', align: 'right' },
       { header: 'max', align: 'right' },
       { header: 'publish p50', align: 'right' },
+      { header: serverCpuColumn, align: 'right' },
     ],
     rows,
-    notes: ['publish p50: the round trip of the PUBLISH / SPUBLISH itself (for flipcache: of set()).'],
+    notes: [
+      'publish p50: the round trip of the PUBLISH / SPUBLISH itself (for flipcache: of set()).',
+      `${serverCpuColumn}: per 1,000 messages (for flipcache: writes), over the paced messages (idle time ` +
+        `between them included, and the 100 ms left for the last to arrive). ${clusterCpuNote}`,
+      serverCpuNote,
+    ],
   })
 }
 
@@ -227,7 +264,7 @@ interface Delays {
   published: number[]
 }
 
-function delayRow(label: string, { heard, published }: Delays): string[] {
+function delayRow(label: string, { heard, published }: Delays, serverCpuMsPerK: number): string[] {
   heard.sort((a, b) => a - b)
   published.sort((a, b) => a - b)
   return [
@@ -237,6 +274,7 @@ function delayRow(label: string, { heard, published }: Delays): string[] {
     formatDuration(percentile(heard, 0.99)),
     formatDuration(heard.at(-1) ?? 0),
     formatDuration(percentile(published, 0.5)),
+    formatServerCpu(serverCpuMsPerK),
   ]
 }
 

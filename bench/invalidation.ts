@@ -1,8 +1,9 @@
 import type { FlipCache, SyncMode } from '../src/index.js'
 import type { Bar } from './report/model.js'
 import type { BenchContext } from './support/context.js'
-import { formatCommands, formatCount, formatDuration, formatRatio, formatSpread } from './support/format.js'
-import { measure, percentile, ratio, ratioSpread, resultOf } from './support/measure.js'
+import { formatCount, formatDuration, formatServerCpu } from './support/format.js'
+import { measure, percentile, resultOf, serverWorkAround } from './support/measure.js'
+import { measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const KEYS = 100
@@ -19,7 +20,7 @@ export const invalidation: Scenario = {
     const p99s: number[] = []
     const bars: Bar[] = []
     for (const mode of ['pubsub', 'tracking'] as const) {
-      const delays = await propagation(context, mode, writes)
+      const { delays, serverCpuMsPerK } = await propagation(context, mode, writes)
       delays.sort((a, b) => a - b)
       const p99 = percentile(delays, 0.99)
       p99s.push(p99)
@@ -30,6 +31,7 @@ export const invalidation: Scenario = {
         formatDuration(percentile(delays, 0.5)),
         formatDuration(p99),
         formatDuration(delays.at(-1) ?? 0),
+        formatServerCpu(serverCpuMsPerK),
       ])
     }
     const worst = Math.max(...p99s)
@@ -46,8 +48,14 @@ export const invalidation: Scenario = {
         { header: 'p50', align: 'right' },
         { header: 'p99', align: 'right' },
         { header: 'max', align: 'right' },
+        { header: serverCpuColumn, align: 'right' },
       ],
       rows,
+      notes: [
+        `${serverCpuColumn}: per 1,000 writes, over the paced writes (idle time between them included); it ` +
+          "holds the server's delivery of each invalidation to b.",
+        serverCpuNote,
+      ],
       configs: [
         {
           row: 'pubsub',
@@ -99,7 +107,7 @@ async function clearCost(context: BenchContext, entries: number): Promise<void> 
     }
   })()
   const startedAt = performance.now()
-  await cache.clear()
+  const { work } = await serverWorkAround(context.commands, entries, () => cache.clear())
   const took = performance.now() - startedAt
   clearing = false
   await probing
@@ -116,6 +124,7 @@ async function clearCost(context: BenchContext, entries: number): Promise<void> 
       { header: 'PINGs', align: 'right' },
       { header: 'PING p50', align: 'right' },
       { header: 'PING max', align: 'right' },
+      { header: serverCpuColumn, align: 'right' },
     ],
     rows: [
       [
@@ -124,13 +133,27 @@ async function clearCost(context: BenchContext, entries: number): Promise<void> 
         formatCount(pings.length),
         formatDuration(percentile(pings, 0.5)),
         formatDuration(pings.at(-1) ?? 0),
+        formatServerCpu(work.serverCpuMsPerK),
       ],
+    ],
+    notes: [
+      `${serverCpuColumn}: per 1,000 keys cleared, around the one clear(); the PINGs sent meanwhile are inside ` +
+        'the window too (one a millisecond, a small share against the keys).',
+      serverCpuNote,
     ],
   })
 }
 
+/** What one propagation run found: the delays, and the server's CPU over its writes. */
+interface Propagation {
+  /** From each write resolving to the other instance's invalidation, in ms. */
+  delays: number[]
+  /** The server's CPU over the writes, in ms per 1,000 writes (`NaN` when not counted). */
+  serverCpuMsPerK: number
+}
+
 /** Delays (ms) from each of `writes` writes by one instance to another instance's invalidation. */
-async function propagation(context: BenchContext, mode: SyncMode, writes: number): Promise<number[]> {
+async function propagation(context: BenchContext, mode: SyncMode, writes: number): Promise<Propagation> {
   const writer = context.cache<string, string>(`sync-${mode}`, {
     redis: await context.client(),
     valueType: 'string',
@@ -156,25 +179,28 @@ async function propagation(context: BenchContext, mode: SyncMode, writes: number
       if (record !== undefined && record.heardAt === undefined) record.heardAt = heardAt
     }
   })
-  const startedAt = performance.now()
-  for (let index = 0; index < writes; index++) {
-    const key = keys[index % KEYS] as string
-    // Pace the writer: write `index` is due at startedAt + index ms.
-    const wait = startedAt + index * WRITE_INTERVAL_MS - performance.now()
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-    const record: { resolvedAt?: number; heardAt?: number } = {}
-    latest.set(key, record)
-    records.push(record)
-    await writer.set(key, `v${index + 1}`)
-    record.resolvedAt = performance.now()
-  }
+  const { work } = await serverWorkAround(context.commands, writes, async () => {
+    const startedAt = performance.now()
+    for (let index = 0; index < writes; index++) {
+      const key = keys[index % KEYS] as string
+      // Pace the writer: write `index` is due at startedAt + index ms.
+      const wait = startedAt + index * WRITE_INTERVAL_MS - performance.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      const record: { resolvedAt?: number; heardAt?: number } = {}
+      latest.set(key, record)
+      records.push(record)
+      await writer.set(key, `v${index + 1}`)
+      record.resolvedAt = performance.now()
+    }
+  })
   // Let the last invalidations arrive.
   await new Promise((resolve) => setTimeout(resolve, 100))
   const unheard = records.filter((record) => record.heardAt === undefined).length
   if (unheard > 0) console.log(`  sync ${mode}: ${unheard} of ${writes} writes were not heard by the reader`)
-  return records.flatMap(({ resolvedAt, heardAt }) =>
+  const delays = records.flatMap(({ resolvedAt, heardAt }) =>
     resolvedAt === undefined || heardAt === undefined ? [] : [Math.max(0, heardAt - resolvedAt)],
   )
+  return { delays, serverCpuMsPerK: work.serverCpuMsPerK }
 }
 
 /** Sequential sets and 100-key setMany with sync off, pubsub and tracking. */
@@ -208,14 +234,7 @@ async function writeCost(context: BenchContext): Promise<void> {
   const rows = tasks.map(({ name }) => {
     const result = resultOf(results, name)
     const baseline = resultOf(results, name.replace(/sync \w+$/, 'sync none'))
-    return [
-      name,
-      formatCount(result.opsPerSec),
-      formatDuration(result.opMs),
-      formatCommands(result.commandsPerOp),
-      formatRatio(ratio(result, baseline)),
-      result === baseline ? '' : formatSpread(ratioSpread(result, baseline)),
-    ]
+    return [name, ...measuredCells(result, baseline)]
   })
   context.report({
     id: 'invalidation-cost',
@@ -227,7 +246,9 @@ async function writeCost(context: BenchContext): Promise<void> {
       { header: 'task' },
       { header: 'entries/s', align: 'right' },
       { header: 'mean/entry', align: 'right' },
+      { header: '', align: 'right' },
       { header: 'cmds/op', align: 'right' },
+      { header: serverCpuColumn, align: 'right' },
       { header: 'vs sync none', align: 'right' },
       { header: 'rounds', align: 'right' },
     ],
@@ -235,6 +256,7 @@ async function writeCost(context: BenchContext): Promise<void> {
     notes: [
       'pubsub adds one PUBLISH per tick of writes, in the same round trip; most of its cost is Redis delivering ' +
         "the message to the writer's own subscriber.",
+      serverCpuNote,
     ],
   })
 }

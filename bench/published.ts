@@ -1,6 +1,14 @@
 import type { Bar } from './report/model.js'
-import { formatCommands, formatCount, formatDuration, formatRatio, formatRme } from './support/format.js'
+import {
+  formatCommands,
+  formatCount,
+  formatDuration,
+  formatRatio,
+  formatRme,
+  formatServerCpu,
+} from './support/format.js'
 import { measure, ratio, resultOf } from './support/measure.js'
+import { serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const KEYS = 1000
@@ -89,6 +97,7 @@ export const published: Scenario = {
           formatDuration(result.opMs),
           formatCount(result.opsPerSec),
           formatCommands(result.commandsPerOp),
+          formatServerCpu(result.serverCpuMsPerK),
           formatRatio(ratio(result, raw)),
         ])
         bars.push({
@@ -113,12 +122,14 @@ export const published: Scenario = {
         { header: 'mean/op', align: 'right' },
         { header: 'ops/s', align: 'right' },
         { header: 'cmds/op', align: 'right' },
+        { header: serverCpuColumn, align: 'right' },
         { header: 'vs ioredis', align: 'right' },
       ],
       rows: table,
       notes: [
         `op = one set or get call; a pass = ${formatCount(KEYS)} of them. flipcache gets are L1 hits`,
         `(stats: ${formatCount(stats.localHits)} local hits, ${formatCount(stats.remoteHits)} Redis hits, ${formatCount(stats.misses)} misses).`,
+        serverCpuNote,
       ],
       configs: [
         {

@@ -1,8 +1,9 @@
 import type { FlipCache } from '../src/index.js'
 import { type User, users } from './support/data.js'
-import { formatCount } from './support/format.js'
-import { commandsProcessed } from './support/redis-info.js'
+import { formatCount, formatServerCpu } from './support/format.js'
+import { serverWork } from './support/measure.js'
 import { countTraffic } from './support/round-trips.js'
+import { serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const BATCH = 100
@@ -32,6 +33,9 @@ export const roundtrips: Scenario = {
   async run(context) {
     const count = context.quick ? 100 : 1000
     const observer = await context.client()
+    // The server's commands and CPU, in one INFO on a connection of its own (CPU NaN on a REDIS_URL server).
+    const server = context.commands
+    if (server === undefined) throw new Error('roundtrips: needs a Redis server to count its commands')
     const counted = await context.client()
     const traffic = countTraffic(counted)
     const off = context.cache<string, User>('roundtrips-off', { redis: counted, localMax: 0 })
@@ -96,21 +100,21 @@ export const roundtrips: Scenario = {
     // What reading the counter costs by itself (the INFO call that reads "before" is counted by "after").
     let infoCost = Number.POSITIVE_INFINITY
     for (let i = 0; i < 3; i++) {
-      const before = await commandsProcessed(observer)
-      infoCost = Math.min(infoCost, (await commandsProcessed(observer)) - before)
+      const before = await server()
+      infoCost = Math.min(infoCost, (await server()).commands - before.commands)
     }
 
     const rows: string[][] = []
     let misses = 0
     for (const item of cases) {
       traffic.reset()
-      const before = await commandsProcessed(observer)
+      const before = await server()
       const hits = await item.run()
-      const after = await commandsProcessed(observer)
+      const after = await server()
       const client = traffic.read()
       if (hits !== item.gets)
         throw new Error(`roundtrips: '${item.label}' found ${hits} of ${item.gets} values`)
-      const commands = after - before - infoCost
+      const commands = after.commands - before.commands - infoCost
       const pass = commands === item.expected.commands && client.roundTrips === item.expected.roundTrips
       if (!pass) misses++
       rows.push([
@@ -121,6 +125,7 @@ export const roundtrips: Scenario = {
         formatCount(client.commands),
         formatCount(client.roundTrips),
         perGet(client.roundTrips, item.gets),
+        formatServerCpu(serverWork(before, after, item.gets).serverCpuMsPerK),
         `${perGet(item.expected.commands, item.gets)} cmd, ${perGet(item.expected.roundTrips, item.gets)} RT`,
         pass ? 'PASS' : 'MISS',
       ])
@@ -139,6 +144,7 @@ export const roundtrips: Scenario = {
         { header: 'client cmds', align: 'right' },
         { header: 'round trips', align: 'right' },
         { header: 'RT/get', align: 'right' },
+        { header: serverCpuColumn, align: 'right' },
         { header: 'expected/get', align: 'right' },
         { header: 'result' },
       ],
@@ -147,6 +153,9 @@ export const roundtrips: Scenario = {
         `server cmds: INFO stats total_commands_processed after - before, minus ${infoCost} for the INFO call itself;`,
         'it counts every client of the server. client cmds / round trips: calls, callBuffers and pipeline execs',
         "of the cache's ioredis client (one pipeline = one round trip).",
+        `${serverCpuColumn}: per 1,000 gets, around the one run of each case (no rounds here; the L1-hit case ` +
+          `sends nothing, so it shows the INFO and the server's background work alone).`,
+        serverCpuNote,
         ...(misses > 0 && process.env.REDIS_URL !== undefined
           ? ['A MISS on server cmds alone may be other clients of the shared REDIS_URL server.']
           : []),

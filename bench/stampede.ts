@@ -5,9 +5,10 @@ import { hotKeyHits } from './stampede/hot-key-hits.js'
 import { acrossProcesses } from './stampede/processes.js'
 import { type StampedeSubject, stampedeSubjects } from './stampede/subjects.js'
 import type { BenchContext } from './support/context.js'
-import { formatDuration } from './support/format.js'
-import { percentile } from './support/measure.js'
+import { formatDuration, formatServerCpu } from './support/format.js'
+import { medianOf, percentile, type ServerWork, serverWorkAround } from './support/measure.js'
 import { progress } from './support/progress.js'
+import { serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const CALLERS = 200
@@ -40,10 +41,12 @@ export const stampede: Scenario = {
         let worstCalls = 0
         let worstDistinct = 0
         const latencies: number[] = []
+        const serverCpu: number[] = []
         for (let round = 0; round < rounds; round++) {
           progress.step(`${subject.label}, ${shape}, round ${round + 1}`)
           const namespace = context.key('stampede', subject.id, shape.replace(' ', '-'), round)
-          const outcome = await once(context, shape, namespace, subject)
+          const { outcome, work } = await once(context, shape, namespace, subject)
+          serverCpu.push(work.serverCpuMsPerK)
           worstCalls = Math.max(worstCalls, outcome.loaderCalls)
           worstDistinct = Math.max(worstDistinct, new Set(outcome.values).size)
           latencies.push(...outcome.latencies)
@@ -56,6 +59,7 @@ export const stampede: Scenario = {
           String(worstDistinct),
           formatDuration(percentile(latencies, 0.5)),
           formatDuration(percentile(latencies, 0.99)),
+          formatServerCpu(medianOf(serverCpu)),
         ])
         bars.push({
           label: `${subject.label}, ${shape}`,
@@ -85,9 +89,16 @@ export const stampede: Scenario = {
         { header: 'distinct values', align: 'right' },
         { header: 'p50', align: 'right' },
         { header: 'p99', align: 'right' },
+        { header: serverCpuColumn, align: 'right' },
       ],
       rows,
-      notes: ['Loader calls and distinct values: the worst round; 1 and 1 means the stampede was absorbed.'],
+      notes: [
+        'Loader calls and distinct values: the worst round; 1 and 1 means the stampede was absorbed.',
+        `${serverCpuColumn}: per 1,000 getOrSet calls, from the start of the callers to the last answer (the ` +
+          `${LOADER_MS} ms loader included; instances opened before and closed after it), for 2 processes ` +
+          "from the go to both processes' results.",
+        serverCpuNote,
+      ],
       configs,
       charts: [
         {
@@ -113,28 +124,40 @@ export const stampede: Scenario = {
   },
 }
 
-/** One stampede of `shape` for `subject`, under `namespace`. */
+/** One stampede of `shape` for `subject`, under `namespace`, and what the server did in it per call. */
 async function once(
   context: BenchContext,
   shape: Shape,
   namespace: string,
   subject: StampedeSubject,
-): Promise<CallersOutcome> {
+): Promise<{ outcome: CallersOutcome; work: ServerWork }> {
+  let work: ServerWork = { commandsPerOp: Number.NaN, serverCpuMsPerK: Number.NaN }
+  const counted = async <T>(run: () => Promise<T>): Promise<T> => {
+    const around = await serverWorkAround(context.commands, CALLERS, run)
+    work = around.work
+    return around.value
+  }
   if (shape === '2 processes') {
-    return acrossProcesses(2, {
-      subject: subject.id,
-      redisUrl: context.url,
-      namespace,
-      key: 'hot',
-      callers: CALLERS,
-      loaderMs: LOADER_MS,
-    })
+    const outcome = await acrossProcesses(
+      2,
+      {
+        subject: subject.id,
+        redisUrl: context.url,
+        namespace,
+        key: 'hot',
+        callers: CALLERS,
+        loaderMs: LOADER_MS,
+      },
+      counted,
+    )
+    return { outcome, work }
   }
   const instances = await Promise.all(
     Array.from({ length: shape === '1 instance' ? 1 : 2 }, () => subject.open(context.url, namespace)),
   )
   try {
-    return await runCallers(instances, 'hot', CALLERS, LOADER_MS)
+    const outcome = await counted(() => runCallers(instances, 'hot', CALLERS, LOADER_MS))
+    return { outcome, work }
   } finally {
     await Promise.all(instances.map((instance) => instance.close()))
   }

@@ -1,8 +1,9 @@
 // One process of the two-process stampede. Usage:
 //   node --import tsx bench/stampede/child.ts <subject id> <redisUrl> <namespace> <key> <callers> <loaderMs>
 // Opens the subject, prints "ready", waits for a line on stdin (so that both processes start
-// together), runs <callers> concurrent getOrSet calls on <key>, and prints one line
-// "result <json>" with its loader calls, the values' names and each caller's latency in ms.
+// together), runs <callers> concurrent getOrSet calls on <key>, prints one line
+// "result <json>" with its loader calls, the values' names and each caller's latency in ms, and
+// closes its instance on the next line (or the end of stdin).
 import { createInterface } from 'node:readline'
 import { peers } from '../peers/index.js'
 import { runCallers } from './callers.js'
@@ -14,10 +15,13 @@ if (subject === undefined || !redisUrl || !namespace || !key || !callers || !loa
   throw new Error('usage: child.ts <subject id> <redisUrl> <namespace> <key> <callers> <loaderMs>')
 }
 const instance = await subject.open(redisUrl, namespace)
-process.stdout.write('ready\n')
 const input = createInterface({ input: process.stdin })
-await new Promise<void>((resolve) => input.once('line', () => resolve()))
-input.close()
+const lines = input[Symbol.asyncIterator]()
+process.stdout.write('ready\n')
+await lines.next()
 const outcome = await runCallers([instance], key, Number(callers), Number(loaderMs))
 process.stdout.write(`result ${JSON.stringify(outcome)}\n`)
+// Closed once the parent has read the server's counters after the stampede.
+await lines.next()
+input.close()
 await instance.close()

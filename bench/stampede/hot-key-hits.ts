@@ -1,6 +1,7 @@
 import type { BenchContext } from '../support/context.js'
-import { formatCommands, formatCount, formatDuration, formatRatio, formatSpread } from '../support/format.js'
-import { measure, ratio, ratioSpread, resultOf } from '../support/measure.js'
+import { formatCount, formatRatio } from '../support/format.js'
+import { measure, ratio, resultOf } from '../support/measure.js'
+import { measuredCells, serverCpuColumn, serverCpuNote } from '../support/rows.js'
 
 const HIT_KEYS = 1000
 /** getOrSet on an L1 hit may cost at most 20% over get on an L1 hit. */
@@ -50,28 +51,17 @@ export async function hotKeyHits(context: BenchContext): Promise<void> {
       { header: 'task' },
       { header: 'ops/s', align: 'right' },
       { header: 'mean/op', align: 'right' },
+      { header: '', align: 'right' },
       { header: 'cmds/op', align: 'right' },
+      { header: serverCpuColumn, align: 'right' },
       { header: 'vs get', align: 'right' },
       { header: 'rounds', align: 'right' },
     ],
     rows: [
-      [
-        get.name,
-        formatCount(get.opsPerSec),
-        formatDuration(get.opMs),
-        formatCommands(get.commandsPerOp),
-        '',
-        '',
-      ],
-      [
-        getOrSet.name,
-        formatCount(getOrSet.opsPerSec),
-        formatDuration(getOrSet.opMs),
-        formatCommands(getOrSet.commandsPerOp),
-        formatRatio(measured),
-        formatSpread(ratioSpread(getOrSet, get)),
-      ],
+      [get.name, ...measuredCells(get, get)],
+      [getOrSet.name, ...measuredCells(getOrSet, get)],
     ],
+    notes: [serverCpuNote],
     configs: [
       { row: 'get (L1 hit)', config: "FlipCache, valueType 'string', defaults otherwise; 1,000 keys in L1" },
       { row: 'getOrSet (L1 hit)', config: 'the same cache; the loader throws (it is never called)' },

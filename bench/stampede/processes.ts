@@ -6,7 +6,9 @@ const childScript = fileURLToPath(new URL('./child.ts', import.meta.url))
 
 /**
  * The stampede across `processes` processes: each child opens `subject`, says it is ready, and
- * runs its share of the callers when told to go, so that every process starts at once.
+ * runs its share of the callers when told to go, so that every process starts at once; it closes
+ * its instance only when told to, after every child has answered. `around` wraps the stampede
+ * itself, from the go to the last answer (to read the server's counters around it).
  */
 export async function acrossProcesses(
   processes: number,
@@ -18,6 +20,7 @@ export async function acrossProcesses(
     callers: number
     loaderMs: number
   },
+  around: <T>(run: () => Promise<T>) => Promise<T> = (run) => run(),
 ): Promise<CallersOutcome> {
   const share = Math.ceil(args.callers / processes)
   const children = Array.from({ length: processes }, () => {
@@ -64,8 +67,11 @@ export async function acrossProcesses(
   })
   try {
     await Promise.all(children.map(({ line }) => line('ready')))
-    for (const { child } of children) child.stdin.write('go\n')
-    const results = await Promise.all(children.map(({ line }) => line('result ')))
+    const results = await around(() => {
+      for (const { child } of children) child.stdin.write('go\n')
+      return Promise.all(children.map(({ line }) => line('result ')))
+    })
+    for (const { child } of children) child.stdin.end('close\n')
     const outcomes = results.map((text) => JSON.parse(text.slice('result '.length)) as CallersOutcome)
     await Promise.all(children.map(({ exited }) => exited))
     return {

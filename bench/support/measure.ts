@@ -53,7 +53,7 @@ export interface Measured {
 }
 
 /** What the server did in one timed run, per operation. */
-interface ServerWork {
+export interface ServerWork {
   commandsPerOp: number
   serverCpuMsPerK: number
 }
@@ -66,6 +66,24 @@ export function serverWork(before: ServerCounters, after: ServerCounters, operat
     commandsPerOp: (after.commands - before.commands - 1) / operations,
     serverCpuMsPerK: ((after.cpuSeconds - before.cpuSeconds) * 1_000_000) / operations,
   }
+}
+
+/**
+ * Runs `run` between two readings of `commands` and says what the server did in it per each of its
+ * `operations`: for a timed run that is not one of {@link measure}'s (a paced loop of writes, a stampede,
+ * one clear()), measured the same way. Both `NaN` without a counter (no Redis server).
+ */
+export async function serverWorkAround<T>(
+  commands: CommandCounter | undefined,
+  operations: number,
+  run: () => Promise<T>,
+): Promise<{ value: T; work: ServerWork }> {
+  if (commands === undefined) {
+    return { value: await run(), work: { commandsPerOp: Number.NaN, serverCpuMsPerK: Number.NaN } }
+  }
+  const before = await commands()
+  const value = await run()
+  return { value, work: serverWork(before, await commands(), operations) }
 }
 
 /**
@@ -158,7 +176,7 @@ export async function measure(
 }
 
 /** The median of `values` (the upper one of an even count); `NaN` when any is `NaN`, as not counted. */
-function medianOf(values: number[]): number {
+export function medianOf(values: number[]): number {
   if (values.some(Number.isNaN)) return Number.NaN
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN

@@ -25,11 +25,6 @@ export async function serverVersion(client: Redis): Promise<string> {
   return valkey === undefined ? (info.get('redis_version') ?? 'unknown') : `Valkey ${valkey}`
 }
 
-/** `INFO stats` `total_commands_processed`: every command the server has run, from every client. */
-export async function commandsProcessed(client: Redis): Promise<number> {
-  return commandsOf(await readInfo(client, 'stats'))
-}
-
 /** What the server has done so far, read by one `INFO`: to take the difference around a timed run. */
 export interface ServerCounters {
   /** `total_commands_processed`: every command the server has run, from every client. */
@@ -67,6 +62,32 @@ export class ServerCounterReader {
       }
     }
     return serverCounters(parseInfo(await this.#client.info()))
+  }
+}
+
+/**
+ * The {@link ServerCounters} of several servers (each node of a cluster, replicas too) as one server's:
+ * their CPU summed, and their commands summed less the INFOs of our earlier readings on every node but
+ * one, so that a window holds one INFO of ours, as on one server (which `serverWork` leaves out). A
+ * replica counts the writes it replicates as commands of its own.
+ */
+export class SummedCounterReader {
+  readonly #readers: ServerCounterReader[]
+  /** Readings so far: each left one INFO on every node, counted by the next. */
+  #readings = 0
+
+  constructor(clients: readonly Pick<Redis, 'info'>[]) {
+    if (clients.length === 0) throw new TypeError('SummedCounterReader needs at least one client')
+    this.#readers = clients.map((client) => new ServerCounterReader(client))
+  }
+
+  async read(): Promise<ServerCounters> {
+    const each = await Promise.all(this.#readers.map((reader) => reader.read()))
+    const ours = (this.#readers.length - 1) * this.#readings++
+    return {
+      commands: each.reduce((sum, counters) => sum + counters.commands, 0) - ours,
+      cpuSeconds: each.reduce((sum, counters) => sum + counters.cpuSeconds, 0),
+    }
   }
 }
 

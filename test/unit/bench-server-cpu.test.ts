@@ -1,11 +1,12 @@
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { formatServerCpu } from '../../bench/support/format.js'
-import { type Measured, measure, serverWork } from '../../bench/support/measure.js'
+import { type Measured, measure, serverWork, serverWorkAround } from '../../bench/support/measure.js'
 import {
   parseInfo,
   ServerCounterReader,
   type ServerCounters,
+  SummedCounterReader,
   serverCounters,
 } from '../../bench/support/redis-info.js'
 import { measuredCells, serverCpuColumn, serverCpuNote } from '../../bench/support/rows.js'
@@ -111,6 +112,53 @@ describe('ServerCounterReader', () => {
   })
 })
 
+/**
+ * A model server answering `INFO stats cpu`: its counters as they stand, its own INFO counted only
+ * after the reply (as Redis counts a command once it has run).
+ */
+function modelServer(cpuSeconds: number) {
+  const state = { commands: 0, cpuSeconds }
+  return {
+    state,
+    info: async (): Promise<string> => {
+      const reply = `total_commands_processed:${state.commands}\r\nused_cpu_sys:${state.cpuSeconds}\r\nused_cpu_user:0\r\n`
+      state.commands++
+      return reply
+    },
+  }
+}
+
+describe('SummedCounterReader (the nodes of a cluster)', () => {
+  it('sums the CPU of every node, and leaves one INFO of ours per window, as on one server', async () => {
+    const nodes = [modelServer(1), modelServer(2), modelServer(0.5)]
+    const reader = new SummedCounterReader(nodes)
+    const before = await reader.read()
+    expect(before.cpuSeconds).toBeCloseTo(3.5, 9)
+    // 40 commands and 0.03 s of CPU, spread over the nodes.
+    const ran = [
+      { commands: 10, cpuSeconds: 0 },
+      { commands: 20, cpuSeconds: 0.01 },
+      { commands: 10, cpuSeconds: 0.02 },
+    ]
+    for (const [index, node] of nodes.entries()) {
+      node.state.commands += ran[index]?.commands ?? 0
+      node.state.cpuSeconds += ran[index]?.cpuSeconds ?? 0
+    }
+    const after = await reader.read()
+    expect(after.cpuSeconds).toBeCloseTo(3.53, 9)
+    const work = serverWork(before, after, 40)
+    expect(work.commandsPerOp).toBe(1)
+    expect(work.serverCpuMsPerK).toBeCloseTo(750, 6)
+    // A later window: nothing ran but our readings, which it leaves out.
+    const idle = serverWork(after, await reader.read(), 1)
+    expect(idle.commandsPerOp).toBe(0)
+  })
+
+  it('refuses an empty list of nodes', () => {
+    expect(() => new SummedCounterReader([])).toThrow(TypeError)
+  })
+})
+
 describe('server work per operation', () => {
   it('leaves out the INFO that read the counters, and gives the CPU in ms per 1,000 operations', () => {
     const before: ServerCounters = { commands: 100, cpuSeconds: 2 }
@@ -130,6 +178,32 @@ describe('server work per operation', () => {
     expect(serverWork(uncounted, { commands: 12, cpuSeconds: Number.NaN }, 10)).toEqual({
       commandsPerOp: 1,
       serverCpuMsPerK: Number.NaN,
+    })
+  })
+
+  it('serverWorkAround() runs the work between two readings and gives its value and the work per operation', async () => {
+    const server = { commands: 0, cpuSeconds: 1 }
+    const events: string[] = []
+    const counter = async (): Promise<ServerCounters> => {
+      events.push('read')
+      const read = { ...server }
+      server.commands++
+      return read
+    }
+    const { value, work } = await serverWorkAround(counter, 50, async () => {
+      events.push('run')
+      server.commands += 100
+      server.cpuSeconds += 0.004
+      return 'done'
+    })
+    expect(value).toBe('done')
+    expect(events).toEqual(['read', 'run', 'read'])
+    expect(work.commandsPerOp).toBe(2)
+    expect(work.serverCpuMsPerK).toBeCloseTo(80, 6)
+    const uncounted = await serverWorkAround(undefined, 50, async () => 'ran')
+    expect(uncounted).toEqual({
+      value: 'ran',
+      work: { commandsPerOp: Number.NaN, serverCpuMsPerK: Number.NaN },
     })
   })
 
