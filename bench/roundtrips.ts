@@ -151,7 +151,7 @@ export const roundtrips: Scenario = {
       rows,
       notes: [
         `server cmds: INFO stats total_commands_processed after - before, minus ${infoCost} for the INFO call itself;`,
-        'it counts every client of the server. client cmds / round trips: calls, callBuffers and pipeline execs',
+        'it counts every client of the server. client cmds / round trips: commands sent on their own and pipeline execs',
         "of the cache's ioredis client (one pipeline = one round trip).",
         `${serverCpuColumn}: per 1,000 gets, around the one run of each case (no rounds here; the L1-hit case ` +
           `sends nothing, so it shows the INFO and the server's background work alone).`,

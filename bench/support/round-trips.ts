@@ -1,7 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis'
 
 export interface ClientTraffic {
-  /** Requests the client sent and waited on: each `call`/`callBuffer`, and each pipeline `exec`. */
+  /** Requests the client sent and waited on: each command sent on its own, and each pipeline `exec`. */
   roundTrips: number
   /** Commands in those requests (a pipeline counts each of its commands). */
   commands: number
@@ -13,22 +13,22 @@ export interface TrafficCounter {
 }
 
 /**
- * Counts what goes through `client.call`, `client.callBuffer` and `client.pipeline().exec()`: the
- * only ways flipcache's pipeline batcher talks to Redis. Wraps the methods of this one client
- * instance; typed commands such as `client.get()` are not counted.
+ * Counts what goes through `client.sendCommand` on its own (flipcache's single commands, and every
+ * `call`, `callBuffer` or typed command, which end there) and `client.pipeline().exec()`: the ways
+ * flipcache's batcher talks to Redis. A pipeline's commands reach `sendCommand` with the pipeline's
+ * stream, and count with their `exec` instead. Wraps the methods of this one client instance.
  */
 export function countTraffic(client: Redis): TrafficCounter {
   const traffic: ClientTraffic = { roundTrips: 0, commands: 0 }
-  const countCall = <F extends (...args: never[]) => unknown>(method: F): F =>
-    new Proxy(method, {
-      apply(target, thisArg, args) {
+  client.sendCommand = new Proxy(client.sendCommand, {
+    apply(target, thisArg, args) {
+      if (args[1] === undefined) {
         traffic.roundTrips++
         traffic.commands++
-        return Reflect.apply(target, thisArg, args)
-      },
-    })
-  client.call = countCall(client.call)
-  client.callBuffer = countCall(client.callBuffer)
+      }
+      return Reflect.apply(target, thisArg, args)
+    },
+  })
   client.pipeline = new Proxy(client.pipeline, {
     apply(target, thisArg, args) {
       const pipeline: ChainableCommander = Reflect.apply(target, thisArg, args)
