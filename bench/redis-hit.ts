@@ -1,13 +1,14 @@
 import type { Redis } from 'ioredis'
 import type { FlipCache } from '../src/index.js'
 import { type PeerCache, peers } from './peers/index.js'
-import type { Section, Target } from './report/model.js'
+import type { Section } from './report/model.js'
 import type { BenchContext } from './support/context.js'
 import { type User, users } from './support/data.js'
 import { formatRatio } from './support/format.js'
 import { type Measured, measure, ratio, resultOf, type TaskSpec } from './support/measure.js'
 import { barKind, measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
+import { ratioTarget } from './support/targets.js'
 
 const KEYS = 100
 const RAW_TARGET = 0.9
@@ -180,7 +181,7 @@ export const redisHit: Scenario = {
         configs,
       }),
       targets: [
-        target(
+        ratioTarget(
           "sequential get, flipcache 'string' on an enableAutoPipelining client vs raw GET on a plain client",
           ratio(resultOf(seq, "flipcache get, 'string', auto-pipelined client"), rawGet),
           RAW_TARGET,
@@ -201,7 +202,7 @@ export const redisHit: Scenario = {
         configs,
       }),
       targets: [
-        target(
+        ratioTarget(
           `${KEYS} gets in flight, flipcache 'string' vs raw GET with auto-pipelining`,
           flipcacheFlight,
           RAW_TARGET,
@@ -232,14 +233,14 @@ export const redisHit: Scenario = {
           `flipcache returns the same objects ${formatRatio(packedVsPeer)} as fast as the closest peer's batch read.`,
       ],
       targets: [
-        target(
+        ratioTarget(
           `getMany(${KEYS}), flipcache 'string' vs raw MGET`,
           flipcacheMany,
           RAW_TARGET,
           "flipcache's own work per call (key encoding, the table that lets concurrent callers share a read, " +
             'L1 bookkeeping) is a few µs per 100 keys, within the noise of a loopback MGET of 100 keys',
         ),
-        target(
+        ratioTarget(
           `getMany(${KEYS}), flipcache superjson vs every peer's batch read (the closest)`,
           worstPeer,
           PEER_TARGET,
@@ -357,7 +358,3 @@ function table(
 }
 
 /** A minimum ratio; `why` is what the report says when a run misses it. */
-function target(what: string, measured: number, minimum: number, why: string): Target {
-  const pass = measured >= minimum
-  return { what, measured: formatRatio(measured), target: `≥ ${minimum}×`, pass, ...(pass ? {} : { why }) }
-}

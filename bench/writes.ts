@@ -1,12 +1,19 @@
 import { type PeerCache, peers } from './peers/index.js'
 import type { Bar } from './report/model.js'
 import { type User, users } from './support/data.js'
-import { measure, resultOf, type TaskSpec } from './support/measure.js'
+import { formatRatio } from './support/format.js'
+import { measure, ratio, resultOf, type TaskSpec } from './support/measure.js'
 import { barKind, measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
+import { ratioTarget } from './support/targets.js'
 
 const KEYS = 100
 const TTL_MS = 3_600_000
+/** Issue 19's targets: writes with the default sync, and with none, against raw ioredis doing the same writes. */
+const SET_TARGET = 0.85
+const SILENT_TARGET = 0.95
+const RAW_PUBLISH_ROW = 'raw SET PX + PUBLISH, one pipeline each, a subscriber listening'
+const RAW_COPY_ROW = 'raw SET PX, one pipeline, JSON.stringify and a JSON.parse copy of each'
 
 /** Writes: sequential set() and setMany() of 100, against raw SET PX (sequential and pipelined) and the peers. */
 export const writes: Scenario = {
@@ -32,6 +39,15 @@ export const writes: Scenario = {
         ),
       )
     }
+    // What the default sync costs at the least: the same PUBLISH per write, which Redis delivers to a
+    // subscriber of this process, as it delivers flipcache's to its own.
+    const channel = context.key('writes-channel')
+    const listener = await context.client()
+    let heard = 0
+    listener.on('message', () => heard++)
+    await listener.subscribe(channel)
+    const notice = JSON.stringify({ o: 'bench-writer', e: 'w', k: ['user:1'], s: Date.now() })
+    let copies = 0
     const tasks: TaskSpec[] = [
       {
         name: 'raw SET PX, sequential',
@@ -47,6 +63,28 @@ export const writes: Scenario = {
           const pipeline = redis.pipeline()
           for (const [key, value] of json) pipeline.set(`${raw}:${key}`, value, 'PX', TTL_MS)
           await pipeline.exec()
+        },
+      },
+      {
+        name: RAW_PUBLISH_ROW,
+        ops: KEYS,
+        fn: async () => {
+          for (const [key, value] of json) {
+            await redis.pipeline().set(`${raw}:${key}`, value, 'PX', TTL_MS).publish(channel, notice).exec()
+          }
+        },
+      },
+      {
+        name: RAW_COPY_ROW,
+        ops: KEYS,
+        fn: async () => {
+          const pipeline = redis.pipeline()
+          const texts = entries.map(([, value]) => JSON.stringify(value))
+          for (const [index, [key]] of entries.entries()) {
+            pipeline.set(`${raw}:${key}`, texts[index] as string, 'PX', TTL_MS)
+          }
+          await pipeline.exec()
+          for (const text of texts) copies += (JSON.parse(text) as User).id
         },
       },
       {
@@ -81,10 +119,26 @@ export const writes: Scenario = {
     const pipelined = resultOf(results, 'raw SET PX, one pipeline')
     const back = await cache.get('user:3')
     if (back?.email !== 'user.3@example.com') throw new Error(`writes: read back ${JSON.stringify(back)}`)
+    if (heard === 0 || copies === 0) throw new Error('writes: the raw baselines did not run')
+    await listener.unsubscribe(channel)
+    const rawPublish = resultOf(results, RAW_PUBLISH_ROW)
+    const rawCopy = resultOf(results, RAW_COPY_ROW)
+    const flipSet = resultOf(results, 'flipcache set, sequential')
+    const flipMany = resultOf(results, `flipcache setMany(${KEYS})`)
+    const silentSet = resultOf(results, "flipcache set, sequential, sync 'none'")
+    const silentMany = resultOf(results, `flipcache setMany(${KEYS}), sync 'none'`)
+    const bestPeerSet = Math.max(
+      ...peerCaches.map((peer) => resultOf(results, `${peer.label}: set, sequential`).opsPerSec),
+    )
+    const publishCost = ratio(rawPublish, sequential)
+    const copyCost = ratio(rawCopy, pipelined)
 
     const peerLabels = peerCaches.map((peer) => peer.label)
     const rows = tasks.map(({ name }) => {
-      const baseline = name.includes('setMany') || name.includes('pipeline') ? pipelined : sequential
+      const baseline =
+        name.includes('setMany') || (name.includes('pipeline') && name !== RAW_PUBLISH_ROW)
+          ? pipelined
+          : sequential
       return [name, ...measuredCells(resultOf(results, name), baseline)]
     })
     const bars: Bar[] = tasks.map(({ name }) => ({
@@ -119,8 +173,57 @@ export const writes: Scenario = {
           'delivery to subscribers); a batch sent as one pipeline costs it less per entry than as many round trips.',
         serverCpuNote,
       ],
+      targets: [
+        ratioTarget(
+          "sequential set, default sync 'pubsub', vs raw SET PX",
+          ratio(flipSet, sequential),
+          SET_TARGET,
+          `each set publishes its news, which Redis also delivers to this process's own subscriber: raw ioredis ` +
+            `doing just that (SET PX + PUBLISH, a subscriber listening) reaches ${formatRatio(publishCost)} of raw SET PX ` +
+            `in this run, and flipcache ${formatRatio(ratio(flipSet, rawPublish))} of that`,
+        ),
+        ratioTarget(
+          "sequential set, default sync 'pubsub', vs the fastest peer (which publishes nothing)",
+          bestPeerSet > 0 ? flipSet.opsPerSec / bestPeerSet : Number.NaN,
+          1,
+          `the peers tell no other instance of a write; flipcache's PUBLISH and its echo cost it ` +
+            `${formatRatio(publishCost)} of raw SET PX here (see the raw + PUBLISH row)`,
+        ),
+        ratioTarget(
+          `setMany(${KEYS}), default sync, vs one raw pipeline of SET PX`,
+          ratio(flipMany, pipelined),
+          SET_TARGET,
+          `a batch's own client work (encoding each value, and the decoded copy L1 keeps) is most of a pipelined ` +
+            `write: raw ioredis doing just that reaches ${formatRatio(copyCost)} of the bare pipeline in this run, and ` +
+            `flipcache ${formatRatio(ratio(flipMany, rawCopy))} of that`,
+        ),
+        ratioTarget(
+          "sequential set, sync 'none', vs raw SET PX",
+          ratio(silentSet, sequential),
+          SILENT_TARGET,
+          "flipcache's own work per call (encoding, the L1 copy, the bookkeeping that keeps reads on their way from " +
+            'filling L1 with older values) on a loopback round trip',
+        ),
+        ratioTarget(
+          `setMany(${KEYS}), sync 'none', vs one raw pipeline of SET PX`,
+          ratio(silentMany, pipelined),
+          SILENT_TARGET,
+          `encoding and the L1 copy: raw ioredis doing them reaches ${formatRatio(copyCost)} of the bare pipeline, ` +
+            `and flipcache ${formatRatio(ratio(silentMany, rawCopy))} of that`,
+        ),
+      ],
       configs: [
         { row: 'raw SET PX', config: 'an ioredis client; the JSON string of each object, SET … PX 3600000' },
+        {
+          row: 'raw SET PX + PUBLISH',
+          config:
+            "each SET PX with a PUBLISH of a 60-byte message (flipcache's size) in one pipeline, on a channel another connection of this process subscribes to",
+        },
+        {
+          row: 'raw SET PX, one pipeline, JSON.stringify',
+          config:
+            'the same pipeline, with the work a cache must do: each value stringified, and parsed back as the copy an L1 would keep',
+        },
         {
           row: 'flipcache',
           config:
