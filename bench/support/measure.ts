@@ -50,6 +50,11 @@ export interface Measured {
    * timed runs (median over rounds), one INFO of ours inside the window. `NaN` when not counted.
    */
   serverCpuMsPerK: number
+  /**
+   * This process's CPU (user + system, every thread: GC and I/O included) in µs per operation during
+   * the timed runs (median over rounds): what the client side of each row costs.
+   */
+  clientCpuUsPerOp: number
 }
 
 /** What the server did in one timed run, per operation. */
@@ -111,30 +116,32 @@ export async function measure(
     })
     const order = [...tasks.slice(round % tasks.length), ...tasks.slice(0, round % tasks.length)]
     const counted = new Map<string, ServerWork>()
+    const clientCpu = new Map<string, number>()
     for (const task of order) {
       // The server's command counter around each phase (warmup, then the timed run, which is kept),
       // and how many times fn ran in it; one INFO of ours falls inside each window.
       let runs = 0
       let before: ServerCounters = { commands: 0, cpuSeconds: Number.NaN }
+      let cpuBefore = process.cpuUsage()
       const fn = (): Promise<unknown> => {
         runs++
         return task.fn()
       }
       bench.add(task.name, fn, {
         async: true,
-        beforeAll:
-          commands &&
-          (async () => {
-            before = await commands()
-            runs = 0
-          }),
-        afterAll:
-          commands &&
-          (async () => {
-            const after = await commands()
-            counted.set(task.name, serverWork(before, after, runs * task.ops))
-            progress.step(`${task.name} (round ${round + 1}/${count})`)
-          }),
+        async beforeAll() {
+          if (commands !== undefined) before = await commands()
+          runs = 0
+          cpuBefore = process.cpuUsage()
+        },
+        async afterAll() {
+          const used = process.cpuUsage(cpuBefore)
+          clientCpu.set(task.name, runs === 0 ? Number.NaN : (used.user + used.system) / (runs * task.ops))
+          if (commands === undefined) return
+          const after = await commands()
+          counted.set(task.name, serverWork(before, after, runs * task.ops))
+          progress.step(`${task.name} (round ${round + 1}/${count})`)
+        },
       })
     }
     await bench.run()
@@ -157,6 +164,7 @@ export async function measure(
         samples: result.latency.samplesCount,
         commandsPerOp: counted.get(spec.name)?.commandsPerOp ?? Number.NaN,
         serverCpuMsPerK: counted.get(spec.name)?.serverCpuMsPerK ?? Number.NaN,
+        clientCpuUsPerOp: clientCpu.get(spec.name) ?? Number.NaN,
       }
       rounds.set(spec.name, [...(rounds.get(spec.name) ?? []), measured])
     }
@@ -170,6 +178,7 @@ export async function measure(
       roundOpsPerSec: measured.map((each) => each.opsPerSec),
       commandsPerOp: medianOf(measured.map((each) => each.commandsPerOp)),
       serverCpuMsPerK: medianOf(measured.map((each) => each.serverCpuMsPerK)),
+      clientCpuUsPerOp: medianOf(measured.map((each) => each.clientCpuUsPerOp)),
     })
   }
   return medians

@@ -230,10 +230,30 @@ describe('server work per operation', () => {
     const uncounted = await measure([task], timing)
     expect(uncounted.get('two ops')?.serverCpuMsPerK).toBeNaN()
   })
+
+  it("measure() reports the client's own CPU per operation, with or without a server counter", async () => {
+    // Each operation keeps the CPU busy for 5 ms: far above the clock's grain, well under what it reports.
+    const busy = {
+      name: 'busy',
+      ops: 1,
+      fn: async () => {
+        const until = performance.now() + 5
+        while (performance.now() < until) {}
+      },
+    }
+    const timing = { time: 0, warmupTime: 0, rounds: 1, iterations: 4, warmup: false }
+    const counter = async (): Promise<ServerCounters> => ({ commands: 0, cpuSeconds: 0 })
+    for (const measured of [await measure([busy], timing), await measure([busy], timing, counter)]) {
+      const perOp = measured.get('busy')?.clientCpuUsPerOp ?? Number.NaN
+      expect(perOp).toBeGreaterThan(1000)
+      expect(perOp).toBeLessThan(50_000)
+    }
+  })
 })
 
 describe('the Redis CPU cell', () => {
   const result = (serverCpuMsPerK: number): Measured => ({
+    clientCpuUsPerOp: Number.NaN,
     name: 'row',
     ops: 1,
     iterationMs: 0.1,
