@@ -25,11 +25,15 @@ const fencing = new WeakSet<Redis>()
 
 /** What Redis sees for a step: the same command ioredis's `call` / `callBuffer` would make, kept so that it can be fenced. */
 export function commandOf(step: Step, keyPrefix: string | undefined): Command {
-  return new Command(step.name, step.args, {
-    replyEncoding: step.reply === 'buffer' ? null : 'utf8',
-    ...(keyPrefix === undefined ? {} : { keyPrefix }),
-  })
+  if (keyPrefix === undefined) return new Command(step.name, step.args, replyOptions[step.reply])
+  return new Command(step.name, step.args, { ...replyOptions[step.reply], keyPrefix })
 }
+
+/** A Command's options for each reply mode, made once (ioredis reads them in its constructor and keeps none). */
+const replyOptions = {
+  string: { replyEncoding: 'utf8' },
+  buffer: { replyEncoding: null },
+} as const
 
 /** Commands a write timed out in may still be applied later: only reads and notices are harmless when late. */
 const harmlessLate = new Set([

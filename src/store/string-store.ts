@@ -58,6 +58,13 @@ export class StringStore implements Store {
       )
       return
     }
+    const only = entries.length === 1 ? entries[0] : undefined
+    if (only !== undefined) {
+      const [key, value] = only
+      const args = ttlMs === null ? [this.#keys.of(key), value] : [this.#keys.of(key), value, 'PX', ttlMs]
+      await this.#batcher.command('SET', args)
+      return
+    }
     const px = ttlMs === null ? [] : ['PX', ttlMs]
     await Promise.all(
       entries.map(([key, value]) => this.#batcher.command('SET', [this.#keys.of(key), value, ...px])),
