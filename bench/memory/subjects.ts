@@ -7,6 +7,7 @@ import { Redis } from 'ioredis'
 import { Keyv } from 'keyv'
 import type { FlipCacheOptions } from '../../src/index.js'
 import { FlipCache } from '../support/flipcache.js'
+import { sharedStructuresOnRedis8 } from './report.js'
 
 /** Every entry lives for an hour, as in the issue's measurement. */
 export const ttlMs = 3_600_000
@@ -97,6 +98,17 @@ const flipcacheRows: Subject[] = [
     { valueType: 'msgpack', storage: { kind: 'hash', bucketSize: 1000 } },
     wideBuckets,
   ),
+  flipcache("string, 'msgpack', sharedStructures", { valueType: 'msgpack', sharedStructures: true }),
+  flipcache("hash 100/bucket, 'msgpack', sharedStructures", {
+    valueType: 'msgpack',
+    sharedStructures: true,
+    storage: { kind: 'hash', bucketSize: 100 },
+  }),
+  flipcache(
+    "hash 1000/bucket, 'msgpack', sharedStructures",
+    { valueType: 'msgpack', sharedStructures: true, storage: { kind: 'hash', bucketSize: 1000 } },
+    wideBuckets,
+  ),
   flipcache(
     "hash 1000/bucket, 'msgpack', gzip ≥ 256 B",
     { valueType: 'msgpack', compress, storage: { kind: 'hash', bucketSize: 1000 } },
@@ -171,7 +183,8 @@ export const subjects: Subject[] = [baseline, ...flipcacheRows, bentoCache, cach
 /**
  * The rows of the field-TTL pass, on a server with field TTLs: hash buckets with each entry's
  * expiry in a header (`entryExpiry: 'header'`) and with the default, `'auto'` (field TTLs where the
- * server has them), after the baseline measured on that same server.
+ * server has them), after the baseline measured on that same server; and the leanest layout,
+ * `sharedStructures` with field TTLs.
  */
 export const fieldTtlSubjects: Subject[] = [
   baseline,
@@ -185,4 +198,9 @@ export const fieldTtlSubjects: Subject[] = [
       storage: { kind: 'hash', bucketSize: 100, entryExpiry: 'auto' },
     }),
   ]),
+  flipcache(sharedStructuresOnRedis8, {
+    valueType: 'msgpack',
+    sharedStructures: true,
+    storage: { kind: 'hash', bucketSize: 100, entryExpiry: 'auto' },
+  }),
 ]
