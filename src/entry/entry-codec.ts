@@ -134,8 +134,10 @@ export class EntryCodec<V> {
       if (raw === null || raw === undefined) continue
       const entry = this.unframe(keys[index] as string, raw)
       unframed[index] = entry
-      if (entry instanceof DecodeError && entry.cause instanceof UnknownStructureError)
-        (retry ??= []).push(index)
+      if (entry instanceof DecodeError && entry.cause instanceof UnknownStructureError) {
+        retry ??= []
+        retry.push(index)
+      }
     }
     const { reload } = this.#values
     if (retry === undefined || reload === undefined) return unframed

@@ -24,14 +24,14 @@ describe('sharedStructures on a Redis Cluster', () => {
     const writer = cache<number, unknown>({ redis: client(), ...options }, name)
     writer.on('error', (error) => writerErrors.push(error))
     const keys = Array.from({ length: 60 }, (_, index) => index)
-    const valueOf = (key: number) => ({ id: key, name: `user-${key}`, active: key % 2 === 0 })
+    const userOf = (key: number) => ({ id: key, name: `user-${key}`, active: key % 2 === 0 })
     const admin = client()
     // The keys land on the first and the last master (of three); the registry is one key on one of them.
     const slots = keys.map((key) => calculateSlot(`${name}:${key}`))
     expect(slots.some((slot) => slot < 5_000) && slots.some((slot) => slot > 11_000)).toBe(true)
     await vi.waitFor(
       async () => {
-        await writer.setMany(keys.map((key) => [key, valueOf(key)]))
+        await writer.setMany(keys.map((key) => [key, userOf(key)]))
         for (const key of keys) expect((await admin.getBuffer(`${name}:${key}`))?.[0]).toBe(0xc1)
       },
       { timeout: 15_000 },
@@ -43,7 +43,7 @@ describe('sharedStructures on a Redis Cluster', () => {
     const readerErrors: FlipCacheError[] = []
     const reader = cache<number, unknown>({ redis: client(), ...options }, name)
     reader.on('error', (error) => readerErrors.push(error))
-    expect(await reader.getMany(keys)).toEqual(keys.map(valueOf))
+    expect(await reader.getMany(keys)).toEqual(keys.map(userOf))
     expect([...writerErrors, ...readerErrors]).toEqual([])
   })
 })
