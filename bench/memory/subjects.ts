@@ -98,6 +98,11 @@ const flipcacheRows: Subject[] = [
     { valueType: 'msgpack', storage: { kind: 'hash', bucketSize: 1000 } },
     wideBuckets,
   ),
+  flipcache(
+    "hash 1000/bucket, 'msgpack', gzip ≥ 256 B",
+    { valueType: 'msgpack', compress, storage: { kind: 'hash', bucketSize: 1000 } },
+    wideBuckets,
+  ),
   flipcache("string, 'msgpack', sharedStructures", { valueType: 'msgpack', sharedStructures: true }),
   flipcache("hash 100/bucket, 'msgpack', sharedStructures", {
     valueType: 'msgpack',
@@ -107,11 +112,6 @@ const flipcacheRows: Subject[] = [
   flipcache(
     "hash 1000/bucket, 'msgpack', sharedStructures",
     { valueType: 'msgpack', sharedStructures: true, storage: { kind: 'hash', bucketSize: 1000 } },
-    wideBuckets,
-  ),
-  flipcache(
-    "hash 1000/bucket, 'msgpack', gzip ≥ 256 B",
-    { valueType: 'msgpack', compress, storage: { kind: 'hash', bucketSize: 1000 } },
     wideBuckets,
   ),
 ]
