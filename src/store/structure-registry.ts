@@ -48,7 +48,8 @@ function baseOf(stored: unknown): number | undefined {
  * is `b` has id `(b + i) mod 65536`. The registry is append-only, so an id never changes meaning
  * while it lives; each registry draws its base at random when created, so that if it is lost
  * (deleted, evicted) and created anew, old ids are unknown to the new one rather than taken for
- * other structures (but for a chance of about one in 65,536 per structure).
+ * other structures (a process that knew the old registry draws a base apart from its ids; one that
+ * did not, at random: a chance of about one in 65,536 per structure).
  *
  * Writers ask `idOf` synchronously: a known shape has an id; an unknown one has none yet (the value
  * is written as a plain map) and is registered in the background. So a written id is always in
@@ -145,9 +146,8 @@ export class StructureRegistry {
 
   #register(definition: string, fields: readonly string[]): void {
     this.#registering.add(definition)
-    const base = this.#base ?? randomInt(0x10000)
     this.#store
-      .register(definition, base, this.#limit)
+      .register(definition, this.#freshBase(), this.#limit)
       .then(
         ([stored, index]) => {
           const registered = baseOf(stored)
@@ -173,6 +173,17 @@ export class StructureRegistry {
       .finally(() => this.#registering.delete(definition))
   }
 
+  /**
+   * The base a registry created by this registration would get (one that exists keeps its own): at
+   * random, but never one whose ids overlap those of the registry known here, which a registry
+   * created anew replaces (it was deleted or evicted meanwhile): entries that name the old ids are
+   * then unknown to the new one, never taken for its structures.
+   */
+  #freshBase(): number {
+    if (this.#base === undefined) return randomInt(0x10000)
+    return (this.#base + this.#limit + randomInt(0x10000 - 2 * this.#limit + 1)) % 0x10000
+  }
+
   /** Takes what Redis holds for a registry of `base` (`undefined`: none, or a corrupt one): what was known of another is forgotten. */
   #adopt(base: number | undefined): void {
     this.#base = base
@@ -188,7 +199,15 @@ export class StructureRegistry {
 
   #add(base: number, index: number, definition: string, fields: readonly string[]): void {
     const id = (base + index) % 0x10000
-    if (!this.#fields.has(id)) this.#fields.set(id, fields)
+    const known = this.#fields.get(id)
+    if (known !== undefined && JSON.stringify(known) !== definition) {
+      // Redis holds another structure under an id known here (a registry replaced under the same
+      // base): nothing known here is trusted until a load reads the registry afresh.
+      this.#adopt(undefined)
+      this.#background()
+      return
+    }
+    this.#fields.set(id, fields)
     if (!this.#ids.has(definition)) this.#ids.set(definition, id)
   }
 }

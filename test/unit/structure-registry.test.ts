@@ -196,6 +196,40 @@ describe('StructureRegistry', () => {
     expect(registry.idOf(['a'])).toBe(Number(store.items[0]))
   })
 
+  it('a registry deleted behind a writer is created anew with ids apart from the old ones', async () => {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const { store, registry } = setUp(4)
+      const oldBase = 65_534
+      store.items = [String(oldBase), '["a"]', '["b"]']
+      await registry.reload()
+      expect(registry.idOf(['a'])).toBe(oldBase)
+      // Deleted (or evicted); this writer registers the next shape before it loads again.
+      store.items = []
+      registry.idOf(['c'])
+      await settled()
+      const newBase = Number(store.items[0])
+      expect(registry.fieldsOf(oldBase)).toBeUndefined()
+      expect(registry.fieldsOf((oldBase + 1) % 0x10000)).toBeUndefined()
+      const id = registry.idOf(['c'])
+      expect(id).toBe(newBase)
+      // The new registry's ids (base .. base + 3, mod 65536) miss the old ones (65534 .. 65537 mod 65536).
+      const oldIds = new Set([0, 1, 2, 3].map((index) => (oldBase + index) % 0x10000))
+      for (const index of [0, 1, 2, 3]) expect(oldIds.has((newBase + index) % 0x10000)).toBe(false)
+    }
+  })
+
+  it('an id that Redis says holds another structure than the one known here drops what is known and loads afresh', async () => {
+    const { store, registry } = setUp()
+    store.items = ['100', '["a"]']
+    await registry.reload()
+    // Replaced under the same base (by hand, or by a 1-in-65,536 draw): index 0 is now another structure.
+    store.items = ['100', '["z"]']
+    await registry.reload()
+    await settled()
+    expect(registry.fieldsOf(100)).toEqual(['z'])
+    expect(registry.idOf(['z'])).toBe(100)
+  })
+
   it('a failed registration is reported, writes stay plain, and no shape is tried again for a second', async () => {
     const { store, registry, reports, advance } = setUp()
     await registry.reload()
