@@ -170,6 +170,28 @@ describe.each<Layout>(['string', 'hash'])('sharedStructures, %s storage', (layou
     expect(await reader.cache.get(3)).toBeUndefined()
   })
 
+  it('a registry deleted behind the instances makes old records misses, never other values', async () => {
+    const name = uniqueName()
+    const admin = client()
+    const writer = instance(name, { localMax: 0 })
+    await writeAsRecords(writer.cache, name, [{ old: 1 }])
+    await admin.del(structuresKeyOf(`${name}:`))
+    // A process that starts now registers its shapes in a registry of its own.
+    const later = instance(name, { localMax: 0 })
+    expect(await later.cache.get(0)).toBeUndefined()
+    await vi.waitFor(async () => {
+      await later.cache.set(1, { fresh: 2 })
+      expect(isRecord(await stored(admin, name, 1))).toBe(true)
+    })
+    expect(later.errors.map((error) => error.code)).toEqual(['E_DECODE'])
+    expect(await later.cache.getMany([0, 1])).toEqual([undefined, { fresh: 2 }])
+    // The first writer still knows the old ids (entry 0 is what it wrote); it meets the new
+    // registry's id, loads it, and forgets the old ids from then on.
+    expect(await writer.cache.getMany([0, 1])).toEqual([{ old: 1 }, { fresh: 2 }])
+    expect(await writer.cache.getMany([0, 1])).toEqual([undefined, { fresh: 2 }])
+    expect(writer.errors.map((error) => error.code)).toEqual(['E_DECODE'])
+  })
+
   it('a registry Redis refuses (another type) is reported; writes go on as plain maps', async () => {
     const name = uniqueName()
     const admin = client()
