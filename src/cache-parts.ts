@@ -1,12 +1,13 @@
 import type { EventEmitter } from 'node:events'
 import { checkLoadFits } from './bucket-options.js'
+import * as clock from './clock.js'
 import { CacheCore } from './core/cache-core.js'
 import { CacheState } from './core/cache-state.js'
 import { NamespaceScan } from './core/namespace-scan.js'
 import type { Flight } from './core/reads.js'
 import { EntryCodec } from './entry/entry-codec.js'
 import type { ReportContext } from './error-reporter.js'
-import { CacheClosedError, type FlipCacheError } from './errors.js'
+import { CacheClosedError, DecodeError, FlipCacheError } from './errors.js'
 import { ReadThrough } from './loading/read-through.js'
 import { LocalTier } from './local/local-tier.js'
 import { LockNotices } from './lock/lock-notices.js'
@@ -16,14 +17,19 @@ import { keyPrefixOf, namespaceOf, type ResolvedOptions } from './options.js'
 import { type Connection, connect, type RedisClient } from './redis/connection.js'
 import { isCluster } from './redis/slot-router.js'
 import { transportOf } from './redis/transport.js'
+import type { TransportView } from './redis/transport-view.js'
 import type { StatsCounter } from './stats.js'
 import { OldVersions } from './store/old-versions.js'
 import { openStore } from './store/open-store.js'
+import { StructureKeys, structuresKeyOf } from './store/structure-keys.js'
+import { StructureRegistry } from './store/structure-registry.js'
 import { TagKeys } from './store/tag-keys.js'
 import { Coherence } from './sync/coherence.js'
 import { instanceId } from './sync/instance-id.js'
 import { untilListening } from './sync/listening-gate.js'
 import { subscriberHub } from './sync/subscriber-hub.js'
+import { sharedStructuresCodec } from './types/shared-structures.js'
+import type { ValueCodec } from './types/value-codec.js'
 import { openWritePath } from './write-policy/open-write-path.js'
 import type { WritePath } from './write-policy/write-path.js'
 
@@ -104,15 +110,17 @@ export function assembleCache<K, V>(
       bucketOf,
       tagTtlMs,
     )
-    const entries = new EntryCodec(
-      valueCodec,
+    const { report, stats } = hooks
+    const structures = options.sharedStructures ? openStructures(batcher, keyPrefix, hooks) : undefined
+    const entries = new EntryCodec<V>(
+      // `sharedStructures` is refused but with valueType 'msgpack', whose values are `unknown`.
+      structures === undefined ? valueCodec : (structures.codec as ValueCodec<V>),
       compression,
       (key) => store.redisKey(key),
       maxValueBytes,
       // Hash buckets with expiry per bucket store each value as its codec's bytes, with no header.
       options.buckets?.expiry !== 'bucket',
     )
-    const { report, stats } = hooks
     const origin = instanceId()
     const made = new Coherence<K, V>({
       name: namespace,
@@ -214,7 +222,8 @@ export function assembleCache<K, V>(
       // `timeout`, nor once the client is seen to fail: then they go on, without L1 until it does.
       starting: startingWaits(
         options.sync === 'none' ? undefined : made.ready,
-        fieldsAsked,
+        // And until the structures of `sharedStructures` are loaded (a failure leaves them to the reads).
+        structures === undefined ? fieldsAsked : Promise.all([fieldsAsked, structures.loaded]).then(() => {}),
         client,
         timeoutMs,
       ),
@@ -225,6 +234,34 @@ export function assembleCache<K, V>(
     if (connection.owned) connection.client.disconnect()
     throw error
   }
+}
+
+/**
+ * The codec of `sharedStructures` over the namespace's registry, and its first load (which never
+ * rejects: a failure is reported, and readers load it again when they meet an id).
+ */
+function openStructures(
+  batcher: TransportView,
+  keyPrefix: string,
+  hooks: CacheHooks,
+): { codec: ValueCodec<unknown>; loaded: Promise<void> } {
+  const registryKey = structuresKeyOf(keyPrefix)
+  const registry = new StructureRegistry(new StructureKeys(batcher, registryKey), {
+    now: clock.now,
+    report(error) {
+      if (hooks.closed()) return
+      hooks.report(
+        error instanceof FlipCacheError
+          ? error
+          : new DecodeError(registryKey, 'the shared-structure registry', { cause: error }),
+        { operation: 'structures' },
+      )
+    },
+  })
+  const loaded = registry.reload().catch((error: unknown) => {
+    if (error instanceof FlipCacheError && !hooks.closed()) hooks.report(error, { operation: 'structures' })
+  })
+  return { codec: sharedStructuresCodec(registry), loaded }
 }
 
 /** What the first calls wait for: the sync subscription and the server's answer on field TTLs, where there are such. */

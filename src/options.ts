@@ -17,6 +17,7 @@ import {
 } from './option-checks.js'
 import { checkRedisInput } from './redis/connection.js'
 import { type BucketSettings, type HashLayout, sizedLayout } from './store/bucket-layout.js'
+import { structuresPrefix } from './store/structure-keys.js'
 import { SyncMode } from './sync/sync-bus.js'
 import { defaultMaxKeyLength, type KeyCodec, keyCodecFor } from './types/key-type.js'
 import { asReply, type ValueCodec } from './types/value-codec.js'
@@ -44,6 +45,7 @@ const knownOptions = new Set<string>([
   'maxKeyLength',
   'valueType',
   'maxValueBytes',
+  'sharedStructures',
   'valueEncoder',
   'valueDecoder',
   'valueDecoderInput',
@@ -145,6 +147,7 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
     pubsubDictChannels: pubsubDict || resolvePubsubDict(options.pubsubDictChannels),
     keySeparator: pubsubDict ? '/' : ':',
     compression: resolveCompression(options.compress),
+    sharedStructures: resolveSharedStructures(options, pubsubDict),
     buckets: resolveStorage(options, keyCodec),
     hashTag: booleanOption('hashTag', options.hashTag, false),
     writePolicy: resolveWritePolicy(
@@ -158,12 +161,29 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
   return resolved
 }
 
+/** The `sharedStructures` option: a boolean, and only with `valueType: 'msgpack'`, which it writes. */
+function resolveSharedStructures<K, V>(options: AnyFlipCacheOptions<K, V>, pubsubDict: boolean): boolean {
+  if (!booleanOption('sharedStructures', options.sharedStructures, false)) return false
+  if (options.valueType !== 'msgpack') {
+    throw new TypeError(
+      `\`sharedStructures: true\` needs \`valueType: 'msgpack'\` (it writes MessagePack records), got valueType ${describe(options.valueType ?? 'superjson')}`,
+    )
+  }
+  if (pubsubDict) {
+    throw new TypeError(
+      '`sharedStructures: true` cannot be used with `pubsubDict: true`: Python reads plain MessagePack, not records of structures kept in Redis',
+    )
+  }
+  return true
+}
+
 /**
  * Refuses a namespace that overlaps the lock keys (`${lockPrefix}${keyPrefix}${key}` of every cache
  * with this lockPrefix): its keys(), entries() and clear() would list and delete other caches'
  * getOrSet locks, whose holders would then lose them (`E_LOCK_LOST`) while a second loader runs.
  * Likewise the tag keys (`${tagPrefix}${keyPrefix}${tag}`): a clear() that deleted them would
- * bring tag-invalidated entries back.
+ * bring tag-invalidated entries back; and the shared-structure registries (`_structures:…`), whose
+ * loss makes every record written of them a miss.
  */
 export function checkApartFromLocks(
   name: string,
@@ -174,10 +194,12 @@ export function checkApartFromLocks(
   for (const [prefix, what, option] of [
     [lockPrefix, 'getOrSet locks', 'lockPrefix'],
     [tagPrefix, 'tag keys', 'tagPrefix'],
+    [structuresPrefix, 'shared-structure registries', undefined],
   ] as const) {
     if (!keyPrefix.startsWith(prefix) && !prefix.startsWith(keyPrefix)) continue
+    const where = option === undefined ? `\`${prefix}*\`` : `\`${prefix}*\`, the \`${option}\``
     throw new TypeError(
-      `Expected the cache name ${describe(name)} to keep its keys (\`${keyPrefix}*\`) apart from the ${what} (\`${prefix}*\`, the \`${option}\`): choose another name or another ${option}`,
+      `Expected the cache name ${describe(name)} to keep its keys (\`${keyPrefix}*\`) apart from the ${what} (${where}): choose another name${option === undefined ? '' : ` or another ${option}`}`,
     )
   }
 }

@@ -1,5 +1,14 @@
 import type { Section } from '../report/model.js'
-import { entryColumns, markdownTable, ratioToBaseline } from './report.js'
+import {
+  describeTarget,
+  entryColumns,
+  leanestLimit,
+  markdownTable,
+  met,
+  ratioToBaseline,
+  sharedStructuresOnRedis8,
+  type Target,
+} from './report.js'
 import type { FieldTtlPass } from './server-pass.js'
 
 /**
@@ -25,6 +34,37 @@ export function fieldTtlCosts(pass: FieldTtlPass): string[] {
   })
 }
 
+/** Issue 19's target on this server: the `sharedStructures` row with field TTLs, at most 0.22× raw JSON. */
+export function fieldTtlTarget(pass: FieldTtlPass): Target | undefined {
+  const row = pass.result.rows.find(
+    (candidate) => candidate.subject.label === `flipcache ${sharedStructuresOnRedis8}`,
+  )
+  if (row === undefined) return undefined
+  return {
+    what: `${sharedStructuresOnRedis8.replace(' (default)', '')} vs raw JSON on ${pass.server}`,
+    measured: ratioToBaseline(pass.result, row),
+    limit: leanestLimit,
+    bound: 'max',
+  }
+}
+
+/** The target of `fieldTtlTarget` as a section's targets, when the row was measured. */
+function targetOf(pass: FieldTtlPass): Pick<Section, 'targets'> {
+  const target = fieldTtlTarget(pass)
+  if (target === undefined) return {}
+  return {
+    targets: [
+      {
+        what: `memory: ${target.what}`,
+        measured: `${target.measured.toFixed(3)}×`,
+        target: `≤ ${target.limit}×`,
+        pass: met(target),
+        ...(met(target) ? {} : { why: 'see docs/memory.md for what this layout costs and why' }),
+      },
+    ],
+  }
+}
+
 /** The field-TTL table of small entries, for the terminal and docs/benchmarks.md. */
 export function fieldTtlSection(pass: FieldTtlPass): Section {
   const { result } = pass
@@ -45,6 +85,7 @@ export function fieldTtlSection(pass: FieldTtlPass): Section {
       row.encoding,
     ]),
     notes: fieldTtlCosts(pass),
+    ...targetOf(pass),
   }
 }
 
@@ -57,5 +98,8 @@ export function fieldTtlMarkdown(pass: FieldTtlPass): string {
     markdownTable(pass.result),
     '',
     ...fieldTtlCosts(pass).map((line) => `- ${line}`),
+    ...[fieldTtlTarget(pass)].flatMap((target) =>
+      target === undefined ? [] : [`- ${describeTarget(target)}`],
+    ),
   ].join('\n')
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { structuresPrefix } from '../../src/store/structure-keys.js'
 import { readInfo } from '../support/redis-info.js'
 import type { Shape } from './shapes.js'
 import type { Subject } from './subjects.js'
@@ -106,11 +107,13 @@ async function census(admin: Redis): Promise<{ keys: number; entries: number; en
       const type = types[index]?.[1]
       if (type === 'hash') lengths.hlen(key)
       else if (type === 'string') entries++
-      else throw new Error(`Unexpected ${String(type)} key ${key}`)
+      // `sharedStructures`' registry: a key (its bytes count), no entry.
+      else if (type !== 'list' || !key.startsWith(structuresPrefix))
+        throw new Error(`Unexpected ${String(type)} key ${key}`)
     })
     if (lengths.length > 0) for (const [, length] of (await lengths.exec()) ?? []) entries += Number(length)
     keys += found.length
-    sample ??= found[0]
+    sample ??= found.find((key) => !key.startsWith(structuresPrefix))
   } while (cursor !== '0')
   const encoding = sample === undefined ? 'none' : String(await admin.object('ENCODING', sample))
   return { keys, entries, encoding }

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis'
 import { Keyv } from 'keyv'
 import type { FlipCacheOptions } from '../../src/index.js'
 import { FlipCache } from '../support/flipcache.js'
+import { sharedStructuresOnRedis8 } from './report.js'
 
 /** Every entry lives for an hour, as in the issue's measurement. */
 export const ttlMs = 3_600_000
@@ -102,6 +103,17 @@ const flipcacheRows: Subject[] = [
     { valueType: 'msgpack', compress, storage: { kind: 'hash', bucketSize: 1000 } },
     wideBuckets,
   ),
+  flipcache("string, 'msgpack', sharedStructures", { valueType: 'msgpack', sharedStructures: true }),
+  flipcache("hash 100/bucket, 'msgpack', sharedStructures", {
+    valueType: 'msgpack',
+    sharedStructures: true,
+    storage: { kind: 'hash', bucketSize: 100 },
+  }),
+  flipcache(
+    "hash 1000/bucket, 'msgpack', sharedStructures",
+    { valueType: 'msgpack', sharedStructures: true, storage: { kind: 'hash', bucketSize: 1000 } },
+    wideBuckets,
+  ),
 ]
 
 /** BentoCache with its Redis driver as the only layer, every option left at its default. */
@@ -159,9 +171,12 @@ const cacheManager: Subject = {
 /**
  * Written once, unrecorded, before the rows: a server's first script (EVAL, which hash writes with
  * an expiry header use) costs it about 50 to 75 KB for good (FLUSHALL keeps it), which the first hash row
- * would otherwise count as its own (15 B/entry of --quick's 5,000 entries).
+ * would otherwise count as its own (15 B/entry of --quick's 5,000 entries). With `sharedStructures`,
+ * so that its two registry scripts (about 55 KB more on Redis 8) are not counted by its first row.
  */
 export const scriptWarmUp: Subject = flipcache('hash warm-up', {
+  valueType: 'msgpack',
+  sharedStructures: true,
   storage: { kind: 'hash', bucketSize: 100, entryExpiry: 'header' },
 })
 
@@ -171,7 +186,8 @@ export const subjects: Subject[] = [baseline, ...flipcacheRows, bentoCache, cach
 /**
  * The rows of the field-TTL pass, on a server with field TTLs: hash buckets with each entry's
  * expiry in a header (`entryExpiry: 'header'`) and with the default, `'auto'` (field TTLs where the
- * server has them), after the baseline measured on that same server.
+ * server has them), after the baseline measured on that same server; and the leanest layout,
+ * `sharedStructures` with field TTLs.
  */
 export const fieldTtlSubjects: Subject[] = [
   baseline,
@@ -185,4 +201,9 @@ export const fieldTtlSubjects: Subject[] = [
       storage: { kind: 'hash', bucketSize: 100, entryExpiry: 'auto' },
     }),
   ]),
+  flipcache(sharedStructuresOnRedis8, {
+    valueType: 'msgpack',
+    sharedStructures: true,
+    storage: { kind: 'hash', bucketSize: 100, entryExpiry: 'auto' },
+  }),
 ]

@@ -85,10 +85,10 @@ export class NamespaceScan<K, V> {
   ): Promise<(Entry<V> | undefined)[]> {
     // A plain loop: a decode error's stack would keep a closure's context (every value) alive.
     const live = new Array<Entry<V> | undefined>(keys.length)
+    const unframed = await this.#config.entries.unframeMany(keys, values)
     for (let index = 0; index < keys.length; index++) {
-      const raw = values[index]
-      if (raw === null || raw === undefined) continue
-      const entry = this.#config.entries.unframe(keys[index] as string, raw)
+      const entry = unframed[index]
+      if (entry === undefined) continue
       if (entry instanceof DecodeError) this.#config.report(entry, { operation: 'scan' })
       else if (entry.expiresAt > now) live[index] = entry
     }

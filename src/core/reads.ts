@@ -1,5 +1,5 @@
 import * as clock from '../clock.js'
-import type { Entry, EntryCodec } from '../entry/entry-codec.js'
+import type { Entry, EntryCodec, Unframed } from '../entry/entry-codec.js'
 import type { ReportContext } from '../error-reporter.js'
 import type { DecodeError } from '../errors.js'
 import type { Store } from '../store/store.js'
@@ -132,7 +132,8 @@ export class Reads<V> {
    */
   async #live(key: string, raw: RedisValue | null | undefined, now: number): Promise<Entry<V> | undefined> {
     if (raw === null || raw === undefined) return undefined
-    const entry = this.#config.entries.unframe(key, raw)
+    const [entry] = await this.#config.entries.unframeMany([key], [raw])
+    if (entry === undefined) return undefined
     if (entry instanceof Error) {
       this.#config.report(entry, { operation: 'read' })
       return undefined
@@ -187,16 +188,11 @@ export class Reads<V> {
       looked: fetching
         .then((reply) => {
           const unframed = this.#unframe(keys, reply.values)
-          // Untagged entries (the common case) settle at once, as they land.
-          if (prefetched === undefined && !unframed.some((entry) => entry?.tags !== undefined)) {
-            state.endRead(flight, keys)
-            return this.#settle(flight, reply, unframed, undecided, startedAt)
+          // Values that name shared structures not loaded here wait for one load of the registry.
+          if (unframed instanceof Promise) {
+            return unframed.then((loaded) => this.#judge(flight, reply, loaded, prefetched, startedAt))
           }
-          return this.verdicts(unframed, clock.now(), prefetched).then((verdicts) => {
-            // Ended only once the verdicts are in, so a write meanwhile still marks the read stale.
-            state.endRead(flight, keys)
-            return this.#settle(flight, reply, unframed, verdicts, startedAt)
-          })
+          return this.#judge(flight, reply, unframed, prefetched, startedAt)
         })
         .catch((error: unknown) => {
           state.endRead(flight, keys)
@@ -205,6 +201,27 @@ export class Reads<V> {
     }
     state.startRead(flight, keys, share)
     return flight.looked
+  }
+
+  /** Settles a read whose values are unframed: at once when none has tags (the common case), else after their verdicts. */
+  #judge(
+    flight: Flight<V>,
+    reply: { values: (RedisValue | null)[]; ttls: number[] | undefined },
+    unframed: (Entry<V> | undefined)[],
+    prefetched: Promise<Map<string, TagCounts>> | undefined,
+    startedAt: number,
+  ): Looked<V> | Promise<Looked<V>> {
+    const { state } = this.#config
+    const { keys } = flight
+    if (prefetched === undefined && !unframed.some((entry) => entry?.tags !== undefined)) {
+      state.endRead(flight, keys)
+      return this.#settle(flight, reply, unframed, undecided, startedAt)
+    }
+    return this.verdicts(unframed, clock.now(), prefetched).then((verdicts) => {
+      // Ended only once the verdicts are in, so a write meanwhile still marks the read stale.
+      state.endRead(flight, keys)
+      return this.#settle(flight, reply, unframed, verdicts, startedAt)
+    })
   }
 
   /** The call's tags and those of the L1 copies of `keys`, if any. */
@@ -227,17 +244,27 @@ export class Reads<V> {
    * loop, not a closure: a decode error's stack would keep a closure's context, and so every raw
    * value of the read (megabytes, for a hostile one), alive as long as the error is kept.
    */
-  #unframe(keys: readonly string[], raws: readonly (RedisValue | null)[]): (Entry<V> | undefined)[] {
-    const { entries, report } = this.#config
-    const unframed = new Array<Entry<V> | undefined>(keys.length)
-    for (let index = 0; index < keys.length; index++) {
-      const raw = raws[index]
-      if (raw === null || raw === undefined) continue
-      const entry = entries.unframe(keys[index] as string, raw)
-      if (entry instanceof Error) report(entry, { operation: 'read' })
-      else unframed[index] = entry
+  #unframe(
+    keys: readonly string[],
+    raws: readonly (RedisValue | null)[],
+  ): (Entry<V> | undefined)[] | Promise<(Entry<V> | undefined)[]> {
+    const unframed = this.#config.entries.unframeMany(keys, raws)
+    return unframed instanceof Promise
+      ? unframed.then((loaded) => this.#reported(loaded))
+      : this.#reported(unframed)
+  }
+
+  /** The entries of `unframed`, each `DecodeError` in it reported and made a miss (in place). */
+  #reported(unframed: Unframed<V>): (Entry<V> | undefined)[] {
+    const { report } = this.#config
+    for (let index = 0; index < unframed.length; index++) {
+      const entry = unframed[index]
+      if (entry instanceof Error) {
+        report(entry, { operation: 'read' })
+        unframed[index] = undefined
+      }
     }
-    return unframed
+    return unframed as (Entry<V> | undefined)[]
   }
 
   /** Raw values, and their PTTLs when the answers will fill L1. */

@@ -1,5 +1,6 @@
 import { DecodeError, EncodeError, ValueTooLargeError } from '../errors.js'
 import { type TagStamp, writeStamps } from '../tags/tag-stamps.js'
+import { UnknownStructureError } from '../types/shared-structures.js'
 import { asReply, type RedisValue, type ValueCodec } from '../types/value-codec.js'
 import {
   type Compression,
@@ -30,6 +31,9 @@ export interface EntryTimes {
 }
 
 const never = Number.POSITIVE_INFINITY
+
+/** Each stored value of a read unframed: an entry, the `DecodeError` that says why it is none, or `undefined` for a miss. */
+export type Unframed<V> = (Entry<V> | DecodeError | undefined)[]
 
 /**
  * The one place where an entry is framed for Redis and unframed from it: the value codec, the
@@ -111,6 +115,46 @@ export class EntryCodec<V> {
   /** The value a read of `encoded` returns: what L1 keeps of a write (never the caller's own object). */
   copyOf(encoded: RedisValue): V {
     return this.#values.decode(asReply(encoded, this.#values.reply))
+  }
+
+  /**
+   * `unframe` of each of `raws` (`null` or `undefined`: a miss). Where the value codec keeps
+   * definitions in Redis (shared structures) and some value names one not loaded here, the codec
+   * loads them once and those values are unframed again: then synchronously no more, but never
+   * rejected (a failed load leaves their `DecodeError`s). Synchronous otherwise, as most reads are.
+   */
+  unframeMany(
+    keys: readonly string[],
+    raws: readonly (RedisValue | null | undefined)[],
+  ): Unframed<V> | Promise<Unframed<V>> {
+    const unframed: Unframed<V> = new Array(keys.length)
+    let retry: number[] | undefined
+    for (let index = 0; index < keys.length; index++) {
+      const raw = raws[index]
+      if (raw === null || raw === undefined) continue
+      const entry = this.unframe(keys[index] as string, raw)
+      unframed[index] = entry
+      if (entry instanceof DecodeError && entry.cause instanceof UnknownStructureError) {
+        retry ??= []
+        retry.push(index)
+      }
+    }
+    const { reload } = this.#values
+    if (retry === undefined || reload === undefined) return unframed
+    const again = retry
+    return reload
+      .call(this.#values)
+      .catch(() => {})
+      .then(() => {
+        for (const index of again)
+          unframed[index] = this.unframe(keys[index] as string, raws[index] as RedisValue)
+        return unframed
+      })
+  }
+
+  /** Loads the value codec's definitions again, where it has any (shared structures); else resolves at once. */
+  reload(): Promise<void> {
+    return this.#values.reload?.() ?? Promise.resolve()
   }
 
   /** Stored data as an entry, or the `DecodeError` that says why it is none (never throws). */

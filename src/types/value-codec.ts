@@ -13,6 +13,12 @@ export interface ValueCodec<V> {
   encode(value: V): RedisValue
   /** Receives a `string` when `reply` is `'string'`, a `Buffer` when it is `'buffer'`. */
   decode(raw: RedisValue): V
+  /**
+   * For a codec whose stored data names definitions kept apart from it in Redis (msgpack's shared
+   * structures): loads them again. A read whose decode threw `UnknownStructureError` decodes once
+   * more after it (see `EntryCodec.unframeMany`).
+   */
+  reload?(): Promise<void>
 }
 
 /**

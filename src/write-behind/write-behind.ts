@@ -4,6 +4,7 @@ import type { FlipCacheError } from '../errors.js'
 import type { TransportView } from '../redis/transport-view.js'
 import type { TagStamp } from '../tags/tag-stamps.js'
 import type { KeyCodec } from '../types/key-type.js'
+import { UnknownStructureError } from '../types/shared-structures.js'
 import type { RedisValue } from '../types/value-codec.js'
 import type { ResolvedWriteBehind } from '../write-policy/write-options.js'
 import type { WritePath } from '../write-policy/write-path.js'
@@ -53,7 +54,11 @@ export class WriteBehind<K, V> implements WritePath<K, V> {
           key: (encoded) => keys.decode(encoded),
           value: (encoded, stored) => {
             const entry = core.entries.unframe(encoded, stored)
-            if (entry instanceof Error) throw entry
+            if (entry instanceof Error) {
+              // A shared structure not loaded here yet: loaded now, for the retry of this change.
+              if (entry.cause instanceof UnknownStructureError) core.entries.reload().catch(() => {})
+              throw entry
+            }
             return entry.value
           },
         },

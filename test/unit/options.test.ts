@@ -410,6 +410,36 @@ describe('Redis Cluster options', () => {
     expectTypeError(() => keyPrefixOf('{a', true), '`{`')
   })
 
+  it('sharedStructures is a boolean, for valueType msgpack only and never with pubsubDict', () => {
+    expect(resolveOptions({}).sharedStructures).toBe(false)
+    expect(resolveAnything({ valueType: 'msgpack', sharedStructures: true }).sharedStructures).toBe(true)
+    expect(resolveAnything({ sharedStructures: false }).sharedStructures).toBe(false)
+    expectTypeError(
+      () => resolveAnything({ valueType: 'msgpack', sharedStructures: 'yes' }),
+      '`sharedStructures`',
+      "`'yes'` (string)",
+    )
+    expectTypeError(
+      () => resolveAnything({ sharedStructures: true }),
+      "`valueType: 'msgpack'`",
+      "'superjson'",
+    )
+    expectTypeError(
+      () => resolveAnything({ valueType: 'json', sharedStructures: true }),
+      "`valueType: 'msgpack'`",
+      "'json'",
+    )
+    expectTypeError(
+      () => resolveAnything({ valueType: 'msgpack', pubsubDict: true, sharedStructures: true }),
+      '`pubsubDict: true`',
+    )
+  })
+
+  it('checkApartFromLocks() refuses a namespace that holds the shared-structure registries', () => {
+    expectTypeError(() => checkApartFromLocks('_structures', '_structures:', '_lock:'), '`_structures:*`')
+    expect(() => checkApartFromLocks('_structure', '_structure:', '_lock:')).not.toThrow()
+  })
+
   it('checkApartFromLocks() refuses a namespace that holds the lock keys, or that they hold', () => {
     // `_lock:*` would list and clear every cache's getOrSet locks.
     expectTypeError(
