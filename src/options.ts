@@ -17,6 +17,7 @@ import {
 } from './option-checks.js'
 import { checkRedisInput } from './redis/connection.js'
 import { type BucketSettings, type HashLayout, sizedLayout } from './store/bucket-layout.js'
+import { type LocalPolicyName, localPolicyNames } from './local/local-policy.js'
 import { SyncMode } from './sync/sync-bus.js'
 import { defaultMaxKeyLength, type KeyCodec, keyCodecFor } from './types/key-type.js'
 import { asReply, type ValueCodec } from './types/value-codec.js'
@@ -32,12 +33,17 @@ export type {
 export type { ExpireTime } from './expire/option-values.js'
 export { checkName, keyPrefixOf, namespaceOf } from './option-checks.js'
 
-/** The most entries L1 may hold: a JavaScript Map (quick-lru keeps its entries in two) throws past 2^24. */
+/** The most entries L1 may hold: a JavaScript Map throws past 2^24. */
 const maxLocalEntries = 2 ** 24
+
+/** L1's eviction policy unless `localPolicy` says otherwise (see `localPolicy` in cache-options.ts for why). */
+const defaultLocalPolicy: LocalPolicyName = 'lru'
 
 const knownOptions = new Set<string>([
   'redis',
   'localMax',
+  'localMaxBytes',
+  'localPolicy',
   'localTtl',
   'expireTime',
   'keyType',
@@ -119,6 +125,8 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
   const resolved: ResolvedOptions<K, V> = {
     redis: options.redis,
     localMax,
+    localMaxBytes: sizeOption('localMaxBytes', options.localMaxBytes, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER),
+    localPolicy: resolveLocalPolicy(options.localPolicy),
     localTtlMs,
     expireMs,
     keyCodec,
@@ -364,6 +372,17 @@ function resolvePubsubDict(option: unknown): boolean {
     throw new TypeError(`Expected \`pubsubDictChannels\` to be a boolean, got ${describe(option)}`)
   }
   return option
+}
+
+/** The L1 eviction policy, one of `localPolicyNames`. */
+function resolveLocalPolicy(policy: unknown): LocalPolicyName {
+  if (policy === undefined) return defaultLocalPolicy
+  if (!localPolicyNames.includes(policy as LocalPolicyName)) {
+    throw new TypeError(
+      `Expected \`localPolicy\` to be one of ${localPolicyNames.map((name) => `'${name}'`).join(', ')}, got ${describe(policy)}`,
+    )
+  }
+  return policy as LocalPolicyName
 }
 
 function resolveSync(sync: unknown, localMax: number): SyncMode {

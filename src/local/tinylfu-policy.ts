@@ -1,0 +1,198 @@
+import { FrequencySketch } from './frequency-sketch.js'
+import type { LocalPolicy, PolicyBounds } from './local-policy.js'
+import { hashKey, PolicyList, PolicyNode } from './policy-list.js'
+
+const WINDOW = 0
+const PROBATION = 1
+const PROTECTED = 2
+/** The admission window's share of the bounds; the main space keeps 80% of its own for protected entries. */
+const WINDOW_SHARE = 0.01
+const PROTECTED_SHARE = 0.8
+
+/**
+ * W-TinyLFU. A new key enters a small LRU window (1% of the bounds); the window's oldest, when the
+ * window is full, is a candidate for the main space, a segmented LRU (probation, then protected
+ * once hit again). When the main space is full, the candidate replaces the main space's victim
+ * (probation's oldest) only if a frequency sketch has seen it more often; else the candidate goes.
+ * A burst of one-off keys (a scan) thus passes through the window without displacing hot keys.
+ */
+export class TinyLfuPolicy<E> implements LocalPolicy<E> {
+  readonly #nodes = new Map<string, PolicyNode<E>>()
+  readonly #window = new PolicyList<E>()
+  readonly #probation = new PolicyList<E>()
+  readonly #protected = new PolicyList<E>()
+  readonly #sketch: FrequencySketch
+  readonly #bounds: PolicyBounds
+  readonly #windowMaxEntries: number
+  readonly #windowMaxBytes: number
+  readonly #mainMaxEntries: number
+  readonly #mainMaxBytes: number
+  readonly #protectedMaxEntries: number
+  readonly #protectedMaxBytes: number
+
+  constructor(bounds: PolicyBounds) {
+    this.#bounds = bounds
+    const { maxEntries, maxBytes } = bounds
+    this.#windowMaxEntries = Math.max(1, Math.round(maxEntries * WINDOW_SHARE))
+    this.#windowMaxBytes = maxBytes * WINDOW_SHARE
+    this.#mainMaxEntries = maxEntries - this.#windowMaxEntries
+    this.#mainMaxBytes = maxBytes - this.#windowMaxBytes
+    this.#protectedMaxEntries = Math.floor(this.#mainMaxEntries * PROTECTED_SHARE)
+    this.#protectedMaxBytes = this.#mainMaxBytes * PROTECTED_SHARE
+    this.#sketch = new FrequencySketch(maxEntries)
+  }
+
+  get size(): number {
+    return this.#nodes.size
+  }
+
+  get bytes(): number {
+    return this.#window.bytes + this.#probation.bytes + this.#protected.bytes
+  }
+
+  get(key: string): E | undefined {
+    const node = this.#nodes.get(key)
+    if (node === undefined) return undefined
+    this.#sketch.increment(node.hash)
+    this.#used(node)
+    return node.value
+  }
+
+  peek(key: string): E | undefined {
+    return this.#nodes.get(key)?.value
+  }
+
+  has(key: string): boolean {
+    return this.#nodes.has(key)
+  }
+
+  set(key: string, value: E, bytes: number): void {
+    const held = this.#nodes.get(key)
+    if (bytes > this.#bounds.maxBytes) {
+      if (held !== undefined) this.delete(key)
+      return
+    }
+    if (held !== undefined) {
+      held.value = value
+      this.#listOf(held).bytes += bytes - held.bytes
+      held.bytes = bytes
+      this.#sketch.increment(held.hash)
+      this.#used(held)
+      this.#fit()
+      return
+    }
+    const node = new PolicyNode<E>(key, value, bytes, hashKey(key))
+    this.#nodes.set(key, node)
+    this.#sketch.increment(node.hash)
+    this.#window.push(node, WINDOW)
+    this.#fit()
+  }
+
+  delete(key: string): boolean {
+    const node = this.#nodes.get(key)
+    if (node === undefined) return false
+    this.#nodes.delete(key)
+    this.#listOf(node).remove(node)
+    return true
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#nodes.keys()
+  }
+
+  clear(): void {
+    this.#nodes.clear()
+    this.#window.clear()
+    this.#probation.clear()
+    this.#protected.clear()
+    this.#sketch.clear()
+  }
+
+  /** The frequency the sketch estimates for `key` (for tests and the bench). */
+  frequencyOf(key: string): number {
+    return this.#sketch.frequency(hashKey(key))
+  }
+
+  /** Which segment holds `key`, if any (for tests). */
+  segmentOf(key: string): 'window' | 'probation' | 'protected' | undefined {
+    const node = this.#nodes.get(key)
+    if (node === undefined) return undefined
+    return node.queue === WINDOW ? 'window' : node.queue === PROBATION ? 'probation' : 'protected'
+  }
+
+  #listOf(node: PolicyNode<E>): PolicyList<E> {
+    return node.queue === WINDOW ? this.#window : node.queue === PROBATION ? this.#probation : this.#protected
+  }
+
+  /** A hit: the window and protected entries move to their newest end, a probation entry is promoted. */
+  #used(node: PolicyNode<E>): void {
+    const queue = node.queue
+    if (queue === PROTECTED) {
+      this.#protected.touch(node)
+    } else if (queue === WINDOW) {
+      this.#window.touch(node)
+    } else {
+      this.#probation.remove(node)
+      this.#protected.push(node, PROTECTED)
+      this.#demote()
+    }
+  }
+
+  /** Protected entries past protected's share go back to probation, newest end (a second chance). */
+  #demote(): void {
+    const guarded = this.#protected
+    while (
+      (guarded.count > this.#protectedMaxEntries || guarded.bytes > this.#protectedMaxBytes) &&
+      guarded.count > 1
+    ) {
+      const oldest = guarded.oldest as PolicyNode<E>
+      guarded.remove(oldest)
+      this.#probation.push(oldest, PROBATION)
+    }
+  }
+
+  /** Brings the window, then the whole, back within bounds, by admission then by eviction. */
+  #fit(): void {
+    const window = this.#window
+    // The newest entry stays in the window, however large (it is within maxBytes).
+    while ((window.count > this.#windowMaxEntries || window.bytes > this.#windowMaxBytes) && window.count > 1) {
+      const candidate = window.oldest as PolicyNode<E>
+      window.remove(candidate)
+      this.#admit(candidate)
+    }
+    const { maxEntries, maxBytes } = this.#bounds
+    while (this.#nodes.size > maxEntries || this.bytes > maxBytes) {
+      const victim = this.#probation.oldest ?? this.#protected.oldest ?? (window.oldest as PolicyNode<E>)
+      this.#evict(victim)
+    }
+  }
+
+  /** The window's `candidate` enters probation if there is room, or if it is seen more often than each victim it displaces. */
+  #admit(candidate: PolicyNode<E>): void {
+    const probation = this.#probation
+    const guarded = this.#protected
+    const mainMaxEntries = this.#mainMaxEntries
+    const mainMaxBytes = this.#mainMaxBytes
+    const sketch = this.#sketch
+    while (
+      probation.count + guarded.count >= mainMaxEntries ||
+      probation.bytes + guarded.bytes + candidate.bytes > mainMaxBytes
+    ) {
+      const victim = probation.oldest ?? guarded.oldest
+      if (victim === undefined || sketch.frequency(candidate.hash) <= sketch.frequency(victim.hash)) {
+        // Not admitted: it leaves (it was taken out of the window already).
+        this.#nodes.delete(candidate.key)
+        this.#bounds.onEvict?.(candidate.key)
+        return
+      }
+      this.#evict(victim)
+    }
+    probation.push(candidate, PROBATION)
+  }
+
+  #evict(node: PolicyNode<E>): void {
+    this.#listOf(node).remove(node)
+    this.#nodes.delete(node.key)
+    this.#bounds.onEvict?.(node.key)
+  }
+}
