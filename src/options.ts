@@ -7,6 +7,7 @@ import { describe } from './errors.js'
 import type { Duration } from './expire/duration.js'
 import { parseExpireTime, positiveDuration } from './expire/option-values.js'
 import { checkLoad, type ResolvedLoad, resolveLoadDefaults } from './loading/load-options.js'
+import { type LocalPolicyName, localPolicyNames } from './local/local-policy.js'
 import { loggerOption } from './logger-option.js'
 import {
   booleanOption,
@@ -17,7 +18,6 @@ import {
 } from './option-checks.js'
 import { checkRedisInput } from './redis/connection.js'
 import { type BucketSettings, type HashLayout, sizedLayout } from './store/bucket-layout.js'
-import { type LocalPolicyName, localPolicyNames } from './local/local-policy.js'
 import { SyncMode } from './sync/sync-bus.js'
 import { defaultMaxKeyLength, type KeyCodec, keyCodecFor } from './types/key-type.js'
 import { asReply, type ValueCodec } from './types/value-codec.js'
@@ -125,7 +125,12 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
   const resolved: ResolvedOptions<K, V> = {
     redis: options.redis,
     localMax,
-    localMaxBytes: sizeOption('localMaxBytes', options.localMaxBytes, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER),
+    localMaxBytes: sizeOption(
+      'localMaxBytes',
+      options.localMaxBytes,
+      Number.POSITIVE_INFINITY,
+      Number.MAX_SAFE_INTEGER,
+    ),
     localPolicy: resolveLocalPolicy(options.localPolicy),
     localTtlMs,
     expireMs,

@@ -28,12 +28,17 @@ export function hitRatio(kind: Simulated, capacity: number, trace: Trace): numbe
     }
     return hits / keys.length
   }
-  const policy = policyOf<number>(kind, { maxEntries: capacity, maxBytes: Number.POSITIVE_INFINITY, onEvict: undefined })
+  const policy = policyOf<number>(kind, {
+    maxEntries: capacity,
+    maxBytes: Number.POSITIVE_INFINITY,
+    onEvict: undefined,
+  })
   for (let index = 0; index < keys.length; index++) {
     const key = names[keys[index] as number] as string
     if (policy.get(key) === undefined) policy.set(key, index, 1)
     else hits++
-    if (policy.size > capacity) throw new Error(`hit-ratio: ${kind} holds ${policy.size} entries, past ${capacity}`)
+    if (policy.size > capacity)
+      throw new Error(`hit-ratio: ${kind} holds ${policy.size} entries, past ${capacity}`)
   }
   return hits / keys.length
 }

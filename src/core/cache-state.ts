@@ -1,8 +1,8 @@
 import type { LocalEntry, LocalTier } from '../local/local-tier.js'
 import type { TagCounts } from '../store/tag-keys.js'
 import type { TagStamp } from '../tags/tag-stamps.js'
-import type { RedisValue } from '../types/value-codec.js'
 import { type TagVerdict, TagVersions } from '../tags/tag-versions.js'
+import type { RedisValue } from '../types/value-codec.js'
 import { BucketIndex } from './bucket-index.js'
 
 /**
@@ -171,7 +171,15 @@ export class CacheState<V, R extends Ticket = Ticket> {
       this.#local.delete(key)
       return
     }
-    this.#local.set(key, value, now, redisUntil, freshUntil, tags, encoded === undefined ? 0 : byteLength(encoded))
+    this.#local.set(
+      key,
+      value,
+      now,
+      redisUntil,
+      freshUntil,
+      tags,
+      encoded === undefined ? 0 : byteLength(encoded),
+    )
     if (this.#buckets !== undefined) this.#index([key])
   }
 

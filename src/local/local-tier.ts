@@ -45,7 +45,12 @@ export class LocalTier<V> {
   #trusted = true
 
   /** `onEvict` hears each key dropped for room (past `maxEntries` or `maxBytes`), not those expired, removed or refused. */
-  constructor(maxEntries: number, ttlMs: number, onEvict?: (key: string) => void, options: LocalTierOptions = {}) {
+  constructor(
+    maxEntries: number,
+    ttlMs: number,
+    onEvict?: (key: string) => void,
+    options: LocalTierOptions = {},
+  ) {
     const bounds: PolicyBounds = {
       maxEntries,
       maxBytes: options.maxBytes ?? Number.POSITIVE_INFINITY,

@@ -155,7 +155,10 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
   #fit(): void {
     const window = this.#window
     // The newest entry stays in the window, however large (it is within maxBytes).
-    while ((window.count > this.#windowMaxEntries || window.bytes > this.#windowMaxBytes) && window.count > 1) {
+    while (
+      (window.count > this.#windowMaxEntries || window.bytes > this.#windowMaxBytes) &&
+      window.count > 1
+    ) {
       const candidate = window.oldest as PolicyNode<E>
       window.remove(candidate)
       this.#admit(candidate)
