@@ -64,6 +64,11 @@ export class CacheState<V, R extends Ticket = Ticket> {
     return this.#local.size
   }
 
+  /** The bytes of encoded values L1 holds. */
+  get localBytes(): number {
+    return this.#local.bytes
+  }
+
   /** The L1 entry for `key` if it is a hit at `now` (its tags still current); marks it recently used. */
   local(key: string, now: number): LocalEntry<V> | undefined {
     const entry = this.#local.get(key, now)

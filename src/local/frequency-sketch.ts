@@ -1,31 +1,24 @@
-/** Counters per block: the four counters of a key lie in one 16-byte block (one cache line). */
-const BLOCK = 16
-
 /**
- * How often each key was seen lately, approximately: a count-min sketch of 4-bit counters (one
- * to a byte, capped at 15), four per key. A key's four counters lie in one block of 16, picked by
- * the high bits of a multiplicative hash; their places in the block come from the key's hash, so a
- * sighting touches one cache line. A key's estimate is the least of its four counters (collisions
- * only ever add). After `10 × capacity` sightings every counter is halved, so that what was hot
- * long ago fades. About 8 counters (bytes) per entry of capacity.
+ * How often each key was seen lately, approximately: a count-min sketch of 4-bit counters (one to
+ * a byte, capped at 15), four per key at indexes derived from the key's hash (double hashing over
+ * a power-of-two table of about 8 counters per entry). A key's estimate is the least of its four
+ * counters; a sighting raises only those of its counters that equal that least value (conservative
+ * update: collisions inflate the estimates less). After `10 × capacity` sightings every counter is
+ * halved, so that what was hot long ago fades.
  */
 export class FrequencySketch {
   readonly #table: Uint8Array
-  /** 32 - log2(blocks): `>>> shift` keeps the bits that pick a block. */
-  readonly #shift: number
+  /** Counters - 1 (a power of two minus one). */
+  readonly #mask: number
   readonly #sampleSize: number
   #additions = 0
 
   /** `capacity`: the entries the cache holds. */
   constructor(capacity: number) {
-    let blocks = 4
-    let bits = 2
-    while (blocks * BLOCK < capacity * 8) {
-      blocks *= 2
-      bits++
-    }
-    this.#table = new Uint8Array(blocks * BLOCK)
-    this.#shift = 32 - bits
+    let counters = 64
+    while (counters < capacity * 8) counters *= 2
+    this.#table = new Uint8Array(counters)
+    this.#mask = counters - 1
     this.#sampleSize = Math.max(10 * capacity, 16)
   }
 
@@ -37,31 +30,36 @@ export class FrequencySketch {
   /** Counts one sighting of the key hashed to `hash` (a 32-bit unsigned hash). */
   increment(hash: number): void {
     const table = this.#table
-    const base = (Math.imul(hash, 0x9e3779b1) >>> this.#shift) << 4
-    let at = base + (hash & 15)
-    let count = table[at] as number
-    if (count < 15) table[at] = count + 1
-    at = base + ((hash >>> 4) & 15)
-    count = table[at] as number
-    if (count < 15) table[at] = count + 1
-    at = base + ((hash >>> 8) & 15)
-    count = table[at] as number
-    if (count < 15) table[at] = count + 1
-    at = base + ((hash >>> 12) & 15)
-    count = table[at] as number
-    if (count < 15) table[at] = count + 1
+    const mask = this.#mask
+    // An odd step over a power-of-two table reaches four different counters.
+    const step = (hash >>> 16) | 1
+    const first = hash & mask
+    const second = (hash + step) & mask
+    const third = (hash + 2 * step) & mask
+    const fourth = (hash + 3 * step) & mask
+    const a = table[first] as number
+    const b = table[second] as number
+    const c = table[third] as number
+    const d = table[fourth] as number
+    const least = Math.min(a, b, c, d)
+    if (least === 15) return
+    if (a === least) table[first] = least + 1
+    if (b === least) table[second] = least + 1
+    if (c === least) table[third] = least + 1
+    if (d === least) table[fourth] = least + 1
     if (++this.#additions >= this.#sampleSize) this.#age()
   }
 
   /** The estimated count of the key hashed to `hash` (0 to 15). */
   frequency(hash: number): number {
     const table = this.#table
-    const base = (Math.imul(hash, 0x9e3779b1) >>> this.#shift) << 4
+    const mask = this.#mask
+    const step = (hash >>> 16) | 1
     return Math.min(
-      table[base + (hash & 15)] as number,
-      table[base + ((hash >>> 4) & 15)] as number,
-      table[base + ((hash >>> 8) & 15)] as number,
-      table[base + ((hash >>> 12) & 15)] as number,
+      table[hash & mask] as number,
+      table[(hash + step) & mask] as number,
+      table[(hash + 2 * step) & mask] as number,
+      table[(hash + 3 * step) & mask] as number,
     )
   }
 

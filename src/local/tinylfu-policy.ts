@@ -78,14 +78,14 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
       held.bytes = bytes
       this.#sketch.increment(held.hash)
       this.#used(held)
-      this.#fit()
+      this.#fit(held)
       return
     }
     const node = new PolicyNode<E>(key, value, bytes, hashKey(key))
     this.#nodes.set(key, node)
     this.#sketch.increment(node.hash)
     this.#window.push(node, WINDOW)
-    this.#fit()
+    this.#fit(node)
   }
 
   delete(key: string): boolean {
@@ -151,8 +151,8 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
     }
   }
 
-  /** Brings the window, then the whole, back within bounds, by admission then by eviction. */
-  #fit(): void {
+  /** Brings the window, then the whole, back within bounds, by admission then by eviction; `written` stays. */
+  #fit(written: PolicyNode<E>): void {
     const window = this.#window
     // The newest entry stays in the window, however large (it is within maxBytes).
     while (
@@ -165,7 +165,12 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
     }
     const { maxEntries, maxBytes } = this.#bounds
     while (this.#nodes.size > maxEntries || this.bytes > maxBytes) {
-      const victim = this.#probation.oldest ?? this.#protected.oldest ?? (window.oldest as PolicyNode<E>)
+      const victim =
+        oldestBut(written, this.#probation) ??
+        oldestBut(written, this.#protected) ??
+        oldestBut(written, window)
+      // Only `written` is left, and it fits the bounds on its own.
+      if (victim === undefined) return
       this.#evict(victim)
     }
   }
@@ -198,4 +203,12 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
     this.#nodes.delete(node.key)
     this.#bounds.onEvict?.(node.key)
   }
+}
+
+/** The oldest node of `list` other than `spared`, if any. */
+function oldestBut<E>(spared: PolicyNode<E>, list: PolicyList<E>): PolicyNode<E> | undefined {
+  const oldest = list.oldest
+  if (oldest !== spared) return oldest
+  const next = oldest.next
+  return next === list.head ? undefined : next
 }
