@@ -37,7 +37,7 @@ export { checkName, keyPrefixOf, namespaceOf } from './option-checks.js'
 const maxLocalEntries = 2 ** 24
 
 /** L1's eviction policy unless `localPolicy` says otherwise (see `localPolicy` in cache-options.ts for why). */
-const defaultLocalPolicy: LocalPolicyName = 'lru'
+const defaultLocalPolicy: LocalPolicyName = 'tinylfu'
 
 const knownOptions = new Set<string>([
   'redis',
