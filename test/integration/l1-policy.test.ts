@@ -13,8 +13,8 @@ describe('L1 bounded by bytes (localMaxBytes)', () => {
   it('keeps fewer large values, stays under the bound by what it holds, and reads every value back from Redis', async () => {
     const items = cache<string, string>({ valueType: 'string', localMaxBytes: 10_000 })
     const keys = Array.from({ length: 20 }, (_, index) => `k${index}`)
-    const valueOf = (key: string): string => key.padEnd(2_000, '.')
-    for (const key of keys) await items.set(key, valueOf(key))
+    const largeValue = (key: string): string => key.padEnd(2_000, '.')
+    for (const key of keys) await items.set(key, largeValue(key))
     const held = heldOf(items, keys)
     expect(held.length).toBeGreaterThan(0)
     expect(held.length * 2_000).toBeLessThanOrEqual(10_000)
@@ -22,7 +22,7 @@ describe('L1 bounded by bytes (localMaxBytes)', () => {
     expect(items.stats().localSize).toBe(held.length)
     // The last write is kept.
     expect(held).toContain('k19')
-    for (const key of keys) expect(await items.get(key)).toBe(valueOf(key))
+    for (const key of keys) expect(await items.get(key)).toBe(largeValue(key))
     expect(items.stats().remoteHits).toBeGreaterThanOrEqual(20 - held.length)
     expect(items.stats().localBytes).toBeLessThanOrEqual(10_000)
   })
