@@ -5,21 +5,46 @@
  * counters; a sighting raises only those of its counters that equal that least value (conservative
  * update: collisions inflate the estimates less). After `10 × capacity` sightings every counter is
  * halved, so that what was hot long ago fades.
+ *
+ * The table is sized for the entries held, not for the bound: it starts small and `grow` doubles
+ * it (forgetting the counts, as a new table) as the cache fills, so that a large `localMax` costs
+ * no memory up front.
  */
 export class FrequencySketch {
-  readonly #table: Uint8Array
+  #table = new Uint8Array(0)
   /** Counters - 1 (a power of two minus one). */
-  readonly #mask: number
-  readonly #sampleSize: number
+  #mask = 0
+  #sampleSize = 0
   #additions = 0
+  /** The entries the table is sized for. */
+  #capacity = 0
+  readonly #maxCapacity: number
 
-  /** `capacity`: the entries the cache holds. */
-  constructor(capacity: number) {
+  /** `maxCapacity`: the most entries the cache holds; the table starts sized for `initialCapacity` of them. */
+  constructor(maxCapacity: number, initialCapacity = maxCapacity) {
+    this.#maxCapacity = maxCapacity
+    this.#resize(Math.min(maxCapacity, initialCapacity))
+  }
+
+  /** The entries the table is sized for now (for tests). */
+  get capacity(): number {
+    return this.#capacity
+  }
+
+  /** Makes the table fit `entries` held (doubling it, up to the cache's bound), when they outgrow it. */
+  grow(entries: number): void {
+    if (entries <= this.#capacity || this.#capacity >= this.#maxCapacity) return
+    this.#resize(Math.min(this.#maxCapacity, Math.max(entries, this.#capacity * 2)))
+  }
+
+  #resize(capacity: number): void {
     let counters = 64
     while (counters < capacity * 8) counters *= 2
     this.#table = new Uint8Array(counters)
     this.#mask = counters - 1
     this.#sampleSize = Math.max(10 * capacity, 16)
+    this.#additions = 0
+    this.#capacity = capacity
   }
 
   /** Sightings counted since the last halving (for tests). */

@@ -8,6 +8,8 @@ const PROTECTED = 2
 /** The admission window's share of the bounds; the main space keeps 80% of its own for protected entries. */
 const WINDOW_SHARE = 0.01
 const PROTECTED_SHARE = 0.8
+/** The entries the frequency sketch is first sized for (it grows with the entries held). */
+const INITIAL_SKETCH_CAPACITY = 1024
 
 /**
  * W-TinyLFU. A new key enters a small LRU window (1% of the bounds); the window's oldest, when the
@@ -39,7 +41,7 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
     this.#mainMaxBytes = maxBytes - this.#windowMaxBytes
     this.#protectedMaxEntries = Math.floor(this.#mainMaxEntries * PROTECTED_SHARE)
     this.#protectedMaxBytes = this.#mainMaxBytes * PROTECTED_SHARE
-    this.#sketch = new FrequencySketch(maxEntries)
+    this.#sketch = new FrequencySketch(maxEntries, INITIAL_SKETCH_CAPACITY)
   }
 
   get size(): number {
@@ -83,6 +85,7 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
     }
     const node = new PolicyNode<E>(key, value, bytes, hashKey(key))
     this.#nodes.set(key, node)
+    this.#sketch.grow(this.#nodes.size)
     this.#sketch.increment(node.hash)
     this.#window.push(node, WINDOW)
     this.#fit(node)

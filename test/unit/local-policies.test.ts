@@ -248,6 +248,33 @@ describe('frequency sketch', () => {
     expect(sketch.frequency(hot)).toBe(7)
   })
 
+  it('starts sized for few entries and doubles its table as the entries held grow, up to the bound', () => {
+    const sketch = new FrequencySketch(2 ** 24, 1024)
+    expect(sketch.capacity).toBe(1024)
+    sketch.grow(1024)
+    expect(sketch.capacity).toBe(1024)
+    sketch.grow(1025)
+    expect(sketch.capacity).toBe(2048)
+    sketch.grow(10_000)
+    expect(sketch.capacity).toBe(10_000)
+    sketch.grow(2 ** 25)
+    expect(sketch.capacity).toBe(2 ** 24)
+    // A grown table counts afresh.
+    sketch.increment(hashKey('a'))
+    expect(sketch.frequency(hashKey('a'))).toBe(1)
+  })
+
+  it('tinylfu with localMax 2^24 allocates its sketch for the entries it holds', () => {
+    const big = new TinyLfuPolicy<string>({
+      maxEntries: 2 ** 24,
+      maxBytes: Number.POSITIVE_INFINITY,
+      onEvict: undefined,
+    })
+    for (let index = 0; index < 3_000; index++) big.set(`k${index}`, 'v', 1)
+    expect(big.size).toBe(3_000)
+    expect(big.get('k0')).toBe('v')
+  })
+
   it('clear forgets every count', () => {
     const sketch = new FrequencySketch(100)
     sketch.increment(hashKey('a'))
