@@ -1,10 +1,9 @@
 /**
- * How often each key was seen lately, approximately: a count-min sketch of 4-bit counters (one to
- * a byte, capped at 15), four per key at indexes derived from the key's hash (double hashing over
+ * How often keys no longer held were seen, approximately: a count-min sketch of 4-bit counters (one
+ * to a byte, capped at 15), four per key at indexes derived from the key's hash (double hashing over
  * a power-of-two table of about 8 counters per entry). A key's estimate is the least of its four
- * counters; a sighting raises only those of its counters that equal that least value (conservative
- * update: collisions inflate the estimates less). After `10 × capacity` sightings every counter is
- * halved, so that what was hot long ago fades.
+ * counters (collisions only ever add). Keys held count their sightings on their own entry; the
+ * sketch hears a key's count when it leaves (`record`), and `halve` ages every counter.
  *
  * The table is sized for the entries held, not for the bound: it starts small and `grow` doubles
  * it (forgetting the counts, as a new table) as the cache fills, so that a large `localMax` costs
@@ -14,8 +13,6 @@ export class FrequencySketch {
   #table = new Uint8Array(0)
   /** Counters - 1 (a power of two minus one). */
   #mask = 0
-  #sampleSize = 0
-  #additions = 0
   /** The entries the table is sized for. */
   #capacity = 0
   readonly #maxCapacity: number
@@ -26,15 +23,16 @@ export class FrequencySketch {
     this.#resize(Math.min(maxCapacity, initialCapacity))
   }
 
-  /** The entries the table is sized for now (for tests). */
+  /** The entries the table is sized for now. */
   get capacity(): number {
     return this.#capacity
   }
 
-  /** Makes the table fit `entries` held (doubling it, up to the cache's bound), when they outgrow it. */
-  grow(entries: number): void {
-    if (entries <= this.#capacity || this.#capacity >= this.#maxCapacity) return
+  /** Makes the table fit `entries` held (doubling it, up to the cache's bound), when they outgrow it; whether it grew. */
+  grow(entries: number): boolean {
+    if (entries <= this.#capacity || this.#capacity >= this.#maxCapacity) return false
     this.#resize(Math.min(this.#maxCapacity, Math.max(entries, this.#capacity * 2)))
+    return true
   }
 
   #resize(capacity: number): void {
@@ -42,37 +40,22 @@ export class FrequencySketch {
     while (counters < capacity * 8) counters *= 2
     this.#table = new Uint8Array(counters)
     this.#mask = counters - 1
-    this.#sampleSize = Math.max(10 * capacity, 16)
-    this.#additions = 0
     this.#capacity = capacity
   }
 
-  /** Sightings counted since the last halving (for tests). */
-  get additions(): number {
-    return this.#additions
-  }
-
-  /** Counts one sighting of the key hashed to `hash` (a 32-bit unsigned hash). */
-  increment(hash: number): void {
+  /**
+   * The key hashed to `hash` (a 32-bit unsigned hash) was seen `count` times (0 to 15): each of its
+   * counters below that is raised to it (a conservative update: collisions inflate estimates less).
+   */
+  record(hash: number, count: number): void {
     const table = this.#table
     const mask = this.#mask
     // An odd step over a power-of-two table reaches four different counters.
     const step = (hash >>> 16) | 1
-    const first = hash & mask
-    const second = (hash + step) & mask
-    const third = (hash + 2 * step) & mask
-    const fourth = (hash + 3 * step) & mask
-    const a = table[first] as number
-    const b = table[second] as number
-    const c = table[third] as number
-    const d = table[fourth] as number
-    const least = Math.min(a, b, c, d)
-    if (least === 15) return
-    if (a === least) table[first] = least + 1
-    if (b === least) table[second] = least + 1
-    if (c === least) table[third] = least + 1
-    if (d === least) table[fourth] = least + 1
-    if (++this.#additions >= this.#sampleSize) this.#age()
+    for (let round = 0, index = hash; round < 4; round++, index += step) {
+      const at = index & mask
+      if ((table[at] as number) < count) table[at] = count
+    }
   }
 
   /** The estimated count of the key hashed to `hash` (0 to 15). */
@@ -88,15 +71,13 @@ export class FrequencySketch {
     )
   }
 
-  /** Halves every counter. */
-  #age(): void {
+  /** Halves every counter, so that what was seen long ago fades. */
+  halve(): void {
     const table = this.#table
     for (let at = 0; at < table.length; at++) table[at] = (table[at] as number) >>> 1
-    this.#additions = this.#additions >>> 1
   }
 
   clear(): void {
     this.#table.fill(0)
-    this.#additions = 0
   }
 }

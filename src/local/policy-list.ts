@@ -7,8 +7,10 @@ export class PolicyNode<E> {
   next: PolicyNode<E> = this
   /** Which of its policy's lists holds the node (policies number them). */
   queue = 0
-  /** S3-FIFO's access count (0 to 3). */
+  /** How often the entry was used: S3-FIFO's (0 to 3), TinyLFU's (0 to 15, halved each aging period). */
   hits = 0
+  /** TinyLFU: the aging period `hits` was last counted in. */
+  epoch = 0
 
   constructor(
     readonly key: string,

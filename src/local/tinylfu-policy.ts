@@ -17,6 +17,11 @@ const INITIAL_SKETCH_CAPACITY = 1024
  * once hit again). When the main space is full, the candidate replaces the main space's victim
  * (probation's oldest) only if a frequency sketch has seen it more often; else the candidate goes.
  * A burst of one-off keys (a scan) thus passes through the window without displacing hot keys.
+ *
+ * An entry held counts its own uses (4 bits, on the entry: a hit touches no table); the sketch keeps
+ * the counts of keys no longer held, written when they leave, and a new key starts from its count
+ * there. Every `10 × capacity` uses the counts are halved: the sketch's at once, an entry's when it
+ * is next used or compared (by the periods it missed).
  */
 export class TinyLfuPolicy<E> implements LocalPolicy<E> {
   readonly #nodes = new Map<string, PolicyNode<E>>()
@@ -31,6 +36,11 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
   readonly #mainMaxBytes: number
   readonly #protectedMaxEntries: number
   readonly #protectedMaxBytes: number
+  /** The aging period: counts from an earlier one are halved once per period missed. */
+  #epoch = 0
+  /** Uses counted in this aging period, and how many end it. */
+  #uses = 0
+  #sampleSize: number
 
   constructor(bounds: PolicyBounds) {
     this.#bounds = bounds
@@ -42,6 +52,7 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
     this.#protectedMaxEntries = Math.floor(this.#mainMaxEntries * PROTECTED_SHARE)
     this.#protectedMaxBytes = this.#mainMaxBytes * PROTECTED_SHARE
     this.#sketch = new FrequencySketch(maxEntries, INITIAL_SKETCH_CAPACITY)
+    this.#sampleSize = 10 * this.#sketch.capacity
   }
 
   get size(): number {
@@ -55,7 +66,7 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
   get(key: string): E | undefined {
     const node = this.#nodes.get(key)
     if (node === undefined) return undefined
-    this.#sketch.increment(node.hash)
+    this.#count(node)
     this.#used(node)
     return node.value
   }
@@ -78,15 +89,17 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
       held.value = value
       this.#listOf(held).bytes += bytes - held.bytes
       held.bytes = bytes
-      this.#sketch.increment(held.hash)
+      this.#count(held)
       this.#used(held)
       this.#fit(held)
       return
     }
     const node = new PolicyNode<E>(key, value, bytes, hashKey(key))
     this.#nodes.set(key, node)
-    this.#sketch.grow(this.#nodes.size)
-    this.#sketch.increment(node.hash)
+    if (this.#sketch.grow(this.#nodes.size)) this.#sampleSize = 10 * this.#sketch.capacity
+    node.hits = this.#sketch.frequency(node.hash)
+    node.epoch = this.#epoch
+    this.#count(node)
     this.#window.push(node, WINDOW)
     this.#fit(node)
   }
@@ -96,6 +109,7 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
     if (node === undefined) return false
     this.#nodes.delete(key)
     this.#listOf(node).remove(node)
+    this.#sketch.record(node.hash, this.#frequency(node))
     return true
   }
 
@@ -109,11 +123,37 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
     this.#probation.clear()
     this.#protected.clear()
     this.#sketch.clear()
+    this.#uses = 0
   }
 
-  /** The frequency the sketch estimates for `key` (for tests and the bench). */
+  /** How often `key` was used lately, as admission sees it (for tests). */
   frequencyOf(key: string): number {
-    return this.#sketch.frequency(hashKey(key))
+    const node = this.#nodes.get(key)
+    return node === undefined ? this.#sketch.frequency(hashKey(key)) : this.#frequency(node)
+  }
+
+  /** One use of `node`: its count rises (after the halvings of the periods it missed), and the period may end. */
+  #count(node: PolicyNode<E>): void {
+    const hits = node.epoch === this.#epoch ? node.hits : this.#frequency(node)
+    if (hits < 15) node.hits = hits + 1
+    if (++this.#uses >= this.#sampleSize) this.#age()
+  }
+
+  /** `node`'s count, halved once per aging period since it was last counted. */
+  #frequency(node: PolicyNode<E>): number {
+    const missed = this.#epoch - node.epoch
+    if (missed !== 0) {
+      node.hits = missed >= 4 ? 0 : node.hits >>> missed
+      node.epoch = this.#epoch
+    }
+    return node.hits
+  }
+
+  /** An aging period ends: every count is halved (the entries' lazily). */
+  #age(): void {
+    this.#sketch.halve()
+    this.#epoch++
+    this.#uses = 0
   }
 
   /** Which segment holds `key`, if any (for tests). */
@@ -190,9 +230,10 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
       probation.bytes + guarded.bytes + candidate.bytes > mainMaxBytes
     ) {
       const victim = probation.oldest ?? guarded.oldest
-      if (victim === undefined || sketch.frequency(candidate.hash) <= sketch.frequency(victim.hash)) {
+      if (victim === undefined || this.#frequency(candidate) <= this.#frequency(victim)) {
         // Not admitted: it leaves (it was taken out of the window already).
         this.#nodes.delete(candidate.key)
+        sketch.record(candidate.hash, this.#frequency(candidate))
         this.#bounds.onEvict?.(candidate.key)
         return
       }
@@ -204,6 +245,7 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
   #evict(node: PolicyNode<E>): void {
     this.#listOf(node).remove(node)
     this.#nodes.delete(node.key)
+    this.#sketch.record(node.hash, this.#frequency(node))
     this.#bounds.onEvict?.(node.key)
   }
 }

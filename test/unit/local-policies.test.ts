@@ -221,66 +221,103 @@ describe('tinylfu policy', () => {
 })
 
 describe('frequency sketch', () => {
-  it('counts sightings of a key, up to 15, and estimates no more than it saw for a key seen less', () => {
+  it('records how often a key was seen, raising only the counters below it, and estimates 0 for keys never recorded', () => {
     const sketch = new FrequencySketch(1_000)
     const hot = hashKey('hot')
-    const cold = hashKey('cold')
-    for (let sighting = 0; sighting < 5; sighting++) sketch.increment(hot)
-    sketch.increment(cold)
+    sketch.record(hot, 5)
+    sketch.record(hashKey('cold'), 1)
     expect(sketch.frequency(hot)).toBe(5)
-    expect(sketch.frequency(cold)).toBe(1)
+    expect(sketch.frequency(hashKey('cold'))).toBe(1)
     expect(sketch.frequency(hashKey('never'))).toBe(0)
-    for (let sighting = 0; sighting < 20; sighting++) sketch.increment(hot)
+    // A lower count does not lower it.
+    sketch.record(hot, 2)
+    expect(sketch.frequency(hot)).toBe(5)
+    sketch.record(hot, 15)
     expect(sketch.frequency(hot)).toBe(15)
   })
 
-  it('halves every counter after 10 × capacity sightings, so old popularity fades', () => {
-    const sketch = new FrequencySketch(10)
-    const hot = hashKey('hot')
-    for (let sighting = 0; sighting < 15; sighting++) sketch.increment(hot)
-    expect(sketch.frequency(hot)).toBe(15)
-    // 100 sightings in all trigger the halving.
-    for (let other = 0; other < 84; other++) sketch.increment(hashKey(`other${other}`))
-    expect(sketch.additions).toBe(99)
-    expect(sketch.frequency(hot)).toBe(15)
-    sketch.increment(hashKey('last'))
-    expect(sketch.additions).toBe(50)
-    expect(sketch.frequency(hot)).toBe(7)
+  it('halve ages every counter', () => {
+    const sketch = new FrequencySketch(100)
+    sketch.record(hashKey('a'), 15)
+    sketch.record(hashKey('b'), 1)
+    sketch.halve()
+    expect(sketch.frequency(hashKey('a'))).toBe(7)
+    expect(sketch.frequency(hashKey('b'))).toBe(0)
   })
 
   it('starts sized for few entries and doubles its table as the entries held grow, up to the bound', () => {
     const sketch = new FrequencySketch(2 ** 24, 1024)
     expect(sketch.capacity).toBe(1024)
-    sketch.grow(1024)
-    expect(sketch.capacity).toBe(1024)
-    sketch.grow(1025)
+    expect(sketch.grow(1024)).toBe(false)
+    expect(sketch.grow(1025)).toBe(true)
     expect(sketch.capacity).toBe(2048)
     sketch.grow(10_000)
     expect(sketch.capacity).toBe(10_000)
     sketch.grow(2 ** 25)
     expect(sketch.capacity).toBe(2 ** 24)
+    expect(sketch.grow(2 ** 25)).toBe(false)
     // A grown table counts afresh.
-    sketch.increment(hashKey('a'))
-    expect(sketch.frequency(hashKey('a'))).toBe(1)
-  })
-
-  it('tinylfu with localMax 2^24 allocates its sketch for the entries it holds', () => {
-    const big = new TinyLfuPolicy<string>({
-      maxEntries: 2 ** 24,
-      maxBytes: Number.POSITIVE_INFINITY,
-      onEvict: undefined,
-    })
-    for (let index = 0; index < 3_000; index++) big.set(`k${index}`, 'v', 1)
-    expect(big.size).toBe(3_000)
-    expect(big.get('k0')).toBe('v')
+    sketch.record(hashKey('a'), 3)
+    expect(sketch.frequency(hashKey('a'))).toBe(3)
   })
 
   it('clear forgets every count', () => {
     const sketch = new FrequencySketch(100)
-    sketch.increment(hashKey('a'))
+    sketch.record(hashKey('a'), 4)
     sketch.clear()
     expect(sketch.frequency(hashKey('a'))).toBe(0)
-    expect(sketch.additions).toBe(0)
+  })
+})
+
+describe('tinylfu counts', () => {
+  function tiny(maxEntries: number) {
+    return new TinyLfuPolicy<string>({ maxEntries, maxBytes: Number.POSITIVE_INFINITY, onEvict: undefined })
+  }
+
+  it('counts each use of a held key on its entry, up to 15', () => {
+    const policy = tiny(100)
+    policy.set('a', 'v', 1)
+    expect(policy.frequencyOf('a')).toBe(1)
+    for (let hit = 0; hit < 4; hit++) policy.get('a')
+    expect(policy.frequencyOf('a')).toBe(5)
+    // peek and has are no use.
+    policy.peek('a')
+    policy.has('a')
+    expect(policy.frequencyOf('a')).toBe(5)
+    for (let hit = 0; hit < 20; hit++) policy.get('a')
+    expect(policy.frequencyOf('a')).toBe(15)
+  })
+
+  it('halves the counts every 10 × capacity uses, the entries’ by the periods they missed', () => {
+    // 10 entries: a period of 100 uses (the sketch is sized for them all at once).
+    const policy = tiny(10)
+    policy.set('hot', 'v', 1)
+    for (let hit = 0; hit < 14; hit++) policy.get('hot')
+    expect(policy.frequencyOf('hot')).toBe(15)
+    // 85 more uses end the first period: hot is worth 7 after it.
+    for (let hit = 0; hit < 85; hit++) policy.get('hot')
+    policy.set('other', 'v', 1)
+    for (let hit = 0; hit < 85; hit++) policy.get('other')
+    expect(policy.frequencyOf('hot')).toBe(7)
+    // Two periods more without a use: 7 -> 1.
+    for (let hit = 0; hit < 200; hit++) policy.get('other')
+    expect(policy.frequencyOf('hot')).toBe(1)
+  })
+
+  it('remembers the count of a key it let go, and a key coming back starts from it', () => {
+    const evicted: string[] = []
+    const policy = new TinyLfuPolicy<string>({
+      maxEntries: 100,
+      maxBytes: Number.POSITIVE_INFINITY,
+      onEvict: (key) => evicted.push(key),
+    })
+    policy.set('a', 'v', 1)
+    for (let hit = 0; hit < 5; hit++) policy.get('a')
+    policy.delete('a')
+    expect(policy.has('a')).toBe(false)
+    expect(policy.frequencyOf('a')).toBe(6)
+    policy.set('a', 'v', 1)
+    expect(policy.frequencyOf('a')).toBe(7)
   })
 })
 
