@@ -52,7 +52,7 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * Default by measurement (`npm run bench -- --only hit-ratio`, docs/l1-policy.md): TinyLFU beat
    * LRU on every trace (+6.0 points of hit ratio at an L1 of 1% of the keys on Zipf 1.0, +19.2 on a
    * Zipf trace mixed with a loop at 10%) and matched S3-FIFO on Zipf, with L1 hits at 0.97x the rate
-   * of 'lru''s (same run). @default 'tinylfu'
+   * of 'lru' hits (same run). @default 'tinylfu'
    */
   localPolicy?: LocalPolicyName
   /** Longest an L1 copy is served without going back to Redis: ms or a duration. @default expireTime, or 60 s when there is none */
