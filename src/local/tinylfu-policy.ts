@@ -15,12 +15,13 @@ const INITIAL_SKETCH_CAPACITY = 1024
  * W-TinyLFU. A new key enters a small LRU window (1% of the bounds); the window's oldest, when the
  * window is full, is a candidate for the main space, a segmented LRU (probation, then protected
  * once hit again). When the main space is full, the candidate replaces the main space's victim
- * (probation's oldest) only if a frequency sketch has seen it more often; else the candidate goes.
+ * (probation's oldest) only if it was used more often lately; else the candidate goes.
  * A burst of one-off keys (a scan) thus passes through the window without displacing hot keys.
  *
  * An entry held counts its own uses (4 bits, on the entry: a hit touches no table); the sketch keeps
  * the counts of keys no longer held, written when they leave, and a new key starts from its count
- * there. Every `10 × capacity` uses the counts are halved: the sketch's at once, an entry's when it
+ * there. Every 10 uses per entry the sketch is sized for (it grows with the entries held, up to
+ * `maxEntries`) the counts are halved: the sketch's at once, an entry's when it
  * is next used or compared (by the periods it missed).
  */
 export class TinyLfuPolicy<E> implements LocalPolicy<E> {
