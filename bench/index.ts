@@ -1,6 +1,7 @@
 import { startRedisServer } from '../test/support/redis-server.js'
 import { batchLoad } from './batch-load.js'
 import { cluster } from './cluster.js'
+import { hitRatioScenario } from './hit-ratio.js'
 import { invalidation } from './invalidation.js'
 import { l1 } from './l1.js'
 import { memory } from './memory.js'
@@ -27,6 +28,7 @@ import { writes } from './writes.js'
 // In the order of the report: the cheapest path first.
 const scenarios: Scenario[] = [
   l1,
+  hitRatioScenario,
   redisHit,
   writes,
   stampede,

@@ -4,6 +4,7 @@ import type { LockLostError } from './errors.js'
 import type { Duration } from './expire/duration.js'
 import type { ExpireTime } from './expire/option-values.js'
 import type { LockOptions, ResolvedLoad } from './loading/load-options.js'
+import type { LocalPolicyName } from './local/local-policy.js'
 import type { CircuitBreakerOption, KeySeparator } from './option-checks.js'
 import type { BreakerSettings } from './redis/circuit-breaker.js'
 import type { RedisInput } from './redis/connection.js'
@@ -35,6 +36,25 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * the most a JavaScript Map holds. @default 1000
    */
   localMax?: number
+  /**
+   * Most bytes of encoded values kept in L1 (the length of what Redis holds for each entry, as read
+   * or written), next to `localMax`: L1 drops entries in its policy's order until both bounds hold,
+   * and does not keep a value longer than this at all (it is still read from Redis). A positive
+   * integer. @default no bound (entries are bounded by `localMax` alone)
+   */
+  localMaxBytes?: number
+  /**
+   * Which entries L1 drops when it is full. `'lru'`: the least recently used. `'tinylfu'`
+   * (W-TinyLFU): a new key passes a small LRU window (1% of L1) and then replaces the least
+   * valuable kept entry only if a frequency sketch has seen it more often; hot keys survive scans
+   * and one-off keys. `'s3fifo'` (S3-FIFO): a small FIFO for new keys, a main FIFO for keys hit
+   * again, and a ghost list of keys recently let go; a hit costs a counter bump.
+   * Default by measurement (`npm run bench -- --only hit-ratio`, docs/l1-policy.md): TinyLFU beat
+   * LRU on every trace (+6.0 points of hit ratio at an L1 of 1% of the keys on Zipf 1.0, +19.2 on a
+   * Zipf trace mixed with a loop at 10%) and matched S3-FIFO on Zipf, with L1 hits at 0.97x the rate
+   * of 'lru' hits (same run). @default 'tinylfu'
+   */
+  localPolicy?: LocalPolicyName
   /** Longest an L1 copy is served without going back to Redis: ms or a duration. @default expireTime, or 60 s when there is none */
   localTtl?: number | Duration
   /** Redis time to live of each entry: ms, a duration (`'10s'`, `'3d'`), an `expire.*` preset, or `null` for none. @default null */
@@ -305,6 +325,9 @@ export interface BucketNaming {
 export interface ResolvedOptions<K, V> {
   redis: RedisInput | undefined
   localMax: number
+  /** `Infinity` for no bound. */
+  localMaxBytes: number
+  localPolicy: LocalPolicyName
   localTtlMs: number
   expireMs: number | null
   keyCodec: KeyCodec<K>

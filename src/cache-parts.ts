@@ -106,7 +106,10 @@ export function assembleCache<K, V>(
     // Tag counts are kept as long as L1 copies are; not at all with neither L1 nor messages.
     const tagTtlMs = localMax === 0 && options.sync === 'none' ? 0 : localTtlMs
     const state = new CacheState<V, Flight<V>>(
-      new LocalTier(localMax, localTtlMs, (key) => tellEvicted(name, key)),
+      new LocalTier(localMax, localTtlMs, (key) => tellEvicted(name, key), {
+        policy: options.localPolicy,
+        maxBytes: options.localMaxBytes,
+      }),
       bucketOf,
       tagTtlMs,
     )

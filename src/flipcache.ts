@@ -438,7 +438,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   /** Counters since creation, and the L1 size now. */
   stats(): CacheStats {
     const { received, sent, failed } = this.#coherence.bus
-    return this.#stats.snapshot(this.#state.localSize, { received, sent, failed })
+    return this.#stats.snapshot(this.#state.localSize, { received, sent, failed }, this.#state.localBytes)
   }
 
   /**

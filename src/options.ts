@@ -7,6 +7,7 @@ import { describe } from './errors.js'
 import type { Duration } from './expire/duration.js'
 import { parseExpireTime, positiveDuration } from './expire/option-values.js'
 import { checkLoad, type ResolvedLoad, resolveLoadDefaults } from './loading/load-options.js'
+import { type LocalPolicyName, localPolicyNames } from './local/local-policy.js'
 import { loggerOption } from './logger-option.js'
 import {
   booleanOption,
@@ -33,12 +34,17 @@ export type {
 export type { ExpireTime } from './expire/option-values.js'
 export { checkName, keyPrefixOf, namespaceOf } from './option-checks.js'
 
-/** The most entries L1 may hold: a JavaScript Map (quick-lru keeps its entries in two) throws past 2^24. */
+/** The most entries L1 may hold: a JavaScript Map throws past 2^24. */
 const maxLocalEntries = 2 ** 24
+
+/** L1's eviction policy unless `localPolicy` says otherwise (see `localPolicy` in cache-options.ts for why). */
+const defaultLocalPolicy: LocalPolicyName = 'tinylfu'
 
 const knownOptions = new Set<string>([
   'redis',
   'localMax',
+  'localMaxBytes',
+  'localPolicy',
   'localTtl',
   'expireTime',
   'keyType',
@@ -121,6 +127,13 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
   const resolved: ResolvedOptions<K, V> = {
     redis: options.redis,
     localMax,
+    localMaxBytes: sizeOption(
+      'localMaxBytes',
+      options.localMaxBytes,
+      Number.POSITIVE_INFINITY,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    localPolicy: resolveLocalPolicy(options.localPolicy),
     localTtlMs,
     expireMs,
     keyCodec,
@@ -386,6 +399,17 @@ function resolvePubsubDict(option: unknown): boolean {
     throw new TypeError(`Expected \`pubsubDictChannels\` to be a boolean, got ${describe(option)}`)
   }
   return option
+}
+
+/** The L1 eviction policy, one of `localPolicyNames`. */
+function resolveLocalPolicy(policy: unknown): LocalPolicyName {
+  if (policy === undefined) return defaultLocalPolicy
+  if (!localPolicyNames.includes(policy as LocalPolicyName)) {
+    throw new TypeError(
+      `Expected \`localPolicy\` to be one of ${localPolicyNames.map((name) => `'${name}'`).join(', ')}, got ${describe(policy)}`,
+    )
+  }
+  return policy as LocalPolicyName
 }
 
 function resolveSync(sync: unknown, localMax: number): SyncMode {

@@ -16,6 +16,8 @@ export interface CacheStats {
   hitRate: number
   /** Entries in L1 now. */
   localSize: number
+  /** Bytes of encoded values in L1 now (what `localMaxBytes` bounds: each entry's length in Redis). */
+  localBytes: number
   /** Sync messages from other instances that invalidated this L1 (or would have, with L1 off). */
   invalidationsReceived: number
   /** Sync messages this instance published (writes of a tick travel as one). */
@@ -35,7 +37,11 @@ export class StatsCounter {
   deletes = 0
   errors = 0
 
-  snapshot(localSize: number, sync: { received: number; sent: number; failed: number }): CacheStats {
+  snapshot(
+    localSize: number,
+    sync: { received: number; sent: number; failed: number },
+    localBytes = 0,
+  ): CacheStats {
     const reads = this.localHits + this.remoteHits + this.misses
     return {
       localHits: this.localHits,
@@ -46,6 +52,7 @@ export class StatsCounter {
       errors: this.errors,
       hitRate: reads === 0 ? 0 : (this.localHits + this.remoteHits) / reads,
       localSize,
+      localBytes,
       invalidationsReceived: sync.received,
       invalidationsSent: sync.sent,
       invalidationsFailed: sync.failed,

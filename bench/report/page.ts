@@ -10,6 +10,8 @@ import { renderBarChart } from './svg-chart.js'
  */
 export const sectionOrder = [
   'l1',
+  'hit-ratio',
+  'hit-ratio-cost',
   'redis-hit',
   'writes',
   'stampede',

@@ -2,6 +2,7 @@ import type { LocalEntry, LocalTier } from '../local/local-tier.js'
 import type { TagCounts } from '../store/tag-keys.js'
 import type { TagStamp } from '../tags/tag-stamps.js'
 import { type TagVerdict, TagVersions } from '../tags/tag-versions.js'
+import type { RedisValue } from '../types/value-codec.js'
 import { BucketIndex } from './bucket-index.js'
 
 /**
@@ -61,6 +62,11 @@ export class CacheState<V, R extends Ticket = Ticket> {
 
   get localSize(): number {
     return this.#local.size
+  }
+
+  /** The bytes of encoded values L1 holds. */
+  get localBytes(): number {
+    return this.#local.bytes
   }
 
   /** The L1 entry for `key` if it is a hit at `now` (its tags still current); marks it recently used. */
@@ -151,7 +157,8 @@ export class CacheState<V, R extends Ticket = Ticket> {
   /**
    * Keeps what a read or write of `key` carried, unless `ticket` saw the key change before it landed,
    * or Redis has expired it already (`redisUntil <= now`). Without a ticket (a value kept while Redis
-   * fails) it is kept as is.
+   * fails) it is kept as is. `encoded` is what Redis holds (or was sent) for it: its length counts
+   * against `localMaxBytes`.
    */
   fill(
     ticket: Ticket | undefined,
@@ -161,6 +168,7 @@ export class CacheState<V, R extends Ticket = Ticket> {
     redisUntil: number,
     freshUntil = Number.POSITIVE_INFINITY,
     tags?: readonly TagStamp[],
+    encoded?: RedisValue,
   ): void {
     if (this.#closed || ticket?.stale?.has(key)) return
     // A tagged value whose tags moved on while it was out (an invalidation raced it) is not kept.
@@ -168,7 +176,15 @@ export class CacheState<V, R extends Ticket = Ticket> {
       this.#local.delete(key)
       return
     }
-    this.#local.set(key, value, now, redisUntil, freshUntil, tags)
+    this.#local.set(
+      key,
+      value,
+      now,
+      redisUntil,
+      freshUntil,
+      tags,
+      encoded === undefined ? 0 : byteLength(encoded),
+    )
     if (this.#buckets !== undefined) this.#index([key])
   }
 
@@ -277,4 +293,9 @@ export class CacheState<V, R extends Ticket = Ticket> {
 function mark(ticket: Ticket, key: string): void {
   ticket.stale ??= new Set()
   ticket.stale.add(key)
+}
+
+/** The bytes of an encoded value: a Buffer's length, a string's UTF-8 length. */
+function byteLength(encoded: RedisValue): number {
+  return typeof encoded === 'string' ? Buffer.byteLength(encoded) : encoded.length
 }

@@ -315,7 +315,7 @@ export class Reads<V> {
       if (!state.localEnabled) continue
       const ttl = reply.ttls?.[index] ?? slidingMs ?? -2
       const redisUntil = Math.min(ttl === -1 ? Number.POSITIVE_INFINITY : startedAt + ttl, expiresAt)
-      state.fill(flight, key, value, startedAt, redisUntil, fresh, tags)
+      state.fill(flight, key, value, startedAt, redisUntil, fresh, tags, reply.values[index] ?? undefined)
     }
     return { values, freshUntil }
   }

@@ -98,7 +98,7 @@ export class Writes<V> {
         continue
       }
       const redisLife = lifeUntil(lives?.[index], startedAt, redisUntil)
-      state.fill(ticket, key, copy, startedAt, redisLife, freshUntil, tags)
+      state.fill(ticket, key, copy, startedAt, redisLife, freshUntil, tags, encoded)
     }
   }
 
@@ -149,7 +149,7 @@ export class Writes<V> {
     const now = clock.now()
     const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : now + ttlMs
     const copy = this.#config.entries.copyOf(encoded)
-    this.#config.state.fill(undefined, key, copy, now, redisUntil, freshUntil, tags)
+    this.#config.state.fill(undefined, key, copy, now, redisUntil, freshUntil, tags, encoded)
   }
 }
 

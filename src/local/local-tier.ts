@@ -1,5 +1,8 @@
-import QuickLRU from 'quick-lru'
 import type { TagStamp } from '../tags/tag-stamps.js'
+import type { LocalPolicy, LocalPolicyName, PolicyBounds } from './local-policy.js'
+import { LruPolicy } from './lru-policy.js'
+import { S3FifoPolicy } from './s3fifo-policy.js'
+import { TinyLfuPolicy } from './tinylfu-policy.js'
 
 /** A decoded value held in process memory, and until when it may be served. */
 export interface LocalEntry<V> {
@@ -18,56 +21,77 @@ export interface LocalEntry<V> {
   readonly tags: readonly TagStamp[] | undefined
 }
 
+/** How an L1 is bounded, besides its entry count. */
+export interface LocalTierOptions {
+  /** Which entries go first when L1 is full (see `LocalPolicyName`); `'lru'` unless given. */
+  readonly policy?: LocalPolicyName
+  /** The most bytes of encoded values L1 holds (`Infinity` or `undefined`: no bound). */
+  readonly maxBytes?: number
+}
+
 /**
- * L1: a bounded LRU (quick-lru) of decoded values keyed by their encoded key. An entry is a hit
- * before its `until`; after that, until the Redis key itself expires, it is kept as a stale copy that
- * read-through may fall back on (stale-while-revalidate, fail-safe) but a plain read never returns.
+ * L1: a bounded store of decoded values keyed by their encoded key, with an eviction policy of
+ * its own (LRU, W-TinyLFU, S3-FIFO). An entry is a hit before its `until`; after that, until the
+ * Redis key itself expires, it is kept as a stale copy that read-through may fall back on
+ * (stale-while-revalidate, fail-safe) but a plain read never returns.
  *
- * quick-lru keeps two generations of up to `maxEntries` each, so memory holds at most
- * `2 * maxEntries` entries while `size` reports at most `maxEntries`.
+ * It never holds more than `maxEntries` entries, nor, with `maxBytes`, more than that many bytes
+ * of encoded values (the length of what Redis holds for each, as the fill reports it).
  */
 export class LocalTier<V> {
-  readonly #lru: QuickLRU<string, LocalEntry<V>> | undefined
+  readonly #policy: LocalPolicy<LocalEntry<V>> | undefined
   readonly #ttlMs: number
   /** Whether copies may be served and kept: not while the cache cannot confirm that it hears the other instances. */
   #trusted = true
 
-  /** `onEvict` hears each key dropped for room (an entry past `maxEntries`), not those expired or removed. */
-  constructor(maxEntries: number, ttlMs: number, onEvict?: (key: string) => void) {
-    this.#lru =
-      maxEntries > 0
-        ? new QuickLRU({ maxSize: maxEntries, ...(onEvict && { onEviction: (key: string) => onEvict(key) }) })
-        : undefined
+  /** `onEvict` hears each key dropped for room (past `maxEntries` or `maxBytes`), not those expired, removed or refused. */
+  constructor(
+    maxEntries: number,
+    ttlMs: number,
+    onEvict?: (key: string) => void,
+    options: LocalTierOptions = {},
+  ) {
+    const bounds: PolicyBounds = {
+      maxEntries,
+      maxBytes: options.maxBytes ?? Number.POSITIVE_INFINITY,
+      onEvict,
+    }
+    this.#policy = maxEntries > 0 ? createPolicy(options.policy ?? 'lru', bounds) : undefined
     this.#ttlMs = ttlMs
   }
 
   get enabled(): boolean {
-    return this.#lru !== undefined
+    return this.#policy !== undefined
   }
 
   get size(): number {
-    return this.#lru?.size ?? 0
+    return this.#policy?.size ?? 0
   }
 
-  /** The entry for `key` if it is a hit at `now`, or `undefined`; marks it recently used. */
+  /** The bytes of encoded values held (as the fills reported them). */
+  get bytes(): number {
+    return this.#policy?.bytes ?? 0
+  }
+
+  /** The entry for `key` if it is a hit at `now`, or `undefined`; counts it as a use (for the eviction policy). */
   get(key: string, now: number): LocalEntry<V> | undefined {
-    const entry = this.#lru?.get(key)
+    const entry = this.#policy?.get(key)
     if (entry === undefined || !this.#trusted) return undefined
     if (now < entry.until) return entry
-    if (now >= entry.redisUntil) this.#lru?.delete(key)
+    if (now >= entry.redisUntil) this.#policy?.delete(key)
     return undefined
   }
 
-  /** Like `get`, without changing the LRU order. */
+  /** Like `get`, without counting it as a use. */
   peek(key: string, now: number): LocalEntry<V> | undefined {
-    const entry = this.#lru?.peek(key)
+    const entry = this.#policy?.peek(key)
     if (entry === undefined || now >= entry.until || !this.#trusted) return undefined
     return entry
   }
 
   /** The entry for `key`, hit or stale, as long as its Redis key has not expired. */
   peekStale(key: string, now: number): LocalEntry<V> | undefined {
-    const entry = this.#lru?.peek(key)
+    const entry = this.#policy?.peek(key)
     if (entry === undefined || now >= entry.redisUntil) return undefined
     return entry
   }
@@ -81,7 +105,10 @@ export class LocalTier<V> {
     this.#trusted = trusted
   }
 
-  /** Keeps `value`, unless Redis has already expired it (`redisUntil <= now`) or L1 is not trusted. */
+  /**
+   * Keeps `value`, unless Redis has already expired it (`redisUntil <= now`) or L1 is not trusted;
+   * `bytes` is the length of its encoded value (one longer than `maxBytes` is not kept).
+   */
   set(
     key: string,
     value: V,
@@ -89,15 +116,16 @@ export class LocalTier<V> {
     redisUntil: number,
     freshUntil = Number.POSITIVE_INFINITY,
     tags?: readonly TagStamp[],
+    bytes = 0,
   ): void {
-    if (this.#lru === undefined) return
+    if (this.#policy === undefined) return
     if (redisUntil <= now || !this.#trusted) {
-      this.#lru.delete(key)
+      this.#policy.delete(key)
       return
     }
     const localUntil = now + this.#ttlMs
     const until = Math.min(localUntil, redisUntil, freshUntil)
-    this.#lru.set(key, { value, localUntil, redisUntil, freshUntil, until, touchedAt: now, tags })
+    this.#policy.set(key, { value, localUntil, redisUntil, freshUntil, until, touchedAt: now, tags }, bytes)
   }
 
   /** The Redis expiry of `entry` was pushed back to `redisUntil` (a sliding-expiry touch at `now`). */
@@ -107,26 +135,32 @@ export class LocalTier<V> {
     entry.until = Math.min(entry.localUntil, redisUntil, entry.freshUntil)
   }
 
-  /** The tags of the copy of `key`, hit or stale, without changing the LRU order. */
+  /** The tags of the copy of `key`, hit or stale, without counting it as a use. */
   tagsOf(key: string): readonly TagStamp[] | undefined {
-    return this.#lru?.peek(key)?.tags
+    return this.#policy?.peek(key)?.tags
   }
 
-  /** Whether L1 holds `key` (hit or stale), without changing the LRU order. */
+  /** Whether L1 holds `key` (hit or stale), without counting it as a use. */
   has(key: string): boolean {
-    return this.#lru?.has(key) ?? false
+    return this.#policy?.has(key) ?? false
   }
 
   delete(key: string): void {
-    this.#lru?.delete(key)
+    this.#policy?.delete(key)
   }
 
   /** The keys held now (hit or stale), for invalidations that name a group of keys. */
   keys(): string[] {
-    return this.#lru === undefined ? [] : [...this.#lru.keys()]
+    return this.#policy === undefined ? [] : [...this.#policy.keys()]
   }
 
   clear(): void {
-    this.#lru?.clear()
+    this.#policy?.clear()
   }
+}
+
+function createPolicy<E>(name: LocalPolicyName, bounds: PolicyBounds): LocalPolicy<E> {
+  if (name === 'tinylfu') return new TinyLfuPolicy(bounds)
+  if (name === 's3fifo') return new S3FifoPolicy(bounds)
+  return new LruPolicy(bounds)
 }

@@ -177,6 +177,7 @@ describe('FlipCache basics', () => {
       errors: 0,
       hitRate: 0,
       localSize: 0,
+      localBytes: 0,
       invalidationsReceived: 0,
       invalidationsSent: 0,
       invalidationsFailed: 0,
@@ -191,6 +192,7 @@ describe('FlipCache basics', () => {
       sets: 1,
       hitRate: 0.5,
       localSize: 1,
+      localBytes: 1,
       invalidationsSent: 1,
       invalidationsFailed: 0,
     })

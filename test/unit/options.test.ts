@@ -205,6 +205,45 @@ describe('resolveOptions refusals', () => {
     expectTypeError(() => resolveAnything({ localMax }), '`localMax`', quoted)
   })
 
+  it('resolveOptions() takes localPolicy lru, tinylfu or s3fifo, and refuses anything else with a TypeError quoting it', () => {
+    expect(resolveOptions({ localPolicy: 'lru' }).localPolicy).toBe('lru')
+    expect(resolveOptions({ localPolicy: 'tinylfu' }).localPolicy).toBe('tinylfu')
+    expect(resolveOptions({ localPolicy: 's3fifo' }).localPolicy).toBe('s3fifo')
+    for (const [localPolicy, quoted] of [
+      ['LRU', "`'LRU'` (string)"],
+      ['lfu', "`'lfu'` (string)"],
+      [1, '`1` (number)'],
+      [null, '`null` (null)'],
+    ] as const) {
+      expectTypeError(() => resolveAnything({ localPolicy }), '`localPolicy`', "'tinylfu'", quoted)
+    }
+  })
+
+  it.each<[unknown, string]>([
+    [0, '`0` (number)'],
+    [-1, '`-1` (number)'],
+    [1.5, '`1.5` (number)'],
+    ['1mb', "`'1mb'` (string)"],
+    [Number.NaN, '`NaN` (number)'],
+    [Number.POSITIVE_INFINITY, '`Infinity` (number)'],
+    [null, '`null` (null)'],
+  ])('resolveOptions() refuses localMaxBytes %j with a TypeError quoting it', (localMaxBytes, quoted) => {
+    expectTypeError(() => resolveAnything({ localMaxBytes }), '`localMaxBytes`', quoted)
+  })
+
+  it('resolveOptions() takes localMaxBytes as a positive integer, and no bound without it', () => {
+    expect(resolveOptions({ localMaxBytes: 1 }).localMaxBytes).toBe(1)
+    expect(resolveOptions({ localMaxBytes: 50_000_000 }).localMaxBytes).toBe(50_000_000)
+    expect(resolveOptions().localMaxBytes).toBe(Number.POSITIVE_INFINITY)
+  })
+
+  it('resolveOptions() refuses localMax past 2^24 whatever the localPolicy', () => {
+    for (const localPolicy of ['lru', 'tinylfu', 's3fifo'] as const) {
+      expect(resolveOptions({ localMax: 2 ** 24, localPolicy }).localMax).toBe(2 ** 24)
+      expectTypeError(() => resolveAnything({ localMax: 2 ** 24 + 1, localPolicy }), '`localMax`', '2^24')
+    }
+  })
+
   it('resolveOptions() takes localMax up to 2^24, the most entries a Map holds, and refuses more, saying why', () => {
     expect(resolveOptions({ localMax: 2 ** 24 }).localMax).toBe(16_777_216)
     expectTypeError(() => resolveAnything({ localMax: 2 ** 24 + 1 }), '`localMax`', '16777217', '2^24', 'Map')
