@@ -90,7 +90,7 @@ export class Writes<V> {
     if (!state.localEnabled) return
     const redisUntil = ttlMs === null ? Number.POSITIVE_INFINITY : startedAt + ttlMs
     copies ??= this.#copiesOf(entries)
-    for (const [index, [key]] of entries.entries()) {
+    for (const [index, [key, encoded]] of entries.entries()) {
       const copy = copies[index] as V | Undecodable
       if (copy instanceof Undecodable) {
         state.drop([key])
