@@ -3,7 +3,7 @@ import { type PeerCache, peers } from './peers/index.js'
 import type { Section } from './report/model.js'
 import { type User, user } from './support/data.js'
 import { type Measured, measure, resultOf, type TaskSpec } from './support/measure.js'
-import { barKind, measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
+import { barKind, measuredCells, measuredColumns, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const KEYS = 100
@@ -172,16 +172,7 @@ function table(
   const base = resultOf(results, BASELINE)
   return {
     ...head,
-    columns: [
-      { header: 'task' },
-      { header: 'ops/s', align: 'right' },
-      { header: 'mean/op', align: 'right' },
-      { header: '', align: 'right' },
-      { header: 'cmds/op', align: 'right' },
-      { header: serverCpuColumn, align: 'right' },
-      { header: 'vs getOrSetMany', align: 'right' },
-      { header: 'rounds', align: 'right' },
-    ],
+    columns: [{ header: 'task' }, ...measuredColumns('vs getOrSetMany')],
     rows: tasks.map(({ name }) => [name, ...measuredCells(resultOf(results, name), base)]),
     notes: [serverCpuNote],
     charts: [

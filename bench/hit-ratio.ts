@@ -5,7 +5,7 @@ import { loopTrace, type Trace, zipfTrace } from './hit-ratio/traces.js'
 import type { Bar, Target } from './report/model.js'
 import { formatCount, formatRatio } from './support/format.js'
 import { ratio, resultOf } from './support/measure.js'
-import { measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
+import { measuredCells, measuredColumns, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 /** L1 sizes, as shares of the keys. */
@@ -137,16 +137,7 @@ export const hitRatioScenario: Scenario = {
         `Sequential awaited gets of ${formatCount(HIT_KEYS)} warm keys through a FlipCache of localMax ` +
         `${formatCount(HIT_LOCAL_MAX)} for each localPolicy, in the same run; vs 'lru' is the ratio to the 'lru' row ` +
         '(a bare quick-lru row for scale).',
-      columns: [
-        { header: 'task' },
-        { header: 'ops/s', align: 'right' },
-        { header: 'mean/op', align: 'right' },
-        { header: '', align: 'right' },
-        { header: 'cmds/op', align: 'right' },
-        { header: serverCpuColumn, align: 'right' },
-        { header: "vs 'lru'", align: 'right' },
-        { header: 'rounds', align: 'right' },
-      ],
+      columns: [{ header: 'task' }, ...measuredColumns("vs 'lru'")],
       rows: hitRows,
       notes: [serverCpuNote],
       configs,

@@ -3,7 +3,7 @@ import type { Bar } from './report/model.js'
 import type { BenchContext } from './support/context.js'
 import { formatCount, formatDuration, formatServerCpu } from './support/format.js'
 import { measure, percentile, resultOf, serverWorkAround } from './support/measure.js'
-import { measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
+import { measuredCells, measuredColumns, serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const KEYS = 100
@@ -242,16 +242,7 @@ async function writeCost(context: BenchContext): Promise<void> {
     intro:
       `Sequential set() of ${KEYS} keys and one setMany() of ${KEYS}, with sync 'none', 'pubsub' and 'tracking'. ` +
       'cmds/op: Redis commands per entry written, counted on the server.',
-    columns: [
-      { header: 'task' },
-      { header: 'entries/s', align: 'right' },
-      { header: 'mean/entry', align: 'right' },
-      { header: '', align: 'right' },
-      { header: 'cmds/op', align: 'right' },
-      { header: serverCpuColumn, align: 'right' },
-      { header: 'vs sync none', align: 'right' },
-      { header: 'rounds', align: 'right' },
-    ],
+    columns: [{ header: 'task' }, ...measuredColumns('vs sync none', 'entries/s', 'mean/entry')],
     rows,
     notes: [
       'pubsub adds one PUBLISH per tick of writes, in the same round trip; most of its cost is Redis delivering ' +

@@ -6,7 +6,7 @@ import type { Bar, Target } from './report/model.js'
 import { type User, users } from './support/data.js'
 import { formatCount, formatRatio } from './support/format.js'
 import { type Measured, measure, ratio, resultOf, type TaskSpec } from './support/measure.js'
-import { barKind, measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
+import { barKind, measuredCells, measuredColumns, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 const KEYS = 1000
@@ -267,13 +267,7 @@ export const l1: Scenario = {
         'per get counted on the server during the timed runs (0: the tier is really in memory).',
       columns: [
         { header: 'task' },
-        { header: 'ops/s', align: 'right' },
-        { header: 'mean/op', align: 'right' },
-        { header: '', align: 'right' },
-        { header: 'cmds/op', align: 'right' },
-        { header: serverCpuColumn, align: 'right' },
-        { header: 'vs quick-lru', align: 'right' },
-        { header: 'rounds', align: 'right' },
+        ...measuredColumns('vs quick-lru'),
         { header: 'flipcache is', align: 'right' },
       ],
       rows,

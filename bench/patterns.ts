@@ -6,7 +6,7 @@ import { rankingIncrements, rankingTops } from './patterns/rankings.js'
 import { rateLimitBench } from './patterns/rate-limits.js'
 import { writeBehindBench } from './patterns/write-behind.js'
 import { measure, resultOf, type TaskSpec } from './support/measure.js'
-import { measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
+import { measuredCells, measuredColumns, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 
 /** The patterns measured, in the order of docs/benchmarks.md. */
@@ -52,17 +52,7 @@ export const patterns: Scenario = {
         'as the article writes it with raw ioredis calls, against the flipcache class that does the same work ' +
         "(atomic where the article's version is racy). op = one operation a user asks for (an increment, a hit, " +
         'a push); cmds/op = Redis commands per operation, counted on the server.',
-      columns: [
-        { header: 'pattern' },
-        { header: 'task' },
-        { header: 'ops/s', align: 'right' },
-        { header: 'mean/op', align: 'right' },
-        { header: '', align: 'right' },
-        { header: 'cmds/op', align: 'right' },
-        { header: serverCpuColumn, align: 'right' },
-        { header: 'vs article', align: 'right' },
-        { header: 'rounds', align: 'right' },
-      ],
+      columns: [{ header: 'pattern' }, { header: 'task' }, ...measuredColumns('vs article')],
       rows,
       notes: [
         "vs article: each row against the article's version of its pattern, measured in the same rounds.",

@@ -6,7 +6,7 @@ import type { BenchContext } from './support/context.js'
 import { type User, users } from './support/data.js'
 import { formatRatio } from './support/format.js'
 import { type Measured, measure, ratio, resultOf, type TaskSpec } from './support/measure.js'
-import { barKind, measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
+import { barKind, measuredCells, measuredColumns, serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 import { clientCpuClause, ratioTarget } from './support/targets.js'
 
@@ -329,16 +329,7 @@ function table(
   const base = resultOf(results, baseline)
   return {
     ...head,
-    columns: [
-      { header: 'task' },
-      { header: 'ops/s', align: 'right' },
-      { header: 'mean/op', align: 'right' },
-      { header: '', align: 'right' },
-      { header: 'cmds/op', align: 'right' },
-      { header: serverCpuColumn, align: 'right' },
-      { header: `vs ${baseline}`, align: 'right' },
-      { header: 'rounds', align: 'right' },
-    ],
+    columns: [{ header: 'task' }, ...measuredColumns(`vs ${baseline}`)],
     rows: tasks.map(({ name }) => [name, ...measuredCells(resultOf(results, name), base)]),
     notes: [
       `${serverCpuColumn}: what the reads cost the Redis server, which is what a user pays for; a tick's gets ` +

@@ -3,7 +3,7 @@ import type { Bar } from './report/model.js'
 import { type User, users } from './support/data.js'
 import { formatRatio } from './support/format.js'
 import { measure, ratio, resultOf, type TaskSpec } from './support/measure.js'
-import { barKind, measuredCells, serverCpuColumn, serverCpuNote } from './support/rows.js'
+import { barKind, measuredCells, measuredColumns, serverCpuColumn, serverCpuNote } from './support/rows.js'
 import type { Scenario } from './support/scenario.js'
 import { clientCpuClause, ratioTarget } from './support/targets.js'
 
@@ -154,16 +154,7 @@ export const writes: Scenario = {
         'one batch write. op = one entry written; cmds/op = Redis commands per entry, counted on the server ' +
         "(flipcache's include the sync PUBLISH of each tick). Single calls compare with sequential raw SET PX, " +
         'batches with one raw pipeline of SET PX.',
-      columns: [
-        { header: 'task' },
-        { header: 'entries/s', align: 'right' },
-        { header: 'mean/entry', align: 'right' },
-        { header: '', align: 'right' },
-        { header: 'cmds/op', align: 'right' },
-        { header: serverCpuColumn, align: 'right' },
-        { header: 'vs raw', align: 'right' },
-        { header: 'rounds', align: 'right' },
-      ],
+      columns: [{ header: 'task' }, ...measuredColumns('vs raw', 'entries/s', 'mean/entry')],
       rows,
       notes: [
         'vs raw: set against raw SET PX sequential; setMany (and batches) against the raw pipeline.',

@@ -1,7 +1,7 @@
 import type { BenchContext } from '../support/context.js'
 import { formatCount, formatRatio } from '../support/format.js'
 import { measure, ratio, resultOf } from '../support/measure.js'
-import { measuredCells, serverCpuColumn, serverCpuNote } from '../support/rows.js'
+import { measuredCells, measuredColumns, serverCpuNote } from '../support/rows.js'
 
 const HIT_KEYS = 1000
 /** getOrSet on an L1 hit may cost at most 20% over get on an L1 hit. */
@@ -47,16 +47,7 @@ export async function hotKeyHits(context: BenchContext): Promise<void> {
     intro:
       'The read-through path when the value is in L1: getOrSet against a plain get of the same warm keys ' +
       '(valueType string), both answered without Redis.',
-    columns: [
-      { header: 'task' },
-      { header: 'ops/s', align: 'right' },
-      { header: 'mean/op', align: 'right' },
-      { header: '', align: 'right' },
-      { header: 'cmds/op', align: 'right' },
-      { header: serverCpuColumn, align: 'right' },
-      { header: 'vs get', align: 'right' },
-      { header: 'rounds', align: 'right' },
-    ],
+    columns: [{ header: 'task' }, ...measuredColumns('vs get')],
     rows: [
       [get.name, ...measuredCells(get, get)],
       [getOrSet.name, ...measuredCells(getOrSet, get)],

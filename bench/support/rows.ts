@@ -26,6 +26,25 @@ export function measuredCells(result: Measured, baseline: Measured): string[] {
   ]
 }
 
+/** A table column, as a section lists them. */
+type Column = { header: string; align?: 'left' | 'right' }
+
+/**
+ * The columns of {@link measuredCells}, in its order: `ratioHeader` names the baseline (`vs raw`);
+ * `rate` and `mean` name the operation (`entries/s`, `mean/entry` for writes).
+ */
+export function measuredColumns(ratioHeader: string, rate = 'ops/s', mean = 'mean/op'): Column[] {
+  return [
+    { header: rate, align: 'right' },
+    { header: mean, align: 'right' },
+    { header: '', align: 'right' },
+    { header: 'cmds/op', align: 'right' },
+    { header: serverCpuColumn, align: 'right' },
+    { header: ratioHeader, align: 'right' },
+    { header: 'rounds', align: 'right' },
+  ]
+}
+
 /** The header of the column of {@link measuredCells} that holds the Redis server's CPU. */
 export const serverCpuColumn = 'Redis CPU ms/1k ops'
 

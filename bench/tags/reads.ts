@@ -3,7 +3,7 @@ import type { BenchContext } from '../support/context.js'
 import { user } from '../support/data.js'
 import { formatRatio } from '../support/format.js'
 import { measure, ratio, resultOf, type TaskSpec } from '../support/measure.js'
-import { barKind, measuredCells, serverCpuColumn, serverCpuNote } from '../support/rows.js'
+import { barKind, measuredCells, measuredColumns, serverCpuNote } from '../support/rows.js'
 import type { TaggedCache } from './subjects.js'
 
 /** Keys read per run of a task, one after the other. */
@@ -93,16 +93,7 @@ export async function readsSection(context: BenchContext, groups: ReadGroup[]): 
       "other, in one timed run (rows rotated each round); 'vs untagged' is each tagged row against its " +
       "library's untagged row above it. Every entry was read once before (its tags known to the reader). cmds/op counted on the server: " +
       'an extra round trip per get shows as one more command.',
-    columns: [
-      { header: 'task' },
-      { header: 'ops/s', align: 'right' },
-      { header: 'mean/op', align: 'right' },
-      { header: '', align: 'right' },
-      { header: 'cmds/op', align: 'right' },
-      { header: serverCpuColumn, align: 'right' },
-      { header: 'vs untagged', align: 'right' },
-      { header: 'rounds', align: 'right' },
-    ],
+    columns: [{ header: 'task' }, ...measuredColumns('vs untagged')],
     rows,
     configs: groups.map((group) => ({
       row: `${group.name.replace(/, untagged.*$/, '')}, …`,
