@@ -7,7 +7,7 @@ import { describe } from './errors.js'
 import type { Duration } from './expire/duration.js'
 import { parseExpireTime, positiveDuration } from './expire/option-values.js'
 import { checkLoad, type ResolvedLoad, resolveLoadDefaults } from './loading/load-options.js'
-import { type LocalPolicyName, localPolicyNames } from './local/local-policy.js'
+import { resolveLocalBounds } from './local/local-options.js'
 import { loggerOption } from './logger-option.js'
 import {
   booleanOption,
@@ -33,12 +33,6 @@ export type {
 } from './cache-options.js'
 export type { ExpireTime } from './expire/option-values.js'
 export { checkName, keyPrefixOf, namespaceOf } from './option-checks.js'
-
-/** The most entries L1 may hold: a JavaScript Map throws past 2^24. */
-const maxLocalEntries = 2 ** 24
-
-/** L1's eviction policy unless `localPolicy` says otherwise (see `localPolicy` in cache-options.ts for why). */
-const defaultLocalPolicy: LocalPolicyName = 'tinylfu'
 
 const knownOptions = new Set<string>([
   'redis',
@@ -89,15 +83,8 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
   checkKnownOptions(options, knownOptions)
   checkRedisInput(options.redis)
 
-  const localMax = options.localMax === undefined ? 1000 : options.localMax
-  if (!Number.isSafeInteger(localMax) || localMax < 0) {
-    throw new TypeError(`Expected \`localMax\` to be a non-negative integer, got ${describe(localMax)}`)
-  }
-  if (localMax > maxLocalEntries) {
-    throw new TypeError(
-      `Expected \`localMax\` to be at most ${maxLocalEntries} (2^24, the most entries a JavaScript Map holds: L1 would throw past it), got ${describe(localMax)}`,
-    )
-  }
+  const local = resolveLocalBounds(options)
+  const { localMax } = local
   const expireMs = options.expireTime === undefined ? null : parseExpireTime(options.expireTime)
   const localTtlMs =
     options.localTtl === undefined ? (expireMs ?? 60_000) : positiveDuration('localTtl', options.localTtl)
@@ -126,14 +113,7 @@ export function resolveOptions<K, V>(options: AnyFlipCacheOptions<K, V> = {}): R
   const pubsubDict = resolvePubsubDictLayout(options)
   const resolved: ResolvedOptions<K, V> = {
     redis: options.redis,
-    localMax,
-    localMaxBytes: sizeOption(
-      'localMaxBytes',
-      options.localMaxBytes,
-      Number.POSITIVE_INFINITY,
-      Number.MAX_SAFE_INTEGER,
-    ),
-    localPolicy: resolveLocalPolicy(options.localPolicy),
+    ...local,
     localTtlMs,
     expireMs,
     keyCodec,
@@ -399,17 +379,6 @@ function resolvePubsubDict(option: unknown): boolean {
     throw new TypeError(`Expected \`pubsubDictChannels\` to be a boolean, got ${describe(option)}`)
   }
   return option
-}
-
-/** The L1 eviction policy, one of `localPolicyNames`. */
-function resolveLocalPolicy(policy: unknown): LocalPolicyName {
-  if (policy === undefined) return defaultLocalPolicy
-  if (!localPolicyNames.includes(policy as LocalPolicyName)) {
-    throw new TypeError(
-      `Expected \`localPolicy\` to be one of ${localPolicyNames.map((name) => `'${name}'`).join(', ')}, got ${describe(policy)}`,
-    )
-  }
-  return policy as LocalPolicyName
 }
 
 function resolveSync(sync: unknown, localMax: number): SyncMode {
