@@ -1,4 +1,4 @@
-import type { LocalPolicy, PolicyBounds } from './local-policy.js'
+import { KeyedPolicy } from './keyed-policy.js'
 import { PolicyList, PolicyNode } from './policy-list.js'
 
 /**
@@ -6,49 +6,28 @@ import { PolicyList, PolicyNode } from './policy-list.js'
  * dropping from its oldest end. Exact (unlike quick-lru's two generations, which hold up to twice
  * their size): memory holds at most `maxEntries` entries.
  */
-export class LruPolicy<E> implements LocalPolicy<E> {
-  readonly #nodes = new Map<string, PolicyNode<E>>()
+export class LruPolicy<E> extends KeyedPolicy<E> {
   readonly #list = new PolicyList<E>()
-  readonly #bounds: PolicyBounds
-
-  constructor(bounds: PolicyBounds) {
-    this.#bounds = bounds
-  }
-
-  get size(): number {
-    return this.#nodes.size
-  }
 
   get bytes(): number {
     return this.#list.bytes
   }
 
   get(key: string): E | undefined {
-    const node = this.#nodes.get(key)
+    const node = this.nodes.get(key)
     if (node === undefined) return undefined
     this.#list.touch(node)
     return node.value
   }
 
-  peek(key: string): E | undefined {
-    return this.#nodes.get(key)?.value
-  }
-
-  has(key: string): boolean {
-    return this.#nodes.has(key)
-  }
-
   set(key: string, value: E, bytes: number): void {
-    const { maxEntries, maxBytes } = this.#bounds
-    const held = this.#nodes.get(key)
-    if (bytes > maxBytes) {
-      if (held !== undefined) this.delete(key)
-      return
-    }
+    if (this.refused(key, bytes)) return
+    const { maxEntries, maxBytes } = this.bounds
+    const held = this.nodes.get(key)
     const list = this.#list
     if (held === undefined) {
       const node = new PolicyNode<E>(key, value, bytes, 0)
-      this.#nodes.set(key, node)
+      this.nodes.set(key, node)
       list.push(node, 0)
     } else {
       held.value = value
@@ -59,28 +38,20 @@ export class LruPolicy<E> implements LocalPolicy<E> {
     while (list.count > maxEntries || list.bytes > maxBytes) this.#evictOldest()
   }
 
-  delete(key: string): boolean {
-    const node = this.#nodes.get(key)
-    if (node === undefined) return false
-    this.#nodes.delete(key)
-    this.#list.remove(node)
-    return true
-  }
-
-  keys(): IterableIterator<string> {
-    return this.#nodes.keys()
-  }
-
   clear(): void {
-    this.#nodes.clear()
+    this.nodes.clear()
     this.#list.clear()
+  }
+
+  protected listOf(): PolicyList<E> {
+    return this.#list
   }
 
   #evictOldest(): void {
     const oldest = this.#list.oldest
     if (oldest === undefined) return
     this.#list.remove(oldest)
-    this.#nodes.delete(oldest.key)
-    this.#bounds.onEvict?.(oldest.key)
+    this.nodes.delete(oldest.key)
+    this.bounds.onEvict?.(oldest.key)
   }
 }

@@ -1,4 +1,5 @@
-import type { LocalPolicy, PolicyBounds } from './local-policy.js'
+import { KeyedPolicy } from './keyed-policy.js'
+import type { PolicyBounds } from './local-policy.js'
 import { hashKey, PolicyList, PolicyNode } from './policy-list.js'
 
 const SMALL = 0
@@ -15,26 +16,20 @@ const MAX_HITS = 3
  * back to main's newest end if it was hit since it last passed (one hit less), else it goes.
  * A hit only bumps a counter on the entry: no list is touched.
  */
-export class S3FifoPolicy<E> implements LocalPolicy<E> {
-  readonly #nodes = new Map<string, PolicyNode<E>>()
+export class S3FifoPolicy<E> extends KeyedPolicy<E> {
   readonly #small = new PolicyList<E>()
   readonly #main = new PolicyList<E>()
   /** Hashes of keys recently let go from the small FIFO, oldest first. */
   #ghost = new Set<number>()
-  readonly #bounds: PolicyBounds
   readonly #smallMaxEntries: number
   readonly #smallMaxBytes: number
   readonly #ghostMax: number
 
   constructor(bounds: PolicyBounds) {
-    this.#bounds = bounds
+    super(bounds)
     this.#smallMaxEntries = Math.max(1, Math.round(bounds.maxEntries * SMALL_SHARE))
     this.#smallMaxBytes = bounds.maxBytes * SMALL_SHARE
     this.#ghostMax = Math.max(1, bounds.maxEntries - this.#smallMaxEntries)
-  }
-
-  get size(): number {
-    return this.#nodes.size
   }
 
   get bytes(): number {
@@ -42,26 +37,15 @@ export class S3FifoPolicy<E> implements LocalPolicy<E> {
   }
 
   get(key: string): E | undefined {
-    const node = this.#nodes.get(key)
+    const node = this.nodes.get(key)
     if (node === undefined) return undefined
     if (node.hits < MAX_HITS) node.hits++
     return node.value
   }
 
-  peek(key: string): E | undefined {
-    return this.#nodes.get(key)?.value
-  }
-
-  has(key: string): boolean {
-    return this.#nodes.has(key)
-  }
-
   set(key: string, value: E, bytes: number): void {
-    const held = this.#nodes.get(key)
-    if (bytes > this.#bounds.maxBytes) {
-      if (held !== undefined) this.delete(key)
-      return
-    }
+    if (this.refused(key, bytes)) return
+    const held = this.nodes.get(key)
     let node: PolicyNode<E>
     let queue: number
     if (held !== undefined) {
@@ -77,24 +61,12 @@ export class S3FifoPolicy<E> implements LocalPolicy<E> {
       queue = this.#ghost.delete(node.hash) ? MAIN : SMALL
     }
     this.#makeRoom(bytes)
-    this.#nodes.set(key, node)
+    this.nodes.set(key, node)
     ;(queue === SMALL ? this.#small : this.#main).push(node, queue)
   }
 
-  delete(key: string): boolean {
-    const node = this.#nodes.get(key)
-    if (node === undefined) return false
-    this.#nodes.delete(key)
-    this.#listOf(node).remove(node)
-    return true
-  }
-
-  keys(): IterableIterator<string> {
-    return this.#nodes.keys()
-  }
-
   clear(): void {
-    this.#nodes.clear()
+    this.nodes.clear()
     this.#small.clear()
     this.#main.clear()
     this.#ghost = new Set()
@@ -102,21 +74,21 @@ export class S3FifoPolicy<E> implements LocalPolicy<E> {
 
   /** Which FIFO holds `key`, if any (for tests). */
   queueOf(key: string): 'small' | 'main' | undefined {
-    const node = this.#nodes.get(key)
+    const node = this.nodes.get(key)
     if (node === undefined) return undefined
     return node.queue === SMALL ? 'small' : 'main'
   }
 
-  #listOf(node: PolicyNode<E>): PolicyList<E> {
+  protected listOf(node: PolicyNode<E>): PolicyList<E> {
     return node.queue === SMALL ? this.#small : this.#main
   }
 
   /** Evicts until one more entry of `bytes` fits. */
   #makeRoom(bytes: number): void {
-    const { maxEntries, maxBytes } = this.#bounds
+    const { maxEntries, maxBytes } = this.bounds
     const small = this.#small
     const main = this.#main
-    while (this.#nodes.size >= maxEntries || small.bytes + main.bytes + bytes > maxBytes) {
+    while (this.nodes.size >= maxEntries || small.bytes + main.bytes + bytes > maxBytes) {
       if (small.count === 0 && main.count === 0) return
       if (
         small.count > 0 &&
@@ -139,14 +111,14 @@ export class S3FifoPolicy<E> implements LocalPolicy<E> {
       this.#main.push(oldest, MAIN)
       return
     }
-    this.#nodes.delete(oldest.key)
+    this.nodes.delete(oldest.key)
     const ghost = this.#ghost
     ghost.add(oldest.hash)
     if (ghost.size > this.#ghostMax) {
       const first = ghost.values().next()
       if (first.done !== true) ghost.delete(first.value)
     }
-    this.#bounds.onEvict?.(oldest.key)
+    this.bounds.onEvict?.(oldest.key)
   }
 
   /** Main's oldest gets another round if it was hit since the last (one hit less), else goes. */
@@ -161,8 +133,8 @@ export class S3FifoPolicy<E> implements LocalPolicy<E> {
         continue
       }
       main.remove(oldest)
-      this.#nodes.delete(oldest.key)
-      this.#bounds.onEvict?.(oldest.key)
+      this.nodes.delete(oldest.key)
+      this.bounds.onEvict?.(oldest.key)
       return
     }
   }

@@ -1,5 +1,6 @@
 import { FrequencySketch } from './frequency-sketch.js'
-import type { LocalPolicy, PolicyBounds } from './local-policy.js'
+import { KeyedPolicy } from './keyed-policy.js'
+import type { PolicyBounds } from './local-policy.js'
 import { hashKey, PolicyList, PolicyNode } from './policy-list.js'
 
 const WINDOW = 0
@@ -24,13 +25,11 @@ const INITIAL_SKETCH_CAPACITY = 1024
  * `maxEntries`) the counts are halved: the sketch's at once, an entry's when it
  * is next used or compared (by the periods it missed).
  */
-export class TinyLfuPolicy<E> implements LocalPolicy<E> {
-  readonly #nodes = new Map<string, PolicyNode<E>>()
+export class TinyLfuPolicy<E> extends KeyedPolicy<E> {
   readonly #window = new PolicyList<E>()
   readonly #probation = new PolicyList<E>()
   readonly #protected = new PolicyList<E>()
   readonly #sketch: FrequencySketch
-  readonly #bounds: PolicyBounds
   readonly #windowMaxEntries: number
   readonly #windowMaxBytes: number
   readonly #mainMaxEntries: number
@@ -44,7 +43,7 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
   #sampleSize: number
 
   constructor(bounds: PolicyBounds) {
-    this.#bounds = bounds
+    super(bounds)
     const { maxEntries, maxBytes } = bounds
     this.#windowMaxEntries = Math.max(1, Math.round(maxEntries * WINDOW_SHARE))
     this.#windowMaxBytes = maxBytes * WINDOW_SHARE
@@ -56,39 +55,24 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
     this.#sampleSize = 10 * this.#sketch.capacity
   }
 
-  get size(): number {
-    return this.#nodes.size
-  }
-
   get bytes(): number {
     return this.#window.bytes + this.#probation.bytes + this.#protected.bytes
   }
 
   get(key: string): E | undefined {
-    const node = this.#nodes.get(key)
+    const node = this.nodes.get(key)
     if (node === undefined) return undefined
     this.#count(node)
     this.#used(node)
     return node.value
   }
 
-  peek(key: string): E | undefined {
-    return this.#nodes.get(key)?.value
-  }
-
-  has(key: string): boolean {
-    return this.#nodes.has(key)
-  }
-
   set(key: string, value: E, bytes: number): void {
-    const held = this.#nodes.get(key)
-    if (bytes > this.#bounds.maxBytes) {
-      if (held !== undefined) this.delete(key)
-      return
-    }
+    if (this.refused(key, bytes)) return
+    const held = this.nodes.get(key)
     if (held !== undefined) {
       held.value = value
-      this.#listOf(held).bytes += bytes - held.bytes
+      this.listOf(held).bytes += bytes - held.bytes
       held.bytes = bytes
       this.#count(held)
       this.#used(held)
@@ -96,8 +80,8 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
       return
     }
     const node = new PolicyNode<E>(key, value, bytes, hashKey(key))
-    this.#nodes.set(key, node)
-    if (this.#sketch.grow(this.#nodes.size)) this.#sampleSize = 10 * this.#sketch.capacity
+    this.nodes.set(key, node)
+    if (this.#sketch.grow(this.nodes.size)) this.#sampleSize = 10 * this.#sketch.capacity
     node.hits = this.#sketch.frequency(node.hash)
     node.epoch = this.#epoch
     this.#count(node)
@@ -105,21 +89,13 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
     this.#fit(node)
   }
 
-  delete(key: string): boolean {
-    const node = this.#nodes.get(key)
-    if (node === undefined) return false
-    this.#nodes.delete(key)
-    this.#listOf(node).remove(node)
+  /** A key deleted leaves its count in the sketch, as one evicted does. */
+  protected override forgotten(node: PolicyNode<E>): void {
     this.#sketch.record(node.hash, this.#frequency(node))
-    return true
-  }
-
-  keys(): IterableIterator<string> {
-    return this.#nodes.keys()
   }
 
   clear(): void {
-    this.#nodes.clear()
+    this.nodes.clear()
     this.#window.clear()
     this.#probation.clear()
     this.#protected.clear()
@@ -129,7 +105,7 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
 
   /** How often `key` was used lately, as admission sees it (for tests). */
   frequencyOf(key: string): number {
-    const node = this.#nodes.get(key)
+    const node = this.nodes.get(key)
     return node === undefined ? this.#sketch.frequency(hashKey(key)) : this.#frequency(node)
   }
 
@@ -159,12 +135,12 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
 
   /** Which segment holds `key`, if any (for tests). */
   segmentOf(key: string): 'window' | 'probation' | 'protected' | undefined {
-    const node = this.#nodes.get(key)
+    const node = this.nodes.get(key)
     if (node === undefined) return undefined
     return node.queue === WINDOW ? 'window' : node.queue === PROBATION ? 'probation' : 'protected'
   }
 
-  #listOf(node: PolicyNode<E>): PolicyList<E> {
+  protected listOf(node: PolicyNode<E>): PolicyList<E> {
     return node.queue === WINDOW ? this.#window : node.queue === PROBATION ? this.#probation : this.#protected
   }
 
@@ -207,8 +183,8 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
       window.remove(candidate)
       this.#admit(candidate)
     }
-    const { maxEntries, maxBytes } = this.#bounds
-    while (this.#nodes.size > maxEntries || this.bytes > maxBytes) {
+    const { maxEntries, maxBytes } = this.bounds
+    while (this.nodes.size > maxEntries || this.bytes > maxBytes) {
       const victim =
         oldestBut(written, this.#probation) ??
         oldestBut(written, this.#protected) ??
@@ -233,9 +209,9 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
       const victim = probation.oldest ?? guarded.oldest
       if (victim === undefined || this.#frequency(candidate) <= this.#frequency(victim)) {
         // Not admitted: it leaves (it was taken out of the window already).
-        this.#nodes.delete(candidate.key)
+        this.nodes.delete(candidate.key)
         sketch.record(candidate.hash, this.#frequency(candidate))
-        this.#bounds.onEvict?.(candidate.key)
+        this.bounds.onEvict?.(candidate.key)
         return
       }
       this.#evict(victim)
@@ -244,10 +220,10 @@ export class TinyLfuPolicy<E> implements LocalPolicy<E> {
   }
 
   #evict(node: PolicyNode<E>): void {
-    this.#listOf(node).remove(node)
-    this.#nodes.delete(node.key)
+    this.listOf(node).remove(node)
+    this.nodes.delete(node.key)
     this.#sketch.record(node.hash, this.#frequency(node))
-    this.#bounds.onEvict?.(node.key)
+    this.bounds.onEvict?.(node.key)
   }
 }
 
