@@ -3,7 +3,9 @@ import type { FlipCacheLogger } from './error-reporter.js'
 import type { LockLostError } from './errors.js'
 import type { Duration } from './expire/duration.js'
 import type { ExpireTime } from './expire/option-values.js'
-import type { LockOptions, ResolvedLoad } from './loading/load-options.js'
+import type { GetOrSetDefaults } from './loading/get-or-set-defaults.js'
+import type { ResolvedLoad } from './loading/load-options.js'
+import type { LocalOptions } from './local/local-options.js'
 import type { LocalPolicyName } from './local/local-policy.js'
 import type { CircuitBreakerOption, KeySeparator } from './option-checks.js'
 import type { BreakerSettings } from './redis/circuit-breaker.js'
@@ -22,7 +24,9 @@ import type { WriteBehindOption, WritePolicy, WriteThroughOption } from './write
  * (see `KeyTypeFor` and `ValueTypeFor`). `Raw` is what a custom `valueDecoder` receives: `string`,
  * or `Buffer` with `valueDecoderInput: 'buffer'`.
  */
-export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
+export interface FlipCacheOptions<K, V, Raw extends RedisValue = string>
+  extends LocalOptions,
+    GetOrSetDefaults<V> {
   /**
    * An ioredis `Redis` or `Cluster` you own and share (never closed by flipcache), or a `redis://`
    * URL / ioredis options, for which flipcache opens a client of its own and closes it in `close()`.
@@ -31,32 +35,6 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * @default a client for `process.env.REDIS_URL`, else `'redis://127.0.0.1:6379'`
    */
   redis?: RedisInput
-  /**
-   * Most entries kept decoded in process memory (L1); `0` turns L1 off; at most 2^24 (16,777,216),
-   * the most a JavaScript Map holds. @default 1000
-   */
-  localMax?: number
-  /**
-   * Most bytes of encoded values kept in L1 (the length of what Redis holds for each entry, as read
-   * or written), next to `localMax`: L1 drops entries in its policy's order until both bounds hold,
-   * and does not keep a value longer than this at all (it is still read from Redis). A positive
-   * integer. @default no bound (entries are bounded by `localMax` alone)
-   */
-  localMaxBytes?: number
-  /**
-   * Which entries L1 drops when it is full. `'lru'`: the least recently used. `'tinylfu'`
-   * (W-TinyLFU): a new key passes a small LRU window (1% of L1) and then replaces the least
-   * valuable kept entry only if a frequency sketch has seen it more often; hot keys survive scans
-   * and one-off keys. `'s3fifo'` (S3-FIFO): a small FIFO for new keys, a main FIFO for keys hit
-   * again, and a ghost list of keys recently let go; a hit costs a counter bump.
-   * Default by measurement (`npm run bench -- --only hit-ratio`, docs/l1-policy.md): TinyLFU beat
-   * LRU on every trace (+6.0 points of hit ratio at an L1 of 1% of the keys on Zipf 1.0, +19.2 on a
-   * Zipf trace mixed with a loop at 10%) and matched S3-FIFO on Zipf, with L1 hits at 0.97x the rate
-   * of 'lru' hits (same run). @default 'tinylfu'
-   */
-  localPolicy?: LocalPolicyName
-  /** Longest an L1 copy is served without going back to Redis: ms or a duration. @default expireTime, or 60 s when there is none */
-  localTtl?: number | Duration
   /** Redis time to live of each entry: ms, a duration (`'10s'`, `'3d'`), an `expire.*` preset, or `null` for none. @default null */
   expireTime?: ExpireTime
   /** How keys are checked, coerced and written after `name:`. @default 'string' */
@@ -138,49 +116,12 @@ export interface FlipCacheOptions<K, V, Raw extends RedisValue = string> {
    * @default none (process warnings without an 'error' listener)
    */
   logger?: FlipCacheLogger
-  /** getOrSet default: how long past freshness a stale value may still be served. @default 0 */
-  grace?: number | Duration
-  /** getOrSet default: the fraction of `expireTime` after which a read refreshes in the background. @default off */
-  refreshAhead?: number | false
-  /** getOrSet default for its soft `timeout` (named apart from `timeout`, which bounds Redis operations). @default 0 */
-  loaderTimeout?: number | Duration
-  /**
-   * getOrSet default: past it, the call rejects with `E_LOADER_TIMEOUT`. Without it, a loader that
-   * never returns holds every caller of its key until the cache closes. @default none
-   */
-  hardTimeout?: number | Duration
-  /** getOrSet default: the distributed lock, or `false` for the in-process single-flight only. @default { ttl: '10s', wait: ttl } */
-  lock?: LockOptions | false
-  /**
-   * getOrSet default: how long a "not found" loader result (see `notFound`) stays fresh. It is stored
-   * without grace or refresh-ahead, so a stale "not found" is never served; `false` does not store
-   * it at all. @default the call's `expireTime` (without grace)
-   */
-  notFoundTtl?: number | Duration | false
-  /**
-   * Which loaded values are "not found", kept for `notFoundTtl` rather than `expireTime + grace`.
-   * Only values the value type can hold are stored: `'json'` holds `null` but refuses `undefined`
-   * (the load fails with `E_LOADER`, cause a `TypeError`), `'superjson'` and `'msgpack'` hold both,
-   * the scalar types neither. Asked only when the loader neither skipped nor set a TTL; if it throws,
-   * the load fails (`E_LOADER`, its error as `cause`). @default (value) => value === null || value === undefined
-   */
-  notFound?: (value: V) => boolean
-  /**
-   * Prefix of getOrSet's lock keys (`${lockPrefix}${name}:${key}`), so that `redis-cli --scan --pattern '_lock:*'`
-   * lists them. A cache name whose keys would overlap them (`_lock`, say) is refused. @default '_lock:'
-   */
-  lockPrefix?: string
   /**
    * Prefix of the tag keys (`${tagPrefix}${name}:${tag}`, one hash per tag, see docs/format.md), so
    * that `redis-cli --scan --pattern '_tag:*'` lists them. A cache name whose keys would overlap them
    * (`_tag`, say) is refused. @default '_tag:'
    */
   tagPrefix?: string
-  /**
-   * Called when a getOrSet lock expired or was deleted (FLUSHALL, eviction) before its holder
-   * released it; the loaded value is still returned and stored. @default reports it on 'error' (`E_LOCK_LOST`)
-   */
-  lockRelease?: (error: LockLostError) => void
   /**
    * How instances keep their L1 coherent: `'pubsub'` broadcasts every write on `${name}:__sync`;
    * `'tracking'` adds Redis's own invalidations (writes by any client, expiries, evictions), armed
