@@ -2,25 +2,24 @@ import * as clock from '../clock.js'
 import type { CacheCore } from '../core/cache-core.js'
 import { freshValue, MISSING } from '../core/reads.js'
 import type { ReportContext } from '../error-reporter.js'
-import { FlipCacheError, LoaderError, LoaderTimeoutError, LockLostError } from '../errors.js'
-import { type Locks, letGo } from '../lock/locks.js'
-import type { HeldLock, LockLoss } from '../lock/redis-lock.js'
+import { FlipCacheError, LoaderError, LoaderTimeoutError, type LockLostError } from '../errors.js'
+import type { Locks } from '../lock/locks.js'
+import type { HeldLock } from '../lock/redis-lock.js'
 import type { Tier } from '../observe/channels.js'
 import { tellLock } from '../observe/events.js'
 import { within } from '../within.js'
-import { type BatchLoader, BatchReadThrough, type LockHooks } from './batch-read-through.js'
+import { type BatchLoader, BatchReadThrough } from './batch-read-through.js'
 import { FailureBackoff } from './failure-backoff.js'
 import { LoadDecisions } from './load-decisions.js'
 import {
   background,
   foreground,
   type LoadMode,
-  type LockOutcome,
   preferFresh,
   servedStale,
   withoutRedis,
 } from './load-modes.js'
-import type { ResolvedLoad, ResolvedLock } from './load-options.js'
+import type { ResolvedLoad } from './load-options.js'
 import {
   keepLoaded,
   type LoadedEntry,
@@ -29,6 +28,7 @@ import {
   storeLoaded,
   UNSTAMPED,
 } from './loaded-entry.js'
+import { type LockWaitPort, lockOrWait } from './lock-or-wait.js'
 import { LATE, RedisBudget } from './redis-budget.js'
 import { type Loader, RunningLoaders } from './running-loaders.js'
 
@@ -69,9 +69,6 @@ interface LoadJob<K, V> {
   budget: RedisBudget
 }
 
-/** Polls for a holder's value at this pace at most (the notice normally comes first). */
-const maxPollMs = 1000
-
 /**
  * getOrSet: the value from L1 or Redis while it is fresh; otherwise one loader call across every
  * process (an in-process single-flight, then a Redis lock whose holder loads while the others wait
@@ -90,6 +87,8 @@ export class ReadThrough<K, V> {
   readonly #loaders = new RunningLoaders()
   /** The cache is closing: no loader is called any more, and no one waits for another holder. */
   #closing = false
+  /** What lockOrWait needs of this read-through. */
+  readonly #lockWait: LockWaitPort<V>
   /** close() gave up on the loads still running: what they return is dropped. */
   #abandoned = false
   /** getOrSetMany, built on these same parts (its loads join this single-flight, and close() covers them). */
@@ -99,6 +98,15 @@ export class ReadThrough<K, V> {
     this.#core = core
     this.#locks = locks
     this.#config = config
+    this.#lockWait = {
+      locks,
+      name: config.name,
+      closing: () => this.#closing,
+      closed: () => config.closed(),
+      throwIfClosing: () => this.#throwIfClosing(),
+      lockLost: (error) => this.#lockLost(error),
+      readFresh: (encoded, newerThan) => this.#readFresh(encoded, newerThan),
+    }
     this.#batch = new BatchReadThrough<K, V>({
       core,
       config,
@@ -108,7 +116,7 @@ export class ReadThrough<K, V> {
       closing: () => this.#closing,
       abandoned: () => this.#abandoned,
       lockOrWait: (encoded, settings, mode, budget, hooks) =>
-        this.#lockOrWait(encoded, settings, mode, budget, hooks),
+        lockOrWait(this.#lockWait, encoded, settings, mode, budget, hooks),
       lockGroup: (ttlMs, afterAcquiring) => locks.group(ttlMs, afterAcquiring),
       hold: (lock, encoded) => this.#hold(lock, encoded),
       finish: (held, loaded) => this.#finish(held, loaded),
@@ -267,7 +275,7 @@ export class ReadThrough<K, V> {
     // store that would only fail (or land) after `timeout`.
     let storeApart = mode.redisDown === true
     if (load.lock !== undefined && !mode.redisDown) {
-      const outcome = await this.#lockOrWait(encoded, load.lock, mode, budget)
+      const outcome = await lockOrWait(this.#lockWait, encoded, load.lock, mode, budget)
       if (outcome.kind === 'found') return outcome.value
       // Another process holds the lock for a background refresh: it refreshes, this one keeps serving.
       if (outcome.kind === 'busy') return stale as V
@@ -364,77 +372,6 @@ export class ReadThrough<K, V> {
           this.#abandoned ? Promise.resolve() : this.#locks.done(encoded, outcome)
         lock.release().then(tell, tell)
       }
-    }
-  }
-
-  /**
-   * Takes the lock; or, while another process holds it, waits for its notice (polling slowly in
-   * case one is missed) and takes its value; a background load does not wait. Past the lock's
-   * `wait`, or when Redis cannot lock, it loads without the lock rather than hang. getOrSetMany's
-   * `hooks` hear each time it starts waiting for the holder, and read under the lock for it.
-   */
-  async #lockOrWait(
-    encoded: string,
-    settings: ResolvedLock,
-    mode: LoadMode,
-    budget: RedisBudget,
-    hooks?: LockHooks<V>,
-  ): Promise<LockOutcome<V>> {
-    const locks = this.#locks
-    const lockKey = locks.keyOf(encoded)
-    const deadline = clock.now() + settings.waitMs
-    const pollMs = Math.max(25, Math.min(maxPollMs, Math.floor(settings.ttlMs / 4)))
-    // Listen before the first attempt, so that a holder's notice cannot slip between attempt and wait.
-    const watch = mode.waitForHolder ? await locks.watch(encoded) : undefined
-    try {
-      // The first attempt comes out of the call's time for Redis; later ones follow a wait for
-      // another holder, which the lock's `wait` bounds.
-      let spend = <T>(work: Promise<T>): Promise<T | typeof LATE> => budget.spend(work)
-      for (;;) {
-        // The cache is closing: a waiter stops waiting (close() woke it), and no lock is taken.
-        this.#throwIfClosing()
-        const onLost = (loss: LockLoss): void => {
-          tellLock(this.#config.name, encoded, 'lost')
-          this.#lockLost(new LockLostError(lockKey, loss))
-        }
-        const lock = hooks?.lock?.(lockKey, onLost) ?? locks.lock(encoded, settings.ttlMs, onLost)
-        const acquiring = lock.acquire()
-        let acquired: boolean | typeof LATE
-        try {
-          acquired = await spend(acquiring)
-        } catch {
-          acquired = LATE
-        }
-        if (acquired === LATE) {
-          // Redis cannot lock, or not in time: load without it (the in-process single-flight still
-          // holds), and let go of the lock should Redis take it after all.
-          letGo(locks, lock, acquiring, encoded)
-          return { kind: 'unlocked', slow: true }
-        }
-        if (acquired && this.#closing) {
-          letGo(locks, lock, acquiring, encoded)
-          throw this.#config.closed()
-        }
-        if (acquired) {
-          // Another process may have stored the value between our read and the lock.
-          const reading = hooks?.readUnderLock ?? ((key, newerThan) => this.#readFresh(key, newerThan))
-          const found = await spend(reading(encoded, mode.newerThan)).catch((): typeof MISSING => MISSING)
-          if (found === MISSING || found === LATE) return { kind: 'locked', lock }
-          lock.release().catch(() => {})
-          return { kind: 'found', value: found }
-        }
-        if (watch === undefined) return { kind: 'busy' }
-        spend = (work) => work
-        const remaining = deadline - clock.now()
-        if (remaining <= 0) return { kind: 'unlocked', slow: false }
-        hooks?.waiting()
-        await watch.next(Math.min(remaining, pollMs))
-        this.#throwIfClosing()
-        const found = await this.#readFresh(encoded, mode.newerThan).catch((): typeof MISSING => MISSING)
-        if (found !== MISSING) return { kind: 'found', value: found }
-      }
-    } finally {
-      watch?.stop()
     }
   }
 
