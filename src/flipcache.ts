@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { assembleCache } from './cache-parts.js'
-import { entriesOfCall, keysOfCall, type SetCall, setCallOf, softInvalidation } from './call-options.js'
+import { keysOfCall, softInvalidation } from './call-options.js'
 import * as clock from './clock.js'
 import type { CacheCore } from './core/cache-core.js'
 import type { CacheState } from './core/cache-state.js'
@@ -13,6 +13,7 @@ import { positiveDuration } from './expire/option-values.js'
 import { cacheDictPort } from './facade/cache-dict-port.js'
 import { type Dict, type DictView, dictView } from './facade/dict-view.js'
 import { ReadThroughCalls } from './facade/read-through-calls.js'
+import { WriteCalls } from './facade/write-calls.js'
 import type { FlipCacheEvents, InvalidateTagsOptions, SetOptions, WrapOptionsArg } from './flipcache-types.js'
 import type { GetOrSetOptions } from './loading/load-options.js'
 import type { BatchLoader, Loader } from './loading/read-through.js'
@@ -38,7 +39,6 @@ import type { OldVersions } from './store/old-versions.js'
 import type { Coherence } from './sync/coherence.js'
 import { checkTags, maxTagsInvalidated } from './tags/tag-stamps.js'
 import type { KeyCodec } from './types/key-type.js'
-import type { RedisValue } from './types/value-codec.js'
 import { within } from './within.js'
 import type { WritePath } from './write-policy/write-path.js'
 
@@ -74,6 +74,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   readonly #leaveNamespace: () => void
   /** Where set, setMany, delete and deleteMany go: the cache alone, write-through or write-behind. */
   readonly #writes: WritePath<K, V>
+  /** set, setMany, delete and deleteMany, from the facade's side (facade/write-calls.ts). */
+  readonly #writing: WriteCalls<K, V>
   readonly #oldVersions: OldVersions
   /** The dict view, once asDict() made it. */
   #dict: Dict<K, V, Miss> | undefined
@@ -121,6 +123,15 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
       starting: () => this.#starting,
     })
     this.#writes = parts.writes
+    this.#writing = new WriteCalls<K, V>({
+      name,
+      options: this.#options,
+      core: this.#core,
+      writes: parts.writes,
+      pending: this.#pending,
+      checkOpen: () => this.#checkOpen(),
+      starting: () => this.#starting,
+    })
     this.#oldVersions = parts.oldVersions
     this.#scan = parts.scan
     this.#starting = parts.starting?.then(() => {
@@ -248,24 +259,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
 
   /** Writes `key` to Redis (`SET ... PX`), then to L1. Throws before writing if the value does not fit `valueType`. */
   set(key: K, value: V, options?: SetOptions): Promise<void> {
-    if (!traces.set.hasSubscribers) return this.#set(key, value, options)
-    return this.#tracedKey('set', key, () => this.#set(key, value, options))
-  }
-
-  async #set(key: K, value: V, options: SetOptions | undefined): Promise<void> {
-    this.#checkOpen()
-    const encoded = this.#keys.encode(key)
-    const call = setCallOf(options, this.#options.expireMs, this.#core.entries.headers)
-    const encodedValue = this.#core.encode(encoded, value)
-    await this.#write([[key, value]], [[encoded, encodedValue]], call)
-  }
-
-  /** A validated write, once the cache has started; tagged values stamped with their tags' counts. */
-  async #write(pairs: [K, V][], encoded: [string, RedisValue][], call: SetCall): Promise<void> {
-    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    const stamps =
-      call.tags === undefined ? undefined : await this.#pending.guard(this.#core.stampsOf(call.tags))
-    await this.#writes.write(pairs, encoded, call.ttlMs, stamps)
+    return this.#writing.set(key, value, options)
   }
 
   /**
@@ -310,7 +304,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
         closed: () => this.#closing !== undefined,
         read: (key) => this.get(key),
         write: (key, value, encoded, encodedValue) =>
-          this.#write([[key, value]], [[encoded, encodedValue]], {
+          this.#writing.write([[key, value]], [[encoded, encodedValue]], {
             ttlMs: this.#options.expireMs,
             tags: undefined,
           }),
@@ -334,50 +328,17 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
 
   /** Writes every `[key, value]` in one round trip; nothing is written if any key or value is invalid. */
   setMany(entries: Iterable<readonly [K, V]>, options?: SetOptions): Promise<void> {
-    if (!traces.setMany.hasSubscribers) return this.#setMany(entries, options)
-    const list = [...entries]
-    return traceKeys('setMany', this.name, list.length, () => this.#setMany(list, options))
-  }
-
-  async #setMany(entries: Iterable<readonly [K, V]>, options: SetOptions | undefined): Promise<void> {
-    this.#checkOpen()
-    const call = setCallOf(options, this.#options.expireMs, this.#core.entries.headers)
-    const { pairs, encoded } = entriesOfCall(
-      entries,
-      (key) => this.#keys.encode(key),
-      (key, value) => this.#core.encode(key, value),
-    )
-    if (encoded.length === 0) return
-    await this.#write(pairs, encoded, call)
+    return this.#writing.setMany(entries, options)
   }
 
   /** Removes `key` from Redis and L1; resolves to whether Redis had it. */
   delete(key: K): Promise<boolean> {
-    if (!traces.delete.hasSubscribers) return this.#delete(key)
-    return this.#tracedKey('delete', key, () => this.#delete(key))
-  }
-
-  async #delete(key: K): Promise<boolean> {
-    this.#checkOpen()
-    const encoded = this.#keys.encode(key)
-    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    return (await this.#writes.remove([key], [encoded])) > 0
+    return this.#writing.delete(key)
   }
 
   /** Removes every key in one `UNLINK`; resolves to how many Redis had. */
   deleteMany(keys: Iterable<K>): Promise<number> {
-    if (!traces.deleteMany.hasSubscribers) return this.#deleteMany(keys)
-    const list = [...keys]
-    return traceKeys('deleteMany', this.name, list.length, () => this.#deleteMany(list))
-  }
-
-  async #deleteMany(keys: Iterable<K>): Promise<number> {
-    this.#checkOpen()
-    const byEncoded = new Map<string, K>()
-    for (const key of keys) byEncoded.set(this.#keys.encode(key), key)
-    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    if (byEncoded.size === 0) return 0
-    return this.#writes.remove([...byEncoded.values()], [...byEncoded.keys()])
+    return this.#writing.deleteMany(keys)
   }
 
   /**
