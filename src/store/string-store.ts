@@ -1,12 +1,16 @@
-import type { ReadReply, ReplyMode, TransportView } from '../redis/transport-view.js'
+import type { SlotRouter } from '../redis/slot-router.js'
+import type { Arg, ReadReply, ReplyMode, TransportView } from '../redis/transport-view.js'
 import type { RedisValue } from '../types/value-codec.js'
 import { escapeGlob } from './glob.js'
 import { PrefixedKeys } from './prefixed-keys.js'
 import { scanKeys } from './scan-keys.js'
+import { setEach } from './scripts.js'
 import type { ScanBatch, Store } from './store.js'
 
 /** How many keys one SCAN step asks for, and how many keys one UNLINK removes. */
 const scanCount = 500
+/** The most keys one write script takes: Redis runs nothing else meanwhile (~1 ms for 500). */
+const scriptKeys = 500
 
 /**
  * L2's layout: entry `key` of cache `name` is the Redis string `name:key`, holding the encoded value
@@ -17,6 +21,8 @@ export class StringStore implements Store {
   readonly #batcher: TransportView
   readonly #keys: PrefixedKeys
   readonly #reply: ReplyMode
+  /** Redis refused a script of this store's: its writes of many entries go as SETs. */
+  #scriptsRefused = false
 
   /** `prefix`: what every Redis key of the cache starts with (`name:`, or `{name}:` with hashTag). */
   constructor(batcher: TransportView, prefix: string, reply: ReplyMode) {
@@ -65,10 +71,41 @@ export class StringStore implements Store {
       await this.#batcher.command('SET', args)
       return
     }
-    const px = ttlMs === null ? [] : ['PX', ttlMs]
-    await Promise.all(
-      entries.map(([key, value]) => this.#batcher.command('SET', [this.#keys.of(key), value, ...px])),
-    )
+    if (ttlMs === null) return
+    await Promise.all(this.#writeExpiring(entries, ttlMs))
+  }
+
+  /**
+   * Many entries with one expiry: one script per slot and per `scriptKeys` entries (a single SET for
+   * an entry alone in its slot), all in this tick's pipeline. Where Redis refuses scripts (an ACL
+   * without `EVAL`, a renamed command), the refused ones go again as SETs, and so does every later
+   * write of this store.
+   */
+  #writeExpiring(entries: [key: string, value: RedisValue][], ttlMs: number): Promise<unknown>[] {
+    const set = ([key, value]: [string, RedisValue]): Promise<unknown> =>
+      this.#batcher.command('SET', [this.#keys.of(key), value, 'PX', ttlMs])
+    if (this.#scriptsRefused) return entries.map(set)
+    const writes: Promise<unknown>[] = []
+    for (const group of bySlot(entries, (key) => this.#keys.of(key), this.#batcher.router)) {
+      if (group.length === 1) {
+        writes.push(set(group[0] as [string, RedisValue]))
+        continue
+      }
+      for (let start = 0; start < group.length; start += scriptKeys) {
+        const chunk = group.slice(start, start + scriptKeys)
+        const keys = chunk.map(([key]) => this.#keys.of(key))
+        const args: Arg[] = chunk.map(([, value]) => value)
+        args.push(ttlMs)
+        writes.push(
+          setEach.run(this.#batcher, keys, args).catch((error: unknown) => {
+            if (!refusesScripts(error)) throw error
+            this.#scriptsRefused = true
+            return Promise.all(chunk.map(set))
+          }),
+        )
+      }
+    }
+    return writes
   }
 
   /** Removes `keys` with one UNLINK; resolves to how many existed. */
@@ -122,4 +159,29 @@ export class StringStore implements Store {
     }
     return removed
   }
+}
+
+/** `entries` in groups whose Redis keys share a slot: one group on a single node. */
+function bySlot<T extends [string, unknown]>(
+  entries: T[],
+  redisKey: (key: string) => string,
+  router: SlotRouter | undefined,
+): T[][] {
+  if (router === undefined) return [entries]
+  const groups = new Map<number, T[]>()
+  for (const entry of entries) {
+    const slot = router.slotOf(redisKey(entry[0]))
+    const group = groups.get(slot)
+    if (group === undefined) groups.set(slot, [entry])
+    else group.push(entry)
+  }
+  return [...groups.values()]
+}
+
+/** Whether Redis refused to run a script at all (an ACL without it, a renamed or disabled `EVAL`). */
+function refusesScripts(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (/\bNOPERM\b|unknown command/i.test(cause.message)) return true
+  }
+  return false
 }

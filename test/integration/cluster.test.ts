@@ -127,6 +127,38 @@ describe('FlipCache on a Redis Cluster', () => {
     expect(await keysPerMaster(`${items.name}:`)).toEqual([0, 0, 0])
   })
 
+  it('setMany() with an expiry: one script per slot that holds several keys, a SET PX for a key alone in its slot', async () => {
+    const tagged = cache<number, number>({ keyType: 'int', valueType: 'int', localMax: 0, hashTag: true })
+    const numbers = Array.from({ length: 60 }, (_, index) => index)
+    const taggedWrites = await perMaster(() =>
+      tagged.setMany(
+        numbers.map((key) => [key, key]),
+        { expireTime: 60_000 },
+      ),
+    )
+    expect(total(taggedWrites, 'eval')).toBe(1)
+    expect(taggedWrites.filter((count) => count.set === 60)).toHaveLength(1)
+
+    // Keys with hash tags of their own: {a} and {b} hold three keys each, solo is alone in its slot.
+    const items = cache<string, number>({ valueType: 'int', localMax: 0 })
+    const keys = ['{a}1', '{a}2', '{a}3', '{b}1', '{b}2', '{b}3', 'solo']
+    const writes = await perMaster(() =>
+      items.setMany(
+        keys.map((key, index) => [key, index]),
+        { expireTime: 60_000 },
+      ),
+    )
+    expect(total(writes, 'eval')).toBe(2)
+    expect(total(writes, 'set')).toBe(7)
+    expect(await items.getMany(keys)).toEqual(keys.map((_, index) => index))
+    const reader = client()
+    for (const key of ['{a}2', 'solo']) {
+      const left = await reader.pttl(`${items.name}:${key}`)
+      expect(left).toBeGreaterThan(50_000)
+      expect(left).toBeLessThanOrEqual(60_000)
+    }
+  })
+
   it('keys(), entries() and clear() visit every master', async () => {
     const items = cache<number, number>({ keyType: 'int', valueType: 'int' })
     const neighbour = cache<number, number>({ keyType: 'int', valueType: 'int' }, `${items.name}x`)
