@@ -79,15 +79,15 @@ export class Dispatch {
   /** The server `steps` went to: the client's, or on a Cluster the node when they all went to one (else `undefined`). */
   #serverOf(steps: Step[]): string | undefined {
     if (this.#router === undefined) return serverOf(this.#client)
-    const nodes = [...stepsByNode(steps, this.#router).keys()]
-    return nodes.length === 1 && nodes[0] !== '' ? nodes[0] : undefined
+    const nodes = new Set(stepsByNode(steps, this.#router).map(({ node }) => node))
+    const [only] = nodes
+    return nodes.size === 1 && only !== '' ? only : undefined
   }
 
   /** One pipeline per node (commands without keys ride with the first), unless the node's breaker is open. */
   #perNode(batch: Batch, trips: RoundTrip[], steps: Step[], router: SlotRouter): void {
-    const byNode = stepsByNode(steps, router)
     const now = clock.now()
-    for (const [node, group] of byNode) {
+    for (const { node, steps: group } of stepsByNode(steps, router)) {
       const breaker = node === '' ? undefined : this.#breakers.of(node)
       const admission = breaker?.admit(now) ?? 'send'
       if (breaker !== undefined && admission === 'refuse') {

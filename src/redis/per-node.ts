@@ -1,28 +1,36 @@
 import type { SlotRouter } from './slot-router.js'
 import type { Step } from './steps.js'
 
+/** Steps that go to one master in one pipeline; `node` is '' when none is known (ioredis then picks one). */
+export interface NodeSteps {
+  node: string
+  steps: Step[]
+}
+
 /**
- * A Cluster tick's steps by the master that serves their slot (`host:port`), so that each pipeline
- * stays within one node; commands without keys ride with the first node ('' when there is none:
- * ioredis then picks one).
+ * A Cluster tick's steps by the nodes that serve their slot (`router.groupOf`: the master and its
+ * replicas, as the client's slot table lists them), so that each pipeline stays within what ioredis
+ * accepts as one node; commands without keys ride with the first group. Two groups may name the same
+ * master (after a MOVED, until the table is read again): they then go as two pipelines.
  */
-export function stepsByNode(steps: Step[], router: SlotRouter): Map<string, Step[]> {
-  const byNode = new Map<string, Step[]>()
+export function stepsByNode(steps: Step[], router: SlotRouter): NodeSteps[] {
+  const groups = new Map<string, NodeSteps>()
   const keyless: Step[] = []
   for (const step of steps) {
     if (step.slot === undefined) {
       keyless.push(step)
       continue
     }
-    const node = router.nodeOf(step.slot)
-    const group = byNode.get(node)
-    if (group === undefined) byNode.set(node, [step])
-    else group.push(step)
+    const key = router.groupOf(step.slot)
+    const group = groups.get(key)
+    if (group === undefined) groups.set(key, { node: router.nodeOf(step.slot), steps: [step] })
+    else group.steps.push(step)
   }
+  const byNode = [...groups.values()]
   if (keyless.length > 0) {
-    const first = byNode.values().next().value
-    if (first === undefined) byNode.set('', keyless)
-    else first.push(...keyless)
+    const first = byNode[0]
+    if (first === undefined) byNode.push({ node: '', steps: keyless })
+    else first.steps.push(...keyless)
   }
   return byNode
 }

@@ -29,6 +29,16 @@ export class SlotRouter {
   }
 
   /**
+   * The nodes serving `slot` (its master, then its replicas), as the client's slot table lists them:
+   * ioredis runs a Cluster pipeline only when every key of it maps to the same list, and a MOVED
+   * reply rewrites one slot's list alone (to its new master), so two slots of one master can differ
+   * until the table is read again. '' while the table does not say.
+   */
+  groupOf(slot: number): string {
+    return this.#cluster.slots[slot]?.join(';') ?? ''
+  }
+
+  /**
    * Asks the client to read the slot table again: a master stopped answering, or answered MOVED.
    * At most one every `minRefreshGapMs`, however many calls fail meanwhile.
    */
