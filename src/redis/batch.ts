@@ -22,6 +22,24 @@ class CallerGroup implements CallerWait {
 }
 
 /**
+ * Where a batch is on its way out: the readiness gate holding it, or the round trips it went as. (An
+ * object rather than two callbacks set on every batch: on the single-node path the round trip is its
+ * own route, and no closure is made per batch for it.)
+ */
+export interface BatchRoute {
+  /** What a caller whose time ran out is told (where the batch was, and on which server). */
+  late(timeoutMs: number): Error
+  /** Runs once, when the longest time limit of the batch ran out before the batch was done. */
+  expired(error: Error): void
+}
+
+/** A batch not yet held or sent. */
+const queued: BatchRoute = {
+  late: (timeoutMs) => new RedisTimeoutError(timeoutMs, 'a pipeline'),
+  expired() {},
+}
+
+/**
  * One tick's calls once they left the queue, on their way through the readiness gate and out to
  * Redis. Every caller has its own cache's time limit, counted from the moment the tick left: the
  * callers of one limit share a deadline (in the `Deadlines` queue of that length, so one timer
@@ -31,10 +49,8 @@ class CallerGroup implements CallerWait {
  */
 export class Batch {
   readonly calls: Call[]
-  /** What a caller whose time ran out is told; the gate and the dispatch each say where it was. */
-  late: (timeoutMs: number) => Error = (timeoutMs) => new RedisTimeoutError(timeoutMs, 'a pipeline')
-  /** Runs once, when the longest time limit of the batch ran out before the batch was done. */
-  onExpired: (error: Error) => void = () => {}
+  /** Where the batch is (held by the gate, or sent): what its late callers are told, and who hears of its expiry. */
+  route: BatchRoute = queued
   expired = false
   /** Whether the batch is its single-node breaker's probe (a half-open breaker lets one round trip go). */
   probe = false
@@ -85,12 +101,12 @@ export class Batch {
   }
 
   #expire(group: CallerGroup): void {
-    const error = this.late(group.timeoutMs)
+    const error = this.route.late(group.timeoutMs)
     this.#someGaveUp = true
     // The answered callers ignore it.
     for (const caller of group.callers) caller.reject(error)
     if (group !== this.#last) return
     this.expired = true
-    this.onExpired(error)
+    this.route.expired(error)
   }
 }

@@ -1,7 +1,7 @@
 import type { Cluster, Command, Redis } from 'ioredis'
 import * as clock from '../clock.js'
 import { RedisTimeoutError, RedisUnavailableError } from '../errors.js'
-import type { Batch } from './batch.js'
+import type { Batch, BatchRoute } from './batch.js'
 import type { Breakers } from './breakers.js'
 import type { CircuitBreaker } from './circuit-breaker.js'
 import type { RedisClient } from './connection.js'
@@ -11,19 +11,42 @@ import { serverOf } from './server-name.js'
 import type { SlotRouter } from './slot-router.js'
 import { describeSteps, failSteps, isReplyError, type Step, toSteps, wrapRedisError } from './steps.js'
 
-/** One round trip of a batch (a pipeline, or a single command), and whether it was answered or given up. */
-interface RoundTrip {
-  steps: Step[]
-  /** The commands sent for the steps, to be fenced should the round trip time out. */
-  commands: Command[]
-  /** The Cluster master it went to (`host:port`); `undefined` on a single node, or for a redirect. */
-  node: string | undefined
-  breaker: CircuitBreaker | undefined
-  /** Whether this round trip is its half-open breaker's one probe. */
-  probe: boolean
+/**
+ * One round trip of a batch (a pipeline, or a single command), and whether it was answered or given
+ * up. On a single node it is the batch's whole way out, and so its route (see batch.ts): a late
+ * caller is told what it waited for and where, and an expiry fails and fences this round trip.
+ */
+class RoundTrip implements BatchRoute {
+  answered = false
   /** When it left (for `#answeredAt`). */
-  sentAt: number
-  answered: boolean
+  readonly sentAt = performance.now()
+
+  constructor(
+    readonly steps: Step[],
+    /** The commands sent for the steps, to be fenced should the round trip time out. */
+    readonly commands: Command[],
+    /** The Cluster master it went to (`host:port`); `undefined` on a single node, or for a redirect. */
+    readonly node: string | undefined,
+    readonly breaker: CircuitBreaker | undefined,
+    /** Whether this round trip is its half-open breaker's one probe. */
+    readonly probe: boolean,
+    /** What the dispatch does when the batch's time runs out (see `Dispatch.send`). */
+    readonly owner: TripOwner,
+  ) {}
+
+  late(timeoutMs: number): Error {
+    return new RedisTimeoutError(timeoutMs, describeSteps(this.steps), this.owner.server)
+  }
+
+  expired(error: Error): void {
+    this.owner.expire([this], error)
+  }
+}
+
+/** The dispatch, as a single node's round trip sees it. */
+interface TripOwner {
+  readonly server: string | undefined
+  expire(trips: RoundTrip[], error: Error): void
 }
 
 /**
@@ -38,6 +61,8 @@ export class Dispatch {
   readonly #router: SlotRouter | undefined
   readonly #breakers: Breakers
   readonly #keyPrefix: string | undefined
+  /** What the round trips need of the dispatch (see `RoundTrip`). */
+  readonly #owner: TripOwner
   /** When the client last answered a round trip (`performance.now()`). */
   #answeredAt = Number.NEGATIVE_INFINITY
 
@@ -46,6 +71,7 @@ export class Dispatch {
     this.#router = router
     this.#breakers = breakers
     this.#keyPrefix = (client.options as { keyPrefix?: string }).keyPrefix
+    this.#owner = { server: serverOf(client), expire: (trips, error) => this.#expire(trips, error) }
   }
 
   send(batch: Batch): void {
@@ -55,14 +81,18 @@ export class Dispatch {
       if (batch.probe) this.#breakers.of()?.probeDropped()
       return
     }
-    const trips: RoundTrip[] = []
-    batch.late = (timeoutMs) => new RedisTimeoutError(timeoutMs, describeSteps(steps), this.#serverOf(steps))
-    batch.onExpired = (error) => this.#expire(trips, error)
     // Held while sending: steps failed at once (an open breaker) must not end the batch early.
     batch.hold()
     if (this.#router === undefined) {
-      this.#roundTrip(batch, trips, steps, this.#breakers.of(), batch.probe)
+      const trip = this.#trip(steps, this.#breakers.of(), batch.probe, undefined)
+      batch.route = trip
+      this.#roundTrip(batch, trip, undefined)
     } else {
+      const trips: RoundTrip[] = []
+      batch.route = {
+        late: (timeoutMs) => new RedisTimeoutError(timeoutMs, describeSteps(steps), this.#serverOf(steps)),
+        expired: (error) => this.#expire(trips, error),
+      }
       const notices = steps.filter((step) => step.notice)
       const rest = notices.length === 0 ? steps : steps.filter((step) => !step.notice)
       if (notices.length === 0 || rest.length === 0) {
@@ -102,30 +132,32 @@ export class Dispatch {
         )
         continue
       }
-      this.#roundTrip(batch, trips, group, breaker, admission === 'probe', node === '' ? undefined : node)
+      const trip = this.#trip(group, breaker, admission === 'probe', node === '' ? undefined : node)
+      this.#roundTrip(batch, trip, trips)
     }
   }
 
-  #roundTrip(
-    batch: Batch,
-    trips: RoundTrip[],
+  /** A round trip for `steps`, their commands made now (a timeout fences exactly these). */
+  #trip(
     steps: Step[],
     breaker: CircuitBreaker | undefined,
-    probe = false,
-    node: string | undefined = undefined,
-  ): void {
-    const commands = steps.map((step) => commandOf(step, this.#keyPrefix))
-    const trip: RoundTrip = {
-      steps,
-      commands,
-      node,
-      breaker,
-      probe,
-      sentAt: performance.now(),
-      answered: false,
+    probe: boolean,
+    node: string | undefined,
+  ): RoundTrip {
+    // A loop rather than steps.map(closure): fewer objects per call, and with the route below, a
+    // call's objects die young (measured: 3.6 KB a call promoted to the old generation before, 0.6 after).
+    const commands = new Array<Command>(steps.length)
+    for (let index = 0; index < steps.length; index++) {
+      commands[index] = commandOf(steps[index] as Step, this.#keyPrefix)
     }
-    trips.push(trip)
+    return new RoundTrip(steps, commands, node, breaker, probe, this.#owner)
+  }
+
+  /** Sends `trip`: one command on its own, or a pipeline. `trips`: on a Cluster, the batch's round trips. */
+  #roundTrip(batch: Batch, trip: RoundTrip, trips: RoundTrip[] | undefined): void {
+    trips?.push(trip)
     batch.hold()
+    const { steps, commands, breaker, probe } = trip
     const failure = (error: unknown): void => {
       if (isReplyError(error)) this.#answeredAt = performance.now()
       if (trip.answered) return
@@ -161,7 +193,7 @@ export class Dispatch {
       steps.forEach((step, index) => {
         const [error, result] = results?.[index] ?? [new Error('Redis sent no reply'), undefined]
         if (!error) step.settle(result)
-        else if (this.#router !== undefined && redirected.test(error.message)) {
+        else if (this.#router !== undefined && trips !== undefined && redirected.test(error.message)) {
           this.#redirect(batch, trips, step, this.#router)
         } else step.fail(wrapRedisError(error, step.name))
       })
@@ -179,7 +211,7 @@ export class Dispatch {
    */
   #redirect(batch: Batch, trips: RoundTrip[], step: Step, router: SlotRouter): void {
     router.refresh()
-    this.#roundTrip(batch, trips, [step], undefined)
+    this.#roundTrip(batch, this.#trip([step], undefined, false, undefined), trips)
   }
 
   /**

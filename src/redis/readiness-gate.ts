@@ -43,15 +43,17 @@ export class ReadinessGate {
     const status = this.#client.status
     const server = serverOf(this.#client)
     const to = server === undefined ? '' : ` to ${server}`
-    batch.late = (timeoutMs) =>
-      new RedisUnavailableError(
-        `Redis is unreachable: the connection${to} was not ready within ${timeoutMs} ms (client status \`${status}\`)`,
-        { server },
-      )
-    batch.onExpired = (error) => {
-      const index = this.#waiting.indexOf(batch)
-      if (index >= 0) this.#waiting.splice(index, 1)
-      this.#failed(error, batch)
+    batch.route = {
+      late: (timeoutMs) =>
+        new RedisUnavailableError(
+          `Redis is unreachable: the connection${to} was not ready within ${timeoutMs} ms (client status \`${status}\`)`,
+          { server },
+        ),
+      expired: (error) => {
+        const index = this.#waiting.indexOf(batch)
+        if (index >= 0) this.#waiting.splice(index, 1)
+        this.#failed(error, batch)
+      },
     }
     this.#waiting.push(batch)
     if (this.#waiting.length === 1) whenReady(this.#client).then(() => this.#release())
