@@ -1,32 +1,23 @@
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { useCaches } from '../support/cache-builder.js'
 import { countCommands } from '../support/command-stats.js'
-import { type RedisServer, startRedisServer } from '../support/redis-server.js'
+import { useOwnServer } from '../support/own-server.js'
 
 // setMany() with an expiry writes one script per 500 keys (src/store/string-store.ts). Command
 // counts are server-wide, and one test changes the server's users, so these run on a server of
 // their own.
-let server: RedisServer
-let admin: Redis
-beforeAll(async () => {
-  server = await startRedisServer()
-  admin = new Redis(server.url)
-})
-afterAll(async () => {
-  admin.disconnect()
-  await server.stop()
-})
+const own = useOwnServer()
 
 describe('setMany() with an expiry', () => {
-  const caches = useCaches(() => server.url)
+  const caches = useCaches(() => own.server.url)
   const cache: typeof caches.cache = (options = {}, name) =>
     caches.cache({ maxStaleness: false, ...options }, name)
 
   it('writes 1,200 entries as three scripts of at most 500 keys, each value and expiry as SET PX would', async () => {
     const items = cache<number, { id: number }>({ keyType: 'int', localMax: 0, sync: 'none' })
     const entries = Array.from({ length: 1_200 }, (_, i): [number, { id: number }] => [i, { id: i }])
-    expect(await countCommands(admin, () => items.setMany(entries, { expireTime: 60_000 }))).toEqual({
+    expect(await countCommands(own.admin, () => items.setMany(entries, { expireTime: 60_000 }))).toEqual({
       eval: 3,
       set: 1_200,
     })
@@ -35,7 +26,7 @@ describe('setMany() with an expiry', () => {
       [0, 499, 500, 999, 1_000, 1_199].map((id) => ({ id })),
     )
     for (const key of [0, 500, 1_199]) {
-      const left = await admin.pttl(`${items.name}:${key}`)
+      const left = await own.admin.pttl(`${items.name}:${key}`)
       expect(left).toBeGreaterThan(50_000)
       expect(left).toBeLessThanOrEqual(60_000)
     }
@@ -51,14 +42,14 @@ describe('setMany() with an expiry', () => {
       ],
       { expireTime: 60_000 },
     )
-    expect(await admin.getBuffer(`${items.name}:a`)).toEqual(bytes)
-    expect(await admin.getBuffer(`${items.name}:b`)).toEqual(Buffer.alloc(0))
+    expect(await own.admin.getBuffer(`${items.name}:a`)).toEqual(bytes)
+    expect(await own.admin.getBuffer(`${items.name}:b`)).toEqual(Buffer.alloc(0))
     expect(await items.getMany(['a', 'b'])).toEqual([bytes, Buffer.alloc(0)])
   })
 
   it('falls back to SET PX per entry where an ACL refuses scripts, and keeps to SETs after that', async () => {
-    await admin.call('ACL', 'SETUSER', 'noscripts', 'on', '>secret', '~*', '&*', '+@all', '-@scripting')
-    const redis = new Redis(server.url, { username: 'noscripts', password: 'secret' })
+    await own.admin.call('ACL', 'SETUSER', 'noscripts', 'on', '>secret', '~*', '&*', '+@all', '-@scripting')
+    const redis = new Redis(own.server.url, { username: 'noscripts', password: 'secret' })
     try {
       await expect(redis.eval('return 1', 0)).rejects.toThrow(/NOPERM/)
       const items = cache<number, number>({ redis, keyType: 'int', valueType: 'int' })
@@ -66,17 +57,17 @@ describe('setMany() with an expiry', () => {
       await items.setMany(first, { expireTime: 60_000 })
       const reader = cache<number, number>({ keyType: 'int', valueType: 'int', localMax: 0 }, items.name)
       expect(await reader.getMany(first.map(([key]) => key))).toEqual(first.map(([, value]) => value))
-      expect(await admin.pttl(`${items.name}:7`)).toBeGreaterThan(50_000)
+      expect(await own.admin.pttl(`${items.name}:7`)).toBeGreaterThan(50_000)
       // The refusal is remembered: the next write goes straight to SETs.
       const second = first.map(([key]): [number, number] => [key, key * 10])
-      const counted = await countCommands(admin, () => items.setMany(second, { expireTime: 60_000 }))
+      const counted = await countCommands(own.admin, () => items.setMany(second, { expireTime: 60_000 }))
       expect(counted.eval).toBeUndefined()
       expect(counted.set).toBe(20)
       expect(await reader.getMany([0, 19])).toEqual([0, 190])
       expect(items.stats().errors).toBe(0)
     } finally {
       redis.disconnect()
-      await admin.call('ACL', 'DELUSER', 'noscripts')
+      await own.admin.call('ACL', 'DELUSER', 'noscripts')
     }
   })
 })
