@@ -1,17 +1,16 @@
 import { EventEmitter } from 'node:events'
 import { assembleCache } from './cache-parts.js'
-import { keysOfCall, softInvalidation } from './call-options.js'
+import { keysOfCall } from './call-options.js'
 import * as clock from './clock.js'
 import type { CacheCore } from './core/cache-core.js'
 import type { CacheState } from './core/cache-state.js'
-import type { NamespaceScan } from './core/namespace-scan.js'
 import type { Flight } from './core/reads.js'
 import { ErrorReporter, emitApart } from './error-reporter.js'
 import { CacheClosedError, RedisUnavailableError } from './errors.js'
 import type { Duration } from './expire/duration.js'
-import { positiveDuration } from './expire/option-values.js'
 import { cacheDictPort } from './facade/cache-dict-port.js'
 import { type Dict, type DictView, dictView } from './facade/dict-view.js'
+import { NamespaceCalls } from './facade/namespace-calls.js'
 import { ReadThroughCalls } from './facade/read-through-calls.js'
 import { WriteCalls } from './facade/write-calls.js'
 import type { FlipCacheEvents, InvalidateTagsOptions, SetOptions, WrapOptionsArg } from './flipcache-types.js'
@@ -21,7 +20,7 @@ import type { Locks } from './lock/locks.js'
 import { namespacesOf } from './namespaces.js'
 import type { OperationContext, TracedOperation } from './observe/channels.js'
 import { tellBreaker } from './observe/events.js'
-import { noTiers, traceKey, traceKeys, traceOperation, traces } from './observe/operation-trace.js'
+import { noTiers, traceKey, traceKeys, traces } from './observe/operation-trace.js'
 import {
   type AnyFlipCacheOptions,
   checkApartFromLocks,
@@ -35,9 +34,7 @@ import { type Connection, disconnect } from './redis/connection.js'
 import { serverOf } from './redis/server-name.js'
 import { transportOf } from './redis/transport.js'
 import { type CacheStats, StatsCounter } from './stats.js'
-import type { OldVersions } from './store/old-versions.js'
 import type { Coherence } from './sync/coherence.js'
-import { checkTags, maxTagsInvalidated } from './tags/tag-stamps.js'
 import type { KeyCodec } from './types/key-type.js'
 import { within } from './within.js'
 import type { WritePath } from './write-policy/write-path.js'
@@ -65,7 +62,6 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   readonly #reading: ReadThroughCalls<K, V>
   readonly #stats = new StatsCounter()
   readonly #reporter: ErrorReporter
-  readonly #scan: NamespaceScan<K, V>
   #closing: Promise<void> | undefined
   /** Calls waiting on Redis, a load or a lock holder: close() rejects them all with E_CLOSED. */
   readonly #pending = new PendingCalls()
@@ -76,7 +72,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
   readonly #writes: WritePath<K, V>
   /** set, setMany, delete and deleteMany, from the facade's side (facade/write-calls.ts). */
   readonly #writing: WriteCalls<K, V>
-  readonly #oldVersions: OldVersions
+  /** invalidateTags, clear, clearVersions, keys and entries (facade/namespace-calls.ts). */
+  readonly #namespace: NamespaceCalls<K, V>
   /** The dict view, once asDict() made it. */
   #dict: Dict<K, V, Miss> | undefined
 
@@ -132,8 +129,15 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
       checkOpen: () => this.#checkOpen(),
       starting: () => this.#starting,
     })
-    this.#oldVersions = parts.oldVersions
-    this.#scan = parts.scan
+    this.#namespace = new NamespaceCalls<K, V>({
+      name,
+      core: this.#core,
+      scan: parts.scan,
+      oldVersions: parts.oldVersions,
+      pending: this.#pending,
+      checkOpen: () => this.#checkOpen(),
+      starting: () => this.#starting,
+    })
     this.#starting = parts.starting?.then(() => {
       this.#starting = undefined
     })
@@ -269,17 +273,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
    * were told. See docs/read-through.md#tags.
    */
   invalidateTags(tags: Iterable<string>, options?: InvalidateTagsOptions): Promise<void> {
-    if (!traces.invalidateTags.hasSubscribers) return this.#invalidateTags(tags, options)
-    const list = [...tags]
-    return traceKeys('invalidateTags', this.name, list.length, () => this.#invalidateTags(list, options))
-  }
-
-  async #invalidateTags(tags: Iterable<string>, options: InvalidateTagsOptions | undefined): Promise<void> {
-    this.#checkOpen()
-    const checked = checkTags(tags, 'invalidateTags', maxTagsInvalidated)
-    const soft = softInvalidation(options)
-    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    if (checked.length > 0) await this.#pending.guard(this.#core.invalidateTags(checked, soft))
+    return this.#namespace.invalidateTags(tags, options)
   }
 
   /**
@@ -304,10 +298,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
         closed: () => this.#closing !== undefined,
         read: (key) => this.get(key),
         write: (key, value, encoded, encodedValue) =>
-          this.#writing.write([[key, value]], [[encoded, encodedValue]], {
-            ttlMs: this.#options.expireMs,
-            tags: undefined,
-          }),
+          this.#writing.writeAssigned(key, value, encoded, encodedValue),
         remove: (key) => this.delete(key),
         report: (error) => this.#reporter.report(error),
       }),
@@ -346,10 +337,8 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
    * empty or `timeout` passed (default the `drainTimeout` option); resolves to how many entries it
    * still holds (0: every write so far was flushed). Without it: 0 at once.
    */
-  async flushNow(timeout?: number | Duration): Promise<number> {
-    this.#checkOpen()
-    const timeoutMs = timeout === undefined ? undefined : positiveDuration('timeout', timeout)
-    return this.#pending.guard(this.#writes.flushNow(timeoutMs))
+  flushNow(timeout?: number | Duration): Promise<number> {
+    return this.#writing.flushNow(timeout)
   }
 
   /**
@@ -364,14 +353,7 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
 
   /** Removes this namespace's keys only (SCAN + UNLINK in batches, never KEYS), and empties L1. */
   clear(): Promise<void> {
-    if (!traces.clear.hasSubscribers) return this.#clear()
-    return traceOperation('clear', { cache: this.name, operation: 'clear' }, () => this.#clear())
-  }
-
-  async #clear(): Promise<void> {
-    this.#checkOpen()
-    if (this.#starting !== undefined) await this.#pending.guard(this.#starting)
-    await this.#core.clear()
+    return this.#namespace.clear()
   }
 
   /**
@@ -380,20 +362,18 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
    * removed. Needs a cache with a `version`, and refuses that version. Instances still running an old
    * version keep their L1 copies up to `localTtl`. See docs/patterns.md#versioned-namespaces.
    */
-  async clearVersions(versions: readonly (string | number)[]): Promise<number> {
-    this.#checkOpen()
-    const checked = this.#oldVersions.check(versions)
-    return this.#pending.guard(this.#oldVersions.clear(checked))
+  clearVersions(versions: readonly (string | number)[]): Promise<number> {
+    return this.#namespace.clearVersions(versions)
   }
 
   /** Every key of the namespace, decoded to its type, once each (SCAN, never KEYS). */
   keys(): AsyncGenerator<K, void, undefined> {
-    return this.#openThen(() => this.#scan.keys())
+    return this.#namespace.keys()
   }
 
   /** Every fresh `[key, value]` of the namespace, read one SCAN batch (one MGET) at a time. */
   entries(): AsyncGenerator<[K, V], void, undefined> {
-    return this.#openThen(() => this.#scan.entries())
+    return this.#namespace.entries()
   }
 
   /** Counters since creation, and the L1 size now. */
@@ -451,11 +431,5 @@ export class FlipCache<K = string, V = unknown, Miss = undefined> extends EventE
 
   #checkOpen(): void {
     if (this.#closing !== undefined) throw new CacheClosedError(this.name)
-  }
-
-  /** A generator that checks the cache is open when it is first pulled, then yields `inner`'s items (E_CLOSED once it closes). */
-  async *#openThen<T>(inner: () => AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
-    this.#checkOpen()
-    yield* this.#pending.each(inner())
   }
 }

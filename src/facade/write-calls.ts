@@ -1,5 +1,7 @@
 import { entriesOfCall, type SetCall, setCallOf } from '../call-options.js'
 import type { CacheCore } from '../core/cache-core.js'
+import type { Duration } from '../expire/duration.js'
+import { positiveDuration } from '../expire/option-values.js'
 import type { SetOptions } from '../flipcache-types.js'
 import { traceKey, traceKeys, traces } from '../observe/operation-trace.js'
 import type { ResolvedOptions } from '../options.js'
@@ -65,6 +67,21 @@ export class WriteCalls<K, V> {
     if (starting !== undefined) await pending.guard(starting)
     const stamps = call.tags === undefined ? undefined : await pending.guard(core.stampsOf(call.tags))
     await writes.write(pairs, encoded, call.ttlMs, stamps)
+  }
+
+  /** A dict view's assignment (already encoded and checked): written as set() writes, with the default expiry. */
+  writeAssigned(key: K, value: V, encoded: string, encodedValue: RedisValue): Promise<void> {
+    return this.write([[key, value]], [[encoded, encodedValue]], {
+      ttlMs: this.#config.options.expireMs,
+      tags: undefined,
+    })
+  }
+
+  /** Drains the write-behind queue within `timeout` (see FlipCache.flushNow); 0 at once without one. */
+  async flushNow(timeout: number | Duration | undefined): Promise<number> {
+    this.#config.checkOpen()
+    const timeoutMs = timeout === undefined ? undefined : positiveDuration('timeout', timeout)
+    return this.#config.pending.guard(this.#config.writes.flushNow(timeoutMs))
   }
 
   readonly #encodeKey = (key: K): string => this.#keys.encode(key)

@@ -1,21 +1,14 @@
 import calculateSlot from 'cluster-key-slot'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { FlipCacheError } from '../../src/index.js'
 import { structuresKeyOf } from '../../src/store/structure-keys.js'
 import { uniqueName, useClusterCaches } from '../support/cache-builder.js'
-import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js'
+import { useOwnCluster } from '../support/own-cluster.js'
 
-let cluster: RedisCluster
-// Six servers, a cluster create and the first syncs get a minute on a loaded machine.
-beforeAll(async () => {
-  cluster = await startRedisCluster(5_000)
-}, 60_000)
-afterAll(async () => {
-  await cluster?.stop()
-})
+const own = useOwnCluster()
 
 describe('sharedStructures on a Redis Cluster', () => {
-  const { cache, client } = useClusterCaches(() => cluster.startupNodes)
+  const { cache, client } = useClusterCaches(() => own.cluster.startupNodes)
 
   it('entries spread over every slot are written as records of one registry and read by another instance', async () => {
     const name = uniqueName()

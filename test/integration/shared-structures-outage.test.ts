@@ -1,23 +1,19 @@
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { FlipCacheError } from '../../src/index.js'
 import { structuresKeyOf } from '../../src/store/structure-keys.js'
 import { uniqueName, useCaches } from '../support/cache-builder.js'
-import { type RedisServer, startRedisServer } from '../support/redis-server.js'
+import { useOwnServer } from '../support/own-server.js'
 
 // This test suspends Redis, so it runs on a server of its own.
-let server: RedisServer
-beforeAll(async () => {
-  server = await startRedisServer()
-})
-afterAll(() => server.stop())
+const own = useOwnServer()
 
 const timeout = 200
 /** A failing call settles within `timeout` and seconds to spare for a loaded machine, never hangs. */
 const noHangMs = timeout + 3_000
 
 describe('sharedStructures while Redis does not answer', () => {
-  const { cache, client } = useCaches(() => server.url)
+  const { cache, client } = useCaches(() => own.server.url)
 
   it('a write whose shape is being registered fails cleanly, and nothing written names an unregistered id', async () => {
     const name = uniqueName()
@@ -33,7 +29,7 @@ describe('sharedStructures while Redis does not answer', () => {
     const writer = cache<number, unknown>({ redis: client(), ...options }, name)
     writer.on('error', (error) => errors.push(error))
     expect(await writer.get(0)).toBeUndefined()
-    server.freeze()
+    own.server.freeze()
     try {
       const startedAt = performance.now()
       const failure = await writer.set(1, { during: 'outage' }).catch((error: unknown) => error)
@@ -43,7 +39,7 @@ describe('sharedStructures while Redis does not answer', () => {
       // The registration went out with the write and timed out too: reported, not thrown.
       await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0), { timeout: noHangMs })
     } finally {
-      server.thaw()
+      own.server.thaw()
     }
     // Back: writes of the shape work again (plain maps until its id is known, records after).
     await vi.waitFor(
@@ -57,7 +53,7 @@ describe('sharedStructures while Redis does not answer', () => {
       },
     )
     // Whatever Redis applied of the write that timed out, a fresh reader decodes all of it.
-    const admin = new Redis(server.url)
+    const admin = new Redis(own.server.url)
     try {
       const readerErrors: FlipCacheError[] = []
       const reader = cache<number, unknown>({ redis: client(), ...options }, name)
