@@ -23,10 +23,36 @@ const abandoned = new WeakSet<Command>()
 /** Connections being reset, until their 'close'. */
 const fencing = new WeakSet<Redis>()
 
-/** What Redis sees for a step: the same command ioredis's `call` / `callBuffer` would make, kept so that it can be fenced. */
-export function commandOf(step: Step, keyPrefix: string | undefined): Command {
-  if (keyPrefix === undefined) return new Command(step.name, step.args, replyOptions[step.reply])
-  return new Command(step.name, step.args, { ...replyOptions[step.reply], keyPrefix })
+/**
+ * What Redis sees for a step: the same command ioredis's `call` / `callBuffer` would make, kept so
+ * that it can be fenced. `lowercase` (a single node): the name as ioredis's own methods spell it.
+ */
+export function commandOf(step: Step, keyPrefix: string | undefined, lowercase: boolean): Command {
+  const name = lowercase ? (lowercaseNames[step.name] ?? step.name) : step.name
+  if (keyPrefix === undefined) return new Command(name, step.args, replyOptions[step.reply])
+  return new Command(name, step.args, { ...replyOptions[step.reply], keyPrefix })
+}
+
+/**
+ * The commands of every read and write, as ioredis's own methods name them. ioredis lowercases a
+ * command's name each time it looks it up in its tables (about five times per command, a new string
+ * each time for an uppercase name); a lowercase name is looked up as it is. None of these has a
+ * transformer of ioredis's (HGETALL, whose reply ioredis would turn into an object, is not here).
+ * Only on a single node: a Cluster would send lowercase read-only commands to replicas under
+ * `scaleReads`, and a replica may not have a write this instance just made.
+ */
+const lowercaseNames: Readonly<Record<string, string>> = {
+  GET: 'get',
+  MGET: 'mget',
+  SET: 'set',
+  PTTL: 'pttl',
+  PUBLISH: 'publish',
+  EVAL: 'eval',
+  EVALSHA: 'evalsha',
+  UNLINK: 'unlink',
+  GETEX: 'getex',
+  PEXPIRE: 'pexpire',
+  HMGET: 'hmget',
 }
 
 /** A Command's options for each reply mode, made once (ioredis reads them in its constructor and keeps none). */

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { transportOf } from '../../src/redis/transport.js'
 import { useCaches } from '../support/cache-builder.js'
 import { countCommands } from '../support/command-stats.js'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
+import { countRoundTrips } from '../support/round-trip-counter.js'
 
 // Command counts are server-wide, and one test pauses the server: a server of this file's own.
 let server: RedisServer
@@ -73,5 +75,42 @@ describe('caches sharing one client share its transport', () => {
     } finally {
       warnings.mockRestore()
     }
+  })
+})
+
+describe("a single node's round trip of several commands (one corked write, no ioredis pipeline)", () => {
+  const { client } = useCaches(() => server.url)
+
+  it('runs them in call order, fails only the command Redis refused, and answers the rest', async () => {
+    const redis = client()
+    await redis.ping()
+    const view = transportOf(redis).for(1000)
+    const trips = countRoundTrips(redis)
+    const written = view.command('SET', ['st:x', '1'])
+    const refused = view.command('LPUSH', ['st:x', '2'])
+    const read = view.command('GET', ['st:x'])
+    const rewritten = view.command('SET', ['st:x', '3'])
+    const [set, lpush, get, reset] = await Promise.allSettled([written, refused, read, rewritten])
+    expect(trips.count).toBe(1)
+    expect(set).toEqual({ status: 'fulfilled', value: 'OK' })
+    expect(lpush).toMatchObject({ status: 'rejected', reason: { code: 'E_REDIS' } })
+    expect((lpush as PromiseRejectedResult).reason.message).toMatch(/LPUSH.*WRONGTYPE/)
+    expect(get).toEqual({ status: 'fulfilled', value: '1' })
+    expect(reset).toEqual({ status: 'fulfilled', value: 'OK' })
+    expect(await redis.get('st:x')).toBe('3')
+  })
+
+  it('carries binary values byte for byte and buffer replies as Buffers', async () => {
+    const redis = client()
+    await redis.ping()
+    const view = transportOf(redis).for(1000)
+    const bytes = Buffer.from([0, 255, 128, 10, 13, 0])
+    const [, value, ttl] = await Promise.all([
+      view.command('SET', ['st:bin', bytes, 'PX', 60_000]),
+      view.command<Buffer>('GET', ['st:bin'], 'buffer'),
+      view.command<number>('PTTL', ['st:bin']),
+    ])
+    expect(value).toEqual(bytes)
+    expect(ttl).toBeGreaterThan(50_000)
   })
 })

@@ -11,7 +11,7 @@ export interface SentCommand {
   reply: 'string' | 'buffer'
 }
 
-/** A reply of a pipeline, as ioredis's `exec()` gives it: an error or a result per command. */
+/** The reply to one command of a pipeline: an error or a result. */
 export type PipelineReply = [Error | null, unknown]
 
 /** A round trip the client was asked to make, answered by hand. */
@@ -26,16 +26,15 @@ export interface CallTrip {
   reject(error: Error): void
 }
 
+/** Several commands handed over while the socket was corked: one write, so one round trip. */
 export interface PipelineTrip {
   via: 'pipeline'
   commands: SentCommand[]
-  /** How many times `exec()` was called on this pipeline. */
-  execs: number
-  /** Answers the pipeline: one reply per command, or `null` as ioredis gives for a discarded one. */
-  resolve(replies: PipelineReply[] | null): void
+  /** Answers the commands: one reply (an error, or a result) per command. */
+  resolve(replies: PipelineReply[]): void
   /** Answers every command without error: with `results[i]`, or with the one result given. */
   answer(...results: unknown[]): void
-  /** Fails the whole pipeline (a connection error). */
+  /** Fails every command (a connection error). */
   reject(error: Error): void
 }
 
@@ -50,58 +49,80 @@ function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(e
   return { promise, resolve, reject }
 }
 
+/** Named in capitals whatever the case the transport sent it in (Redis reads either). */
 function sentOf(command: Command): SentCommand {
   return {
-    name: command.name,
+    name: command.name.toUpperCase(),
     args: command.args as Arg[],
     reply:
       (command as unknown as { replyEncoding: string | null }).replyEncoding === null ? 'buffer' : 'string',
   }
 }
 
-class FakePipeline {
+/**
+ * The commands handed to the client while its socket was corked: one write, so one round trip (the
+ * transport sends a tick of several commands that way, each with `sendCommand`, as a pipeline would).
+ */
+class CorkedGroup {
+  readonly commands: SentCommand[] = []
+  readonly #replies: ReturnType<typeof deferred<unknown>>[] = []
+
+  add(command: SentCommand): Promise<unknown> {
+    const reply = deferred<unknown>()
+    this.commands.push(command)
+    this.#replies.push(reply)
+    return reply.promise
+  }
+
+  trip(): PipelineTrip {
+    const replies = this.#replies
+    const answerEach = (results: PipelineReply[]): void =>
+      replies.forEach((reply, index) => {
+        const [error, result] = results[index] ?? [new Error('no reply given for this command'), undefined]
+        if (error) reply.reject(error)
+        else reply.resolve(result)
+      })
+    return {
+      via: 'pipeline',
+      commands: this.commands,
+      resolve: answerEach,
+      answer: (...results) =>
+        answerEach(
+          this.commands.map((_, index) => [null, results.length === 1 ? results[0] : results[index]]),
+        ),
+      reject: (error) => {
+        for (const reply of replies) reply.reject(error)
+      },
+    }
+  }
+}
+
+/** The client's socket, as far as the transport uses it: corked while a round trip's commands are handed over. */
+class FakeSocket {
+  group: CorkedGroup | undefined
   readonly #client: FakeRedisClient
-  readonly #commands: SentCommand[] = []
-  #trip: PipelineTrip | undefined
 
   constructor(client: FakeRedisClient) {
     this.#client = client
   }
 
-  call(name: string, args: Arg[]): this {
-    this.#commands.push({ name, args, reply: 'string' })
-    return this
+  /** Times a fence reset the socket (see fence.ts). */
+  resets = 0
+
+  resetAndDestroy(): void {
+    this.resets++
   }
 
-  callBuffer(name: string, args: Arg[]): this {
-    this.#commands.push({ name, args, reply: 'buffer' })
-    return this
+  cork(): void {
+    if (this.group !== undefined) throw new Error('the socket is corked already')
+    this.group = new CorkedGroup()
   }
 
-  /** A command built by the caller (as flipcache does, to be able to fence it), as `call` or `callBuffer`. */
-  sendCommand(command: Command): this {
-    this.#commands.push(sentOf(command))
-    return this
-  }
-
-  exec(): Promise<PipelineReply[] | null> {
-    if (this.#trip !== undefined) {
-      this.#trip.execs++
-      return Promise.reject(new Error('exec() called twice on one pipeline'))
-    }
-    const reply = deferred<PipelineReply[] | null>()
-    const commands = this.#commands
-    this.#trip = {
-      via: 'pipeline',
-      commands,
-      execs: 1,
-      resolve: reply.resolve,
-      answer: (...results) =>
-        reply.resolve(commands.map((_, index) => [null, results.length === 1 ? results[0] : results[index]])),
-      reject: reply.reject,
-    }
-    this.#client.trips.push(this.#trip)
-    return reply.promise
+  uncork(): void {
+    const group = this.group
+    if (group === undefined) throw new Error('the socket is not corked')
+    this.group = undefined
+    if (group.commands.length > 0) this.#client.trips.push(group.trip())
   }
 }
 
@@ -135,16 +156,24 @@ export class FakeRedisClient extends EventEmitter {
     return this.#single({ name, args, reply: 'buffer' })
   }
 
-  /** A command built by the caller, as `call` (a UTF-8 reply) or `callBuffer` (no reply encoding). */
+  /**
+   * A command built by the caller, as `call` (a UTF-8 reply) or `callBuffer` (no reply encoding):
+   * a round trip of its own, or part of the corked socket's.
+   */
   sendCommand(command: Command): Promise<unknown> {
-    return this.#single(sentOf(command))
+    const group = this.stream.group
+    return group === undefined ? this.#single(sentOf(command)) : group.add(sentOf(command))
   }
 
   /** ioredis's options: none set. */
   readonly options = {}
 
-  pipeline(): FakePipeline {
-    return new FakePipeline(this)
+  /** The socket: the transport corks it while it hands over the commands of one round trip. */
+  readonly stream = new FakeSocket(this)
+
+  /** ioredis's pipelines, which the transport uses only on a Cluster. */
+  pipeline(): never {
+    throw new Error('the transport sends ioredis pipelines only on a Cluster')
   }
 
   connect(): Promise<void> {

@@ -1,3 +1,4 @@
+import { ReplyError } from 'ioredis'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ErrorCode, RedisTimeoutError, RedisUnavailableError } from '../../src/errors.js'
 import type { NodeBreakerChange } from '../../src/redis/breakers.js'
@@ -94,7 +95,7 @@ describe('TransportView: one round trip per tick', () => {
     const ok = set(view, 'a', '1')
     const refused = track(view.command('INCR', ['a']))
     await afterTick()
-    const cause = new Error('WRONGTYPE Operation against a key holding the wrong kind of value')
+    const cause = new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value')
     client.onlyPipeline().resolve([
       [null, 'OK'],
       [cause, undefined],
@@ -119,13 +120,18 @@ describe('TransportView: one round trip per tick', () => {
     }
   })
 
-  it('command() fails every caller when exec() gives no replies (a discarded pipeline)', async () => {
+  it('command() fails every caller of a round trip one of whose commands lost its connection, those answered first too', async () => {
     const client = new FakeRedisClient()
     const { view } = viewOn(client)
     const outcomes = [set(view, 'a', '1'), set(view, 'b', '2')]
     await afterTick()
-    client.onlyPipeline().resolve(null)
+    client.onlyPipeline().resolve([
+      [null, 'OK'],
+      [new Error('Connection is closed.'), undefined],
+    ])
     await idle()
+    // Callers hear back once the whole round trip is in, as with a pipeline: the first write's
+    // caller cannot know that the round trip it rode in came back whole.
     for (const outcome of outcomes) expect(outcome.error).toBeInstanceOf(RedisUnavailableError)
   })
 })
@@ -452,7 +458,7 @@ describe('TransportView: the client’s circuit breaker', () => {
       await afterTick()
       asPipeline(client.trips.at(-1)).resolve([
         [null, 'OK'],
-        [new Error('WRONGTYPE'), undefined],
+        [new ReplyError('WRONGTYPE'), undefined],
       ])
       await idle()
     }
