@@ -237,23 +237,27 @@ export class Dispatch {
     }
     const socket = (this.#client as unknown as { stream?: Socket }).stream
     socket?.cork()
-    for (let index = 0; index < commands.length; index++) {
-      const sent = this.#client.sendCommand(commands[index] as Command) as Promise<unknown>
-      sent.then(
-        (reply) => {
-          this.#answeredAt = performance.now()
-          replies[index] = reply
-          arrived()
-        },
-        (error: unknown) => {
-          if (!isReplyError(error)) return failure(error)
-          this.#answeredAt = performance.now()
-          refused[index] = error
-          arrived()
-        },
-      )
+    try {
+      for (let index = 0; index < commands.length; index++) {
+        const sent = this.#client.sendCommand(commands[index] as Command) as Promise<unknown>
+        sent.then(
+          (reply) => {
+            this.#answeredAt = performance.now()
+            replies[index] = reply
+            arrived()
+          },
+          (error: unknown) => {
+            if (!isReplyError(error)) return failure(error)
+            this.#answeredAt = performance.now()
+            refused[index] = error
+            arrived()
+          },
+        )
+      }
+    } finally {
+      // Even should ioredis throw: a socket left corked would hold every later command.
+      socket?.uncork()
     }
-    socket?.uncork()
   }
 
   /**
