@@ -61,3 +61,26 @@ export function watchReconnections(connection: RedisClient, reconnected: () => v
     reconnected()
   })
 }
+
+/**
+ * Calls `reconnected` each time the client's connection is ready again after a drop; returns the
+ * function that stops it. Unlike `watchReconnections` it adds no 'error' listener: the client is
+ * the user's, and so are its errors.
+ */
+export function watchClient(client: RedisClient, reconnected: () => void): () => void {
+  let dropped = false
+  const closed = (): void => {
+    dropped = true
+  }
+  const ready = (): void => {
+    if (!dropped) return
+    dropped = false
+    reconnected()
+  }
+  client.on('close', closed)
+  client.on('ready', ready)
+  return () => {
+    client.off('close', closed)
+    client.off('ready', ready)
+  }
+}

@@ -61,3 +61,14 @@ function refusal(error: unknown): unknown {
     return error
   return new TrackingRefusedError(`Redis refused CLIENT TRACKING: ${error.message}`, { cause: error })
 }
+
+/** The fewest prefixes that cover `prefixes`: none of them starts with another (Redis refuses overlaps). */
+export function coverOf(prefixes: Iterable<string>): string[] {
+  const cover: string[] = []
+  // In sorted order a prefix comes right before the strings it covers, so only the last kept one can cover the next.
+  for (const prefix of [...prefixes].sort()) {
+    const last = cover.at(-1)
+    if (last === undefined || !prefix.startsWith(last)) cover.push(prefix)
+  }
+  return cover
+}

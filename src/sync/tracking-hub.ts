@@ -1,43 +1,30 @@
 import { randomUUID } from 'node:crypto'
 import * as clock from '../clock.js'
 import type { RedisClient } from '../redis/connection.js'
-import { catchResubscriptions, duplicateOf, perClient, watchReconnections } from '../redis/per-client.js'
+import {
+  catchResubscriptions,
+  duplicateOf,
+  perClient,
+  watchClient,
+  watchReconnections,
+} from '../redis/per-client.js'
 import { isCluster } from '../redis/slot-router.js'
 import { transportOf } from '../redis/transport.js'
 import { within } from '../within.js'
 import { type Confirmation, Heartbeat } from './heartbeat.js'
 import {
   clientTracking,
+  coverOf,
   retrack,
   TrackingRefusedError,
   trackingInfoOf,
   trackingOn,
 } from './tracking-commands.js'
 
-export { TrackingRefusedError } from './tracking-commands.js'
+import type { TrackingListener } from './tracking-listener.js'
 
-/** What a cache hears from Redis's own invalidations. */
-export interface TrackingListener {
-  /** Keys of this prefix (prefix removed) changed, expired or were evicted; 'all' after a FLUSHALL. */
-  invalidated: (keys: string[] | 'all') => void
-  /**
-   * Another cache of the same prefix on the same client wrote (or deleted) these encoded keys, and
-   * Redis has them: what Redis would have said, had NOLOOP not silenced the client's own writes.
-   */
-  siblingWrote: (keys: string[]) => void
-  /** Invalidations may have been lost (a connection dropped, or tracking was re-armed). */
-  reconnected: () => void
-  /**
-   * Whether the cache's writes change a Redis key in part (a field of a hash bucket): then the
-   * client's connection tracks without NOLOOP while it listens (see TrackingHub).
-   */
-  readonly writesInPart: boolean
-  /**
-   * A connection came back but tracking could not be armed on it again (`error` says why):
-   * invalidations are not heard until a retry succeeds, which then calls `reconnected`.
-   */
-  unarmed: (error: Error) => void
-}
+export { TrackingRefusedError } from './tracking-commands.js'
+export type { TrackingListener } from './tracking-listener.js'
 
 /** The first retry of a failed re-arm, doubled after each failure up to the last. */
 const rearmRetryMs = { first: 250, last: 8000 }
@@ -424,40 +411,6 @@ export class TrackingHub {
     this.#releasing = releasing
     return releasing
   }
-}
-
-/**
- * Calls `reconnected` each time the client's connection is ready again after a drop; returns the
- * function that stops it. Unlike `watchReconnections` it adds no 'error' listener: the client is
- * the user's, and so are its errors.
- */
-function watchClient(client: RedisClient, reconnected: () => void): () => void {
-  let dropped = false
-  const closed = (): void => {
-    dropped = true
-  }
-  const ready = (): void => {
-    if (!dropped) return
-    dropped = false
-    reconnected()
-  }
-  client.on('close', closed)
-  client.on('ready', ready)
-  return () => {
-    client.off('close', closed)
-    client.off('ready', ready)
-  }
-}
-
-/** The fewest prefixes that cover `prefixes`: none of them starts with another (Redis refuses overlaps). */
-export function coverOf(prefixes: Iterable<string>): string[] {
-  const cover: string[] = []
-  // In sorted order a prefix comes right before the strings it covers, so only the last kept one can cover the next.
-  for (const prefix of [...prefixes].sort()) {
-    const last = cover.at(-1)
-    if (last === undefined || !prefix.startsWith(last)) cover.push(prefix)
-  }
-  return cover
 }
 
 /** The tracking hub of `client`, shared by every cache that uses the client. */
