@@ -152,10 +152,7 @@ export const writes: Scenario = {
 
     const peerLabels = peerCaches.map((peer) => peer.label)
     const rows = tasks.map(({ name }) => {
-      const baseline =
-        name.includes('setMany') || name.includes('pipeline')
-          ? pipelined
-          : sequential
+      const baseline = name.includes('setMany') || name.includes('pipeline') ? pipelined : sequential
       return [name, ...measuredCells(resultOf(results, name), baseline)]
     })
     const bars: Bar[] = tasks.map(({ name }) => ({
