@@ -152,6 +152,9 @@ export class CacheState<V, R extends Ticket = Ticket> {
 
   endWrite(ticket: Ticket, keys: readonly string[]): void {
     for (const key of keys) if (this.#writes.get(key) === ticket) this.#writes.delete(key)
+    // As for reads (see endRead): a fresh Map once it is empty. Measured: a sequential set's
+    // JavaScript 3.3 -> 2.7 µs (string values) and 6.0 -> 5.4 µs (superjson, L1 on).
+    if (this.#writes.size === 0) this.#writes = new Map()
   }
 
   /**
