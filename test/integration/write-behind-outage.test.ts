@@ -51,7 +51,10 @@ describe('write-behind with Redis down', () => {
       await server.restart()
       await vi.waitFor(() => expect(redis.status).toBe('ready'), patience)
       await vi.waitFor(() => cache.set('after', 3), patience)
-      expect(await cache.flushNow(5_000)).toBe(0)
+      // Each of flushNow's Redis calls has this cache's 200 ms timeout: on a loaded machine some time
+      // out, and one flushNow may end with entries left (seen once, under two CPU burners and the
+      // whole suite). What must hold is that the queue drains, however many calls it takes.
+      await vi.waitFor(async () => expect(await cache.flushNow(2_000)).toBe(0), patience)
       expect(flushed.get('after')).toBe(3)
       expect(flushed.has('during')).toBe(false)
     } finally {
