@@ -3,21 +3,15 @@ import type { CacheCore } from '../core/cache-core.js'
 import type { NamespaceScan } from '../core/namespace-scan.js'
 import type { InvalidateTagsOptions } from '../flipcache-types.js'
 import { traceKeys, traceOperation, traces } from '../observe/operation-trace.js'
-import type { PendingCalls } from '../pending-calls.js'
 import type { OldVersions } from '../store/old-versions.js'
 import { checkTags, maxTagsInvalidated } from '../tags/tag-stamps.js'
+import type { FacadeCallsConfig } from './facade-calls.js'
 
 /** What the facade lends its calls on the whole namespace. */
-export interface NamespaceCallsConfig<K, V> {
-  name: string
+export interface NamespaceCallsConfig<K, V> extends FacadeCallsConfig {
   core: CacheCore<V>
   scan: NamespaceScan<K, V>
   oldVersions: OldVersions
-  pending: PendingCalls
-  /** Throws `E_CLOSED` once the cache is closing. */
-  checkOpen: () => void
-  /** The cache's start (its subscription), while it is still on its way; `undefined` after. */
-  starting: () => Promise<void> | undefined
 }
 
 /**

@@ -12,8 +12,8 @@ import type { BatchLoader, Loader, ReadThrough } from '../loading/read-through.j
 import type { OperationContext } from '../observe/channels.js'
 import { noTiers, traceKey, traceKeys, traces } from '../observe/operation-trace.js'
 import type { ResolvedOptions } from '../options.js'
-import type { PendingCalls } from '../pending-calls.js'
 import type { KeyCodec } from '../types/key-type.js'
+import type { FacadeCallsConfig } from './facade-calls.js'
 
 /** The cache's parts its read-through calls use. */
 export interface ReadThroughParts<K, V> {
@@ -23,15 +23,9 @@ export interface ReadThroughParts<K, V> {
 }
 
 /** What the facade lends its read-through calls besides its parts. */
-export interface ReadThroughCallsConfig<K, V> {
-  name: string
+export interface ReadThroughCallsConfig<K, V> extends FacadeCallsConfig {
   options: ResolvedOptions<K, V>
   keysAreStrings: boolean
-  pending: PendingCalls
-  /** Throws `E_CLOSED` once the cache is closing. */
-  checkOpen: () => void
-  /** The cache's start (its subscription), while it is still on its way; `undefined` after. */
-  starting: () => Promise<void> | undefined
 }
 
 /**

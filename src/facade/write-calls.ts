@@ -5,23 +5,17 @@ import { positiveDuration } from '../expire/option-values.js'
 import type { SetOptions } from '../flipcache-types.js'
 import { traceKey, traceKeys, traces } from '../observe/operation-trace.js'
 import type { ResolvedOptions } from '../options.js'
-import type { PendingCalls } from '../pending-calls.js'
 import type { KeyCodec } from '../types/key-type.js'
 import type { RedisValue } from '../types/value-codec.js'
 import type { WritePath } from '../write-policy/write-path.js'
+import type { FacadeCallsConfig } from './facade-calls.js'
 
 /** What the facade lends its write calls. */
-export interface WriteCallsConfig<K, V> {
-  name: string
+export interface WriteCallsConfig<K, V> extends FacadeCallsConfig {
   options: ResolvedOptions<K, V>
   core: CacheCore<V>
   /** Where writes and deletes go: the cache alone, write-through or write-behind. */
   writes: WritePath<K, V>
-  pending: PendingCalls
-  /** Throws `E_CLOSED` once the cache is closing. */
-  checkOpen: () => void
-  /** The cache's start (its subscription), while it is still on its way; `undefined` after. */
-  starting: () => Promise<void> | undefined
 }
 
 /**
